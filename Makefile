@@ -1,0 +1,44 @@
+# civicgrid: `make demo` runs the sample city end to end, `make test` runs the tests.
+# Both install what they need (Debian packages, .venv, the local PostGIS) by themselves.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: setup system venv db demo test lint bench clean
+
+setup: system venv
+
+system:
+	@bash scripts/install-system.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+db: setup
+	$(BIN)/civicgrid db up
+
+demo: setup
+	$(BIN)/civicgrid demo
+
+test: setup
+	$(BIN)/civicgrid db up
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/civicgrid db up
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	-$(BIN)/civicgrid db down
+	rm -rf .civicgrid build *.egg-info

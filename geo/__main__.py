@@ -1,0 +1,5 @@
+"""`python -m geo` is the `civicgrid` command."""
+
+from geo.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""`civicgrid db up | down | status | migrate`."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from geo.cli import app
+from geo.cli.output import JSON_OPTION_HELP, report
+from geo.db import cluster, migrate
+from geo.db.engine import database_url
+from geo.errors import DatabaseError
+
+db_app = typer.Typer(help="数据库 / the PostGIS database", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _external() -> bool:
+    return bool(os.environ.get("CIVICGRID_DATABASE_URL"))
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url()).render_as_string(hide_password=True)
+
+
+def bring_up() -> dict:
+    """Start the local cluster (unless a URL is configured), create the database, migrate."""
+    url = database_url()
+    created_cluster = started = False
+    if not _external():
+        c = cluster.local_cluster()
+        created_cluster = cluster.init(c)
+        started = not cluster.is_running(c)
+        cluster.start(c)
+    cluster.wait_ready(url)
+    created_db = cluster.ensure_database(url)
+    before = migrate.current(url)
+    migrate.upgrade(url)
+    return {
+        "url": _safe_url(),
+        "local": not _external(),
+        "cluster_created": created_cluster,
+        "started": started,
+        "database_created": created_db,
+        "migrated_from": before,
+        "revision": migrate.current(url),
+    }
+
+
+@db_app.command("up")
+def up(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
+    """启动本地 PostGIS 并迁移 / start the project-local PostGIS, create the database, migrate."""
+    report(bring_up(), as_json)
+
+
+@db_app.command("down")
+def down(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
+    """停止本地 PostGIS / stop the project-local cluster."""
+    if _external():
+        raise DatabaseError("CIVICGRID_DATABASE_URL is set: that server is not ours to stop")
+    stopped = cluster.stop(cluster.local_cluster())
+    report({"stopped": stopped}, as_json)
+
+
+@db_app.command("status")
+def status(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
+    """数据库位置与迁移版本 / where the database is and which migration it is at."""
+    info: dict = {"url": _safe_url(), "local": not _external(), "head": migrate.head()}
+    if not _external():
+        c = cluster.local_cluster()
+        info.update(datadir=str(c.datadir), port=c.port, running=cluster.is_running(c))
+    try:
+        cluster.wait_ready(database_url(), timeout=2)
+        info["reachable"] = True
+        info["revision"] = migrate.current()
+    except Exception:  # status reports, it does not fail
+        info["reachable"] = False
+        info["revision"] = None
+    info["up_to_date"] = info["revision"] == info["head"]
+    report(info, as_json)
+
+
+@db_app.command("migrate")
+def migrate_cmd(
+    revision: str = typer.Argument("head", help="target revision"),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
+    """运行 Alembic 迁移 / run the Alembic migrations up to REVISION."""
+    url = database_url()
+    cluster.wait_ready(url)
+    before = migrate.current(url)
+    migrate.upgrade(url, revision)
+    report({"migrated_from": before, "revision": migrate.current(url)}, as_json)

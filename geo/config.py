@@ -1,0 +1,64 @@
+"""Settings read from the environment, with the defaults a demo city needs.
+
+Everything a user may want to change without editing code lives here, so the CLI,
+the ETL and the dashboard agree on one value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def project_home() -> Path:
+    """Folder holding `.civicgrid/` (local cluster, demo data): $CIVICGRID_HOME or the cwd."""
+    return Path(os.environ.get("CIVICGRID_HOME") or Path.cwd()).resolve()
+
+
+def state_dir() -> Path:
+    """The project-local state folder `.civicgrid/`."""
+    return project_home() / ".civicgrid"
+
+
+def default_port(home: Path | None = None) -> int:
+    """A port derived from the project folder, so two clones do not collide."""
+    if "CIVICGRID_PG_PORT" in os.environ:
+        return int(os.environ["CIVICGRID_PG_PORT"])
+    digest = hashlib.sha256(str(home or project_home()).encode()).digest()
+    return 20000 + int.from_bytes(digest[:2], "big") % 10000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunable parameters of the platform."""
+
+    #: finest H3 resolution stored on each incident
+    h3_res: int = 10
+    #: resolutions aggregated by `civicgrid aggregate`
+    agg_resolutions: tuple[int, ...] = (7, 8, 9, 10)
+    #: the city's metric CRS: CGCS2000 3-degree Gauss-Kruger, central meridian 120°E
+    metric_crs: str = "EPSG:4549"
+    #: salt of the pseudonymising hash for personal data
+    pii_salt: str = field(default_factory=lambda: os.environ.get("CIVICGRID_PII_SALT", "civicgrid-demo-salt"))
+    #: keep personal columns in clear (off by default, as the regulation asks)
+    keep_personal_data: bool = field(
+        default_factory=lambda: os.environ.get("CIVICGRID_KEEP_PERSONAL_DATA", "") == "1"
+    )
+    #: service radius in metres per facility kind (straight-line distance)
+    service_radius_m: dict[str, float] = field(
+        default_factory=lambda: {
+            "police_station": 1500.0,
+            "shelter": 1000.0,
+            "mediation_room": 800.0,
+            "camera": 150.0,
+        }
+    )
+    #: households per urban grid considered in band
+    households_band: tuple[int, int] = (300, 500)
+
+
+def settings() -> Settings:
+    """The settings in force (fresh each call so tests can change the environment)."""
+    return Settings()

@@ -1,0 +1,321 @@
+"""The PostGIS schema as SQLAlchemy Core tables (the Alembic migrations create them).
+
+Geometries are stored in EPSG:4326. Every loaded row points at the load batch that
+brought it; layers fed from outside carry a `source_key` (the key in the source file)
+that makes re-loads idempotent and changed files upsert.
+"""
+
+from __future__ import annotations
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SRID = 4326
+
+
+def _geom(kind: str) -> Geometry:
+    # spatial_index=False: the GiST indexes are declared explicitly below so that
+    # migrations and metadata name them the same way.
+    return Geometry(kind, srid=SRID, spatial_index=False)
+
+
+def _batch_fk() -> Column:
+    return Column("batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="RESTRICT"), index=True)
+
+
+def _created() -> Column:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+load_batches = Table(
+    "load_batches",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", Text, nullable=False),
+    Column("file_size", BigInteger, nullable=False),
+    Column("source_format", Text),
+    Column("source_crs", Text),
+    Column("encoding", Text),
+    Column("grid_version", Text),
+    Column("read", Integer, nullable=False, server_default="0"),
+    Column("loaded", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    Column("duplicates", Integer, nullable=False, server_default="0"),
+    Column("repaired", Integer, nullable=False, server_default="0"),
+    Column("personal_columns", JSONB, nullable=False, server_default="[]"),
+    Column("warnings", JSONB, nullable=False, server_default="[]"),
+    Column("options", JSONB, nullable=False, server_default="{}"),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+    # one batch per (kind, file content, target grid version): the same file twice is a no-op
+    UniqueConstraint("kind", "file_sha256", "grid_version", name="uq_load_batches_file",
+                     postgresql_nulls_not_distinct=True),
+)
+
+load_rejects = Table(
+    "load_rejects",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+    Column("field", Text),
+    Column("reason", Text, nullable=False),
+    Column("raw", JSONB, nullable=False, server_default="{}"),
+)
+
+admin_units = Table(
+    "admin_units",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("level", Text, nullable=False),
+    Column("code", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("parent_code", Text, index=True),
+    Column("households", Integer),
+    Column("population", Integer),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    Column("geom", _geom("MULTIPOLYGON"), nullable=False),
+    _batch_fk(),
+    CheckConstraint("level IN ('city','district','town','community')", name="level"),
+    Index("ix_admin_units_geom", "geom", postgresql_using="gist"),
+    Index("ix_admin_units_level", "level"),
+)
+
+grid_versions = Table(
+    "grid_versions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("status", Text, nullable=False, server_default="draft"),
+    Column("parent_id", BigInteger, ForeignKey("grid_versions.id")),
+    Column("note", Text),
+    Column("params", JSONB, nullable=False, server_default="{}"),
+    _created(),
+    Column("activated_at", DateTime(timezone=True)),
+    Column("filed_at", DateTime(timezone=True)),
+    Column("retired_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('draft','active','filed','retired')", name="status"),
+    # at most one active version at a time
+    Index("uq_grid_versions_active", "status", unique=True, postgresql_where="status = 'active'"),
+)
+
+grids = Table(
+    "grids",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("grid_code", Text, nullable=False),
+    Column("name", Text),
+    Column("community_code", Text, index=True),
+    Column("town_code", Text, index=True),
+    Column("district_code", Text),
+    Column("kind", Text),
+    Column("households", Integer),
+    Column("population", Integer),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    Column("geom", _geom("MULTIPOLYGON"), nullable=False),
+    _batch_fk(),
+    UniqueConstraint("version_id", "grid_code", name="uq_grids_version_code"),
+    Index("ix_grids_geom", "geom", postgresql_using="gist"),
+)
+
+
+def _point_layer(name: str, *columns: Column) -> Table:
+    """A point layer with a source key, free attributes, GiST index and batch."""
+    return Table(
+        name,
+        metadata,
+        Column("id", BigInteger, primary_key=True),
+        Column("source_key", Text, nullable=False, unique=True),
+        *columns,
+        Column("attributes", JSONB, nullable=False, server_default="{}"),
+        Column("geom", _geom("POINT"), nullable=False),
+        _batch_fk(),
+        Index(f"ix_{name}_geom", "geom", postgresql_using="gist"),
+    )
+
+
+hazards = _point_layer(
+    "hazards",
+    Column("name", Text, nullable=False),
+    Column("category", Text, nullable=False, index=True),
+    Column("risk_level", SmallInteger, nullable=False),
+    Column("address", Text),
+    Column("unit_code", Text),
+    Column("last_inspected_at", Date),
+    CheckConstraint("risk_level BETWEEN 1 AND 4", name="risk_level"),
+)
+
+rentals = _point_layer(
+    "rentals",
+    Column("address", Text, nullable=False),
+    Column("rooms", Integer),
+    Column("tenants", Integer),
+    Column("landlord", Text),
+    Column("landlord_phone", Text),
+    Column("landlord_id_no", Text),
+    Column("last_inspected_at", Date),
+)
+
+incidents = _point_layer(
+    "incidents",
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("category", Text, nullable=False, index=True),
+    Column("subcategory", Text),
+    Column("disposition", Text),
+    Column("address", Text),
+    Column("reporter", Text),
+    Column("reporter_phone", Text),
+    Column("h3", BigInteger, nullable=False, index=True),
+)
+Index("ix_incidents_occurred_brin", incidents.c.occurred_at, postgresql_using="brin")
+Index("ix_incidents_occurred_category", incidents.c.occurred_at, incidents.c.category)
+
+facilities = _point_layer(
+    "facilities",
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False, index=True),
+    Column("address", Text),
+    CheckConstraint("kind IN ('police_station','shelter','mediation_room','camera')", name="kind"),
+)
+
+key_sites = _point_layer(
+    "key_sites",
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False, index=True),
+    Column("address", Text),
+)
+
+incident_counts = Table(
+    "incident_counts",
+    metadata,
+    Column("res", SmallInteger, primary_key=True),
+    Column("cell", BigInteger, primary_key=True),
+    Column("period", Text, primary_key=True),  # day | week | month
+    Column("period_start", Date, primary_key=True),
+    Column("category", Text, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Index("ix_incident_counts_lookup", "res", "period", "period_start"),
+)
+
+aggregate_state = Table(
+    "aggregate_state",
+    metadata,
+    Column("batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="CASCADE"), primary_key=True),
+    Column("aggregated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+hotspot_runs = Table(
+    "hotspot_runs",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", Text, nullable=False),  # gi_star | emerging
+    Column("params", JSONB, nullable=False),
+    Column("batch_ids", JSONB, nullable=False, server_default="[]"),
+    Column("summary", JSONB, nullable=False, server_default="{}"),
+    _created(),
+)
+
+hotspot_cells = Table(
+    "hotspot_cells",
+    metadata,
+    Column("run_id", BigInteger, ForeignKey("hotspot_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("cell", BigInteger, primary_key=True),
+    Column("value", Float),
+    Column("gi_z", Float),
+    Column("p", Float),
+    Column("p_fdr", Float),
+    Column("bin", SmallInteger),
+    Column("category", Text),
+    Column("trend_z", Float),
+    Column("trend_p", Float),
+)
+
+analysis_results = Table(
+    "analysis_results",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", Text, nullable=False, index=True),  # coverage-grids, coverage-facilities, grid-diff…
+    Column("params", JSONB, nullable=False, server_default="{}"),
+    Column("summary", JSONB, nullable=False, server_default="{}"),
+    _created(),
+)
+
+analysis_features = Table(
+    "analysis_features",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("result_id", BigInteger, ForeignKey("analysis_results.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("properties", JSONB, nullable=False, server_default="{}"),
+    Column("geom", Geometry("GEOMETRY", srid=SRID, spatial_index=False)),
+    Index("ix_analysis_features_geom", "geom", postgresql_using="gist"),
+)
+
+export_log = Table(
+    "export_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("layer", Text, nullable=False),
+    Column("version", Text),
+    Column("filters", JSONB, nullable=False, server_default="{}"),
+    Column("format", Text, nullable=False),
+    Column("encoding", Text),
+    Column("crs", Text),
+    Column("rows", Integer, nullable=False),
+    Column("files", JSONB, nullable=False, server_default="{}"),
+    Column("path", Text),
+    Column("username", Text),
+    _created(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("username", Text, nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    _created(),
+    CheckConstraint("role IN ('leader','analyst','planner','auditor','admin')", name="role"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("username", Text),
+    Column("action", Text, nullable=False),
+    Column("detail", JSONB, nullable=False, server_default="{}"),
+)

@@ -1,0 +1,31 @@
+"""Errors the CLI turns into one clear line and an exit status, never a traceback."""
+
+from __future__ import annotations
+
+
+class CivicgridError(Exception):
+    """Base of errors that end a command with a one-line message (exit status 1)."""
+
+    exit_code = 1
+
+
+class InputError(CivicgridError):
+    """The input cannot be used; says which file, row and field when known."""
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 field: str | None = None) -> None:
+        self.file, self.row, self.field, self.reason = file, row, field, message
+        where = ", ".join(
+            part
+            for part in (
+                file,
+                f"row {row}" if row is not None else None,
+                f"field {field}" if field else None,
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class DatabaseError(CivicgridError):
+    """The database is missing, down, or not migrated."""
