@@ -32,7 +32,8 @@ def db_url() -> str:
         cluster.init(c)
         cluster.start(c)
     base = make_url(database_url())
-    url = base.set(database=f"{base.database}_test").render_as_string(hide_password=False)
+    name = os.environ.get("CIVICGRID_TEST_DB") or f"{base.database}_test"
+    url = base.set(database=name).render_as_string(hide_password=False)
     cluster.wait_ready(url)
     cluster.drop_database(url)
     cluster.ensure_database(url)

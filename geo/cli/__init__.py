@@ -26,11 +26,13 @@ COMMAND_MODULES = (
     "geo.cli.db",
     "geo.cli.sample",
     "geo.cli.load",
-    "geo.cli.analysis",
+    "geo.cli.hotspots",
+    "geo.cli.coverage",
     "geo.cli.grids",
     "geo.cli.export",
     "geo.cli.serve",
     "geo.cli.users",
+    "geo.cli.demo",
 )
 
 for _name in COMMAND_MODULES:
