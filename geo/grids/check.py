@@ -1,0 +1,149 @@
+"""Topology check of a grid version against the admin units it divides.
+
+Finds what a grid agency rejects a filing for: gaps (parts of a community or town
+covered by no grid), overlaps between grids, invalid geometries, duplicate grid codes
+and grids reaching outside the community/town they belong to. Areas are measured in
+the city's metric CRS; parts smaller than the tolerance (digitising slivers) are ignored.
+Spatial work goes through an STRtree and vectorised shapely calls, never a Python
+loop over all pairs.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.grids.geometry import WGS84, polygonal, repaired, to_metric
+
+PROBLEMS = ("gap", "overlap", "invalid", "duplicate_code", "crosses_parent")
+COLUMNS = ["problem", "grid_codes", "unit_code", "area_m2", "detail"]
+
+
+def check(grids: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
+          tolerance_m2: float = 1.0) -> gpd.GeoDataFrame:
+    """Problems of `grids` (with `grid_code`, `community_code`, optional `town_code`)
+    against `boundary` (admin units with `code` and `level`).
+
+    Returns one row per problem: `problem` (one of PROBLEMS), `grid_codes` (list),
+    `unit_code` (the community/town concerned, or None), `area_m2`, `detail`, geometry
+    in WGS-84.
+    """
+    g = to_metric(grids).reset_index(drop=True)
+    b = to_metric(boundary).reset_index(drop=True)
+    codes = g["grid_code"].astype(str).to_numpy()
+    raw = g.geometry.to_numpy()
+    geoms = repaired(raw)
+    rows = [
+        *_invalid(codes, raw, geoms),
+        *_duplicates(g, codes, geoms),
+        *_overlaps(codes, geoms, tolerance_m2),
+        *_crossings(g, b, codes, geoms, tolerance_m2),
+        *_gaps(g, b, geoms, tolerance_m2),
+    ]
+    frame = pd.DataFrame([r[:-1] for r in rows], columns=COLUMNS)
+    out = gpd.GeoDataFrame(frame, geometry=[r[-1] for r in rows], crs=g.crs)
+    return out.to_crs(WGS84)
+
+
+def _invalid(codes, raw, geoms):
+    bad = np.flatnonzero(~shapely.is_valid(raw))
+    reasons = shapely.is_valid_reason(raw[bad])
+    areas = shapely.area(geoms[bad])
+    for i, reason, area in zip(bad, reasons, areas, strict=True):
+        yield "invalid", [codes[i]], None, float(area), str(reason), raw[i]
+
+
+def _duplicates(g, codes, geoms):
+    counts = pd.Series(codes).value_counts()
+    for code, n in counts[counts > 1].items():
+        idx = np.flatnonzero(codes == code)
+        union = shapely.union_all(geoms[idx])
+        unit = _first(g, "community_code", idx)
+        yield ("duplicate_code", [code], unit, float(union.area),
+               f"grid code used by {n} grids", union)
+
+
+def _overlaps(codes, geoms, tol):
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    # interiors meet (not just a shared edge): DE-9IM interior/interior non-empty
+    inner = shapely.relate_pattern(geoms[left], geoms[right], "T********")
+    left, right = left[inner], right[inner]
+    parts = polygonal(shapely.intersection(geoms[left], geoms[right]))
+    areas = shapely.area(parts)
+    for i, j, part, area in zip(left, right, parts, areas, strict=True):
+        if area >= tol:
+            yield ("overlap", [codes[i], codes[j]], None, float(area),
+                   f"{codes[i]} and {codes[j]} overlap", part)
+
+
+def _parent_geoms(g, b) -> tuple[np.ndarray, np.ndarray]:
+    """Per grid: the code and geometry of its community (else town), None if unknown."""
+    by_code = dict(zip(b["code"].astype(str), b.geometry, strict=True))
+    parent_codes = np.array([None] * len(g), dtype=object)
+    for column in ("town_code", "community_code"):  # community wins when both given
+        if column in g:
+            known = g[column].notna().to_numpy()
+            parent_codes[known] = g.loc[known, column].astype(str).to_numpy()
+    parents = np.array([by_code.get(c) for c in parent_codes], dtype=object)
+    return parent_codes, parents
+
+
+def _crossings(g, b, codes, geoms, tol):
+    parent_codes, parents = _parent_geoms(g, b)
+    known = np.array([p is not None for p in parents])
+    for i in np.flatnonzero(~known):
+        yield ("crosses_parent", [codes[i]], parent_codes[i], float(geoms[i].area),
+               f"parent unit {parent_codes[i]} not in the boundary layer", geoms[i])
+    idx = np.flatnonzero(known)
+    outside = polygonal(shapely.difference(geoms[idx], repaired(parents[idx])))
+    for i, part in zip(idx, outside, strict=True):
+        pieces = [p for p in shapely.get_parts(part) if p.area >= tol]
+        if pieces:
+            piece = shapely.MultiPolygon(pieces)
+            yield ("crosses_parent", [codes[i]], parent_codes[i], float(piece.area),
+                   f"{piece.area:.1f} m² outside {parent_codes[i]}", piece)
+
+
+def _units_in_scope(g, b) -> gpd.GeoDataFrame:
+    """Communities (or towns when the layer has none) of the towns/districts gridded.
+
+    A unit is in scope when its town (community code[:9]) or district (town code[:6])
+    has grids: a community without any grid there is a gap, one in an ungridded
+    rural district is not.
+    """
+    level = b["level"].astype(str)
+    if (level == "community").any():
+        units, prefix = b[level == "community"], 9
+    else:
+        units, prefix = b[level == "town"], 6
+    gridded = set()
+    for column in ("community_code", "town_code"):
+        if column in g:
+            gridded |= {str(c)[:prefix] for c in g[column].dropna()}
+    return units[units["code"].astype(str).str[:prefix].isin(gridded)]
+
+
+def _gaps(g, b, geoms, tol):
+    units = _units_in_scope(g, b)
+    tree = shapely.STRtree(geoms)
+    for code, unit in zip(units["code"].astype(str), repaired(units.geometry.to_numpy()),
+                          strict=True):
+        near = tree.query(unit, predicate="intersects")
+        covered = shapely.union_all(geoms[near]) if len(near) else shapely.Polygon()
+        left = polygonal([unit.difference(covered)])[0]
+        for piece in shapely.get_parts(left):
+            if piece.area >= tol:
+                yield ("gap", [], code, float(piece.area),
+                       f"{piece.area:.1f} m² of {code} covered by no grid", piece)
+
+
+def _first(g, column, idx):
+    if column not in g:
+        return None
+    value = g[column].iloc[idx[0]]
+    return None if pd.isna(value) else str(value)
