@@ -1,0 +1,125 @@
+"""Facility coverage: the share of demand within each facility kind's service radius.
+
+Distance is the straight line in the city's metric CRS (settings().metric_crs,
+EPSG:4549), not the street network: a point is covered when some facility of the kind
+is at most `radius` metres away. Demand layers are incidents, rental housing, hazard
+sources and the centres of the study area's H3 cells; shares are given for the whole
+city and per district and town (by the unit holding the point).
+
+All functions are pure: GeoDataFrames/GeoSeries in, arrays/DataFrames out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.config import settings
+from geo.coverage.zones import codes_of
+from geo.crs import metric
+
+LEVELS = ("district", "town")
+SHARE_COLUMNS = ["kind", "radius_m", "layer", "level", "code", "name", "total", "covered", "share"]
+
+
+def in_metric(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """`geoms` in the metric CRS, projected only when not already there."""
+    crs = settings().metric_crs
+    return geoms if geoms.crs is not None and geoms.crs == crs else metric(geoms)
+
+
+def nearest_distance(points: gpd.GeoSeries, sites: gpd.GeoSeries, max_distance: float | None = None
+                     ) -> np.ndarray:
+    """Straight-line distance in metres (metric CRS) from each point to its nearest site.
+
+    `inf` where no site exists, or none within `max_distance` when given. Uses one
+    STRtree over the sites (GEOS nearest-neighbour search), vectorised over the points.
+    """
+    out = np.full(len(points), np.inf)
+    if len(points) == 0 or len(sites) == 0:
+        return out
+    pts = np.asarray(in_metric(points).values)
+    tree = shapely.STRtree(np.asarray(in_metric(sites).values))
+    (idx, _), dist = tree.query_nearest(pts, max_distance=max_distance, return_distance=True,
+                                        all_matches=False)
+    out[idx] = dist
+    return out
+
+
+def covered(points: gpd.GeoSeries, sites: gpd.GeoSeries, radius: float) -> np.ndarray:
+    """True where some site lies within `radius` metres (straight line, inclusive)."""
+    return nearest_distance(points, sites, max_distance=radius) <= radius
+
+
+def unit_codes(points: gpd.GeoSeries, units: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """District and town code of each point from admin-unit polygons (`level`, `code`)."""
+    out = pd.DataFrame(index=range(len(points)))
+    for level in LEVELS:
+        zones = units[units["level"] == level] if units is not None and len(units) else None
+        out[level] = (codes_of(points, zones, "code") if zones is not None and len(zones)
+                      else np.full(len(points), None, dtype=object))
+    return out
+
+
+def _shares(mask: np.ndarray, units_of: pd.DataFrame) -> pd.DataFrame:
+    """Total/covered/share for the city and per district and town."""
+    rows = [{"level": "city", "code": None, "total": len(mask), "covered": int(mask.sum())}]
+    for level in LEVELS:
+        codes = units_of[level]
+        known = codes.notna().to_numpy()
+        if not known.any():
+            continue
+        frame = pd.DataFrame({"code": codes[known].to_numpy(), "covered": mask[known]})
+        grouped = frame.groupby("code", sort=True)["covered"].agg(["size", "sum"])
+        rows += [{"level": level, "code": code, "total": int(r["size"]), "covered": int(r["sum"])}
+                 for code, r in grouped.iterrows()]
+    table = pd.DataFrame(rows)
+    table["share"] = table["covered"] / table["total"].where(table["total"] > 0)
+    return table
+
+
+def coverage_shares(
+    demand: Mapping[str, gpd.GeoDataFrame | gpd.GeoSeries],
+    facilities: gpd.GeoDataFrame,
+    radii: Mapping[str, float],
+    units: gpd.GeoDataFrame | None = None,
+    kinds: list[str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Covered shares of each demand layer by each facility kind.
+
+    demand: layer name → points (e.g. incidents, rentals, hazards, cells: the H3 cell
+    centres); facilities: points with `kind`; radii: metres per kind; units: admin-unit
+    polygons with `level`, `code` (and `name`) for the per-district/town rows.
+
+    Returns (table with SHARE_COLUMNS, masks): masks[f"{kind}/{layer}"] is the covered
+    flag of each demand point, in the order given, so callers can list what is not covered.
+    """
+    kinds = list(kinds) if kinds is not None else sorted(radii)
+    names = (dict(zip(units["code"], units["name"], strict=False))
+             if units is not None and "name" in units else {})
+    layers = {}
+    for layer, points in demand.items():
+        geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+        layers[layer] = (in_metric(geoms), unit_codes(geoms, units))
+
+    tables, masks = [], {}
+    for kind in kinds:
+        radius = float(radii[kind])
+        sites = facilities.geometry[(facilities["kind"] == kind).to_numpy()]
+        for layer, (geoms, units_of) in layers.items():
+            mask = covered(geoms, sites, radius)
+            masks[f"{kind}/{layer}"] = mask
+            table = _shares(mask, units_of)
+            table.insert(0, "layer", layer)
+            table.insert(0, "radius_m", radius)
+            table.insert(0, "kind", kind)
+            tables.append(table)
+    if not tables:
+        return pd.DataFrame(columns=SHARE_COLUMNS), masks
+    result = pd.concat(tables, ignore_index=True)
+    result["name"] = result["code"].map(names)
+    return result[SHARE_COLUMNS], masks

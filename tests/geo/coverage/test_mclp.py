@@ -1,0 +1,80 @@
+"""Maximal covering: spopt's exact MCLP against the greedy on a case with a known optimum."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from geo.coverage.mclp import coverage_matrix, exact, greedy, mclp
+
+CRS = "EPSG:4549"
+X0, Y0 = 500_000.0, 3_460_000.0
+RADIUS = 110.0
+
+
+def _pts(xy) -> gpd.GeoSeries:
+    return gpd.GeoSeries([Point(X0 + x, Y0 + y) for x, y in xy], crs=CRS)
+
+
+# Clients 1–4 on a line 200 m apart (weight 1) and client 5 (weight 0.5) above the middle.
+# Site A covers {1, 2}, B covers {3, 4}, C covers {2, 3, 5}: with two sites the optimum is
+# {A, B} = 4, while greedy takes C first (2.5) and ends with 3.5.
+DEMAND = _pts([(0, 0), (200, 0), (400, 0), (600, 0), (300, 60)])
+WEIGHTS = np.array([1, 1, 1, 1, 0.5])
+SITES = _pts([(100, 0), (500, 0), (300, 0)])  # A, B, C
+
+
+def test_coverage_matrix_is_the_designed_sets():
+    cover = coverage_matrix(DEMAND, SITES, RADIUS).toarray()
+    assert cover.tolist() == [[1, 1, 0, 0, 0], [0, 0, 1, 1, 0], [0, 1, 1, 0, 1]]
+
+
+def test_exact_finds_the_known_optimum():
+    result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 2, method="exact")
+    assert sorted(result.chosen) == [0, 1]
+    assert result.covered_weight == pytest.approx(4.0)
+    assert result.total_weight == pytest.approx(4.5)
+    assert result.upper_bound == pytest.approx(4.0)
+
+
+def test_greedy_is_worse_here_but_within_its_bound():
+    result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 2, method="greedy")
+    assert result.chosen == [2, 0]
+    assert result.gains == [2.5, 1.0]
+    assert result.covered_weight == pytest.approx(3.5)
+    # the (1 − 1/e) guarantee against the known optimum of 4
+    assert result.covered_weight >= (1 - 1 / np.e) * 4.0
+    # the data-dependent bound really bounds the optimum
+    assert result.upper_bound >= 4.0
+
+
+def test_exact_and_greedy_agree_with_brute_force_on_random_cases():
+    from itertools import combinations
+
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        demand = _pts(rng.uniform(0, 1000, (30, 2)))
+        sites = _pts(rng.uniform(0, 1000, (8, 2)))
+        weights = rng.integers(0, 5, 30).astype(float)
+        cover = coverage_matrix(demand, sites, 250.0).toarray() > 0
+        best = max(weights[cover[list(c)].any(axis=0)].sum() for c in combinations(range(8), 3))
+        ex = exact(coverage_matrix(demand, sites, 250.0), weights, 3)
+        gr = greedy(coverage_matrix(demand, sites, 250.0), weights, 3)
+        assert ex.covered_weight == pytest.approx(best)
+        assert (1 - 1 / np.e) * best <= gr.covered_weight <= best + 1e-9
+        assert gr.upper_bound >= best - 1e-9
+
+
+def test_more_sites_than_useful_and_nothing_to_cover():
+    result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 10, method="exact")
+    assert result.covered_weight == pytest.approx(4.5)
+    assert greedy(coverage_matrix(DEMAND, SITES, RADIUS), WEIGHTS, 10).covered_weight == pytest.approx(4.5)
+    empty = mclp(DEMAND, np.zeros(5), SITES, RADIUS, 2)
+    assert empty.chosen == [] and empty.covered_weight == 0
+
+
+def test_unknown_method():
+    with pytest.raises(ValueError, match="unknown method"):
+        mclp(DEMAND, WEIGHTS, SITES, RADIUS, 2, method="best")
