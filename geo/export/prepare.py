@@ -1,0 +1,171 @@
+"""Make a GeoDataFrame fit a file format: target coordinate system, value types, encoding.
+
+Pure functions: no files are written here. Input geometries are WGS-84 (EPSG:4326),
+as civicgrid stores them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyproj
+
+from geo.crs import crs_of, normalise_name, transform_geometries
+from geo.errors import InputError
+
+#: encodings an export may use → how a .cpg names them
+ENCODINGS = {"utf-8": "UTF-8", "gbk": "GBK"}
+_ENCODING_ALIASES = {"utf8": "utf-8", "utf_8": "utf-8", "utf-8": "utf-8",
+                     "gbk": "gbk", "cp936": "gbk", "936": "gbk"}
+
+#: local time of the data (China Standard Time); date-times are exported in it
+LOCAL_TZ = "Asia/Shanghai"
+
+#: integers beyond this lose precision in programs that read dBASE numbers as doubles
+EXACT_DOUBLE = 2**53
+
+
+@dataclass(frozen=True)
+class TargetCrs:
+    """The coordinate system asked for, the one the file declares, and why they differ."""
+
+    name: str  # canonical: 'cgcs2000', 'wgs84', 'gcj02', 'bd09' or 'EPSG:n'
+    declared: pyproj.CRS  # written to .prj / the file's SRS
+    note: str | None = None
+
+
+def normalise_encoding(encoding: str) -> str:
+    """'utf-8' or 'gbk' for any usual spelling; InputError otherwise."""
+    key = str(encoding).strip().lower()
+    if key not in _ENCODING_ALIASES:
+        raise InputError(f"unsupported export encoding {encoding!r}; use utf-8 or gbk")
+    return _ENCODING_ALIASES[key]
+
+
+def target_crs(crs: str) -> TargetCrs:
+    """Resolve `crs` ('EPSG:4490', 'EPSG:4326', 'gcj02', any EPSG code …) for writing."""
+    name = normalise_name(crs)
+    declared = crs_of(name)
+    if declared is not None:
+        return TargetCrs(name, declared)
+    return TargetCrs(
+        name,
+        pyproj.CRS.from_epsg(4326),
+        note=(
+            f"coordinates are {name.upper()} (the Chinese offset system), which has no EPSG "
+            "code or standard .prj; the file declares WGS 84 (EPSG:4326) so GIS programs "
+            f"place it within ~500 m / 坐标为{name.upper()}，文件声明为WGS 84"
+        ),
+    )
+
+
+def reproject(gdf: gpd.GeoDataFrame, target: TargetCrs) -> gpd.GeoDataFrame:
+    """`gdf` (WGS-84) with coordinates in `target` and the declared CRS set."""
+    src = gdf.crs.to_epsg() if gdf.crs is not None else 4326
+    if src not in (4326, 4490):
+        raise InputError(f"export input must be WGS-84 (EPSG:4326), got {gdf.crs.name!r}")
+    out = gdf.copy()
+    geoms = gpd.GeoSeries(out.geometry.values, index=out.index)
+    moved = transform_geometries(geoms, "wgs84", target.name)
+    return out.set_geometry(gpd.GeoSeries(np.asarray(moved.values), index=out.index,
+                                          crs=target.declared), crs=target.declared)
+
+
+def is_dates(col: pd.Series) -> bool:
+    values = col.dropna()
+    return len(values) > 0 and all(
+        isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in values
+    )
+
+
+def _jsonish(value: object) -> object:
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    return col.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                   else str(v)).astype(object)
+
+
+def _local_iso(col: pd.Series) -> pd.Series:
+    local = col.dt.tz_convert(LOCAL_TZ) if col.dt.tz is not None else col
+    return local.map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object)
+
+
+def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
+    """Value types every target format holds exactly.
+
+    - dates (``datetime.date``) become Arrow date32, so GDAL writes real Date fields
+      (csv: ISO text);
+    - date-times go to local time (Asia/Shanghai); shapefile and csv get ISO 8601 text
+      with the offset (dBASE has no date-time type);
+    - integers become nullable Int64 (GDAL Integer64); in a shapefile, integers beyond
+      2**53 become text, since dBASE readers that use doubles would round them;
+    - dicts and lists become JSON text.
+    """
+    out = gdf.copy()
+    out.columns = [str(c) for c in out.columns]
+    geom = out.geometry.name
+    for name in out.columns:
+        if name == geom:
+            continue
+        col = out[name]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            if fmt in ("shp", "csv"):
+                out[name] = _local_iso(col)
+            elif col.dt.tz is not None:
+                out[name] = col.dt.tz_convert(LOCAL_TZ)
+        elif pd.api.types.is_bool_dtype(col) or pd.api.types.is_float_dtype(col):
+            continue
+        elif pd.api.types.is_integer_dtype(col):
+            big = col.dropna().abs().max() if col.notna().any() else 0
+            if int(big) >= (EXACT_DOUBLE if fmt == "shp" else 2**63):
+                out[name] = _as_text(col)
+            else:
+                out[name] = col.astype("Int64")
+        elif is_dates(col):
+            if fmt == "csv":
+                out[name] = _as_text(col)
+            else:
+                out[name] = pd.array(list(col.where(col.notna(), None)),
+                                     dtype=pd.ArrowDtype(pa.date32()))
+        elif col.dtype == object:
+            out[name] = col.map(_jsonish)
+    return out
+
+
+def check_text(gdf: gpd.GeoDataFrame, encoding: str, max_bytes: int | None = None,
+               file: str | None = None) -> None:
+    """Every text value can be written in `encoding` (and within `max_bytes` when given).
+
+    Raises InputError naming the row and field of the first value that cannot, instead
+    of letting GDAL replace characters with '?' or cut values silently.
+    """
+    geom = gdf.geometry.name
+    for name in gdf.columns:
+        if name == geom:
+            continue
+        col = gdf[name]
+        if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+            continue
+        for row, value in enumerate(col, start=1):
+            if not isinstance(value, str):
+                continue
+            try:
+                size = len(value.encode(encoding))
+            except UnicodeEncodeError as exc:
+                bad = value[exc.start:exc.end]
+                raise InputError(f"character {bad!r} cannot be written in {encoding.upper()}; "
+                                 "export in UTF-8", file=file, row=row, field=name) from exc
+            if max_bytes is not None and size > max_bytes:
+                raise InputError(f"text of {size} bytes is longer than a shapefile field holds "
+                                 f"({max_bytes}); export as GeoPackage (--format gpkg)",
+                                 file=file, row=row, field=name)

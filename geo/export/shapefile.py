@@ -1,0 +1,203 @@
+"""ESRI shapefiles done right: .prj, .cpg, 10-byte field names, one file per geometry kind.
+
+- `.prj`: written by GDAL from the EPSG definition (ESRI WKT, which GDAL and ArcGIS both
+  recognise; CGCS2000 by default).
+- `.cpg`: "UTF-8" or "GBK", the encoding the .dbf text is really in.
+- field names: shortened to 10 bytes in that encoding without collisions, the map
+  (original → short) written as `<name>_fields.csv` beside the files.
+- a shapefile holds one geometry kind: points, lines and polygons of a mixed layer go to
+  `<name>_point`, `<name>_line`, `<name>_polygon`; rows without geometry go with the only
+  kind present, or to a `<name>_nogeom.dbf` table when there are several.
+- the format stops at 2 GB per .shp or .dbf: the size is computed before writing and an
+  export that would pass it is refused, suggesting GeoPackage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.errors import InputError
+from geo.export.fieldnames import shorten, write_map
+from geo.export.prepare import ENCODINGS, check_text, coerce
+
+#: the format's limit per component file (32-bit signed offsets)
+MAX_FILE_BYTES = 2**31 - 1
+#: a dBASE character field holds at most 254 bytes
+MAX_TEXT_BYTES = 254
+
+_POINT, _LINE, _POLYGON = (0, 4), (1, 2, 5), (3, 6)
+_KIND_OF_TYPE = {**dict.fromkeys(_POINT, "point"), **dict.fromkeys(_LINE, "line"),
+                 **dict.fromkeys(_POLYGON, "polygon")}
+KINDS = ("point", "line", "polygon")
+
+
+def _parts_by_kind(geom: object) -> dict[str, object]:
+    """One geometry as {kind: geometry}; a collection is split into its kinds."""
+    if geom is None or shapely.is_empty(geom):
+        return {}
+    type_id = shapely.get_type_id(geom)
+    if type_id != 7:
+        return {_KIND_OF_TYPE[type_id]: geom}
+    found: dict[str, list] = {}
+    for part in shapely.get_parts(geom):
+        for kind, piece in _parts_by_kind(part).items():
+            found.setdefault(kind, []).extend(shapely.get_parts(piece))
+    makers = {"point": shapely.multipoints, "line": shapely.multilinestrings,
+              "polygon": shapely.multipolygons}
+    return {kind: makers[kind](pieces) for kind, pieces in found.items()}
+
+
+def split_by_kind(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Rows grouped by geometry kind ('point', 'line', 'polygon', 'nogeom'), 2-D.
+
+    A geometry collection contributes its parts to each kind it holds (the row's values
+    repeated), so no geometry is dropped.
+    """
+    geom_col = gdf.geometry.name
+    rows: dict[str, list[int]] = {}
+    geoms: dict[str, list] = {}
+    for i, geom in enumerate(gdf.geometry.values):
+        parts = _parts_by_kind(geom)
+        for kind, part in (parts or {"nogeom": None}).items():
+            rows.setdefault(kind, []).append(i)
+            geoms.setdefault(kind, []).append(part)
+    kinds = [k for k in KINDS if k in rows]
+    if len(kinds) == 1 and "nogeom" in rows:  # null shapes fit in the only kind present
+        rows[kinds[0]] += rows.pop("nogeom")
+        geoms[kinds[0]] += geoms.pop("nogeom")
+    out = {}
+    for kind in [*KINDS, "nogeom"]:
+        if kind in rows:
+            part = gdf.iloc[rows[kind]].copy()
+            values = shapely.force_2d(np.asarray(geoms[kind], dtype=object))
+            part[geom_col] = gpd.GeoSeries(values, index=part.index, crs=gdf.crs)
+            out[kind] = part
+    return out
+
+
+def _shp_record_bytes(geoms: np.ndarray) -> np.ndarray:
+    """Bytes of each .shp record (8-byte header + content), geometries 2-D."""
+    type_id = shapely.get_type_id(geoms)
+    points = shapely.get_num_coordinates(geoms)
+    size = np.full(len(geoms), 8 + 4, dtype=np.int64)  # null shape
+    single = type_id == 0
+    size[single] = 8 + 20
+    multi_point = type_id == 4
+    size[multi_point] = 8 + 40 + 16 * points[multi_point]
+    parts = _num_parts(geoms)
+    poly = np.isin(type_id, (1, 2, 3, 5, 6))
+    size[poly] = 8 + 44 + 4 * parts[poly] + 16 * points[poly]
+    return size
+
+
+def _num_parts(geoms: np.ndarray) -> np.ndarray:
+    """Shapefile parts per geometry: lines of a (multi)line, rings of a (multi)polygon."""
+    out = np.zeros(len(geoms), dtype=np.int64)
+    for i, geom in enumerate(geoms):
+        if geom is None:
+            continue
+        type_id = shapely.get_type_id(geom)
+        if type_id in (3, 6):
+            polys = shapely.get_parts(geom)
+            out[i] = len(polys) + int(shapely.get_num_interior_rings(polys).sum())
+        elif type_id in (1, 2, 5):
+            out[i] = len(shapely.get_parts(geom))
+    return out
+
+
+def _field_width(col: pd.Series, encoding: str) -> int:
+    """dBASE width GDAL gives a column after resizing (RESIZE=YES) to its longest value."""
+    if isinstance(col.dtype, pd.ArrowDtype):  # date32
+        return 8
+    if pd.api.types.is_bool_dtype(col):
+        return 1
+    if pd.api.types.is_float_dtype(col):
+        return 24
+    values = col.dropna()
+    if pd.api.types.is_integer_dtype(col):
+        return max((len(str(int(v))) for v in (values.min(), values.max())), default=1) \
+            if len(values) else 1
+    return max((len(str(v).encode(encoding)) for v in values), default=1) or 1
+
+
+def estimate(gdf: gpd.GeoDataFrame, encoding: str = "utf-8", rows: int | None = None) -> dict[str, int]:
+    """Bytes of the .shp, .shx and .dbf that `gdf` (one geometry kind, prepared) makes.
+
+    Exact for the frame itself; with `rows`, the per-row sizes of the frame are scaled to
+    that many rows, which lets a caller check a large layer from a sample.
+    """
+    n = len(gdf)
+    fields = [c for c in gdf.columns if c != gdf.geometry.name]
+    record = 1 + sum(_field_width(gdf[c], encoding) for c in fields)
+    shp_records = int(_shp_record_bytes(gdf.geometry.values).sum())
+    target = n if rows is None else rows
+    scale = (target / n) if n else 0
+    return {
+        ".shp": 100 + round(shp_records * scale),
+        ".shx": 100 + 8 * target,
+        ".dbf": 32 + 32 * len(fields) + 1 + record * target + 1,
+    }
+
+
+def check_size(sizes: dict[str, int], name: str) -> None:
+    """Refuse (InputError) when a component would pass the shapefile's 2 GB limit."""
+    for ext, size in sizes.items():
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"the shapefile's {ext} would be {size / 2**30:.1f} GiB, over the format's 2 GB "
+                "limit; export as GeoPackage instead (--format gpkg) / "
+                "超过 Shapefile 2GB 上限，请导出为 GeoPackage",
+                file=name + ext,
+            )
+
+
+def _geometry_type(kind: str, geoms: np.ndarray) -> str | None:
+    if kind == "point":
+        return "Point" if (shapely.get_type_id(geoms) != 4).all() else "MultiPoint"
+    return {"line": "MultiLineString", "polygon": "MultiPolygon"}.get(kind)
+
+
+def write_shapefile(gdf: gpd.GeoDataFrame, path: Path, encoding: str = "utf-8",
+                    rows_hint: int | None = None) -> list[Path]:
+    """Write `gdf` (already in the target CRS) as shapefile(s) at `path`; files written.
+
+    `encoding` is 'utf-8' or 'gbk'. Raises InputError (nothing written) when a value
+    cannot be encoded, a text is longer than 254 bytes, or a file would pass 2 GB.
+    """
+    path = Path(path)
+    stem = path.with_suffix("")
+    frame = coerce(gdf, "shp")
+    geom_col = frame.geometry.name
+    mapping = shorten([c for c in frame.columns if c != geom_col], encoding)
+    frame = frame.rename(columns=mapping)
+    check_text(frame, encoding, MAX_TEXT_BYTES, file=path.name)
+    groups = split_by_kind(frame)
+    names = {kind: (stem if len(groups) == 1 else Path(f"{stem}_{kind}")) for kind in groups}
+    for kind, part in groups.items():
+        scaled = None if rows_hint is None else max(1, round(rows_hint * len(part) / len(frame)))
+        check_size(estimate(part, encoding, scaled), names[kind].name)
+    written: list[Path] = []
+    for kind, part in groups.items():
+        target = names[kind]
+        if kind == "nogeom":
+            table = pd.DataFrame(part.drop(columns=part.geometry.name))
+            pyogrio.write_dataframe(table, target.with_suffix(".dbf"), driver="ESRI Shapefile",
+                                    encoding=ENCODINGS[encoding], layer_options={"RESIZE": "YES"})
+            exts = (".dbf", ".cpg")
+        else:
+            pyogrio.write_dataframe(
+                part, target.with_suffix(".shp"), driver="ESRI Shapefile",
+                encoding=ENCODINGS[encoding], use_arrow=True, layer_options={"RESIZE": "YES"},
+                geometry_type=_geometry_type(kind, part.geometry.values),
+            )
+            exts = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+        written += [target.with_suffix(e) for e in exts if target.with_suffix(e).exists()]
+    if any(k != v for k, v in mapping.items()):
+        written.append(write_map(mapping, Path(f"{stem}_fields.csv"), encoding))
+    return written
