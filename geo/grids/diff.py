@@ -23,8 +23,9 @@ from geo.grids.geometry import WGS84, polygonal, repaired, to_metric
 
 CHANGES = ("unchanged", "reshaped", "split", "merged", "new", "removed")
 #: columns summed before/after when both versions carry them
-WORKLOAD_COLUMNS = ("households", "population", "rentals", "hazards", "hazard_score",
-                    "incidents_12m", "workload")
+#: (the names of geo.grids.workload's table)
+WORKLOAD_COLUMNS = ("households", "population", "rental_units", "hazards", "hazard_weight",
+                    "incidents", "workload")
 SAME_SHARE = 0.95
 LINK_SHARE = 0.5
 FALLBACK_SHARE = 0.10

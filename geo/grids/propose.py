@@ -1,0 +1,291 @@
+"""A draft grid version: redraw the communities whose grids are out of band.
+
+Inside each such community the land is cut into small units (H3 cells clipped to the
+community), households/population of the current grids are spread over them by area,
+incidents/rentals/hazards counted per unit, and the units regrouped into contiguous,
+compact grids whose households fall in the band (and workload in its band) — see
+`regions.py`. Communities in band keep their grids (same codes); dedicated grids
+(kind 专属) are never redrawn. What cannot be met is reported, with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.config import settings
+from geo.grids import regions, units
+from geo.grids.geometry import WGS84, repaired, to_metric
+from geo.grids.workload import WorkloadWeights, workload
+
+EXEMPT_KINDS = ("专属",)
+COUNT_COLUMNS = ("rental_units", "hazards", "hazard_weight", "incidents")
+#: units per new grid below which the finer H3 resolution is used
+MIN_UNITS_PER_GRID = 12
+
+
+@dataclass
+class Proposal:
+    """The proposed grids (WGS-84) and what happened per community."""
+
+    grids: gpd.GeoDataFrame
+    communities: list[dict[str, Any]] = field(default_factory=list)
+    unsatisfied: list[dict[str, Any]] = field(default_factory=list)
+    bands: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        status = pd.Series([c["status"] for c in self.communities], dtype=object)
+        return {
+            "communities": {s: int((status == s).sum()) for s in ("kept", "redrawn", "infeasible")},
+            "grids": int(len(self.grids)),
+            "bands": self.bands,
+            "unsatisfied": self.unsatisfied,
+        }
+
+
+def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
+            incidents: gpd.GeoDataFrame | None = None, rentals: gpd.GeoDataFrame | None = None,
+            hazards: gpd.GeoDataFrame | None = None, band: tuple[float, float] | None = None,
+            workload_band: tuple[float, float] | None = None,
+            weights: WorkloadWeights | None = None, as_of: dt.datetime | None = None,
+            used_codes: set[str] | frozenset[str] = frozenset(), seed: int = 0) -> Proposal:
+    """Propose new grids from `grids` (one version) inside `communities` (code, name, geometry).
+
+    `band` defaults to settings().households_band; `workload_band` to the band the
+    current grids give (mean ± 1.5 sd of their workload index). New codes are the
+    community code + 3 digits not in `used_codes` nor in `grids`.
+    """
+    band = tuple(band or settings().households_band)
+    weights = weights or WorkloadWeights()
+    grids = grids.to_crs(WGS84).reset_index(drop=True)
+    before = workload(grids, incidents, rentals, hazards, weights=weights, as_of=as_of,
+                      households_band=band, workload_band=workload_band)
+    wband = before.attrs["workload_band"]
+    ctx = _Context(band, wband, weights, as_of, incidents, rentals, hazards, seed,
+                   set(used_codes) | set(grids["grid_code"].astype(str)))
+    exempt = grids["kind"].isin(EXEMPT_KINDS).to_numpy() if "kind" in grids else np.zeros(len(grids), bool)
+    flagged = before["flagged"].to_numpy() & ~exempt
+    by_code = communities.to_crs(WGS84).set_index(communities["code"].astype(str))
+    proposal = Proposal(grids=grids.iloc[:0], bands={"households": list(band), "workload": list(wband)})
+    parts = []
+    for code, idx in grids.groupby(grids["community_code"].astype(str)).indices.items():
+        if not flagged[idx].any():
+            parts.append(grids.iloc[idx])
+            proposal.communities.append({"community_code": code, "status": "kept", "grids": len(idx)})
+            continue
+        if code not in by_code.index:
+            parts.append(grids.iloc[idx])
+            proposal.communities.append({"community_code": code, "status": "kept", "grids": len(idx)})
+            proposal.unsatisfied.append({"community_code": code, "grid_codes": sorted(grids["grid_code"].iloc[idx]),
+                                         "reason": "community polygon not in the boundary layer: kept as is"})
+            continue
+        fixed, movable = grids.iloc[idx[exempt[idx]]], grids.iloc[idx[~exempt[idx]]]
+        total = float(pd.to_numeric(movable["households"], errors="coerce").fillna(0).sum())
+        if regions.choose_k(total, band) == (1, False) and len(movable) == 1:
+            parts.append(grids.iloc[idx])  # a lone grid too small or too big to change
+            proposal.communities.append({"community_code": code, "status": "infeasible",
+                                         "grids": len(idx), "households": round(total)})
+            proposal.unsatisfied.append({"community_code": code,
+                                         "grid_codes": sorted(movable["grid_code"]),
+                                         "reason": _infeasible(total, 1, band) + ": kept as is"})
+            continue
+        new, info = _redraw(ctx, code, by_code.loc[code], fixed, movable)
+        parts += [fixed, new]
+        proposal.communities.append(info)
+        proposal.unsatisfied += info.pop("unsatisfied")
+    proposal.grids = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
+    after = workload(proposal.grids, incidents, rentals, hazards, weights=weights, as_of=as_of,
+                     households_band=band, workload_band=wband)
+    _explain_remaining(proposal, after, exempt_codes=set(grids["grid_code"][exempt]))
+    return proposal
+
+
+@dataclass
+class _Context:
+    band: tuple[float, float]
+    workload_band: tuple[float, float]
+    weights: WorkloadWeights
+    as_of: Any
+    incidents: gpd.GeoDataFrame | None
+    rentals: gpd.GeoDataFrame | None
+    hazards: gpd.GeoDataFrame | None
+    seed: int
+    used: set[str]
+
+    def points_in(self, layer: gpd.GeoDataFrame | None, area_wgs84) -> gpd.GeoDataFrame | None:
+        if layer is None or not len(layer):
+            return layer
+        return layer.iloc[layer.sindex.query(area_wgs84, predicate="intersects")]
+
+    def next_codes(self, community: str, n: int) -> list[str]:
+        codes, i = [], 1
+        while len(codes) < n:
+            code = f"{community}{i:03d}"
+            if code not in self.used:
+                codes.append(code)
+                self.used.add(code)
+            i += 1
+            if i > 999:
+                raise ValueError(f"no free grid code left in community {community}")
+        return codes
+
+
+def _redraw(ctx: _Context, code: str, community: pd.Series, fixed: gpd.GeoDataFrame,
+            movable: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """New grids for the movable part of one community, and a report of it."""
+    area_m = repaired(to_metric(gpd.GeoDataFrame(geometry=[community.geometry], crs=WGS84))
+                      .geometry.to_numpy())[0]
+    if len(fixed):
+        area_m = area_m.difference(shapely.union_all(repaired(to_metric(fixed).geometry.to_numpy())))
+    area_wgs = gpd.GeoSeries([area_m], crs=settings().metric_crs).to_crs(WGS84).iloc[0]
+    total = float(pd.to_numeric(movable["households"], errors="coerce").fillna(0).sum())
+    k, feasible = regions.choose_k(total, ctx.band)
+    cells = _units(ctx, area_wgs, area_m, movable, k)
+    neighbours = units.adjacency(cells)
+    labels = np.full(len(cells), -1)
+    pieces = regions.connected_pieces(neighbours)
+    quotas = _quotas([cells["households"].to_numpy()[p].sum() for p in pieces], k)
+    next_label = 0
+    for piece, quota in zip(pieces, quotas, strict=True):
+        if quota == 0:
+            continue
+        sub = np.array(piece)
+        remap = {u: i for i, u in enumerate(piece)}
+        problem = regions.Problem(
+            neighbours=[{remap[v] for v in neighbours[u]} for u in piece],
+            households=cells["households"].to_numpy()[sub],
+            workload=cells["workload"].to_numpy()[sub],
+            xy=shapely.get_coordinates(cells.geometry.centroid.to_numpy()[sub]),
+            area=cells["area_m2"].to_numpy()[sub],
+            band=ctx.band, workload_band=ctx.workload_band)
+        labels[sub] = regions.partition(problem, quota, ctx.seed) + next_label
+        next_label += labels[sub].max() - next_label + 1
+    _attach_orphans(cells, labels)
+    new = _dissolve(ctx, cells, labels, code, community, movable)
+    info: dict[str, Any] = {"community_code": code, "status": "redrawn" if feasible else "infeasible",
+                            "grids_before": int(len(movable)), "grids": int(len(new)),
+                            "households": round(total), "units": int(len(cells)),
+                            "unsatisfied": []}
+    if not feasible:
+        info["unsatisfied"].append({"community_code": code, "grid_codes": sorted(new["grid_code"]),
+                                    "reason": _infeasible(total, k, ctx.band)})
+    return new, info
+
+
+def _infeasible(total: float, k: int, band: tuple[float, float]) -> str:
+    lo, hi = band
+    if total < lo:
+        return f"{total:.0f} households in total, fewer than the minimum {lo:.0f} of one grid"
+    return (f"{total:.0f} households cannot be split into grids of {lo:.0f}–{hi:.0f}: "
+            f"{k} grid(s) average {total / k:.0f}")
+
+
+def _units(ctx, area_wgs, area_m, movable, k) -> gpd.GeoDataFrame:
+    """Clipped H3 cells of the community (finer when too few), with counts and workload."""
+    res = settings().h3_res
+    cells = units.clipped_cells(area_wgs, area_m, res)
+    while len(cells) < MIN_UNITS_PER_GRID * k and res < units.FINEST:
+        res += 1
+        cells = units.clipped_cells(area_wgs, area_m, res)
+    cells = units.apportion(cells, to_metric(movable))
+    cells_wgs = cells.to_crs(WGS84)
+    load = workload(cells_wgs, ctx.points_in(ctx.incidents, area_wgs),
+                    ctx.points_in(ctx.rentals, area_wgs), ctx.points_in(ctx.hazards, area_wgs),
+                    weights=ctx.weights, as_of=ctx.as_of, households_band=ctx.band,
+                    workload_band=ctx.workload_band)
+    for column in (*COUNT_COLUMNS, "workload"):
+        cells[column] = load[column].to_numpy()
+    cells.attrs["res"] = res
+    return cells
+
+
+def _quotas(households: list[float], k: int) -> list[int]:
+    """Grids per connected piece: proportional to households (largest remainder)."""
+    h = np.asarray(households, dtype=float)
+    if h.sum() <= 0:
+        return [k] + [0] * (len(h) - 1)
+    raw = k * h / h.sum()
+    q = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - q))[: k - q.sum()]:
+        q[i] += 1
+    if q.sum() == 0:
+        q[int(np.argmax(h))] = 1
+    return q.tolist()
+
+
+def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray) -> None:
+    """Pieces given no grid (detached bits with few households) join the nearest grid."""
+    orphan = labels < 0
+    if not orphan.any():
+        return
+    centres = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
+    placed = np.flatnonzero(~orphan)
+    for u in np.flatnonzero(orphan):
+        labels[u] = labels[placed[np.argmin(((centres[placed] - centres[u]) ** 2).sum(axis=1))]]
+
+
+def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
+    """One grid per label: union of its units, integer counts that add up to the totals."""
+    order = sorted(set(labels.tolist()), key=lambda r: _northwest(cells, labels, r))
+    geoms = [shapely.union_all(cells.geometry.to_numpy()[labels == r]) for r in order]
+    codes = ctx.next_codes(code, len(order))
+    name = str(community.get("name") or code)
+    first = movable.iloc[0] if len(movable) else pd.Series(dtype=object)
+    out = pd.DataFrame({
+        "grid_code": codes,
+        "name": [f"{name}第{int(c[-3:])}网格" for c in codes],
+        "community_code": code,
+        "town_code": first.get("town_code", code[:9]),
+        "district_code": first.get("district_code", code[:6]),
+        "kind": movable["kind"].mode().iloc[0] if "kind" in movable and len(movable) else None,
+    })
+    for column in ("households", "population"):
+        per_unit = cells[column].to_numpy()
+        out[column] = _integers([per_unit[labels == r].sum() for r in order])
+    out["attributes"] = [
+        {"proposed": True, "h3_res": cells.attrs["res"],
+         **{c: float(cells[c].to_numpy()[labels == r].sum()) for c in (*COUNT_COLUMNS, "workload")}}
+        for r in order]
+    gdf = gpd.GeoDataFrame(out, geometry=geoms, crs=cells.crs).to_crs(WGS84)
+    return gdf
+
+
+def _northwest(cells, labels, r) -> tuple[float, float]:
+    c = shapely.get_coordinates(shapely.centroid(shapely.union_all(
+        cells.geometry.to_numpy()[labels == r])))[0]
+    return (-round(c[1], -2), c[0])
+
+
+def _integers(values: list[float]) -> list[int]:
+    """Round keeping the total (largest remainder)."""
+    v = np.asarray(values, dtype=float)
+    q = np.floor(v).astype(int)
+    for i in np.argsort(-(v - q))[: int(round(v.sum())) - q.sum()]:
+        q[i] += 1
+    return q.tolist()
+
+
+def _explain_remaining(proposal: Proposal, after: pd.DataFrame, exempt_codes: set[str]) -> None:
+    """Name every grid still out of band that no community-level reason covers yet."""
+    explained = {c for u in proposal.unsatisfied for c in u.get("grid_codes", [])}
+    redrawn = {c["community_code"] for c in proposal.communities if c["status"] != "kept"}
+    lo, hi = proposal.bands["households"]
+    for row in after.itertuples():
+        code = str(row.grid_code)
+        if code in explained or code in exempt_codes or not row.flagged:
+            continue
+        parts = []
+        if row.households_flag != "in_band":
+            parts.append(f"{row.households:.0f} households outside {lo:.0f}–{hi:.0f}")
+        if row.workload_flag != "in_band":
+            parts.append(f"workload {row.workload:.0f} {row.workload_flag}")
+        where = ("after redrawing its community" if row.community_code in redrawn
+                 else "community kept (its grids were in band before)")
+        proposal.unsatisfied.append({"community_code": row.community_code, "grid_codes": [code],
+                                     "reason": "; ".join(parts) + f" — {where}"})

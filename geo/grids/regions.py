@@ -1,0 +1,219 @@
+"""Contiguous regions of small units with balanced households: greedy growth + local moves.
+
+A spatially constrained regionalization in the spirit of AZP: k seeds spread by a
+weighted k-means, regions grown one unit at a time (the lightest region takes its
+nearest free neighbour), then boundary units move between neighbouring regions while
+that lowers the cost and keeps the donor contiguous. The cost counts, per region, the
+households outside the band (heavily), workload outside its band, the spread of
+households around the mean, and the normalised moment of inertia (compactness).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+BAND_WEIGHT = 100.0
+WORKLOAD_WEIGHT = 10.0
+BALANCE_WEIGHT = 1.0
+COMPACT_WEIGHT = 2.0
+MAX_PASSES = 40
+
+
+@dataclass
+class Problem:
+    """The units of one connected piece of a community and the bands to meet."""
+
+    neighbours: list[set[int]]
+    households: np.ndarray
+    workload: np.ndarray
+    xy: np.ndarray  # unit centroids, metres
+    area: np.ndarray  # m²
+    band: tuple[float, float]
+    workload_band: tuple[float, float] | None = None
+
+
+def choose_k(total: float, band: tuple[float, float]) -> tuple[int, bool]:
+    """Number of regions for `total` households, and whether it can meet the band."""
+    lo, hi = band
+    k_min, k_max = max(1, int(np.ceil(total / hi))), int(np.floor(total / lo))
+    target = round(total / ((lo + hi) / 2)) if total > 0 else 1
+    if k_min <= k_max:
+        return int(min(max(target, k_min), k_max)), True
+    # no k fits: the one whose mean strays least from the band
+    candidates = [k for k in (k_max, k_min) if k >= 1] or [1]
+    return min(candidates, key=lambda k: _violation(total / k, band)), False
+
+
+def _violation(value: float, band: tuple[float, float]) -> float:
+    return max(0.0, band[0] - value) + max(0.0, value - band[1])
+
+
+def connected_pieces(neighbours: list[set[int]]) -> list[list[int]]:
+    """Connected components of the unit graph (each a list of unit positions)."""
+    seen = np.zeros(len(neighbours), dtype=bool)
+    pieces = []
+    for start in range(len(neighbours)):
+        if seen[start]:
+            continue
+        seen[start] = True
+        piece, queue = [], deque([start])
+        while queue:
+            u = queue.popleft()
+            piece.append(u)
+            for v in neighbours[u]:
+                if not seen[v]:
+                    seen[v] = True
+                    queue.append(v)
+        pieces.append(piece)
+    return pieces
+
+
+def partition(p: Problem, k: int, seed: int = 0) -> np.ndarray:
+    """Label (0…k−1) of each unit; every region contiguous (the graph must be connected)."""
+    n = len(p.households)
+    if k <= 1 or n <= 1:
+        return np.zeros(n, dtype=int)
+    k = min(k, n)
+    labels = _grow(p, _seeds(p, k, seed))
+    return _refine(p, labels, k)
+
+
+def _seeds(p: Problem, k: int, seed: int) -> list[int]:
+    """k distinct seed units near the centres of a household-weighted k-means."""
+    # households, plus a little weight for land so empty blocks still attract a seed
+    w = p.households + p.area / p.area.sum() * max(p.households.sum(), 1.0)
+    rng = np.random.default_rng(seed)
+    centres = [p.xy[int(np.argmax(w))]]
+    for _ in range(1, k):  # farthest-point start
+        d = np.min([((p.xy - c) ** 2).sum(axis=1) for c in centres], axis=0)
+        centres.append(p.xy[int(np.argmax(d * w + rng.random(len(d)) * 1e-9))])
+    centres = np.array(centres)
+    for _ in range(15):  # weighted Lloyd iterations
+        nearest = np.argmin(((p.xy[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+        for r in range(k):
+            mine = nearest == r
+            if mine.any():
+                centres[r] = np.average(p.xy[mine], axis=0, weights=w[mine])
+    seeds: list[int] = []
+    for c in centres:
+        order = np.argsort(((p.xy - c) ** 2).sum(axis=1))
+        seeds.append(int(next(u for u in order if u not in seeds)))
+    return seeds
+
+
+def _grow(p: Problem, seeds: list[int]) -> np.ndarray:
+    """Grow the regions from their seeds; the lightest region with room moves first."""
+    labels = np.full(len(p.households), -1)
+    load = np.zeros(len(seeds))
+    frontier: list[set[int]] = [set() for _ in seeds]
+    for r, s in enumerate(seeds):
+        labels[s] = r
+        load[r] = p.households[s]
+    for r, s in enumerate(seeds):
+        frontier[r] |= {v for v in p.neighbours[s] if labels[v] < 0}
+    centre = p.xy[seeds].copy()
+    while (labels < 0).any():
+        open_regions = [r for r in range(len(seeds)) if frontier[r]]
+        if not open_regions:
+            break
+        r = min(open_regions, key=lambda q: load[q])
+        cand = np.fromiter(frontier[r], dtype=int)
+        u = int(cand[np.argmin(((p.xy[cand] - centre[r]) ** 2).sum(axis=1))])
+        labels[u] = r
+        load[r] += p.households[u]
+        for q in range(len(seeds)):
+            frontier[q].discard(u)
+        frontier[r] |= {v for v in p.neighbours[u] if labels[v] < 0}
+    return labels
+
+
+class _Stats:
+    """Per-region sums kept up to date as units move, so a move is costed in O(1)."""
+
+    def __init__(self, p: Problem, labels: np.ndarray, k: int) -> None:
+        self.p = p
+        x, y = p.xy[:, 0] - p.xy[:, 0].mean(), p.xy[:, 1] - p.xy[:, 1].mean()
+        self.x, self.y, self.r2 = x, y, x * x + y * y
+        self.hh = np.bincount(labels, p.households, k)
+        self.wl = np.bincount(labels, p.workload, k)
+        self.a = np.bincount(labels, p.area, k)
+        self.ax = np.bincount(labels, p.area * x, k)
+        self.ay = np.bincount(labels, p.area * y, k)
+        self.ar2 = np.bincount(labels, p.area * self.r2, k)
+        self.mean = p.households.sum() / k
+        self.target = (p.band[0] + p.band[1]) / 2
+
+    def cost(self, hh, wl, a, ax, ay, ar2) -> float:
+        p = self.p
+        c = BAND_WEIGHT * (_violation(hh, p.band) / self.target) ** 2
+        c += BALANCE_WEIGHT * ((hh - self.mean) / self.target) ** 2
+        if p.workload_band is not None:
+            scale = max(abs(p.workload_band[1]), 1.0)
+            c += WORKLOAD_WEIGHT * (_violation(wl, p.workload_band) / scale) ** 2
+        if a > 0:
+            inertia = ar2 - (ax * ax + ay * ay) / a
+            c += COMPACT_WEIGHT * inertia / (a * a)
+        return c
+
+    def region(self, r: int) -> tuple:
+        return self.hh[r], self.wl[r], self.a[r], self.ax[r], self.ay[r], self.ar2[r]
+
+    def unit(self, u: int) -> tuple:
+        p = self.p
+        a = p.area[u]
+        return p.households[u], p.workload[u], a, a * self.x[u], a * self.y[u], a * self.r2[u]
+
+    def move(self, u: int, src: int, dst: int) -> None:
+        d = self.unit(u)
+        for arr, v in zip((self.hh, self.wl, self.a, self.ax, self.ay, self.ar2), d, strict=True):
+            arr[src] -= v
+            arr[dst] += v
+
+
+def _refine(p: Problem, labels: np.ndarray, k: int) -> np.ndarray:
+    stats = _Stats(p, labels, k)
+    members = [set(np.flatnonzero(labels == r).tolist()) for r in range(k)]
+    for _ in range(MAX_PASSES):
+        moved = 0
+        for u in range(len(labels)):
+            src = labels[u]
+            targets = {labels[v] for v in p.neighbours[u]} - {src}
+            if not targets or len(members[src]) == 1:
+                continue
+            d = stats.unit(u)
+            rs = stats.region(src)
+            without = tuple(a - b for a, b in zip(rs, d, strict=True))
+            base_src = stats.cost(*rs)
+            best, best_gain = None, 1e-9
+            for dst in targets:
+                rd = stats.region(dst)
+                with_u = tuple(a + b for a, b in zip(rd, d, strict=True))
+                gain = base_src + stats.cost(*rd) - stats.cost(*without) - stats.cost(*with_u)
+                if gain > best_gain:
+                    best, best_gain = dst, gain
+            if best is not None and _stays_connected(p.neighbours, members[src], u):
+                stats.move(u, src, best)
+                members[src].discard(u)
+                members[best].add(u)
+                labels[u] = best
+                moved += 1
+        if not moved:
+            break
+    return labels
+
+
+def _stays_connected(neighbours: list[set[int]], region: set[int], removed: int) -> bool:
+    """Whether `region` minus `removed` is still one connected piece."""
+    rest = region - {removed}
+    start = next(iter(rest))
+    seen, queue = {start}, deque([start])
+    while queue:
+        u = queue.popleft()
+        for v in neighbours[u]:
+            if v in rest and v not in seen:
+                seen.add(v)
+                queue.append(v)
+    return len(seen) == len(rest)

@@ -1,0 +1,104 @@
+"""geo.grids.propose on constructed communities: in band, or told why not."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geo.grids import check
+from geo.grids.propose import propose
+from tests.geo.grids.build import X0, Y0, box, frame
+
+T = "320508001"
+BUSY, FINE, SMALL, AWKWARD = T + "001", T + "002", T + "003", T + "004"
+
+
+def g(code, community, hh, geom, kind="城镇"):
+    return {"grid_code": code, "name": code, "community_code": community, "town_code": T,
+            "district_code": T[:6], "kind": kind, "households": hh, "population": hh * 3,
+            "geometry": geom}
+
+
+@pytest.fixture
+def city():
+    communities = frame([
+        {"code": BUSY, "name": "甲社区", "level": "community", "geometry": box(0, 0, 1000, 1000)},
+        {"code": FINE, "name": "乙社区", "level": "community", "geometry": box(1000, 0, 2000, 1000)},
+        {"code": SMALL, "name": "丙社区", "level": "community", "geometry": box(2000, 0, 3000, 1000)},
+        {"code": AWKWARD, "name": "丁社区", "level": "community",
+         "geometry": box(3000, 0, 4000, 1000)},
+    ])
+    grids = frame([
+        # 1,900 households crowded in the west half, plus a dedicated grid (a school)
+        g(BUSY + "001", BUSY, 1500, box(0, 0, 500, 1000)),
+        g(BUSY + "002", BUSY, 400, box(500, 0, 1000, 800)),
+        g(BUSY + "003", BUSY, 0, box(500, 800, 1000, 1000), kind="专属"),
+        g(FINE + "001", FINE, 400, box(1000, 0, 1500, 1000)),
+        g(FINE + "002", FINE, 350, box(1500, 0, 2000, 1000)),
+        g(SMALL + "001", SMALL, 250, box(2000, 0, 3000, 1000)),
+        # 520 households: one grid is too many, two are too few
+        g(AWKWARD + "001", AWKWARD, 300, box(3000, 0, 3500, 1000)),
+        g(AWKWARD + "002", AWKWARD, 220, box(3500, 0, 4000, 1000)),
+    ])
+    rng_points = [shapely.Point(X0 + 100 + 7 * i, Y0 + 100 + 5 * i) for i in range(60)]
+    incidents = gpd.GeoDataFrame(
+        {"occurred_at": [pd.Timestamp("2025-06-01", tz="UTC")] * len(rng_points)},
+        geometry=rng_points, crs="EPSG:4549").to_crs("EPSG:4326")
+    return grids, communities, incidents
+
+
+def test_every_grid_in_band_or_explained(city):
+    grids, communities, incidents = city
+    result = propose(grids, communities, incidents=incidents,
+                     as_of=pd.Timestamp("2025-12-31", tz="UTC"),
+                     workload_band=(0, 10_000))
+    new = result.grids
+    explained = {c for u in result.unsatisfied for c in u["grid_codes"]}
+    for row in new.itertuples():
+        if row.kind == "专属":
+            continue
+        assert 300 <= row.households <= 500 or row.grid_code in explained, row
+    # the crowded community is redrawn into round(1900/400) = 5 grids, all in band
+    busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
+    assert len(busy) == 5
+    assert busy["households"].between(300, 500).all()
+    assert busy["households"].sum() == 1900
+    assert not set(busy["grid_code"]) & set(grids["grid_code"])  # fresh codes
+    assert all(c.startswith(BUSY) and len(c) == 15 for c in busy["grid_code"])
+    # the dedicated grid and the community in band are kept as they were
+    kept = new[new["grid_code"].isin([BUSY + "003", FINE + "001", FINE + "002"])]
+    assert len(kept) == 3
+    # the two infeasible communities are reported with their numbers
+    reasons = {u["community_code"]: u["reason"] for u in result.unsatisfied}
+    assert "250" in reasons[SMALL] and "300" in reasons[SMALL]
+    assert "520" in reasons[AWKWARD]
+    assert result.summary()["communities"] == {"kept": 1, "redrawn": 1, "infeasible": 2}
+
+
+def test_proposal_is_clean_topology(city):
+    grids, communities, _ = city
+    new = propose(grids, communities, workload_band=(0, 10_000)).grids
+    problems = check(new, communities)
+    assert problems.empty, problems[["problem", "grid_codes", "area_m2"]]
+    area = new.to_crs("EPSG:4549").area.sum()
+    assert area == pytest.approx(4_000_000, rel=0.001)
+
+
+def test_redrawn_grids_are_contiguous_and_compact(city):
+    grids, communities, _ = city
+    new = propose(grids, communities, workload_band=(0, 10_000)).grids.to_crs("EPSG:4549")
+    busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
+    for geom in busy.geometry:
+        assert len(shapely.get_parts(geom.buffer(0.05))) == 1  # one piece
+        # Polsby-Popper: a square is 0.785, a 1:10 strip 0.26
+        assert 4 * 3.14159 * geom.area / geom.length ** 2 > 0.3
+
+
+def test_used_codes_are_not_reused(city):
+    grids, communities, _ = city
+    taken = {BUSY + f"{i:03d}" for i in range(1, 10)}
+    new = propose(grids, communities, workload_band=(0, 10_000), used_codes=taken).grids
+    busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
+    assert min(busy["grid_code"]) == BUSY + "010"
