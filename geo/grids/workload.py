@@ -43,8 +43,14 @@ class WorkloadWeights:
         return asdict(self)
 
 
-def _as_of(as_of: dt.date | dt.datetime | pd.Timestamp | None) -> pd.Timestamp:
-    ts = pd.Timestamp.now(tz="UTC") if as_of is None else pd.Timestamp(as_of)
+def _as_of(as_of: dt.date | dt.datetime | pd.Timestamp | None,
+           incidents: gpd.GeoDataFrame | None = None) -> pd.Timestamp:
+    """`as_of` as a UTC timestamp; by default the latest incident (the data's own date), else now."""
+    if as_of is None:
+        latest = (pd.to_datetime(incidents["occurred_at"], utc=True).max()
+                  if incidents is not None and len(incidents) else None)
+        return latest if latest is not None and not pd.isna(latest) else pd.Timestamp.now(tz="UTC")
+    ts = pd.Timestamp(as_of)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts
 
 
@@ -81,8 +87,9 @@ def workload(
     grids: polygons with `grid_code`, `households`, `population` (missing counts as 0 in
     the index, and the household flag is then `unknown`); incidents: points with
     `occurred_at`; rentals: points; hazards: points with `risk_level` 1–4. A point is
-    counted in the first grid that holds it. `as_of` (default now, UTC) ends the incident
-    window. `households_band` defaults to settings().households_band; `workload_band`
+    counted in the first grid that holds it. `as_of` ends the incident window (default:
+    the latest incident given, so old data still shows its last 12 months; now without
+    incidents). `households_band` defaults to settings().households_band; `workload_band`
     to mean ± band_sd · sd of the index over these grids.
 
     Columns: the grid's code/name/unit columns present, households, population,
@@ -90,7 +97,7 @@ def workload(
     the mean), households_flag (below/in_band/above/unknown), workload_flag
     (low/in_band/high), flagged. `attrs` holds the bands, weights and as_of used.
     """
-    end = _as_of(as_of)
+    end = _as_of(as_of, incidents)
     start = end - pd.Timedelta(days=weights.incident_window_days)
     out = pd.DataFrame({c: grids[c].to_numpy() for c in GRID_COLUMNS if c in grids.columns})
     households = pd.to_numeric(grids.get("households"), errors="coerce") if "households" in grids else None
@@ -151,14 +158,14 @@ def read_workload(
     workload_band: tuple[float, float] | None = None,
     band_sd: float = 1.5,
 ) -> gpd.GeoDataFrame:
-    """`workload()` of grid version `version` (default: the active one) from PostGIS.
+    """`workload()` of grid version `version` (default: the one in force) from PostGIS.
 
     Returns the workload table with the grids' geometry (EPSG:4326) attached.
     """
     from geo.coverage import store
 
     grids = store.read_grids(engine, version)
-    end = _as_of(as_of)
+    end = _as_of(as_of if as_of is not None else store.latest_incident(engine))
     start = end - pd.Timedelta(days=weights.incident_window_days)
     table = workload(
         grids,
