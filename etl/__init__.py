@@ -1,0 +1,1 @@
+"""ETL: read government files, normalise CRS and encoding, validate, load into PostGIS."""

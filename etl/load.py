@@ -1,0 +1,240 @@
+"""`load(kind, path)`: one file into its table, in one transaction, nothing lost.
+
+read → map columns → choose CRS → treat personal data → validate (kind loader) →
+set duplicates aside → binary COPY into staging → upsert by source key → rejects and
+batch row → commit → report. Re-loading the same content returns the earlier batch
+(`status: already_loaded`) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from etl import batch, coords, personal, readers, report
+from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
+from etl.copy import JSONB, Column, nullable, stage, upsert
+from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
+from etl.loaders.rows import Context, Rows
+from etl.validate import repeated_keys
+from geo.db.engine import libpq_dsn
+from geo.errors import DatabaseError, InputError
+
+LOADERS = {
+    "boundaries": boundaries, "grids": grids, "hazards": hazards, "rentals": rentals,
+    "incidents": incidents, "facilities": facilities, "key-sites": key_sites,
+}
+Progress = Callable[[str, int | None], None]  # (phase or "rows", total or rows done)
+
+
+def _connect(url: str | None) -> psycopg.Connection:
+    try:
+        return psycopg.connect(libpq_dsn(url))
+    except psycopg.OperationalError as exc:
+        raise DatabaseError(f"cannot reach the database: {str(exc).strip().splitlines()[0]} "
+                            "(is it up? `civicgrid db up`)") from exc
+
+
+def read_context(conn: psycopg.Connection, kind: str) -> Context:
+    """City outline and known division codes, as validation needs them."""
+    codes = dict(conn.execute("SELECT code, level FROM admin_units").fetchall())
+    city = None
+    if SCHEMAS[kind].geometry == "point":
+        wkb = conn.execute("SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units "
+                           "WHERE level IN ('city', 'district')").fetchone()[0]
+        city = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
+    return Context(city=city, admin_codes=codes, has_communities="community" in codes.values())
+
+
+def _personal(frame: pd.DataFrame, mapping: Mapping, kind: str, how: str
+              ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(frame with personal data treated, personal column names, extra columns kept)."""
+    schema = SCHEMAS[kind]
+    canonical = [mapping.fields[n] for n in schema.personal if n in mapping.fields]
+    extra_personal = [h for h in mapping.extra if personal.is_personal_header(h)]
+    names = [n for n in schema.personal if n in mapping.fields] + extra_personal
+    frame = personal.treat(frame, canonical + extra_personal, "hash" if how == "hash" else "keep")
+    extra = list(mapping.extra)
+    if how == "drop":
+        frame = frame.copy()
+        for header in canonical:
+            frame[header] = None
+        extra = [h for h in extra if h not in extra_personal]
+        frame = frame.drop(columns=extra_personal)
+    return frame, names, extra
+
+
+def _json_lines(frame: pd.DataFrame) -> list[str]:
+    """One JSON object per row (keys: the file's headers), Chinese kept readable."""
+    if frame.shape[1] == 0:
+        return ["{}"] * len(frame)
+    text = frame.reset_index(drop=True).to_json(
+        orient="records", lines=True, force_ascii=False, date_format="iso", default_handler=str)
+    return text.splitlines() if text else []
+
+
+def _subset(values: Any, idx: np.ndarray) -> list:
+    if isinstance(values, pd.Series):
+        return nullable(values.iloc[idx].reset_index(drop=True))
+    array = np.asarray(values)
+    if array.dtype == object:
+        return array[idx].tolist()
+    return array[idx].tolist()
+
+
+def _rejects(rows: Rows, source: readers.Source, frame: pd.DataFrame) -> pd.DataFrame:
+    """row_number, field, reason, raw JSON for every row not loaded."""
+    idx = np.flatnonzero(~rows.verdict.ok)
+    raw_frame = frame.iloc[idx]
+    if source.geometry is not None and len(idx):
+        wkt = shapely.to_wkt(source.geometry[idx], rounding_precision=7)
+        raw_frame = raw_frame.assign(geometry=[None if w is None else w[:4000] for w in wkt])
+    return pd.DataFrame({
+        "row_number": idx + 1,
+        "field": rows.verdict.field[idx],
+        "reason": rows.verdict.reasons()[idx],
+        "raw": _json_lines(raw_frame),
+    })
+
+
+def _write_rejects(conn: psycopg.Connection, batch_id: int, rejects: pd.DataFrame) -> None:
+    if rejects.empty:
+        return
+    stage(conn, "stg_rejects", [
+        Column("row_number", "int4", rejects["row_number"].tolist()),
+        Column("field", "text", nullable(rejects["field"])),
+        Column("reason", "text", rejects["reason"].tolist()),
+        Column("raw", "text", rejects["raw"].tolist()),
+    ])
+    conn.execute("INSERT INTO load_rejects (batch_id, row_number, field, reason, raw) "
+                 "SELECT %s, row_number, field, reason, raw::jsonb FROM stg_rejects", (batch_id,))
+
+
+def _already(old: dict, kind: str, path: Path, folder: Path, t0: float) -> dict[str, Any]:
+    csv = folder / f"{path.name}.rejects.csv"
+    return {
+        "status": "already_loaded", "batch_id": old["batch_id"], "kind": kind, "file": str(path),
+        "read": old["read"], "loaded": old["loaded"], "rejected": old["rejected"],
+        "duplicates": old["duplicates"], "repaired": old["repaired"],
+        "inserted": 0, "updated": 0, "unchanged": old["loaded"],
+        "encoding": old["encoding"], "crs": old["crs"],
+        "personal_columns": old["personal_columns"], "reasons": {},
+        "warnings": [f"already loaded as batch {old['batch_id']}: nothing changed"],
+        "rejects_csv": str(csv) if csv.exists() else None,
+        "report_dir": str(folder),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str | None = None,
+         grid_version: str | None = None, personal_mode: str | None = None,
+         url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Load one file of layer `kind`; returns the report (see etl.report.KEYS).
+
+    Raises InputError (nothing loaded) when the file is unusable, DatabaseError when
+    the database cannot be reached.
+    """
+    t0 = time.perf_counter()
+    say = progress or (lambda phase, n: None)
+    if kind not in SCHEMAS:
+        raise InputError(f"unknown kind {kind!r}; use one of: {' '.join(KINDS)}")
+    if kind == "grids" and not grid_version:
+        raise InputError("loading grids needs --grid-version NAME")
+    if kind != "grids" and grid_version:
+        raise InputError("--grid-version applies to grids only")
+    path = Path(path)
+    readers.format_of(path)
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))
+    try:
+        how = personal.mode(personal_mode)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    sha, size = batch.file_sha256(path)
+
+    with _connect(url) as conn:
+        batch.lock(conn, kind, sha, grid_version)
+        old = batch.existing(conn, kind, sha, grid_version)
+        if old is not None:
+            conn.rollback()
+            return _already(old, kind, path, report.folder(conn.info.dbname, old["batch_id"]), t0)
+
+        say("read", None)
+        source = readers.read(path, encoding)
+        schema = SCHEMAS[kind]
+        mapping = map_columns(list(source.frame.columns), schema)
+        src_crs, crs_warnings = coords.choose(
+            source.crs, crs, declared_is_default=source.crs_is_default, file=str(path))
+        frame, personal_cols, extra = _personal(source.frame, mapping, kind, how)
+        rows = Rows(schema, frame, mapping, src_crs, read_context(conn, kind),
+                    geometry=source.geometry)
+        rows.warnings[:0] = [*source.warnings, *mapping.warnings, *crs_warnings]
+
+        say("validate", rows.n)
+        plan = LOADERS[kind].prepare(rows)
+        dups = repeated_keys(plan.key.values, rows.verdict.ok)
+        rows.verdict.reject(dups, "duplicate_key", schema.key)
+        loaded_idx = np.flatnonzero(rows.verdict.ok)
+
+        version_status = None
+        constants: dict[str, object] = {}
+        if kind == "grids":
+            version_id, version_status, _ = grids.version(conn, grid_version)
+            constants["version_id"] = version_id
+        batch_id = batch.create(
+            conn, kind=kind, path=path, sha=sha, size=size, source_format=source.format,
+            crs=src_crs, encoding=source.encoding, grid_version=grid_version,
+            options={"crs": crs, "encoding": encoding, "personal": how,
+                     "encoding_source": source.encoding_source})
+        constants["batch_id"] = batch_id
+
+        say("copy", len(loaded_idx))
+        columns = [Column(c.name, c.type, _subset(c.values, loaded_idx), c.expr)
+                   for c in plan.columns]
+        columns.append(Column("attributes", "text",
+                              _json_lines(frame[extra].iloc[loaded_idx]), JSONB))
+        stage(conn, f"stg_{schema.table}", columns, on_rows=lambda n: say("rows", n))
+        say("upsert", None)
+        inserted, updated = upsert(conn, schema.table, f"stg_{schema.table}", columns,
+                                   plan.conflict, constants)
+
+        rejects = _rejects(rows, source, frame)
+        _write_rejects(conn, batch_id, rejects)
+        reasons = rows.verdict.counts()
+        duplicates = reasons.get("duplicate_key", 0)
+        counts = {
+            "read": rows.n, "loaded": len(loaded_idx), "duplicates": duplicates,
+            "rejected": int((~rows.verdict.ok).sum()) - duplicates,
+            "repaired": 0 if rows.repaired is None else int(rows.repaired[loaded_idx].sum()),
+        }
+        assert counts["read"] == counts["loaded"] + counts["rejected"] + counts["duplicates"]
+        if version_status is not None:
+            rows.warnings.append(f"grid version {grid_version!r} is {version_status}")
+        batch.finish(conn, batch_id, counts, personal_cols, rows.warnings)
+        conn.commit()
+        database = conn.info.dbname
+
+    rejects_csv = report.write_rejects(database, batch_id, path, rejects)
+    result = {
+        "status": "loaded", "batch_id": batch_id, "kind": kind, "file": str(path), **counts,
+        "inserted": inserted, "updated": updated,
+        "unchanged": counts["loaded"] - inserted - updated,
+        "encoding": source.encoding, "encoding_source": source.encoding_source,
+        "crs": src_crs, "format": source.format, "personal_columns": personal_cols,
+        "personal_mode": how, "attributes_columns": extra, "reasons": reasons,
+        "warnings": rows.warnings, "rejects_csv": str(rejects_csv),
+        "report_dir": str(report.folder(database, batch_id)), "file_sha256": sha,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    report.write_json(result)
+    return result
+
+
+__all__ = ["LOADERS", "load", "read_context"]

@@ -1,0 +1,1 @@
+"""One loader per layer kind: each turns validated rows into staged columns of its table."""

@@ -1,0 +1,16 @@
+"""Public-safety facilities → facilities: 类型 派出所/应急避难场所/人民调解室/视频监控 → kind."""
+
+from __future__ import annotations
+
+from etl.loaders import points
+from etl.loaders.plan import Plan
+from etl.loaders.rows import Rows
+
+
+def prepare(rows: Rows) -> Plan:
+    """Validate facility rows and lay out their facilities columns."""
+    key = rows.key()
+    points.locate(rows)
+    columns = [key, rows.text("name"), rows.text("kind"), rows.text("address"),
+               points.geometry_column(rows)]
+    return Plan("facilities", columns, ["source_key"], key)

@@ -1,0 +1,16 @@
+"""Key sites (schools, hospitals, stations …) → key_sites: 类型 学校→school, 医院→hospital …"""
+
+from __future__ import annotations
+
+from etl.loaders import points
+from etl.loaders.plan import Plan
+from etl.loaders.rows import Rows
+
+
+def prepare(rows: Rows) -> Plan:
+    """Validate key-site rows and lay out their key_sites columns."""
+    key = rows.key()
+    points.locate(rows)
+    columns = [key, rows.text("name"), rows.text("kind"), rows.text("address"),
+               points.geometry_column(rows)]
+    return Plan("key_sites", columns, ["source_key"], key)

@@ -1,0 +1,126 @@
+"""The rows of one load as the kind loaders see them, and the field parsers they share.
+
+Each parser validates a whole column at once, marks bad rows in the verdict with the
+field's canonical name, and returns a `Column` over ALL rows; `Rows.staged` later keeps
+only the rows that are loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from etl import validate as v
+from etl.columns import Field, Mapping, Schema, apply_values
+from etl.copy import DATE, TIMESTAMP, Column
+
+
+@dataclass
+class Context:
+    """What the database already holds that validation needs (read once per load)."""
+
+    city: shapely.Geometry | None = None  # union of city/district boundaries
+    admin_codes: dict[str, str] = field(default_factory=dict)  # code → level
+    has_communities: bool = False
+
+
+@dataclass
+class Rows:
+    """One file's rows on their way to a table."""
+
+    schema: Schema
+    frame: pd.DataFrame
+    mapping: Mapping
+    crs: str
+    context: Context
+    geometry: np.ndarray | None = None  # source geometries (file CRS)
+    verdict: v.Verdict = None  # type: ignore[assignment]
+    warnings: list[str] = field(default_factory=list)
+    repaired: np.ndarray | None = None  # rows whose polygon make_valid repaired
+    lon: np.ndarray | None = None  # WGS-84 points (point kinds)
+    lat: np.ndarray | None = None
+    geoms: np.ndarray | None = None  # WGS-84 polygons (polygon kinds)
+
+    def __post_init__(self) -> None:
+        if self.verdict is None:
+            self.verdict = v.Verdict(len(self.frame))
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    def col(self, name: str) -> pd.Series | None:
+        """The file's column feeding canonical field `name`, or None when absent."""
+        header = self.mapping.fields.get(name)
+        return None if header is None else self.frame[header]
+
+    def blank(self) -> pd.Series:
+        return pd.Series(pd.array([None] * self.n, dtype="string"))
+
+    # -- field parsers ----------------------------------------------------------------
+
+    def text(self, name: str, *, reason: str = "missing_value") -> Column:
+        """A text field (codes: numbers written as 320508.0 come back as '320508')."""
+        f = self.schema.field(name)
+        series = self.col(name)
+        if series is None:
+            series = self.blank()
+        elif f.type == "code" and pd.api.types.is_float_dtype(series.dtype):
+            series = series.map(lambda x: None if pd.isna(x) else f"{x:.0f}")
+        text = series.astype("string").str.strip()
+        text = text.mask(text == "")
+        if f.required:
+            self.verdict.reject(text.isna().to_numpy(), reason, name)
+        if f.values is not None:
+            mapped, unknown = apply_values(text, f)
+            self.verdict.reject(unknown.to_numpy(), "unknown_category", name)
+            text = mapped.astype("string")
+        return Column(name, "text", text)
+
+    def key(self) -> Column:
+        """The source key; empty keys are rejected as missing_key."""
+        return self.text(self.schema.key, reason="missing_key")
+
+    def integer(self, name: str, kind: str = "int4") -> Column:
+        """A whole number (or a value-mapped level such as 风险等级 重大→4)."""
+        f = self.schema.field(name)
+        series = self.col(name)
+        if series is None:
+            values = pd.Series(pd.array([None] * self.n, dtype="Int64"))
+            bad = np.zeros(self.n, bool)
+        elif f.values is not None:
+            text = series.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+            mapped, unknown = apply_values(text, f)
+            values, bad = pd.Series(pd.array(mapped, dtype="Int64")), np.zeros(self.n, bool)
+            self.verdict.reject(unknown.to_numpy(), "unknown_category", name)
+        else:
+            values, bad = v.parse_int(series)
+        self.verdict.reject(bad, "bad_value", name)
+        if f.required:
+            self.verdict.reject(values.isna().to_numpy(), "missing_value", name)
+        return Column(name, kind, values)
+
+    def date(self, name: str) -> Column:
+        """A calendar date, staged as days since 1970-01-01."""
+        series = self.col(name)
+        if series is None:
+            return Column(name, "int4", pd.Series(pd.array([None] * self.n, dtype="Int32")), DATE)
+        days, blank, bad = v.parse_date(series)
+        self.verdict.reject(bad, "bad_time", name)
+        values = pd.Series(pd.array(days, dtype="Int32")).mask(blank | bad)
+        return Column(name, "int4", values, DATE)
+
+    def timestamp(self, name: str) -> Column:
+        """A local time (Asia/Shanghai unless the file says otherwise), as µs since epoch."""
+        series = self.col(name)
+        if series is None:
+            series = self.blank()
+        micros, bad = v.parse_time(series)
+        self.verdict.reject(bad, "bad_time", name)
+        return Column(name, "int8", micros, TIMESTAMP)
+
+    def field_of(self, name: str) -> Field:
+        return self.schema.field(name)

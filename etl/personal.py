@@ -1,0 +1,74 @@
+"""Personal data at load: which columns are personal, and how they are treated.
+
+The regulation asks that personal information obtained in governance work serve that
+use alone, so by default names, phone and ID-card numbers are replaced by a salted
+SHA-256 pseudonym (stable across loads: the same person links up, but is not readable);
+`drop` removes them; `keep` (only when settings().keep_personal_data) stores them in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pandas as pd
+
+from geo.config import settings
+
+MODES = ("hash", "drop", "keep")
+
+#: headers that reveal a personal column among the columns a schema does not know
+PERSONAL_HEADER = re.compile(
+    r"姓名|人名|联系人|电话|手机|联系方式|身份证|证件号|户主|租客|承租人|"
+    r"phone|mobile|tel$|telephone|id_?no|id_?card|id_?number|person|tenant_name|owner_name",
+    re.IGNORECASE,
+)
+PREFIX = "sha256:"
+
+
+def is_personal_header(header: str) -> bool:
+    """True for a column header that names a person, a phone or an ID number."""
+    return bool(PERSONAL_HEADER.search(str(header)))
+
+
+def mode(requested: str | None = None) -> str:
+    """The treatment in force: `requested`, or keep when settings allow it, else hash."""
+    if requested:
+        if requested not in MODES:
+            raise ValueError(f"personal-data mode must be one of {MODES}")
+        if requested == "keep" and not settings().keep_personal_data:
+            raise ValueError("keeping personal data needs CIVICGRID_KEEP_PERSONAL_DATA=1")
+        return requested
+    return "keep" if settings().keep_personal_data else "hash"
+
+
+def pseudonymise(values: pd.Series, salt: str | None = None) -> pd.Series:
+    """'sha256:<hex>' of salt + value for each non-blank value (blanks stay missing).
+
+    Hashes each distinct value once (names and numbers repeat across rows).
+    """
+    base = hashlib.sha256((salt if salt is not None else settings().pii_salt).encode())
+    text = values.astype("string").str.strip()
+    text = text.mask(text == "")
+    uniques = text.dropna().unique()
+
+    def digest(value: str) -> str:
+        h = base.copy()
+        h.update(value.encode())
+        return PREFIX + h.hexdigest()
+
+    table = {u: digest(u) for u in uniques}
+    return text.map(table).astype(object).where(text.notna(), None)
+
+
+def treat(frame: pd.DataFrame, columns: list[str], how: str) -> pd.DataFrame:
+    """`frame` with `columns` pseudonymised, dropped or kept according to `how`."""
+    present = [c for c in columns if c in frame.columns]
+    if how == "keep" or not present:
+        return frame
+    if how == "drop":
+        return frame.drop(columns=present)
+    out = frame.copy()
+    for column in present:
+        out[column] = pseudonymise(frame[column])
+    return out

@@ -1,0 +1,167 @@
+"""Row validation, vectorised: each check marks rows with a reason code and the field.
+
+A row keeps the first reason found (checks run in a fixed order), so every rejected row
+has exactly one reason in `load_rejects`. Codes (as in SAMPLE_SPEC.md):
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+#: every reason a row can be rejected (or, for duplicate_key, set aside) for
+REASONS = (
+    "missing_key",  # the source key (编号 …) is empty
+    "missing_value",  # a required field is empty
+    "missing_coordinates",  # 经度/纬度 (or the geometry) empty
+    "bad_coordinates",  # coordinates unparseable, infinite or off the globe
+    "swapped_coordinates",  # this row's lon/lat are the other way round
+    "outside_city",  # outside the loaded city/district boundaries (China, if none loaded)
+    "bad_time",  # a time or date that cannot be read
+    "bad_value",  # a number (or level) that cannot be read
+    "unknown_category",  # a value outside the closed list of its field
+    "invalid_geometry",  # a polygon that is empty even after make_valid
+    "unknown_parent",  # the parent code (上级代码, 社区代码) names no known unit
+    "duplicate_key",  # the source key appeared earlier in the file (counted as a duplicate)
+)
+__doc__ += "\n".join(f"- {r}" for r in REASONS)
+
+#: mainland China plus Hainan and the coast, generously (lon, lat ranges)
+CHINA_LON = (73.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+
+
+class Verdict:
+    """Reason code per row (0 = fine) and the field it concerns."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.zeros(n, dtype=np.int8)
+        self.field = np.full(n, None, dtype=object)
+
+    def reject(self, mask: np.ndarray | pd.Series, reason: str, field: str | None) -> int:
+        """Mark rows in `mask` not marked yet; returns how many were newly marked."""
+        m = np.asarray(mask, dtype=bool) & (self.code == 0)
+        self.code[m] = REASONS.index(reason) + 1
+        self.field[m] = field
+        return int(m.sum())
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.code == 0
+
+    def reasons(self) -> np.ndarray:
+        """The reason code names per row (None where fine)."""
+        names = np.array((None, *REASONS), dtype=object)
+        return names[self.code]
+
+    def counts(self) -> dict[str, int]:
+        values, counts = np.unique(self.code[self.code > 0], return_counts=True)
+        return {REASONS[v - 1]: int(c) for v, c in zip(values, counts, strict=True)}
+
+
+def is_blank(series: pd.Series) -> np.ndarray:
+    """True where a cell is missing or only whitespace."""
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        text = series.astype("string").str.strip()
+        return (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+    return series.isna().to_numpy(dtype=bool)
+
+
+def parse_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(values, unparseable mask): blank → NaN and not flagged; junk → NaN and flagged."""
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(series), bool)
+    values = pd.to_numeric(series.astype("string").str.strip(), errors="coerce")
+    values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(values) & ~is_blank(series)
+    return values, bad
+
+
+def parse_int(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(nullable Int64 values, unparseable-or-fractional mask)."""
+    values, bad = parse_float(series)
+    frac = np.isfinite(values) & (values != np.round(values))
+    bad |= frac | np.isinf(values)
+    out = pd.array(np.where(np.isfinite(values) & ~bad, values, np.nan), dtype="Float64")
+    return pd.Series(out, index=series.index).round().astype("Int64"), bad
+
+
+def parse_time(series: pd.Series, tz: str = "Asia/Shanghai") -> tuple[np.ndarray, np.ndarray]:
+    """(int64 microseconds since the epoch UTC, unparseable mask); blanks are flagged too.
+
+    Naive local times are taken in `tz`. "YYYY-MM-DD HH:MM:SS" is parsed on the fast
+    path; other spellings (slashes, ISO 'T', dates alone) on a slower one, row by row.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamps = pd.to_datetime(series)
+    else:
+        text = series.astype("string").str.strip()
+        stamps = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+        retry = stamps.isna() & text.notna() & (text != "")
+        if retry.any():
+            stamps = stamps.astype("datetime64[ns]")
+            stamps[retry] = pd.to_datetime(text[retry], format="mixed", errors="coerce").astype(
+                "datetime64[ns]").to_numpy()
+    if getattr(stamps.dt, "tz", None) is None:
+        stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    bad = stamps.isna().to_numpy()
+    micros = stamps.to_numpy().view(np.int64).copy()
+    micros[bad] = 0
+    return micros, bad
+
+
+def parse_date(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(days since 1970-01-01, blank mask, unparseable mask) for date columns."""
+    blank = is_blank(series)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamps = pd.to_datetime(series)
+    else:
+        text = series.astype("string").str.strip()
+        stamps = pd.to_datetime(text, format="mixed", errors="coerce")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    days = stamps.astype("datetime64[s]").to_numpy().astype("datetime64[D]")
+    bad = np.isnat(days) & ~blank
+    out = days.view(np.int64).copy()
+    out[np.isnat(days)] = 0
+    return out.astype(np.int32), blank, bad
+
+
+def in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """True inside the generous China rectangle (NaN → False)."""
+    with np.errstate(invalid="ignore"):
+        return ((lon >= CHINA_LON[0]) & (lon <= CHINA_LON[1])
+                & (lat >= CHINA_LAT[0]) & (lat <= CHINA_LAT[1]))
+
+
+def swapped(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Rows that make sense only with lon and lat exchanged."""
+    return ~in_china(lon, lat) & in_china(lat, lon)
+
+
+def off_globe(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Coordinates no geographic CRS allows (or not finite)."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.isfinite(lon) & np.isfinite(lat)) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
+
+
+def inside(area: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """True where (lon, lat) lies in `area` (boundary included); bbox first, then exact."""
+    out = np.zeros(len(lon), dtype=bool)
+    xmin, ymin, xmax, ymax = area.bounds
+    with np.errstate(invalid="ignore"):
+        near = (lon >= xmin) & (lon <= xmax) & (lat >= ymin) & (lat <= ymax)
+    if near.any():
+        shapely.prepare(area)
+        out[near] = shapely.intersects_xy(area, lon[near], lat[near])
+    return out
+
+
+def repeated_keys(keys: pd.Series, candidates: np.ndarray) -> np.ndarray:
+    """True for candidate rows whose key already appeared in an earlier candidate row."""
+    dup = np.zeros(len(keys), dtype=bool)
+    idx = np.flatnonzero(candidates)
+    dup[idx] = keys.iloc[idx].duplicated(keep="first").to_numpy()
+    return dup

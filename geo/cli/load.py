@@ -1,0 +1,73 @@
+"""`civicgrid load KIND PATH`: one file into PostGIS, with a report and nothing lost."""
+
+from __future__ import annotations
+
+from enum import Enum, StrEnum
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from geo.cli import app
+from geo.cli.output import JSON_OPTION_HELP, err_console, report
+
+KINDS = ("boundaries", "grids", "hazards", "rentals", "incidents", "facilities", "key-sites")
+Kind = Enum("Kind", {k.replace("-", "_"): k for k in KINDS}, type=str)
+KIND_HELP = "图层 / layer: " + " ".join(KINDS)
+LONG_FILE = 50_000  # rows from which a progress bar is shown
+
+
+class Personal(StrEnum):
+    hash = "hash"
+    drop = "drop"
+    keep = "keep"
+
+
+PHASES = {"read": "读取 / reading", "validate": "校验 / validating", "copy": "写入 / copying",
+          "upsert": "合并 / upserting"}
+
+
+def _progress_callback(bar: Progress):
+    task = bar.add_task(PHASES["read"], total=None)
+
+    def on(phase: str, n: int | None) -> None:
+        if phase == "rows":
+            bar.advance(task, n or 0)
+        elif phase == "copy":
+            bar.update(task, description=PHASES[phase], total=n, completed=0)
+        else:
+            bar.update(task, description=PHASES[phase])
+    return on
+
+
+@app.command("load")
+def load_command(
+    kind: Kind = typer.Argument(..., help=KIND_HELP),
+    path: Path = typer.Argument(..., help="SHP (or .zip) / GPKG / GeoJSON / CSV / XLSX"),
+    crs: str = typer.Option(None, "--crs", help="wgs84 | gcj02 | bd09 | cgcs2000 | EPSG:n "
+                            "(when the file has no .prj)"),
+    encoding: str = typer.Option(None, "--encoding", help="utf-8 | gbk (when the file has no .cpg; "
+                                 "detected otherwise)"),
+    grid_version: str = typer.Option(None, "--grid-version", help="网格版本 / grid version name "
+                                     "(grids only; created if new)"),
+    personal: Personal = typer.Option(None, "--personal", help="个人信息 / personal columns: hash "
+                                      "(default), drop, keep (needs CIVICGRID_KEEP_PERSONAL_DATA=1)"),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
+    """加载文件到数据库 / load a file into PostGIS (validated; rejects kept with reasons)."""
+    from etl.load import load
+    from etl.report import human
+
+    if kind.value == "grids" and not grid_version:
+        raise typer.BadParameter("grids need --grid-version NAME", param_hint="--grid-version")
+    options = dict(crs=crs, encoding=encoding, grid_version=grid_version,
+                   personal_mode=personal.value if personal else None)
+    show_bar = not as_json and path.is_file() and path.stat().st_size > LONG_FILE * 60
+    if show_bar:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            result = load(kind.value, path, progress=_progress_callback(bar), **options)
+    else:
+        result = load(kind.value, path, **options)
+    report(result, as_json, human)
