@@ -1,8 +1,29 @@
 """Exports for auditors: any layer or analysis result to shp, gpkg, geojson or csv.
 
-- `write(gdf, path, fmt, encoding="utf-8", crs="EPSG:4490")` — one GeoDataFrame to files.
+- `write(gdf, path, fmt, encoding="utf-8", crs="EPSG:4490")` — one GeoDataFrame to files
+  (returns the paths written).
+- `export_layer(layer, fmt, out, version=, where=, date_from=, date_to=, category=,
+  encoding=, crs=, user=)` — read a layer from PostGIS, write it, zip it with a manifest,
+  log it; returns `ExportResult(path, manifest, export_id)`.
+- `layer_names()`, `versions(layer)`, `history(limit)` — the choices and the log, for the
+  CLI and the dashboard.
 """
 
 from geo.export.formats import FORMATS, write
+from geo.export.history import history
+from geo.export.layers import Filters, layer_names, read_layer, versions
+from geo.export.package import ExportResult, export_layer
+from geo.export.prepare import ENCODINGS
 
-__all__ = ["FORMATS", "write"]
+__all__ = [
+    "ENCODINGS",
+    "FORMATS",
+    "ExportResult",
+    "Filters",
+    "export_layer",
+    "history",
+    "layer_names",
+    "read_layer",
+    "versions",
+    "write",
+]

@@ -102,7 +102,10 @@ def write(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, encoding: str = "ut
     driver = {"gpkg": "GPKG", "geojson": "GeoJSON"}[fmt]
     if path.exists():
         path.unlink()
-    pyogrio.write_dataframe(typed, path, driver=driver, layer=path.stem, use_arrow=True)
+    # GeoPackage 1.2: what GDAL < 3.8, QGIS 3.x and ArcGIS read without a warning
+    options = {"VERSION": "1.2"} if fmt == "gpkg" else None
+    pyogrio.write_dataframe(typed, path, driver=driver, layer=path.stem, use_arrow=True,
+                            dataset_options=options)
     return [path]
 
 

@@ -105,8 +105,8 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
 
     - dates (``datetime.date``) become Arrow date32, so GDAL writes real Date fields
       (csv: ISO text);
-    - date-times go to local time (Asia/Shanghai); shapefile and csv get ISO 8601 text
-      with the offset (dBASE has no date-time type);
+    - date-times go to local time (Asia/Shanghai; GeoPackage: UTC, as its standard asks);
+      shapefile and csv get ISO 8601 text with the offset (dBASE has no date-time type);
     - integers become nullable Int64 (GDAL Integer64); in a shapefile, integers beyond
       2**53 become text, since dBASE readers that use doubles would round them;
     - dicts and lists become JSON text.
@@ -121,8 +121,8 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
         if pd.api.types.is_datetime64_any_dtype(col):
             if fmt in ("shp", "csv"):
                 out[name] = _local_iso(col)
-            elif col.dt.tz is not None:
-                out[name] = col.dt.tz_convert(LOCAL_TZ)
+            elif col.dt.tz is not None:  # GeoPackage stores UTC ('Z') by its standard
+                out[name] = col.dt.tz_convert("UTC" if fmt == "gpkg" else LOCAL_TZ)
         elif pd.api.types.is_bool_dtype(col) or pd.api.types.is_float_dtype(col):
             continue
         elif pd.api.types.is_integer_dtype(col):
