@@ -67,6 +67,7 @@ def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
     before = workload(grids, incidents, rentals, hazards, weights=weights, as_of=as_of,
                       households_band=band, workload_band=workload_band)
     wband = before.attrs["workload_band"]
+    as_of = pd.Timestamp(before.attrs["as_of"])  # one incident window for every community
     ctx = _Context(band, wband, weights, as_of, incidents, rentals, hazards, seed,
                    set(used_codes) | set(grids["grid_code"].astype(str)))
     exempt = grids["kind"].isin(EXEMPT_KINDS).to_numpy() if "kind" in grids else np.zeros(len(grids), bool)

@@ -1,0 +1,155 @@
+"""`civicgrid grids list | activate | retire | check | diff | propose | file`.
+
+The grid adjustment workflow: versions (draft → active → filed → retired), topology and
+workload checks, the diff of two versions, a proposed redraw as a new draft, and the
+filing package for the city's grid agency.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from geo.cli import app
+from geo.cli.output import JSON_OPTION_HELP, console, report
+
+grids_app = typer.Typer(help="网格版本与调整 / grid versions, checks, diffs, proposals, filing",
+                        no_args_is_help=True)
+app.add_typer(grids_app, name="grids")
+
+JSON = typer.Option(False, "--json", help=JSON_OPTION_HELP)
+
+
+def _engine():
+    from geo.db.engine import get_engine
+
+    return get_engine()
+
+
+def _version_row(v) -> dict[str, Any]:
+    return {k: v.as_dict()[k] for k in ("name", "status", "parent", "grids", "created_at",
+                                        "activated_at", "filed_at", "retired_at", "note")}
+
+
+def _show_table(rows: list[dict[str, Any]], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in rows[0] if rows else []:
+        table.add_column(str(column))
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(table)
+
+
+@grids_app.command("list")
+def list_cmd(as_json: bool = JSON) -> None:
+    """网格版本列表 / list grid versions with status and grid counts."""
+    from geo.grids import versions
+
+    rows = [_version_row(v) for v in versions.list_versions(_engine())]
+    report({"versions": rows}, as_json, lambda o: _show_table(o["versions"], "网格版本 / grid versions"))
+
+
+@grids_app.command("activate")
+def activate_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
+                 as_json: bool = JSON) -> None:
+    """启用版本（原启用版本退役）/ put a version in force; the one in force before is retired."""
+    from geo.grids import versions
+
+    report(_version_row(versions.activate(_engine(), version)), as_json)
+
+
+@grids_app.command("retire")
+def retire_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
+               as_json: bool = JSON) -> None:
+    """退役版本 / retire a version (a draft is abandoned)."""
+    from geo.grids import versions
+
+    report(_version_row(versions.retire(_engine(), version)), as_json)
+
+
+@grids_app.command("check")
+def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
+              tolerance: float = typer.Option(1.0, "--tolerance", min=0.0,
+                                              help="忽略的碎片面积 m² / sliver tolerance in m²"),
+              as_json: bool = JSON) -> None:
+    """拓扑与工作量检查 / gaps, overlaps, invalid shapes, duplicate codes, crossings, workload bands."""
+    from geo.grids.workflow import check_version
+
+    result = check_version(_engine(), version, tolerance)
+
+    def human(o: dict[str, Any]) -> None:
+        console.print(f"[bold]网格检查 / grid check[/bold] {o['version']} ({o['status']}), "
+                      f"{o['grids']} grids, result {o['result_id']}")
+        console.print(f"  problems: {o['problems'] or 'none'}")
+        console.print(f"  households: {o['households_flag']}  band {o['households_band']}")
+        console.print(f"  workload: {o['workload_flag']}  band "
+                      f"{[round(x) for x in o['workload_band']]}")
+        rows = [{k: r[k] for k in ("problem", "grid_codes", "unit_code", "area_m2", "detail")}
+                for r in o["items"][:40]]
+        if rows:
+            _show_table(rows, f"问题 / problems (first {len(rows)} of {len(o['items'])})")
+
+    report(result, as_json, human)
+
+
+@grids_app.command("diff")
+def diff_cmd(old: str = typer.Argument(..., help="原版本 / old version"),
+             new: str = typer.Argument(..., help="新版本 / new version"),
+             out: Path = typer.Option(None, "--out", help="变更清单 CSV / write the changes as CSV"),
+             as_json: bool = JSON) -> None:
+    """版本对比 / what changed: unchanged, reshaped, split, merged, new, removed."""
+    from geo.grids.workflow import diff_versions
+
+    changes, summary = diff_versions(_engine(), old, new)
+    table = changes.drop(columns="geometry").copy()
+    for column in ("old_codes", "new_codes"):
+        table[column] = table[column].map(";".join)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False, encoding="utf-8-sig")
+        summary["csv"] = str(out)
+    rows = changes.drop(columns="geometry").astype(object)
+    summary["items"] = rows.where(rows.notna(), None).to_dict("records")
+
+    def human(o: dict[str, Any]) -> None:
+        console.print(f"[bold]{old} → {new}[/bold]: {o['changes']} (result {o['result_id']})")
+        shown = table[table["change"] != "unchanged"].head(40)
+        console.print(shown.to_string(index=False) if len(shown) else "no changes")
+
+    report(summary, as_json, human)
+
+
+@grids_app.command("propose")
+def propose_cmd(source: str = typer.Option(..., "--from", help="基础版本 / version to start from"),
+                name: str = typer.Option(..., "--name", help="新草稿名 / name of the new draft"),
+                seed: int = typer.Option(0, "--seed", help="随机种子 / seed of the region growth"),
+                as_json: bool = JSON) -> None:
+    """生成调整方案（草稿）/ redraw out-of-band communities into a new draft version."""
+    from geo.grids.workflow import propose_version
+
+    proposal, version = propose_version(_engine(), source, name, seed=seed)
+    result = {"version": version.name, "status": version.status, "source": source,
+              **proposal.summary()}
+
+    def human(o: dict[str, Any]) -> None:
+        console.print(f"[bold]草稿 / draft {o['version']}[/bold] from {source}: {o['grids']} grids; "
+                      f"communities {o['communities']}")
+        for item in o["unsatisfied"]:
+            console.print(f"  [yellow]未满足 / unmet[/yellow] {item['community_code']} "
+                          f"{';'.join(item['grid_codes'])}: {item['reason']}")
+
+    report(result, as_json, human)
+
+
+@grids_app.command("file")
+def file_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
+             out: Path = typer.Option(..., "--out", help="输出目录 / folder for the package"),
+             as_json: bool = JSON) -> None:
+    """生成备案材料并标记已备案 / write the filing package and mark the version filed."""
+    from geo.grids.workflow import file_version
+
+    report(file_version(_engine(), version, out), as_json)

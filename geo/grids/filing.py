@@ -1,0 +1,230 @@
+"""The filing package (备案材料) of a grid version, for the city's grid agency.
+
+Everything an auditor needs without civicgrid, in one folder:
+
+- `shp_utf8/` and `shp_gbk/`: the grids as a Shapefile (CGCS2000 .prj, .cpg naming the
+  encoding), written by geo.export.write;
+- `changes.csv` (UTF-8 with BOM, opens in Excel) and `changes.xlsx`: one row per change
+  against the version replaced (geo.grids.diff);
+- `summary.html`: one self-contained page — counts per change kind and per town, the
+  topology check, a before/after map as an inline PNG, the field list;
+- `manifest.json`: the files with their SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.export import write
+from geo.export.manifest import file_entries
+from geo.grids.check import check
+from geo.grids.diff import CHANGES, diff
+
+CHANGE_LABELS = {"unchanged": "未变更", "reshaped": "边界调整", "split": "拆分", "merged": "合并",
+                 "new": "新增", "removed": "撤销"}
+CHANGE_COLOURS = {"unchanged": "#d9d9d9", "reshaped": "#4e79a7", "split": "#f28e2b",
+                  "merged": "#59a14f", "new": "#b07aa1", "removed": "#e15759"}
+#: Shapefile fields (≤ 10 ASCII bytes) and what they hold
+FIELDS = {
+    "GRID_CODE": ("grid_code", "网格编码 / grid code"),
+    "NAME": ("name", "网格名称 / grid name"),
+    "COMM_CODE": ("community_code", "社区代码 / community code"),
+    "TOWN_CODE": ("town_code", "街镇代码 / town code"),
+    "DIST_CODE": ("district_code", "区县代码 / district code"),
+    "KIND": ("kind", "网格类型 / grid kind"),
+    "HOUSEHOLD": ("households", "户数 / households"),
+    "POPULATION": ("population", "人口 / population"),
+    "AREA_M2": ("area_m2", "面积（平方米，CGCS2000 高斯-克吕格 3 度带）/ area m²"),
+}
+CHANGE_HEADERS = {
+    "change_label": "变更类型", "change": "change", "town_code": "街镇代码", "town_name": "街镇名称",
+    "old_codes": "原网格编码", "new_codes": "新网格编码",
+    "area_before_m2": "调整前面积(m²)", "area_after_m2": "调整后面积(m²)",
+    "households_before": "调整前户数", "households_after": "调整后户数",
+    "population_before": "调整前人口", "population_after": "调整后人口",
+    "workload_before": "调整前工作量", "workload_after": "调整后工作量",
+}
+
+
+@dataclass
+class Package:
+    """What was written and the figures shown on the summary page."""
+
+    folder: Path
+    files: list[Path]
+    changes: pd.DataFrame
+    counts: dict[str, int]
+    problems: dict[str, int]
+
+
+def build(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None, boundary: gpd.GeoDataFrame,
+          out: Path, *, version: str, previous: str | None) -> Package:
+    """Write the package for `grids` (replacing `before`, may be None) into `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = _shapefile_table(grids)
+    stem = f"grids_{_safe(version)}"
+    files = [*write(table, out / "shp_utf8" / stem, "shp", encoding="utf-8", crs="EPSG:4490"),
+             *write(table, out / "shp_gbk" / stem, "shp", encoding="gbk", crs="EPSG:4490")]
+    empty = grids.iloc[:0]
+    changes = diff(before if before is not None else empty, grids)
+    towns = _names(boundary)
+    sheet = _change_sheet(changes, towns)
+    csv_path, xlsx_path = out / "changes.csv", out / "changes.xlsx"
+    sheet.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    sheet.to_excel(xlsx_path, index=False, sheet_name="网格变更")
+    problems = check(grids, boundary)
+    counts = {c: int((changes["change"] == c).sum()) for c in CHANGES}
+    page = out / "summary.html"
+    page.write_text(_summary(grids, before, changes, sheet, problems, counts,
+                             version=version, previous=previous), encoding="utf-8")
+    files += [csv_path, xlsx_path, page]
+    manifest = out / "manifest.json"
+    manifest.write_text(json.dumps({
+        "version": version, "previous": previous, "grids": int(len(grids)),
+        "changes": counts, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "files": [{**e, "name": str(p.relative_to(out))}
+                  for e, p in zip(file_entries(files), files, strict=True)],
+    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    problem_counts = problems["problem"].value_counts().to_dict()
+    return Package(out, [*files, manifest], sheet, counts,
+                   {str(k): int(v) for k, v in problem_counts.items()})
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def _shapefile_table(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    from geo.config import settings
+
+    area = grids.to_crs(settings().metric_crs).area.round(1).to_numpy()
+    data = {field: (area if source == "area_m2" else grids[source].to_numpy())
+            for field, (source, _) in FIELDS.items() if source == "area_m2" or source in grids}
+    return gpd.GeoDataFrame(data, geometry=grids.geometry.to_numpy(), crs=grids.crs)
+
+
+def _names(boundary: gpd.GeoDataFrame) -> dict[str, str]:
+    if "name" not in boundary:
+        return {}
+    return dict(zip(boundary["code"].astype(str), boundary["name"].astype(str), strict=True))
+
+
+def _change_sheet(changes: gpd.GeoDataFrame, towns: dict[str, str]) -> pd.DataFrame:
+    sheet = pd.DataFrame(changes.drop(columns="geometry"))
+    sheet.insert(0, "change_label", sheet["change"].map(CHANGE_LABELS))
+    sheet["town_name"] = sheet["town_code"].map(towns)
+    for column in ("old_codes", "new_codes"):
+        sheet[column] = sheet[column].map(";".join)
+    for column in sheet.columns:
+        if column.endswith("_m2"):
+            sheet[column] = sheet[column].round(1)
+    keep = [c for c in CHANGE_HEADERS if c in sheet]
+    return sheet[keep].rename(columns=CHANGE_HEADERS)
+
+
+def cjk_font() -> str | None:
+    """Path of a font with Chinese glyphs (fontconfig), preferring Noto Sans CJK Regular."""
+    try:
+        listed = subprocess.run(["fc-list", ":lang=zh", "file", "style"], capture_output=True,
+                                text=True, check=False).stdout.splitlines()
+    except FileNotFoundError:
+        return None
+    fonts = [line.split(":")[0] for line in listed if line.strip()]
+    preferred = [f for f in fonts if "Sans" in f and "Regular" in f]
+    return (preferred or fonts or [None])[0]
+
+
+def _map_png(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None,
+             changes: gpd.GeoDataFrame) -> str:
+    """Before/after map as a base64 PNG: changed grids coloured by change kind."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import Patch
+
+    font = cjk_font()
+    props = font_manager.FontProperties(fname=font) if font else None
+    label = (lambda c: CHANGE_LABELS[c]) if font else (lambda c: c)
+    from geo.config import settings
+
+    metric = settings().metric_crs
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.5), dpi=110)
+    panels = ((before, changes[changes["change"] != "new"], "调整前" if font else "before"),
+              (grids, changes[changes["change"] != "removed"], "调整后" if font else "after"))
+    for ax, (layer, changed, title) in zip(axes, panels, strict=True):
+        ax.set_axis_off()
+        ax.set_title(title, fontproperties=props)
+        if layer is None or not len(layer):
+            continue
+        shown = changed.to_crs(metric)
+        for kind, part in shown.groupby("change"):
+            part.plot(ax=ax, color=CHANGE_COLOURS[kind], linewidth=0)
+        layer.to_crs(metric).boundary.plot(ax=ax, color="#333333", linewidth=0.3)
+    handles = [Patch(color=CHANGE_COLOURS[c], label=label(c)) for c in CHANGES]
+    fig.legend(handles=handles, loc="lower center", ncol=len(CHANGES), prop=props, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, na_rep="", escape=True, classes="t")
+
+
+def _summary(grids, before, changes, sheet, problems, counts, *, version, previous) -> str:
+    per_town = (sheet.groupby(["街镇代码", "街镇名称"], dropna=False)["变更类型"]
+                .value_counts().unstack(fill_value=0).reset_index())
+    kinds = pd.DataFrame([{"变更类型": CHANGE_LABELS[c], "change": c, "数量 / count": n}
+                          for c, n in counts.items()])
+    problem_rows = (problems.drop(columns="geometry").assign(
+        grid_codes=problems["grid_codes"].map(";".join), area_m2=problems["area_m2"].round(1))
+        if len(problems) else None)
+    fields = pd.DataFrame([{"字段 / field": f, "含义 / meaning": m} for f, (_, m) in FIELDS.items()])
+    hh = pd.to_numeric(grids.get("households"), errors="coerce")
+    esc = html.escape
+    created = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>网格调整备案材料 {esc(version)}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 24px; color: #222; }}
+h1 {{ font-size: 20px; margin: 0 0 4px; }} h2 {{ font-size: 15px; margin: 18px 0 6px; }}
+.meta {{ color: #555; font-size: 13px; }} img {{ max-width: 100%; }}
+table.t {{ border-collapse: collapse; font-size: 12px; }}
+table.t th, table.t td {{ border: 1px solid #ccc; padding: 2px 8px; text-align: right; }}
+.cols {{ display: flex; gap: 32px; flex-wrap: wrap; }}
+</style></head><body>
+<h1>网格调整备案材料 / Grid adjustment filing — {esc(version)}</h1>
+<p class="meta">调整前版本 / replaces: {esc(previous or "（无 / none）")} ·
+网格数 / grids: {len(before) if before is not None else 0} → {len(grids)} ·
+户数 / households: {int(hh.sum()) if hh is not None else "—"} ·
+生成时间 / generated: {created:%Y-%m-%d %H:%M} (UTC+8) ·
+坐标系 / CRS: CGCS2000 (EPSG:4490)</p>
+<img alt="调整前后对比图 / before and after" src="data:image/png;base64,{_map_png(grids, before, changes)}">
+<div class="cols">
+<div><h2>按变更类型 / by change kind</h2>{_table(kinds)}</div>
+<div><h2>按街镇 / by town</h2>{_table(per_town)}</div>
+<div><h2>拓扑检查 / topology check</h2>
+{_table(problem_rows) if problem_rows is not None else "<p>无缝隙、重叠、无效几何、重复编码或越界 / no gaps, overlaps, invalid geometries, duplicate codes or crossings</p>"}</div>
+</div>
+<h2>文件 / files</h2>
+<p>shp_utf8/ 与 shp_gbk/：网格 Shapefile（CGCS2000，UTF-8 与 GBK 两种编码）；
+changes.csv、changes.xlsx：变更清单；manifest.json：文件清单及 SHA-256。</p>
+{_table(fields)}
+</body></html>
+"""

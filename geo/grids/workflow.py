@@ -1,0 +1,141 @@
+"""The grid adjustment workflow on PostGIS: check, diff, propose and file a version.
+
+Each step reads what it needs through `store`, calls the pure function, stores its
+result (analysis_results kinds 'grid-check', 'grid-diff') or a new draft version, and
+returns plain data for the CLI and the dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from geo.config import settings
+from geo.db.tables import grids as grids_table
+from geo.errors import InputError
+from geo.grids import filing, store, versions
+from geo.grids.check import check
+from geo.grids.diff import diff
+from geo.grids.propose import Proposal, propose
+from geo.grids.workload import read_workload
+
+
+@dataclass
+class Layers:
+    """The point layers a workload needs."""
+
+    incidents: gpd.GeoDataFrame | None
+    rentals: gpd.GeoDataFrame | None
+    hazards: gpd.GeoDataFrame | None
+
+
+def read_layers(engine: Engine) -> Layers:
+    """Incidents, rentals and hazards from PostGIS (WGS-84 points)."""
+    from geo.coverage import store as points
+
+    return Layers(points.read_incidents(engine), points.read_points(engine, "rentals"),
+                  points.read_points(engine, "hazards"))
+
+
+def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0) -> dict[str, Any]:
+    """Topology problems + workload band flags of `version`, stored as 'grid-check'."""
+    v = versions.get(engine, version)
+    grids = store.read_grids(engine, version)
+    problems = check(grids, store.read_units(engine, ("town", "community")), tolerance_m2)
+    load = read_workload(engine, version)
+    flagged = load[load["flagged"]]
+    band_rows = gpd.GeoDataFrame({
+        "problem": "workload_band",
+        "grid_codes": [[c] for c in flagged["grid_code"]],
+        "unit_code": flagged["community_code"].to_numpy(),
+        "area_m2": flagged.to_crs(settings().metric_crs).area.to_numpy(),
+        "detail": [f"households {_num(r.households)} ({r.households_flag}), workload "
+                   f"{r.workload:.0f} ({r.workload_flag})" for r in flagged.itertuples()],
+    }, geometry=flagged.geometry.to_numpy(), crs=load.crs)
+    features = pd.concat([problems, band_rows], ignore_index=True)
+    summary = {
+        "version": v.name, "status": v.status, "grids": int(len(grids)),
+        "problems": {k: int(n) for k, n in problems["problem"].value_counts().items()},
+        "households_flag": {k: int(n) for k, n in load["households_flag"].value_counts().items()},
+        "workload_flag": {k: int(n) for k, n in load["workload_flag"].value_counts().items()},
+        "households_band": list(load.attrs["households_band"]),
+        "workload_band": list(load.attrs["workload_band"]),
+    }
+    params = {"version": v.name, "tolerance_m2": tolerance_m2, "as_of": load.attrs["as_of"]}
+    result_id = store.save_result(engine, "grid-check", params, summary, features)
+    return {**summary, "result_id": result_id, "items": _records(features)}
+
+
+def diff_versions(engine: Engine, old: str, new: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Changes from `old` to `new` with workload before/after, stored as 'grid-diff'."""
+    before, after = _with_workload(engine, old), _with_workload(engine, new)
+    changes = diff(before, after)
+    summary = {"old": old, "new": new, "grids_before": int(len(before)),
+               "grids_after": int(len(after)),
+               "changes": {k: int(n) for k, n in changes["change"].value_counts().items()}}
+    result_id = store.save_result(engine, "grid-diff", {"old": old, "new": new}, summary, changes)
+    return changes, {**summary, "result_id": result_id}
+
+
+def _with_workload(engine: Engine, version: str) -> gpd.GeoDataFrame:
+    grids = store.read_grids(engine, version)
+    load = read_workload(engine, version)
+    extra = ["rental_units", "hazards", "hazard_weight", "incidents", "workload"]
+    return grids.assign(**{c: load[c].to_numpy() for c in extra})
+
+
+def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,
+                    note: str | None = None) -> tuple[Proposal, versions.Version]:
+    """Propose new grids from `source` and save them as the draft version `name`."""
+    src = versions.get(engine, source)
+    if any(v.name == name for v in versions.list_versions(engine)):  # fail before the work
+        raise InputError(f"grid version {name!r} already exists", field="name")
+    grids = store.read_grids(engine, source)
+    communities = store.read_units(engine, ("community",))
+    layers = read_layers(engine)
+    with engine.connect() as c:
+        used = set(c.execute(select(grids_table.c.grid_code).distinct()).scalars())
+    proposal = propose(grids, communities, incidents=layers.incidents, rentals=layers.rentals,
+                       hazards=layers.hazards, used_codes=used, seed=seed)
+    summary = proposal.summary()
+    params = {"source": src.name, "seed": seed, "bands": summary["bands"],
+              "communities": summary["communities"], "unsatisfied": len(proposal.unsatisfied)}
+    with engine.begin() as c:
+        vid = versions.create(c, name, parent=src.name, params=params,
+                              note=note or f"proposed from {src.name}")
+        store.write_grids(c, vid, proposal.grids)
+    return proposal, versions.get(engine, name)
+
+
+def file_version(engine: Engine, version: str, out: Path) -> dict[str, Any]:
+    """Write the filing package of `version` into `out`, mark it filed, audit it."""
+    v = versions.get(engine, version)
+    if v.status not in versions.IN_FORCE:
+        raise InputError(f"grid version {version!r} is {v.status}: only the version in force "
+                         "(activated) can be filed", field="version")
+    prev = versions.previous(engine, version)
+    grids = store.read_grids(engine, version)
+    before = store.read_grids(engine, prev.name) if prev else None
+    boundary = store.read_units(engine, ("district", "town", "community"))
+    package = filing.build(grids, before, boundary, Path(out), version=version,
+                           previous=prev.name if prev else None)
+    detail = {"previous": prev.name if prev else None, "out": str(Path(out).resolve()),
+              "changes": package.counts, "problems": package.problems,
+              "files": [str(p.relative_to(package.folder)) for p in package.files]}
+    with engine.begin() as c:
+        filed = versions.mark_filed(c, version, detail)
+    return {"version": version, "status": filed.status, "filed_at": filed.filed_at, **detail}
+
+
+def _num(value) -> str:
+    return "unknown" if pd.isna(value) else f"{value:.0f}"
+
+
+def _records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    return table.astype(object).where(table.notna(), None).to_dict("records")
