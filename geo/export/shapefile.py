@@ -76,6 +76,10 @@ def split_by_kind(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
         if kind in rows:
             part = gdf.iloc[rows[kind]].copy()
             values = shapely.force_2d(np.asarray(geoms[kind], dtype=object))
+            if kind == "point" and (shapely.get_type_id(values) == 4).any():
+                # a multipoint shapefile holds no single points: make them one-point multis
+                single = shapely.get_type_id(values) == 0
+                values[single] = [shapely.MultiPoint([p]) for p in values[single]]
             part[geom_col] = gpd.GeoSeries(values, index=part.index, crs=gdf.crs)
             out[kind] = part
     return out
@@ -163,24 +167,46 @@ def _geometry_type(kind: str, geoms: np.ndarray) -> str | None:
     return {"line": "MultiLineString", "polygon": "MultiPolygon"}.get(kind)
 
 
+def _prepare(gdf: gpd.GeoDataFrame, encoding: str, file: str | None = None
+             ) -> tuple[dict[str, str], dict[str, gpd.GeoDataFrame]]:
+    """Field-name map and the frame typed, renamed and split by geometry kind."""
+    frame = coerce(gdf, "shp")
+    geom_col = frame.geometry.name
+    mapping = shorten([c for c in frame.columns if c != geom_col], encoding)
+    frame = frame.rename(columns=mapping)
+    check_text(frame, encoding, MAX_TEXT_BYTES, file=file)
+    return mapping, split_by_kind(frame)
+
+
+def estimate_layer(gdf: gpd.GeoDataFrame, encoding: str = "utf-8",
+                   rows: int | None = None) -> dict[str, dict[str, int]]:
+    """Bytes of each file the shapefile export of `gdf` makes, by geometry kind.
+
+    With `rows`, sizes are scaled as if the layer had that many rows (each kind keeping
+    its share), so a caller can check a large layer from a sample before reading it all.
+    """
+    _, groups = _prepare(gdf, encoding)
+    total = sum(len(g) for g in groups.values())
+    return {kind: estimate(part, encoding,
+                           None if rows is None else max(1, round(rows * len(part) / total)))
+            for kind, part in groups.items()}
+
+
 def write_shapefile(gdf: gpd.GeoDataFrame, path: Path, encoding: str = "utf-8",
                     rows_hint: int | None = None) -> list[Path]:
     """Write `gdf` (already in the target CRS) as shapefile(s) at `path`; files written.
 
     `encoding` is 'utf-8' or 'gbk'. Raises InputError (nothing written) when a value
-    cannot be encoded, a text is longer than 254 bytes, or a file would pass 2 GB.
+    cannot be encoded, a text is longer than 254 bytes, or a file would pass 2 GB
+    (`rows_hint`: check as if the layer had that many rows).
     """
     path = Path(path)
     stem = path.with_suffix("")
-    frame = coerce(gdf, "shp")
-    geom_col = frame.geometry.name
-    mapping = shorten([c for c in frame.columns if c != geom_col], encoding)
-    frame = frame.rename(columns=mapping)
-    check_text(frame, encoding, MAX_TEXT_BYTES, file=path.name)
-    groups = split_by_kind(frame)
+    mapping, groups = _prepare(gdf, encoding, path.name)
+    total = sum(len(g) for g in groups.values())
     names = {kind: (stem if len(groups) == 1 else Path(f"{stem}_{kind}")) for kind in groups}
     for kind, part in groups.items():
-        scaled = None if rows_hint is None else max(1, round(rows_hint * len(part) / len(frame)))
+        scaled = None if rows_hint is None else max(1, round(rows_hint * len(part) / total))
         check_size(estimate(part, encoding, scaled), names[kind].name)
     written: list[Path] = []
     for kind, part in groups.items():
