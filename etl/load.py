@@ -80,6 +80,14 @@ def _json_lines(frame: pd.DataFrame) -> list[str]:
     return text.splitlines() if text else []
 
 
+def _row_hashes(source: readers.Source, idx: np.ndarray) -> np.ndarray:
+    """A hash of each row's content as read (attributes and geometry)."""
+    part = source.frame.iloc[idx].astype("string").reset_index(drop=True)
+    if source.geometry is not None:
+        part["__geometry"] = pd.Series(shapely.to_wkb(source.geometry[idx])).astype("string")
+    return pd.util.hash_pandas_object(part, index=False).to_numpy()
+
+
 def _subset(values: Any, idx: np.ndarray) -> list:
     if isinstance(values, pd.Series):
         return nullable(values.iloc[idx].reset_index(drop=True))
@@ -179,8 +187,10 @@ def load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str |
 
         say("validate", rows.n)
         plan = LOADERS[kind].prepare(rows)
-        dups = repeated_keys(plan.key.values, rows.verdict.ok)
-        rows.verdict.reject(dups, "duplicate_key", schema.key)
+        copies, clashes = repeated_keys(plan.key.values, rows.verdict.ok,
+                                        lambda idx: _row_hashes(source, idx))
+        rows.verdict.reject(clashes, "duplicate_key", schema.key)
+        rows.verdict.reject(copies, "duplicate_row", schema.key)
         loaded_idx = np.flatnonzero(rows.verdict.ok)
 
         version_status = None
@@ -208,7 +218,7 @@ def load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str |
         rejects = _rejects(rows, source, frame)
         _write_rejects(conn, batch_id, rejects)
         reasons = rows.verdict.counts()
-        duplicates = reasons.get("duplicate_key", 0)
+        duplicates = reasons.get("duplicate_row", 0)
         counts = {
             "read": rows.n, "loaded": len(loaded_idx), "duplicates": duplicates,
             "rejected": int((~rows.verdict.ok).sum()) - duplicates,

@@ -6,6 +6,8 @@ has exactly one reason in `load_rejects`. Codes (as in SAMPLE_SPEC.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -21,9 +23,11 @@ REASONS = (
     "bad_time",  # a time or date that cannot be read
     "bad_value",  # a number (or level) that cannot be read
     "unknown_category",  # a value outside the closed list of its field
-    "invalid_geometry",  # a polygon that is empty even after make_valid
+    "missing_geometry",  # a feature with a null or empty shape (polygon layers)
+    "invalid_geometry",  # not the geometry type of the layer, or empty after make_valid
     "unknown_parent",  # the parent code (上级代码, 社区代码) names no known unit
-    "duplicate_key",  # the source key appeared earlier in the file (counted as a duplicate)
+    "duplicate_key",  # an earlier row has the same source key but other content (rejected)
+    "duplicate_row",  # exact copy of an earlier row (counted as a duplicate, not rejected)
 )
 __doc__ += "\n".join(f"- {r}" for r in REASONS)
 
@@ -79,9 +83,10 @@ def parse_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def parse_int(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """(nullable Int64 values, unparseable-or-fractional mask)."""
+    """(nullable Int64 values, mask of unparseable, fractional or negative values)."""
     values, bad = parse_float(series)
-    frac = np.isfinite(values) & (values != np.round(values))
+    with np.errstate(invalid="ignore"):
+        frac = np.isfinite(values) & ((values != np.round(values)) | (values < 0))
     bad |= frac | np.isinf(values)
     out = pd.array(np.where(np.isfinite(values) & ~bad, values, np.nan), dtype="Float64")
     return pd.Series(out, index=series.index).round().astype("Int64"), bad
@@ -159,9 +164,25 @@ def inside(area: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarr
     return out
 
 
-def repeated_keys(keys: pd.Series, candidates: np.ndarray) -> np.ndarray:
-    """True for candidate rows whose key already appeared in an earlier candidate row."""
-    dup = np.zeros(len(keys), dtype=bool)
+def repeated_keys(keys: pd.Series, candidates: np.ndarray, content: Callable[[np.ndarray], np.ndarray]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(exact copies, same key but other content) among candidate rows after the first.
+
+    `content(idx)` gives a hash of the rows `idx`; it is called only for rows whose key
+    occurs more than once, so a file without repeats costs one `duplicated` pass.
+    """
+    copies = np.zeros(len(keys), dtype=bool)
+    clashes = np.zeros(len(keys), dtype=bool)
     idx = np.flatnonzero(candidates)
-    dup[idx] = keys.iloc[idx].duplicated(keep="first").to_numpy()
-    return dup
+    sub = keys.iloc[idx].reset_index(drop=True)
+    repeated = sub.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return copies, clashes
+    ridx = idx[repeated]
+    frame = pd.DataFrame({"key": sub[repeated].to_numpy(), "hash": content(ridx)})
+    first_hash = frame.groupby("key", sort=False)["hash"].transform("first").to_numpy()
+    later = frame["key"].duplicated(keep="first").to_numpy()
+    same = frame["hash"].to_numpy() == first_hash
+    copies[ridx[later & same]] = True
+    clashes[ridx[later & ~same]] = True
+    return copies, clashes

@@ -36,7 +36,7 @@ def shape(rows: Rows) -> None:
         raise InputError(f"{rows.schema.kind} need polygons: give a Shapefile, GeoPackage or GeoJSON")
     g = np.asarray(rows.geometry, dtype=object)
     missing = shapely.is_missing(g) | shapely.is_empty(g)
-    rows.verdict.reject(missing, "invalid_geometry", "geometry")
+    rows.verdict.reject(missing, "missing_geometry", "geometry")
     if rows.crs not in (WGS84, CGCS2000):
         g = np.asarray(transform_geometries(g, rows.crs, WGS84), dtype=object)
     out = np.full(rows.n, None, dtype=object)
@@ -56,6 +56,10 @@ def shape(rows: Rows) -> None:
                 continue
             out[i] = fixed
             repaired[i] = not valid[i]
+    if repaired.any():
+        numbers = ", ".join(str(i + 1) for i in np.flatnonzero(repaired)[:10])
+        rows.warnings.append(f"{int(repaired.sum())} invalid polygon(s) repaired with make_valid "
+                             f"(rows {numbers}{' …' if repaired.sum() > 10 else ''})")
     present = out != None  # noqa: E711 - elementwise on an object array
     centre = np.full((rows.n, 2), np.nan)
     if present.any():

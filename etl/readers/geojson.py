@@ -23,6 +23,7 @@ def read_geojson(path: Path, encoding: str | None = None) -> Source:
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
         raise InputError("not a GeoJSON FeatureCollection")
     source = read_vector(path, "geojson")
-    source.crs_is_default = "crs" not in doc
+    # no "crs" member, or GDAL's CRS84 one: the RFC 7946 convention, not a real declaration
+    source.crs_is_default = "crs" not in doc or source.crs == "wgs84"
     source.encoding, source.encoding_source = "utf-8", "format"
     return source

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyogrio
-from pyogrio.errors import DataLayerError, DataSourceError, FieldTypeError, GeometryError
+from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
 
 from etl.readers.source import Source
 from geo.crs import from_prj
 from geo.errors import InputError
 
-_ERRORS = (DataSourceError, DataLayerError, GeometryError, FieldTypeError, RuntimeError, ValueError)
+_ERRORS = (DataSourceError, DataLayerError, GeometryError, FieldError, RuntimeError, ValueError)
 
 
 def read_vector(path: Path, fmt: str, *, layer: str | None = None, encoding: str | None = None,

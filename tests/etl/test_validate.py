@@ -1,0 +1,64 @@
+"""etl.validate: vectorised parsers and checks, one reason per row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from etl import validate as v
+
+
+def test_parse_float_tells_blank_from_junk():
+    values, bad = v.parse_float(pd.Series(["120.6", "", None, "120.62E", "北纬31.3"], dtype="string"))
+    assert values[0] == 120.6 and np.isnan(values[1:]).all()
+    assert bad.tolist() == [False, False, False, True, True]
+
+
+def test_parse_int_rejects_words_fractions_and_negatives():
+    values, bad = v.parse_int(pd.Series(["3", "三间", "2.5", "-4", None, "7.0"], dtype="string"))
+    assert bad.tolist() == [False, True, True, True, False, False]
+    assert values[0] == 3 and values[5] == 7 and values.isna()[4]
+
+
+def test_parse_time_is_shanghai_local_and_flags_impossible_dates():
+    micros, bad = v.parse_time(pd.Series(["2025-01-01 08:00:00", "2025-02-30 10:00:00", "昨天晚上",
+                                          "2025/03/01 09:30", None], dtype="string"))
+    assert bad.tolist() == [False, True, True, False, True]
+    assert pd.Timestamp(micros[0], unit="us") == pd.Timestamp("2025-01-01 00:00:00")
+    assert pd.Timestamp(micros[3], unit="us") == pd.Timestamp("2025-03-01 01:30:00")
+
+
+def test_parse_date():
+    days, blank, bad = v.parse_date(pd.Series(["2025-06-01", "", "2025-13-01"], dtype="string"))
+    assert days[0] == (pd.Timestamp("2025-06-01") - pd.Timestamp("1970-01-01")).days
+    assert blank.tolist() == [False, True, False] and bad.tolist() == [False, False, True]
+
+
+def test_swapped_and_china():
+    lon, lat = np.array([120.6, 31.3, 2.0]), np.array([31.3, 120.6, 48.0])
+    assert v.swapped(lon, lat).tolist() == [False, True, False]
+    assert v.in_china(lon, lat).tolist() == [True, False, False]
+
+
+def test_inside_includes_the_boundary():
+    square = shapely.box(0, 0, 1, 1)
+    assert v.inside(square, np.array([0.5, 1.0, 1.5]), np.array([0.5, 0.5, 0.5])).tolist() == [
+        True, True, False]
+
+
+def test_verdict_keeps_the_first_reason():
+    verdict = v.Verdict(3)
+    verdict.reject(np.array([True, False, False]), "bad_time", "occurred_at")
+    verdict.reject(np.array([True, True, False]), "outside_city", "lon")
+    assert verdict.reasons().tolist() == ["bad_time", "outside_city", None]
+    assert verdict.counts() == {"bad_time": 1, "outside_city": 1}
+    assert verdict.ok.tolist() == [False, False, True]
+
+
+def test_repeated_keys_tell_copies_from_clashes():
+    keys = pd.Series(["a", "b", "a", "a", "c", "b"])
+    content = np.array([1, 2, 1, 9, 3, 2])
+    copies, clashes = v.repeated_keys(keys, np.ones(6, bool), lambda idx: content[idx])
+    assert copies.tolist() == [False, False, True, False, False, True]
+    assert clashes.tolist() == [False, False, False, True, False, False]
