@@ -1,0 +1,139 @@
+"""The Dash app: a shell (navigation, language switch, presentation mode, export buttons)
+around one module per page, plus the vector-tile route.
+
+Pages are listed in PAGES: a path, a label key and the module, which gives
+`layout(lang)` and `register(app)`. A page guard (`allowed`) is the one place a
+later login/roles layer decides who sees what; an Export page is one more entry.
+Everything is served by the app itself: `serve_locally=True`, local CSS, no CDN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+import dash
+from dash import ClientsideFunction, Input, Output, State, dcc, html
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from dashboards import coverage, grids, hotspots, overview
+from dashboards import tiles as tile_routes
+from dashboards.components import ENGINE_KEY, note
+from dashboards.i18n import DEFAULT, t
+from geo.db.engine import get_engine
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the app: URL path, navigation label key and its module."""
+
+    path: str
+    label: str
+    module: ModuleType
+
+
+PAGES = (
+    Page("/", "nav.overview", overview),
+    Page("/hotspots", "nav.hotspots", hotspots),
+    Page("/grids", "nav.grids", grids),
+    Page("/coverage", "nav.coverage", coverage),
+)
+
+
+def allowed(page: Page) -> bool:
+    """Whether the current visitor may open `page` (all pages until logins exist)."""
+    return True
+
+
+def _nav(lang: str, path: str) -> list:
+    return [
+        dcc.Link(t(p.label, lang), href=p.path, id=f"nav-{p.path.strip('/') or 'overview'}",
+                 className="nav-link active" if p.path == path else "nav-link")
+        for p in PAGES if allowed(p)
+    ]
+
+
+def _shell() -> html.Div:
+    return html.Div([
+        dcc.Location(id="url"),
+        dcc.Store(id="lang", storage_type="local", data=DEFAULT),
+        dcc.Store(id="present", storage_type="session", data=False),
+        html.Header([
+            html.Div(id="app-title", className="brand"),
+            html.Nav(id="nav", className="nav"),
+            html.Div([
+                html.Button(id="btn-png", className="btn", n_clicks=0),
+                html.Button(id="btn-pdf", className="btn", n_clicks=0),
+                html.Button(id="btn-present", className="btn", n_clicks=0),
+                html.Button(id="btn-lang", className="btn btn-lang", n_clicks=0),
+            ], className="actions"),
+        ], className="topbar"),
+        html.Main(id="page", className="page"),
+        html.Div(id="export-done", hidden=True),
+    ], id="root", className="root")
+
+
+def _register_shell(app: dash.Dash) -> None:
+    @app.callback(Output("lang", "data"), Input("btn-lang", "n_clicks"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def toggle_lang(_, lang):
+        return "en" if lang != "en" else "zh"
+
+    @app.callback(Output("present", "data"), Input("btn-present", "n_clicks"), State("present", "data"),
+                  prevent_initial_call=True)
+    def toggle_present(_, on):
+        return not on
+
+    @app.callback(Output("root", "className"), Input("present", "data"))
+    def present_class(on):
+        return "root present" if on else "root"
+
+    @app.callback(
+        Output("app-title", "children"), Output("nav", "children"), Output("btn-lang", "children"),
+        Output("btn-present", "children"), Output("btn-png", "children"), Output("btn-pdf", "children"),
+        Input("lang", "data"), Input("url", "pathname"),
+    )
+    def shell_labels(lang, path):
+        return (t("app.title", lang), _nav(lang, path), t("lang.switch", lang), t("present.on", lang),
+                t("export.png", lang), t("export.pdf", lang))
+
+    @app.callback(Output("page", "children"), Input("url", "pathname"), Input("lang", "data"))
+    def route(path, lang):
+        page = next((p for p in PAGES if p.path == (path or "/")), None)
+        if page is None or not allowed(page):
+            return html.Div(note(t("not_found", lang), "warn"))
+        try:
+            return page.module.layout(lang)
+        except SQLAlchemyError:
+            return note(t("db_error", lang), "error", el_id="db-error")
+
+    # PNG of the page's first map through Plotly.downloadImage; PDF via the browser's print
+    app.clientside_callback(
+        ClientsideFunction("civicgrid", "exportPng"),
+        Output("export-done", "children"), Input("btn-png", "n_clicks"), prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("civicgrid", "printPage"),
+        Output("export-done", "title"), Input("btn-pdf", "n_clicks"), prevent_initial_call=True,
+    )
+
+
+def create_app(engine: Engine | None = None) -> dash.Dash:
+    """The dashboard on `engine` (default: the configured database)."""
+    app = dash.Dash(
+        __name__,
+        title="civicgrid",
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        update_title=None,
+        external_stylesheets=[],
+        external_scripts=[],
+    )
+    app.server.config[ENGINE_KEY] = engine or get_engine()
+    app.layout = _shell
+    _register_shell(app)
+    for page in PAGES:
+        page.module.register(app)
+    tile_routes.register(app.server, lambda: app.server.config[ENGINE_KEY])
+    return app

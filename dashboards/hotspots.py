@@ -1,0 +1,190 @@
+"""Hotspots for analysts: H3 counts, Gi* bins or emerging categories under filters;
+a click on a cell shows its weekly series, category mix and the key sites nearby;
+a sortable top-hotspots table with CSV download."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import h3
+import numpy as np
+import plotly.graph_objects as go
+from dash import Input, Output, State, dcc, html, no_update
+
+from dashboards import maps
+from dashboards.components import base_url, engine, map_graph, note, section, table
+from dashboards.i18n import emerging_label, t
+from geo.hotspots.store import latest_run, run_cells
+from geo.views.counts import categories, category_mix, resolutions, trend
+from geo.views.hexlayer import hex_layer
+from geo.views.periods import incident_span
+from geo.views.places import extent, units
+from geo.views.sites import key_sites_near
+
+TOP_N = 200
+DEFAULT_DAYS = 90
+TOP_COLUMNS = [("cell", "col.cell"), ("count", "col.count"), ("gi_z", "col.gi_z"),
+               ("p_fdr", "col.p_fdr"), ("bin_label", "col.bin")]
+
+
+def _date(v) -> dt.date:
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+def layout(lang: str) -> html.Div:
+    eng = engine()
+    span = incident_span(eng)
+    lo, hi = span if span else (dt.date.today() - dt.timedelta(days=DEFAULT_DAYS), dt.date.today())
+    start = max(lo, hi - dt.timedelta(days=DEFAULT_DAYS - 1))
+    res = resolutions(eng) or [9]
+    area_opts = [{"label": u["name"], "value": u["code"]} for u in units(eng, "district")]
+    area_opts += [{"label": f"· {u['name']}", "value": u["code"]} for u in units(eng, "town")]
+    mode_opts = [{"label": t(f"hs.mode.{m}", lang), "value": m} for m in ("counts", "gi", "emerging")]
+
+    def filt(label_key, control):
+        return html.Div([html.Label(t(label_key, lang)), control], className="filter")
+
+    return html.Div([
+        html.H2(t("hs.title", lang), className="page-title"),
+        html.Div([
+            filt("hs.mode", dcc.RadioItems(id="hs-mode", options=mode_opts, value="gi", inline=True)),
+            filt("hs.dates", dcc.DatePickerRange(
+                id="hs-dates", min_date_allowed=lo, max_date_allowed=hi, start_date=start, end_date=hi,
+                display_format="YYYY-MM-DD")),
+            filt("hs.categories", dcc.Dropdown(id="hs-cats", options=categories(eng), multi=True,
+                                               placeholder="—")),
+            filt("hs.area", dcc.Dropdown(id="hs-area", options=area_opts, placeholder=t("hs.all_areas", lang))),
+            filt("hs.res", dcc.Slider(id="hs-res", min=min(res), max=max(res), step=1,
+                                      value=min(max(res), 9) if min(res) <= 9 else min(res),
+                                      marks={r: str(r) for r in res})),
+            filt("hs.k", dcc.Slider(id="hs-k", min=1, max=3, step=1, value=1, marks={i: str(i) for i in (1, 2, 3)})),
+        ], className="filters panel"),
+        html.Div(id="hs-note"),
+        html.Div([
+            html.Div(section(t("hs.title", lang), map_graph("hs-map", "64vh")), className="col-2"),
+            html.Div(section(t("hs.detail", lang), html.Div(
+                t("hs.detail.hint", lang), className="detail-empty"), el_id="hs-detail"), className="col"),
+        ], className="row"),
+        section(t("hs.top", lang),
+                html.Button(t("hs.csv", lang), id="hs-csv", className="btn btn-dark", n_clicks=0),
+                table("hs-top", TOP_COLUMNS, lang, csv_name="top-hotspots.csv")),
+    ])
+
+
+def _layer_figure(eng, mode, start, end, cats, area, res, k, lang):
+    """(figure, top-table rows, note) for the chosen filters."""
+    center, zoom = maps.view_of(extent(eng))
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base_url()), uirevision="hs")
+    notes = []
+    rows: list[dict] = []
+    if mode == "emerging":
+        run = latest_run(eng, "emerging")
+        if run is None:
+            return fig, rows, [note(t("hs.no_run", lang), "warn")]
+        cells = run_cells(eng, run["id"]).reset_index()
+        cells = cells[cells["category"].fillna("").str.len() > 0]
+        cells = cells[cells["category"].map(maps.emerging_color) != maps.NO_PATTERN_COLOR]
+        labels = {c: emerging_label(c, lang) for c in cells["category"].unique()}
+        colors = {c: maps.emerging_color(c) for c in sorted(labels)}
+        hover = [f"{labels[c]}<br>trend z {z:.2f}" for c, z in zip(cells["category"], cells["trend_z"].fillna(0), strict=True)]
+        for tr in maps.category_traces(cells["cell"].to_numpy(), cells["category"].to_numpy(), colors, labels, hover):
+            fig.add_trace(tr)
+        notes.append(note(f"H3 {run['params'].get('res', '')} · run #{run['id']} · {run['created_at']:%Y-%m-%d %H:%M}", "info"))
+        return fig, rows, notes
+
+    layer = hex_layer(eng, res, start, end, cats or None, area or None, k=k if mode == "gi" else None)
+    f = layer.frame
+    if layer.coarsened:
+        notes.append(note(t("hs.coarser", lang, res=layer.res), "info", el_id="hs-coarser"))
+    if not len(f):
+        notes.append(note(t("no_data", lang), "warn"))
+        return fig, rows, notes
+    bins = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}
+    if mode == "gi":
+        shown = f[f["bin"] != 0] if (f["bin"] != 0).any() else f
+        hover = [f"{bins[int(b)]}<br>{t('col.count', lang)}: {int(c)}<br>z = {z:.2f}"
+                 for b, c, z in zip(shown["bin"], shown["count"], shown["gi_z"], strict=True)]
+        fig.add_trace(maps.gi_trace(shown["cell"].to_numpy(), shown["bin"].to_numpy(), bins, hover))
+        top = f.sort_values("gi_z", ascending=False).head(TOP_N)
+    else:
+        counts = f["count"].to_numpy()
+        zmax = float(np.percentile(counts, 98)) if len(counts) > 10 else float(counts.max())
+        hover = [f"{t('col.count', lang)}: {int(c)}" for c in counts]
+        fig.add_trace(maps.hex_trace(
+            f["cell"].to_numpy(), counts, colorscale="YlOrRd", zmin=0, zmax=max(zmax, 1.0), hover=hover,
+            colorbar={"title": {"text": t("col.count", lang)}, "len": 0.5, "thickness": 14,
+                      "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.85)"}))
+        top = f.sort_values("count", ascending=False).head(TOP_N)
+    for r in top.itertuples(index=False):
+        row = {"cell": h3.int_to_str(int(r.cell)), "count": int(r.count)}
+        if "gi_z" in f:
+            row |= {"gi_z": round(float(r.gi_z), 3), "p_fdr": float(f"{r.p_fdr:.3g}"),
+                    "bin_label": bins[int(r.bin)]}
+        rows.append(row)
+    return fig, rows, notes
+
+
+def _detail(eng, cell_str: str, start, end, cats, lang) -> list:
+    """Series, category mix and key sites of one clicked cell."""
+    cell = h3.str_to_int(cell_str)
+    res = h3.get_resolution(cell_str)
+    have = resolutions(eng)
+    use = res if res in have else min(r for r in have if r >= res) if any(r >= res for r in have) else None
+    cells = [cell] if use == res else [h3.str_to_int(c) for c in h3.cell_to_children(cell_str, use)]
+    series = trend(eng, use, "week", cats or None, cells) if use is not None else None
+    mix = category_mix(eng, use, cells, start, end) if use is not None else None
+    lat, lon = h3.cell_to_latlng(cell_str)
+    sites = key_sites_near(eng, lon, lat, 1000.0)
+
+    ts = go.Figure()
+    if series is not None and len(series):
+        s = series.groupby("period_start")["count"].sum()
+        ts.add_trace(go.Bar(x=list(s.index), y=s.to_numpy(), marker_color="#b2182b", name=t("col.count", lang)))
+        ts.add_vrect(x0=start, x1=end, fillcolor="#fddbc7", opacity=0.35, line_width=0)
+    ts.update_layout(height=200, margin={"l": 36, "r": 8, "t": 8, "b": 26}, plot_bgcolor="white",
+                     font={"family": "Noto Sans CJK SC, sans-serif", "size": 12})
+    mx = go.Figure()
+    if mix is not None and len(mix):
+        mx.add_trace(go.Bar(x=mix.to_numpy(), y=list(mix.index), orientation="h", marker_color="#2166ac"))
+    mx.update_layout(height=180, margin={"l": 80, "r": 8, "t": 8, "b": 26}, plot_bgcolor="white",
+                     yaxis={"autorange": "reversed"}, font={"family": "Noto Sans CJK SC, sans-serif", "size": 12})
+    site_items = [html.Li(f"{r.name}（{r.kind}）· {r.distance_m:.0f} m") for r in sites.itertuples()]
+    return [
+        html.Div([html.B(t("col.cell", lang) + ": "), html.Code(cell_str, id="hs-detail-cell")]),
+        html.H4(t("hs.series", lang)), dcc.Graph(id="hs-series", figure=ts, config={"displaylogo": False}),
+        html.H4(t("hs.mix", lang)), dcc.Graph(id="hs-mix", figure=mx, config={"displaylogo": False}),
+        html.H4(t("hs.sites", lang)),
+        html.Ul(site_items, id="hs-sites") if site_items else html.Div(t("hs.no_sites", lang), id="hs-sites"),
+    ]
+
+
+def register(app) -> None:
+    @app.callback(
+        Output("hs-map", "figure"), Output("hs-top", "rowData"), Output("hs-note", "children"),
+        Input("hs-mode", "value"), Input("hs-dates", "start_date"), Input("hs-dates", "end_date"),
+        Input("hs-cats", "value"), Input("hs-area", "value"), Input("hs-res", "value"),
+        Input("hs-k", "value"), State("lang", "data"),
+    )
+    def update_map(mode, start, end, cats, area, res, k, lang):
+        if not start or not end:
+            return no_update, no_update, no_update
+        return _layer_figure(engine(), mode, _date(start), _date(end), cats, area, int(res), int(k), lang)
+
+    @app.callback(
+        Output("hs-detail", "children"),
+        Input("hs-map", "clickData"), State("hs-dates", "start_date"), State("hs-dates", "end_date"),
+        State("hs-cats", "value"), State("lang", "data"), prevent_initial_call=True,
+    )
+    def show_detail(click, start, end, cats, lang):
+        if not click or not click.get("points"):
+            return no_update
+        loc = click["points"][0].get("location")
+        if not loc or not h3.is_valid_cell(loc):
+            return no_update
+        return [html.H3(t("hs.detail", lang), className="section-title"),
+                *_detail(engine(), loc, _date(start), _date(end), cats, lang)]
+
+    @app.callback(Output("hs-top", "exportDataAsCsv"), Input("hs-csv", "n_clicks"), prevent_initial_call=True)
+    def csv(_):
+        return True
+

@@ -1,0 +1,212 @@
+"""Offline Plotly map figures.
+
+Every map uses the `white-bg` style (no tiles from the internet) and draws its base
+layers (district/town boundaries, grids) from the app's own vector-tile endpoint
+through `layout.map.layers` with `sourcetype: "vector"`. No symbol layers: they
+would fetch glyphs from the internet, so names show on hover of point traces.
+Hexagon layers are Choroplethmap traces over a compact GeoJSON of H3 boundaries
+(coordinates rounded to ~1 m, ids as H3 strings).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import numpy as np
+import plotly.graph_objects as go
+import shapely
+
+from geo.hexes import boundaries
+
+MAP_STYLE = "white-bg"
+COORD_DIGITS = 5
+
+# ArcGIS Gi_Bin classes −3…3 on a ColorBrewer RdBu 7-class ramp (colour-blind safe)
+GI_COLORS = {
+    -3: "#2166ac", -2: "#67a9cf", -1: "#d1e5f0", 0: "#f7f7f7",
+    1: "#fddbc7", 2: "#ef8a62", 3: "#b2182b",
+}
+# emerging hot-spot categories (ArcGIS names): hot ones on reds, cold twins on blues
+EMERGING_BASES = ("new", "consecutive", "intensifying", "persistent", "diminishing",
+                  "sporadic", "oscillating", "historical")
+_HOT = ("#fcbba1", "#fc9272", "#a50f15", "#de2d26", "#fb6a4a", "#fee0d2", "#cb181d", "#e7a6b5")
+_COLD = ("#c6dbef", "#9ecae1", "#08306b", "#2171b5", "#6baed6", "#deebf7", "#08519c", "#b3b3d9")
+NO_PATTERN_COLOR = "#eeeeee"
+
+
+def emerging_color(category: str) -> str:
+    """Colour of an emerging category such as `intensifying hot spot` or `new cold spot`."""
+    cat = (category or "").lower()
+    for i, base in enumerate(EMERGING_BASES):
+        if base in cat:
+            return (_COLD if "cold" in cat else _HOT)[i]
+    return NO_PATTERN_COLOR
+
+
+BAND_COLORS = {"under": "#67a9cf", "in": "#d9d9d9", "over": "#ef8a62", "unknown": "#ffffff"}
+CHANGE_COLORS = {
+    "split": "#e66101", "merged": "#5e3c99", "reshaped": "#fdb863", "new": "#1b7837",
+    "removed": "#b2abd2", "unchanged": "#f0f0f0",
+}
+BOUNDARY_COLORS = {"district": "#404040", "town": "#9e9e9e"}
+
+
+def view_of(extent: tuple[float, float, float, float] | None, width_px: int = 900,
+            height_px: int = 600) -> tuple[dict, float]:
+    """Map centre and zoom that fit `extent` (west, south, east, north)."""
+    if extent is None:
+        return {"lon": 120.62, "lat": 31.3}, 8.0
+    w, s, e, n = extent
+    lat = (s + n) / 2
+    dlon = max(e - w, 1e-4)
+    dlat = max((n - s) / max(math.cos(math.radians(lat)), 0.1), 1e-4)
+    zoom = min(math.log2(width_px * 360 / (512 * dlon)), math.log2(height_px * 360 / (512 * dlat)))
+    return {"lon": (w + e) / 2, "lat": lat}, round(max(min(zoom, 16.0), 1.0), 2)
+
+
+def tile_url(base: str, layer: str, **params: str | None) -> str:
+    """Absolute URL template of one vector-tile layer on this app (MapLibre needs absolute)."""
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    url = f"{base.rstrip('/')}/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf"
+    return f"{url}?{query}" if query else url
+
+
+def tile_layer(base: str, layer: str, *, kind: str = "line", color: str = "#404040",
+               width: float = 1.0, opacity: float = 1.0, below: str | None = None,
+               dash: Sequence[float] | None = None, name: str | None = None,
+               **params: str | None) -> dict:
+    """One `layout.map.layers` entry drawing layer `layer` of the tile endpoint."""
+    entry: dict = {
+        "sourcetype": "vector", "source": [tile_url(base, layer, **params)],
+        "sourcelayer": layer, "type": kind, "color": color, "opacity": opacity,
+    }
+    if kind == "line":
+        entry["line"] = {"width": width, **({"dash": list(dash)} if dash else {})}
+    if kind == "fill":
+        entry["fill"] = {"outlinecolor": "#ffffff"}
+    if below is not None:
+        entry["below"] = below
+    if name:
+        entry["name"] = name
+    return entry
+
+
+def boundary_layers(base: str, towns: bool = True) -> list[dict]:
+    """District (dark, thicker) and town (grey, thin) boundary lines."""
+    layers = [tile_layer(base, "district", color=BOUNDARY_COLORS["district"], width=1.6)]
+    if towns:
+        layers.insert(0, tile_layer(base, "town", color=BOUNDARY_COLORS["town"], width=0.6))
+    return layers
+
+
+def base_figure(center: dict, zoom: float, layers: list[dict] | None = None,
+                height: int | None = None, uirevision: str | None = None) -> go.Figure:
+    """An empty offline map figure with the given base layers."""
+    # a map subplot only exists when a trace uses it: an empty, legend-less one
+    fig = go.Figure(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
+    fig.update_layout(
+        map={"style": MAP_STYLE, "center": center, "zoom": zoom, "layers": layers or []},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        legend={"bgcolor": "rgba(255,255,255,0.85)", "x": 0.01, "y": 0.99, "font": {"size": 13}},
+        font={"family": "Noto Sans CJK SC, Noto Sans, sans-serif"},
+        uirevision=uirevision,
+        paper_bgcolor="white",
+        **({"height": height} if height else {}),
+    )
+    return fig
+
+
+def hex_geojson(cells: Sequence[int]) -> tuple[dict, list[str]]:
+    """GeoJSON FeatureCollection of H3 cell polygons (ids are H3 strings) and the ids."""
+    arr = np.asarray(cells, dtype=np.int64).astype(np.uint64)
+    ids = [format(int(c), "x") for c in arr]
+    polys = boundaries(arr)
+    coords = np.round(shapely.get_coordinates(polys), COORD_DIGITS).tolist()
+    ends = np.cumsum(shapely.get_num_coordinates(polys))
+    feats, start = [], 0
+    for hid, end in zip(ids, ends, strict=True):
+        feats.append({"type": "Feature", "id": hid, "properties": {},
+                      "geometry": {"type": "Polygon", "coordinates": [coords[start:end]]}})
+        start = end
+    return {"type": "FeatureCollection", "features": feats}, ids
+
+
+def stepped_scale(colors: Sequence[str]) -> list[list]:
+    """A discrete colourscale: one flat band per colour over [0, 1]."""
+    n = len(colors)
+    scale = []
+    for i, c in enumerate(colors):
+        scale += [[i / n, c], [(i + 1) / n, c]]
+    return scale
+
+
+def hex_trace(cells: Sequence[int], z: np.ndarray, *, colorscale, zmin: float, zmax: float,
+              colorbar: dict | None = None, hover: Sequence[str] | None = None,
+              name: str = "", opacity: float = 0.8, showscale: bool = True) -> go.Choroplethmap:
+    """A Choroplethmap of H3 cells coloured by `z`."""
+    geojson, ids = hex_geojson(cells)
+    return go.Choroplethmap(
+        geojson=geojson, locations=ids, featureidkey="id", z=np.asarray(z, dtype=float),
+        colorscale=colorscale, zmin=zmin, zmax=zmax, marker={"opacity": opacity, "line": {"width": 0.3, "color": "#ffffff"}},
+        colorbar=colorbar, showscale=showscale, name=name,
+        text=list(hover) if hover is not None else None,
+        hovertemplate="%{text}<extra></extra>" if hover is not None else None,
+    )
+
+
+def gi_trace(cells: Sequence[int], bins: np.ndarray, labels: dict[int, str],
+             hover: Sequence[str] | None = None) -> go.Choroplethmap:
+    """Gi* confidence bins −3…3 on the diverging RdBu ramp, with a labelled legend bar."""
+    colors = [GI_COLORS[b] for b in range(-3, 4)]
+    return hex_trace(
+        cells, bins, colorscale=stepped_scale(colors), zmin=-3.5, zmax=3.5, hover=hover,
+        colorbar={"tickvals": list(range(-3, 4)), "ticktext": [labels[b] for b in range(-3, 4)],
+                  "len": 0.6, "thickness": 16, "x": 0.99, "xanchor": "right",
+                  "bgcolor": "rgba(255,255,255,0.85)"},
+        opacity=0.85,
+    )
+
+
+def category_traces(cells: Sequence[int], cats: Sequence[str], colors: dict[str, str],
+                    labels: dict[str, str], hover: Sequence[str] | None = None) -> list[go.Choroplethmap]:
+    """One single-colour Choroplethmap per category, so the legend lists them by name."""
+    cells = np.asarray(cells)
+    cats = np.asarray(cats, dtype=object)
+    hover_arr = np.asarray(hover, dtype=object) if hover is not None else None
+    traces = []
+    for cat in [c for c in colors if c in set(cats)]:
+        m = cats == cat
+        tr = hex_trace(cells[m], np.zeros(int(m.sum())), colorscale=[[0, colors[cat]], [1, colors[cat]]],
+                       zmin=0, zmax=1, showscale=False, name=labels.get(cat, cat),
+                       hover=hover_arr[m] if hover_arr is not None else None, opacity=0.85)
+        tr.showlegend = True
+        traces.append(tr)
+    return traces
+
+
+def polygon_trace(geojson: dict, ids: Sequence[str], color: str, name: str,
+                  hover: Sequence[str] | None = None, opacity: float = 0.7) -> go.Choroplethmap:
+    """A single-colour Choroplethmap of arbitrary polygons (problems, changed grids)."""
+    tr = go.Choroplethmap(
+        geojson=geojson, locations=list(ids), featureidkey="id", z=np.zeros(len(ids)),
+        colorscale=[[0, color], [1, color]], zmin=0, zmax=1, showscale=False, name=name,
+        marker={"opacity": opacity, "line": {"width": 1, "color": "#333333"}},
+        text=list(hover) if hover is not None else None,
+        hovertemplate="%{text}<extra></extra>" if hover is not None else None,
+    )
+    tr.showlegend = True
+    return tr
+
+
+def point_trace(lon, lat, *, color: str, name: str, size: float = 8,
+                hover: Sequence[str] | None = None, customdata=None) -> go.Scattermap:
+    """Circle markers (no symbol layer, so no glyph requests)."""
+    return go.Scattermap(
+        lon=np.round(np.asarray(lon, dtype=float), COORD_DIGITS),
+        lat=np.round(np.asarray(lat, dtype=float), COORD_DIGITS), mode="markers",
+        marker={"size": size, "color": color, "opacity": 0.9}, name=name,
+        text=list(hover) if hover is not None else None, customdata=customdata,
+        hovertemplate="%{text}<extra></extra>" if hover is not None else None,
+    )

@@ -1,0 +1,93 @@
+"""Overview for leaders: big KPIs, the city map of hot/cold spots, the weekly trend."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from dash import Input, Output, dcc, html
+
+from dashboards import maps
+from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
+from dashboards.i18n import t
+from geo.kpis import COVERAGE_KINDS, overview_kpis, period_layer
+from geo.views.counts import resolutions, trend
+from geo.views.places import extent
+
+PERIODS = (7, 30, 90)
+
+
+def layout(lang: str) -> html.Div:
+    return html.Div([
+        html.Div([
+            html.H2(t("ov.title", lang), className="page-title"),
+            html.Div([
+                html.Span(t("ov.period", lang), className="filter-label"),
+                dcc.RadioItems(id="ov-days", value=30, inline=True,
+                               options=[{"label": f" {d} " + ("天" if lang != "en" else "days"), "value": d}
+                                        for d in PERIODS]),
+            ], className="filter"),
+        ], className="row", style={"justifyContent": "space-between", "alignItems": "center"}),
+        html.Div(id="ov-kpis", className="kpis"),
+        html.Div([
+            html.Div(section(t("ov.map", lang), map_graph("ov-map", "60vh")), className="col-2"),
+            html.Div(section(t("ov.trend", lang), dcc.Graph(id="ov-trend", style={"height": "60vh"},
+                                                            config={"displaylogo": False})),
+                     className="col"),
+        ], className="row"),
+    ])
+
+
+def _kpi_cards(k, lang: str) -> list:
+    if k.incidents is None:
+        return [note(t("no_data", lang), "warn")]
+    change = k.change
+    tone = "" if change is None else ("up" if change > 0 else "down")
+    arrow = "" if change is None else ("▲ " if change > 0 else "▼ ")
+    period = f"{k.period_start:%Y-%m-%d} – {k.period_end:%Y-%m-%d}"
+    cards = [
+        kpi_card(t("ov.incidents", lang), num(k.incidents),
+                 f"{arrow}{pct(abs(change)) if change is not None else '—'} {t('ov.vs_prev', lang)}", tone,
+                 card_id="kpi-incidents"),
+        kpi_card(t("ov.hot_share", lang), pct(k.hot_share), period, card_id="kpi-hot"),
+        kpi_card(t("ov.out_of_band", lang), num(k.grids_out_of_band),
+                 f"/ {num(k.grids_total)}" if k.grids_total else "", card_id="kpi-band"),
+    ]
+    for kind in COVERAGE_KINDS:
+        cards.append(kpi_card(f"{t('kind.' + kind, lang)} {t('ov.coverage', lang)}", pct(k.coverage.get(kind))))
+    return cards
+
+
+def hot_map(layer, lang: str, ext) -> go.Figure:
+    """Significant Gi* cells over district and town boundaries."""
+    center, zoom = maps.view_of(ext)
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base_url()), uirevision="ov")
+    if layer is not None and len(layer.frame):
+        f = layer.frame[layer.frame["bin"] != 0]
+        labels = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}
+        hover = [f"{labels[int(b)]}<br>{t('col.count', lang)}: {int(c)}" for b, c in zip(f["bin"], f["count"], strict=True)]
+        fig.add_trace(maps.gi_trace(f["cell"].to_numpy(), f["bin"].to_numpy(), labels, hover))
+    return fig
+
+
+def trend_figure(eng, lang: str) -> go.Figure:
+    res = resolutions(eng)
+    df = trend(eng, res[0], "week") if res else None
+    fig = go.Figure()
+    if df is not None and len(df):
+        for cat, g in df.groupby("category"):
+            fig.add_trace(go.Scatter(x=g["period_start"], y=g["count"], name=str(cat), mode="lines",
+                                     stackgroup="all"))
+    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, legend={"orientation": "h", "y": -0.15},
+                      font={"family": "Noto Sans CJK SC, sans-serif", "size": 13},
+                      yaxis_title=t("col.count", lang), plot_bgcolor="white",
+                      xaxis={"gridcolor": "#eee"}, yaxis={"gridcolor": "#eee"})
+    return fig
+
+
+def register(app) -> None:
+    @app.callback(Output("ov-kpis", "children"), Output("ov-map", "figure"), Output("ov-trend", "figure"),
+                  Input("ov-days", "value"), Input("lang", "data"))
+    def update(days, lang):
+        eng = engine()
+        layer = period_layer(eng, int(days))
+        k = overview_kpis(eng, int(days), layer)
+        return _kpi_cards(k, lang), hot_map(layer, lang, extent(eng)), trend_figure(eng, lang)

@@ -1,0 +1,20 @@
+"""`civicgrid serve`: the Dash dashboard on a local address."""
+
+from __future__ import annotations
+
+import typer
+
+from geo.cli import app
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / address to listen on"),
+    port: int = typer.Option(8050, "--port", min=1, max=65535, help="端口 / port"),
+    debug: bool = typer.Option(False, "--debug", help="Dash debug mode (reloader, dev tools)"),
+) -> None:
+    """启动看板 / serve the dashboard (offline: every asset comes from this server)."""
+    from dashboards.app import create_app
+
+    typer.echo(f"civicgrid dashboard: http://{host}:{port}/", err=True)
+    create_app().run(host=host, port=port, debug=debug)

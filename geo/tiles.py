@@ -1,0 +1,112 @@
+"""Mapbox vector tiles of the large polygon layers, cut by PostGIS (`ST_AsMVT`).
+
+The dashboard draws boundaries and grids from these tiles instead of shipping
+megabytes of GeoJSON. Layer names are whitelisted, every value is a bound
+parameter; a layer's optional `band` filter lets a map colour one class per
+layer (Plotly map layers have one colour each).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+from geo.config import settings
+from geo.errors import InputError
+
+ADMIN_LEVELS = ("district", "town", "community")
+BANDS = ("under", "in", "over", "unknown")
+LAYERS = (*ADMIN_LEVELS, "grids")
+MAX_ZOOM = 20
+EXTENT = 4096
+# Web-Mercator width of the world, metres
+WORLD_M = 40075016.68557849
+
+_ADMIN_SQL = text(
+    """
+    WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+    f AS (
+      SELECT ST_AsMVTGeom(
+               ST_SimplifyPreserveTopology(ST_Transform(u.geom, 3857), :tol),
+               b.env, :extent, 64, true) AS geom,
+             u.code, u.name, u.parent_code
+      FROM admin_units u, b
+      WHERE u.level = :level AND u.geom && ST_Transform(b.env, 4326)
+    )
+    SELECT ST_AsMVT(f.*, :layer, :extent, 'geom') FROM f WHERE f.geom IS NOT NULL
+    """
+)
+
+_GRIDS_SQL = text(
+    """
+    WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+    g AS (
+      SELECT g.geom, g.grid_code, g.name, g.town_code, g.households,
+             CASE WHEN g.households IS NULL THEN 'unknown'
+                  WHEN g.households < :lo THEN 'under'
+                  WHEN g.households > :hi THEN 'over'
+                  ELSE 'in' END AS band
+      FROM grids g JOIN grid_versions v ON v.id = g.version_id
+      WHERE v.name = :version
+    ),
+    f AS (
+      SELECT ST_AsMVTGeom(
+               ST_SimplifyPreserveTopology(ST_Transform(g.geom, 3857), :tol),
+               b.env, :extent, 64, true) AS geom,
+             g.grid_code, g.name, g.town_code, g.households, g.band
+      FROM g, b
+      WHERE g.geom && ST_Transform(b.env, 4326)
+        AND (CAST(:band AS text) IS NULL OR g.band = :band)
+    )
+    SELECT ST_AsMVT(f.*, :layer, :extent, 'geom') FROM f WHERE f.geom IS NOT NULL
+    """
+)
+
+
+@dataclass(frozen=True)
+class TileRequest:
+    """One tile of one layer: `layer` in LAYERS; grids need a `version` name."""
+
+    layer: str
+    z: int
+    x: int
+    y: int
+    version: str | None = None
+    band: str | None = None
+
+    def validate(self) -> TileRequest:
+        """Raise InputError for an unknown layer, an impossible tile or a bad filter."""
+        if self.layer not in LAYERS:
+            raise InputError(f"unknown tile layer {self.layer!r}; use one of {', '.join(LAYERS)}")
+        if not 0 <= self.z <= MAX_ZOOM or not (0 <= self.x < 2**self.z and 0 <= self.y < 2**self.z):
+            raise InputError(f"no tile {self.z}/{self.x}/{self.y}")
+        if self.layer == "grids" and not self.version:
+            raise InputError("the grids layer needs ?version=NAME")
+        if self.band is not None and self.band not in BANDS:
+            raise InputError(f"unknown band {self.band!r}; use one of {', '.join(BANDS)}")
+        return self
+
+
+def simplify_tolerance(z: int) -> float:
+    """Half a tile pixel in metres: finer detail cannot show at this zoom."""
+    return WORLD_M / (2**z) / EXTENT / 2
+
+
+def tile(engine: Engine, req: TileRequest) -> bytes:
+    """The MVT bytes of one tile (empty bytes when nothing falls in it)."""
+    req.validate()
+    params = {
+        "z": req.z, "x": req.x, "y": req.y, "tol": simplify_tolerance(req.z),
+        "extent": EXTENT, "layer": req.layer,
+    }
+    if req.layer == "grids":
+        lo, hi = settings().households_band
+        sql = _GRIDS_SQL
+        params |= {"version": req.version, "band": req.band, "lo": lo, "hi": hi}
+    else:
+        sql = _ADMIN_SQL
+        params["level"] = req.layer
+    with engine.connect() as conn:
+        data = conn.execute(sql, params).scalar()
+    return bytes(data or b"")

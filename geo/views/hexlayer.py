@@ -1,0 +1,91 @@
+"""The analyst's hexagon layer: counts per H3 cell under the page's filters, with Gi*.
+
+`hex_layer()` reads the aggregate at the asked resolution, keeps the cells whose
+centre lies in the chosen district/town, and — when more cells remain than a map
+can carry (`max_cells`) — steps to coarser resolutions, summing counts. Gi* is then
+computed on exactly the cells shown (absent cells are not in the study area).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from geo.db.engine import get_engine
+from geo.hexes import centroids, parents
+from geo.views.counts import cell_counts
+from geo.views.places import inside
+
+MAX_CELLS = 5000
+#: largest study area (cells) Gi* is given; beyond it only cells with incidents count
+MAX_STUDY = 400_000
+MIN_RES = 5
+
+
+def coarsen(counts: pd.Series, res: int, max_cells: int) -> tuple[pd.Series, int]:
+    """Sum counts into parents until at most `max_cells` remain; returns (counts, res)."""
+    while len(counts) > max_cells and res > MIN_RES:
+        res -= 1
+        counts = counts.groupby(parents(counts.index.to_numpy(), res).astype(np.int64)).sum()
+        counts.index.name = "cell"
+    return counts, res
+
+
+@dataclass
+class HexLayer:
+    """Cells shown on the map: `frame` has `cell, count` (+ `gi_z, p_fdr, bin` with Gi*)."""
+
+    frame: pd.DataFrame
+    res: int
+    asked_res: int
+
+    @property
+    def coarsened(self) -> bool:
+        return self.res != self.asked_res
+
+
+def study_cells(engine: Engine, res: int, area: str | None) -> np.ndarray | None:
+    """Cells of the city (or unit `area`) at `res` — Gi*'s study area, zeros included;
+    None without boundaries or when it would exceed MAX_STUDY cells."""
+    return _study(engine.url.render_as_string(hide_password=False), res, area)
+
+
+@lru_cache(maxsize=32)
+def _study(url: str, res: int, area: str | None) -> np.ndarray | None:
+    from geo.hotspots.store import study_area
+
+    cells = study_area(get_engine(url), res, area)
+    return cells if cells is not None and len(cells) <= MAX_STUDY else None
+
+
+def hex_layer(engine: Engine, res: int, start: dt.date, end: dt.date,
+              categories: Sequence[str] | None = None, area: str | None = None,
+              k: int | None = None, max_cells: int = MAX_CELLS) -> HexLayer:
+    """Counts (and Gi* with neighbourhood `k` when given) of the filtered incidents.
+
+    With Gi*, the frame covers the study area (cells without incidents count 0), so
+    cold spots can show; `count` is then the analysed value.
+    """
+    counts = cell_counts(engine, res, start, end, categories)
+    if area and len(counts):
+        lon, lat = centroids(counts.index.to_numpy().astype(np.uint64))
+        counts = counts[inside(engine, area, lon, lat)]
+    counts, used = coarsen(counts, res, max_cells)
+    if k is None or len(counts) < 3:
+        frame = counts.rename("count").reset_index()
+        if k is not None:
+            frame = frame.assign(gi_z=0.0, p_fdr=1.0, bin=0)
+        return HexLayer(frame=frame, res=used, asked_res=res)
+    from geo.hotspots import gi_star
+
+    gi = gi_star(counts.astype(float), k=k, area=study_cells(engine, used, area))
+    frame = gi.reset_index().rename(columns={"value": "count"})
+    frame["count"] = frame["count"].round().astype(np.int64)
+    frame["bin"] = frame["bin"].astype(int)
+    return HexLayer(frame=frame, res=used, asked_res=res)
