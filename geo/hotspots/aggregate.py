@@ -1,0 +1,154 @@
+"""Incident counts per H3 cell × period × category at several resolutions, in PostGIS.
+
+Incidents store their res-10 cell only and PostGIS has no H3 extension here, so the
+parents of the distinct res-10 cells are computed in Python (`geo.hexes.parents`,
+vectorised), COPYed into a temporary mapping table, and the counting itself is one
+GROUP BY inside PostgreSQL. Days, ISO weeks (starting Monday) and months are cut in
+the city's local time (Asia/Shanghai).
+
+Incremental refresh: only incident batches not yet in `aggregate_state` are counted and
+added (ON CONFLICT … count + EXCLUDED.count). Re-loading a changed file upserts
+changed rows into the new batch, which takes them out of the batch they were counted
+with; so before adding, every stored (res, period) total is checked against the
+number of incidents in the batches already aggregated, and any difference (rows moved,
+changed or deleted) triggers a full rebuild. `full=True` always rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from sqlalchemy import Connection, Engine, text
+
+from geo.config import settings
+from geo.errors import InputError
+from geo.hexes import parents
+
+PERIODS = ("day", "week", "month")
+TIMEZONE = "Asia/Shanghai"
+LOCK_KEY = 4_240_001  # advisory lock: one aggregate at a time
+
+
+@dataclass
+class AggregateResult:
+    """What a refresh did: mode is full, incremental or up_to_date."""
+
+    mode: str
+    reason: str
+    batch_ids: list[int] = field(default_factory=list)
+    incidents: int = 0
+    rows: int = 0
+    resolutions: list[int] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _check(resolutions: Iterable[int], periods: Iterable[str]) -> tuple[list[int], list[str]]:
+    res = sorted({int(r) for r in resolutions})
+    finest = settings().h3_res
+    bad = [r for r in res if not 0 <= r <= finest]
+    if not res or bad:
+        raise InputError(f"resolutions must be between 0 and {finest} (incidents are indexed at "
+                         f"res {finest}), got {bad or 'none'}", field="res")
+    per = [p for p in PERIODS if p in set(periods)]
+    unknown = sorted(set(periods) - set(PERIODS))
+    if not per or unknown:
+        raise InputError(f"periods must be among {', '.join(PERIODS)}, got {unknown or 'none'}",
+                         field="period")
+    return res, per
+
+
+def _stored_combos(conn: Connection) -> set[tuple[int, str]]:
+    rows = conn.execute(text("SELECT DISTINCT res, period FROM incident_counts"))
+    return {(int(r), p) for r, p in rows}
+
+
+def _needs_rebuild(conn: Connection, combos: set[tuple[int, str]],
+                   requested: set[tuple[int, str]]) -> str | None:
+    """Why the stored counts cannot simply be added to, or None when they can."""
+    if requested - combos and combos:
+        return "new resolutions or periods requested"
+    aggregated = conn.execute(text(
+        "SELECT count(*) FROM incidents i JOIN aggregate_state s USING (batch_id)")).scalar_one()
+    totals = conn.execute(text(
+        "SELECT res, period, sum(count) FROM incident_counts GROUP BY res, period")).all()
+    if any(int(total) != aggregated for _, _, total in totals):
+        return "incidents of aggregated batches changed (re-loaded or deleted)"
+    if not totals and aggregated:
+        return "aggregated batches have no stored counts"
+    return None
+
+
+def _push_cell_map(conn: Connection, batch_ids: list[int], resolutions: list[int]) -> None:
+    """Temp table cell_map(cell, res, parent) for the distinct cells of the batches."""
+    cells = np.array(conn.execute(
+        text("SELECT DISTINCT h3 FROM incidents WHERE batch_id = ANY(:b)"), {"b": batch_ids}
+    ).scalars().all(), dtype=np.int64)
+    conn.execute(text("CREATE TEMP TABLE cell_map (cell int8, res int2, parent int8) ON COMMIT DROP"))
+    for res in resolutions:
+        mapped = parents(cells.astype(np.uint64), res).astype(np.int64)
+        conn.execute(text("""
+            INSERT INTO cell_map (cell, res, parent)
+            SELECT c, CAST(:res AS int2), p
+            FROM unnest(CAST(:cells AS int8[]), CAST(:parents AS int8[])) AS t(c, p)
+        """), {"res": res, "cells": cells.tolist(), "parents": mapped.tolist()})
+    conn.execute(text("CREATE INDEX ON cell_map (cell)"))
+    conn.execute(text("ANALYZE cell_map"))
+
+
+def _count(conn: Connection, batch_ids: list[int], periods: list[str]) -> int:
+    """Add the batches' incidents to incident_counts; returns the rows written."""
+    result = conn.execute(text(f"""
+        INSERT INTO incident_counts AS ic (res, cell, period, period_start, category, count)
+        SELECT m.res, m.parent, p.period, p.start, i.category, count(*)
+        FROM incidents i
+        JOIN cell_map m ON m.cell = i.h3
+        CROSS JOIN LATERAL (VALUES
+            ('day',   date_trunc('day',   i.occurred_at AT TIME ZONE '{TIMEZONE}')::date),
+            ('week',  date_trunc('week',  i.occurred_at AT TIME ZONE '{TIMEZONE}')::date),
+            ('month', date_trunc('month', i.occurred_at AT TIME ZONE '{TIMEZONE}')::date)
+        ) AS p(period, start)
+        WHERE i.batch_id = ANY(:b) AND p.period = ANY(:periods)
+        GROUP BY m.res, m.parent, p.period, p.start, i.category
+        ON CONFLICT (res, cell, period, period_start, category)
+        DO UPDATE SET count = ic.count + EXCLUDED.count
+    """), {"b": batch_ids, "periods": periods})
+    return int(result.rowcount)
+
+
+def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
+                   periods: Iterable[str] = PERIODS, full: bool = False) -> AggregateResult:
+    """Bring incident_counts up to date with the incidents table (one transaction)."""
+    res, per = _check(resolutions or settings().agg_resolutions, periods)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        stored = _stored_combos(conn)
+        requested = {(r, p) for r in res for p in per}
+        reason = "--full requested" if full else _needs_rebuild(conn, stored, requested)
+        if reason:
+            conn.execute(text("DELETE FROM incident_counts"))
+            conn.execute(text("DELETE FROM aggregate_state"))
+        # incremental keeps every stored (res, period) current, not only those asked for
+        target = requested if reason or not stored else stored
+        res = sorted({r for r, _ in target})
+        per = [p for p in PERIODS if any(q == p for _, q in target)]
+        batch_ids = conn.execute(text("""
+            SELECT DISTINCT batch_id FROM incidents
+            WHERE batch_id NOT IN (SELECT batch_id FROM aggregate_state) ORDER BY 1
+        """)).scalars().all()
+        if not batch_ids:
+            return AggregateResult("up_to_date" if not reason else "full",
+                                   reason or "no new incident batches", [], 0, 0, res, per)
+        incidents = conn.execute(text("SELECT count(*) FROM incidents WHERE batch_id = ANY(:b)"),
+                                 {"b": batch_ids}).scalar_one()
+        _push_cell_map(conn, batch_ids, res)
+        rows = _count(conn, batch_ids, per)
+        conn.execute(text("INSERT INTO aggregate_state (batch_id) SELECT unnest(CAST(:b AS bigint[]))"),
+                     {"b": batch_ids})
+        mode = "full" if reason else "incremental"
+        return AggregateResult(mode, reason or "new incident batches", list(batch_ids),
+                               int(incidents), rows, res, per)

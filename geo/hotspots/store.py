@@ -1,0 +1,190 @@
+"""Hot spot data in PostGIS: counts in, runs and per-cell results out, place context.
+
+The CLI and the dashboard both call these; nothing here computes statistics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Engine, text
+
+from geo import hexes
+from geo.errors import InputError
+
+PERIOD_TRUNC = {"day": "day", "week": "week", "month": "month"}
+
+
+def boundary(engine: Engine, district: str | None = None) -> shapely.Geometry | None:
+    """The city outline (or the admin unit with code `district`), None when none is loaded.
+
+    Without a city row the union of the districts is the city.
+    """
+    with engine.connect() as conn:
+        if district:
+            wkb = conn.execute(text("SELECT ST_AsBinary(geom) FROM admin_units WHERE code = :c"),
+                               {"c": district}).scalar()
+            if wkb is None:
+                raise InputError(f"no admin unit with code {district!r} is loaded", field="district")
+        else:
+            wkb = conn.execute(text("""
+                SELECT ST_AsBinary(coalesce(
+                    (SELECT geom FROM admin_units WHERE level = 'city' LIMIT 1),
+                    (SELECT ST_Multi(ST_Union(geom)) FROM admin_units WHERE level = 'district')))
+            """)).scalar()
+    return None if wkb is None else shapely.from_wkb(bytes(wkb))
+
+
+def study_area(engine: Engine, res: int, district: str | None = None) -> np.ndarray | None:
+    """Cells (int64) whose centre lies in the city or district; None without boundaries."""
+    geom = boundary(engine, district)
+    if geom is None:
+        return None
+    return hexes.polyfill(geom, res).astype(np.int64)
+
+
+def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
+                categories: Sequence[str] | None = None, district: str | None = None,
+                by: str | None = None) -> pd.DataFrame:
+    """Incident counts per cell (and per period start when `by` is day/week/month).
+
+    Read from the daily rows of incident_counts so any date range is exact (`end`
+    inclusive), re-bucketed to weeks or months in SQL. With `district`, only cells
+    whose centre lies inside it are kept. Columns: cell, [period,] count.
+    """
+    if by is not None and by not in PERIOD_TRUNC:
+        raise InputError(f"period must be day, week or month, got {by!r}", field="period")
+    bucket = f", date_trunc('{PERIOD_TRUNC[by]}', period_start)::date AS period" if by else ""
+    group = ", 2" if by else ""
+    query = text(f"""
+        SELECT cell{bucket}, sum(count)::bigint AS count
+        FROM incident_counts
+        WHERE res = :res AND period = 'day'
+          AND (CAST(:start AS date) IS NULL OR period_start >= :start)
+          AND (CAST(:end AS date) IS NULL OR period_start <= :end)
+          AND (CAST(:cats AS text[]) IS NULL OR category = ANY(:cats))
+        GROUP BY 1{group} ORDER BY 1{group}
+    """)
+    params = {"res": res, "start": start, "end": end, "cats": list(categories) if categories else None}
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query, params).all(),
+                             columns=["cell", *(["period"] if by else []), "count"])
+    frame["cell"] = frame["cell"].astype(np.int64)
+    frame["count"] = frame["count"].astype(np.int64)
+    if district:
+        frame = frame[frame["cell"].isin(study_area(engine, res, district))].reset_index(drop=True)
+    return frame
+
+
+def aggregated_batches(engine: Engine) -> list[int]:
+    """Incident batches whose rows are in incident_counts (the data a run used)."""
+    with engine.connect() as conn:
+        return [int(b) for b in conn.execute(
+            text("SELECT batch_id FROM aggregate_state ORDER BY 1")).scalars()]
+
+
+CELL_COLUMNS = ("value", "gi_z", "p", "p_fdr", "bin", "category", "trend_z", "trend_p")
+
+
+def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], summary: dict,
+             cells: pd.DataFrame) -> int:
+    """Store a run and its per-cell results (index = cell); returns the run id."""
+    frame = cells.reindex(columns=list(CELL_COLUMNS))
+    frame = frame.astype(object).where(frame.notna(), None)
+    payload = {c: frame[c].tolist() for c in CELL_COLUMNS}
+    with engine.begin() as conn:
+        run_id = conn.execute(text("""
+            INSERT INTO hotspot_runs (kind, params, batch_ids, summary)
+            VALUES (:kind, CAST(:params AS jsonb), CAST(:batches AS jsonb), CAST(:summary AS jsonb))
+            RETURNING id
+        """), {"kind": kind, "params": json.dumps(params, default=str),
+               "batches": json.dumps([int(b) for b in batch_ids]),
+               "summary": json.dumps(summary, default=str)}).scalar_one()
+        conn.execute(text("""
+            INSERT INTO hotspot_cells (run_id, cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p)
+            SELECT :run, * FROM unnest(CAST(:cell AS int8[]), CAST(:value AS float8[]),
+                CAST(:gi_z AS float8[]), CAST(:p AS float8[]), CAST(:p_fdr AS float8[]),
+                CAST(:bin AS int2[]), CAST(:category AS text[]), CAST(:trend_z AS float8[]),
+                CAST(:trend_p AS float8[]))
+        """), {"run": run_id, "cell": cells.index.to_numpy(dtype=np.int64).tolist(), **payload})
+    return int(run_id)
+
+
+def latest_run(engine: Engine, kind: str | None = None) -> dict | None:
+    """The newest run (id, kind, params, batch_ids, summary, created_at), optionally of a kind."""
+    with engine.connect() as conn:
+        row = conn.execute(text("""
+            SELECT id, kind, params, batch_ids, summary, created_at FROM hotspot_runs
+            WHERE CAST(:kind AS text) IS NULL OR kind = :kind ORDER BY id DESC LIMIT 1
+        """), {"kind": kind}).mappings().first()
+    return dict(row) if row else None
+
+
+def run_cells(engine: Engine, run_id: int) -> pd.DataFrame:
+    """Per-cell results of a run, indexed by cell."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"""
+            SELECT cell, {", ".join(CELL_COLUMNS)} FROM hotspot_cells WHERE run_id = :r ORDER BY cell
+        """), {"r": run_id}).all()
+    return pd.DataFrame(rows, columns=["cell", *CELL_COLUMNS]).set_index("cell")
+
+
+def _cell_points_sql() -> str:
+    return """
+        WITH c AS (
+            SELECT cell, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS pt
+            FROM unnest(CAST(:cells AS int8[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]))
+                 AS t(cell, lon, lat))
+    """
+
+
+def places(engine: Engine, cells: Sequence[int]) -> pd.DataFrame:
+    """District, town and (active-version) grid holding each cell's centre, indexed by cell."""
+    arr = np.asarray(cells, dtype=np.int64)
+    lon, lat = hexes.centroids(arr.astype(np.uint64))
+    query = text(_cell_points_sql() + """
+        SELECT c.cell, d.code, d.name, t.code, t.name, g.grid_code, g.name
+        FROM c
+        LEFT JOIN LATERAL (SELECT code, name FROM admin_units
+                           WHERE level = 'district' AND ST_Intersects(geom, c.pt) LIMIT 1) d ON true
+        LEFT JOIN LATERAL (SELECT code, name FROM admin_units
+                           WHERE level = 'town' AND ST_Intersects(geom, c.pt) LIMIT 1) t ON true
+        LEFT JOIN LATERAL (SELECT g.grid_code, g.name FROM grids g
+                           JOIN grid_versions v ON v.id = g.version_id AND v.status = 'active'
+                           WHERE ST_Intersects(g.geom, c.pt) LIMIT 1) g ON true
+    """)
+    with engine.connect() as conn:
+        rows = conn.execute(query, {"cells": arr.tolist(), "lon": lon.tolist(), "lat": lat.tolist()}).all()
+    columns = ["cell", "district_code", "district", "town_code", "town", "grid_code", "grid"]
+    frame = pd.DataFrame(rows, columns=columns).set_index("cell")
+    frame["lon"], frame["lat"] = lon, lat
+    return frame.reindex(arr)
+
+
+def key_sites_near(engine: Engine, cells: Sequence[int], radius_m: float = 300.0) -> pd.DataFrame:
+    """Key sites (schools, stations, hospitals…) inside or within `radius_m` of each cell.
+
+    Columns: cell, name, kind, distance_m (0 inside the hexagon), nearest first.
+    """
+    arr = np.asarray(cells, dtype=np.int64)
+    hexagons = [shapely.to_wkb(g) for g in hexes.boundaries(arr.astype(np.uint64))]
+    degrees = radius_m / 50_000.0  # more than radius_m up to ~60° latitude: index prefilter
+    query = text("""
+        WITH c AS (SELECT cell, ST_GeomFromWKB(wkb, 4326) AS hex
+                   FROM unnest(CAST(:cells AS int8[]), CAST(:wkb AS bytea[])) AS t(cell, wkb))
+        SELECT c.cell, k.name, k.kind,
+               ST_Distance(k.geom::geography, c.hex::geography) AS distance_m
+        FROM c JOIN key_sites k
+          ON k.geom && ST_Expand(c.hex, :deg)
+         AND ST_DWithin(k.geom::geography, c.hex::geography, :radius)
+        ORDER BY c.cell, distance_m, k.name
+    """)
+    with engine.connect() as conn:
+        rows = conn.execute(query, {"cells": arr.tolist(), "wkb": hexagons, "deg": degrees,
+                                    "radius": radius_m}).all()
+    return pd.DataFrame(rows, columns=["cell", "name", "kind", "distance_m"])
