@@ -73,7 +73,7 @@ def _personal(frame: pd.DataFrame, mapping: Mapping, kind: str, how: str
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:
     """One JSON object per row (keys: the file's headers), Chinese kept readable."""
-    if frame.shape[1] == 0:
+    if frame.shape[1] == 0 or len(frame) == 0:
         return ["{}"] * len(frame)
     text = frame.reset_index(drop=True).to_json(
         orient="records", lines=True, force_ascii=False, date_format="iso", default_handler=str)

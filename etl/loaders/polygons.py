@@ -1,6 +1,7 @@
 """Polygon layers (boundaries, grids): geometries into WGS-84 MultiPolygons.
 
-Invalid polygons are repaired with shapely's make_valid (keeping the polygonal parts)
+Polygons are stored normalised (shapely.normalize), so a re-load of the same shapes
+from another format is 'unchanged'. Invalid polygons are repaired with shapely's make_valid (keeping the polygonal parts)
 and counted as repaired; a geometry that is missing, not polygonal, or empty after the
 repair is rejected as invalid_geometry.
 """
@@ -67,6 +68,9 @@ def shape(rows: Rows) -> None:
         centre[present] = np.column_stack([shapely.get_x(c), shapely.get_y(c)])
     rows.verdict.reject(present & v.off_globe(centre[:, 0], centre[:, 1]), "bad_coordinates", "geometry")
     rows.verdict.reject(present & ~v.in_china(centre[:, 0], centre[:, 1]), "outside_city", "geometry")
+    present_idx = np.flatnonzero(out != None)  # noqa: E711
+    # canonical ring order and orientation: the same shape from any format compares equal
+    out[present_idx] = shapely.normalize(out[present_idx])
     rows.geoms, rows.repaired = out, repaired
     rows.lon, rows.lat = centre[:, 0], centre[:, 1]
 

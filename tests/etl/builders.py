@@ -90,3 +90,27 @@ def points_gdf(df: pd.DataFrame) -> gpd.GeoDataFrame:
     """A point GeoDataFrame from 经度/纬度 (which are dropped)."""
     geom = shapely.points(df["经度"].to_numpy(float), df["纬度"].to_numpy(float))
     return gpd.GeoDataFrame(df.drop(columns=["经度", "纬度"]), geometry=geom, crs="EPSG:4326")
+
+
+def grids() -> gpd.GeoDataFrame:
+    """Two grids per toy community (west and east halves), with the sample's headers."""
+    rows, geoms = [], []
+    for code, box in COMMUNITIES.items():
+        xmin, ymin, xmax, ymax = box.bounds
+        mid = (xmin + xmax) / 2
+        for i, part in enumerate((shapely.box(xmin, ymin, mid, ymax), shapely.box(mid, ymin, xmax, ymax))):
+            rows.append({"网格编码": f"{code}{i + 1:03d}", "网格名称": f"第{i + 1}网格",
+                         "社区代码": code, "网格类型": "城镇", "户数": 350, "人口": 900})
+            geoms.append(part)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+
+
+def facilities(n: int = 8, seed: int = 2) -> pd.DataFrame:
+    """Facilities inside the district with the sample's headers (WGS-84)."""
+    rng = np.random.default_rng(seed)
+    kinds = ["派出所", "应急避难场所", "人民调解室", "视频监控"]
+    return pd.DataFrame({
+        "编号": [f"SS{i:04d}" for i in range(n)], "名称": [f"设施{i}" for i in range(n)],
+        "类型": [kinds[i % 4] for i in range(n)], "地址": "姑苏区",
+        "经度": rng.uniform(120.57, 120.67, n).round(7), "纬度": rng.uniform(31.29, 31.35, n).round(7),
+    })
