@@ -118,7 +118,8 @@ def versions(layer: str, engine: Engine | None = None) -> list[str]:
     engine = engine or get_engine()
     with engine.connect() as conn:
         if layer == "grids":
-            q = select(t.grid_versions.c.name).order_by(t.grid_versions.c.created_at.desc())
+            gv = t.grid_versions
+            q = select(gv.c.name).order_by(gv.c.created_at.desc(), gv.c.id.desc())
         elif layer == "boundaries":
             return list(LEVELS)
         elif layer == HOTSPOTS:

@@ -54,13 +54,14 @@ def target_crs(crs: str) -> TargetCrs:
     declared = crs_of(name)
     if declared is not None:
         return TargetCrs(name, declared)
+    label = {"gcj02": "GCJ-02", "bd09": "BD-09"}.get(name, name)
     return TargetCrs(
         name,
         pyproj.CRS.from_epsg(4326),
         note=(
-            f"coordinates are {name.upper()} (the Chinese offset system), which has no EPSG "
-            "code or standard .prj; the file declares WGS 84 (EPSG:4326) so GIS programs "
-            f"place it within ~500 m / 坐标为{name.upper()}，文件声明为WGS 84"
+            f"coordinates are {label} (a Chinese offset system), which has no EPSG code or "
+            "standard .prj; the files declare WGS 84 (EPSG:4326), so GIS programs place them "
+            f"within ~500 m of the truth / 坐标为{label}，无标准投影文件，文件声明为 WGS 84"
         ),
     )
 
