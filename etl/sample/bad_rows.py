@@ -89,22 +89,21 @@ def duplicate_faults(key: str, other: str, value: Change) -> list[Fault]:
     ]
 
 
-def bow_tie(geom: shapely.Geometry, half_m: float = 10.0, depth_m: float = 2.0) -> shapely.Geometry:
-    """`geom` with a tiny self-crossing loop on its longest edge: invalid, and make_valid
-    gives back (almost) the same polygon (area change of a few m²)."""
+def bow_tie(geom: shapely.Geometry, sliver_m2: float = 0.2) -> shapely.Geometry:
+    """`geom` with its shortest edge (≥ 1 m) replaced by a crossing pair of segments: a
+    self-intersecting ring that make_valid repairs to the same polygon ± two slivers of
+    `sliver_m2` each. No vertex is added on a shared edge, so neighbours still fit exactly."""
     parts = list(shapely.get_parts(geom))
     k = int(np.argmax([p.area for p in parts]))
     ring = np.asarray(parts[k].exterior.coords)
     seg = np.diff(ring, axis=0)
-    i = int(np.argmax(np.hypot(seg[:, 0] * M_PER_DEG_LON, seg[:, 1] * M_PER_DEG_LAT)))
+    length = np.hypot(seg[:, 0] * M_PER_DEG_LON, seg[:, 1] * M_PER_DEG_LAT)
+    i = int(np.argmin(np.where(length >= 1.0, length, np.inf)))
     a, b = ring[i], ring[i + 1]
-    length_m = np.hypot((b - a)[0] * M_PER_DEG_LON, (b - a)[1] * M_PER_DEG_LAT)
-    u = (b - a) / length_m  # degrees per metre along the edge
+    u = (b - a) / length[i]  # degrees per metre along the edge
+    depth_m = 4 * sliver_m2 / length[i]  # each sliver: ½ · length · depth/2
     nrm = np.array([-u[1] * M_PER_DEG_LAT / M_PER_DEG_LON, u[0] * M_PER_DEG_LON / M_PER_DEG_LAT])
-    mid = (a + b) / 2
-    a2, b2 = mid - u * half_m, mid + u * half_m
-    loop = [a2, b2 + nrm * depth_m, a2 + nrm * depth_m, b2]
-    coords = np.vstack([ring[: i + 1], loop, ring[i + 1:]])
+    coords = np.vstack([ring[: i + 1], [b + nrm * depth_m, a + nrm * depth_m], ring[i + 1:]])
     parts[k] = shapely.Polygon(coords, [h.coords for h in parts[k].interiors])
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 

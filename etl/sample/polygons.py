@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 
 from etl.sample import households as hh
+from etl.sample.conform import conform
 from etl.sample.divisions import (
     CITY_CODE,
     CORE_DISTRICTS,
@@ -158,6 +159,10 @@ def build_city(scale: Scale, rng: np.random.Generator) -> City:
     towns = _towns(div, districts, rng)
     communities = _communities(div, towns, rng)
     grids = _grids(_gridded(communities, scale), rng)
+    layers = conform([np.array([districts[c] for c in codes], dtype=object), towns.geometry.values,
+                      communities.geometry.values, grids.geometry.values])
+    districts = dict(zip(codes, layers[0], strict=True))
+    towns["geometry"], communities["geometry"], grids["geometry"] = layers[1], layers[2], layers[3]
     towns = _sum_up(towns, communities, "town")
     dist = gpd.GeoDataFrame(
         {"code": codes, "name": [div.districts.set_index("code").name[c] for c in codes],
