@@ -5,13 +5,13 @@
 - `export_layer(layer, fmt, out, version=, where=, date_from=, date_to=, category=,
   encoding=, crs=, user=)` — read a layer from PostGIS, write it, zip it with a manifest,
   log it; returns `ExportResult(path, manifest, export_id)`.
-- `layer_names()`, `versions(layer)`, `history(limit)` — the choices and the log, for the
-  CLI and the dashboard.
+- `layer_names()`, `versions(layer)`, `categories(layer)`, `districts()`, `history(limit)` —
+  the choices and the log of past exports, for the CLI and the dashboard.
 """
 
 from geo.export.formats import FORMATS, write
 from geo.export.history import history
-from geo.export.layers import Filters, layer_names, read_layer, versions
+from geo.export.layers import Filters, categories, districts, layer_names, read_layer, versions
 from geo.export.package import ExportResult, export_layer
 from geo.export.prepare import ENCODINGS
 
@@ -20,6 +20,8 @@ __all__ = [
     "FORMATS",
     "ExportResult",
     "Filters",
+    "categories",
+    "districts",
     "export_layer",
     "history",
     "layer_names",

@@ -134,6 +134,25 @@ def versions(layer: str, engine: Engine | None = None) -> list[str]:
         return list(conn.execute(q).scalars())
 
 
+def categories(layer: str, engine: Engine | None = None) -> list[str]:
+    """The values --category accepts for a table layer (sorted), empty for other layers."""
+    spec = TABLE_LAYERS.get(layer)
+    if spec is None or spec.category_column is None:
+        return []
+    col = spec.table.c[spec.category_column]
+    with (engine or get_engine()).connect() as conn:
+        return list(conn.execute(select(col).distinct().where(col.is_not(None)).order_by(col)).scalars())
+
+
+def districts(engine: Engine | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the districts `--where district=` accepts (code or name)."""
+    a = t.admin_units
+    with (engine or get_engine()).connect() as conn:
+        rows = conn.execute(select(a.c.code, a.c.name).where(a.c.level == "district")
+                            .order_by(a.c.code)).all()
+    return [(r.code, r.name) for r in rows]
+
+
 # ---------------------------------------------------------------- frames from rows
 
 _INT = (Integer, BigInteger, SmallInteger)

@@ -154,19 +154,25 @@ def check_text(gdf: gpd.GeoDataFrame, encoding: str, max_bytes: int | None = Non
     for name in gdf.columns:
         if name == geom:
             continue
-        col = gdf[name]
+        col = gdf[name].reset_index(drop=True)  # labels = positions
         if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
             continue
-        for row, value in enumerate(col, start=1):
-            if not isinstance(value, str):
-                continue
+        text = col.map(lambda v: v if isinstance(v, str) else None).dropna()
+        try:  # fast path: the whole column at once
+            sizes = text.str.encode(encoding).str.len()
+        except UnicodeEncodeError:
+            sizes = None
+        if sizes is not None and (max_bytes is None or sizes.empty or sizes.max() <= max_bytes):
+            continue
+        for row, value in zip(text.index, text, strict=True):  # find the first bad value
             try:
                 size = len(value.encode(encoding))
             except UnicodeEncodeError as exc:
                 bad = value[exc.start:exc.end]
                 raise InputError(f"character {bad!r} cannot be written in {encoding.upper()}; "
-                                 "export in UTF-8", file=file, row=row, field=name) from exc
+                                 "export in UTF-8", file=file, row=row + 1, field=name) from exc
             if max_bytes is not None and size > max_bytes:
                 raise InputError(f"text of {size} bytes is longer than a shapefile field holds "
                                  f"({max_bytes}); export as GeoPackage (--format gpkg)",
-                                 file=file, row=row, field=name)
+                                 file=file, row=row + 1, field=name)
+

@@ -102,17 +102,10 @@ def _shp_record_bytes(geoms: np.ndarray) -> np.ndarray:
 
 def _num_parts(geoms: np.ndarray) -> np.ndarray:
     """Shapefile parts per geometry: lines of a (multi)line, rings of a (multi)polygon."""
-    out = np.zeros(len(geoms), dtype=np.int64)
-    for i, geom in enumerate(geoms):
-        if geom is None:
-            continue
-        type_id = shapely.get_type_id(geom)
-        if type_id in (3, 6):
-            polys = shapely.get_parts(geom)
-            out[i] = len(polys) + int(shapely.get_num_interior_rings(polys).sum())
-        elif type_id in (1, 2, 5):
-            out[i] = len(shapely.get_parts(geom))
-    return out
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    is_poly = shapely.get_type_id(parts) == 3
+    rings = np.where(is_poly, 1 + shapely.get_num_interior_rings(parts), 1)
+    return np.bincount(index, weights=rings, minlength=len(geoms)).astype(np.int64)
 
 
 def _field_width(col: pd.Series, encoding: str) -> int:
@@ -127,7 +120,9 @@ def _field_width(col: pd.Series, encoding: str) -> int:
     if pd.api.types.is_integer_dtype(col):
         return max((len(str(int(v))) for v in (values.min(), values.max())), default=1) \
             if len(values) else 1
-    return max((len(str(v).encode(encoding)) for v in values), default=1) or 1
+    if values.empty:
+        return 1
+    return max(1, int(values.astype(str).str.encode(encoding).str.len().max()))
 
 
 def estimate(gdf: gpd.GeoDataFrame, encoding: str = "utf-8", rows: int | None = None) -> dict[str, int]:
@@ -202,6 +197,8 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: Path, encoding: str = "utf-8",
     """
     path = Path(path)
     stem = path.with_suffix("")
+    if gdf.empty:
+        raise InputError("no rows to write: a shapefile needs at least one feature", file=path.name)
     mapping, groups = _prepare(gdf, encoding, path.name)
     total = sum(len(g) for g in groups.values())
     names = {kind: (stem if len(groups) == 1 else Path(f"{stem}_{kind}")) for kind in groups}

@@ -14,7 +14,16 @@ from sqlalchemy import func, insert, select
 
 from geo.db import tables as t
 from geo.errors import InputError
-from geo.export import export_layer, history, layer_names, manifest, read_layer, versions
+from geo.export import (
+    categories,
+    districts,
+    export_layer,
+    history,
+    layer_names,
+    manifest,
+    read_layer,
+    versions,
+)
 from geo.export.layers import Filters
 from tests.geo.export.export_helpers import ogrinfo
 
@@ -102,6 +111,10 @@ def test_layers_and_versions(city, engine):
             "hotspots", "analysis", "coverage-grids"} <= set(names)
     assert versions("grids", engine) == ["2026版", "2025版"]
     assert versions("hotspots", engine) == [str(city["run"])]
+    assert versions("boundaries", engine) == ["city", "district", "town", "community"]
+    assert categories("incidents", engine) == sorted(["盗窃", "纠纷"])
+    assert categories("rentals", engine) == []
+    assert districts(engine) == [("320506", "吴中区"), ("320508", "姑苏区")]
 
 
 def test_filters_select_the_right_rows(city, engine):
