@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, text
@@ -115,21 +116,41 @@ def read_grids(engine: Engine, version: str | None = None) -> gpd.GeoDataFrame:
 
 # ---------------------------------------------------------------- study area
 
+def _top_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The study area's outline units: the city, else its districts, else its towns."""
+    return next((units[units["level"] == lv] for lv in ("city", "district", "town")
+                 if (units["level"] == lv).any()), units.iloc[0:0])
+
+
+def area_cells(units: gpd.GeoDataFrame, res: int) -> np.ndarray:
+    """Sorted H3 cells (uint64) whose centre lies in the study area."""
+    found = [polyfill(geom, res) for geom in _top_units(units).geometry]
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
+
+
+def _centres(ids: np.ndarray) -> gpd.GeoSeries:
+    return gpd.GeoSeries(gpd.points_from_xy(*centroids(ids)), crs=WGS84)
+
+
 def study_cells(units: gpd.GeoDataFrame, res: int) -> gpd.GeoDataFrame:
     """H3 cells (centre inside) of the study area: the city, else its districts, else towns.
 
     One row per cell: `cell` (int), `district`, `town` (codes of the units holding the
     centre) and the centre point (WGS-84).
     """
-    top = next((units[units["level"] == lv] for lv in ("city", "district", "town")
-                if (units["level"] == lv).any()), units.iloc[0:0])
-    found = [polyfill(geom, res) for geom in top.geometry]
-    ids = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
-    points = gpd.GeoSeries(gpd.points_from_xy(*centroids(ids)), crs=WGS84)
+    ids = area_cells(units, res)
+    points = _centres(ids)
     frame = gpd.GeoDataFrame({"cell": ids.astype(np.int64)}, geometry=points, crs=WGS84)
     codes = facilities_core.unit_codes(points, units)
     frame["district"], frame["town"] = codes["district"].to_numpy(), codes["town"].to_numpy()
     return frame
+
+
+def candidate_res(res: int, radius: float) -> int:
+    """Finest needed resolution for candidate sites: cell edge (= the farthest any point
+    lies from its cell centre) at most 0.6 × radius, never coarser than `res`."""
+    fine = next((r for r in range(res, 16) if h3.average_hexagon_edge_length(r, "m") <= 0.6 * radius), 15)
+    return max(res, fine)
 
 
 def incidents_per_cell(incidents: gpd.GeoDataFrame, res: int) -> pd.Series:
@@ -223,23 +244,33 @@ def uncovered(data: CoverageInputs, kinds: Sequence[str] | None = None, top: int
 
 def siting(data: CoverageInputs, kind: str, n: int, method: str = "auto",
            radius: float | None = None) -> gpd.GeoDataFrame:
-    """N new sites of `kind` among study-cell centres, maximising incidents newly covered.
+    """N new sites of `kind` among study-area H3 cell centres, maximising incidents newly covered.
 
-    Demand: incidents per study cell not yet covered by a facility of this kind.
-    Returns one row per site (order, kind, cell, gain, lon, lat, point geometry); attrs
+    Demand: the incidents no facility of this kind covers yet, grouped by H3 cell at the
+    study resolution and placed at their mean position (weight: their number).
+    Candidates: cell centres at `candidate_res()` (fine enough that every demand point
+    has a candidate within 0.6 × radius). Returns one row per site (order, kind, cell,
+    res, gain, lon, lat, point geometry); attrs
     hold method, radius_m, covered, uncovered_before, share, upper_bound and guarantee.
     """
     [kind] = _kinds([kind])
     r = _radii({kind: radius} if radius is not None else None)[kind]
-    study = data.study
-    weights = study["cell"].map(data.counts).fillna(0).to_numpy(dtype=float)
-    weights[_covered_cells(data, [kind], {kind: r})] = 0.0
-    result = mclp(study.geometry, weights, study.geometry, r, n, method=method)
-    chosen = study.iloc[result.chosen]
+    incidents = data.incidents.geometry
+    open_ = incidents[~facilities_core.covered(incidents, data.sites(kind), r)]
+    lon, lat = open_.x.to_numpy(), open_.y.to_numpy()
+    demand = (pd.DataFrame({"cell": cells(lon, lat, data.res), "lon": lon, "lat": lat})
+              .groupby("cell").agg(weight=("lon", "size"), lon=("lon", "mean"), lat=("lat", "mean")))
+    level = candidate_res(data.res, r)
+    ids = data.study["cell"].to_numpy().astype(np.uint64) if level == data.res else area_cells(data.units, level)
+    sites = _centres(ids)
+    result = mclp(gpd.GeoSeries(gpd.points_from_xy(demand["lon"], demand["lat"]), crs=WGS84),
+                  demand["weight"].to_numpy(dtype=float), sites, r, n, method=method)
+    chosen = sites.iloc[result.chosen]
     out = gpd.GeoDataFrame({"order": np.arange(1, len(chosen) + 1), "kind": kind,
-                            "cell": chosen["cell"].to_numpy(), "gain": result.gains,
-                            "lon": chosen.geometry.x.to_numpy(), "lat": chosen.geometry.y.to_numpy()},
-                           geometry=chosen.geometry.to_numpy(), crs=WGS84)
+                            "cell": ids[result.chosen].astype(np.int64), "res": level,
+                            "gain": result.gains,
+                            "lon": chosen.x.to_numpy(), "lat": chosen.y.to_numpy()},
+                           geometry=chosen.to_numpy(), crs=WGS84)
     out.attrs.update(method=result.method, radius_m=r, covered=result.covered_weight,
                      uncovered_before=result.total_weight, share=result.share,
                      upper_bound=result.upper_bound, guarantee=result.guarantee)
@@ -300,15 +331,41 @@ def overdue(engine: Engine, days: int = 180, version: str | None = None,
 
 # ---------------------------------------------------------------- writing
 
+def plain(obj: Any) -> Any:
+    """`obj` with NaN/inf as None and numpy scalars as Python ones (JSON has no NaN)."""
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def _iso(value: Any) -> Any:
+    """Dates and times as ISO text (JSON has none)."""
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
 def save(engine: Engine, kind: str, params: dict[str, Any], summary: dict[str, Any],
          features: pd.DataFrame | None = None) -> int:
     """Store one run in analysis_results and its rows in analysis_features; the result id.
 
     A plain DataFrame is stored without geometry; a GeoDataFrame with its shapes.
+    Missing values (NaN) become JSON null.
     """
-    if features is not None and not isinstance(features, gpd.GeoDataFrame):
-        features = gpd.GeoDataFrame(features, geometry=[None] * len(features), crs=WGS84)
-    return grid_store.save_result(engine, kind, params, summary, features)
+    if features is not None:
+        geometry = (features.geometry.to_numpy() if isinstance(features, gpd.GeoDataFrame)
+                    else [None] * len(features))
+        table = pd.DataFrame(features).drop(columns=getattr(features, "_geometry_column_name", None)
+                                            if isinstance(features, gpd.GeoDataFrame) else [])
+        table = table.map(_iso).astype(object)
+        table = table.where(table.notna(), None)
+        features = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=WGS84,
+                                                                  index=table.index), crs=WGS84)
+    return grid_store.save_result(engine, kind, plain(params), plain(summary), features)
 
 
 def write_csv(frame: pd.DataFrame, out_dir: Path, name: str) -> Path:

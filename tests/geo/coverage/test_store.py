@@ -1,0 +1,72 @@
+"""The database-level API the dashboard calls, in process, on the constructed city."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+from geo.coverage import store
+from geo.errors import InputError
+from geo.hexes import centroids, polyfill
+
+
+def test_facility_coverage_counts_cells_and_default_radii(city):
+    result = store.facility_coverage(city.engine)
+    shares = result["shares"]
+    city_rows = shares[shares["level"] == "city"].set_index(["kind", "layer"])
+    # the police station at (1500, 900) reaches all but the incident at (3000, 500) (1552 m)
+    assert city_rows.loc[("police_station", "incidents"), "covered"] == 10
+    assert city_rows.loc[("shelter", "incidents"), "covered"] == 0
+    assert result["facilities"].set_index("kind")["facilities"].to_dict() == \
+        {"police_station": 1, "shelter": 0, "mediation_room": 0, "camera": 1}
+
+    # study cells: H3 res-9 centres inside D1; covered when within 150 m of the camera
+    ids = polyfill(city.wgs(box(0, 0, 2000, 1000)), 9)
+    x, y = city.offset(*centroids(ids))
+    within = int((np.hypot(x - 500, y - 500) <= 150).sum())
+    cam = city_rows.loc[("camera", "cells")]
+    assert (cam["total"], cam["covered"]) == (len(ids), within)
+
+
+def test_blind_spots_and_new_sites(city):
+    spots = store.blind_spots(city.engine, res=9, top=5, kinds=["camera"])
+    assert spots["rank"].tolist() == list(range(1, len(spots) + 1))
+    assert spots["incidents"].iloc[0] == 5 and spots["town"].iloc[0] == "T2"
+    assert spots.geometry.geom_type.eq("Polygon").all()
+
+    # with a 1000 m radius the station at (1500, 900) leaves the incidents in the west of
+    # T1 and the one at (3000, 500) uncovered: one new site cannot reach both groups
+    sites = store.new_sites(city.engine, "police_station", 1, radius=1000)
+    assert sites.attrs["method"] == "exact" and len(sites) == 1
+    assert 0 < sites.attrs["covered"] < sites.attrs["uncovered_before"]
+    assert sites.attrs["covered"] == sites["gain"].sum() == sites.attrs["upper_bound"]
+
+
+def test_inspections_and_overdue(city):
+    shares = store.inspection_coverage(city.engine, days=60, as_of=city.as_of)
+    assert shares.query("level == 'grid' and layer == 'rentals'")["code"].tolist() == ["G1", "G2", "G3"]
+    late = store.overdue(city.engine, days=60, as_of=city.as_of)
+    assert late["source_key"].tolist() == ["H1", "R2", "R1"]
+    assert "landlord_phone" not in late.columns
+    assert late.loc[0, "town_code"] == "T2"
+    # without a grid version in force: towns and the city still come out
+    with city.engine.begin() as c:
+        c.exec_driver_sql("UPDATE grid_versions SET status = 'retired'")
+    shares = store.inspection_coverage(city.engine, days=60, as_of=dt.date(2026, 6, 30))
+    assert set(shares["level"]) == {"city", "town"}
+
+
+def test_bad_inputs_name_the_field(city):
+    with pytest.raises(InputError, match="tower"):
+        store.facility_coverage(city.engine, kinds=["tower"])
+    with pytest.raises(InputError, match="nope"):
+        store.read_grids(city.engine, "nope")
+
+
+def test_candidate_resolution_follows_the_radius():
+    assert store.candidate_res(9, 1500) == 9
+    assert store.candidate_res(9, 150) == 10  # res-10 edge 76 m ≤ 90 m
+    assert store.candidate_res(7, 1500) == 8
