@@ -9,9 +9,10 @@ import pytest
 from esda.getisord import G_Local
 from libpysal.weights import W
 
+from geo import hexes
 from geo.hotspots import gi_star
 from geo.hotspots.fdr import benjamini_hochberg, confidence_bins
-from geo.hotspots.weights import kring_weights
+from geo.hotspots.weights import kring_pairs, kring_weights
 
 CENTRE = h3.latlng_to_cell(31.30, 120.62, 9)
 
@@ -116,6 +117,17 @@ def test_constant_counts_have_no_hot_spots():
     area = disk(CENTRE, 3)
     out = gi_star(pd.Series(0, index=area), k=1, area=area)
     assert (out["gi_z"] == 0).all() and (out["bin"] == 0).all()
+
+
+def test_kring_pairs_equal_hexes_neighbours():
+    cells = disk(CENTRE, 6)[::3][::-1].astype(np.uint64)  # holey and not sorted
+    rows, cols = kring_pairs(cells, 2)
+    assert np.all(np.diff(rows) >= 0)
+    got = sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+    want = list(zip(*(a.tolist() for a in hexes.neighbours(cells, 2)), strict=True))
+    assert got == want
+    with pytest.raises(ValueError, match="distinct"):
+        kring_pairs(np.r_[cells, cells[:1]], 1)
 
 
 def test_weights_are_symmetric_with_self():
