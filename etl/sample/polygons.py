@@ -16,7 +16,6 @@ import shapely
 from etl.sample import households as hh
 from etl.sample.conform import conform
 from etl.sample.divisions import (
-    CITY_CODE,
     CORE_DISTRICTS,
     SIP,
     WUZHONG,
@@ -172,5 +171,3 @@ def build_city(scale: Scale, rng: np.random.Generator) -> City:
     dist = _sum_up(dist, communities, "district")
     return City(dist, towns, communities, grids)
 
-
-__all__ = ["CITY_CODE", "City", "build_city", "district_polygons"]
