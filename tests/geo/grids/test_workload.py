@@ -112,3 +112,11 @@ def test_points_in_wgs84_meet_grids_in_the_metric_crs():
     rentals = _points([(500, 500), (1500, 500)]).to_crs("EPSG:4326")
     table = workload(grids, None, rentals, None, as_of=AS_OF)
     assert table.loc[0, "rental_units"] == 1
+
+
+def test_window_ends_at_the_latest_incident_by_default():
+    grids = _grids([300])
+    at = [AS_OF - pd.Timedelta(days=d) for d in (0, 100, 364, 366, 800)]
+    table = workload(grids, _points([(500, 500)] * 5, occurred_at=at), None, None)
+    assert table.loc[0, "incidents"] == 3
+    assert table.attrs["as_of"] == AS_OF.isoformat()
