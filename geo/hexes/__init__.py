@@ -34,7 +34,9 @@ def _uint64(cells: ArrayLike) -> np.ndarray:
 def cells(lon: ArrayLike, lat: ArrayLike, res: int) -> np.ndarray:
     """H3 cell (uint64) of each WGS-84 point at resolution `res`; 0 for invalid points.
 
-    Same result as `h3.latlng_to_cell` point by point; the output has the input's shape.
+    Same result as h3ronpy's `coordinates_to_cells` for any number of points, and as
+    `h3.latlng_to_cell` except for points exactly on a cell boundary (h3o and the C
+    library may break such ties differently). The output has the input's shape.
     """
     _check_res(res)
     x, y = np.broadcast_arrays(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))

@@ -10,7 +10,7 @@ point), and h3ronpy indexes ONE point per group; every point of the group gets i
 Exactness: our projection differs from H3's by rounding only (~1e-9 lattice units at
 res 15). A point whose face is not clear by FACE_MARGIN, or that lies within about
 EDGE_MARGIN lattice units of a hexagon edge, is indexed by h3ronpy directly, so the
-result equals `h3.latlng_to_cell` point for point.
+result equals h3ronpy's on every point (and `h3.latlng_to_cell` off exact boundaries).
 
 The lattice geometry is derived at first use from H3 itself: icosahedron vertices are
 the 12 pentagon centres, face centres the normalised means of their triangles, and each
@@ -228,7 +228,7 @@ def _nearest_lattice_point(x: np.ndarray, y: np.ndarray, i_out: np.ndarray, j_ou
 
 
 def cells(lon: np.ndarray, lat: np.ndarray, res: int) -> np.ndarray:
-    """H3 cells of valid points (flat float64 arrays), equal to `h3.latlng_to_cell`."""
+    """H3 cells of valid points (flat float64 arrays), equal to h3ronpy's point for point."""
     out = np.zeros(lon.size, dtype=np.uint64)
     face, i, j, clear = lattice_keys(lon, lat, res)
     present = np.flatnonzero(np.bincount(face, minlength=20))

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import h3
+import h3ronpy.vector as h3v
 import numpy as np
 import pyproj
 import pytest
 import shapely
+from h3.api import basic_int as h3int
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import hexes
+from geo.hexes import lattice
 
 SUZHOU = (119.9, 30.75, 121.35, 32.05)  # lon/lat bbox
 
 
 def ref_cells(lon, lat, res) -> np.ndarray:
-    return np.array(
-        [h3.str_to_int(h3.latlng_to_cell(b, a, res)) for a, b in zip(lon, lat, strict=True)],
-        dtype=np.uint64,
-    )
+    pairs = zip(np.asarray(lon).tolist(), np.asarray(lat).tolist(), strict=True)
+    return np.array([h3int.latlng_to_cell(b, a, res) for a, b in pairs], dtype=np.uint64)
 
 
 def suzhou_points(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -141,3 +142,79 @@ def test_centroids_and_boundaries_match_h3():
             shapely.normalize(poly), shapely.normalize(shapely.Polygon(ring)), tolerance=1e-9
         )
     np.testing.assert_array_equal(hexes.cells(lon, lat, 8), cells)  # centre lies in its cell
+
+
+# --- geo.hexes.lattice: grouping points by hexagon before indexing ---------------------
+
+
+def clusters(res: int, seed: int, n_centres: int = 60, per: int = 80):
+    """Points in tight clusters (a few cells wide) around random places on Earth."""
+    rng = np.random.default_rng(seed)
+    spread = 3 * h3.average_hexagon_edge_length(res, "km") / 111.0
+    lon = np.repeat(rng.uniform(-180, 180, n_centres), per)
+    lat = np.repeat(np.degrees(np.arcsin(rng.uniform(-0.99, 0.99, n_centres))), per)
+    lon = (lon + rng.uniform(-spread, spread, lon.size) + 180) % 360 - 180
+    lat = np.clip(lat + rng.uniform(-spread, spread, lat.size), -89.9, 89.9)
+    return lon, lat
+
+
+@pytest.mark.parametrize("res", range(16))
+def test_lattice_buckets_are_exactly_h3_cells(res):
+    lon, lat = clusters(res, seed=100 + res)
+    face, i, j, clear = lattice.lattice_keys(lon, lat, res)
+    truth = ref_cells(lon, lat, res)
+    keys = face.astype(np.int64) << 50 | (i.astype(np.int64) + 2**24) << 25 | (j.astype(np.int64) + 2**24)
+    k, t = keys[clear], truth[clear]
+    # one bucket never holds two cells, and (on one face) one cell is never two buckets
+    assert all(len(set(t[k == key])) == 1 for key in np.unique(k))
+    cell_face = {(c, f) for c, f in zip(t.tolist(), face[clear].tolist(), strict=True)}
+    assert len(cell_face) == np.unique(k).size
+    np.testing.assert_array_equal(lattice.cells(lon, lat, res), truth)
+
+
+def test_lattice_points_on_vertices_near_edges_and_pentagons_equal_h3():
+    # hexagon vertices lie exactly on boundaries: they must be sent to h3 directly; edge
+    # midpoints (in lon/lat) lie within a millimetre of an edge; pentagons and face edges
+    # are where the icosahedron folds
+    base = hexes.cells(*suzhou_points(40, seed=11), 9)
+    rings = [np.array(h3.cell_to_boundary(h3.int_to_str(int(c)))) for c in base]
+    vertices = np.concatenate(rings)
+    midpoints = np.concatenate([(r + np.roll(r, 1, axis=0)) / 2 for r in rings])
+    pent = np.array([h3.cell_to_latlng(p) for p in h3.get_pentagons(0)])
+    rng = np.random.default_rng(12)
+    near_pent = np.repeat(pent, 400, axis=0) + rng.normal(0, 0.05, (pent.shape[0] * 400, 2))
+    lat, lon = np.concatenate([vertices, midpoints, near_pent]).T
+    _, _, _, clear = lattice.lattice_keys(vertices[:, 1], vertices[:, 0], 9)
+    assert not clear.any()
+    for res in (9, 5):
+        got = lattice.cells(lon, lat, res)
+        # exactly on a vertex, h3o (h3ronpy) and the C library may break the tie differently;
+        # geo.hexes follows h3ronpy whatever the number of points
+        direct = np.asarray(h3v.coordinates_to_cells(lat, lon, res))
+        np.testing.assert_array_equal(got, direct)
+        off_vertex = slice(len(vertices), None)
+        np.testing.assert_array_equal(got[off_vertex], ref_cells(lon, lat, res)[off_vertex])
+
+
+def test_lattice_across_a_face_edge_near_suzhou():
+    # the Suzhou bounding box straddles two icosahedron faces
+    lon, lat = suzhou_points(60_000, seed=13)
+    face, _, _, _ = lattice.lattice_keys(lon, lat, 10)
+    assert np.unique(face).size == 2
+    np.testing.assert_array_equal(lattice.cells(lon, lat, 10), ref_cells(lon, lat, 10))
+
+
+def test_lattice_sparse_points_fall_back_to_direct_indexing():
+    rng = np.random.default_rng(14)
+    lon, lat = rng.uniform(-180, 180, 3000), rng.uniform(-80, 80, 3000)
+    np.testing.assert_array_equal(lattice.cells(lon, lat, 12), ref_cells(lon, lat, 12))
+
+
+def test_cells_uses_the_lattice_for_many_points(monkeypatch):
+    monkeypatch.setattr(hexes, "LATTICE_MIN_POINTS", 1000)
+    lon, lat = suzhou_points(30_000, seed=15)
+    lon[::97] = np.nan
+    got = hexes.cells(lon, lat, 8)
+    ok = np.isfinite(lon)
+    assert (got[~ok] == 0).all()
+    np.testing.assert_array_equal(got[ok], ref_cells(lon[ok], lat[ok], 8))
