@@ -75,11 +75,14 @@ def retire_cmd(version: str = typer.Argument(..., help="版本名 / version name
 def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
               tolerance: float = typer.Option(1.0, "--tolerance", min=0.0,
                                               help="忽略的碎片面积 m² / sliver tolerance in m²"),
+              whole_towns: bool = typer.Option(
+                  False, "--whole-towns",
+                  help="有网格的街镇内所有社区都应覆盖 / every community of a gridded town must be covered"),
               as_json: bool = JSON) -> None:
     """拓扑与工作量检查 / gaps, overlaps, invalid shapes, duplicate codes, crossings, workload bands."""
     from geo.grids.workflow import check_version
 
-    result = check_version(_engine(), version, tolerance)
+    result = check_version(_engine(), version, tolerance, whole_towns)
 
     def human(o: dict[str, Any]) -> None:
         console.print(f"[bold]网格检查 / grid check[/bold] {o['version']} ({o['status']}), "

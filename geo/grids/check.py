@@ -22,9 +22,13 @@ COLUMNS = ["problem", "grid_codes", "unit_code", "area_m2", "detail"]
 
 
 def check(grids: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
-          tolerance_m2: float = 1.0) -> gpd.GeoDataFrame:
+          tolerance_m2: float = 1.0, whole_towns: bool = False) -> gpd.GeoDataFrame:
     """Problems of `grids` (with `grid_code`, `community_code`, optional `town_code`)
     against `boundary` (admin units with `code` and `level`).
+
+    Gaps are sought in the communities that have grids; with `whole_towns` also in
+    every community of a town that has grids (a community without any grid is then
+    one gap).
 
     Returns one row per problem: `problem` (one of PROBLEMS), `grid_codes` (list),
     `unit_code` (the community/town concerned, or None), `area_m2`, `detail`, geometry
@@ -40,7 +44,7 @@ def check(grids: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
         *_duplicates(g, codes, geoms),
         *_overlaps(codes, geoms, tolerance_m2),
         *_crossings(g, b, codes, geoms, tolerance_m2),
-        *_gaps(g, b, geoms, tolerance_m2),
+        *_gaps(g, b, geoms, tolerance_m2, whole_towns),
     ]
     frame = pd.DataFrame([r[:-1] for r in rows], columns=COLUMNS)
     out = gpd.GeoDataFrame(frame, geometry=[r[-1] for r in rows], crs=g.crs)
@@ -109,27 +113,30 @@ def _crossings(g, b, codes, geoms, tol):
                    f"{piece.area:.1f} m² outside {parent_codes[i]}", piece)
 
 
-def _units_in_scope(g, b) -> gpd.GeoDataFrame:
-    """Communities (or towns when the layer has none) of the towns/districts gridded.
+def _units_in_scope(g, b, whole_towns: bool) -> gpd.GeoDataFrame:
+    """Communities (or towns when the layer has none) that should be covered by grids.
 
-    A unit is in scope when its town (community code[:9]) or district (town code[:6])
-    has grids: a community without any grid there is a gap, one in an ungridded
-    rural district is not.
+    Those named by a grid; with `whole_towns`, every unit whose town (community
+    code[:9]) or district (town code[:6]) has grids.
     """
     level = b["level"].astype(str)
     if (level == "community").any():
-        units, prefix = b[level == "community"], 9
+        units, column, prefix = b[level == "community"], "community_code", 9
     else:
-        units, prefix = b[level == "town"], 6
+        units, column, prefix = b[level == "town"], "town_code", 6
+    codes = units["code"].astype(str)
+    if not whole_towns:
+        named = set(g[column].dropna().astype(str)) if column in g else set()
+        return units[codes.isin(named)]
     gridded = set()
-    for column in ("community_code", "town_code"):
-        if column in g:
-            gridded |= {str(c)[:prefix] for c in g[column].dropna()}
-    return units[units["code"].astype(str).str[:prefix].isin(gridded)]
+    for name in ("community_code", "town_code"):
+        if name in g:
+            gridded |= {str(c)[:prefix] for c in g[name].dropna()}
+    return units[codes.str[:prefix].isin(gridded)]
 
 
-def _gaps(g, b, geoms, tol):
-    units = _units_in_scope(g, b)
+def _gaps(g, b, geoms, tol, whole_towns):
+    units = _units_in_scope(g, b, whole_towns)
     tree = shapely.STRtree(geoms)
     for code, unit in zip(units["code"].astype(str), repaired(units.geometry.to_numpy()),
                           strict=True):

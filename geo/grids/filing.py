@@ -177,7 +177,7 @@ def _map_png(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None,
     fig.legend(handles=handles, loc="lower center", ncol=len(CHANGES), prop=props, frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -188,7 +188,10 @@ def _table(frame: pd.DataFrame) -> str:
 
 def _summary(grids, before, changes, sheet, problems, counts, *, version, previous) -> str:
     per_town = (sheet.groupby(["街镇代码", "街镇名称"], dropna=False)["变更类型"]
-                .value_counts().unstack(fill_value=0).reset_index())
+                .value_counts().unstack(fill_value=0))
+    per_town = per_town[[CHANGE_LABELS[c] for c in CHANGES if CHANGE_LABELS[c] in per_town]]
+    per_town.columns.name = None
+    per_town = per_town.reset_index()
     kinds = pd.DataFrame([{"变更类型": CHANGE_LABELS[c], "change": c, "数量 / count": n}
                           for c, n in counts.items()])
     problem_rows = (problems.drop(columns="geometry").assign(
@@ -206,7 +209,7 @@ body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 
 h1 {{ font-size: 20px; margin: 0 0 4px; }} h2 {{ font-size: 15px; margin: 18px 0 6px; }}
 .meta {{ color: #555; font-size: 13px; }} img {{ max-width: 100%; }}
 table.t {{ border-collapse: collapse; font-size: 12px; }}
-table.t th, table.t td {{ border: 1px solid #ccc; padding: 2px 8px; text-align: right; }}
+table.t th, table.t td {{ border: 1px solid #ccc; padding: 2px 8px; text-align: left; }}
 .cols {{ display: flex; gap: 32px; flex-wrap: wrap; }}
 </style></head><body>
 <h1>网格调整备案材料 / Grid adjustment filing — {esc(version)}</h1>

@@ -15,6 +15,7 @@ from geo.db.tables import analysis_features, analysis_results
 from geo.grids import versions
 from geo.grids.geometry import WGS84
 
+POINT_TABLES = ("incidents", "rentals", "hazards")
 GRID_COLUMNS = ["grid_code", "name", "community_code", "town_code", "district_code", "kind",
                 "households", "population"]
 
@@ -61,6 +62,31 @@ def write_grids(conn: Connection, version_id: int, gdf: gpd.GeoDataFrame) -> int
             f"VALUES (:version_id, {', '.join(':' + c for c in GRID_COLUMNS)}, "
             "CAST(:attributes AS jsonb), ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"), rows)
     return len(rows)
+
+
+def read_points(engine: Engine, table: str, columns: tuple[str, ...] = (),
+                where: str = "", params: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
+    """A point layer (incidents, rentals, hazards) as WGS-84 points with `columns`."""
+    if table not in POINT_TABLES:
+        raise ValueError(f"not a point layer: {table}")
+    select = ", ".join(("id", *columns, "ST_X(geom) AS lon", "ST_Y(geom) AS lat"))
+    sql = f"SELECT {select} FROM {table}" + (f" WHERE {where}" if where else "")
+    with engine.connect() as c:
+        frame = pd.read_sql(text(sql + " ORDER BY id"), c, params=params or {})
+    points = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)
+
+
+def read_recent_incidents(engine: Engine, days: int = 365) -> gpd.GeoDataFrame:
+    """Incidents of the `days` up to the latest one (the data's own date, not today)."""
+    with engine.connect() as c:
+        latest = c.execute(text("SELECT max(occurred_at) FROM incidents")).scalar()
+    if latest is None:
+        return read_points(engine, "incidents", ("occurred_at",), "false")
+    frame = read_points(engine, "incidents", ("occurred_at",),
+                        "occurred_at > :since", {"since": latest - pd.Timedelta(days=days)})
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    return frame
 
 
 def save_result(conn: Connection | Engine, kind: str, params: dict[str, Any],

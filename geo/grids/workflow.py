@@ -22,7 +22,7 @@ from geo.grids import filing, store, versions
 from geo.grids.check import check
 from geo.grids.diff import diff
 from geo.grids.propose import Proposal, propose
-from geo.grids.workload import read_workload
+from geo.grids.workload import workload
 
 
 @dataclass
@@ -35,19 +35,30 @@ class Layers:
 
 
 def read_layers(engine: Engine) -> Layers:
-    """Incidents, rentals and hazards from PostGIS (WGS-84 points)."""
-    from geo.coverage import store as points
-
-    return Layers(points.read_incidents(engine), points.read_points(engine, "rentals"),
-                  points.read_points(engine, "hazards"))
+    """Incidents of the last 12 months, rentals and hazards from PostGIS (WGS-84 points)."""
+    return Layers(store.read_recent_incidents(engine), store.read_points(engine, "rentals"),
+                  store.read_points(engine, "hazards", ("risk_level",)))
 
 
-def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0) -> dict[str, Any]:
+def grid_workload(engine: Engine, version: str, layers: Layers | None = None
+                  ) -> gpd.GeoDataFrame:
+    """geo.grids.workload of `version`, with the grids' geometry."""
+    grids = store.read_grids(engine, version)
+    layers = layers or read_layers(engine)
+    table = workload(grids, layers.incidents, layers.rentals, layers.hazards)
+    out = gpd.GeoDataFrame(table, geometry=grids.geometry.to_numpy(), crs=grids.crs)
+    out.attrs.update(table.attrs)
+    return out
+
+
+def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0,
+                  whole_towns: bool = False) -> dict[str, Any]:
     """Topology problems + workload band flags of `version`, stored as 'grid-check'."""
     v = versions.get(engine, version)
     grids = store.read_grids(engine, version)
-    problems = check(grids, store.read_units(engine, ("town", "community")), tolerance_m2)
-    load = read_workload(engine, version)
+    problems = check(grids, store.read_units(engine, ("town", "community")), tolerance_m2,
+                     whole_towns)
+    load = grid_workload(engine, version)
     flagged = load[load["flagged"]]
     band_rows = gpd.GeoDataFrame({
         "problem": "workload_band",
@@ -66,27 +77,22 @@ def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0) -> di
         "households_band": list(load.attrs["households_band"]),
         "workload_band": list(load.attrs["workload_band"]),
     }
-    params = {"version": v.name, "tolerance_m2": tolerance_m2, "as_of": load.attrs["as_of"]}
+    params = {"version": v.name, "tolerance_m2": tolerance_m2, "whole_towns": whole_towns,
+              "as_of": load.attrs["as_of"]}
     result_id = store.save_result(engine, "grid-check", params, summary, features)
     return {**summary, "result_id": result_id, "items": _records(features)}
 
 
 def diff_versions(engine: Engine, old: str, new: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Changes from `old` to `new` with workload before/after, stored as 'grid-diff'."""
-    before, after = _with_workload(engine, old), _with_workload(engine, new)
+    layers = read_layers(engine)
+    before, after = grid_workload(engine, old, layers), grid_workload(engine, new, layers)
     changes = diff(before, after)
     summary = {"old": old, "new": new, "grids_before": int(len(before)),
                "grids_after": int(len(after)),
                "changes": {k: int(n) for k, n in changes["change"].value_counts().items()}}
     result_id = store.save_result(engine, "grid-diff", {"old": old, "new": new}, summary, changes)
     return changes, {**summary, "result_id": result_id}
-
-
-def _with_workload(engine: Engine, version: str) -> gpd.GeoDataFrame:
-    grids = store.read_grids(engine, version)
-    load = read_workload(engine, version)
-    extra = ["rental_units", "hazards", "hazard_weight", "incidents", "workload"]
-    return grids.assign(**{c: load[c].to_numpy() for c in extra})
 
 
 def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,

@@ -107,7 +107,9 @@ def test_tolerance_is_configurable(grids, boundary):
     assert (strict["problem"] == "overlap").sum() == 2  # the 0.2 m² sliver shows up
 
 
-def test_a_community_without_any_grid_is_one_gap(boundary, grids):
+def test_a_community_without_any_grid_is_a_gap_with_whole_towns(boundary, grids):
     rest = grids[grids["community_code"] != C3]
-    gaps = check(rest, boundary).query("problem == 'gap' and unit_code == @C3")
-    assert gaps["area_m2"].sum() == pytest.approx(1_000_000, rel=0.01)
+    assert C3 not in set(check(rest, boundary).query("problem == 'gap'")["unit_code"])
+    gaps = check(rest, boundary, whole_towns=True).query("problem == 'gap'")
+    assert gaps.query("unit_code == @C3")["area_m2"].sum() == pytest.approx(1_000_000, rel=0.01)
+    assert "320508002001" not in set(gaps["unit_code"])  # another town, not gridded
