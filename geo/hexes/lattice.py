@@ -136,9 +136,7 @@ def lattice_keys(
 
     def chunk(start: int) -> None:
         s = slice(start, min(start + CHUNK, n))
-        la, lo = np.radians(lat[s]), np.radians(lon[s])
-        cla = np.cos(la)
-        v = (cla * np.cos(lo), cla * np.sin(lo), np.sin(la))
+        v = _unit_vectors(lon[s], lat[s])
         box = np.minimum(((lat[s] + 90.0) * (1 / FACE_BOX)).astype(np.intp), rows - 1)
         box *= cols
         box += np.minimum(((lon[s] + 180.0) * (1 / FACE_BOX)).astype(np.intp), cols - 1)
@@ -162,14 +160,33 @@ def lattice_keys(
     return face, ii, jj, clear
 
 
+def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points as unit vectors (x, y, z), with sines and cosines from the tangent of the
+    half angle (NumPy's tan is vectorised and several times faster than sin and cos)."""
+    t = np.tan(lat * (np.pi / 360.0))
+    t2 = t * t
+    inv = 1.0 / (1.0 + t2)
+    cos_lat, sin_lat = (1.0 - t2) * inv, 2.0 * t * inv
+    t = np.tan(lon * (np.pi / 360.0))
+    t2 = t * t
+    inv = cos_lat / (1.0 + t2)
+    return (1.0 - t2) * inv, 2.0 * t * inv, sin_lat
+
+
 def _nearest_face(v, rows: np.ndarray, centre: np.ndarray, reach: int) -> tuple[np.ndarray, np.ndarray]:
     """Nearest face among the faces in bit mask `reach` for the points `rows` of `v`,
     and whether it is nearer than the runner-up by FACE_MARGIN (as a dot product)."""
-    x, y, z = v[0][rows], v[1][rows], v[2][rows]
+    x, y, z = v if rows.size == v[0].size else (v[0][rows], v[1][rows], v[2][rows])
+    options = [f for f in range(len(centre)) if reach >> f & 1]
+    if len(options) == 2:  # the usual case near an edge: one dot with the difference
+        a, b = options
+        d = centre[a] - centre[b]
+        gap = x * d[0] + y * d[1] + z * d[2]
+        return np.where(gap > 0, a, b), np.abs(gap) > FACE_MARGIN
     best = np.full(rows.size, -np.inf)
     second = np.full(rows.size, -np.inf)
     face = np.zeros(rows.size, dtype=np.intp)
-    for f in (f for f in range(len(centre)) if reach >> f & 1):
+    for f in options:
         c = centre[f]
         dot = x * c[0] + y * c[1] + z * c[2]
         second = np.maximum(second, np.minimum(best, dot))
