@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import pyproj
 from pyproj.exceptions import CRSError
@@ -39,12 +40,14 @@ def _check_epsg(code: int) -> None:
         raise InputError(f"unknown coordinate system EPSG:{code}") from exc
 
 
-def normalise_name(src: str | int) -> str:
+def normalise_name(src: str | int | pyproj.CRS) -> str:
     """Canonical name for `src`: 'wgs84', 'gcj02', 'bd09', 'cgcs2000' or 'EPSG:n'.
 
-    Accepts case-insensitive aliases ('WGS-84', 'GCJ-02', 'baidu', 'epsg:4549', 4549 …);
-    anything else raises InputError naming the accepted values.
+    Accepts case-insensitive aliases ('WGS-84', 'GCJ-02', 'baidu', 'epsg:4549', 4549 …)
+    and pyproj CRS objects; anything else raises InputError naming the accepted values.
     """
+    if isinstance(src, pyproj.CRS):
+        return from_prj(src)
     text = str(src).strip()
     alias = _ALIASES.get(text.lower())
     if alias:
@@ -61,11 +64,20 @@ def normalise_name(src: str | int) -> str:
     return f"EPSG:{code}"
 
 
-def from_prj(wkt_or_crs: str | pyproj.CRS) -> str:
-    """Canonical name of the CRS in a shapefile .prj (WKT, ESRI or OGC) or a pyproj CRS.
+def from_prj(wkt_or_crs: str | Path | pyproj.CRS) -> str:
+    """Canonical name of the CRS in a shapefile .prj: its WKT (ESRI or OGC), the path of
+    the .prj file, or a pyproj CRS (as pyogrio/geopandas report it).
 
     Raises InputError when the CRS cannot be read or matches no EPSG code.
     """
+    if isinstance(wkt_or_crs, Path) or (
+        isinstance(wkt_or_crs, str) and wkt_or_crs.lower().endswith(".prj")
+    ):
+        path = Path(wkt_or_crs)
+        try:
+            wkt_or_crs = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise InputError(f"cannot read the .prj: {exc.strerror}", file=str(path)) from exc
     if wkt_or_crs is None or (isinstance(wkt_or_crs, str) and not wkt_or_crs.strip()):
         raise InputError("no coordinate system given (.prj missing or empty)")
     try:

@@ -192,6 +192,16 @@ def test_from_prj_reads_esri_and_ogc_wkt(code, name):
     assert crs.from_prj(c) == name
 
 
+def test_from_prj_reads_a_prj_file_and_pyproj_crs_names(tmp_path):
+    prj = tmp_path / "grids.prj"
+    prj.write_text(pyproj.CRS.from_epsg(4549).to_wkt(pyproj.enums.WktVersion.WKT1_ESRI))
+    assert crs.from_prj(prj) == "EPSG:4549"
+    assert crs.from_prj(str(prj)) == "EPSG:4549"
+    assert crs.normalise_name(pyproj.CRS.from_epsg(4490)) == "cgcs2000"
+    with pytest.raises(InputError, match="missing.prj"):
+        crs.from_prj(tmp_path / "missing.prj")
+
+
 def test_from_prj_rejects_garbage():
     with pytest.raises(InputError):
         crs.from_prj("PROJCS[nonsense")
