@@ -42,26 +42,32 @@ def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame,
     """
     o, n = to_metric(old).reset_index(drop=True), to_metric(new).reset_index(drop=True)
     og, ng = repaired(o.geometry.to_numpy()), repaired(n.geometry.to_numpy())
-    labels_old, labels_new = _components(og, ng)
+    labels_old, labels_new, pair_inter = _components(og, ng)
     columns = [c for c in workload_columns if c in o and c in n]
+    codes_o, codes_n = o["grid_code"].astype(str).to_numpy(), n["grid_code"].astype(str).to_numpy()
+    area_o, area_n = shapely.area(og), shapely.area(ng)
+    towns_o, towns_n = _towns(o), _towns(n)
+    values = {c: (pd.to_numeric(o[c], errors="coerce").fillna(0).to_numpy(float),
+                  pd.to_numeric(n[c], errors="coerce").fillna(0).to_numpy(float)) for c in columns}
+    members_o, members_n = _members(labels_old), _members(labels_new)
     rows, geoms = [], []
     for label in np.unique(np.r_[labels_old, labels_new]):
-        io, jn = np.flatnonzero(labels_old == label), np.flatnonzero(labels_new == label)
-        old_codes = sorted(o["grid_code"].astype(str).iloc[io])
-        new_codes = sorted(n["grid_code"].astype(str).iloc[jn])
+        io, jn = members_o.get(label, _EMPTY), members_n.get(label, _EMPTY)
+        old_codes, new_codes = sorted(codes_o[io]), sorted(codes_n[jn])
         row = {
-            "change": _kind(og[io], ng[jn], old_codes, new_codes),
+            "change": _kind(io, jn, area_o, area_n, pair_inter, old_codes, new_codes),
             "old_codes": old_codes,
             "new_codes": new_codes,
-            "town_code": _town(n.iloc[jn] if len(jn) else o.iloc[io]),
-            "area_before_m2": float(shapely.area(og[io]).sum()),
-            "area_after_m2": float(shapely.area(ng[jn]).sum()),
+            "town_code": _mode(towns_n[jn] if len(jn) else towns_o[io]),
+            "area_before_m2": float(area_o[io].sum()),
+            "area_after_m2": float(area_n[jn].sum()),
         }
-        for c in columns:
-            row[f"{c}_before"] = float(pd.to_numeric(o[c].iloc[io]).fillna(0).sum())
-            row[f"{c}_after"] = float(pd.to_numeric(n[c].iloc[jn]).fillna(0).sum())
+        for c, (vo, vn) in values.items():
+            row[f"{c}_before"] = float(vo[io].sum())
+            row[f"{c}_after"] = float(vn[jn].sum())
         rows.append(row)
-        geoms.append(shapely.union_all(ng[jn] if len(jn) else og[io]))
+        shown = ng[jn] if len(jn) else og[io]
+        geoms.append(shown[0] if len(shown) == 1 else shapely.union_all(shown))
     frame = pd.DataFrame(rows, columns=_columns(columns))
     out = gpd.GeoDataFrame(frame, geometry=geoms, crs=o.crs).to_crs(WGS84)
     order = out["change"].map({c: i for i, c in enumerate(CHANGES)})
@@ -75,8 +81,9 @@ def _columns(workload: list[str]) -> list[str]:
     return base + [f"{c}_{w}" for c in workload for w in ("before", "after")]
 
 
-def _components(og: np.ndarray, ng: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Connected-component label of each old and new grid in the overlap graph."""
+def _components(og: np.ndarray, ng: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Connected-component label of each old and new grid in the overlap graph, and the
+    intersection area of every overlapping (old, new) pair."""
     i, j = shapely.STRtree(og).query(ng, predicate="intersects")[::-1]  # i old, j new
     inter = shapely.area(polygonal(shapely.intersection(og[i], ng[j])))
     share_old = inter / np.maximum(shapely.area(og[i]), 1e-9)
@@ -87,7 +94,8 @@ def _components(og: np.ndarray, ng: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     graph = coo_matrix((np.ones(link.sum()), (i[link], n_old + j[link])),
                        shape=(n_old + len(ng),) * 2)
     _, labels = connected_components(graph, directed=False)
-    return labels[:n_old], labels[n_old:]
+    pairs = zip(i.tolist(), j.tolist(), strict=True)
+    return labels[:n_old], labels[n_old:], dict(zip(pairs, inter.tolist(), strict=True))
 
 
 def _fallback(owner: np.ndarray, share: np.ndarray, link: np.ndarray, n: int) -> np.ndarray:
@@ -101,29 +109,44 @@ def _fallback(owner: np.ndarray, share: np.ndarray, link: np.ndarray, n: int) ->
     return extra
 
 
-def _kind(og: np.ndarray, ng: np.ndarray, old_codes: list[str], new_codes: list[str]) -> str:
-    if not len(ng):
+def _kind(io, jn, area_o, area_n, pair_inter, old_codes, new_codes) -> str:
+    if not len(jn):
         return "removed"
-    if not len(og):
+    if not len(io):
         return "new"
-    if len(og) == 1 and len(ng) == 1:
-        inter = shapely.area(polygonal([og[0].intersection(ng[0])])[0])
-        same = inter >= SAME_SHARE * og[0].area and inter >= SAME_SHARE * ng[0].area
+    if len(io) == 1 and len(jn) == 1:
+        inter = pair_inter.get((int(io[0]), int(jn[0])), 0.0)
+        same = inter >= SAME_SHARE * area_o[io[0]] and inter >= SAME_SHARE * area_n[jn[0]]
         return "unchanged" if same and old_codes == new_codes else "reshaped"
-    if len(og) == 1:
+    if len(io) == 1:
         return "split"
-    if len(ng) == 1:
+    if len(jn) == 1:
         return "merged"
     return "reshaped"
 
 
-def _town(frame: pd.DataFrame) -> str | None:
-    if "town_code" in frame:
-        towns = frame["town_code"].dropna().astype(str)
-        if len(towns):
-            return towns.mode().iloc[0]
+_EMPTY = np.array([], dtype=int)
+
+
+def _members(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """Positions holding each label."""
+    order = np.argsort(labels, kind="stable")
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    return {int(labels[g[0]]): g for g in np.split(order, cuts) if len(g)}
+
+
+def _towns(frame: pd.DataFrame) -> np.ndarray:
+    """Town code of each grid: its town_code, else its community code's first 9 digits."""
+    towns = np.array([None] * len(frame), dtype=object)
     if "community_code" in frame:
-        communities = frame["community_code"].dropna().astype(str)
-        if len(communities):
-            return communities.mode().iloc[0][:9]
-    return None
+        known = frame["community_code"].notna().to_numpy()
+        towns[known] = frame["community_code"][known].astype(str).str[:9].to_numpy()
+    if "town_code" in frame:
+        known = frame["town_code"].notna().to_numpy()
+        towns[known] = frame["town_code"][known].astype(str).to_numpy()
+    return towns
+
+
+def _mode(values: np.ndarray) -> str | None:
+    present = [v for v in values if v is not None]
+    return max(set(present), key=present.count) if present else None
