@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 
 from geo.crs import crs_of, normalise_name, transform_geometries
@@ -86,9 +87,12 @@ def is_dates(col: pd.Series) -> bool:
 
 
 def _jsonish(value: object) -> object:
+    """Text for a value of a mixed column: dicts and lists as JSON, others as str."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False, default=str)
-    return value
+    return value if isinstance(value, str) else str(value)
 
 
 def _as_text(col: pd.Series) -> pd.Series:
@@ -110,7 +114,7 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
       shapefile and csv get ISO 8601 text with the offset (dBASE has no date-time type);
     - integers become nullable Int64 (GDAL Integer64); in a shapefile, integers beyond
       2**53 become text, since dBASE readers that use doubles would round them;
-    - dicts and lists become JSON text.
+    - other object columns become text (dicts and lists as JSON).
     """
     out = gdf.copy()
     out.columns = [str(c) for c in out.columns]
@@ -143,6 +147,43 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
     return out
 
 
+def strings(col: pd.Series) -> pa.Array:
+    """A column's text values as an Arrow string array (non-text values as null)."""
+    values = col.to_numpy(dtype=object)
+    return pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
+
+
+def text_bytes(col: pd.Series, encoding: str) -> np.ndarray:
+    """Bytes each text value takes in `encoding` (0 for missing or non-text values).
+
+    Computed in Arrow: UTF-8 is the byte length; GBK puts every non-ASCII character it
+    can hold in two bytes, so its length is 2 x characters - ASCII characters.
+    """
+    arr = strings(col)
+    if encoding == "utf-8":
+        sizes = pc.binary_length(arr)
+    else:
+        ascii_count = pc.utf8_length(pc.replace_substring_regex(arr, r"[^\x00-\x7f]", ""))
+        sizes = pc.subtract(pc.multiply(pc.utf8_length(arr), 2), ascii_count)
+    return pc.fill_null(sizes, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _first_unencodable(col: pd.Series, encoding: str) -> tuple[int, str] | None:
+    """(position, character) of the first value `encoding` cannot hold, or None.
+
+    The values are encoded as one joined string (one C call), so the common case costs
+    no Python loop; the position of a failure maps back to its row.
+    """
+    values = [v if isinstance(v, str) else "" for v in col.to_numpy(dtype=object)]
+    joined = "\n".join(values)
+    try:
+        joined.encode(encoding)
+    except UnicodeEncodeError as exc:
+        row = joined.count("\n", 0, exc.start)
+        return row, joined[exc.start:exc.end]
+    return None
+
+
 def check_text(gdf: gpd.GeoDataFrame, encoding: str, max_bytes: int | None = None,
                file: str | None = None) -> None:
     """Every text value can be written in `encoding` (and within `max_bytes` when given).
@@ -152,27 +193,17 @@ def check_text(gdf: gpd.GeoDataFrame, encoding: str, max_bytes: int | None = Non
     """
     geom = gdf.geometry.name
     for name in gdf.columns:
-        if name == geom:
+        col = gdf[name]
+        if name == geom or not (col.dtype == object or pd.api.types.is_string_dtype(col)):
             continue
-        col = gdf[name].reset_index(drop=True)  # labels = positions
-        if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
-            continue
-        text = col.map(lambda v: v if isinstance(v, str) else None).dropna()
-        try:  # fast path: the whole column at once
-            sizes = text.str.encode(encoding).str.len()
-        except UnicodeEncodeError:
-            sizes = None
-        if sizes is not None and (max_bytes is None or sizes.empty or sizes.max() <= max_bytes):
-            continue
-        for row, value in zip(text.index, text, strict=True):  # find the first bad value
-            try:
-                size = len(value.encode(encoding))
-            except UnicodeEncodeError as exc:
-                bad = value[exc.start:exc.end]
-                raise InputError(f"character {bad!r} cannot be written in {encoding.upper()}; "
-                                 "export in UTF-8", file=file, row=row + 1, field=name) from exc
-            if max_bytes is not None and size > max_bytes:
-                raise InputError(f"text of {size} bytes is longer than a shapefile field holds "
-                                 f"({max_bytes}); export as GeoPackage (--format gpkg)",
+        bad = _first_unencodable(col, encoding)
+        if bad is not None:
+            raise InputError(f"character {bad[1]!r} cannot be written in {encoding.upper()}; "
+                             "export in UTF-8", file=file, row=bad[0] + 1, field=name)
+        if max_bytes is not None:
+            sizes = text_bytes(col, encoding)
+            if len(sizes) and sizes.max() > max_bytes:
+                row = int(np.argmax(sizes > max_bytes))
+                raise InputError(f"text of {sizes[row]} bytes is longer than a shapefile field "
+                                 f"holds ({max_bytes}); export as GeoPackage (--format gpkg)",
                                  file=file, row=row + 1, field=name)
-

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from etl.personal import PREFIX, is_personal_header
+from geo.export.prepare import strings
 
 #: columns of the schema that hold personal data (geo/db/tables.py)
 PERSONAL_COLUMNS = frozenset(
@@ -39,7 +41,7 @@ def is_personal(column: str) -> bool:
 def _has_pseudonyms(col: pd.Series) -> bool:
     if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
         return False
-    return bool(col.map(lambda v: isinstance(v, str) and v.startswith(PREFIX)).any())
+    return bool(pc.any(pc.starts_with(strings(col), PREFIX)).as_py())
 
 
 def drop_personal(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

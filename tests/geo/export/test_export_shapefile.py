@@ -10,7 +10,7 @@ import pyogrio
 import pyproj
 import pytest
 import shapely
-from shapely.geometry import Point
+from shapely.geometry import GeometryCollection, Point, Polygon
 
 from geo.crs import from_wgs84
 from geo.errors import InputError
@@ -103,7 +103,11 @@ def test_field_names_that_fit_are_not_renamed_and_no_map_written(tmp_path):
 
 def test_mixed_geometries_split_into_one_shapefile_per_kind(tmp_path):
     gdf = mixed()
-    files = write(gdf, tmp_path / "mixed.shp", "shp")
+    gdf.loc[len(gdf)] = gdf.iloc[0]
+    gdf.loc[len(gdf) - 1, "geometry"] = None  # a row without geometry: a table of its own
+    files = write(gdf, tmp_path / "mixed.shp", "shp", encoding="gbk")
+    assert pyogrio.read_dataframe(tmp_path / "mixed_nogeom.dbf")["name"].tolist() == [NAMES[0]]
+    assert (tmp_path / "mixed_nogeom.cpg").read_text() == "GBK"
     shps = sorted(f.name for f in files if f.suffix == ".shp")
     assert shps == ["mixed_line.shp", "mixed_point.shp", "mixed_polygon.shp"]
     counts = {name: pyogrio.read_info(tmp_path / name)["features"] for name in shps}
@@ -111,6 +115,17 @@ def test_mixed_geometries_split_into_one_shapefile_per_kind(tmp_path):
     assert b"Geometry: Point" in ogrinfo("-al", "-so", tmp_path / "mixed_point.shp")
     assert b"Geometry: Polygon" in ogrinfo("-al", "-so", tmp_path / "mixed_polygon.shp")
     assert b"Geometry: Line String" in ogrinfo("-al", "-so", tmp_path / "mixed_line.shp")
+
+
+def test_a_geometry_collection_goes_to_each_kind_it_holds(tmp_path):
+    collection = GeometryCollection([Point(120.6, 31.3), Point(120.61, 31.31),
+                                     Polygon([(120.6, 31.3), (120.7, 31.3), (120.7, 31.4)])])
+    gdf = sample([collection, Point(120.62, 31.32)])
+    write(gdf, tmp_path / "gc.shp", "shp")
+    points = pyogrio.read_dataframe(tmp_path / "gc_point.shp")
+    polygons = pyogrio.read_dataframe(tmp_path / "gc_polygon.shp")
+    assert list(points["name"]) == NAMES and list(polygons["name"]) == [NAMES[0]]
+    assert shapely.get_num_geometries(points.geometry.values).tolist() == [2, 1]
 
 
 def test_gcj02_coordinates_converted_and_declared_as_wgs84(tmp_path):
