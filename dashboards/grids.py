@@ -78,6 +78,8 @@ def _geojson(gdf, prefix: str) -> tuple[dict, list[str]]:
 
 
 def _figure(eng, a, b, theme, lang):
+    """Map, legend, notes and problem rows; problems are those of the compared version
+    (the draft a planner is about to file), else of the active one."""
     base = base_url()
     center, zoom = maps.view_of(extent(eng))
     layers, legend, notes, problem_rows = [], [], [], []
@@ -108,8 +110,9 @@ def _figure(eng, a, b, theme, lang):
                      for o, n in zip(part["old_codes"], part["new_codes"], strict=True)]
             fig.add_trace(maps.polygon_trace(geo, ids, maps.CHANGE_COLORS[kind],
                                              f"{t('change.' + kind, lang)} ({len(part)})", hover))
-    if a:
-        pr = problems(eng, a)
+    checked = b or a
+    if checked:
+        pr = problems(eng, checked)
         if theme == "problems":
             for kind, color in PROBLEM_COLORS.items():
                 part = pr[(pr["problem"] == kind) & pr.geometry.notna() & ~pr.geometry.is_empty]

@@ -21,6 +21,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "export.png": ("导出 PNG", "Export PNG"),
     "export.pdf": ("打印 / PDF", "Print / PDF"),
     "no_data": ("暂无数据：请先导入数据并运行分析。", "No data yet: load data and run the analyses first."),
+    "table.empty": ("暂无记录", "No rows"),
+    "table.loading": ("加载中…", "Loading…"),
     "not_found": ("页面不存在", "Page not found"),
     "db_error": ("数据库暂时不可用，请稍后重试。", "The database is unavailable; please retry shortly."),
     # overview
