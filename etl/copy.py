@@ -1,9 +1,19 @@
-"""Bulk write: binary COPY into a temporary staging table, then one upsert by source key.
+"""Bulk write: PostgreSQL binary COPY encoded column-wise, then an upsert by source key.
 
-Values travel in PostgreSQL's binary COPY format (psycopg 3): geometries as EWKB bytes,
-times as int8 microseconds and dates as int4 days (converted in SQL, so no per-row
-Python datetime objects), attributes as JSON text cast to jsonb. The upsert runs in the
-caller's transaction and reports how many rows were inserted, updated or left unchanged.
+Rows are never turned into Python objects: each column is encoded in PostgreSQL's
+binary wire format with NumPy/pyarrow (ints big-endian, timestamptz as µs since
+2000-01-01, dates as days since 2000-01-01, jsonb as version byte + text, geometry as
+EWKB, which PostGIS' binary input reads), and pyarrow's `binary_join_element_wise`
+interleaves them into COPY tuples in C++. psycopg 3 streams the bytes from a writer
+thread, so the next chunk is encoded while the server ingests the last.
+
+Two ways in, both inside the caller's transaction:
+- `bulk_insert`: the target is empty — COPY straight into it with its secondary indexes
+  and foreign keys dropped, then rebuilt (a sorted index build is far cheaper than a
+  million index insertions; the definitions are read back from the catalog, so the
+  schema is exactly what it was at commit).
+- `stage` + `upsert`: COPY into a temporary table, then INSERT … ON CONFLICT DO UPDATE,
+  touching only rows whose content changed; counts inserted vs updated.
 """
 
 from __future__ import annotations
@@ -14,93 +24,204 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
-CHUNK = 50_000
+CHUNK = 100_000
+HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+TRAILER = b"\xff\xff"
+UNIX_TO_2000_US = 946_684_800_000_000
+UNIX_TO_2000_DAYS = 10_957
+_INT = {"int2": ">i2", "int4": ">i4", "int8": ">i8"}
 
 
 @dataclass
 class Column:
-    """One staged column: name, staging type and values (None = NULL)."""
+    """One column to write: target name, PostgreSQL type, values over all rows.
+
+    `values` by type: text → pandas Series/array of str (None = NULL); int2/int4/int8 →
+    nullable integers; timestamptz → int64 µs since 1970 UTC; date → nullable int days
+    since 1970; jsonb → str JSON texts; geometry → EWKB bytes (object array or pyarrow).
+    """
 
     name: str
-    type: str  # text | int2 | int4 | int8 | bytea
-    values: list
-    #: SQL turning the staged value into the target column's value ({} = the staged column)
-    expr: str = "{}"
+    type: str
+    values: object
 
 
-def nullable(values: np.ndarray | pd.Series, missing: np.ndarray | None = None) -> list:
-    """Python list of values with None where `missing` (or where the value is NA)."""
-    series = pd.Series(values)
-    out = series.astype(object).where(series.notna(), None)
-    if missing is not None:
-        out = out.where(~np.asarray(missing, bool), None)
-    return out.tolist()
+def points_ewkb(lon: np.ndarray, lat: np.ndarray, srid: int = 4326) -> pa.Array:
+    """EWKB points (little-endian, with SRID) built as one 25-byte record per row."""
+    rec = np.empty(len(lon), dtype=np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"),
+                                              ("x", "<f8"), ("y", "<f8")]))
+    rec["order"], rec["type"], rec["srid"] = 1, 0x20000001, srid
+    rec["x"], rec["y"] = lon, lat
+    return _fixed(rec.view(np.uint8).reshape(len(lon), 25), 25)
 
 
-def stage(conn: psycopg.Connection, name: str, columns: Sequence[Column],
-          on_rows: Callable[[int], None] | None = None) -> int:
-    """Create temp table `name` (dropped at commit) and binary-COPY the columns into it."""
-    n = len(columns[0].values) if columns else 0
-    defs = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in columns)
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
-            sql.Identifier(name), defs))
-        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-            sql.Identifier(name), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns))
-        with cur.copy(copy_sql) as cp:
-            cp.set_types([c.type for c in columns])
-            lists = [c.values for c in columns]
-            for start in range(0, n, CHUNK):
-                for row in zip(*(v[start:start + CHUNK] for v in lists), strict=True):
-                    cp.write_row(row)
-                if on_rows:
-                    on_rows(min(CHUNK, n - start))
-    return n
+def _fixed(raw: np.ndarray, width: int) -> pa.Array:
+    """Rows of a (n, width) byte matrix as a pyarrow binary array."""
+    n = raw.shape[0] if raw.ndim > 1 else len(raw) // width
+    buf = pa.py_buffer(np.ascontiguousarray(raw).tobytes())
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, buf]).cast(pa.binary())
 
 
-def upsert(conn: psycopg.Connection, target: str, staged: str, columns: Sequence[Column],
-           conflict: Sequence[str], constants: dict[str, object]) -> tuple[int, int]:
+def _with_nulls(arr: pa.Array, missing: np.ndarray | None) -> pa.Array:
+    if missing is None or not missing.any():
+        return arr
+    return pc.if_else(pa.array(missing), pa.scalar(None, arr.type), arr)
+
+
+def _integers(values: object, idx: np.ndarray, dtype: str, shift: int = 0) -> pa.Array:
+    series = pd.Series(values).iloc[idx] if not isinstance(values, np.ndarray) else None
+    if series is None:
+        raw, missing = np.asarray(values)[idx].astype(np.int64), None
+    else:
+        missing = series.isna().to_numpy()
+        raw = series.fillna(0).to_numpy(dtype=np.int64)
+    encoded = (raw - shift).astype(dtype)
+    return _with_nulls(_fixed(encoded.view(np.uint8).reshape(len(idx), -1), encoded.itemsize),
+                       missing)
+
+
+def _texts(values: object, idx: np.ndarray) -> pa.Array:
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        arr = values.take(pa.array(idx))
+    else:
+        arr = pa.array(pd.Series(values).iloc[idx], type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.binary())
+
+
+def _geometry(values: object, idx: np.ndarray) -> pa.Array:
+    if isinstance(values, pa.Array):
+        return values.take(pa.array(idx)).cast(pa.binary())
+    return pa.array(np.asarray(values, dtype=object)[idx], type=pa.binary())
+
+
+def encode(column: Column, idx: np.ndarray) -> pa.Array:
+    """The binary wire values of `column` at rows `idx` (NULL stays null)."""
+    t = column.type
+    if t in _INT:
+        return _integers(column.values, idx, _INT[t])
+    if t == "timestamptz":
+        return _integers(column.values, idx, ">i8", UNIX_TO_2000_US)
+    if t == "date":
+        return _integers(column.values, idx, ">i4", UNIX_TO_2000_DAYS)
+    if t == "text":
+        return _texts(column.values, idx)
+    if t == "jsonb":
+        text = _texts(column.values, idx)
+        return pc.binary_join_element_wise(pa.scalar(b"\x01"), text, b"", null_handling="emit_null")
+    if t == "geometry":
+        return _geometry(column.values, idx)
+    raise ValueError(f"no binary encoder for {t}")
+
+
+def tuples(columns: Sequence[Column], idx: np.ndarray) -> pa.Buffer:
+    """COPY BINARY tuples (no header/trailer) for rows `idx`, as one buffer."""
+    n = len(idx)
+    parts: list[pa.Array | pa.Scalar] = [pa.scalar(len(columns).to_bytes(2, "big"))]
+    for column in columns:
+        values = encode(column, idx)
+        lengths = pc.fill_null(pc.binary_length(values), -1).to_numpy(zero_copy_only=False)
+        lengths = lengths.astype(">i4")
+        parts += [_fixed(lengths.view(np.uint8).reshape(n, 4), 4), values]
+    joined = pc.binary_join_element_wise(*parts, b"", null_handling="replace",
+                                         null_replacement=b"")
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * joined.offset)
+    return joined.buffers()[2][int(offsets[0]):int(offsets[-1])]
+
+
+def copy_rows(conn: psycopg.Connection, table: str, columns: Sequence[Column], idx: np.ndarray,
+              on_rows: Callable[[int], None] | None = None) -> None:
+    """Binary COPY of rows `idx` of `columns` into `table`, CHUNK rows at a time."""
+    query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns))
+    with conn.cursor() as cur, cur.copy(query, writer=QueuedLibpqWriter(cur)) as cp:
+        cp.write(HEADER)
+        for start in range(0, len(idx), CHUNK):
+            part = idx[start:start + CHUNK]
+            cp.write(tuples(columns, part))
+            if on_rows:
+                on_rows(len(part))
+        cp.write(TRAILER)
+
+
+def constant(name: str, type_: str, value: object, n: int) -> Column:
+    """A column holding `value` in every row (batch_id, version_id)."""
+    if type_ in _INT:
+        return Column(name, type_, np.full(n, value, dtype=np.int64))
+    return Column(name, type_, pd.Series([value] * n, dtype=object))
+
+
+def stage(conn: psycopg.Connection, name: str, target: str, columns: Sequence[Column],
+          idx: np.ndarray, on_rows: Callable[[int], None] | None = None) -> None:
+    """Temp table `name` shaped like those columns of `target` (dropped at commit), filled."""
+    conn.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA")
+                 .format(sql.Identifier(name),
+                         sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
+                         sql.Identifier(target)))
+    copy_rows(conn, name, columns, idx, on_rows)
+
+
+def upsert(conn: psycopg.Connection, target: str, staged: str, names: Sequence[str],
+           conflict: Sequence[str]) -> tuple[int, int]:
     """INSERT … SELECT from the staging table, updating rows whose source key exists.
 
-    Rows equal to what is stored are left alone (not counted as updated). `constants`
-    are literal values for every row (batch_id, version_id). Returns (inserted, updated).
+    Rows equal to what is stored (batch_id aside) are left alone and not counted.
+    Returns (inserted, updated).
     """
-    names = [c.name for c in columns] + list(constants)
-    exprs = [sql.SQL(c.expr.format(f'"{c.name}"')) for c in columns]
-    exprs += [sql.Literal(v) for v in constants.values()]
     keys = [n for n in names if n not in conflict]
     compared = [n for n in keys if n != "batch_id"]
+    ident = sql.Identifier
     query = sql.SQL("""
         WITH up AS (
-            INSERT INTO {target} ({names})
-            SELECT {exprs} FROM {staged}
+            INSERT INTO {target} ({names}) SELECT {names} FROM {staged}
             ON CONFLICT ({conflict}) DO UPDATE SET {sets}
             WHERE ({old}) IS DISTINCT FROM ({new})
             RETURNING (xmax = 0) AS inserted)
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
     """).format(
-        target=sql.Identifier(target),
-        names=sql.SQL(", ").join(map(sql.Identifier, names)),
-        exprs=sql.SQL(", ").join(exprs),
-        staged=sql.Identifier(staged),
-        conflict=sql.SQL(", ").join(map(sql.Identifier, conflict)),
-        sets=sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in keys),
-        old=sql.SQL(", ").join(sql.SQL("{}.{}").format(sql.Identifier(target), sql.Identifier(n))
-                               for n in compared),
-        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(n)) for n in compared),
+        target=ident(target), staged=ident(staged),
+        names=sql.SQL(", ").join(map(ident, names)),
+        conflict=sql.SQL(", ").join(map(ident, conflict)),
+        sets=sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(ident(n)) for n in keys),
+        old=sql.SQL(", ").join(sql.SQL("{}.{}").format(ident(target), ident(n)) for n in compared),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(ident(n)) for n in compared),
     )
-    with conn.cursor() as cur:
-        cur.execute(query)
-        inserted, updated = cur.fetchone()
+    inserted, updated = conn.execute(query).fetchone()
     return int(inserted), int(updated)
 
 
-# SQL expressions turning staged encodings into target types
-TIMESTAMP = "'1970-01-01 00:00:00+00'::timestamptz + {} * interval '1 microsecond'"
-DATE = "'1970-01-01'::date + {}"
-GEOMETRY = "ST_GeomFromEWKB({})"
-JSONB = "{}::jsonb"
+def is_empty(conn: psycopg.Connection, table: str) -> bool:
+    return conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(
+        sql.Identifier(table))).fetchone()[0]
+
+
+def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column], idx: np.ndarray,
+                on_rows: Callable[[int], None] | None = None) -> None:
+    """COPY into an empty `table` with its secondary indexes, unique and foreign keys
+    dropped, then rebuilt from their catalog definitions (all in this transaction)."""
+    cons = conn.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", (table,)).fetchall()
+    idxs = conn.execute(
+        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
+        "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+        "AND NOT x.indisprimary AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)", (table,)).fetchall()
+    for name, _ in cons:
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            sql.Identifier(table), sql.Identifier(name)))
+    for name, _ in idxs:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    copy_rows(conn, table, columns, idx, on_rows)
+    conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for _, definition in idxs:
+        conn.execute(definition)
+    for name, definition in cons:
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+            sql.Identifier(table), sql.Identifier(name)) + sql.SQL(definition))

@@ -20,7 +20,7 @@ import shapely
 
 from etl import batch, coords, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
-from etl.copy import JSONB, Column, nullable, stage, upsert
+from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
 from etl.validate import repeated_keys
@@ -31,6 +31,8 @@ LOADERS = {
     "boundaries": boundaries, "grids": grids, "hazards": hazards, "rentals": rentals,
     "incidents": incidents, "facilities": facilities, "key-sites": key_sites,
 }
+#: from this many rows, a load into an empty table goes the bulk way (indexes rebuilt)
+BULK_ROWS = 50_000
 Progress = Callable[[str, int | None], None]  # (phase or "rows", total or rows done)
 
 
@@ -88,15 +90,6 @@ def _row_hashes(source: readers.Source, idx: np.ndarray) -> np.ndarray:
     return pd.util.hash_pandas_object(part, index=False).to_numpy()
 
 
-def _subset(values: Any, idx: np.ndarray) -> list:
-    if isinstance(values, pd.Series):
-        return nullable(values.iloc[idx].reset_index(drop=True))
-    array = np.asarray(values)
-    if array.dtype == object:
-        return array[idx].tolist()
-    return array[idx].tolist()
-
-
 def _rejects(rows: Rows, source: readers.Source, frame: pd.DataFrame) -> pd.DataFrame:
     """row_number, field, reason, raw JSON for every row not loaded."""
     idx = np.flatnonzero(~rows.verdict.ok)
@@ -113,16 +106,16 @@ def _rejects(rows: Rows, source: readers.Source, frame: pd.DataFrame) -> pd.Data
 
 
 def _write_rejects(conn: psycopg.Connection, batch_id: int, rejects: pd.DataFrame) -> None:
-    if rejects.empty:
+    n = len(rejects)
+    if n == 0:
         return
-    stage(conn, "stg_rejects", [
-        Column("row_number", "int4", rejects["row_number"].tolist()),
-        Column("field", "text", nullable(rejects["field"])),
-        Column("reason", "text", rejects["reason"].tolist()),
-        Column("raw", "text", rejects["raw"].tolist()),
-    ])
-    conn.execute("INSERT INTO load_rejects (batch_id, row_number, field, reason, raw) "
-                 "SELECT %s, row_number, field, reason, raw::jsonb FROM stg_rejects", (batch_id,))
+    copy_rows(conn, "load_rejects", [
+        constant("batch_id", "int8", batch_id, n),
+        Column("row_number", "int4", rejects["row_number"].to_numpy()),
+        Column("field", "text", rejects["field"]),
+        Column("reason", "text", rejects["reason"]),
+        Column("raw", "jsonb", rejects["raw"]),
+    ], np.arange(n))
 
 
 def _already(old: dict, kind: str, path: Path, folder: Path, t0: float) -> dict[str, Any]:
@@ -206,14 +199,17 @@ def load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str |
         constants["batch_id"] = batch_id
 
         say("copy", len(loaded_idx))
-        columns = [Column(c.name, c.type, _subset(c.values, loaded_idx), c.expr)
-                   for c in plan.columns]
-        columns.append(Column("attributes", "text",
-                              _json_lines(frame[extra].iloc[loaded_idx]), JSONB))
-        stage(conn, f"stg_{schema.table}", columns, on_rows=lambda n: say("rows", n))
-        say("upsert", None)
-        inserted, updated = upsert(conn, schema.table, f"stg_{schema.table}", columns,
-                                   plan.conflict, constants)
+        columns = [*plan.columns, Column("attributes", "jsonb", _json_lines(frame[extra])),
+                   *(constant(k, "int8", v, rows.n) for k, v in constants.items())]
+        on_rows = lambda n: say("rows", n)  # noqa: E731
+        if len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table):
+            bulk_insert(conn, schema.table, columns, loaded_idx, on_rows)
+            inserted, updated = len(loaded_idx), 0
+        else:
+            stage(conn, "staged", schema.table, columns, loaded_idx, on_rows)
+            say("upsert", None)
+            inserted, updated = upsert(conn, schema.table, "staged", [c.name for c in columns],
+                                       plan.conflict)
 
         rejects = _rejects(rows, source, frame)
         _write_rejects(conn, batch_id, rejects)

@@ -12,6 +12,8 @@ import hashlib
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.config import settings
 
@@ -45,20 +47,25 @@ def mode(requested: str | None = None) -> str:
 def pseudonymise(values: pd.Series, salt: str | None = None) -> pd.Series:
     """'sha256:<hex>' of salt + value for each non-blank value (blanks stay missing).
 
-    Hashes each distinct value once (names and numbers repeat across rows).
+    Each distinct value is hashed once (names and numbers repeat across rows): arrow's
+    dictionary encoding finds them, and a take puts the digests back in row order.
     """
     base = hashlib.sha256((salt if salt is not None else settings().pii_salt).encode())
-    text = values.astype("string").str.strip()
-    text = text.mask(text == "")
-    uniques = text.dropna().unique()
+    arr = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    text = pc.utf8_trim_whitespace(arr)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    encoded = text.dictionary_encode()
 
-    def digest(value: str) -> str:
+    digests = []
+    for value in encoded.dictionary.to_pylist():
         h = base.copy()
         h.update(value.encode())
-        return PREFIX + h.hexdigest()
-
-    table = {u: digest(u) for u in uniques}
-    return text.map(table).astype(object).where(text.notna(), None)
+        digests.append(h.hexdigest())
+    digests = pc.binary_join_element_wise(PREFIX, pa.array(digests, type=pa.string()), "")
+    hashed = digests.take(encoded.indices)
+    return pd.Series(pd.array(hashed, dtype="string"), index=values.index)
 
 
 def treat(frame: pd.DataFrame, columns: list[str], how: str) -> pd.DataFrame:

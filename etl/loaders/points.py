@@ -12,7 +12,7 @@ import shapely
 
 from etl import validate as v
 from etl.coords import offset_warning
-from etl.copy import GEOMETRY, Column
+from etl.copy import Column, points_ewkb
 from etl.loaders.rows import Rows
 from geo.crs import to_wgs84
 from geo.errors import InputError
@@ -89,5 +89,4 @@ def geometry_column(rows: Rows) -> Column:
     """The WGS-84 points as EWKB (SRID 4326) for binary COPY."""
     lon = np.where(np.isfinite(rows.lon), rows.lon, 0.0)
     lat = np.where(np.isfinite(rows.lat), rows.lat, 0.0)
-    points = shapely.set_srid(shapely.points(lon, lat), 4326)
-    return Column("geom", "bytea", shapely.to_wkb(points, include_srid=True), GEOMETRY)
+    return Column("geom", "geometry", points_ewkb(lon, lat))

@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 
 from etl import validate as v
-from etl.copy import GEOMETRY, Column
+from etl.copy import Column
 from etl.loaders.rows import Rows
 from geo.crs import CGCS2000, WGS84, transform_geometries
 from geo.errors import InputError
@@ -79,4 +79,4 @@ def geometry_column(rows: Rows) -> Column:
     """The WGS-84 MultiPolygons as EWKB (SRID 4326); rejected rows carry an empty one."""
     geoms = np.where(rows.geoms == None, shapely.MultiPolygon(), rows.geoms)  # noqa: E711
     geoms = shapely.set_srid(geoms.astype(object), 4326)
-    return Column("geom", "bytea", shapely.to_wkb(geoms, include_srid=True), GEOMETRY)
+    return Column("geom", "geometry", shapely.to_wkb(geoms, include_srid=True))

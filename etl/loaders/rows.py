@@ -15,7 +15,7 @@ import shapely
 
 from etl import validate as v
 from etl.columns import Field, Mapping, Schema, apply_values
-from etl.copy import DATE, TIMESTAMP, Column
+from etl.copy import Column
 
 
 @dataclass
@@ -107,11 +107,11 @@ class Rows:
         """A calendar date, staged as days since 1970-01-01."""
         series = self.col(name)
         if series is None:
-            return Column(name, "int4", pd.Series(pd.array([None] * self.n, dtype="Int32")), DATE)
+            return Column(name, "date", pd.Series(pd.array([None] * self.n, dtype="Int32")))
         days, blank, bad = v.parse_date(series)
         self.verdict.reject(bad, "bad_time", name)
         values = pd.Series(pd.array(days, dtype="Int32")).mask(blank | bad)
-        return Column(name, "int4", values, DATE)
+        return Column(name, "date", values)
 
     def timestamp(self, name: str) -> Column:
         """A local time (Asia/Shanghai unless the file says otherwise), as µs since epoch."""
@@ -120,7 +120,7 @@ class Rows:
             series = self.blank()
         micros, bad = v.parse_time(series)
         self.verdict.reject(bad, "bad_time", name)
-        return Column(name, "int8", micros, TIMESTAMP)
+        return Column(name, "timestamptz", micros)
 
     def field_of(self, name: str) -> Field:
         return self.schema.field(name)
