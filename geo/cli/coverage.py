@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import typer
+from rich.table import Table
 
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, console, report
@@ -51,15 +52,32 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _table(title: str, frame: pd.DataFrame, limit: int = 30) -> Table:
+    """A rich table of the first `limit` rows of `frame`."""
+    table = Table(title=f"{title} ({len(frame)})" if len(frame) > limit else title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.head(limit).itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
 def _human(title: str, tables: dict[str, pd.DataFrame]):
     def show(obj: dict[str, Any]) -> None:
         console.print(f"[bold]{title}[/bold]  result {obj['result_id']}")
         for key, value in obj.items():
-            if not isinstance(value, list | dict):
+            if isinstance(value, dict) and key != "weights":
+                console.print(f"  {key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+            elif not isinstance(value, list | dict):
                 console.print(f"  {key}: {value}")
         for name, frame in tables.items():
-            console.print(f"[bold]{name}[/bold]")
-            console.print(frame.to_string(index=False, max_rows=30))
+            console.print(_table(name, frame))
         for path in obj.get("csv", []):
             console.print(f"  csv: {path}")
     return show
@@ -125,6 +143,7 @@ def facilities_cmd(
     summary = {
         "distance": "straight line in EPSG:4549 / 直线距离",
         "res": res,
+        "study_cells": len(data.study),
         "facilities": _records(per_kind),
         "city": _records(city[["kind", "layer", "total", "covered", "share"]]),
         "blind_spots": {k: int((spots["kind"] == k).sum()) for k in per_kind["kind"]},
@@ -148,8 +167,11 @@ def facilities_cmd(
     if sites:
         csv.append(store.write_csv(pd.concat(sites, ignore_index=True), folder, "coverage-facilities-new-sites"))
     obj = store.plain({"result_id": result_id, **summary, "csv": [str(p) for p in csv]})
-    report(obj, as_json, _human("设施覆盖 / facility coverage (straight-line distance)",
-                                {"city": city, "facilities": per_kind}))
+    tables = {"city": city[["kind", "radius_m", "layer", "total", "covered", "share"]],
+              "facilities": per_kind}
+    if sites:
+        tables["new sites"] = pd.DataFrame(pd.concat(sites, ignore_index=True).drop(columns="geometry"))
+    report(obj, as_json, _human("设施覆盖 / facility coverage (straight-line distance)", tables))
 
 
 @coverage_app.command("inspections")
@@ -188,7 +210,8 @@ def inspections_cmd(
     csv = [store.write_csv(shares, folder, "coverage-inspections-shares"),
            store.write_csv(late, folder, "coverage-inspections-overdue")]
     obj = store.plain({"result_id": result_id, **summary, "csv": [str(p) for p in csv]})
-    report(obj, as_json, _human("检查覆盖 / inspection coverage", {"city": city}))
+    report(obj, as_json, _human("检查覆盖 / inspection coverage",
+                                {"city": city[["layer", "total", "inspected", "share"]]}))
 
 
 @coverage_app.command("workload")
@@ -220,5 +243,6 @@ def workload_cmd(
     result_id = store.save(engine, "workload", params, summary, table)
     csv = store.write_csv(table, _out(out), f"workload-{name}")
     obj = store.plain({"result_id": result_id, **summary, "csv": [str(csv)]})
-    flagged = pd.DataFrame(table[table["flagged"]].drop(columns="geometry"))
+    flagged = pd.DataFrame(table.loc[table["flagged"], ["grid_code", "name", "households", "workload",
+                                                         "households_flag", "workload_flag"]])
     report(obj, as_json, _human("网格工作量 / grid workload", {"flagged": flagged}))

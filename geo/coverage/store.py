@@ -368,6 +368,27 @@ def save(engine: Engine, kind: str, params: dict[str, Any], summary: dict[str, A
     return grid_store.save_result(engine, kind, plain(params), plain(summary), features)
 
 
+def latest_result(engine: Engine, kind: str) -> gpd.GeoDataFrame | None:
+    """Rows of the newest stored run of `kind` (e.g. "coverage-facilities"), None when none.
+
+    Properties become columns, shapes the geometry (WGS-84); attrs hold result_id,
+    params, summary and created_at. Lets a page show the last run without recomputing.
+    """
+    with engine.connect() as conn:
+        head = conn.execute(text("SELECT id, params, summary, created_at FROM analysis_results "
+                                 "WHERE kind = :k ORDER BY id DESC LIMIT 1"), {"k": kind}).first()
+        if head is None:
+            return None
+        rows = conn.execute(text("SELECT properties, ST_AsBinary(geom) FROM analysis_features "
+                                 "WHERE result_id = :r ORDER BY id"), {"r": head.id}).all()
+    table = pd.DataFrame([r[0] for r in rows])
+    shapes = gpd.GeoSeries.from_wkb([None if r[1] is None else bytes(r[1]) for r in rows], crs=WGS84)
+    result = gpd.GeoDataFrame(table, geometry=shapes, crs=WGS84)
+    result.attrs.update(result_id=head.id, params=head.params, summary=head.summary,
+                        created_at=head.created_at)
+    return result
+
+
 def write_csv(frame: pd.DataFrame, out_dir: Path, name: str) -> Path:
     """`frame` without shapes as `out_dir/name.csv` (UTF-8 with BOM, so Excel reads Chinese)."""
     out_dir.mkdir(parents=True, exist_ok=True)

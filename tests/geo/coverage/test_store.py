@@ -70,3 +70,14 @@ def test_candidate_resolution_follows_the_radius():
     assert store.candidate_res(9, 1500) == 9
     assert store.candidate_res(9, 150) == 10  # res-10 edge 76 m ≤ 90 m
     assert store.candidate_res(7, 1500) == 8
+
+
+def test_saved_results_read_back(city):
+    assert store.latest_result(city.engine, "workload") is None
+    spots = store.blind_spots(city.engine, top=3, kinds=["camera"])
+    first = store.save(city.engine, "coverage-facilities", {"top": 3}, {"n": 1}, spots)
+    second = store.save(city.engine, "coverage-facilities", {"top": 3}, {"n": 2}, spots.head(2))
+    back = store.latest_result(city.engine, "coverage-facilities")
+    assert back.attrs["result_id"] == second > first and back.attrs["summary"] == {"n": 2}
+    assert back["cell"].tolist() == spots["cell"].head(2).tolist()
+    assert back.geometry.geom_equals_exact(spots.geometry.head(2), tolerance=1e-9).all()
