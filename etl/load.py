@@ -86,7 +86,7 @@ def _row_hashes(source: readers.Source, idx: np.ndarray) -> np.ndarray:
     """A hash of each row's content as read (attributes and geometry)."""
     part = source.frame.iloc[idx].astype("string").reset_index(drop=True)
     if source.geometry is not None:
-        part["__geometry"] = pd.Series(shapely.to_wkb(source.geometry[idx])).astype("string")
+        part["__geometry"] = pd.Series(shapely.to_wkb(source.geometry[idx], hex=True), dtype="string")
     return pd.util.hash_pandas_object(part, index=False).to_numpy()
 
 
