@@ -47,28 +47,34 @@ def sample(rows: int) -> gpd.GeoDataFrame:
     )
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def timed(fn, repeats: int) -> float:
+    """Best of `repeats` wall-clock runs (the machine is shared; the minimum is the signal)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     gdf = sample(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = folder / "source.gpkg"
         write(gdf, source, "gpkg")  # GeoPackage 1.2 with real Date fields, for GDAL 3.6
-        ours = timed(lambda: write(gdf, folder / "ours.shp", "shp", encoding="gbk"))
-        t_estimate = timed(lambda: estimate_layer(gdf, "gbk"))
+        n = args.repeats
+        ours = timed(lambda: write(gdf, folder / "ours.shp", "shp", encoding="gbk"), n)
+        t_estimate = timed(lambda: estimate_layer(gdf, "gbk"), n)
         peer = timed(lambda: subprocess.run(
-            ["ogr2ogr", "-f", "ESRI Shapefile", "-lco", "ENCODING=GBK", str(folder / "peer.shp"),
-             str(source)], check=True, capture_output=True))
+            ["ogr2ogr", "-overwrite", "-f", "ESRI Shapefile", "-lco", "ENCODING=GBK",
+             str(folder / "peer.shp"), str(source)], check=True, capture_output=True), n)
         naive = timed(lambda: gdf.set_crs(4490, allow_override=True)
-                      .to_file(folder / "naive.shp", encoding="GBK"))
+                      .to_file(folder / "naive.shp", encoding="GBK"), n)
         a = pyogrio.read_dataframe(folder / "ours.shp")
         b = pyogrio.read_dataframe(folder / "peer.shp")
         for col in ("code", "category", "address", "risk", "day"):
@@ -76,6 +82,7 @@ def main() -> None:
                 raise SystemExit(f"outputs differ in {col}")
         if not a.geometry.geom_equals_exact(b.geometry, 1e-12).all():
             raise SystemExit("outputs differ in geometry")
+    print(f"best of {args.repeats}")
     print(f"geo.export.write (shp, GBK)  {args.rows:>9,} rows  {ours:6.2f} s")
     print(f"ogr2ogr gpkg → shp (GBK)     {args.rows:>9,} rows  {peer:6.2f} s")
     print(f"GeoDataFrame.to_file         {args.rows:>9,} rows  {naive:6.2f} s")

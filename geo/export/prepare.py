@@ -73,6 +73,8 @@ def reproject(gdf: gpd.GeoDataFrame, target: TargetCrs) -> gpd.GeoDataFrame:
     if src not in (4326, 4490):
         raise InputError(f"export input must be WGS-84 (EPSG:4326), got {gdf.crs.name!r}")
     out = gdf.copy()
+    if target.name in ("wgs84", "cgcs2000"):  # equal at the metre level (DESIGN.md)
+        return out.set_crs(target.declared, allow_override=True)
     geoms = gpd.GeoSeries(out.geometry.values, index=out.index)
     moved = transform_geometries(geoms, "wgs84", target.name)
     return out.set_geometry(gpd.GeoSeries(np.asarray(moved.values), index=out.index,
@@ -149,6 +151,12 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
 
 def strings(col: pd.Series) -> pa.Array:
     """A column's text values as an Arrow string array (non-text values as null)."""
+    try:  # strings and missing values only: converted in C
+        arr = pa.array(col.to_numpy(dtype=object), from_pandas=True)
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            return arr
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
     values = col.to_numpy(dtype=object)
     return pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
 
@@ -184,12 +192,11 @@ def _first_unencodable(col: pd.Series, encoding: str) -> tuple[int, str] | None:
     return None
 
 
-def check_text(gdf: gpd.GeoDataFrame, encoding: str, max_bytes: int | None = None,
-               file: str | None = None) -> None:
-    """Every text value can be written in `encoding` (and within `max_bytes` when given).
+def check_text(gdf: gpd.GeoDataFrame, encoding: str, file: str | None = None) -> None:
+    """Every text value can be written in `encoding`.
 
     Raises InputError naming the row and field of the first value that cannot, instead
-    of letting GDAL replace characters with '?' or cut values silently.
+    of letting GDAL replace characters with '?'.
     """
     geom = gdf.geometry.name
     for name in gdf.columns:
@@ -200,10 +207,3 @@ def check_text(gdf: gpd.GeoDataFrame, encoding: str, max_bytes: int | None = Non
         if bad is not None:
             raise InputError(f"character {bad[1]!r} cannot be written in {encoding.upper()}; "
                              "export in UTF-8", file=file, row=bad[0] + 1, field=name)
-        if max_bytes is not None:
-            sizes = text_bytes(col, encoding)
-            if len(sizes) and sizes.max() > max_bytes:
-                row = int(np.argmax(sizes > max_bytes))
-                raise InputError(f"text of {sizes[row]} bytes is longer than a shapefile field "
-                                 f"holds ({max_bytes}); export as GeoPackage (--format gpkg)",
-                                 file=file, row=row + 1, field=name)

@@ -120,8 +120,15 @@ def _num_parts(geoms: np.ndarray) -> np.ndarray:
     return np.bincount(index, weights=rings, minlength=len(geoms)).astype(np.int64)
 
 
-def _field_width(col: pd.Series, encoding: str) -> int:
-    """dBASE width of a column: its longest value (text: bytes in `encoding`), at least 1."""
+def _is_text(col: pd.Series) -> bool:
+    return col.dtype == object or pd.api.types.is_string_dtype(col)
+
+
+def _field_width(col: pd.Series, encoding: str, sizes: np.ndarray | None = None) -> int:
+    """dBASE width of a column: its longest value (text: bytes in `encoding`), at least 1.
+
+    `sizes`: the text byte sizes of the column's rows when already known.
+    """
     if isinstance(col.dtype, pd.ArrowDtype):  # date32
         return 8
     if pd.api.types.is_bool_dtype(col):
@@ -129,23 +136,37 @@ def _field_width(col: pd.Series, encoding: str) -> int:
     if pd.api.types.is_float_dtype(col):
         return 24
     values = col.dropna()
-    if pd.api.types.is_integer_dtype(col):
-        return max((len(str(int(v))) for v in (values.min(), values.max())), default=1) \
-            if len(values) else 1
     if values.empty:
         return 1
-    return max(1, int(text_bytes(col, encoding).max()))
+    if pd.api.types.is_integer_dtype(col):
+        return max(len(str(int(values.min()))), len(str(int(values.max()))))
+    return max(1, int((sizes if sizes is not None else text_bytes(col, encoding)).max()))
 
 
-def estimate(gdf: gpd.GeoDataFrame, encoding: str = "utf-8", rows: int | None = None) -> dict[str, int]:
+def field_widths(gdf: gpd.GeoDataFrame, encoding: str,
+                 sizes: dict[str, np.ndarray] | None = None) -> dict[str, int]:
+    """dBASE width of every attribute column of `gdf` (see `_field_width`).
+
+    `sizes`: text byte sizes by column for the frame `gdf` was split from, indexed by
+    its row positions (`gdf.index`), so no text is measured twice.
+    """
+    rows = gdf.index.to_numpy()
+    return {c: _field_width(gdf[c], encoding,
+                            sizes[c][rows] if sizes is not None and c in sizes else None)
+            for c in gdf.columns if c != gdf.geometry.name}
+
+
+def estimate(gdf: gpd.GeoDataFrame, encoding: str = "utf-8", rows: int | None = None,
+             widths: dict[str, int] | None = None) -> dict[str, int]:
     """Bytes of the .shp, .shx and .dbf that `gdf` (one geometry kind, prepared) makes.
 
     Exact for the frame itself; with `rows`, the per-row sizes of the frame are scaled to
     that many rows, which lets a caller check a large layer from a sample.
     """
     n = len(gdf)
+    widths = widths if widths is not None else field_widths(gdf, encoding)
     fields = [c for c in gdf.columns if c != gdf.geometry.name]
-    record = 1 + sum(_field_width(gdf[c], encoding) for c in fields)
+    record = 1 + sum(widths[c] for c in fields)
     shp_records = int(_shp_record_bytes(gdf.geometry.values).sum())
     target = n if rows is None else rows
     scale = (target / n) if n else 0
@@ -174,7 +195,8 @@ def _geometry_type(kind: str, geoms: np.ndarray) -> str | None:
     return {"line": "MultiLineString", "polygon": "MultiPolygon"}.get(kind)
 
 
-def _write_arrow(part: gpd.GeoDataFrame, path: Path, encoding: str, geometry_type: str | None) -> None:
+def _write_arrow(part: gpd.GeoDataFrame, path: Path, encoding: str, geometry_type: str | None,
+                 widths: dict[str, int]) -> None:
     """One shapefile (or a lone .dbf) through GDAL's Arrow writer.
 
     Each field is created with the width `_field_width` computes (Arrow field metadata
@@ -184,7 +206,6 @@ def _write_arrow(part: gpd.GeoDataFrame, path: Path, encoding: str, geometry_typ
     """
     geom = part.geometry.name
     table_df = pd.DataFrame(part.drop(columns=geom))
-    fields_width = {c: _field_width(table_df[c], encoding) for c in table_df.columns}
     if geometry_type is not None:
         table_df["geometry"] = shapely.to_wkb(part.geometry.values)
     table = pa.Table.from_pandas(table_df, preserve_index=False)
@@ -192,9 +213,9 @@ def _write_arrow(part: gpd.GeoDataFrame, path: Path, encoding: str, geometry_typ
     for f in table.schema:
         if pa.types.is_null(f.type):  # all missing: a text field
             f = f.with_type(pa.string())
-        if f.name in fields_width and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        if f.name in widths and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
                                        or pa.types.is_integer(f.type)):
-            f = f.with_metadata({"GDAL:OGR:width": str(fields_width[f.name])})
+            f = f.with_metadata({"GDAL:OGR:width": str(widths[f.name])})
         schema.append(f)
     table = table.cast(pa.schema(schema))
     write_arrow(
@@ -206,14 +227,27 @@ def _write_arrow(part: gpd.GeoDataFrame, path: Path, encoding: str, geometry_typ
 
 
 def _prepare(gdf: gpd.GeoDataFrame, encoding: str, file: str | None = None
-             ) -> tuple[dict[str, str], dict[str, gpd.GeoDataFrame]]:
-    """Field-name map and the frame typed, renamed and split by geometry kind."""
-    frame = coerce(gdf, "shp")
+             ) -> tuple[dict[str, str], dict[str, gpd.GeoDataFrame], dict[str, np.ndarray]]:
+    """Field-name map, the frame typed, renamed and split by kind, and text byte sizes.
+
+    Refuses (InputError naming row and field) text the encoding cannot hold or longer
+    than a dBASE field (254 bytes).
+    """
+    frame = coerce(gdf, "shp").reset_index(drop=True)  # index = row positions
     geom_col = frame.geometry.name
+    check_text(frame, encoding, file=file)  # before renaming: errors name the real field
     mapping = shorten([c for c in frame.columns if c != geom_col], encoding)
     frame = frame.rename(columns=mapping)
-    check_text(frame, encoding, MAX_TEXT_BYTES, file=file)
-    return mapping, split_by_kind(frame)
+    sizes = {c: text_bytes(frame[c], encoding) for c in frame.columns
+             if c != geom_col and _is_text(frame[c])}
+    for column, size in sizes.items():
+        if len(size) and size.max() > MAX_TEXT_BYTES:
+            row = int(np.argmax(size > MAX_TEXT_BYTES))
+            original = next(k for k, v in mapping.items() if v == column)
+            raise InputError(f"text of {size[row]} bytes is longer than a shapefile field holds "
+                             f"({MAX_TEXT_BYTES}); export as GeoPackage (--format gpkg)",
+                             file=file, row=row + 1, field=original)
+    return mapping, split_by_kind(frame), sizes
 
 
 def estimate_layer(gdf: gpd.GeoDataFrame, encoding: str = "utf-8",
@@ -223,10 +257,11 @@ def estimate_layer(gdf: gpd.GeoDataFrame, encoding: str = "utf-8",
     With `rows`, sizes are scaled as if the layer had that many rows (each kind keeping
     its share), so a caller can check a large layer from a sample before reading it all.
     """
-    _, groups = _prepare(gdf, encoding)
+    _, groups, sizes = _prepare(gdf, encoding)
     total = sum(len(g) for g in groups.values())
     return {kind: estimate(part, encoding,
-                           None if rows is None else max(1, round(rows * len(part) / total)))
+                           None if rows is None else max(1, round(rows * len(part) / total)),
+                           field_widths(part, encoding, sizes))
             for kind, part in groups.items()}
 
 
@@ -242,21 +277,22 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: Path, encoding: str = "utf-8",
     stem = path.with_suffix("")
     if gdf.empty:
         raise InputError("no rows to write: a shapefile needs at least one feature", file=path.name)
-    mapping, groups = _prepare(gdf, encoding, path.name)
+    mapping, groups, sizes = _prepare(gdf, encoding, path.name)
     total = sum(len(g) for g in groups.values())
     names = {kind: (stem if len(groups) == 1 else Path(f"{stem}_{kind}")) for kind in groups}
+    widths = {kind: field_widths(part, encoding, sizes) for kind, part in groups.items()}
     for kind, part in groups.items():
         scaled = None if rows_hint is None else max(1, round(rows_hint * len(part) / total))
-        check_size(estimate(part, encoding, scaled), names[kind].name)
+        check_size(estimate(part, encoding, scaled, widths[kind]), names[kind].name)
     written: list[Path] = []
     for kind, part in groups.items():
         target = names[kind]
         if kind == "nogeom":
-            _write_arrow(part, target.with_suffix(".dbf"), encoding, None)
+            _write_arrow(part, target.with_suffix(".dbf"), encoding, None, widths[kind])
             exts = (".dbf", ".cpg")
         else:
             _write_arrow(part, target.with_suffix(".shp"), encoding,
-                         _geometry_type(kind, part.geometry.values))
+                         _geometry_type(kind, part.geometry.values), widths[kind])
             exts = (".shp", ".shx", ".dbf", ".prj", ".cpg")
         written += [target.with_suffix(e) for e in exts if target.with_suffix(e).exists()]
     if any(k != v for k, v in mapping.items()):

@@ -159,6 +159,9 @@ def test_text_gbk_cannot_hold_is_refused_with_row_and_field(tmp_path):
 
 def test_text_longer_than_a_dbase_field_is_refused(tmp_path):
     gdf = sample()
-    gdf.loc[0, "name"] = "长" * 100  # 300 bytes in UTF-8
-    with pytest.raises(InputError, match="GeoPackage"):
+    gdf.loc[1, LONG_A] = "长" * 100  # 300 bytes in UTF-8
+    with pytest.raises(InputError, match=rf"row 2.*field {LONG_A}.*GeoPackage"):
         write(gdf, tmp_path / "long.shp", "shp")
+    gdf.loc[1, LONG_A] = "长" * 100 + "😀"
+    with pytest.raises(InputError, match=rf"row 2.*field {LONG_A}.*GBK"):
+        write(gdf, tmp_path / "long.shp", "shp", encoding="gbk")
