@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import NamedTuple
 
 import h3
 import h3ronpy.vector as h3v
@@ -112,14 +113,22 @@ def _face_table(centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return face, candidates
 
 
-def lattice_keys(
-    lon: np.ndarray, lat: np.ndarray, res: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(face, i, j, clear) of each point: its H3 face and lattice point at `res`.
+class LatticeKeys(NamedTuple):
+    """Where each point falls on H3's lattice (see `lattice_keys`)."""
+
+    face: np.ndarray  #: int8 icosahedron face (our numbering)
+    i: np.ndarray  #: int32 lattice coordinates on that face
+    j: np.ndarray
+    clear: np.ndarray  #: bool: far enough from face and hexagon edges to trust
+    extent: np.ndarray  #: (20, 5) int64 per face: points, i min, i max, j min, j max
+
+
+def lattice_keys(lon: np.ndarray, lat: np.ndarray, res: int) -> LatticeKeys:
+    """Face and lattice point at `res` of each point (valid flat float64 arrays).
 
     `clear` is False where the point is too near a face or hexagon edge to be sure of
-    agreeing with H3 (those points must be indexed directly). Inputs must be valid.
-    Chunks run on WORKERS threads (NumPy releases the GIL).
+    agreeing with H3 (those points must be indexed directly). Chunks run on WORKERS
+    threads (NumPy releases the GIL).
     """
     faces = _faces()
     scale = SQRT7**res / RES0_U_GNOMONIC
@@ -133,9 +142,9 @@ def lattice_keys(
     jj = np.empty(n, dtype=np.int32)
     clear = np.empty(n, dtype=bool)
     rows, cols = int(round(180 / FACE_BOX)), int(round(360 / FACE_BOX))
+    extents: list[tuple[int, int, int, int, int, int]] = []
 
-    def chunk(start: int) -> None:
-        s = slice(start, min(start + CHUNK, n))
+    def chunk(s: slice) -> None:
         v = _unit_vectors(lon[s], lat[s])
         box = np.minimum(((lat[s] + 90.0) * (1 / FACE_BOX)).astype(np.intp), rows - 1)
         box *= cols
@@ -148,16 +157,21 @@ def lattice_keys(
             f[unsure], ok[unsure] = _nearest_face(v, unsure, faces["centre"], reach)
         x, y = _project(v, f, faces["centre"], bx, by)
         face[s] = f
-        clear[s] = _nearest_lattice_point(x, y, ii[s], jj[s]) & ok
+        i, j = ii[s], jj[s]
+        clear[s] = _nearest_lattice_point(x, y, i, j) & ok
+        present = np.flatnonzero(np.bincount(f, minlength=len(faces["centre"])))
+        for k in present:
+            fi, fj = (i, j) if present.size == 1 else (i[f == k], j[f == k])
+            extents.append((k, fi.size, fi.min(), fi.max(), fj.min(), fj.max()))
 
-    starts = range(0, n, CHUNK)
-    if WORKERS > 1 and n > 2 * CHUNK:
-        with ThreadPoolExecutor(WORKERS) as pool:
-            list(pool.map(chunk, starts))
-    else:
-        for start in starts:
-            chunk(start)
-    return face, ii, jj, clear
+    _run_chunks(chunk, n, CHUNK)
+    extent = np.zeros((20, 5), dtype=np.int64)
+    extent[:, 1::2] = np.iinfo(np.int64).max
+    extent[:, 2::2] = np.iinfo(np.int64).min
+    for k, count, i_min, i_max, j_min, j_max in extents:
+        e = extent[k]
+        e[:] = e[0] + count, min(e[1], i_min), max(e[2], i_max), min(e[3], j_min), max(e[4], j_max)
+    return LatticeKeys(face, ii, jj, clear, extent)
 
 
 def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -245,51 +259,65 @@ def _nearest_lattice_point(x: np.ndarray, y: np.ndarray, i_out: np.ndarray, j_ou
 
 
 def cells(lon: np.ndarray, lat: np.ndarray, res: int) -> np.ndarray:
-    """H3 cells of valid points (flat float64 arrays), equal to h3ronpy's point for point."""
-    out = np.zeros(lon.size, dtype=np.uint64)
-    face, i, j, clear = lattice_keys(lon, lat, res)
-    present = np.flatnonzero(np.bincount(face, minlength=20))
-    if present.size == 1 and clear.all():  # the usual case: one city, one face
-        if _index_by_bucket(lon, lat, res, None, i, j, out):
-            return out
-        direct = [np.arange(lon.size)]
-    else:
-        direct = [np.flatnonzero(~clear)]
-        for f in present:
-            sel = np.flatnonzero(clear & (face == f))
-            if sel.size and not _index_by_bucket(lon, lat, res, sel, i[sel], j[sel], out):
-                direct.append(sel)
-    rest = np.concatenate(direct)
-    if rest.size:
-        out[rest] = np.asarray(h3v.coordinates_to_cells(lat[rest], lon[rest], res))
+    """H3 cells of valid points (flat float64 arrays), equal to h3ronpy's point for point.
+
+    Each (face, lattice point) gets a slot in one table (a bounding box of lattice points
+    per face); the first point seen in a slot is indexed by h3ronpy and its cell is read
+    back for every point of the slot. Points not clear of edges, and the points of a face
+    too sparse for a table to pay, take a spare last slot and are indexed directly.
+    """
+    face, i, j, clear, extent = lattice_keys(lon, lat, res)
+    tables, total = _face_tables(extent)
+    small = max(total + 1, lon.size) < 2**31  # 32-bit slots and point numbers halve the traffic
+    index_type = np.int32 if small else np.int64
+    slot = np.empty(lon.size, dtype=index_type)
+    _run_chunks(lambda s: _slots(face[s], i[s], j[s], clear[s], tables, total, slot[s]), lon.size)
+    first = np.full(total + 1, -1, dtype=index_type)
+    first[slot] = np.arange(lon.size, dtype=index_type)
+    used = np.flatnonzero(first[:total] >= 0)
+    reps = first[used]
+    table = np.zeros(total + 1, dtype=np.uint64)
+    table[used] = np.asarray(h3v.coordinates_to_cells(lat[reps], lon[reps], res))
+    out = np.empty(lon.size, dtype=np.uint64)
+    _run_chunks(lambda s: np.take(table, slot[s], out=out[s]), lon.size)
+    direct = np.flatnonzero(slot == total)
+    if direct.size:
+        out[direct] = np.asarray(h3v.coordinates_to_cells(lat[direct], lon[direct], res))
     return out
 
 
-def _index_by_bucket(lon, lat, res, sel, i, j, out) -> bool:
-    """Index one point per lattice point of `sel` (all on one face; None: all points)
-    and give its cell to every point there.
+def _face_tables(extent: np.ndarray) -> tuple[np.ndarray, int]:
+    """Per face: (offset, i0, j0, width) of its slot table, width 0 for faces left to
+    direct indexing (absent, or with more lattice points in their box than twice
+    their points); and the total number of slots."""
+    tables = np.zeros((4, 20), dtype=np.int64)
+    total = 0
+    for f in np.flatnonzero(extent[:, 0]):
+        count, i0, i1, j0, j1 = (int(v) for v in extent[f])
+        width = j1 - j0 + 1
+        size = (i1 - i0 + 1) * width
+        if size <= 2 * count:
+            tables[:, f] = total, i0, j0, width
+            total += size
+    return tables, total
 
-    Returns False, doing nothing, when the points are too sparse for buckets to pay.
-    """
-    count = lon.size if sel is None else sel.size
-    i0, j0 = int(i.min()), int(j.min())
-    width = int(j.max()) - j0 + 1
-    size = (int(i.max()) - i0 + 1) * width
-    if size > 2 * count:
-        return False
-    slot = i.astype(np.intp)
-    slot -= i0
-    slot *= width
-    slot += j
-    slot -= j0
-    first = np.full(size, -1, dtype=np.int32 if count < 2**31 else np.int64)
-    first[slot] = np.arange(count) if sel is None else sel
-    used = np.flatnonzero(first >= 0)
-    reps = first[used]
-    table = np.zeros(size, dtype=np.uint64)
-    table[used] = np.asarray(h3v.coordinates_to_cells(lat[reps], lon[reps], res))
-    if sel is None:
-        np.take(table, slot, out=out)
+
+def _slots(face, i, j, clear, tables, total, out) -> None:
+    """Slot of each point of a chunk: offset + (i - i0)·width + (j - j0), or `total`."""
+    offset, i0, j0, width = (np.take(t, face) for t in tables)
+    at = (i - i0) * width
+    at += j
+    at += offset - j0
+    at[~clear | (width == 0)] = total
+    out[:] = at
+
+
+def _run_chunks(work, n: int, size: int = 4 * CHUNK) -> None:
+    """Call work(slice) over chunks of n items, on WORKERS threads when that can help."""
+    parts = [slice(a, min(a + size, n)) for a in range(0, n, size)]
+    if WORKERS > 1 and len(parts) > 2:
+        with ThreadPoolExecutor(WORKERS) as pool:
+            list(pool.map(work, parts))
     else:
-        out[sel] = table[slot]
-    return True
+        for part in parts:
+            work(part)

@@ -161,7 +161,7 @@ def clusters(res: int, seed: int, n_centres: int = 60, per: int = 80):
 @pytest.mark.parametrize("res", range(16))
 def test_lattice_buckets_are_exactly_h3_cells(res):
     lon, lat = clusters(res, seed=100 + res)
-    face, i, j, clear = lattice.lattice_keys(lon, lat, res)
+    face, i, j, clear, extent = lattice.lattice_keys(lon, lat, res)
     truth = ref_cells(lon, lat, res)
     keys = face.astype(np.int64) << 50 | (i.astype(np.int64) + 2**24) << 25 | (j.astype(np.int64) + 2**24)
     k, t = keys[clear], truth[clear]
@@ -169,6 +169,12 @@ def test_lattice_buckets_are_exactly_h3_cells(res):
     assert all(len(set(t[k == key])) == 1 for key in np.unique(k))
     cell_face = {(c, f) for c, f in zip(t.tolist(), face[clear].tolist(), strict=True)}
     assert len(cell_face) == np.unique(k).size
+    # the per-face extents bound every point's lattice coordinates
+    for f in np.unique(face):
+        count, i_min, i_max, j_min, j_max = extent[f]
+        mine = face == f
+        assert count == mine.sum()
+        assert (i_min, i_max, j_min, j_max) == (i[mine].min(), i[mine].max(), j[mine].min(), j[mine].max())
     np.testing.assert_array_equal(lattice.cells(lon, lat, res), truth)
 
 
@@ -184,7 +190,7 @@ def test_lattice_points_on_vertices_near_edges_and_pentagons_equal_h3():
     rng = np.random.default_rng(12)
     near_pent = np.repeat(pent, 400, axis=0) + rng.normal(0, 0.05, (pent.shape[0] * 400, 2))
     lat, lon = np.concatenate([vertices, midpoints, near_pent]).T
-    _, _, _, clear = lattice.lattice_keys(vertices[:, 1], vertices[:, 0], 9)
+    clear = lattice.lattice_keys(vertices[:, 1], vertices[:, 0], 9).clear
     assert not clear.any()
     for res in (9, 5):
         got = lattice.cells(lon, lat, res)
@@ -199,7 +205,7 @@ def test_lattice_points_on_vertices_near_edges_and_pentagons_equal_h3():
 def test_lattice_across_a_face_edge_near_suzhou():
     # the Suzhou bounding box straddles two icosahedron faces
     lon, lat = suzhou_points(60_000, seed=13)
-    face, _, _, _ = lattice.lattice_keys(lon, lat, 10)
+    face = lattice.lattice_keys(lon, lat, 10).face
     assert np.unique(face).size == 2
     np.testing.assert_array_equal(lattice.cells(lon, lat, 10), ref_cells(lon, lat, 10))
 
