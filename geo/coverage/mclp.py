@@ -11,7 +11,10 @@ points (e.g. H3 cell centres); a site covers the demand within the service radiu
   (Nemhauser, Wolsey & Fisher 1978). Each step also yields a data-dependent upper bound on
   the optimum, OPT ≤ f(S) + the N largest marginal gains, reported as `upper_bound`.
 
-`method="auto"` uses exact when demand × candidates ≤ EXACT_LIMIT, greedy otherwise.
+`method="auto"` runs greedy first; when its bound already proves it optimal, that is the
+answer (method "greedy", guarantee 1); otherwise exact when the reduced demand ×
+candidates ≤ EXACT_LIMIT (spopt builds the model with a Python loop over that matrix),
+greedy with its bound beyond.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from spopt.locate import MCLP
 from geo.coverage.facilities import in_metric
 
 #: largest demand × candidate matrix handed to the integer programme by method="auto"
-EXACT_LIMIT = 2_000_000
+EXACT_LIMIT = 500_000
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,10 @@ def mclp(demand: gpd.GeoSeries, weights: np.ndarray, candidates: gpd.GeoSeries, 
         raise ValueError(f"unknown method {method!r}: auto, exact or greedy")
     cover = coverage_matrix(demand, candidates, radius)
     weights = np.asarray(weights, dtype=float)
-    if method == "auto":
-        cand, dem = _useful(cover, weights)
-        method = "exact" if len(cand) * len(dem) <= EXACT_LIMIT else "greedy"
-    return (exact if method == "exact" else greedy)(cover, weights, n)
+    if method == "exact":
+        return exact(cover, weights, n)
+    quick = greedy(cover, weights, n)
+    if method == "greedy" or quick.covered_weight >= quick.upper_bound * (1 - 1e-12):
+        return quick
+    cand, dem = _useful(cover, weights)
+    return exact(cover, weights, n) if len(cand) * len(dem) <= EXACT_LIMIT else quick

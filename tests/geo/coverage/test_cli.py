@@ -43,7 +43,7 @@ def test_facilities(city, cli, tmp_path):
 
     # the new camera goes to the five-incident cluster at (1500, 500)
     [site] = out["new_sites"]
-    assert site["covered"] == 5 and site["method"] == "exact" and site["upper_bound"] == 5
+    assert site["covered"] == 5 and site["upper_bound"] == 5 and site["guarantee"] == 1
     [row] = _csv(tmp_path / "coverage-facilities-new-sites.csv")
     x, y = city.offset(float(row["lon"]), float(row["lat"]))
     assert np.hypot(x - 1500, y - 500) <= 150

@@ -78,3 +78,11 @@ def test_more_sites_than_useful_and_nothing_to_cover():
 def test_unknown_method():
     with pytest.raises(ValueError, match="unknown method"):
         mclp(DEMAND, WEIGHTS, SITES, RADIUS, 2, method="best")
+
+
+def test_auto_keeps_greedy_only_when_its_bound_proves_it_optimal():
+    result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 2)  # greedy 3.5, bound 4.5: solve exactly
+    assert result.method == "exact" and result.covered_weight == pytest.approx(4.0)
+    result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 3)  # greedy covers everything: optimal
+    assert result.method == "greedy" and result.guarantee == 1.0
+    assert result.covered_weight == pytest.approx(4.5)
