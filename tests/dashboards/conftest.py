@@ -33,16 +33,16 @@ def city_mod():
     return _city_module()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def city(engine, city_mod):
-    """Empty the test database and build the constructed city once per test module."""
+    """Empty the test database and build the constructed city once per test session."""
     names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     return city_mod.build(engine)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(city, engine):
     """The dashboard on 127.0.0.1 (a free port) in a thread; yields its base URL."""
     from dashboards.app import create_app
@@ -96,3 +96,82 @@ def page(browser, server):
     assert watch.requests, "the page made no request at all"
     assert watch.non_local() == [], f"requests left the app: {watch.non_local()[:5]}"
     assert watch.errors == [], f"console errors: {watch.errors[:5]}"
+
+
+# counts of rendered features of the map inside graph `id`, split into the app's
+# vector-tile layers and the traces; null until MapLibre has loaded and drawn both
+RENDERED = """
+([id, needTraces]) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullLayout.map._subplot) return null;
+  const m = gd._fullLayout.map._subplot.map;
+  if (!m || !m.loaded() || !m.areTilesLoaded()) return null;
+  const c = {tiles: 0, traces: 0};
+  for (const f of m.queryRenderedFeatures()) {
+    if (f.layer.id.includes('layout-layer')) c.tiles++;
+    else if (f.layer.id.includes('trace-layer')) c.traces++;
+  }
+  return (c.tiles > 0 && (!needTraces || c.traces > 0)) ? c : null;
+}
+"""
+# the cells (locations) drawn by the map's traces
+LOCATIONS = """
+(id) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  return gd.data.flatMap(t => t.locations || []);
+}
+"""
+# where a point is on screen
+PROJECT = """
+([id, lon, lat]) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  const m = gd._fullLayout.map._subplot.map;
+  const p = m.project([lon, lat]);
+  const r = m.getContainer().getBoundingClientRect();
+  return [r.left + p.x, r.top + p.y];
+}
+"""
+CENTER = """
+(id) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  const c = gd._fullLayout.map._subplot.map.getCenter();
+  return [c.lng, c.lat];
+}
+"""
+
+
+class MapProbe:
+    """Asks MapLibre and Plotly inside the page what a map graph shows."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def wait(self, graph: str, traces: bool = True, timeout: float = 30000) -> dict:
+        """Wait until the map has loaded and drawn tile (and trace) features; their counts."""
+        return self.page.wait_for_function(RENDERED, arg=[graph, traces], timeout=timeout).json_value()
+
+    def locations(self, graph: str) -> list[str]:
+        return self.page.evaluate(LOCATIONS, graph)
+
+    def wait_changed(self, graph: str, before: list[str], timeout: float = 30000) -> list[str]:
+        """Wait until the drawn cells differ from `before` and the map is drawn again."""
+        self.page.wait_for_function(f"(b) => {{ const now = ({LOCATIONS})('{graph}');"
+                                    " return JSON.stringify(now) !== JSON.stringify(b); }",
+                                    arg=before, timeout=timeout)
+        self.wait(graph)
+        return self.locations(graph)
+
+    def screen_xy(self, graph: str, lon: float, lat: float) -> list[float]:
+        return self.page.evaluate(PROJECT, [graph, lon, lat])
+
+    def wait_center(self, graph: str, lon: float, lat: float, tol: float = 0.01) -> list[float]:
+        """Wait until the map is centred within `tol` degrees of (lon, lat)."""
+        self.page.wait_for_function(
+            f"([g, x, y, d]) => {{ const c = ({CENTER})(g); return Math.abs(c[0] - x) < d && Math.abs(c[1] - y) < d; }}",
+            arg=[graph, lon, lat, tol])
+        return self.page.evaluate(CENTER, graph)
+
+
+@pytest.fixture
+def probe(page) -> MapProbe:
+    return MapProbe(page)

@@ -1,0 +1,56 @@
+"""The hotspots page in headless Chromium: Gi* map, resolution and layer filters, a click on a cell opens its detail, CSV of the top table."""
+
+from __future__ import annotations
+
+import h3
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe):
+    page.goto(server + "/hotspots")
+    probe.wait("hs-map")
+    gi_cells = probe.locations("hs-map")
+    assert gi_cells and {h3.get_resolution(c) for c in gi_cells} == {9}
+    assert page.locator("#hs-top .ag-row").count() > 0
+
+    # filter: resolution 8 — the map is redrawn with res-8 cells
+    page.focus("#hs-res [role=slider]")
+    page.keyboard.press("ArrowLeft")
+    res8 = probe.wait_changed("hs-map", gi_cells)
+    assert {h3.get_resolution(c) for c in res8} == {8}
+
+    # filter: counts instead of Gi* bins — every cell with incidents, more than the hot ones
+    page.get_by_label("警情数").check()
+    counts = probe.wait_changed("hs-map", res8)
+    assert len(counts) > len(res8)
+    page.screenshot(path=str(artifacts / "hotspots-counts.png"), full_page=True)
+
+    # click the planted cluster's cell: its detail shows the cell, series, mix, key sites
+    lon, lat = 120.60, 31.30
+    cell = h3.latlng_to_cell(lat, lon, 8)
+    clat, clon = h3.cell_to_latlng(cell)
+    x, y = probe.screen_xy(*["hs-map", clon, clat])
+    page.mouse.click(x, y)
+    page.wait_for_selector("#hs-detail-cell")
+    assert page.inner_text("#hs-detail-cell") == cell
+    bars = "(id) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');" \
+           " return gd && gd.calcdata && gd.calcdata.length ? gd.calcdata[0].length : 0; }"
+    page.wait_for_function(f"() => ({bars})('hs-series') > 0 && ({bars})('hs-mix') > 0")
+    assert page.evaluate(bars, "hs-series") > 5  # weekly bars
+    assert page.evaluate(bars, "hs-mix") == 4  # one bar per category
+    assert "实验小学" in page.inner_text("#hs-sites")
+    page.screenshot(path=str(artifacts / "hotspots-detail.png"), full_page=True)
+
+    with page.expect_download() as dl:
+        page.click("#hs-csv")
+    csv = dl.value.path().read_text(encoding="utf-8-sig")
+    assert csv.splitlines()[0].startswith('"H3 单元"') and len(csv.splitlines()) > 5
+
+    page.get_by_label("时空热点").check()
+    emerging = probe.wait_changed("hs-map", counts)
+    assert emerging
+    legend = page.text_content("#hs-map .legend")
+    assert "热点" in legend
+    page.screenshot(path=str(artifacts / "hotspots-emerging.png"), full_page=True)
