@@ -1,6 +1,16 @@
 """Coverage analysis: facility service areas, blind spots, new-site siting, inspections.
 
-Pure cores (GeoDataFrames in, DataFrames out): `facilities`, `blind_spots`, `mclp`,
-`inspections`, `zones`. PostGIS reads, the database-level entry points used by the CLI
-and the dashboard, and result writing live in `store`.
+Distances are straight lines in the city's metric CRS (EPSG:4549), not street distances.
+
+Pure cores (GeoDataFrames in, DataFrames out):
+- `facilities`: `covered`, `nearest_distance`, `coverage_shares` (city/district/town)
+- `blind_spots`: `blind_spots` (uncovered cells ranked by incidents)
+- `mclp`: `mclp` (exact via spopt + CBC, or greedy with its bound), `coverage_matrix`
+- `inspections`: `inspected`, `inspection_shares` (city/grid/town), `overdue`
+- `zones`: `assign`, `codes_of` (which polygon holds each point, STRtree)
+
+`store` reads PostGIS and runs them: `facility_coverage`, `blind_spots`, `new_sites`,
+`inspection_coverage`, `overdue`, `read_inputs` + `shares`/`uncovered`/`siting` (read
+once, compute many), `save`, `latest_result`, `write_csv`. Grid workload lives in
+`geo.grids.workload`.
 """
