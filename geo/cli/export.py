@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, console, report
-from geo.errors import InputError
+from geo.errors import DatabaseError, InputError
 
 
 def _where(items: list[str]) -> dict[str, str]:
@@ -66,7 +67,11 @@ def export(
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     if start and end and start > end:
         raise InputError(f"--from {start} is after --to {end}")
-    result = export_layer(layer, fmt.lower(), out, version=version, where=_where(where),
-                          date_from=start, date_to=end, category=category, encoding=encoding,
-                          crs=crs)
+    try:
+        result = export_layer(layer, fmt.lower(), out, version=version, where=_where(where),
+                              date_from=start, date_to=end, category=category, encoding=encoding,
+                              crs=crs)
+    except (OperationalError, ProgrammingError) as exc:  # server down / schema not migrated
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        raise DatabaseError(f"database not usable ({first}); run `civicgrid db up`") from exc
     report({"path": str(result.path), **result.manifest}, as_json, _human)

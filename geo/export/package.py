@@ -110,7 +110,8 @@ def export_layer(
     filters = Filters(dict(where or {}), date_from, date_to, tuple(category))
     data = read_layer(layer, version, filters, engine)
     if data.gdf.empty:
-        raise InputError(f"nothing to export: no rows of {layer} match the filters {filters.as_dict()}")
+        raise InputError(f"nothing to export: no rows of {layer} match the filters {filters.as_dict()}"
+                         if filters.as_dict() else f"nothing to export: layer {layer} is empty")
     stem = _slug(layer).replace("-", "_") or "layer"
     now = dt.datetime.now(dt.UTC)
     name = "_".join(p for p in (stem, _slug(data.version or ""), fmt, now.strftime("%Y%m%dT%H%M%SZ")) if p)
