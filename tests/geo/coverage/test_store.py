@@ -81,3 +81,15 @@ def test_saved_results_read_back(city):
     assert back.attrs["result_id"] == second > first and back.attrs["summary"] == {"n": 2}
     assert back["cell"].tolist() == spots["cell"].head(2).tolist()
     assert back.geometry.geom_equals_exact(spots.geometry.head(2), tolerance=1e-9).all()
+
+
+def test_empty_database(clean_db):
+    result = store.facility_coverage(clean_db)
+    city_rows = result["shares"].query("level == 'city'")
+    assert (city_rows["total"] == 0).all() and city_rows["share"].isna().all()
+    assert store.blind_spots(clean_db).empty
+    assert store.new_sites(clean_db, "camera", 2).empty
+    assert store.overdue(clean_db).empty
+    assert set(store.inspection_coverage(clean_db)["total"]) == {0}
+    with pytest.raises(InputError, match="in force"):
+        store.read_grids(clean_db)
