@@ -44,6 +44,7 @@ from geo.db import tables as t
 from geo.db.engine import get_engine
 from geo.errors import InputError
 from geo.export.privacy import drop_personal, is_personal
+from geo.hexes import boundaries
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -332,12 +333,6 @@ def _read_table(conn, name: str, version: str | None, f: Filters) -> LayerData:
     return LayerData(name, spec.title, gdf, label, f.as_dict())
 
 
-def hexagon(cell: int) -> shapely.Polygon:
-    """The H3 cell's polygon (lon, lat), closed."""
-    ring = [(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(int(cell)))]
-    return shapely.Polygon(ring)
-
-
 def _read_hotspots(conn, version: str | None, f: Filters) -> LayerData:
     runs, cells = t.hotspot_runs, t.hotspot_cells
     q = select(runs.c.id, runs.c.kind)
@@ -351,7 +346,7 @@ def _read_hotspots(conn, version: str | None, f: Filters) -> LayerData:
     frame = pd.DataFrame({c.name: _column([r[i] for r in rows], c.type) for i, c in enumerate(cols)})
     frame.insert(2, "h3", [h3.int_to_str(int(c)) for c in frame["cell"]])
     frame.insert(1, "run_kind", run.kind)
-    geoms = [hexagon(c) for c in frame["cell"]]
+    geoms = boundaries(frame["cell"].to_numpy(dtype="int64"))
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
     gdf = _frame_filters(conn, gdf, HOTSPOTS, f, "category")
     return LayerData(HOTSPOTS, "热点 / hotspots", gdf, str(run.id), f.as_dict())
