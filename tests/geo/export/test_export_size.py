@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 
@@ -28,6 +29,9 @@ HOLE = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(2, 2), (3, 2), (3, 3)], 
 ], ids=["polygons", "multipolygon+null", "points", "multipoints"])
 def test_estimate_equals_the_files_gdal_writes(tmp_path, encoding, geoms):
     gdf = sample(geoms).drop(columns="reporter_phone")
+    gdf["ok"] = pd.array([True, None], dtype="boolean")
+    gdf["empty"] = [None, None]
+    gdf["delta"] = pd.array([-5, 12345], dtype="Int64")
     files = write_shapefile(gdf, tmp_path / "s.shp", encoding)
     [sizes] = estimate_layer(gdf, encoding).values()
     actual = {f.suffix: f.stat().st_size for f in files if f.suffix in (".shp", ".shx", ".dbf")}
