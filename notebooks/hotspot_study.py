@@ -91,6 +91,7 @@ if (SAMPLE / "manifest.json").exists():
     assert (loads["read"] == loads["loaded"] + loads["rejected"] + loads["duplicates"]).all()
     display(loads)
 else:
+    loads = pd.DataFrame(columns=["file", "status"])
     print(f"{SAMPLE} has no manifest.json: using what the database holds")
 
 with engine.connect() as conn:
@@ -265,6 +266,7 @@ display(report)
 
 # %%
 summary = {
+    "loads": dict(zip(loads["file"], loads["status"], strict=True)),
     "res": RES, "k": k, "months": len(months), "study_cells": int(len(area)),
     "incidents": int(totals.sum()), "hot_cells": int((gi["bin"] > 0).sum()),
     "cold_cells": int((gi["bin"] < 0).sum()), "patterns": {c: int(n) for c, n in patterns.items()},
