@@ -1,0 +1,274 @@
+"""Dashboard speed in headless Chromium on the city-scale sample (≥ 1M incidents).
+
+Measured, median of N (default 20):
+- time to first map: navigation start → MapLibre loaded with tile and trace features
+  drawn, for the overview and hotspots pages (each in a fresh browser context);
+- time per filter change on the hotspots page (resolution, layer, categories, dates)
+  and the overview's period: input → the map redrawn with the new cells;
+- payload bytes per update (the Dash callback response) and of the first view's tiles.
+
+Peers measured in the same run, on the same filters:
+- the hexagon layer read from the raw `incidents` table (GROUP BY cell over the
+  million rows, parents in Python) instead of the aggregate the dashboard reads;
+- the grids of the active version shipped as one GeoJSON instead of vector tiles.
+
+The city is generated and loaded into its own database (`civicgrid_bench_dashboard`)
+when absent: `civicgrid sample --scale city`, the loads of `civicgrid demo`, then
+`aggregate` and an emerging `hotspots` run.
+
+    .venv/bin/python benchmarks/dashboard.py [--repeat 20] [--prepare-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DB = "civicgrid_bench_dashboard"
+SAMPLE = ROOT / "demo-data" / "city"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+MIN_INCIDENTS = 900_000  # the city sample writes 1,000,000 rows, a few of them bad on purpose
+
+
+def civicgrid(*args: str) -> None:
+    """Run a CLI step on the bench database; stop with its message when it fails."""
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "geo", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "CIVICGRID_DB_NAME": BENCH_DB})
+    print(f"  civicgrid {' '.join(args)}: {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    if done.returncode != 0:
+        sys.exit(f"civicgrid {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+
+
+def prepare() -> str:
+    """The bench database URL, with the city sample loaded and analysed."""
+    os.environ["CIVICGRID_DB_NAME"] = BENCH_DB
+    from sqlalchemy import text
+
+    from geo.cli.demo import LOADS
+    from geo.db import cluster, migrate
+    from geo.db.engine import database_url, get_engine
+
+    url = database_url()
+    cluster.ensure_database(url)
+    migrate.upgrade(url)
+    with get_engine(url).connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM incidents")).scalar()
+        runs = conn.execute(text("SELECT count(*) FROM hotspot_runs WHERE kind = 'emerging'")).scalar()
+    if n < MIN_INCIDENTS:
+        if not (SAMPLE / "manifest.json").exists():
+            civicgrid("sample", "--out", str(SAMPLE), "--scale", "city")
+        for kind, rel, extra in LOADS:
+            civicgrid("load", kind, str(SAMPLE / rel), *extra)
+        civicgrid("aggregate")
+    if not runs:
+        civicgrid("hotspots", "--emerging", "--period", "month")
+    return url
+
+
+RENDERED = """
+([id]) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullLayout.map._subplot) return false;
+  const m = gd._fullLayout.map._subplot.map;
+  if (!m || !m.loaded() || !m.areTilesLoaded()) return false;
+  let tiles = 0, traces = 0;
+  for (const f of m.queryRenderedFeatures()) {
+    if (f.layer.id.includes('layout-layer')) tiles++; else if (f.layer.id.includes('trace-layer')) traces++;
+  }
+  return tiles > 0 && traces > 0;
+}
+"""
+LOCATIONS = "(id) => JSON.stringify(document.querySelector('#' + id + ' .js-plotly-plot').data.flatMap(t => t.locations || []))"
+
+
+def serve(url: str):
+    """The dashboard on a free loopback port in a thread; (base URL, server)."""
+    from werkzeug.serving import make_server
+
+    from dashboards.app import create_app
+    from geo.db.engine import get_engine
+
+    srv = make_server("127.0.0.1", 0, create_app(get_engine(url)).server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{srv.server_port}", srv
+
+
+class Payload:
+    """Bytes of the Dash callback responses and tiles a page receives."""
+
+    def __init__(self, page) -> None:
+        self.callbacks: list[int] = []
+        self.tiles: list[int] = []
+        page.on("response", self._seen)
+
+    def _seen(self, resp) -> None:
+        if "_dash-update-component" in resp.url:
+            self.callbacks.append(len(resp.body()))
+        elif "/tiles/" in resp.url:
+            self.tiles.append(len(resp.body()))
+
+
+def first_map(browser, base: str, path: str, graph: str, repeat: int) -> dict:
+    """Median seconds from navigation to a drawn map, each time in a fresh context."""
+    times, tile_bytes, cb_bytes = [], [], []
+    for _ in range(repeat):
+        ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+        page = ctx.new_page()
+        pay = Payload(page)
+        t = time.perf_counter()
+        page.goto(base + path)
+        page.wait_for_function(RENDERED, arg=[graph], timeout=120_000, polling=20)
+        times.append(time.perf_counter() - t)
+        tile_bytes.append(sum(pay.tiles))
+        cb_bytes.append(max(pay.callbacks, default=0))
+        ctx.close()
+    return {"median_s": statistics.median(times), "max_s": max(times),
+            "tile_bytes": statistics.median(tile_bytes), "largest_callback_bytes": statistics.median(cb_bytes)}
+
+
+def hotspot_updates(browser, base: str, repeat: int) -> dict:
+    """Median seconds and callback bytes per filter change on the hotspots page."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    page.goto(base + "/hotspots")
+    page.wait_for_function(RENDERED, arg=["hs-map"], timeout=120_000)
+    pay = Payload(page)
+
+    def res_down():
+        page.focus("#hs-res [role=slider]")
+        page.keyboard.press("ArrowLeft")
+
+    def res_up():
+        page.focus("#hs-res [role=slider]")
+        page.keyboard.press("ArrowRight")
+
+    actions = {
+        "resolution 9 → 8": res_down, "resolution 8 → 9": res_up,
+        "layer Gi* → counts": lambda: page.get_by_label("警情数").check(),
+        "layer counts → Gi*": lambda: page.get_by_label("Gi* 热冷点").check(),
+    }
+    out = {name: {"times": [], "bytes": []} for name in actions}
+    for _ in range(repeat):
+        for name, act in actions.items():
+            before = page.evaluate(LOCATIONS, "hs-map")
+            pay.callbacks.clear()
+            t = time.perf_counter()
+            act()
+            page.wait_for_function(f"(b) => ({LOCATIONS})('hs-map') !== b", arg=before, timeout=60_000, polling=10)
+            page.wait_for_function(RENDERED, arg=["hs-map"], timeout=60_000, polling=10)
+            out[name]["times"].append(time.perf_counter() - t)
+            out[name]["bytes"].append(sum(pay.callbacks))
+    ctx.close()
+    return {name: {"median_s": statistics.median(v["times"]), "max_s": max(v["times"]),
+                   "payload_bytes": statistics.median(v["bytes"])} for name, v in out.items()}
+
+
+def layer_vs_raw(url: str, repeat: int) -> dict:
+    """Server side: the hexagon layer from the aggregate (ours) vs from the raw incidents (peer)."""
+    import numpy as np
+    import pandas as pd
+    from sqlalchemy import text
+
+    from geo.db.engine import get_engine
+    from geo.hexes import parents
+    from geo.views.hexlayer import coarsen, hex_layer
+    from geo.views.periods import incident_span
+
+    eng = get_engine(url)
+    lo, hi = incident_span(eng)
+    start = max(lo, hi - dt.timedelta(days=89))
+
+    def ours():
+        return hex_layer(eng, 9, start, hi)
+
+    def peer():
+        with eng.connect() as c:
+            rows = c.execute(text(
+                "SELECT h3, count(*) FROM incidents WHERE (occurred_at AT TIME ZONE 'Asia/Shanghai')::date "
+                "BETWEEN :a AND :b GROUP BY h3"), {"a": start, "b": hi}).all()
+        cells = np.array([r[0] for r in rows], dtype=np.int64)
+        counts = pd.Series([r[1] for r in rows], index=cells)
+        counts = counts.groupby(parents(cells.astype(np.uint64), 9).astype(np.int64)).sum()
+        return coarsen(counts, 9, 5000)[0]
+
+    a, b = ours(), peer()
+    assert int(a.frame["count"].sum()) == int(b.sum()), "ours and the peer disagree"
+    def timed(fn) -> float:
+        t = time.perf_counter()
+        fn()
+        return time.perf_counter() - t
+
+    t_ours = [timed(ours) for _ in range(repeat)]
+    t_peer = [timed(peer) for _ in range(max(3, repeat // 4))]  # the slow side, fewer runs
+    return {"ours_s": statistics.median(t_ours), "peer_s": statistics.median(t_peer),
+            "cells": len(a.frame), "res_shown": a.res}
+
+
+def grids_geojson_bytes(url: str) -> int:
+    """The peer of the grid tiles: every active grid as one GeoJSON (5 decimals)."""
+    from sqlalchemy import text
+
+    from geo.db.engine import get_engine
+
+    with get_engine(url).connect() as c:
+        return c.execute(text(
+            "SELECT length(json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object("
+            "'type', 'Feature', 'properties', json_build_object('grid_code', g.grid_code, 'households', g.households),"
+            "'geometry', ST_AsGeoJSON(g.geom, 5)::json)))::text) FROM grids g JOIN grid_versions v "
+            "ON v.id = g.version_id WHERE v.status = 'active'")).scalar() or 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--prepare-only", action="store_true")
+    args = ap.parse_args()
+    url = prepare()
+    if args.prepare_only:
+        return
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import text
+
+    from geo.db.engine import get_engine
+
+    with get_engine(url).connect() as c:
+        n_incidents = c.execute(text("SELECT count(*) FROM incidents")).scalar()
+        n_grids = c.execute(text("SELECT count(*) FROM grids")).scalar()
+    base, srv = serve(url)
+    result = {"incidents": n_incidents, "grids": n_grids, "repeat": args.repeat}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        # one visit of each page warms the server's caches (as after the first user)
+        for path, graph in (("/", "ov-map"), ("/hotspots", "hs-map"), ("/grids", "gr-map"), ("/coverage", "cv-map")):
+            first_map(browser, base, path, graph, 1)
+        result["first_map"] = {path: first_map(browser, base, path, graph, args.repeat)
+                               for path, graph in (("/", "ov-map"), ("/hotspots", "hs-map"))}
+        result["updates"] = hotspot_updates(browser, base, args.repeat)
+        grids_view = first_map(browser, base, "/grids", "gr-map", 1)
+        browser.close()
+    srv.shutdown()
+    result["layer_vs_raw"] = layer_vs_raw(url, args.repeat)
+    result["grids_tiles_vs_geojson"] = {"tile_bytes_first_view": grids_view["tile_bytes"],
+                                        "geojson_bytes": grids_geojson_bytes(url)}
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    lv = result["layer_vs_raw"]
+    gv = result["grids_tiles_vs_geojson"]
+    print(f"hex layer: aggregate {lv['ours_s']:.3f} s vs raw incidents {lv['peer_s']:.3f} s "
+          f"→ {lv['peer_s'] / lv['ours_s']:.1f}× faster", file=sys.stderr)
+    print(f"grids: tiles {gv['tile_bytes_first_view']:,} B vs GeoJSON {gv['geojson_bytes']:,} B "
+          f"→ {gv['geojson_bytes'] / max(gv['tile_bytes_first_view'], 1):.1f}× smaller", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
