@@ -80,12 +80,10 @@ def _ratio(num, den) -> float | None:
     return float(num) / float(den) if den else None
 
 
-def hot_share(layer: HexLayer) -> float | None:
-    """Share of the layer's incidents that lie in hot cells (Gi* bin > 0)."""
+def hot_incidents(layer: HexLayer) -> int:
+    """Incidents of the layer that lie in hot cells (Gi* bin > 0)."""
     f = layer.frame
-    if "bin" not in f or not len(f):
-        return None
-    return _ratio(f.loc[f["bin"] > 0, "count"].sum(), f["count"].sum())
+    return int(f.loc[f["bin"] > 0, "count"].sum()) if "bin" in f else 0
 
 
 def period_layer(engine: Engine, days: int = 30, res: int = HOT_RES) -> HexLayer | None:
@@ -110,7 +108,7 @@ def overview_kpis(engine: Engine, days: int = 30, layer: HexLayer | None = None)
             for attr, (a, b) in (("incidents", this), ("incidents_prev", prev)):
                 setattr(k, attr, conn.execute(_COUNT_SQL, {"a": a, "b": b + dt.timedelta(days=1), "tz": TIMEZONE}).scalar())
             layer = layer or period_layer(engine, days)
-            k.hot_share = hot_share(layer) if layer else None
+            k.hot_share = _ratio(hot_incidents(layer), k.incidents) if layer else None
         lo, hi = s.households_band
         k.grids_out_of_band, k.grids_total = conn.execute(_BAND_SQL, {"lo": lo, "hi": hi}).one()
         srid = int(s.metric_crs.split(":")[1])

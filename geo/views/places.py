@@ -42,7 +42,11 @@ def _unit_geom(url: str, code: str) -> shapely.Geometry | None:
 
     with get_engine(url).connect() as conn:
         g = conn.execute(select(au.c.geom).where(au.c.code == code)).scalar()
-    return None if g is None else shapely.prepared.prep(to_shape(g)).context
+    if g is None:
+        return None
+    geom = to_shape(g)
+    shapely.prepare(geom)
+    return geom
 
 
 def inside(engine: Engine, code: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -50,5 +54,4 @@ def inside(engine: Engine, code: str, lon: np.ndarray, lat: np.ndarray) -> np.nd
     geom = _unit_geom(engine.url.render_as_string(hide_password=False), code)
     if geom is None:
         return np.zeros(len(lon), dtype=bool)
-    shapely.prepare(geom)
     return shapely.contains_xy(geom, lon, lat)
