@@ -177,7 +177,8 @@ def _json_column(values: list) -> pd.Series | pd.api.extensions.ExtensionArray:
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, bool) for v in present):
         return pd.array(values, dtype="boolean")
-    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+    if present and all(isinstance(v, int) and not isinstance(v, bool) and -2**63 <= v < 2**63
+                       for v in present):
         return pd.array(values, dtype="Int64")
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return np.array([np.nan if v is None else float(v) for v in values])
@@ -250,7 +251,8 @@ def _table_conditions(conn, spec: TableLayer, name: str, f: Filters) -> list:
                 .exists()
             )
         elif key in table.c and not is_personal(key) and not isinstance(table.c[key].type, JSONB | Geometry):
-            conds.append(cast(table.c[key], Text) == str(value))
+            col = table.c[key]  # text compared as is (indexes apply), others by their text
+            conds.append((col if isinstance(col.type, Text) else cast(col, Text)) == str(value))
         else:
             raise InputError(f"layer {name} cannot be filtered by {key!r}", field=key)
     if f.date_from or f.date_to:

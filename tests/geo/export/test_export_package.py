@@ -154,6 +154,8 @@ def test_grids_default_to_the_active_version(city, engine):
     assert "片区" in active.gdf.columns  # free attributes expanded…
     assert "网格员电话" not in active.gdf.columns  # …but never personal ones
     assert "网格员电话" in active.personal_removed
+    busy = read_layer("grids", filters=Filters(where={"households": "420"}), engine=engine)
+    assert list(busy.gdf["grid_code"]) == ["320508001001001"]
     old = read_layer("grids", version="2025版", engine=engine)
     assert list(old.gdf["name"]) == ["旧网格"]
 
