@@ -108,8 +108,3 @@ def write(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, encoding: str = "ut
                             dataset_options=options)
     return [path]
 
-
-def _is_date_col(col: pd.Series) -> bool:
-    from geo.export.prepare import _is_dates
-
-    return _is_dates(col)
