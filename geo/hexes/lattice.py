@@ -159,10 +159,7 @@ def lattice_keys(lon: np.ndarray, lat: np.ndarray, res: int) -> LatticeKeys:
         face[s] = f
         i, j = ii[s], jj[s]
         clear[s] = _nearest_lattice_point(x, y, i, j) & ok
-        present = np.flatnonzero(np.bincount(f, minlength=len(faces["centre"])))
-        for k in present:
-            fi, fj = (i, j) if present.size == 1 else (i[f == k], j[f == k])
-            extents.append((k, fi.size, fi.min(), fi.max(), fj.min(), fj.max()))
+        extents.extend(_extents(f, i, j, len(faces["centre"])))
 
     _run_chunks(chunk, n, CHUNK)
     extent = np.zeros((20, 5), dtype=np.int64)
@@ -172,6 +169,31 @@ def lattice_keys(lon: np.ndarray, lat: np.ndarray, res: int) -> LatticeKeys:
         e = extent[k]
         e[:] = e[0] + count, min(e[1], i_min), max(e[2], i_max), min(e[3], j_min), max(e[4], j_max)
     return LatticeKeys(face, ii, jj, clear, extent)
+
+
+def _extents(f: np.ndarray, i: np.ndarray, j: np.ndarray, n_faces: int) -> list[tuple]:
+    """(face, points, i min, i max, j min, j max) for each face present in a chunk.
+
+    Two faces (a chunk on a face edge) are done without splitting the chunk: shifted by
+    ±face·2^32 (coordinates are 32-bit), the overall min and max each fall on one face.
+    """
+    counts = np.bincount(f, minlength=n_faces)
+    present = np.flatnonzero(counts)
+    if present.size == 1:
+        return [(present[0], i.size, i.min(), i.max(), j.min(), j.max())]
+    if present.size == 2:
+        low, high = present
+        shift = f.astype(np.int64) << 32
+        lows, highs = [], []
+        for c in (i, j):
+            up, down = c + shift, c - shift
+            lows += [up.min() - (low << 32), down.max() + (low << 32)]
+            highs += [down.min() + (high << 32), up.max() - (high << 32)]
+        return [(low, counts[low], *lows), (high, counts[high], *highs)]
+    return [
+        (k, counts[k], i[f == k].min(), i[f == k].max(), j[f == k].min(), j[f == k].max())
+        for k in present
+    ]
 
 
 def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -303,12 +325,22 @@ def _face_tables(extent: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _slots(face, i, j, clear, tables, total, out) -> None:
-    """Slot of each point of a chunk: offset + (i - i0)·width + (j - j0), or `total`."""
-    offset, i0, j0, width = (np.take(t, face) for t in tables)
-    at = (i - i0) * width
-    at += j
-    at += offset - j0
-    at[~clear | (width == 0)] = total
+    """Slot of each point of a chunk: offset + (i - i0)·width + (j - j0), or `total`
+    (computed face by face over the chunk, as a chunk holds one face or two)."""
+    at = None
+    present = np.flatnonzero(np.bincount(face, minlength=tables.shape[1]))
+    for f in present:
+        offset, i0, j0, width = (int(v) for v in tables[:, f])
+        if width == 0:
+            mine = np.full(i.size, total, dtype=np.int64)
+        else:
+            mine = i.astype(np.int64)
+            mine -= i0
+            mine *= width
+            mine += j
+            mine += offset - j0
+        at = mine if at is None else np.where(face == f, mine, at)
+    at[~clear] = total
     out[:] = at
 
 
