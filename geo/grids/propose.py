@@ -189,11 +189,8 @@ def _infeasible(total: float, k: int, band: tuple[float, float]) -> str:
 
 def _units(ctx, area_wgs, area_m, movable, k) -> gpd.GeoDataFrame:
     """Clipped H3 cells of the community (finer when too few), with counts and workload."""
-    res = settings().h3_res
+    res = units.resolution(area_m.area, MIN_UNITS_PER_GRID * k, settings().h3_res)
     cells = units.clipped_cells(area_wgs, area_m, res)
-    while len(cells) < MIN_UNITS_PER_GRID * k and res < units.FINEST:
-        res += 1
-        cells = units.clipped_cells(area_wgs, area_m, res)
     cells = units.apportion(cells, to_metric(movable))
     cells_wgs = cells.to_crs(WGS84)
     load = workload(cells_wgs, ctx.points_in(ctx.incidents, area_wgs),
@@ -233,8 +230,10 @@ def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray) -> None:
 
 def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
     """One grid per label: union of its units, integer counts that add up to the totals."""
-    order = sorted(set(labels.tolist()), key=lambda r: _northwest(cells, labels, r))
-    geoms = [shapely.union_all(cells.geometry.to_numpy()[labels == r]) for r in order]
+    found = sorted(set(labels.tolist()))
+    shapes = {r: units.merge(cells.geometry.to_numpy()[labels == r]) for r in found}
+    order = sorted(found, key=lambda r: _northwest(shapes[r]))  # codes run north-west first
+    geoms = [shapes[r] for r in order]
     codes = ctx.next_codes(code, len(order))
     name = str(community.get("name") or code)
     first = movable.iloc[0] if len(movable) else pd.Series(dtype=object)
@@ -257,10 +256,9 @@ def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _northwest(cells, labels, r) -> tuple[float, float]:
-    c = shapely.get_coordinates(shapely.centroid(shapely.union_all(
-        cells.geometry.to_numpy()[labels == r])))[0]
-    return (-round(c[1], -2), c[0])
+def _northwest(geom) -> tuple[float, float]:
+    x, y = shapely.get_coordinates(shapely.centroid(geom))[0]
+    return (-round(y, -2), x)
 
 
 def _integers(values: list[float]) -> list[int]:

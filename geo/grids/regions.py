@@ -19,7 +19,9 @@ BAND_WEIGHT = 100.0
 WORKLOAD_WEIGHT = 10.0
 BALANCE_WEIGHT = 1.0
 COMPACT_WEIGHT = 2.0
-MAX_PASSES = 40
+MAX_PASSES = 25
+#: a pass gaining less than this in total ends the local search
+MIN_PASS_GAIN = 1e-3
 
 
 @dataclass
@@ -177,7 +179,7 @@ def _refine(p: Problem, labels: np.ndarray, k: int) -> np.ndarray:
     stats = _Stats(p, labels, k)
     members = [set(np.flatnonzero(labels == r).tolist()) for r in range(k)]
     for _ in range(MAX_PASSES):
-        moved = 0
+        gained = 0.0
         for u in range(len(labels)):
             src = labels[u]
             targets = {labels[v] for v in p.neighbours[u]} - {src}
@@ -199,8 +201,8 @@ def _refine(p: Problem, labels: np.ndarray, k: int) -> np.ndarray:
                 members[src].discard(u)
                 members[best].add(u)
                 labels[u] = best
-                moved += 1
-        if not moved:
+                gained += best_gain
+        if gained < MIN_PASS_GAIN:
             break
     return labels
 

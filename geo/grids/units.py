@@ -28,6 +28,14 @@ def cells_covering(geom_wgs84, res: int) -> list[int]:
     return [h3.str_to_int(c) for c in h3.h3shape_to_cells_experimental(shape, res, contain="overlap")]
 
 
+def resolution(area_m2: float, units_wanted: int, coarsest: int) -> int:
+    """The coarsest H3 resolution (not finer than FINEST) giving about `units_wanted` cells."""
+    res = coarsest
+    while res < FINEST and area_m2 / h3.average_hexagon_area(res, unit="m^2") < units_wanted:
+        res += 1
+    return res
+
+
 def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFrame:
     """The H3 cells of `res` covering a community, clipped to it (metric CRS).
 
@@ -38,11 +46,15 @@ def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFra
              for c in cells]
     hexes = gpd.GeoSeries(rings, crs=WGS84).to_crs(settings().metric_crs)
     snapped = shapely.set_precision(hexes.to_numpy(), SNAP_M)
-    parts = polygonal(shapely.intersection(snapped, community_metric))
+    shapely.prepare(community_metric)
+    inside = shapely.contains_properly(community_metric, snapped)
+    parts = snapped.copy()  # only cells on the community's edge need clipping
+    parts[~inside] = polygonal(shapely.intersection(snapped[~inside], community_metric))
     parts = _absorb_crumbs(parts)
     keep = ~shapely.is_empty(parts)
     return gpd.GeoDataFrame({"cell": np.array(cells, dtype=np.int64)[keep],
-                             "area_m2": shapely.area(parts[keep])},
+                             "area_m2": shapely.area(parts[keep]),
+                             "cell_area_m2": shapely.area(snapped[keep])},
                             geometry=parts[keep], crs=settings().metric_crs)
 
 
@@ -74,7 +86,11 @@ def apportion(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
     units = units.copy()
     ug, gg = units.geometry.to_numpy(), grids.geometry.to_numpy()
     gi, ui = shapely.STRtree(ug).query(gg, predicate="intersects")
-    share = shapely.area(shapely.intersection(ug[ui], gg[gi])) / np.maximum(shapely.area(gg[gi]), 1e-9)
+    shapely.prepare(gg)
+    within = shapely.contains_properly(gg[gi], ug[ui])  # most units lie inside one grid
+    inter = shapely.area(ug[ui])
+    inter[~within] = shapely.area(shapely.intersection(ug[ui[~within]], gg[gi[~within]]))
+    share = inter / np.maximum(shapely.area(gg[gi]), 1e-9)
     for column in columns:
         values = pd.to_numeric(grids[column], errors="coerce").fillna(0).to_numpy(float) \
             if column in grids else np.zeros(len(grids))
@@ -86,14 +102,30 @@ def apportion(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
     return units
 
 
+def merge(parts: np.ndarray) -> shapely.Geometry:
+    """Union of units that share exact edges: the fast coverage union, checked by area."""
+    merged = shapely.coverage_union_all(parts)
+    if merged.is_valid and np.isclose(merged.area, shapely.area(parts).sum(), rtol=1e-9):
+        return merged
+    return shapely.union_all(parts)
+
+
 def adjacency(units: gpd.GeoDataFrame) -> list[set[int]]:
-    """Units sharing an edge (rook contiguity: touching at a point is not enough)."""
+    """Units sharing an edge (rook contiguity: touching at a point is not enough).
+
+    Two whole hexagons that touch always share an edge; only pairs with a clipped
+    unit need their common boundary measured.
+    """
     geoms = units.geometry.to_numpy()
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pair = left < right
     left, right = left[pair], right[pair]
-    shared = shapely.length(shapely.intersection(shapely.boundary(geoms[left]),
-                                                 shapely.boundary(geoms[right])))
+    whole = np.isclose(shapely.area(geoms), units["cell_area_m2"].to_numpy(), rtol=1e-6) \
+        if "cell_area_m2" in units else np.zeros(len(geoms), dtype=bool)
+    measure = ~(whole[left] & whole[right])
+    shared = np.full(len(left), np.inf)
+    shared[measure] = shapely.length(shapely.intersection(
+        shapely.boundary(geoms[left[measure]]), shapely.boundary(geoms[right[measure]])))
     neighbours: list[set[int]] = [set() for _ in range(len(units))]
     for a, b in zip(left[shared > SNAP_M], right[shared > SNAP_M], strict=True):
         neighbours[a].add(int(b))
