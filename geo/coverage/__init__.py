@@ -9,6 +9,8 @@ Pure cores (GeoDataFrames in, DataFrames out):
 - `inspections`: `inspected`, `inspection_shares` (city/grid/town), `overdue`
 - `zones`: `assign`, `codes_of` (which polygon holds each point, STRtree)
 
+`cells`: `study_cells`, `area_cells`, `candidate_res`, `incidents_per_cell` (the H3 study area).
+
 `store` reads PostGIS and runs them: `facility_coverage`, `blind_spots`, `new_sites`,
 `inspection_coverage`, `overdue`, `read_inputs` + `shares`/`uncovered`/`siting` (read
 once, compute many), `save`, `latest_result`, `write_csv`. Grid workload lives in

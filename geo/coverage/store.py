@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import h3
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, text
@@ -25,11 +24,12 @@ from geo.config import settings
 from geo.coverage import blind_spots as blind_spots_core
 from geo.coverage import facilities as facilities_core
 from geo.coverage import inspections as inspections_core
+from geo.coverage.cells import area_cells, candidate_res, centres, incidents_per_cell, study_cells
 from geo.coverage.mclp import mclp
 from geo.errors import InputError
 from geo.grids import store as grid_store
 from geo.grids import versions
-from geo.hexes import boundaries, cells, centroids, polyfill
+from geo.hexes import boundaries, cells
 
 WGS84 = "EPSG:4326"
 FACILITY_KINDS = ("police_station", "shelter", "mediation_room", "camera")
@@ -112,53 +112,6 @@ def read_grids(engine: Engine, version: str | None = None) -> gpd.GeoDataFrame:
     grids = grid_store.read_grids(engine, name)
     grids.attrs["version"] = name
     return grids
-
-
-# ---------------------------------------------------------------- study area
-
-def _top_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The study area's outline units: the city, else its districts, else its towns."""
-    return next((units[units["level"] == lv] for lv in ("city", "district", "town")
-                 if (units["level"] == lv).any()), units.iloc[0:0])
-
-
-def area_cells(units: gpd.GeoDataFrame, res: int) -> np.ndarray:
-    """Sorted H3 cells (uint64) whose centre lies in the study area."""
-    found = [polyfill(geom, res) for geom in _top_units(units).geometry]
-    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
-
-
-def _centres(ids: np.ndarray) -> gpd.GeoSeries:
-    return gpd.GeoSeries(gpd.points_from_xy(*centroids(ids)), crs=WGS84)
-
-
-def study_cells(units: gpd.GeoDataFrame, res: int) -> gpd.GeoDataFrame:
-    """H3 cells (centre inside) of the study area: the city, else its districts, else towns.
-
-    One row per cell: `cell` (int), `district`, `town` (codes of the units holding the
-    centre) and the centre point (WGS-84).
-    """
-    ids = area_cells(units, res)
-    points = _centres(ids)
-    frame = gpd.GeoDataFrame({"cell": ids.astype(np.int64)}, geometry=points, crs=WGS84)
-    codes = facilities_core.unit_codes(points, units)
-    frame["district"], frame["town"] = codes["district"].to_numpy(), codes["town"].to_numpy()
-    return frame
-
-
-def candidate_res(res: int, radius: float) -> int:
-    """Finest needed resolution for candidate sites: cell edge (= the farthest any point
-    lies from its cell centre) at most 0.6 × radius, never coarser than `res`."""
-    fine = next((r for r in range(res, 16) if h3.average_hexagon_edge_length(r, "m") <= 0.6 * radius), 15)
-    return max(res, fine)
-
-
-def incidents_per_cell(incidents: gpd.GeoDataFrame, res: int) -> pd.Series:
-    """Incident count per H3 cell at `res` (index: int cell)."""
-    if len(incidents) == 0:
-        return pd.Series(dtype=np.int64)
-    ids = cells(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy(), res)
-    return pd.Series(ids[ids != 0].astype(np.int64)).value_counts()
 
 
 def _radii(radius: float | Mapping[str, float] | None) -> dict[str, float]:
@@ -262,7 +215,7 @@ def siting(data: CoverageInputs, kind: str, n: int, method: str = "auto",
               .groupby("cell").agg(weight=("lon", "size"), lon=("lon", "mean"), lat=("lat", "mean")))
     level = candidate_res(data.res, r)
     ids = data.study["cell"].to_numpy().astype(np.uint64) if level == data.res else area_cells(data.units, level)
-    sites = _centres(ids)
+    sites = centres(ids)
     result = mclp(gpd.GeoSeries(gpd.points_from_xy(demand["lon"], demand["lat"]), crs=WGS84),
                   demand["weight"].to_numpy(dtype=float), sites, r, n, method=method)
     chosen = sites.iloc[result.chosen]

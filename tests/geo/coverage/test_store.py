@@ -66,12 +66,6 @@ def test_bad_inputs_name_the_field(city):
         store.read_grids(city.engine, "nope")
 
 
-def test_candidate_resolution_follows_the_radius():
-    assert store.candidate_res(9, 1500) == 9
-    assert store.candidate_res(9, 150) == 10  # res-10 edge 76 m ≤ 90 m
-    assert store.candidate_res(7, 1500) == 8
-
-
 def test_saved_results_read_back(city):
     assert store.latest_result(city.engine, "workload") is None
     spots = store.blind_spots(city.engine, top=3, kinds=["camera"])
