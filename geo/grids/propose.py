@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geo.config import settings
+from geo.errors import CivicgridError
 from geo.grids import regions, units
 from geo.grids.geometry import WGS84, repaired, to_metric
 from geo.grids.workload import WorkloadWeights, workload
@@ -73,6 +74,7 @@ def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
     exempt = grids["kind"].isin(EXEMPT_KINDS).to_numpy() if "kind" in grids else np.zeros(len(grids), bool)
     flagged = before["flagged"].to_numpy() & ~exempt
     by_code = communities.to_crs(WGS84).set_index(communities["code"].astype(str))
+    by_code = by_code[~by_code.index.duplicated()]
     proposal = Proposal(grids=grids.iloc[:0], bands={"households": list(band), "workload": list(wband)})
     parts = []
     for code, idx in grids.groupby(grids["community_code"].astype(str)).indices.items():
@@ -133,7 +135,7 @@ class _Context:
                 self.used.add(code)
             i += 1
             if i > 999:
-                raise ValueError(f"no free grid code left in community {community}")
+                raise CivicgridError(f"no free grid code left in community {community}")
         return codes
 
 
@@ -166,7 +168,7 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, fixed: gpd.GeoDataFr
             area=cells["area_m2"].to_numpy()[sub],
             band=ctx.band, workload_band=ctx.workload_band)
         labels[sub] = regions.partition(problem, quota, ctx.seed) + next_label
-        next_label += labels[sub].max() - next_label + 1
+        next_label = labels[sub].max() + 1
     _attach_orphans(cells, labels)
     new = _dissolve(ctx, cells, labels, code, community, movable)
     info: dict[str, Any] = {"community_code": code, "status": "redrawn" if feasible else "infeasible",
