@@ -204,9 +204,13 @@ def test_lattice_points_on_vertices_near_edges_and_pentagons_equal_h3():
 
 def test_lattice_across_a_face_edge_near_suzhou():
     # the Suzhou bounding box straddles two icosahedron faces
-    lon, lat = suzhou_points(60_000, seed=13)
-    face = lattice.lattice_keys(lon, lat, 10).face
-    assert np.unique(face).size == 2
+    lon, lat = suzhou_points(140_000, seed=13)  # over two chunks
+    keys = lattice.lattice_keys(lon, lat, 10)
+    assert np.unique(keys.face).size == 2
+    for f in np.unique(keys.face):  # extents of two-face chunks are found without splitting
+        mine = keys.face == f
+        i, j = keys.i[mine], keys.j[mine]
+        assert tuple(keys.extent[f]) == (mine.sum(), i.min(), i.max(), j.min(), j.max())
     np.testing.assert_array_equal(lattice.cells(lon, lat, 10), ref_cells(lon, lat, 10))
 
 
