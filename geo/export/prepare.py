@@ -151,6 +151,10 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
 
 def strings(col: pd.Series) -> pa.Array:
     """A column's text values as an Arrow string array (non-text values as null)."""
+    if hasattr(col.array, "__arrow_array__") and pd.api.types.is_string_dtype(col):
+        arr = pa.array(col.array)  # pandas' Arrow-backed str: no copy
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            return arr
     try:  # strings and missing values only: converted in C
         arr = pa.array(col.to_numpy(dtype=object), from_pandas=True)
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):

@@ -87,7 +87,9 @@ def split_by_kind(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
         if kind in rows:
             order = np.argsort(rows[kind], kind="stable")  # keep the layer's row order
             part = gdf.iloc[np.asarray(rows[kind])[order]].copy()
-            geom_values = shapely.force_2d(np.asarray(geoms[kind], dtype=object)[order])
+            geom_values = np.asarray(geoms[kind], dtype=object)[order]
+            if shapely.has_z(geom_values).any():  # shapefiles here are 2-D
+                geom_values = shapely.force_2d(geom_values)
             if kind == "point" and (shapely.get_type_id(geom_values) == 4).any():
                 # a multipoint shapefile holds no single points: make them one-point multis
                 single = shapely.get_type_id(geom_values) == 0
@@ -106,9 +108,10 @@ def _shp_record_bytes(geoms: np.ndarray) -> np.ndarray:
     size[single] = 8 + 20
     multi_point = type_id == 4
     size[multi_point] = 8 + 40 + 16 * points[multi_point]
-    parts = _num_parts(geoms)
     poly = np.isin(type_id, (1, 2, 3, 5, 6))
-    size[poly] = 8 + 44 + 4 * parts[poly] + 16 * points[poly]
+    if poly.any():
+        parts = _num_parts(geoms[poly])
+        size[poly] = 8 + 44 + 4 * parts + 16 * points[poly]
     return size
 
 
@@ -167,7 +170,7 @@ def estimate(gdf: gpd.GeoDataFrame, encoding: str = "utf-8", rows: int | None = 
     widths = widths if widths is not None else field_widths(gdf, encoding)
     fields = [c for c in gdf.columns if c != gdf.geometry.name]
     record = 1 + sum(widths[c] for c in fields)
-    shp_records = int(_shp_record_bytes(gdf.geometry.values).sum())
+    shp_records = int(_shp_record_bytes(np.asarray(gdf.geometry.array, dtype=object)).sum())
     target = n if rows is None else rows
     scale = (target / n) if n else 0
     return {

@@ -165,3 +165,10 @@ def test_text_longer_than_a_dbase_field_is_refused(tmp_path):
     gdf.loc[1, LONG_A] = "长" * 100 + "😀"
     with pytest.raises(InputError, match=rf"row 2.*field {LONG_A}.*GBK"):
         write(gdf, tmp_path / "long.shp", "shp", encoding="gbk")
+
+
+def test_3d_geometries_are_written_2d(tmp_path):
+    gdf = sample([Point(120.6, 31.3, 12.5), Point(120.7, 31.1, 3.0)])
+    write(gdf, tmp_path / "z.shp", "shp")
+    assert b"Geometry: Point\n" in ogrinfo("-al", "-so", tmp_path / "z.shp")
+    assert not pyogrio.read_dataframe(tmp_path / "z.shp").geometry.has_z.any()
