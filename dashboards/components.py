@@ -69,7 +69,7 @@ def table(table_id: str, columns: Sequence[tuple[str, str]], lang: str, height: 
         columnDefs=[{"field": f, "headerName": t(k, lang), "sortable": True, "filter": True,
                      "resizable": True} for f, k in columns],
         rowData=[],
-        defaultColDef={"flex": 1, "minWidth": 90},
+        defaultColDef={"flex": 1, "minWidth": 100},
         dashGridOptions={"rowSelection": {"mode": "singleRow"}, "animateRows": False,
                          "localeText": {"noRowsToShow": t("table.empty", lang),
                                         "loadingOoo": t("table.loading", lang)}},

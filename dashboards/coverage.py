@@ -67,7 +67,7 @@ def _figure(eng, kind: str, lang: str, overdue):
     blind = cov.blind_spots(eng, kind)
     if len(blind):
         hover = [f"{t('cv.blind', lang)}<br>{t('col.count', lang)}: {n}" for n in blind["incidents"]]
-        tr = maps.hex_trace(blind["cell"].to_numpy(), blind["incidents"].to_numpy(), colorscale="Reds",
+        tr = maps.hex_trace(blind["cell"].to_numpy(), blind["incidents"].to_numpy(), colorscale=[[0, "#fc9272"], [1, "#67000d"]],
                             zmin=0, zmax=float(max(blind["incidents"].max(), 1)), hover=hover,
                             showscale=False, name=t("cv.blind", lang), opacity=0.85)
         tr.showlegend = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
@@ -10,6 +12,7 @@ from dashboards.components import base_url, engine, kpi_card, map_graph, note, n
 from dashboards.i18n import t
 from geo.kpis import COVERAGE_KINDS, overview_kpis, period_layer
 from geo.views.counts import resolutions, trend
+from geo.views.periods import incident_span
 from geo.views.places import extent
 
 PERIODS = (7, 30, 90)
@@ -69,8 +72,14 @@ def hot_map(layer, lang: str, ext) -> go.Figure:
 
 
 def trend_figure(eng, lang: str) -> go.Figure:
+    """Weekly incidents stacked by category; the last week is left out while incomplete."""
     res = resolutions(eng)
     df = trend(eng, res[0], "week") if res else None
+    span = incident_span(eng)
+    if df is not None and len(df) and span:
+        last_week = df["period_start"].max()
+        if last_week + dt.timedelta(days=6) > span[1]:
+            df = df[df["period_start"] < last_week]
     fig = go.Figure()
     if df is not None and len(df):
         for cat, g in df.groupby("category"):

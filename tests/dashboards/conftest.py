@@ -81,12 +81,18 @@ class Watch:
 
 
 @pytest.fixture
-def page(browser, server):
+def app_base(server) -> str:
+    """The base URL the `page` fixture watches (a test module may serve another app)."""
+    return server
+
+
+@pytest.fixture
+def page(browser, app_base):
     """A fresh browser page on the app; after the test, asserts that no request left the
     app and that the console showed no error."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
-    watch = Watch(server)
+    watch = Watch(app_base)
     pg.on("request", lambda r: watch.requests.append(r.url))
     pg.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: watch.errors.append(str(e)))
