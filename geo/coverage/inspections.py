@@ -122,6 +122,8 @@ def overdue(items: Mapping[str, gpd.GeoDataFrame], days: int,
         return pd.DataFrame(columns=["layer", "grid_code", "town_code", "days_since",
                                      "days_overdue", "never_inspected"])
     out = pd.concat(frames, ignore_index=True)
+    if "risk_level" in out:  # hazards only: keep it an integer next to rentals' blanks
+        out["risk_level"] = out["risk_level"].astype("Int64")
     risk = out["risk_level"] if "risk_level" in out else pd.Series(0, index=out.index)
     order = pd.DataFrame({"risk": risk.fillna(0), "never": out["never_inspected"],
                           "late": out["days_overdue"].fillna(np.inf)})

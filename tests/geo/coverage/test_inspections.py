@@ -71,6 +71,7 @@ def test_overdue_list_is_ranked_by_risk_then_never_then_lateness():
     late = overdue({"hazards": hazards, "rentals": rentals}, 180, AS_OF, GRIDS)
     assert late["name"].tolist()[:4] == ["e", "c", "b", "a"]
     assert late["layer"].tolist() == ["hazards"] * 4 + ["rentals"]
+    assert late["risk_level"].tolist()[:4] == [4, 4, 2, 2] and late["risk_level"].isna().iloc[4]
     assert late["days_overdue"].tolist()[:2] == [120.0, 20.0]
     assert np.isnan(late["days_since"].iloc[2]) and bool(late["never_inspected"].iloc[2])
     assert late["grid_code"].tolist() == ["G3", "G3", "G2", "G1", "G1"]
