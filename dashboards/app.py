@@ -23,14 +23,18 @@ from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
 from geo.db.engine import get_engine
 
+ROLES = ("leader", "analyst", "planner", "auditor", "admin")
+
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the app: URL path, navigation label key and its module."""
+    """One page of the app: URL path, navigation label key, its module and the roles
+    that may open it (checked by `allowed` once logins exist)."""
 
     path: str
     label: str
     module: ModuleType
+    roles: tuple[str, ...] = ROLES
 
 
 PAGES = (
@@ -69,6 +73,7 @@ def _shell() -> html.Div:
                 html.Button(id="btn-lang", className="btn btn-lang", n_clicks=0),
             ], className="actions"),
         ], className="topbar"),
+        html.Div(id="alert", className="note note-error", hidden=True, role="alert"),
         html.Main(id="page", className="page"),
         html.Div(id="export-done", hidden=True),
     ], id="root", className="root")
@@ -98,15 +103,16 @@ def _register_shell(app: dash.Dash) -> None:
         return (t("app.title", lang), _nav(lang, path), t("lang.switch", lang), t("present.on", lang),
                 t("export.png", lang), t("export.pdf", lang))
 
-    @app.callback(Output("page", "children"), Input("url", "pathname"), Input("lang", "data"))
+    @app.callback(Output("page", "children"), Output("alert", "hidden"),
+                  Input("url", "pathname"), Input("lang", "data"))
     def route(path, lang):
         page = next((p for p in PAGES if p.path == (path or "/")), None)
         if page is None or not allowed(page):
-            return html.Div(note(t("not_found", lang), "warn"))
+            return html.Div(note(t("not_found", lang), "warn")), True
         try:
-            return page.module.layout(lang)
+            return page.module.layout(lang), True
         except SQLAlchemyError:
-            return note(t("db_error", lang), "error", el_id="db-error")
+            return note(t("db_error", lang), "error", el_id="db-error"), True
 
     # PNG of the page's first map through Plotly.downloadImage; PDF via the browser's print
     app.clientside_callback(
@@ -119,6 +125,16 @@ def _register_shell(app: dash.Dash) -> None:
     )
 
 
+def _on_error(err: Exception) -> None:
+    """A callback failed: say so in one line at the top (both languages, as the failed
+    callback's language is not known here); opening a page hides it again."""
+    if isinstance(err, SQLAlchemyError):
+        message = f"{t('db_error', 'zh')} / {t('db_error', 'en')}"
+    else:
+        message = f"{t('callback_error', 'zh')} / {t('callback_error', 'en')}"
+    dash.set_props("alert", {"children": message, "hidden": False})
+
+
 def create_app(engine: Engine | None = None) -> dash.Dash:
     """The dashboard on `engine` (default: the configured database)."""
     app = dash.Dash(
@@ -129,6 +145,7 @@ def create_app(engine: Engine | None = None) -> dash.Dash:
         update_title=None,
         external_stylesheets=[],
         external_scripts=[],
+        on_error=_on_error,
     )
     app.server.config[ENGINE_KEY] = engine or get_engine()
     app.layout = _shell

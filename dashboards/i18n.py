@@ -23,6 +23,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_data": ("暂无数据：请先导入数据并运行分析。", "No data yet: load data and run the analyses first."),
     "table.empty": ("暂无记录", "No rows"),
     "table.loading": ("加载中…", "Loading…"),
+    "callback_error": ("更新失败，请调整条件后重试。", "The update failed; change the filters and retry."),
     "not_found": ("页面不存在", "Page not found"),
     "db_error": ("数据库暂时不可用，请稍后重试。", "The database is unavailable; please retry shortly."),
     # overview
