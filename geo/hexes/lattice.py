@@ -284,7 +284,7 @@ def cells(lon: np.ndarray, lat: np.ndarray, res: int) -> np.ndarray:
     """H3 cells of valid points (flat float64 arrays), equal to h3ronpy's point for point.
 
     Each (face, lattice point) gets a slot in one table (a bounding box of lattice points
-    per face); the first point seen in a slot is indexed by h3ronpy and its cell is read
+    per face); one point of each occupied slot is indexed by h3ronpy and its cell is read
     back for every point of the slot. Points not clear of edges, and the points of a face
     too sparse for a table to pay, take a spare last slot and are indexed directly.
     """
