@@ -1,0 +1,22 @@
+"""Nothing in the dashboard's code, styles or scripts points outside the app."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
+URL = re.compile(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def test_no_external_url_in_sources_styles_or_scripts():
+    files = [p for p in DASHBOARDS.rglob("*") if p.suffix in {".py", ".css", ".js", ".html", ".json"}]
+    assert any(p.suffix == ".css" for p in files) and any(p.suffix == ".js" for p in files)
+    found = {str(p.relative_to(DASHBOARDS)): URL.findall(p.read_text(encoding="utf-8")) for p in files}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_css_names_only_local_fonts():
+    css = (DASHBOARDS / "assets" / "civicgrid.css").read_text(encoding="utf-8")
+    assert "@import" not in css and "url(" not in css
+    assert "Noto Sans CJK SC" in css

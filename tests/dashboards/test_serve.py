@@ -1,0 +1,47 @@
+"""`civicgrid serve` starts the dashboard on the given loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_on_the_port(db_url):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port)], cwd=ROOT,
+                            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as resp:
+                    html = resp.read().decode()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "the dashboard did not answer within 60 s"
+                time.sleep(0.5)
+        assert "civicgrid" in html
+        assert "https://" not in html and "http://" not in html.replace(f"http://127.0.0.1:{port}", "")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_serve_rejects_a_bad_port(cli):
+    done = cli("serve", "--port", "0")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
