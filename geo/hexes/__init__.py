@@ -23,8 +23,9 @@ from geo.hexes import lattice
 
 #: the "no cell" value
 NO_CELL = np.uint64(0)
-#: fewest points worth grouping by hexagon first (below, h3ronpy alone is as fast)
-LATTICE_MIN_POINTS = 300_000
+#: fewest points worth grouping by hexagon first (below, h3ronpy alone is as fast,
+#: counting the ~0.2 s the lattice tables take to build once per process)
+LATTICE_MIN_POINTS = 1_000_000
 
 
 def _uint64(cells: ArrayLike) -> np.ndarray:

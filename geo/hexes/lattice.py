@@ -106,10 +106,12 @@ def _face_table(centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     glat, glon = np.meshgrid(lat, lon, indexing="ij")
     mid = _unit(glat.ravel(), glon.ravel())
     radius = np.radians(FACE_BOX) / np.sqrt(2.0)
-    angle = np.arccos(np.clip(mid @ centre.T, -1, 1))
-    reach = angle <= angle.min(axis=1, keepdims=True) + 2 * radius + 1e-9
+    dots = mid @ centre.T
+    nearest = dots.argmax(axis=1)
+    nearest_angle = np.arccos(np.clip(dots[np.arange(len(dots)), nearest], -1, 1))
+    reach = dots >= np.cos(nearest_angle + 2 * radius + 1e-9)[:, None]
     candidates = (reach * (1 << np.arange(len(centre)))).sum(axis=1).astype(np.int64)
-    face = np.where(reach.sum(axis=1) == 1, angle.argmin(axis=1), -1).astype(np.int8)
+    face = np.where(reach.sum(axis=1) == 1, nearest, -1).astype(np.int8)
     return face, candidates
 
 
