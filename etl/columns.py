@@ -12,6 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from etl.validate import arrow_text
 
 
 @dataclass(frozen=True)
@@ -180,7 +184,13 @@ def map_columns(headers: list[str], schema: Schema) -> Mapping:
 
 def apply_values(series: pd.Series, f: Field) -> tuple[pd.Series, pd.Series]:
     """(mapped values, mask of unknown values) for a field with a closed value map."""
-    text = series.astype("string").str.strip()
-    mapped = text.map(f.values)
-    unknown = text.notna() & mapped.isna()
-    return mapped, unknown.fillna(False).astype(bool)
+    text = arrow_text(series)
+    keys = pa.array([str(k) for k in f.values])
+    mapped = pa.array(list(f.values.values())).take(pc.index_in(text, value_set=keys))
+    unknown = pd.Series(pc.and_(text.is_valid(), mapped.is_null()).to_numpy(zero_copy_only=False),
+                        index=series.index)
+    if pa.types.is_string(mapped.type):
+        out = pd.array(mapped, dtype="string")
+    else:
+        out = pd.array(mapped.to_pylist(), dtype="Int64")
+    return pd.Series(out, index=series.index), unknown

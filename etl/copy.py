@@ -73,59 +73,71 @@ def _with_nulls(arr: pa.Array, missing: np.ndarray | None) -> pa.Array:
     return pc.if_else(pa.array(missing), pa.scalar(None, arr.type), arr)
 
 
-def _integers(values: object, idx: np.ndarray, dtype: str, shift: int = 0) -> pa.Array:
-    series = pd.Series(values).iloc[idx] if not isinstance(values, np.ndarray) else None
-    if series is None:
-        raw, missing = np.asarray(values)[idx].astype(np.int64), None
-    else:
-        missing = series.isna().to_numpy()
-        raw = series.fillna(0).to_numpy(dtype=np.int64)
-    encoded = (raw - shift).astype(dtype)
-    return _with_nulls(_fixed(encoded.view(np.uint8).reshape(len(idx), -1), encoded.itemsize),
-                       missing)
+@dataclass
+class _Ready:
+    """A column converted once for all chunks: int64 + missing mask, or arrow binary."""
+
+    type: str
+    ints: np.ndarray | None = None
+    missing: np.ndarray | None = None
+    binary: pa.Array | None = None
 
 
-def _texts(values: object, idx: np.ndarray) -> pa.Array:
+def _arrow_binary(values: object, type_: pa.DataType) -> pa.Array:
     if isinstance(values, pa.Array | pa.ChunkedArray):
-        arr = values.take(pa.array(idx))
+        arr = values
+    elif isinstance(values, pd.Series) and isinstance(values.array, pd.arrays.ArrowStringArray):
+        arr = pa.array(values.array)
     else:
-        arr = pa.array(pd.Series(values).iloc[idx], type=pa.string(), from_pandas=True)
+        arr = pa.array(np.asarray(values, dtype=object) if type_ == pa.binary() else values,
+                       type=type_, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return arr.cast(pa.binary())
 
 
-def _geometry(values: object, idx: np.ndarray) -> pa.Array:
-    if isinstance(values, pa.Array):
-        return values.take(pa.array(idx)).cast(pa.binary())
-    return pa.array(np.asarray(values, dtype=object)[idx], type=pa.binary())
+def _ready(column: Column) -> _Ready:
+    t = column.type
+    if t in _INT or t in ("timestamptz", "date"):
+        if isinstance(column.values, np.ndarray):
+            return _Ready(t, ints=column.values.astype(np.int64, copy=False))
+        series = pd.Series(column.values)
+        missing = series.isna().to_numpy()
+        return _Ready(t, ints=series.fillna(0).to_numpy(dtype=np.int64),
+                      missing=missing if missing.any() else None)
+    if t in ("text", "jsonb"):
+        arr = _arrow_binary(column.values, pa.string())
+        if t == "jsonb":
+            arr = pc.binary_join_element_wise(pa.scalar(b"\x01"), arr, b"", null_handling="emit_null")
+        return _Ready(t, binary=arr)
+    if t == "geometry":
+        return _Ready(t, binary=_arrow_binary(column.values, pa.binary()))
+    raise ValueError(f"no binary encoder for {t}")
+
+
+_WIRE = {**_INT, "timestamptz": ">i8", "date": ">i4"}
+_SHIFT = {"timestamptz": UNIX_TO_2000_US, "date": UNIX_TO_2000_DAYS}
+
+
+def _encode(ready: _Ready, idx: np.ndarray) -> pa.Array:
+    if ready.binary is not None:
+        return ready.binary.take(pa.array(idx))
+    encoded = (ready.ints[idx] - _SHIFT.get(ready.type, 0)).astype(_WIRE[ready.type])
+    fixed = _fixed(encoded.view(np.uint8).reshape(len(idx), -1), encoded.itemsize)
+    return _with_nulls(fixed, None if ready.missing is None else ready.missing[idx])
 
 
 def encode(column: Column, idx: np.ndarray) -> pa.Array:
     """The binary wire values of `column` at rows `idx` (NULL stays null)."""
-    t = column.type
-    if t in _INT:
-        return _integers(column.values, idx, _INT[t])
-    if t == "timestamptz":
-        return _integers(column.values, idx, ">i8", UNIX_TO_2000_US)
-    if t == "date":
-        return _integers(column.values, idx, ">i4", UNIX_TO_2000_DAYS)
-    if t == "text":
-        return _texts(column.values, idx)
-    if t == "jsonb":
-        text = _texts(column.values, idx)
-        return pc.binary_join_element_wise(pa.scalar(b"\x01"), text, b"", null_handling="emit_null")
-    if t == "geometry":
-        return _geometry(column.values, idx)
-    raise ValueError(f"no binary encoder for {t}")
+    return _encode(_ready(column), idx)
 
 
-def tuples(columns: Sequence[Column], idx: np.ndarray) -> pa.Buffer:
+def tuples(columns: Sequence[Column | _Ready], idx: np.ndarray) -> pa.Buffer:
     """COPY BINARY tuples (no header/trailer) for rows `idx`, as one buffer."""
     n = len(idx)
     parts: list[pa.Array | pa.Scalar] = [pa.scalar(len(columns).to_bytes(2, "big"))]
     for column in columns:
-        values = encode(column, idx)
+        values = _encode(column if isinstance(column, _Ready) else _ready(column), idx)
         lengths = pc.fill_null(pc.binary_length(values), -1).to_numpy(zero_copy_only=False)
         lengths = lengths.astype(">i4")
         parts += [_fixed(lengths.view(np.uint8).reshape(n, 4), 4), values]
@@ -142,9 +154,10 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: Sequence[Column], i
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns))
     with conn.cursor() as cur, cur.copy(query, writer=QueuedLibpqWriter(cur)) as cp:
         cp.write(HEADER)
+        ready = [_ready(c) for c in columns]
         for start in range(0, len(idx), CHUNK):
             part = idx[start:start + CHUNK]
-            cp.write(tuples(columns, part))
+            cp.write(tuples(ready, part))
             if on_rows:
                 on_rows(len(part))
         cp.write(TRAILER)

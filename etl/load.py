@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import shapely
+from psycopg import sql
 
 from etl import batch, coords, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
@@ -118,7 +119,8 @@ def _write_rejects(conn: psycopg.Connection, batch_id: int, rejects: pd.DataFram
     ], np.arange(n))
 
 
-def _already(old: dict, kind: str, path: Path, folder: Path, t0: float) -> dict[str, Any]:
+def _already(conn: psycopg.Connection, old: dict, kind: str, path: Path, folder: Path,
+             t0: float) -> dict[str, Any]:
     csv = folder / f"{path.name}.rejects.csv"
     return {
         "status": "already_loaded", "batch_id": old["batch_id"], "kind": kind, "file": str(path),
@@ -126,7 +128,9 @@ def _already(old: dict, kind: str, path: Path, folder: Path, t0: float) -> dict[
         "duplicates": old["duplicates"], "repaired": old["repaired"],
         "inserted": 0, "updated": 0, "unchanged": old["loaded"],
         "encoding": old["encoding"], "crs": old["crs"],
-        "personal_columns": old["personal_columns"], "reasons": {},
+        "personal_columns": old["personal_columns"],
+        "reasons": dict(conn.execute("SELECT reason, count(*) FROM load_rejects WHERE batch_id = %s "
+                                     "GROUP BY reason ORDER BY reason", (old["batch_id"],)).fetchall()),
         "warnings": [f"already loaded as batch {old['batch_id']}: nothing changed"],
         "rejects_csv": str(csv) if csv.exists() else None,
         "report_dir": str(folder),
@@ -134,14 +138,23 @@ def _already(old: dict, kind: str, path: Path, folder: Path, t0: float) -> dict[
     }
 
 
-def load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str | None = None,
-         grid_version: str | None = None, personal_mode: str | None = None,
-         url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+def load(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
     """Load one file of layer `kind`; returns the report (see etl.report.KEYS).
 
-    Raises InputError (nothing loaded) when the file is unusable, DatabaseError when
-    the database cannot be reached.
+    Options: crs, encoding, grid_version, personal_mode (hash | drop | keep), url,
+    progress. Raises InputError (nothing loaded) when the file is unusable and
+    DatabaseError (nothing loaded) when the database fails or cannot be reached.
     """
+    try:
+        return _load(kind, path, **options)
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseError(f"{Path(path).name}: database error, nothing loaded: {first}") from exc
+
+
+def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str | None = None,
+         grid_version: str | None = None, personal_mode: str | None = None,
+         url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     say = progress or (lambda phase, n: None)
     if kind not in SCHEMAS:
@@ -164,8 +177,9 @@ def load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str |
         batch.lock(conn, kind, sha, grid_version)
         old = batch.existing(conn, kind, sha, grid_version)
         if old is not None:
+            result = _already(conn, old, kind, path, report.folder(conn.info.dbname, old["batch_id"]), t0)
             conn.rollback()
-            return _already(old, kind, path, report.folder(conn.info.dbname, old["batch_id"]), t0)
+            return result
 
         say("read", None)
         source = readers.read(path, encoding)
@@ -199,6 +213,9 @@ def load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str |
         constants["batch_id"] = batch_id
 
         say("copy", len(loaded_idx))
+        # one writer per table at a time (readers go on): the bulk/upsert choice stays true
+        conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(
+            sql.Identifier(schema.table)))
         columns = [*plan.columns, Column("attributes", "jsonb", _json_lines(frame[extra])),
                    *(constant(k, "int8", v, rows.n) for k, v in constants.items())]
         on_rows = lambda n: say("rows", n)  # noqa: E731

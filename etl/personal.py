@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl.validate import arrow_text
 from geo.config import settings
 
 MODES = ("hash", "drop", "keep")
@@ -51,17 +52,12 @@ def pseudonymise(values: pd.Series, salt: str | None = None) -> pd.Series:
     dictionary encoding finds them, and a take puts the digests back in row order.
     """
     base = hashlib.sha256((salt if salt is not None else settings().pii_salt).encode())
-    arr = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    text = pc.utf8_trim_whitespace(arr)
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    encoded = text.dictionary_encode()
+    encoded = arrow_text(values).dictionary_encode()
 
     digests = []
-    for value in encoded.dictionary.to_pylist():
+    for value in encoded.dictionary.cast(pa.binary()).to_pylist():
         h = base.copy()
-        h.update(value.encode())
+        h.update(value)
         digests.append(h.hexdigest())
     digests = pc.binary_join_element_wise(PREFIX, pa.array(digests, type=pa.string()), "")
     hashed = digests.take(encoded.indices)

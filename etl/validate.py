@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 #: every reason a row can be rejected (or, for duplicate_key, set aside) for
@@ -64,22 +66,45 @@ class Verdict:
         return {REASONS[v - 1]: int(c) for v, c in zip(values, counts, strict=True)}
 
 
+def arrow_text(series: pd.Series) -> pa.Array:
+    """A column as one arrow string array, whitespace trimmed, blanks as nulls."""
+    if isinstance(series.array, pd.arrays.ArrowStringArray):
+        arr = pa.array(series.array)
+    else:
+        arr = pa.array(series.astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """`series` as trimmed text with blanks missing (pandas string, arrow-backed)."""
+    return pd.Series(pd.array(arrow_text(series), dtype="string"), index=series.index)
+
+
 def is_blank(series: pd.Series) -> np.ndarray:
     """True where a cell is missing or only whitespace."""
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        text = series.astype("string").str.strip()
-        return (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+        return arrow_text(series).is_null().to_numpy(zero_copy_only=False)
     return series.isna().to_numpy(dtype=bool)
+
+
+_NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 
 
 def parse_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(values, unparseable mask): blank → NaN and not flagged; junk → NaN and flagged."""
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(series), bool)
-    values = pd.to_numeric(series.astype("string").str.strip(), errors="coerce")
-    values = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.isnan(values) & ~is_blank(series)
-    return values, bad
+    text = arrow_text(series)
+    number = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+    values = pc.cast(pc.if_else(number, text, pa.scalar(None, pa.string())), pa.float64())
+    values = values.to_numpy(zero_copy_only=False)
+    bad = ~number.to_numpy(zero_copy_only=False) & ~text.is_null().to_numpy(zero_copy_only=False)
+    return values.astype(np.float64), bad
 
 
 def parse_int(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -101,13 +126,19 @@ def parse_time(series: pd.Series, tz: str = "Asia/Shanghai") -> tuple[np.ndarray
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         stamps = pd.to_datetime(series)
     else:
-        text = series.astype("string").str.strip()
-        stamps = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
-        retry = stamps.isna() & text.notna() & (text != "")
+        text = arrow_text(series)
+        fmt = "%Y-%m-%d %H:%M:%S"
+        fast = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        # strptime rolls 2025-02-30 over to March: keep only times that print back the same
+        same = pc.fill_null(pc.equal(pc.strftime(fast, format=fmt), text), False)
+        fast = pc.if_else(same, fast, pa.scalar(None, fast.type))
+        stamps = pd.Series(fast.to_numpy(zero_copy_only=False).astype("datetime64[ns]"),
+                           index=series.index)
+        retry = pc.and_(fast.is_null(), text.is_valid()).to_numpy(zero_copy_only=False)
         if retry.any():
-            stamps = stamps.astype("datetime64[ns]")
-            stamps[retry] = pd.to_datetime(text[retry], format="mixed", errors="coerce").astype(
-                "datetime64[ns]").to_numpy()
+            again = pd.to_datetime(pd.Series(text.filter(pa.array(retry)).to_pylist()),
+                                   format="mixed", errors="coerce")
+            stamps[retry] = again.astype("datetime64[ns]").to_numpy()
     if getattr(stamps.dt, "tz", None) is None:
         stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")

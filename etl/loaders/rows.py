@@ -70,8 +70,7 @@ class Rows:
             series = self.blank()
         elif f.type == "code" and pd.api.types.is_float_dtype(series.dtype):
             series = series.map(lambda x: None if pd.isna(x) else f"{x:.0f}")
-        text = series.astype("string").str.strip()
-        text = text.mask(text == "")
+        text = v.clean_text(series)
         if f.required:
             self.verdict.reject(text.isna().to_numpy(), reason, name)
         if f.values is not None:

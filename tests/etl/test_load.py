@@ -247,3 +247,23 @@ def test_rentals_xlsx_bad_value_and_personal(city, db_url, tmp_path):
     stored = _stored(city, "rentals")
     assert stored["rooms"].tolist() == [2, 1, 4]
     assert all(v.startswith("sha256:") for v in stored["landlord_id_no"])
+
+
+def test_gauss_kruger_polygons_land_where_they_belong(city, db_url, tmp_path):
+    gdf = boundaries("community")
+    projected = gdf.to_crs("EPSG:4549")
+    path = write_shp(projected, tmp_path / "c4549.shp", crs="EPSG:4549")
+    result = load("boundaries", path, url=db_url)
+    assert result["crs"] == "EPSG:4549" and result["unchanged"] + result["updated"] == 4
+    with city.connect() as conn:
+        stored = conn.execute(text("SELECT code, ST_AsBinary(geom) FROM admin_units "
+                                   "WHERE level = 'community' ORDER BY code")).all()
+    for (code, wkb), truth in zip(stored, gdf.sort_values("代码").geometry, strict=True):
+        assert shapely.from_wkb(bytes(wkb)).symmetric_difference(truth).area < 1e-12, code
+
+
+def test_gbk_csv_with_encoding_option(city, db_url, tmp_path):
+    facilities().to_csv(tmp_path / "f.csv", index=False, encoding="gbk")
+    result = load("facilities", tmp_path / "f.csv", crs="wgs84", encoding="gbk", url=db_url)
+    assert (result["encoding"], result["encoding_source"], result["loaded"]) == ("gbk", "option", 8)
+    assert _stored(city, "facilities")["name"].tolist()[0] == "设施0"
