@@ -28,12 +28,18 @@ MAX_STUDY = 400_000
 MIN_RES = 5
 
 
+def to_parents(counts: pd.Series, res: int) -> pd.Series:
+    """Counts summed into their parent cells at `res`."""
+    out = counts.groupby(parents(counts.index.to_numpy().astype(np.uint64), res).astype(np.int64)).sum()
+    out.index.name = "cell"
+    return out
+
+
 def coarsen(counts: pd.Series, res: int, max_cells: int) -> tuple[pd.Series, int]:
     """Sum counts into parents until at most `max_cells` remain; returns (counts, res)."""
     while len(counts) > max_cells and res > MIN_RES:
         res -= 1
-        counts = counts.groupby(parents(counts.index.to_numpy(), res).astype(np.int64)).sum()
-        counts.index.name = "cell"
+        counts = to_parents(counts, res)
     return counts, res
 
 
@@ -69,22 +75,30 @@ def hex_layer(engine: Engine, res: int, start: dt.date, end: dt.date,
               k: int | None = None, max_cells: int = MAX_CELLS) -> HexLayer:
     """Counts (and Gi* with neighbourhood `k` when given) of the filtered incidents.
 
-    With Gi*, the frame covers the study area (cells without incidents count 0), so
-    cold spots can show; `count` is then the analysed value.
+    Counts alone are coarsened until at most `max_cells` cells have incidents. Gi*
+    keeps the asked resolution as long as at most `max_cells` cells are significant
+    (only those are drawn); its frame covers the study area (cells without incidents
+    count 0, so cold spots can show) and `count` is the analysed value.
     """
     counts = cell_counts(engine, res, start, end, categories)
     if area and len(counts):
         lon, lat = centroids(counts.index.to_numpy().astype(np.uint64))
         counts = counts[inside(engine, area, lon, lat)]
-    counts, used = coarsen(counts, res, max_cells)
-    if k is None or len(counts) < 3:
-        frame = counts.rename("count").reset_index()
-        if k is not None:
-            frame = frame.assign(gi_z=0.0, p_fdr=1.0, bin=0)
-        return HexLayer(frame=frame, res=used, asked_res=res)
+    if k is None:
+        counts, used = coarsen(counts, res, max_cells)
+        return HexLayer(frame=counts.rename("count").reset_index(), res=used, asked_res=res)
     from geo.hotspots import gi_star
 
-    gi = gi_star(counts.astype(float), k=k, area=study_cells(engine, used, area))
+    used = res
+    while True:
+        if len(counts) < 3:
+            frame = counts.rename("count").reset_index().assign(gi_z=0.0, p_fdr=1.0, bin=0)
+            return HexLayer(frame=frame, res=used, asked_res=res)
+        gi = gi_star(counts.astype(float), k=k, area=study_cells(engine, used, area))
+        if int((gi["bin"] != 0).sum()) <= max_cells or used <= MIN_RES:
+            break
+        used -= 1
+        counts = to_parents(counts, used)
     frame = gi.reset_index().rename(columns={"value": "count"})
     frame["count"] = frame["count"].round().astype(np.int64)
     frame["bin"] = frame["bin"].astype(int)

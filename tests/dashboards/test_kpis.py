@@ -105,3 +105,14 @@ def test_hex_layer_coarsens_when_too_many_cells_and_filters_by_area(engine, city
     every = hex_layer(engine, 9, start, end)
     assert west.frame["count"].sum() + east.frame["count"].sum() == every.frame["count"].sum()
     assert not set(west.frame["cell"]) & set(east.frame["cell"])
+
+
+def test_gi_layer_keeps_the_asked_resolution_unless_too_many_cells_are_significant(engine, city):
+    from geo.views.hexlayer import MIN_RES
+
+    start, end = dt.date(2026, 6, 1), dt.date(2026, 10, 31)
+    fine = hex_layer(engine, 10, start, end, k=1)
+    assert fine.res == 10 and (fine.frame["bin"] == 3).sum() > 5
+    few = hex_layer(engine, 10, start, end, k=1, max_cells=5)
+    assert few.coarsened
+    assert (few.frame["bin"] != 0).sum() <= 5 or few.res == MIN_RES
