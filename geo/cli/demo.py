@@ -36,7 +36,7 @@ ANALYSES: tuple[tuple[str, ...], ...] = (
     ("hotspots", "--emerging", "--period", "month"),
     ("coverage", "grids", "--version", "2025"),
     ("coverage", "facilities"),
-    ("coverage", "inspections"),
+    ("coverage", "inspections", "--as-of", "2025-12-31"),  # the sample city's data end
     ("coverage", "workload", "--version", "2025"),
     ("grids", "check", "2025"),
     ("grids", "propose", "--from", "2025", "--name", "2026-draft"),
