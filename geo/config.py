@@ -57,6 +57,10 @@ class Settings:
     )
     #: households per urban grid considered in band
     households_band: tuple[int, int] = (300, 500)
+    #: largest file (or zip content) a load or upload accepts, in bytes
+    max_input_bytes: int = field(
+        default_factory=lambda: int(float(os.environ.get("CIVICGRID_MAX_INPUT_MB", "2048")) * (1 << 20))
+    )
 
 
 def settings() -> Settings:
