@@ -33,6 +33,9 @@ REASONS = (
 )
 __doc__ += "\n".join(f"- {r}" for r in REASONS)
 
+#: 1992-01-01 in seconds since the epoch: from then on China is UTC+8 all year
+_CST_FIXED_FROM = 694_224_000
+_CANONICAL_TIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 #: mainland China plus Hainan and the coast, generously (lon, lat ranges)
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
@@ -129,16 +132,27 @@ def parse_time(series: pd.Series, tz: str = "Asia/Shanghai") -> tuple[np.ndarray
         text = arrow_text(series)
         fmt = "%Y-%m-%d %H:%M:%S"
         fast = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-        # strptime rolls 2025-02-30 over to March: keep only times that print back the same
-        same = pc.fill_null(pc.equal(pc.strftime(fast, format=fmt), text), False)
+        # strptime rolls 2025-02-30 over to March: keep times whose day is the day written
+        canonical = pc.fill_null(pc.match_substring_regex(text, _CANONICAL_TIME), False)
+        day = pc.if_else(canonical, pc.utf8_slice_codeunits(text, 8, 10), "0")
+        same = pc.fill_null(pc.equal(pc.day(fast), pc.cast(day, pa.int64())), False)
         fast = pc.if_else(same, fast, pa.scalar(None, fast.type))
-        stamps = pd.Series(fast.to_numpy(zero_copy_only=False).astype("datetime64[ns]"),
-                           index=series.index)
+        local = fast.to_numpy(zero_copy_only=False).astype("datetime64[s]")
         retry = pc.and_(fast.is_null(), text.is_valid()).to_numpy(zero_copy_only=False)
         if retry.any():
             again = pd.to_datetime(pd.Series(text.filter(pa.array(retry)).to_pylist()),
                                    format="mixed", errors="coerce")
-            stamps[retry] = again.astype("datetime64[ns]").to_numpy()
+            local[retry] = again.astype("datetime64[s]").to_numpy()
+        valid = ~np.isnat(local)
+        if tz == "Asia/Shanghai" and (not valid.any()
+                                      or local[valid].view(np.int64).min() >= _CST_FIXED_FROM):
+            # China has kept UTC+8 without summer time since 1992: no time-zone database needed
+            utc = local.astype("datetime64[us]") - np.timedelta64(8, "h")
+            bad = np.isnat(local)
+            micros = utc.view(np.int64).copy()
+            micros[bad] = 0
+            return micros, bad
+        stamps = pd.Series(local.astype("datetime64[ns]"), index=series.index)
     if getattr(stamps.dt, "tz", None) is None:
         stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
