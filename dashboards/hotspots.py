@@ -14,7 +14,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import emerging_label, t
-from geo.hotspots.store import latest_run, run_cells
+from geo.hotspots.store import latest_run, places, run_cells
 from geo.views.counts import categories, category_mix, resolutions, trend
 from geo.views.hexlayer import hex_layer
 from geo.views.periods import incident_span
@@ -23,7 +23,7 @@ from geo.views.sites import key_sites_near
 
 TOP_N = 200
 DEFAULT_DAYS = 90
-TOP_COLUMNS = [("cell", "col.cell"), ("count", "col.count"), ("gi_z", "col.gi_z"),
+TOP_COLUMNS = [("cell", "col.cell"), ("district", "col.district"), ("town", "col.town"), ("grid", "col.grid"), ("count", "col.count"), ("gi_z", "col.gi_z"),
                ("p_fdr", "col.p_fdr"), ("bin_label", "col.bin")]
 
 
@@ -115,8 +115,12 @@ def _layer_figure(eng, mode, start, end, cats, area, res, k, lang):
             colorbar={"title": {"text": t("col.count", lang)}, "len": 0.5, "thickness": 14,
                       "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.85)"}))
         top = f.sort_values("count", ascending=False).head(TOP_N)
+    where = places(eng, top["cell"].to_numpy()) if len(top) else None
     for r in top.itertuples(index=False):
         row = {"cell": h3.int_to_str(int(r.cell)), "count": int(r.count)}
+        if where is not None:
+            p = where.loc[int(r.cell)]
+            row |= {"district": p["district"], "town": p["town"], "grid": p["grid"]}
         if "gi_z" in f:
             row |= {"gi_z": round(float(r.gi_z), 3), "p_fdr": float(f"{r.p_fdr:.3g}"),
                     "bin_label": bins[int(r.bin)]}
@@ -135,6 +139,8 @@ def _detail(eng, cell_str: str, start, end, cats, lang) -> list:
     mix = category_mix(eng, use, cells, start, end) if use is not None else None
     lat, lon = h3.cell_to_latlng(cell_str)
     sites = key_sites_near(eng, lon, lat, 1000.0)
+    where = places(eng, [cell]).iloc[0]
+    place = " · ".join(str(where[c]) for c in ("district", "town", "grid") if isinstance(where[c], str))
 
     ts = go.Figure()
     if series is not None and len(series):
@@ -151,6 +157,7 @@ def _detail(eng, cell_str: str, start, end, cats, lang) -> list:
     site_items = [html.Li(f"{r.name}（{r.kind}）· {r.distance_m:.0f} m") for r in sites.itertuples()]
     return [
         html.Div([html.B(t("col.cell", lang) + ": "), html.Code(cell_str, id="hs-detail-cell")]),
+        html.Div(place, id="hs-detail-place", className="kpi-sub"),
         html.H4(t("hs.series", lang)), dcc.Graph(id="hs-series", figure=ts, config={"displaylogo": False}),
         html.H4(t("hs.mix", lang)), dcc.Graph(id="hs-mix", figure=mx, config={"displaylogo": False}),
         html.H4(t("hs.sites", lang)),

@@ -118,6 +118,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "problem.crosses_parent": ("跨越上级单元", "Crosses parent unit"),
     "col.grid_code": ("网格编码", "Grid code"),
     "col.town": ("街镇", "Town"),
+    "col.district": ("区县", "District"),
+    "col.grid": ("网格", "Grid"),
     "col.households": ("户数", "Households"),
     "col.population": ("人口", "Population"),
     "col.band": ("分档", "Band"),

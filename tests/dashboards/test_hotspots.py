@@ -35,6 +35,7 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe):
     page.mouse.click(x, y)
     page.wait_for_selector("#hs-detail-cell")
     assert page.inner_text("#hs-detail-cell") == cell
+    assert "姑苏区" in page.inner_text("#hs-detail-place")  # the cluster lies in the west district
     bars = "(id) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');" \
            " return gd && gd.calcdata && gd.calcdata.length ? gd.calcdata[0].length : 0; }"
     page.wait_for_function(f"() => ({bars})('hs-series') > 0 && ({bars})('hs-mix') > 0")
