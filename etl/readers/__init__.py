@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl.readers.source import Source
+from etl.safety import check_input_size
 from geo.errors import InputError
 
 FORMATS = {
@@ -41,6 +42,7 @@ def read(path: Path, encoding: str | None = None) -> Source:
     if path.is_dir():
         raise InputError("is a folder, not a file", file=str(path))
     fmt = format_of(path)
+    check_input_size(path)
     if fmt == "shapefile":
         from etl.readers.shapefile import read_shapefile as reader
     elif fmt == "gpkg":

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from etl import encoding as enc
+from etl import safety
 from etl.readers.source import Source
 from etl.readers.vector import read_vector
 from geo.errors import InputError
@@ -93,14 +94,14 @@ def _read_zip(path: Path, encoding: str | None) -> Source:
         raise InputError("not a zip archive (corrupt or mislabelled)")
     try:
         with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as tmp:
+            safety.check_zip(archive)
             shps = [n for n in archive.namelist() if n.lower().endswith(".shp") and "__MACOSX" not in n]
             if len(shps) != 1:
                 raise InputError(f"the zip must hold exactly one .shp (found {len(shps)})")
             stem = shps[0][:-4]
             members = [n for n in archive.namelist() if n.rsplit(".", 1)[0] == stem]
             for name in members:
-                target = Path(tmp) / Path(name).name
-                target.write_bytes(archive.read(name))
+                safety.extract(archive, name, Path(tmp))
             return _read_shp(Path(tmp) / Path(shps[0]).name, encoding, label=path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InputError(f"damaged zip archive: {exc}") from exc
