@@ -83,25 +83,47 @@ def _needs_rebuild(conn: Connection, combos: set[tuple[int, str]],
     return None
 
 
+#: one row of PostgreSQL's binary COPY format for cell_map(cell int8, res int2, parent int8)
+_COPY_ROW = np.dtype([("fields", ">i2"), ("l1", ">i4"), ("cell", ">i8"), ("l2", ">i4"),
+                      ("res", ">i2"), ("l3", ">i4"), ("parent", ">i8")])
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_COPY_TRAILER = b"\xff\xff"
+
+
+def _cell_map_copy(cells: np.ndarray, resolutions: list[int]) -> bytes:
+    """Binary COPY payload: each cell with its parent at each resolution (built by NumPy)."""
+    rows = np.zeros(len(cells) * len(resolutions), dtype=_COPY_ROW)
+    rows["fields"], rows["l1"], rows["l2"], rows["l3"] = 3, 8, 2, 8
+    rows["cell"] = np.tile(cells, len(resolutions))
+    rows["res"] = np.repeat(resolutions, len(cells))
+    rows["parent"] = np.concatenate([parents(cells.astype(np.uint64), r).astype(np.int64)
+                                     for r in resolutions])
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
 def _push_cell_map(conn: Connection, batch_ids: list[int], resolutions: list[int]) -> None:
     """Temp table cell_map(cell, res, parent) for the distinct cells of the batches."""
     cells = np.array(conn.execute(
         text("SELECT DISTINCT h3 FROM incidents WHERE batch_id = ANY(:b)"), {"b": batch_ids}
     ).scalars().all(), dtype=np.int64)
     conn.execute(text("CREATE TEMP TABLE cell_map (cell int8, res int2, parent int8) ON COMMIT DROP"))
-    for res in resolutions:
-        mapped = parents(cells.astype(np.uint64), res).astype(np.int64)
-        conn.execute(text("""
-            INSERT INTO cell_map (cell, res, parent)
-            SELECT c, CAST(:res AS int2), p
-            FROM unnest(CAST(:cells AS int8[]), CAST(:parents AS int8[])) AS t(c, p)
-        """), {"res": res, "cells": cells.tolist(), "parents": mapped.tolist()})
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy("COPY cell_map (cell, res, parent) FROM STDIN (FORMAT BINARY)") as cp:
+        cp.write(_cell_map_copy(cells, resolutions))
     conn.execute(text("CREATE INDEX ON cell_map (cell)"))
     conn.execute(text("ANALYZE cell_map"))
 
 
-def _count(conn: Connection, batch_ids: list[int], periods: list[str]) -> int:
-    """Add the batches' incidents to incident_counts; returns the rows written."""
+def _count(conn: Connection, batch_ids: list[int], periods: list[str], empty: bool) -> int:
+    """Add the batches' incidents to incident_counts; returns the rows written.
+
+    Rows go in primary-key order (sequential index inserts); into an empty table no
+    conflict can arise, so the upsert clause is left out.
+    """
+    upsert = "" if empty else """
+        ON CONFLICT (res, cell, period, period_start, category)
+        DO UPDATE SET count = ic.count + EXCLUDED.count"""
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))
     result = conn.execute(text(f"""
         INSERT INTO incident_counts AS ic (res, cell, period, period_start, category, count)
         SELECT m.res, m.parent, p.period, p.start, i.category, count(*)
@@ -114,8 +136,7 @@ def _count(conn: Connection, batch_ids: list[int], periods: list[str]) -> int:
         ) AS p(period, start)
         WHERE i.batch_id = ANY(:b) AND p.period = ANY(:periods)
         GROUP BY m.res, m.parent, p.period, p.start, i.category
-        ON CONFLICT (res, cell, period, period_start, category)
-        DO UPDATE SET count = ic.count + EXCLUDED.count
+        ORDER BY m.res, m.parent, p.period, p.start, i.category{upsert}
     """), {"b": batch_ids, "periods": periods})
     return int(result.rowcount)
 
@@ -130,7 +151,8 @@ def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
         requested = {(r, p) for r in res for p in per}
         reason = "--full requested" if full else _needs_rebuild(conn, stored, requested)
         if reason:
-            conn.execute(text("DELETE FROM incident_counts"))
+            # TRUNCATE, not DELETE: millions of rows go at once (readers wait for the commit)
+            conn.execute(text("TRUNCATE incident_counts"))
             conn.execute(text("DELETE FROM aggregate_state"))
         # incremental keeps every stored (res, period) current, not only those asked for
         target = requested if reason or not stored else stored
@@ -146,7 +168,7 @@ def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
         incidents = conn.execute(text("SELECT count(*) FROM incidents WHERE batch_id = ANY(:b)"),
                                  {"b": batch_ids}).scalar_one()
         _push_cell_map(conn, batch_ids, res)
-        rows = _count(conn, batch_ids, per)
+        rows = _count(conn, batch_ids, per, empty=bool(reason) or not stored)
         conn.execute(text("INSERT INTO aggregate_state (batch_id) SELECT unnest(CAST(:b AS bigint[]))"),
                      {"b": batch_ids})
         mode = "full" if reason else "incremental"
