@@ -25,7 +25,8 @@ from geo.grids import regions, units
 from geo.grids.geometry import WGS84, repaired, to_metric
 from geo.grids.workload import WorkloadWeights, workload
 
-EXEMPT_KINDS = ("专属",)
+#: dedicated grids (a school, a park…): never redrawn, no household band
+EXEMPT_KINDS = ("专属", "special")
 COUNT_COLUMNS = ("rental_units", "hazards", "hazard_weight", "incidents")
 #: units per new grid below which the finer H3 resolution is used
 MIN_UNITS_PER_GRID = 12
@@ -76,30 +77,28 @@ def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
     by_code = communities.to_crs(WGS84).set_index(communities["code"].astype(str))
     by_code = by_code[~by_code.index.duplicated()]
     proposal = Proposal(grids=grids.iloc[:0], bands={"households": list(band), "workload": list(wband)})
-    parts = []
-    for code, idx in grids.groupby(grids["community_code"].astype(str)).indices.items():
-        if not flagged[idx].any():
-            parts.append(grids.iloc[idx])
-            proposal.communities.append({"community_code": code, "status": "kept", "grids": len(idx)})
+    community_of = grids["community_code"].astype(str).to_numpy()
+    groups = grids.groupby(community_of).indices
+    plan = {code: _decide(code, idx, grids, flagged, exempt, by_code, band)
+            for code, idx in groups.items()}
+    redrawn = [code for code, (action, _) in plan.items() if action == "redraw"]
+    stays = ~np.isin(community_of, redrawn) | exempt  # grids in the proposal as they are
+    parts = [grids[stays]]
+    for code, (action, note) in plan.items():
+        idx = groups[code]
+        if action != "redraw":
+            proposal.communities.append({"community_code": code, "status": action,
+                                         "grids": len(idx)})
+            if note:
+                proposal.unsatisfied.append({"community_code": code,
+                                             "grid_codes": sorted(grids["grid_code"].iloc[idx]),
+                                             "reason": note})
             continue
-        if code not in by_code.index:
-            parts.append(grids.iloc[idx])
-            proposal.communities.append({"community_code": code, "status": "kept", "grids": len(idx)})
-            proposal.unsatisfied.append({"community_code": code, "grid_codes": sorted(grids["grid_code"].iloc[idx]),
-                                         "reason": "community polygon not in the boundary layer: kept as is"})
-            continue
-        fixed, movable = grids.iloc[idx[exempt[idx]]], grids.iloc[idx[~exempt[idx]]]
-        total = float(pd.to_numeric(movable["households"], errors="coerce").fillna(0).sum())
-        if regions.choose_k(total, band) == (1, False) and len(movable) == 1:
-            parts.append(grids.iloc[idx])  # a lone grid too small or too big to change
-            proposal.communities.append({"community_code": code, "status": "infeasible",
-                                         "grids": len(idx), "households": round(total)})
-            proposal.unsatisfied.append({"community_code": code,
-                                         "grid_codes": sorted(movable["grid_code"]),
-                                         "reason": _infeasible(total, 1, band) + ": kept as is"})
-            continue
-        new, info = _redraw(ctx, code, by_code.loc[code], fixed, movable)
-        parts += [fixed, new]
+        # the community's dedicated grids keep their ground; neighbours' grids are not
+        # carved out (their edges only nearly match: slivers), so an overlap they had stays
+        new, info = _redraw(ctx, code, by_code.loc[code], grids.iloc[idx[exempt[idx]]],
+                            grids.iloc[idx[~exempt[idx]]])
+        parts.append(new)
         proposal.communities.append(info)
         proposal.unsatisfied += info.pop("unsatisfied")
     proposal.grids = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
@@ -107,6 +106,22 @@ def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
                      households_band=band, workload_band=wband)
     _explain_remaining(proposal, after, exempt_codes=set(grids["grid_code"][exempt]))
     return proposal
+
+
+def _decide(code: str, idx: np.ndarray, grids: gpd.GeoDataFrame, flagged: np.ndarray,
+            exempt: np.ndarray, by_code: gpd.GeoDataFrame, band: tuple[float, float]
+            ) -> tuple[str, str | None]:
+    """What to do with one community: ('kept' | 'infeasible' | 'redraw', reason if unmet)."""
+    if not flagged[idx].any():
+        return "kept", None
+    if code not in by_code.index:
+        return "kept", "community polygon not in the boundary layer: kept as is"
+    movable = grids.iloc[idx[~exempt[idx]]]
+    total = float(pd.to_numeric(movable["households"], errors="coerce").fillna(0).sum())
+    if regions.choose_k(total, band) == (1, False) and len(movable) == 1:
+        # a lone grid too small (or too big) that no redraw can bring into the band
+        return "infeasible", _infeasible(total, 1, band) + ": kept as is"
+    return "redraw", None
 
 
 @dataclass
@@ -139,13 +154,16 @@ class _Context:
         return codes
 
 
-def _redraw(ctx: _Context, code: str, community: pd.Series, fixed: gpd.GeoDataFrame,
+def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFrame,
             movable: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """New grids for the movable part of one community, and a report of it."""
+    """New grids for the movable part of one community, and a report of it.
+
+    `kept`: its dedicated grids, which stay as they are.
+    """
     area_m = repaired(to_metric(gpd.GeoDataFrame(geometry=[community.geometry], crs=WGS84))
                       .geometry.to_numpy())[0]
-    if len(fixed):
-        area_m = area_m.difference(shapely.union_all(repaired(to_metric(fixed).geometry.to_numpy())))
+    if len(kept):  # dedicated grids and neighbours reaching in keep their ground
+        area_m = area_m.difference(shapely.union_all(repaired(to_metric(kept).geometry.to_numpy())))
     area_wgs = gpd.GeoSeries([area_m], crs=settings().metric_crs).to_crs(WGS84).iloc[0]
     total = float(pd.to_numeric(movable["households"], errors="coerce").fillna(0).sum())
     k, feasible = regions.choose_k(total, ctx.band)
@@ -233,7 +251,8 @@ def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray) -> None:
 def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
     """One grid per label: union of its units, integer counts that add up to the totals."""
     found = sorted(set(labels.tolist()))
-    shapes = {r: units.merge(cells.geometry.to_numpy()[labels == r]) for r in found}
+    shapes = {r: _without_specks(units.merge(cells.geometry.to_numpy()[labels == r]))
+              for r in found}
     order = sorted(found, key=lambda r: _northwest(shapes[r]))  # codes run north-west first
     geoms = [shapes[r] for r in order]
     codes = ctx.next_codes(code, len(order))
@@ -255,7 +274,15 @@ def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
          **{c: float(cells[c].to_numpy()[labels == r].sum()) for c in (*COUNT_COLUMNS, "workload")}}
         for r in order]
     gdf = gpd.GeoDataFrame(out, geometry=geoms, crs=cells.crs).to_crs(WGS84)
+    gdf.geometry = repaired(gdf.geometry.to_numpy())  # degrees may pinch what metres did not
     return gdf
+
+
+def _without_specks(geom, min_m2: float = 0.01):
+    """Drop polygon parts under `min_m2`: overlay dust that turns invalid once reprojected."""
+    parts = shapely.get_parts(geom)
+    keep = parts[shapely.area(parts) >= min_m2]
+    return shapely.MultiPolygon(list(keep)) if len(keep) != len(parts) else geom
 
 
 def _northwest(geom) -> tuple[float, float]:

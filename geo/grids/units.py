@@ -45,12 +45,17 @@ def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFra
     rings = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(c))])
              for c in cells]
     hexes = gpd.GeoSeries(rings, crs=WGS84).to_crs(settings().metric_crs)
-    snapped = shapely.set_precision(hexes.to_numpy(), SNAP_M)
+    # rounded coordinates, not set_precision: a precision grid would stick to the cells
+    # and snap every later overlay result (the community's edges too) to 1 cm
+    snapped = shapely.transform(hexes.to_numpy(), lambda xy: np.round(xy / SNAP_M) * SNAP_M)
     shapely.prepare(community_metric)
     inside = shapely.contains_properly(community_metric, snapped)
     parts = snapped.copy()  # only cells on the community's edge need clipping
     parts[~inside] = polygonal(shapely.intersection(snapped[~inside], community_metric))
-    parts = _absorb_crumbs(parts)
+    # slivers of the community no planar hexagon reached (H3 edges are arcs on the sphere)
+    rest = polygonal([community_metric.difference(merge(parts[~shapely.is_empty(parts)]))])[0]
+    extra = shapely.get_parts(rest)
+    parts = _absorb_crumbs(np.concatenate([parts, extra]), first_crumb=len(parts))[:len(parts)]
     keep = ~shapely.is_empty(parts)
     return gpd.GeoDataFrame({"cell": np.array(cells, dtype=np.int64)[keep],
                              "area_m2": shapely.area(parts[keep]),
@@ -58,18 +63,22 @@ def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFra
                             geometry=parts[keep], crs=settings().metric_crs)
 
 
-def _absorb_crumbs(parts: np.ndarray) -> np.ndarray:
-    """Merge clipped bits under 1 m² into the unit they touch most, so nothing is lost."""
+def _absorb_crumbs(parts: np.ndarray, first_crumb: int) -> np.ndarray:
+    """Merge bits under 1 m² and all parts from `first_crumb` on into the unit they
+    touch most, so the units cover the community exactly and none is a speck."""
     parts = parts.copy()
-    small = np.flatnonzero((shapely.area(parts) < 1.0) & ~shapely.is_empty(parts))
-    big = np.flatnonzero(shapely.area(parts) >= 1.0)
+    area = shapely.area(parts)
+    position = np.arange(len(parts))
+    crumb = ((area < 1.0) | (position >= first_crumb)) & ~shapely.is_empty(parts)
+    small, big = np.flatnonzero(crumb), np.flatnonzero(~crumb & (area > 0))
     if not len(small) or not len(big):
         return parts
     tree = shapely.STRtree(parts[big])
     for i in small:
-        near = big[tree.query(parts[i].buffer(SNAP_M), predicate="intersects")]
+        reach = parts[i].buffer(SNAP_M)
+        near = big[tree.query(reach, predicate="intersects")]
         if len(near):
-            shared = shapely.length(shapely.intersection(parts[near], parts[i].buffer(SNAP_M)))
+            shared = shapely.length(shapely.intersection(shapely.boundary(parts[near]), reach))
             j = near[int(np.argmax(shared))]
             parts[j] = polygonal([shapely.union(parts[j], parts[i])])[0]
             parts[i] = shapely.MultiPolygon()
@@ -104,7 +113,10 @@ def apportion(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
 
 def merge(parts: np.ndarray) -> shapely.Geometry:
     """Union of units that share exact edges: the fast coverage union, checked by area."""
-    merged = shapely.coverage_union_all(parts)
+    try:
+        merged = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:  # edges not exactly shared (clipped cells)
+        return shapely.union_all(parts)
     if merged.is_valid and np.isclose(merged.area, shapely.area(parts).sum(), rtol=1e-9):
         return merged
     return shapely.union_all(parts)
