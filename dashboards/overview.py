@@ -93,10 +93,17 @@ def trend_figure(eng, lang: str) -> go.Figure:
 
 
 def register(app) -> None:
-    @app.callback(Output("ov-kpis", "children"), Output("ov-map", "figure"), Output("ov-trend", "figure"),
-                  Input("ov-days", "value"), Input("lang", "data"))
-    def update(days, lang):
+    # three callbacks, so the browser asks for them in parallel and the map is not
+    # held up by the KPI queries
+    @app.callback(Output("ov-map", "figure"), Input("ov-days", "value"), Input("lang", "data"))
+    def update_map(days, lang):
         eng = engine()
-        layer = period_layer(eng, int(days))
-        k = overview_kpis(eng, int(days), layer)
-        return _kpi_cards(k, lang), hot_map(layer, lang, extent(eng)), trend_figure(eng, lang)
+        return hot_map(period_layer(eng, int(days)), lang, extent(eng))
+
+    @app.callback(Output("ov-kpis", "children"), Input("ov-days", "value"), Input("lang", "data"))
+    def update_kpis(days, lang):
+        return _kpi_cards(overview_kpis(engine(), int(days)), lang)
+
+    @app.callback(Output("ov-trend", "figure"), Input("lang", "data"))
+    def update_trend(lang):
+        return trend_figure(engine(), lang)

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import Engine, text
 
 from geo.config import settings
+from geo.db.engine import get_engine
 from geo.views.hexlayer import HexLayer, hex_layer
-from geo.views.periods import incident_span, windows
+from geo.views.periods import TIMEZONE, incident_span, windows
+from geo.views.stamp import data_stamp
 
 HOT_RES = 8
-#: days are cut in the city's local time, as the aggregate does
-TIMEZONE = "Asia/Shanghai"
 COVERAGE_KINDS = ("police_station", "shelter", "mediation_room")
 
 _COUNT_SQL = text(
@@ -111,10 +112,25 @@ def overview_kpis(engine: Engine, days: int = 30, layer: HexLayer | None = None)
             k.hot_share = _ratio(hot_incidents(layer), k.incidents) if layer else None
         lo, hi = s.households_band
         k.grids_out_of_band, k.grids_total = conn.execute(_BAND_SQL, {"lo": lo, "hi": hi}).one()
-        srid = int(s.metric_crs.split(":")[1])
+    k.coverage = dict(coverage_shares(engine))
+    return k
+
+
+def coverage_shares(engine: Engine) -> tuple[tuple[str, float | None], ...]:
+    """(kind, share of households within the kind's service radius) of the active grids;
+    cached until the data change (a load or a new grid version)."""
+    return _coverage(engine.url.render_as_string(hide_password=False), data_stamp(engine))
+
+
+@lru_cache(maxsize=4)
+def _coverage(url: str, stamp: str) -> tuple[tuple[str, float | None], ...]:
+    s = settings()
+    srid = int(s.metric_crs.split(":")[1])
+    out = []
+    with get_engine(url).connect() as conn:
         for kind in COVERAGE_KINDS:
             r = s.service_radius_m[kind]
             covered, total = conn.execute(
                 _COVER_SQL, {"kind": kind, "r": r, "deg": r / 80000.0, "srid": srid}).one()
-            k.coverage[kind] = _ratio(covered, total)
-    return k
+            out.append((kind, _ratio(covered, total)))
+    return tuple(out)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, func, or_, select, text
 
 from geo.db.tables import incident_counts as ic
 
@@ -63,16 +63,33 @@ def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
     return s
 
 
+# DISTINCT over millions of rows reads them all; these walk the index instead
+_CATEGORIES_SQL = text(
+    """
+    WITH RECURSIVE c AS (
+      SELECT min(category) AS v FROM incidents
+      UNION ALL
+      SELECT (SELECT min(category) FROM incidents WHERE category > c.v) FROM c WHERE c.v IS NOT NULL
+    )
+    SELECT v FROM c WHERE v IS NOT NULL
+    """
+)
+_RESOLUTIONS_SQL = text(
+    "SELECT r FROM generate_series(0, 15) AS r "
+    "WHERE EXISTS (SELECT 1 FROM incident_counts WHERE res = r)"
+)
+
+
 def categories(engine: Engine) -> list[str]:
-    """Incident categories present in the aggregate."""
+    """Incident categories present in the incidents."""
     with engine.connect() as conn:
-        return list(conn.execute(select(ic.c.category).distinct().order_by(ic.c.category)).scalars())
+        return list(conn.execute(_CATEGORIES_SQL).scalars())
 
 
 def resolutions(engine: Engine) -> list[int]:
     """H3 resolutions present in the aggregate."""
     with engine.connect() as conn:
-        return list(conn.execute(select(ic.c.res).distinct().order_by(ic.c.res)).scalars())
+        return [int(r) for r in conn.execute(_RESOLUTIONS_SQL).scalars()]
 
 
 def trend(engine: Engine, res: int, period: str = "week",

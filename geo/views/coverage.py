@@ -8,22 +8,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from geo.db.engine import get_engine
-from geo.db.tables import load_batches
-
-
-def _stamp(engine: Engine) -> str:
-    with engine.connect() as conn:
-        n, hi, done = conn.execute(select(func.count(load_batches.c.id), func.max(load_batches.c.id),
-                                          func.max(load_batches.c.finished_at))).one()
-    return f"{n}:{hi}:{done}"
+from geo.views.stamp import data_stamp
 
 
 def inputs(engine: Engine, res: int = 8):
     """`geo.coverage.store.CoverageInputs` for all facility kinds at H3 `res` (cached)."""
-    return _inputs(engine.url.render_as_string(hide_password=False), res, _stamp(engine))
+    return _inputs(engine.url.render_as_string(hide_password=False), res, data_stamp(engine))
 
 
 @lru_cache(maxsize=4)
@@ -34,7 +27,7 @@ def _inputs(url: str, res: int, stamp: str):
 
 
 def _key(engine: Engine) -> tuple[str, str]:
-    return engine.url.render_as_string(hide_password=False), _stamp(engine)
+    return engine.url.render_as_string(hide_password=False), data_stamp(engine)
 
 
 def summary(engine: Engine, kind: str, res: int = 8) -> dict:

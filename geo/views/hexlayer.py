@@ -62,6 +62,33 @@ def study_cells(engine: Engine, res: int, area: str | None) -> np.ndarray | None
     return _study(engine.url.render_as_string(hide_password=False), res, area)
 
 
+@lru_cache(maxsize=16)
+def _study_weights(url: str, res: int, area: str | None, k: int):
+    """(sorted study cells, binary k-ring weights with self) — fixed for a study area,
+    so built once: building them is most of a Gi* run on a city."""
+    from geo.hotspots.weights import kring_weights
+
+    cells = _study(url, res, area)
+    if cells is None:
+        return None
+    cells = np.unique(cells.astype(np.int64))
+    return cells, kring_weights(cells.astype(np.uint64), k, self_weight=True)
+
+
+def gi_layer(engine: Engine, counts: pd.Series, res: int, area: str | None, k: int) -> pd.DataFrame:
+    """Gi* of `counts` on the study area of `area` at `res` — `geo.hotspots.gi_star`
+    with the study area's weights cached; without a study area, on the counted cells."""
+    from geo.hotspots import gi_star
+    from geo.hotspots.gi_star import gi_star_z, study_values, z_table
+
+    cached = _study_weights(engine.url.render_as_string(hide_password=False), res, area, k)
+    if cached is None:
+        return gi_star(counts.astype(float), k=k)
+    cells, w = cached
+    y = study_values(counts, cells).to_numpy()
+    return z_table(cells, y, gi_star_z(y, w))
+
+
 @lru_cache(maxsize=32)
 def _study(url: str, res: int, area: str | None) -> np.ndarray | None:
     from geo.hotspots.store import study_area
@@ -87,14 +114,12 @@ def hex_layer(engine: Engine, res: int, start: dt.date, end: dt.date,
     if k is None:
         counts, used = coarsen(counts, res, max_cells)
         return HexLayer(frame=counts.rename("count").reset_index(), res=used, asked_res=res)
-    from geo.hotspots import gi_star
-
     used = res
     while True:
         if len(counts) < 3:
             frame = counts.rename("count").reset_index().assign(gi_z=0.0, p_fdr=1.0, bin=0)
             return HexLayer(frame=frame, res=used, asked_res=res)
-        gi = gi_star(counts.astype(float), k=k, area=study_cells(engine, used, area))
+        gi = gi_layer(engine, counts, used, area, k)
         if int((gi["bin"] != 0).sum()) <= max_cells or used <= MIN_RES:
             break
         used -= 1

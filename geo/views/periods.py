@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, text
 
-from geo.db.tables import incident_counts, incidents
+#: days are cut in the city's local time, as the aggregate does
+TIMEZONE = "Asia/Shanghai"
 
 
 def incident_span(engine: Engine) -> tuple[dt.date, dt.date] | None:
-    """First and last day with incidents (from the aggregate, else the raw table)."""
+    """First and last local day with incidents (min/max through the occurred_at index)."""
     with engine.connect() as conn:
-        lo, hi = conn.execute(
-            select(func.min(incident_counts.c.period_start), func.max(incident_counts.c.period_start))
-            .where(incident_counts.c.period == "day")
-        ).one()
-        if lo is None:
-            lo, hi = conn.execute(
-                select(func.min(incidents.c.occurred_at), func.max(incidents.c.occurred_at))
-            ).one()
-            lo, hi = (lo.date(), hi.date()) if lo is not None else (None, None)
+        lo, hi = conn.execute(text(
+            "SELECT (min(occurred_at) AT TIME ZONE :tz)::date, (max(occurred_at) AT TIME ZONE :tz)::date "
+            "FROM incidents"), {"tz": TIMEZONE}).one()
     return (lo, hi) if lo is not None else None
 
 

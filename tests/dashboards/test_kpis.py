@@ -116,3 +116,14 @@ def test_gi_layer_keeps_the_asked_resolution_unless_too_many_cells_are_significa
     few = hex_layer(engine, 10, start, end, k=1, max_cells=5)
     assert few.coarsened
     assert (few.frame["bin"] != 0).sum() <= 5 or few.res == MIN_RES
+
+
+def test_cached_gi_layer_equals_gi_star(engine, city):
+    from geo.hotspots import gi_star
+    from geo.views.hexlayer import gi_layer, study_cells
+
+    counts = cell_counts(engine, 9, dt.date(2026, 6, 1), dt.date(2026, 10, 31))
+    for area in (None, "320508"):
+        want = gi_star(counts.astype(float), k=2, area=study_cells(engine, 9, area))
+        got = gi_layer(engine, counts, 9, area, 2)
+        pd.testing.assert_frame_equal(got, want)
