@@ -54,8 +54,10 @@ def _human(out: dict) -> None:
                   f"{out['n_cells']} cells, {out['n_hot']} hot, {out['n_cold']} cold, "
                   f"{out['incidents']} incidents")
     table = Table("cell", "count", "z", "bin/category", "district", "town", "grid", "key sites")
+    table.columns[0].no_wrap = True
     for row in out["top"]:
-        sites = ", ".join(f"{s['name']} ({s['kind']}, {s['distance_m']:.0f} m)" for s in row["key_sites"])
+        names = [s["name"] for s in row["key_sites"]]
+        sites = "、".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
         label = row.get("category") or str(row["bin"])
         table.add_row(row["cell"], f"{row['value']:.0f}", f"{row['gi_z']:.2f}", label,
                       row["district"] or "", row["town"] or "", row["grid_code"] or "", sites)

@@ -65,14 +65,14 @@ def _top(engine: Engine, cells: pd.DataFrame, order: pd.Series, n: int, radius_m
     where = store.places(engine, top.index)
     sites = store.key_sites_near(engine, top.index, radius_m)
     out = []
-    for cell, row in top.iterrows():
+    for cell, row in zip(top.index, top.to_dict("records"), strict=True):  # keeps int columns int
         place = where.loc[cell]
         near = sites[sites["cell"] == cell]
         out.append({
             "cell": h3.int_to_str(int(cell)),
             "cell_id": int(cell),
             "lon": float(place["lon"]), "lat": float(place["lat"]),
-            **{c: (None if pd.isna(row[c]) else row[c]) for c in row.index},
+            **{c: (None if pd.isna(v) else v) for c, v in row.items()},
             **{c: (None if pd.isna(place[c]) else place[c])
                for c in ("district_code", "district", "town_code", "town", "grid_code", "grid")},
             "key_sites": [{"name": s.name, "kind": s.kind, "distance_m": round(float(s.distance_m), 1)}

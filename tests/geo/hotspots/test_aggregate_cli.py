@@ -1,0 +1,65 @@
+"""civicgrid aggregate against the real PostGIS test database: counts equal a pandas groupby."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from geo.errors import InputError
+from geo.hotspots.aggregate import refresh_counts
+from tests.geo.hotspots.city import expected_counts, incidents, load_batch, run_json, stored_counts
+
+
+def test_aggregate_full_incremental_and_reloaded_rows(clean_db, cli):
+    first = incidents(400, 60, seed=1)
+    # 17:30 UTC on 31 Jan is 1 Feb in Suzhou: the local day and month must be used
+    first.loc[0, "occurred_at"] = pd.Timestamp("2026-01-31 17:30", tz="UTC")
+    b1 = load_batch(clean_db, first, "a.csv")
+    out = run_json(cli, "aggregate")
+    assert out["mode"] == "incremental" and out["batch_ids"] == [b1] and out["incidents"] == 460
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_counts(first), check_dtype=False)
+
+    assert refresh_counts(clean_db).mode == "up_to_date"
+
+    second = incidents(200, 30, seed=2)
+    b2 = load_batch(clean_db, second, "b.csv")
+    out = run_json(cli, "aggregate")
+    assert out["mode"] == "incremental" and out["batch_ids"] == [b2]
+    both = pd.concat([first, second], ignore_index=True)
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_counts(both), check_dtype=False)
+
+    # a re-load upserts changed rows into a new batch: they leave the batch they were counted in
+    with clean_db.begin() as conn:
+        b3 = conn.execute(text("""INSERT INTO load_batches (kind, file_name, file_sha256, file_size)
+                                  VALUES ('incidents', 'a2.csv', 'a2', 1) RETURNING id""")).scalar_one()
+        conn.execute(text("""UPDATE incidents SET batch_id = :b3, category = 'fraud'
+                             WHERE source_key IN ('a.csv-1', 'a.csv-2')"""), {"b3": b3})
+    both.loc[[1, 2], "category"] = "fraud"
+    out = run_json(cli, "aggregate")
+    assert out["mode"] == "full" and "changed" in out["reason"]
+    assert out["batch_ids"] == [b1, b2, b3]
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_counts(both), check_dtype=False)
+
+
+def test_aggregate_subset_then_full(clean_db, cli):
+    frame = incidents(100, 0, seed=3)
+    load_batch(clean_db, frame, "c.csv")
+    out = run_json(cli, "aggregate", "--res", "8,9", "--period", "month")
+    assert out["resolutions"] == [8, 9] and out["periods"] == ["month"]
+    stored = stored_counts(clean_db)
+    assert set(stored.index.get_level_values("res")) == {8, 9}
+    want = expected_counts(frame)
+    want = want[want.index.get_level_values("res").isin([8, 9])
+                & (want.index.get_level_values("period") == "month")]
+    pd.testing.assert_series_equal(stored, want, check_dtype=False)
+    out = refresh_counts(clean_db, full=True)
+    assert out.mode == "full" and out.resolutions == [7, 8, 9, 10]
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_counts(frame), check_dtype=False)
+
+
+def test_aggregate_bad_arguments(clean_db, cli):
+    out = cli("aggregate", "--res", "11")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and "res" in out.stderr
+    with pytest.raises(InputError, match="period"):
+        refresh_counts(clean_db, periods=["year"])
