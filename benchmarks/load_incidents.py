@@ -101,7 +101,10 @@ def run_civicgrid(url: str, csv: Path) -> tuple[float, int]:
         conn.execute(text("DELETE FROM load_batches WHERE kind = 'incidents'"))  # rejects cascade
     start = time.perf_counter()
     result = load("incidents", csv, crs="wgs84", url=url)
-    return time.perf_counter() - start, result["loaded"]
+    seconds = time.perf_counter() - start
+    print(f"civicgrid phases (s): {result['timings']} ({result['write_path']} write; "
+          f"rejected {result['rejected']})", flush=True)
+    return seconds, result["loaded"]
 
 
 def run_ogr2ogr(url: str, csv: Path) -> tuple[float, int]:

@@ -18,6 +18,7 @@ Two ways in, both inside the caller's transaction:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -215,9 +216,10 @@ def is_empty(conn: psycopg.Connection, table: str) -> bool:
 
 
 def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column], idx: np.ndarray,
-                on_rows: Callable[[int], None] | None = None) -> None:
+                on_rows: Callable[[int], None] | None = None) -> float:
     """COPY into an empty `table` with its secondary indexes, unique and foreign keys
-    dropped, then rebuilt from their catalog definitions (all in this transaction)."""
+    dropped, then rebuilt from their catalog definitions (all in this transaction).
+    Returns the seconds spent rebuilding."""
     cons = conn.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", (table,)).fetchall()
@@ -232,9 +234,11 @@ def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column],
     for name, _ in idxs:
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
     copy_rows(conn, table, columns, idx, on_rows)
+    start = time.perf_counter()
     conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for _, definition in idxs:
         conn.execute(definition)
     for name, definition in cons:
         conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
             sql.Identifier(table), sql.Identifier(name)) + sql.SQL(definition))
+    return time.perf_counter() - start

@@ -182,6 +182,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
             return result
 
         say("read", None)
+        marks = {"start": time.perf_counter()}
         source = readers.read(path, encoding)
         schema = SCHEMAS[kind]
         mapping = map_columns(list(source.frame.columns), schema)
@@ -192,6 +193,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
                     geometry=source.geometry)
         rows.warnings[:0] = [*source.warnings, *mapping.warnings, *crs_warnings]
 
+        marks["read"] = time.perf_counter()
         say("validate", rows.n)
         plan = LOADERS[kind].prepare(rows)
         copies, clashes = repeated_keys(plan.key.values, rows.verdict.ok,
@@ -212,6 +214,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
                      "encoding_source": source.encoding_source})
         constants["batch_id"] = batch_id
 
+        marks["validate"] = time.perf_counter()
         say("copy", len(loaded_idx))
         # one writer per table at a time (readers go on): the bulk/upsert choice stays true
         conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(
@@ -220,14 +223,16 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
                    *(constant(k, "int8", v, rows.n) for k, v in constants.items())]
         on_rows = lambda n: say("rows", n)  # noqa: E731
         if len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table):
-            bulk_insert(conn, schema.table, columns, loaded_idx, on_rows)
-            inserted, updated = len(loaded_idx), 0
+            marks["rebuild"] = bulk_insert(conn, schema.table, columns, loaded_idx, on_rows)
+            inserted, updated, write_path = len(loaded_idx), 0, "bulk"
         else:
             stage(conn, "staged", schema.table, columns, loaded_idx, on_rows)
             say("upsert", None)
             inserted, updated = upsert(conn, schema.table, "staged", [c.name for c in columns],
                                        plan.conflict)
+            write_path = "upsert"
 
+        marks["write"] = time.perf_counter()
         rejects = _rejects(rows, source, frame)
         _write_rejects(conn, batch_id, rejects)
         reasons = rows.verdict.counts()
@@ -255,6 +260,10 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         "warnings": rows.warnings, "rejects_csv": str(rejects_csv),
         "report_dir": str(report.folder(database, batch_id)), "file_sha256": sha,
         "seconds": round(time.perf_counter() - t0, 3),
+        "timings": {**{k: round(marks[k] - marks[p], 3) for p, k in
+                       (("start", "read"), ("read", "validate"), ("validate", "write"))},
+                    "of_which_index_rebuild": round(marks.get("rebuild", 0.0), 3)},
+        "write_path": write_path,
     }
     report.write_json(result)
     return result

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, err_console, report
+from geo.errors import InputError
 
 KINDS = ("boundaries", "grids", "hazards", "rentals", "incidents", "facilities", "key-sites")
 Kind = Enum("Kind", {k.replace("-", "_"): k for k in KINDS}, type=str)
@@ -54,7 +55,11 @@ def load_command(
                                       "(default), drop, keep (needs CIVICGRID_KEEP_PERSONAL_DATA=1)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """加载文件到数据库 / load a file into PostGIS (validated; rejects kept with reasons)."""
+    """加载文件到数据库 / load a file into PostGIS (validated; rejects kept with reasons).
+
+    One transaction; the same file again changes nothing. The report and the rejects
+    CSV are written to .civicgrid/reports/<database>/<batch_id>/.
+    """
     from etl.load import load
     from etl.report import human
 
@@ -63,11 +68,16 @@ def load_command(
     options = dict(crs=crs, encoding=encoding, grid_version=grid_version,
                    personal_mode=personal.value if personal else None)
     show_bar = not as_json and path.is_file() and path.stat().st_size > LONG_FILE * 60
-    if show_bar:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
-        with Progress(*columns, console=err_console, transient=True) as bar:
-            result = load(kind.value, path, progress=_progress_callback(bar), **options)
-    else:
-        result = load(kind.value, path, **options)
+    try:
+        if show_bar:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn())
+            with Progress(*columns, console=err_console, transient=True) as bar:
+                result = load(kind.value, path, progress=_progress_callback(bar), **options)
+        else:
+            result = load(kind.value, path, **options)
+    except InputError as exc:  # an option that does not fit (--crs, --encoding): name the file
+        if exc.file is not None:
+            raise
+        raise InputError(exc.reason, file=str(path), row=exc.row, field=exc.field) from exc
     report(result, as_json, human)
