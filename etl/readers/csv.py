@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,11 +50,26 @@ def read_csv(path: Path, encoding: str | None = None) -> Source:
             codec = "gb18030"  # GBK text first appears after the detection sample
             table = _parse(path, sample, codec)
         else:
-            raise InputError(f"not a readable CSV: {str(exc).splitlines()[0]}") from exc
+            first = str(exc).splitlines()[0]
+            raise InputError(f"not a readable CSV: {first[:200]}",
+                             row=_quoted_row(path, codec, first)) from exc
     frame = table.to_pandas()
     frame.columns = [str(c).strip() for c in frame.columns]
     return Source(path=path, format="csv", frame=frame, encoding=enc.reported(codec),
                   encoding_source=origin)
+
+
+def _quoted_row(path: Path, codec: str, message: str) -> int | None:
+    """Data row number (header excluded) of the row pyarrow quotes in a parse error."""
+    match = re.search(r"got \d+: (.+)", message)
+    if match is None:
+        return None
+    head = match.group(1).split("\ufffd", 1)[0][:60]
+    with path.open(encoding=codec, errors="replace", newline="") as fh:
+        for number, line in enumerate(fh):
+            if head and line.startswith(head):
+                return number or None
+    return None
 
 
 def _parse(path: Path, sample: bytes, codec: str) -> pa.Table:
