@@ -9,12 +9,17 @@ import numpy as np
 import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+from shapely.errors import GEOSException
 
 from etl.readers.source import Source
 from geo.crs import from_prj
 from geo.errors import InputError
 
-_ERRORS = (DataSourceError, DataLayerError, GeometryError, FieldError, RuntimeError, ValueError)
+# an unclosed polygon ring reads as an empty geometry (a rejected row), not a GDAL warning
+pyogrio.set_gdal_config_options({"OGR_GEOMETRY_ACCEPT_UNCLOSED_RING": "NO"})
+#: GEOSException: geometries GEOS cannot build (an unclosed ring in a GeoJSON polygon)
+_ERRORS = (DataSourceError, DataLayerError, GeometryError, FieldError, RuntimeError, ValueError,
+           GEOSException)
 
 
 def read_vector(path: Path, fmt: str, *, layer: str | None = None, encoding: str | None = None,
