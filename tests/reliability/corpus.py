@@ -1,0 +1,505 @@
+"""The bad-input corpus: hostile and broken files, built on the fly into a folder.
+
+Each `Case` writes its file(s) with `build(folder) -> path` (no binary fixtures in git;
+the biggest file is the 10 MB cell, the "multi-GB" zip bomb is a few kilobytes whose
+headers claim gigabytes). `expect` says how the load must end:
+
+- "report": a load report, read = loaded + rejected + duplicates, `reasons` among its
+  reject reasons;
+- "error": exit 1 with one line on stderr naming the file (and `mentions`), nothing loaded;
+- "usage": exit 2 (a bad command-line argument), nothing loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+#: the toy city: one district 12 × 9 km in Suzhou
+CITY = shapely.box(120.56, 31.28, 120.68, 31.36)
+CATEGORIES = ["刑事案件", "治安案件", "交通事故", "火灾", "纠纷", "求助", "噪音扰民", "其他"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One broken input and the outcome the loader owes it."""
+
+    name: str
+    kind: str
+    build: Callable[[Path], Path]
+    expect: str  # report | error | usage
+    args: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # report: reject reasons that must be among the counts
+    mentions: tuple[str, ...] = ()  # error: words the stderr line must hold besides the file
+    env: dict[str, str] = field(default_factory=dict)
+
+
+# --- good content the cases break -------------------------------------------------------
+
+def boundaries() -> gpd.GeoDataFrame:
+    """The district outline, as the ETL's boundaries loader reads it."""
+    return gpd.GeoDataFrame({"代码": ["320508"], "名称": ["姑苏区"], "级别": ["区县"],
+                             "上级代码": ["320500"]}, geometry=[CITY], crs="EPSG:4326")
+
+
+def incidents(n: int = 30, seed: int = 7) -> pd.DataFrame:
+    """Valid incidents inside the city (Chinese headers, WGS-84 in 经度/纬度)."""
+    rng = np.random.default_rng(seed)
+    xmin, ymin, xmax, ymax = CITY.buffer(-0.01).bounds
+    times = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86400, n), unit="s")
+    return pd.DataFrame({
+        "警情编号": [f"JQ{seed:02d}{i:07d}" for i in range(n)],
+        "报警时间": times.strftime("%Y-%m-%d %H:%M:%S"),
+        "警情类别": rng.choice(CATEGORIES, n),
+        "发生地址": [f"姑苏区某路{i}号" for i in range(n)],
+        "经度": rng.uniform(xmin, xmax, n).round(6),
+        "纬度": rng.uniform(ymin, ymax, n).round(6),
+    })
+
+
+def facilities(n: int = 12) -> gpd.GeoDataFrame:
+    """Police stations inside the city, as points."""
+    df = incidents(n, seed=3)
+    return gpd.GeoDataFrame({"编号": [f"F{i:04d}" for i in range(n)],
+                             "名称": [f"派出所{i}" for i in range(n)], "类型": ["派出所"] * n},
+                            geometry=gpd.points_from_xy(df["经度"], df["纬度"]), crs="EPSG:4490")
+
+
+def grid_cells(n: int = 4) -> list[shapely.Polygon]:
+    """`n` side-by-side grid squares inside the city."""
+    xmin, ymin, _, ymax = CITY.bounds
+    width = 0.02
+    return [shapely.box(xmin + i * width, ymin, xmin + (i + 1) * width, ymax) for i in range(n)]
+
+
+# --- writers ---------------------------------------------------------------------------
+
+def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8") -> bytes:
+    return df.to_csv(index=False, lineterminator="\n").encode(encoding)
+
+
+def put(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def write_shp(gdf: gpd.GeoDataFrame, folder: Path, stem: str = "layer", encoding: str = "GBK") -> Path:
+    path = folder / f"{stem}.shp"
+    gdf.to_file(path, engine="pyogrio", encoding=encoding)
+    return path
+
+
+def shp_parts(gdf: gpd.GeoDataFrame, folder: Path, stem: str = "layer") -> dict[str, bytes]:
+    """The files of a shapefile of `gdf` as {suffix: bytes} (written in a subfolder)."""
+    sub = folder / f"_{stem}_parts"
+    sub.mkdir(exist_ok=True)
+    shp = write_shp(gdf, sub, stem)
+    return {p.suffix: p.read_bytes() for p in sub.iterdir() if p.stem == shp.stem}
+
+
+def zip_of(folder: Path, name: str, members: dict[str, bytes],
+           compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    path = folder / name
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return path
+
+
+def geojson(features: list[tuple[dict, dict | None]]) -> bytes:
+    doc = {"type": "FeatureCollection",
+           "features": [{"type": "Feature", "properties": p, "geometry": g} for p, g in features]}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def grid_features(cells: list[shapely.Geometry | dict | None]) -> bytes:
+    feats = []
+    for i, cell in enumerate(cells):
+        geom = cell if isinstance(cell, dict) or cell is None else shapely.geometry.mapping(cell)
+        feats.append(({"网格编码": f"G{i:03d}", "网格名称": f"网格{i}", "网格类型": "城镇"}, geom))
+    return geojson(feats)
+
+
+def xlsx_bytes(df: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    df.to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def junk(n: int, seed: int = 0) -> bytes:
+    return np.random.default_rng(seed).integers(0, 256, n, dtype=np.uint8).tobytes()
+
+
+# --- case builders -----------------------------------------------------------------------
+
+def _csv(df_or_bytes, name: str = "incidents.csv", encoding: str = "utf-8"):
+    def build(folder: Path) -> Path:
+        data = df_or_bytes if isinstance(df_or_bytes, bytes) else csv_bytes(df_or_bytes, encoding)
+        return put(folder, name, data)
+    return build
+
+
+def _mixed_encoding(folder: Path) -> Path:
+    df = incidents(40)
+    head = csv_bytes(df.iloc[:20])
+    tail = csv_bytes(df.iloc[20:], "gbk").split(b"\n", 1)[1]
+    return put(folder, "mixed.csv", head + tail)
+
+
+def _cut_mid_row(folder: Path) -> Path:
+    data = csv_bytes(incidents(30))
+    last_row = data.rstrip(b"\n").rsplit(b"\n", 1)[1]
+    return put(folder, "cut.csv", data.rstrip(b"\n")[: -len(last_row) // 2])
+
+
+def _swapped(folder: Path) -> Path:
+    df = incidents(20)
+    lon = df.loc[:4, "经度"].to_numpy().copy()
+    df.loc[:4, "经度"] = df.loc[:4, "纬度"].to_numpy()
+    df.loc[:4, "纬度"] = lon
+    return put(folder, "swapped.csv", csv_bytes(df))
+
+
+def _out_of_city(folder: Path) -> Path:
+    df = incidents(20)
+    df.loc[:2, "经度"], df.loc[:2, "纬度"] = 116.40, 39.90  # Beijing
+    df.loc[3, "经度"], df.loc[3, "纬度"] = -73.98, 40.75  # New York
+    df.loc[4, "经度"], df.loc[4, "纬度"] = 500.0, 95.0  # off the globe
+    return put(folder, "out_of_city.csv", csv_bytes(df))
+
+
+def _duplicates(folder: Path) -> Path:
+    df = incidents(20)
+    copies = df.iloc[:3]  # exact copies → duplicate_row
+    clash = df.iloc[3:5].assign(警情类别="火灾", 发生地址="另一个地址")  # same key, other content
+    return put(folder, "duplicates.csv", csv_bytes(pd.concat([df, copies, clash])))
+
+
+def _huge_field(folder: Path) -> Path:
+    df = incidents(5)
+    df.loc[2, "发生地址"] = "长" * ((10 << 20) // 3)  # ~10 MB of UTF-8 in one cell
+    return put(folder, "huge_field.csv", csv_bytes(df))
+
+
+def _bad_values(folder: Path) -> Path:
+    df = incidents(20).astype(str)
+    df.loc[0, "经度"], df.loc[1, "纬度"] = "nan", "inf"
+    df.loc[2, "经度"] = "121.6abc"
+    df.loc[3, "报警时间"] = "2025-02-30 10:00:00"
+    df.loc[4, "警情类别"] = "外星人入侵"
+    df.loc[5, "警情编号"] = ""
+    return put(folder, "bad_values.csv", csv_bytes(df))
+
+
+def _missing_key_column(folder: Path) -> Path:
+    return put(folder, "no_key.csv", csv_bytes(incidents(10).drop(columns="警情编号")))
+
+
+def _repeated_headers(folder: Path) -> Path:
+    data = csv_bytes(incidents(5)).replace("发生地址".encode(), "警情类别".encode(), 1)
+    return put(folder, "repeated.csv", data)
+
+
+def _unbalanced_quote(folder: Path) -> Path:
+    data = csv_bytes(incidents(10)).replace("姑苏区某路3号".encode(), '"姑苏区某路3号'.encode())
+    return put(folder, "quote.csv", data)
+
+
+def _nul_bytes(folder: Path) -> Path:
+    data = csv_bytes(incidents(10)).replace("姑苏区某路3号".encode(), b"\0\0\0")
+    return put(folder, "nul.csv", data)
+
+
+def _xlsx(df: pd.DataFrame, name: str = "incidents.xlsx", cut: bool = False):
+    def build(folder: Path) -> Path:
+        data = xlsx_bytes(df)
+        return put(folder, name, data[: len(data) * 2 // 3] if cut else data)
+    return build
+
+
+def _geojson_cut(folder: Path) -> Path:
+    data = grid_features(grid_cells())
+    return put(folder, "cut.geojson", data[: len(data) // 2])
+
+
+def _bowtie(folder: Path) -> Path:
+    x0, y0, x1, y1 = grid_cells(1)[0].bounds
+    bowtie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)])
+    return put(folder, "bowtie.geojson", grid_features([*grid_cells(3), bowtie]))
+
+
+def _unclosed(folder: Path) -> Path:
+    x0, y0, x1, y1 = grid_cells(1)[0].bounds
+    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]  # first point not repeated at the end
+    return put(folder, "unclosed.geojson",
+               grid_features([*grid_cells(2), {"type": "Polygon", "coordinates": [ring]}]))
+
+
+def _empty_geometries(folder: Path) -> Path:
+    cells = [*grid_cells(2), None, {"type": "Polygon", "coordinates": []},
+             {"type": "Polygon", "coordinates": [[[120.6, 31.3], [120.6, 31.3], [120.6, 31.3],
+                                                  [120.6, 31.3]]]}]
+    return put(folder, "empty_geoms.geojson", grid_features(cells))
+
+
+def _points_as_grids(folder: Path) -> Path:
+    pts = [shapely.Point(120.6, 31.3 + i * 0.01) for i in range(3)]
+    return put(folder, "points.geojson", grid_features([*grid_cells(2), *pts]))
+
+
+def _geojson_gbk(folder: Path) -> Path:
+    return put(folder, "gbk.geojson", grid_features(grid_cells()).decode().encode("gbk"))
+
+
+def _shp_ok_zip(folder: Path) -> Path:
+    return zip_of(folder, "facilities.zip", {f"派出所{s}": b for s, b in
+                                             shp_parts(facilities(), folder).items()})
+
+
+def _shp_cut(suffix: str, keep: float):
+    def build(folder: Path) -> Path:
+        shp = write_shp(facilities(), folder, "cut")
+        part = shp.with_suffix(suffix)
+        data = part.read_bytes()
+        part.write_bytes(data[: int(len(data) * keep)])
+        return shp
+    return build
+
+
+def _shp_missing(suffix: str):
+    def build(folder: Path) -> Path:
+        shp = write_shp(facilities(), folder, "missing")
+        shp.with_suffix(suffix).unlink()
+        return shp
+    return build
+
+
+def _shp_gbk_says_utf8(folder: Path) -> Path:
+    shp = write_shp(facilities(), folder, "gbk", encoding="GBK")
+    shp.with_suffix(".cpg").write_text("UTF-8")
+    return shp
+
+
+def _shp_utf8_says_gbk(folder: Path) -> Path:
+    gdf = facilities()
+    gdf["名称"] = ["派出所丂"] * len(gdf)  # UTF-8 bytes of 丂 (E4 B8 82) are not GBK pairs
+    shp = write_shp(gdf, folder, "utf8", encoding="UTF-8")
+    shp.with_suffix(".cpg").write_text("GBK")
+    return shp
+
+
+def _shp_junk(folder: Path) -> Path:
+    shp = write_shp(facilities(), folder, "junk")
+    shp.write_bytes(junk(4000))
+    return shp
+
+
+def _shp_empty(folder: Path) -> Path:
+    shp = write_shp(facilities(), folder, "empty")
+    for part in shp.parent.glob("empty.*"):
+        part.write_bytes(b"")
+    return shp
+
+
+def _zip_members(names: dict[str, str]):
+    """A zip whose members are a good shapefile's parts under other names."""
+    def build(folder: Path) -> Path:
+        parts = shp_parts(facilities(), folder)
+        return zip_of(folder, "hostile.zip", {name: parts[s] for name, s in names.items()})
+    return build
+
+
+def _zip_symlink(folder: Path) -> Path:
+    parts = shp_parts(facilities(), folder)
+    path = folder / "symlink.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for suffix in (".shx", ".dbf", ".prj"):
+            archive.writestr(f"x{suffix}", parts[suffix])
+        link = zipfile.ZipInfo("x.shp")
+        link.external_attr = (0o120777 << 16)  # a symlink pointing at a system file
+        archive.writestr(link, "/etc/passwd")
+    return path
+
+
+def _zip_bomb_ratio(folder: Path) -> Path:
+    """64 MB of zeros in the .dbf slot: ~64 kB compressed (ratio ~1000:1)."""
+    parts = shp_parts(facilities(), folder)
+    path = folder / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("x.shp", parts[".shp"])
+        archive.writestr("x.shx", parts[".shx"])
+        with archive.open("x.dbf", "w", force_zip64=True) as dst:
+            zeros = bytes(1 << 20)
+            for _ in range(64):
+                dst.write(zeros)
+    return path
+
+
+def _zip_bomb_claim(folder: Path) -> Path:
+    """A zip of a few kB whose directory claims a 4 GB .dbf (sizes patched in the headers)."""
+    path = _zip_members({"x.shp": ".shp", "x.shx": ".shx", "x.dbf": ".dbf"})(folder)
+    data = bytearray(path.read_bytes())
+    huge = struct.pack("<I", 0xFFFFFFF0)
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        name_len = struct.unpack("<H", data[central + 28:central + 30])[0]
+        if bytes(data[central + 46:central + 46 + name_len]) == b"x.dbf":
+            data[central + 24:central + 28] = huge  # uncompressed size in the central directory
+            local = struct.unpack("<I", data[central + 42:central + 46])[0]
+            data[local + 22:local + 26] = huge  # and in the local header
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _zip_many(folder: Path) -> Path:
+    parts = shp_parts(facilities(), folder)
+    members = {f"x{s}": b for s, b in parts.items()}
+    members.update({f"readme/{i}.txt": b"x" for i in range(1200)})
+    return zip_of(folder, "many.zip", members, zipfile.ZIP_STORED)
+
+
+def _zip_two(folder: Path) -> Path:
+    parts = shp_parts(facilities(), folder)
+    return zip_of(folder, "two.zip", {f"{stem}{s}": b for stem in ("a", "b") for s, b in parts.items()})
+
+
+def _zip_cut(folder: Path) -> Path:
+    path = _shp_ok_zip(folder)
+    data = path.read_bytes()
+    return put(folder, "cut.zip", data[: len(data) // 2])
+
+
+def _gpkg(cut: bool):
+    def build(folder: Path) -> Path:
+        path = folder / "facilities.gpkg"
+        facilities().to_file(path, engine="pyogrio", layer="facilities")
+        if cut:
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) // 3])
+        return path
+    return build
+
+
+def _copy_as(name: str, build: Callable[[Path], Path]):
+    def rename(folder: Path) -> Path:
+        src = build(folder)
+        target = folder / name
+        os.replace(src, target)
+        return target
+    return rename
+
+
+CSV_WGS = ("--crs", "wgs84")
+GRID_V = ("--grid-version", "v-corpus")
+
+CASES: list[Case] = [
+    # --- CSV: encodings
+    Case("csv_good_control", "incidents", _csv(incidents()), "report", CSV_WGS),
+    Case("csv_gbk_declared_utf8", "incidents", _csv(incidents(), encoding="gbk"), "error",
+         (*CSV_WGS, "--encoding", "utf-8"), mentions=("utf-8",)),
+    Case("csv_utf8_declared_gbk", "incidents", _csv(incidents()), "error",
+         (*CSV_WGS, "--encoding", "gbk"), mentions=("gbk",)),
+    Case("csv_gbk_detected", "incidents", _csv(incidents(), encoding="gbk"), "report", CSV_WGS),
+    Case("csv_mixed_encodings", "incidents", _mixed_encoding, "error", CSV_WGS),
+    Case("csv_unknown_encoding", "incidents", _csv(incidents()), "error",
+         (*CSV_WGS, "--encoding", "klingon"), mentions=("klingon",)),
+    # --- CSV: structure
+    Case("csv_cut_mid_row", "incidents", _cut_mid_row, "error", CSV_WGS, mentions=("row 30",)),
+    Case("csv_binary_junk", "incidents", lambda f: put(f, "junk.csv", junk(5000)), "error", CSV_WGS),
+    Case("csv_empty", "incidents", lambda f: put(f, "empty.csv", b""), "error", CSV_WGS,
+         mentions=("empty",)),
+    Case("csv_header_only", "incidents", _csv(incidents().iloc[:0]), "report", CSV_WGS),
+    Case("csv_repeated_headers", "incidents", _repeated_headers, "error", CSV_WGS),
+    Case("csv_unbalanced_quote", "incidents", _unbalanced_quote, "error", CSV_WGS,
+         mentions=("row 4",)),
+    Case("csv_nul_bytes", "incidents", _nul_bytes, "error", CSV_WGS),
+    Case("csv_huge_field_10mb", "incidents", _huge_field, "report", CSV_WGS),
+    Case("csv_20k_rows", "incidents", _csv(incidents(20_000)), "report", CSV_WGS),
+    Case("csv_missing_key_column", "incidents", _missing_key_column, "report", CSV_WGS,
+         reasons=("missing_key",)),
+    # --- CSV: values and coordinates
+    Case("csv_swapped_lonlat", "incidents", _swapped, "report", CSV_WGS,
+         reasons=("swapped_coordinates",)),
+    Case("csv_out_of_city", "incidents", _out_of_city, "report", CSV_WGS),
+    Case("csv_duplicate_keys", "incidents", _duplicates, "report", CSV_WGS,
+         reasons=("duplicate_row", "duplicate_key")),
+    Case("csv_bad_values", "incidents", _bad_values, "report", CSV_WGS,
+         reasons=("bad_time", "unknown_category", "missing_key")),
+    # --- CSV: options
+    Case("csv_without_crs", "incidents", _csv(incidents()), "error", mentions=("--crs",)),
+    Case("csv_unknown_epsg", "incidents", _csv(incidents()), "error", ("--crs", "EPSG:999999")),
+    Case("csv_crs_nonsense", "incidents", _csv(incidents()), "error", ("--crs", "klingon")),
+    Case("csv_grid_version_on_incidents", "incidents", _csv(incidents()), "error",
+         (*CSV_WGS, *GRID_V), mentions=("grid",)),
+    Case("grids_without_grid_version", "grids", lambda f: put(f, "g.geojson", grid_features(grid_cells())),
+         "usage"),
+    Case("input_over_size_limit", "incidents", _csv(incidents(2000)), "error", CSV_WGS,
+         mentions=("too large",), env={"CIVICGRID_MAX_INPUT_MB": "0.05"}),
+    # --- XLSX
+    Case("xlsx_good_control", "incidents", _xlsx(incidents()), "report", CSV_WGS),
+    Case("xlsx_cut", "incidents", _xlsx(incidents(), cut=True), "error", CSV_WGS),
+    Case("xlsx_junk", "incidents", lambda f: put(f, "junk.xlsx", junk(3000)), "error", CSV_WGS),
+    Case("xlsx_header_only", "incidents", _xlsx(incidents().iloc[:0]), "report", CSV_WGS),
+    Case("xlsx_empty_sheet", "incidents", _xlsx(pd.DataFrame()), "error", CSV_WGS),
+    Case("csv_named_xlsx", "incidents", _csv(incidents(), name="incidents.xlsx"), "error", CSV_WGS),
+    # --- GeoJSON
+    Case("geojson_cut", "grids", _geojson_cut, "error", GRID_V),
+    Case("geojson_empty_file", "grids", lambda f: put(f, "empty.geojson", b""), "error", GRID_V),
+    Case("geojson_junk", "grids", lambda f: put(f, "junk.geojson", junk(2000)), "error", GRID_V),
+    Case("geojson_gbk", "grids", _geojson_gbk, "error", GRID_V, mentions=("UTF-8",)),
+    Case("geojson_no_features", "grids", lambda f: put(f, "none.geojson", grid_features([])),
+         "report", GRID_V),
+    Case("geojson_bowtie", "grids", _bowtie, "report", GRID_V),
+    Case("geojson_unclosed_ring", "grids", _unclosed, "report", GRID_V,
+         reasons=("missing_geometry",)),
+    Case("geojson_empty_geometries", "grids", _empty_geometries, "report", GRID_V,
+         reasons=("missing_geometry",)),
+    Case("geojson_points_as_grids", "grids", _points_as_grids, "report", GRID_V),
+    # --- shapefiles
+    Case("zip_good_control", "facilities", _shp_ok_zip, "report"),
+    Case("shp_cut_shp", "facilities", _shp_cut(".shp", 0.6), "error", mentions=("truncated",)),
+    Case("shp_cut_dbf", "facilities", _shp_cut(".dbf", 0.6), "error", mentions=("truncated",)),
+    Case("shp_missing_shx", "facilities", _shp_missing(".shx"), "error"),
+    Case("shp_missing_dbf", "facilities", _shp_missing(".dbf"), "error", mentions=(".dbf",)),
+    Case("shp_gbk_cpg_says_utf8", "facilities", _shp_gbk_says_utf8, "error"),
+    Case("shp_utf8_cpg_says_gbk", "facilities", _shp_utf8_says_gbk, "report"),
+    Case("shp_junk", "facilities", _shp_junk, "error"),
+    Case("shp_empty_files", "facilities", _shp_empty, "error"),
+    Case("shp_renamed_txt", "facilities", _copy_as("facilities.pdf", _shp_ok_zip), "error",
+         mentions=("unsupported",)),
+    # --- zips
+    Case("zip_traversal", "facilities", _zip_members(
+        {"../../etc/x.shp": ".shp", "../../etc/x.shx": ".shx", "../../etc/x.dbf": ".dbf"}),
+        "error", mentions=("..",)),
+    Case("zip_absolute_path", "facilities", _zip_members(
+        {"/tmp/x.shp": ".shp", "/tmp/x.shx": ".shx", "/tmp/x.dbf": ".dbf"}),
+        "error", mentions=("absolute",)),
+    Case("zip_symlink", "facilities", _zip_symlink, "error", mentions=("link",)),
+    Case("zip_bomb_ratio", "facilities", _zip_bomb_ratio, "error", mentions=("bomb",)),
+    Case("zip_bomb_claims_4gb", "facilities", _zip_bomb_claim, "error", mentions=("MB",)),
+    Case("zip_too_many_members", "facilities", _zip_many, "error", mentions=("members",)),
+    Case("zip_no_shapefile", "facilities", _zip_members({"x.dbf": ".dbf", "x.prj": ".prj"}),
+         "error", mentions=("found 0",)),
+    Case("zip_two_shapefiles", "facilities", _zip_two, "error", mentions=("found 2",)),
+    Case("zip_cut", "facilities", _zip_cut, "error"),
+    Case("zip_junk", "facilities", lambda f: put(f, "junk.zip", junk(3000)), "error"),
+    # --- GeoPackage
+    Case("gpkg_good_control", "facilities", _gpkg(cut=False), "report"),
+    Case("gpkg_cut", "facilities", _gpkg(cut=True), "error"),
+    Case("gpkg_junk", "facilities", lambda f: put(f, "junk.gpkg", junk(5000)), "error"),
+    Case("missing_file", "incidents", lambda f: f / "nowhere.csv", "error", CSV_WGS,
+         mentions=("not found",)),
+]
