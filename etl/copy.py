@@ -235,7 +235,6 @@ def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column],
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
     copy_rows(conn, table, columns, idx, on_rows)
     start = time.perf_counter()
-    conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for _, definition in idxs:
         conn.execute(definition)
     for name, definition in cons:
