@@ -33,14 +33,26 @@ def _version_row(v) -> dict[str, Any]:
                                         "activated_at", "filed_at", "retired_at", "note")}
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
 def _show_table(rows: list[dict[str, Any]], title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title)
     for column in rows[0] if rows else []:
-        table.add_column(str(column))
+        table.add_column(str(column), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+        table.add_row(*(_cell(v) for v in row.values()))
     console.print(table)
 
 
@@ -50,7 +62,9 @@ def list_cmd(as_json: bool = JSON) -> None:
     from geo.grids import versions
 
     rows = [_version_row(v) for v in versions.list_versions(_engine())]
-    report({"versions": rows}, as_json, lambda o: _show_table(o["versions"], "网格版本 / grid versions"))
+    brief = ("name", "status", "parent", "grids", "activated_at", "filed_at")
+    report({"versions": rows}, as_json, lambda o: _show_table(
+        [{k: r[k] for k in brief} for r in o["versions"]], "网格版本 / grid versions"))
 
 
 @grids_app.command("activate")
@@ -91,7 +105,7 @@ def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"
         console.print(f"  households: {o['households_flag']}  band {o['households_band']}")
         console.print(f"  workload: {o['workload_flag']}  band "
                       f"{[round(x) for x in o['workload_band']]}")
-        rows = [{k: r[k] for k in ("problem", "grid_codes", "unit_code", "area_m2", "detail")}
+        rows = [{k: r[k] for k in ("problem", "grid_codes", "unit_code", "area_m2")}
                 for r in o["items"][:40]]
         if rows:
             _show_table(rows, f"问题 / problems (first {len(rows)} of {len(o['items'])})")

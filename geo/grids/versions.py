@@ -66,8 +66,7 @@ def get(conn: Connection | Engine, name: str) -> Version:
         row = c.execute(_query().where(grid_versions.c.name == name)).first()
         if row is None:
             known = c.execute(select(grid_versions.c.name).order_by(grid_versions.c.id)).scalars()
-            raise InputError(f"no grid version {name!r} (known: {', '.join(known) or 'none'})",
-                             field="version")
+            raise InputError(f"no grid version {name!r} (known: {', '.join(known) or 'none'})")
         return _version(row)
 
 
