@@ -135,6 +135,24 @@ def _on_error(err: Exception) -> None:
     dash.set_props("alert", {"children": message, "hidden": False})
 
 
+def warm(engine: Engine) -> None:
+    """Fill the slow caches (coverage inputs, the active grids' table, Gi* weights of the
+    default views) so the first visitor does not wait for them; errors are left to the
+    pages, which report them."""
+    from geo.kpis import period_layer
+    from geo.views import coverage, grids
+
+    try:
+        period_layer(engine, 30)
+        coverage.inputs(engine)
+        active = [v["name"] for v in grids.versions(engine) if v["status"] == "active"]
+        for name in active:
+            grids.grid_table(engine, name)
+        coverage.summary(engine, "police_station")
+    except Exception:  # noqa: BLE001 - a warm-up must never stop the server
+        return
+
+
 def create_app(engine: Engine | None = None) -> dash.Dash:
     """The dashboard on `engine` (default: the configured database)."""
     app = dash.Dash(

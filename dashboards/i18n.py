@@ -161,11 +161,6 @@ def t(key: str, lang: str = DEFAULT, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def has(key: str) -> bool:
-    """Whether a label exists (for optional keys such as category names)."""
-    return key in LABELS
-
-
 def emerging_label(category: str, lang: str = DEFAULT) -> str:
     """Label of an emerging category such as `intensifying hot spot` / `new cold spot`."""
     cat = (category or "").lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import typer
 
 from geo.cli import app
@@ -14,7 +16,10 @@ def serve(
     debug: bool = typer.Option(False, "--debug", help="Dash debug mode (reloader, dev tools)"),
 ) -> None:
     """启动看板 / serve the dashboard (offline: every asset comes from this server)."""
-    from dashboards.app import create_app
+    from dashboards.app import ENGINE_KEY, create_app, warm
 
+    app_ = create_app()
+    # fill the slow caches in the background while the first page loads
+    threading.Thread(target=warm, args=(app_.server.config[ENGINE_KEY],), daemon=True).start()
     typer.echo(f"civicgrid dashboard: http://{host}:{port}/", err=True)
-    create_app().run(host=host, port=port, debug=debug)
+    app_.run(host=host, port=port, debug=debug)

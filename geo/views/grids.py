@@ -8,10 +8,11 @@ from functools import lru_cache
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from geo.db.engine import get_engine
-from geo.db.tables import grid_versions, grids
+from geo.db.tables import grid_versions
+from geo.views.stamp import data_stamp
 
 
 def versions(engine: Engine) -> list[dict]:
@@ -23,16 +24,9 @@ def versions(engine: Engine) -> list[dict]:
     return sorted(out, key=lambda v: v["status"] != "active")
 
 
-def _stamp(engine: Engine) -> str:
-    """A cache key that changes when a version is added or grids are reloaded."""
-    with engine.connect() as conn:
-        n, hi = conn.execute(select(func.count(grids.c.id), func.max(grids.c.id))).one()
-    return f"{n}:{hi}"
-
-
 def read_grids(engine: Engine, version: str) -> gpd.GeoDataFrame:
     """The grids of version `version` (EPSG:4326)."""
-    return _read_grids(engine.url.render_as_string(hide_password=False), version, _stamp(engine)).copy()
+    return _read_grids(engine.url.render_as_string(hide_password=False), version, data_stamp(engine)).copy()
 
 
 @lru_cache(maxsize=8)
@@ -51,7 +45,7 @@ def _read_units(url: str, stamp: str) -> gpd.GeoDataFrame:
 
 def read_units(engine: Engine) -> gpd.GeoDataFrame:
     """Admin units (`code, level, name, parent_code`) with geometry (cached)."""
-    return _read_units(engine.url.render_as_string(hide_password=False), _stamp(engine))
+    return _read_units(engine.url.render_as_string(hide_password=False), data_stamp(engine))
 
 
 BAND_OF_FLAG = {"below": "under", "in_band": "in", "above": "over", "unknown": "unknown"}
@@ -59,10 +53,17 @@ BAND_OF_FLAG = {"below": "under", "in_band": "in", "above": "over", "unknown": "
 
 def grid_table(engine: Engine, version: str) -> pd.DataFrame:
     """One row per grid: codes, households, population, duties, workload index and flags
-    (geo.grids.workload), `band` (under/in/over/unknown households) and a label point."""
+    (geo.grids.workload), `band` (under/in/over/unknown households) and a label point;
+    cached until the data change."""
+    return _grid_table(engine.url.render_as_string(hide_password=False), version, data_stamp(engine)).copy()
+
+
+@lru_cache(maxsize=8)
+def _grid_table(url: str, version: str, stamp: str) -> pd.DataFrame:
     from geo.grids.workload import workload
     from geo.views.coverage import inputs
 
+    engine = get_engine(url)
     gdf = read_grids(engine, version)
     data = inputs(engine)
     table = workload(gdf, data.incidents, data.rentals, data.hazards,
@@ -83,7 +84,7 @@ def latest_day(incidents: gpd.GeoDataFrame):
 def changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:
     """The changes from version `old` to `new` (geo.grids.diff), cached per pair."""
     url = engine.url.render_as_string(hide_password=False)
-    return _changes(url, old, new, _stamp(engine))
+    return _changes(url, old, new, data_stamp(engine))
 
 
 @lru_cache(maxsize=8)
@@ -96,7 +97,7 @@ def _changes(url: str, old: str, new: str, stamp: str) -> gpd.GeoDataFrame:
 def problems(engine: Engine, version: str) -> gpd.GeoDataFrame:
     """Topology problems of `version` against the admin units (geo.grids.check), cached."""
     url = engine.url.render_as_string(hide_password=False)
-    return _problems(url, version, _stamp(engine))
+    return _problems(url, version, data_stamp(engine))
 
 
 @lru_cache(maxsize=8)

@@ -38,3 +38,10 @@ def test_overview_kpis_map_trend_and_exports(page, server, artifacts, probe):
     png = dl.value.path().read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     (artifacts / "overview-export.png").write_bytes(png)
+
+    # the print/PDF view keeps the map and KPIs and drops the controls
+    page.emulate_media(media="print")
+    assert page.eval_on_selector(".topbar", "e => getComputedStyle(e).display") == "none"
+    pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 20_000
+    (artifacts / "overview.pdf").write_bytes(pdf)
