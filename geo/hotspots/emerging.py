@@ -34,6 +34,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from geo.errors import InputError
 from geo.hotspots.gi_star import gi_star_z, z_table
 from geo.hotspots.mann_kendall import mann_kendall
 from geo.hotspots.weights import kring_weights, space_time_weights
@@ -129,8 +130,9 @@ def emerging(counts: pd.DataFrame, k: int = 1, area: Iterable[int] | None = None
     """
     cells, period_list, values = cube(counts, area, periods)
     n_periods, n_cells = values.shape
-    if n_periods < 2:
-        raise ValueError("emerging hot spot analysis needs at least two periods")
+    if n_periods < 2 or n_cells == 0:
+        raise InputError("emerging hot spot analysis needs cells and at least two periods "
+                         f"(got {n_cells} cells, {n_periods} periods)", field="period")
     w = space_time_weights(kring_weights(cells.astype(np.uint64), k), n_periods, time_lag)
     z = gi_star_z(values.ravel(), w)
     table = z_table(np.arange(z.size), values.ravel(), z)

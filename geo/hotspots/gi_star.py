@@ -29,6 +29,8 @@ def gi_star_z(y: np.ndarray, w: sparse.spmatrix) -> np.ndarray:
     """
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
+    if n == 0:
+        return np.zeros(0)
     w = sparse.csr_matrix(w)
     mean = y.mean()
     s = np.sqrt(max((y * y).mean() - mean * mean, 0.0))

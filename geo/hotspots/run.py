@@ -52,7 +52,8 @@ def period_starts(first: dt.date, last: dt.date, period: str) -> list[dt.date]:
 def _choose_k(params: HotspotParams, totals: pd.Series, area) -> tuple[int, str, list | None]:
     if params.auto:
         k, table = choose_k(totals, area)
-        return k, "auto (first peak of Moran's I z over k-rings)", table.to_dict("records")
+        records = table.astype(object).where(table.notna(), None).to_dict("records")  # JSON: no NaN
+        return k, "auto (first peak of Moran's I z over k-rings)", records
     if params.k is not None:
         return params.k, "user", None
     return 1, "default", None

@@ -21,11 +21,13 @@ def morans_i(y: np.ndarray, w: sparse.spmatrix) -> tuple[float, float, float]:
     """Global Moran's I, its z-score and two-sided p under randomisation (Cliff & Ord)."""
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
+    if n < 4:
+        return float("nan"), 0.0, 1.0
     w = sparse.csr_matrix(w)
     d = y - y.mean()
     s0 = w.sum()
     m2 = (d * d).sum()
-    if n < 4 or s0 == 0 or m2 == 0:
+    if s0 == 0 or m2 == 0:
         return float("nan"), 0.0, 1.0
     i_stat = n / s0 * (d @ (w @ d)) / m2
     sym = w + w.T
@@ -60,10 +62,11 @@ def choose_k(
     values = study_values(counts, area)
     cells = values.index.to_numpy(dtype=np.uint64)
     y = values.to_numpy()
+    ks = list(ks)
+    if not ks:
+        raise ValueError("ks is empty")
     rows = [(k, *morans_i(y, kring_weights(cells, k, self_weight=False))) for k in ks]
     table = pd.DataFrame(rows, columns=["k", "moran_i", "z", "p"])
-    if table.empty:
-        raise ValueError("ks is empty")
     peak = first_peak(table["z"].to_numpy())
     chosen = peak if peak is not None else int(np.nanargmax(table["z"].to_numpy()))
     table["peak"] = table.index == chosen

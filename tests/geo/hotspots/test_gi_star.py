@@ -113,6 +113,12 @@ def test_cold_spot_in_a_busy_area():
     assert out.loc[h3.str_to_int(CENTRE), "bin"] == -3
 
 
+def test_empty_and_single_cell():
+    assert gi_star(pd.Series([], dtype=float)).empty
+    one = gi_star(pd.Series({h3.str_to_int(CENTRE): 4}))
+    assert one["gi_z"].tolist() == [0.0] and one["bin"].tolist() == [0]
+
+
 def test_constant_counts_have_no_hot_spots():
     area = disk(CENTRE, 3)
     out = gi_star(pd.Series(0, index=area), k=1, area=area)
