@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
 from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
-from etl.validate import repeated_keys
+from etl.validate import clean_text, repeated_keys
 from geo.db.engine import libpq_dsn
 from geo.errors import DatabaseError, InputError
 
@@ -56,22 +57,23 @@ def read_context(conn: psycopg.Connection, kind: str) -> Context:
     return Context(city=city, admin_codes=codes, has_communities="community" in codes.values())
 
 
-def _personal(frame: pd.DataFrame, mapping: Mapping, kind: str, how: str
-              ) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """(frame with personal data treated, personal column names, extra columns kept)."""
+def _personal(mapping: Mapping, kind: str) -> tuple[list[str], list[str], list[str]]:
+    """(headers of the schema's personal fields, other personal-looking headers, names to
+    report) — which columns hold personal data in this file."""
     schema = SCHEMAS[kind]
     canonical = [mapping.fields[n] for n in schema.personal if n in mapping.fields]
     extra_personal = [h for h in mapping.extra if personal.is_personal_header(h)]
     names = [n for n in schema.personal if n in mapping.fields] + extra_personal
-    frame = personal.treat(frame, canonical + extra_personal, "hash" if how == "hash" else "keep")
-    extra = list(mapping.extra)
+    return canonical, extra_personal, names
+
+
+def _treat(frame: pd.DataFrame, canonical: list[str], extra_personal: list[str], how: str
+           ) -> pd.DataFrame:
+    """`frame` with personal columns hashed, emptied (schema fields) and dropped (others)
+    when `how` is drop, or kept."""
     if how == "drop":
-        frame = frame.copy()
-        for header in canonical:
-            frame[header] = None
-        extra = [h for h in extra if h not in extra_personal]
-        frame = frame.drop(columns=extra_personal)
-    return frame, names, extra
+        return frame.assign(**{h: None for h in canonical}).drop(columns=extra_personal)
+    return personal.treat(frame, canonical + extra_personal, how)
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:
@@ -188,19 +190,27 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         mapping = map_columns(list(source.frame.columns), schema)
         src_crs, crs_warnings = coords.choose(
             source.crs, crs, declared_is_default=source.crs_is_default, file=str(path))
-        frame, personal_cols, extra = _personal(source.frame, mapping, kind, how)
-        rows = Rows(schema, frame, mapping, src_crs, read_context(conn, kind),
+        canonical, extra_personal, personal_cols = _personal(mapping, kind)
+        extra = [h for h in mapping.extra if how != "drop" or h not in extra_personal]
+        rows = Rows(schema, source.frame, mapping, src_crs, read_context(conn, kind),
                     geometry=source.geometry)
         rows.warnings[:0] = [*source.warnings, *mapping.warnings, *crs_warnings]
 
         marks["read"] = time.perf_counter()
         say("validate", rows.n)
-        plan = LOADERS[kind].prepare(rows)
-        copies, clashes = repeated_keys(plan.key.values, rows.verdict.ok,
-                                        lambda idx: _row_hashes(source, idx))
+        # hashing (Python, holds the GIL) runs beside validation (arrow/NumPy, releases it)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            treating = pool.submit(_treat, source.frame, canonical, extra_personal, how)
+            plan = LOADERS[kind].prepare(rows)
+            copies, clashes = repeated_keys(plan.key.values, rows.verdict.ok,
+                                            lambda idx: _row_hashes(source, idx))
+            frame = treating.result()
         rows.verdict.reject(clashes, "duplicate_key", schema.key)
         rows.verdict.reject(copies, "duplicate_row", schema.key)
         loaded_idx = np.flatnonzero(rows.verdict.ok)
+        for column in plan.columns:  # personal fields: the treated values, never the clear ones
+            if column.name in schema.personal and column.name in mapping.fields:
+                column.values = clean_text(frame[mapping.fields[column.name]].astype("string"))
 
         version_status = None
         constants: dict[str, object] = {}
