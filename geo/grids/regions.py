@@ -133,46 +133,49 @@ def _grow(p: Problem, seeds: list[int]) -> np.ndarray:
 
 
 class _Stats:
-    """Per-region sums kept up to date as units move, so a move is costed in O(1)."""
+    """Per-region sums kept up to date as units move, so a move is costed in O(1).
+
+    Plain Python floats and tuples: this runs ~10⁵ times per community, where numpy
+    scalars would cost several times more.
+    """
 
     def __init__(self, p: Problem, labels: np.ndarray, k: int) -> None:
-        self.p = p
         x, y = p.xy[:, 0] - p.xy[:, 0].mean(), p.xy[:, 1] - p.xy[:, 1].mean()
-        self.x, self.y, self.r2 = x, y, x * x + y * y
-        self.hh = np.bincount(labels, p.households, k)
-        self.wl = np.bincount(labels, p.workload, k)
-        self.a = np.bincount(labels, p.area, k)
-        self.ax = np.bincount(labels, p.area * x, k)
-        self.ay = np.bincount(labels, p.area * y, k)
-        self.ar2 = np.bincount(labels, p.area * self.r2, k)
-        self.mean = p.households.sum() / k
+        a = p.area
+        columns = (p.households, p.workload, a, a * x, a * y, a * (x * x + y * y))
+        self.units = list(zip(*(c.astype(float).tolist() for c in columns), strict=True))
+        self.regions = [list(r) for r in zip(*(np.bincount(labels, c, k).tolist()
+                                               for c in columns), strict=True)]
+        self.mean = float(p.households.sum()) / k
         self.target = (p.band[0] + p.band[1]) / 2
+        self.band = (float(p.band[0]), float(p.band[1]))
+        self.wband = None if p.workload_band is None else (
+            float(p.workload_band[0]), float(p.workload_band[1]),
+            max(abs(float(p.workload_band[1])), 1.0))
 
     def cost(self, hh, wl, a, ax, ay, ar2) -> float:
-        p = self.p
-        c = BAND_WEIGHT * (_violation(hh, p.band) / self.target) ** 2
+        lo, hi = self.band
+        out = lo - hh if hh < lo else (hh - hi if hh > hi else 0.0)
+        c = BAND_WEIGHT * (out / self.target) ** 2
         c += BALANCE_WEIGHT * ((hh - self.mean) / self.target) ** 2
-        if p.workload_band is not None:
-            scale = max(abs(p.workload_band[1]), 1.0)
-            c += WORKLOAD_WEIGHT * (_violation(wl, p.workload_band) / scale) ** 2
+        if self.wband is not None:
+            wlo, whi, scale = self.wband
+            out = wlo - wl if wl < wlo else (wl - whi if wl > whi else 0.0)
+            c += WORKLOAD_WEIGHT * (out / scale) ** 2
         if a > 0:
-            inertia = ar2 - (ax * ax + ay * ay) / a
-            c += COMPACT_WEIGHT * inertia / (a * a)
+            c += COMPACT_WEIGHT * (ar2 - (ax * ax + ay * ay) / a) / (a * a)
         return c
 
-    def region(self, r: int) -> tuple:
-        return self.hh[r], self.wl[r], self.a[r], self.ax[r], self.ay[r], self.ar2[r]
+    def region(self, r: int) -> list[float]:
+        return self.regions[r]
 
-    def unit(self, u: int) -> tuple:
-        p = self.p
-        a = p.area[u]
-        return p.households[u], p.workload[u], a, a * self.x[u], a * self.y[u], a * self.r2[u]
+    def unit(self, u: int) -> tuple[float, ...]:
+        return self.units[u]
 
     def move(self, u: int, src: int, dst: int) -> None:
-        d = self.unit(u)
-        for arr, v in zip((self.hh, self.wl, self.a, self.ax, self.ay, self.ar2), d, strict=True):
-            arr[src] -= v
-            arr[dst] += v
+        d = self.units[u]
+        self.regions[src] = [a - b for a, b in zip(self.regions[src], d, strict=True)]
+        self.regions[dst] = [a + b for a, b in zip(self.regions[dst], d, strict=True)]
 
 
 def _refine(p: Problem, labels: np.ndarray, k: int) -> np.ndarray:
