@@ -1,4 +1,16 @@
-"""Grids (网格): topology check, version diff, versions, proposals and filing."""
+"""Grids (网格): topology check, version diff, versions, proposals and filing.
+
+Pure functions (GeoDataFrames in WGS-84 in and out, areas in m² in the metric CRS):
+- `check(grids, boundary, tolerance_m2=1.0, whole_towns=False)` — gaps, overlaps,
+  invalid geometries, duplicate codes, grids crossing their community/town;
+- `diff(old, new)` — unchanged / reshaped / split / merged / new / removed, with area
+  and workload before/after;
+- `geo.grids.propose.propose(grids, communities, …)` — a redraw of out-of-band communities.
+
+On PostGIS: `versions` (draft → active → filed → retired), `store` (read/write grids,
+analysis results), `workflow` (check_version, diff_versions, propose_version,
+file_version), `filing` (the 备案 package). Workload per grid: `workload`.
+"""
 
 from geo.grids.check import check
 from geo.grids.diff import diff
