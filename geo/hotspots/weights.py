@@ -40,6 +40,32 @@ def kring_pairs(cells: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return rows[hit], order[pos[hit]].astype(np.int64)
 
 
+def ring_pairs(cells: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like `kring_pairs`, with the grid distance (0…k) of each pair; positions as int32.
+
+    One grid_disk_distances call serves every neighbourhood size up to k, which is
+    what incremental spatial autocorrelation needs.
+    """
+    if k < 0:
+        raise ValueError("k must be >= 0")
+    arr = np.ascontiguousarray(np.asarray(cells).astype(np.uint64, copy=False).ravel())
+    if arr.size == 0:
+        empty = np.empty(0, dtype=np.int32)
+        return empty, empty, empty
+    order = np.argsort(arr, kind="stable").astype(np.int32)
+    sorted_cells = arr[order]
+    if np.any(sorted_cells[1:] == sorted_cells[:-1]):
+        raise ValueError("cells must be distinct")
+    disks = pa.record_batch(h3ronpy.grid_disk_distances(arr, k, flatten=False))
+    lists = disks.column("cell")
+    ring = np.asarray(lists.flatten()).astype(np.uint64, copy=False)
+    dist = np.asarray(disks.column("k").flatten()).astype(np.int32)
+    rows = np.repeat(np.arange(arr.size, dtype=np.int32), np.asarray(lists.value_lengths()))
+    pos = np.minimum(np.searchsorted(sorted_cells, ring), arr.size - 1)
+    hit = sorted_cells[pos] == ring
+    return rows[hit], order[pos[hit]], dist[hit]
+
+
 def kring_weights(cells: np.ndarray, k: int, self_weight: bool = True) -> sparse.csr_matrix:
     """Binary k-ring weights as a CSR matrix (rows and columns in the order of `cells`).
 

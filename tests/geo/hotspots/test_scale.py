@@ -10,8 +10,8 @@ from esda.moran import Moran
 from libpysal.weights import WSP
 
 from geo.hotspots import choose_k
-from geo.hotspots.scale import first_peak, morans_i
-from geo.hotspots.weights import kring_weights
+from geo.hotspots.scale import first_peak, morans_i, morans_i_by_k
+from geo.hotspots.weights import kring_weights, ring_pairs
 
 CENTRE = h3.latlng_to_cell(31.30, 120.62, 9)
 RADIUS = 24
@@ -44,6 +44,25 @@ def test_morans_i_equals_esda_randomisation_z():
     assert i_stat == pytest.approx(ref.I, abs=1e-12)
     assert z == pytest.approx(ref.z_rand, abs=1e-9)
     assert p == pytest.approx(2 * ref.p_rand, abs=1e-12)
+
+
+def test_moran_by_ring_equals_one_matrix_per_k():
+    cells = AREA[np.random.default_rng(5).random(len(AREA)) < 0.8]  # holes: rings skip absent cells
+    y = blobs(2, 1).reindex(cells).to_numpy()
+    table = morans_i_by_k(y, cells.astype(np.uint64), [1, 2, 3, 4])
+    for k, i_stat, z, p in table.itertuples(index=False):
+        w = kring_weights(cells.astype(np.uint64), k, self_weight=False)
+        assert (i_stat, z, p) == pytest.approx(morans_i(y, w), abs=1e-10)
+
+
+def test_ring_pairs_carry_grid_distances():
+    cells = AREA[:400].astype(np.uint64)
+    rows, cols, dist = ring_pairs(cells, 3)
+    for i in np.random.default_rng(0).choice(len(rows), 200, replace=False):
+        a, b = h3.int_to_str(int(cells[rows[i]])), h3.int_to_str(int(cells[cols[i]]))
+        assert h3.grid_distance(a, b) == dist[i]
+    w3 = kring_weights(cells, 3).tocoo()
+    assert len(rows) == w3.nnz
 
 
 @pytest.mark.parametrize("r", [1, 2, 3])
