@@ -12,7 +12,8 @@ other page, until the time is up.
 
 Printed: requests, errors (non-2xx, connection failures, and Dash callback answers
 carrying the app's error banner), p50/p95/max latency overall and per request kind,
-throughput, the machine's load average. Target: p95 < 1 s, zero errors.
+throughput, the machine's load average and the CPU the server and this client used
+(cores busy on average: client and server share the machine's two cores). Target: p95 < 1 s, zero errors.
 Peer in the same run: one user alone (no contention), so the ratio shows what
 concurrency costs on this machine.
 
@@ -186,12 +187,19 @@ def user(base: str, recordings: dict[str, list[Request]], stop_at: float, think:
         time.sleep(rng.uniform(0.5, 1.5) * think)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(base: str, recordings: dict[str, list[Request]], users: int, seconds: float,
-        think: float) -> dict:
+        think: float, server_pid: int) -> dict:
     samples: list[tuple[str, float]] = []
     errors: list[str] = []
     lock = threading.Lock()
     load_before = os.getloadavg()
+    cpu_server, cpu_client = cpu_seconds(server_pid), time.process_time()
     t0 = time.monotonic()
     stop_at = t0 + seconds
     threads = [threading.Thread(target=user, args=(base, recordings, stop_at, think, samples, errors,
@@ -201,11 +209,14 @@ def run(base: str, recordings: dict[str, list[Request]], users: int, seconds: fl
     for th in threads:
         th.join()
     wall = time.monotonic() - t0
+    cpu_server, cpu_client = cpu_seconds(server_pid) - cpu_server, time.process_time() - cpu_client
     return {"users": users, "seconds": round(wall, 1), "requests": len(samples),
             "errors": len(errors), "error_kinds": sorted(set(errors))[:10],
             "rps": round(len(samples) / wall, 1), **stats([s for _, s in samples]),
             "by_kind": {k: stats([s for kk, s in samples if kk == k])
                         for k in sorted({k for k, _ in samples})},
+            "server_cpu_per_wall": round(cpu_server / wall, 2),
+            "client_cpu_per_wall": round(cpu_client / wall, 2),
             "load_avg_before": [round(x, 1) for x in load_before],
             "load_avg_after": [round(x, 1) for x in os.getloadavg()]}
 
@@ -235,8 +246,8 @@ def main() -> None:
         for name, reqs in recordings.items():
             print(f"{name}: {len(reqs)} requests per view: "
                   + ", ".join(sorted({r.kind for r in reqs})), file=sys.stderr)
-        solo = run(base, recordings, 1, args.solo_seconds, args.think)
-        crowd = run(base, recordings, args.users, args.seconds, args.think)
+        solo = run(base, recordings, 1, args.solo_seconds, args.think, server.pid)
+        crowd = run(base, recordings, args.users, args.seconds, args.think, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
