@@ -40,13 +40,15 @@ from matplotlib import patheffects
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+import geo
 from geo.config import settings
 from geo.coverage import store as cov
 from geo.coverage.facilities import covered, unit_codes
 from geo.db.engine import get_engine
 
-ROOT = Path.cwd() if (Path.cwd() / "pyproject.toml").exists() else Path.cwd().parent
-os.environ.setdefault("CIVICGRID_HOME", str(ROOT))
+# the project folder (holding the geo package): the local database's port is derived from it
+ROOT = Path(os.environ.get("CIVICGRID_HOME") or Path(geo.__file__).resolve().parents[1])
+os.environ["CIVICGRID_HOME"] = str(ROOT)
 OUT = Path(os.environ.get("CIVICGRID_NB_OUT", ROOT / "demo-data" / "notebooks")) / "coverage_review"
 OUT.mkdir(parents=True, exist_ok=True)
 N_NEW = int(os.environ.get("CIVICGRID_NB_NEW_SITES", "3"))

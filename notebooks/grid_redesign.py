@@ -36,14 +36,16 @@ import pandas as pd
 from IPython.display import display
 from matplotlib.patches import Patch
 
+import geo
 from dashboards.maps import BAND_COLORS, CHANGE_COLORS
 from geo.config import settings
 from geo.db.engine import get_engine
 from geo.grids import check, diff, filing, store, versions, workflow
 from geo.grids.workload import workload
 
-ROOT = Path.cwd() if (Path.cwd() / "pyproject.toml").exists() else Path.cwd().parent
-os.environ.setdefault("CIVICGRID_HOME", str(ROOT))
+# the project folder (holding the geo package): the local database's port is derived from it
+ROOT = Path(os.environ.get("CIVICGRID_HOME") or Path(geo.__file__).resolve().parents[1])
+os.environ["CIVICGRID_HOME"] = str(ROOT)
 OUT = Path(os.environ.get("CIVICGRID_NB_OUT", ROOT / "demo-data" / "notebooks")) / "grid_redesign"
 OUT.mkdir(parents=True, exist_ok=True)
 DRAFT = os.environ.get("CIVICGRID_NB_DRAFT", "notebook-draft")

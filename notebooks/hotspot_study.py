@@ -39,6 +39,7 @@ from IPython.display import display
 from matplotlib.patches import Patch
 from sqlalchemy import text
 
+import geo
 from dashboards.i18n import emerging_label, t
 from dashboards.maps import GI_COLORS, emerging_color
 from etl.load import load
@@ -52,9 +53,9 @@ from geo.hotspots.aggregate import refresh_counts
 from geo.hotspots.emerging import PATTERNS
 from geo.hotspots.run import period_starts
 
-# the project folder (the local database's port is derived from it)
-ROOT = Path.cwd() if (Path.cwd() / "pyproject.toml").exists() else Path.cwd().parent
-os.environ.setdefault("CIVICGRID_HOME", str(ROOT))
+# the project folder (holding the geo package): the local database's port is derived from it
+ROOT = Path(os.environ.get("CIVICGRID_HOME") or Path(geo.__file__).resolve().parents[1])
+os.environ["CIVICGRID_HOME"] = str(ROOT)
 SAMPLE = Path(os.environ.get("CIVICGRID_SAMPLE", ROOT / "demo-data" / "city"))
 OUT = Path(os.environ.get("CIVICGRID_NB_OUT", ROOT / "demo-data" / "notebooks")) / "hotspot_study"
 OUT.mkdir(parents=True, exist_ok=True)

@@ -75,7 +75,7 @@ def run_notebook(city, tmp_path, artifacts, monkeypatch):
 
     def run(name: str) -> Path:
         nb = jupytext.read(NOTEBOOKS / f"{name}.py")
-        client = NotebookClient(nb, timeout=600, kernel_name="python3",
+        client = NotebookClient(nb, timeout=600, startup_timeout=300, kernel_name="python3",
                                 resources={"metadata": {"path": str(ROOT)}})
         try:
             client.execute()
