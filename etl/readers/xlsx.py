@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from etl.readers.source import Source
+from etl.safety import check_zip
 from geo.errors import InputError
 
 
@@ -18,6 +19,8 @@ def read_xlsx(path: Path, encoding: str | None = None) -> Source:
     if not zipfile.is_zipfile(path):
         raise InputError("not an .xlsx workbook (corrupt or mislabelled)")
     try:
+        with zipfile.ZipFile(path) as archive:
+            check_zip(archive)  # an .xlsx is a zip: no bombs, no traversal names
         book = load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = book.worksheets[0]
