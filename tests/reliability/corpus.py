@@ -229,6 +229,17 @@ def _xlsx(df: pd.DataFrame, name: str = "incidents.xlsx", cut: bool = False):
     return build
 
 
+def _xlsx_bomb(folder: Path) -> Path:
+    """A good workbook plus a 64 MB worksheet of blanks that deflates to ~64 kB."""
+    path = _xlsx(incidents())(folder)
+    blanks = b" " * (1 << 20)
+    with (zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+          archive.open("xl/worksheets/sheet9.xml", "w", force_zip64=True) as dst):
+        for _ in range(64):
+            dst.write(blanks)
+    return path
+
+
 def _geojson_cut(folder: Path) -> Path:
     data = grid_features(grid_cells())
     return put(folder, "cut.geojson", data[: len(data) // 2])
@@ -452,6 +463,7 @@ CASES: list[Case] = [
     Case("xlsx_good_control", "incidents", _xlsx(incidents()), "report", CSV_WGS),
     Case("xlsx_cut", "incidents", _xlsx(incidents(), cut=True), "error", CSV_WGS),
     Case("xlsx_junk", "incidents", lambda f: put(f, "junk.xlsx", junk(3000)), "error", CSV_WGS),
+    Case("xlsx_zip_bomb", "incidents", _xlsx_bomb, "error", CSV_WGS, mentions=("bomb",)),
     Case("xlsx_header_only", "incidents", _xlsx(incidents().iloc[:0]), "report", CSV_WGS),
     Case("xlsx_empty_sheet", "incidents", _xlsx(pd.DataFrame()), "error", CSV_WGS),
     Case("csv_named_xlsx", "incidents", _csv(incidents(), name="incidents.xlsx"), "error", CSV_WGS),
