@@ -18,6 +18,7 @@ from geo.errors import CivicgridError
 class ScaleName(StrEnum):
     small = "small"
     city = "city"
+    province = "province"
 
 
 def _human(summary: dict[str, Any]) -> None:
@@ -37,9 +38,17 @@ def sample(
     out: Path = typer.Option(..., "--out", file_okay=False, help="输出目录 / folder for the files"),
     seed: int = typer.Option(42, "--seed", min=0, help="随机种子 / random seed (same seed → same bytes)"),
     scale: ScaleName = typer.Option(ScaleName.small, "--scale", help="small (姑苏区, tests) | city (全市, demo)"),
+    fmt: str = typer.Option("files", "--format", help="files (the city's files) | parquet (partitioned incident archive)"),
+    rows: int = typer.Option(None, "--rows", min=1, help="incidents in a parquet archive (default 50,000,000)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """生成样例城市数据 / write the sample city as the files users really receive."""
+    if fmt not in ("files", "parquet") or (fmt == "parquet") != (scale == ScaleName.province):
+        raise typer.BadParameter("use --format parquet with --scale province (only)", param_hint="--format")
+    if fmt == "parquet":
+        from etl.archive.cli import sample_archive
+
+        return sample_archive(out, seed, rows, as_json)
     from etl.sample import generate
 
     started = time.perf_counter()
