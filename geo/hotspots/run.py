@@ -89,8 +89,12 @@ def run_hotspots(engine: Engine, params: HotspotParams) -> dict:
     counts = store.load_counts(engine, params.res, params.start, params.end,
                                params.categories or None, params.district, by=by)
     if counts.empty:
-        raise InputError("no incident counts for these filters: load incidents and run "
-                         "`civicgrid aggregate` first, or widen --from/--to/--category")
+        span = store.counts_span(engine, params.res)
+        if span is None:
+            raise InputError(f"no incident counts at H3 resolution {params.res}: load incidents "
+                             "and run `civicgrid aggregate` first", field="res")
+        raise InputError(f"no incidents match these filters (counts at res {params.res} cover "
+                         f"{span[0]} to {span[1]}): widen --from/--to, --category or --district")
     totals = counts.groupby("cell")["count"].sum()
     k, chosen_by, k_table = _choose_k(params, totals, area)
     if params.emerging:

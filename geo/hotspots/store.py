@@ -81,6 +81,14 @@ def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.
     return frame
 
 
+def counts_span(engine: Engine, res: int) -> tuple[dt.date, dt.date] | None:
+    """First and last day with counts at `res`, None when there are none."""
+    with engine.connect() as conn:
+        row = conn.execute(text("""SELECT min(period_start), max(period_start) FROM incident_counts
+                                   WHERE res = :res AND period = 'day'"""), {"res": res}).one()
+    return None if row[0] is None else (row[0], row[1])
+
+
 def aggregated_batches(engine: Engine) -> list[int]:
     """Incident batches whose rows are in incident_counts (the data a run used)."""
     with engine.connect() as conn:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import h3
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 from geo import hexes
+from geo.db.tables import metadata
 from geo.errors import InputError
 from geo.hotspots import store
 from geo.hotspots.aggregate import refresh_counts
@@ -14,12 +16,16 @@ from geo.hotspots.run import HotspotParams, run_hotspots
 from tests.geo.hotspots.city import CLUSTER, incidents, load_batch, run_json, seed_places
 
 
-@pytest.fixture
-def city(clean_db, cli):
-    seed_places(clean_db)
-    load_batch(clean_db, incidents(600, 150, seed=4), "city.csv")
-    refresh_counts(clean_db, [9], ["day"])
-    return clean_db
+@pytest.fixture(scope="module")
+def city(engine):
+    """One synthetic city for the module (the tests only add runs to it)."""
+    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    seed_places(engine)
+    load_batch(engine, incidents(600, 150, seed=4), "city.csv")
+    refresh_counts(engine, [9], ["day"])
+    return engine
 
 
 def test_hotspots_find_the_planted_cluster(city, cli):
@@ -42,8 +48,9 @@ def test_hotspots_find_the_planted_cluster(city, cli):
 
 
 def test_hotspots_filters_auto_district_and_emerging(city, cli):
-    out = run_json(cli, "hotspots", "--auto", "--district", "320508", "--category", "theft,fight",
-                   "--from", "2026-02-01", "--to", "2026-05-31")
+    params = HotspotParams(auto=True, district="320508", categories=("theft", "fight"),
+                           start=pd.Timestamp("2026-02-01").date(), end=pd.Timestamp("2026-05-31").date())
+    out = run_hotspots(city, params)
     assert out["k_chosen_by"].startswith("auto") and out["k"] in range(1, 8)
     assert len(out["k_table"]) == 7 and out["study_area"] == "320508"
     assert len(hexes.polyfill(store.boundary(city, "320508"), 9)) == out["n_cells"]
@@ -61,5 +68,7 @@ def test_hotspots_bad_input(city, cli):
     assert cli("hotspots", "--k", "2", "--auto").returncode == 2
     out = cli("hotspots", "--district", "999999")
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "999999" in out.stderr
-    with pytest.raises(InputError, match="aggregate"):
+    with pytest.raises(InputError, match="cover 2026-01-01 to 2026-06-"):
         run_hotspots(city, HotspotParams(categories=("no-such-category",)))
+    with pytest.raises(InputError, match="aggregate"):
+        run_hotspots(city, HotspotParams(res=8))
