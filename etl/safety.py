@@ -26,7 +26,8 @@ _CHUNK = 1 << 20
 
 
 def _mb(n: int) -> str:
-    return f"{n / (1 << 20):,.0f} MB"
+    mb = n / (1 << 20)
+    return f"{mb:,.0f} MB" if mb >= 10 else f"{mb:.2f} MB"
 
 
 def check_input_size(path: Path, limit: int | None = None) -> None:

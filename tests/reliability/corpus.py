@@ -502,6 +502,9 @@ CASES: list[Case] = [
     Case("zip_symlink", "facilities", _zip_symlink, "error", mentions=("link",)),
     Case("zip_bomb_ratio", "facilities", _zip_bomb_ratio, "error", mentions=("bomb",)),
     Case("zip_bomb_claims_4gb", "facilities", _zip_bomb_claim, "error", mentions=("MB",)),
+    Case("zip_over_input_limit", "facilities", _zip_members(
+        {"x.shp": ".shp", "x.shx": ".shx", "x.dbf": ".dbf"}), "error", mentions=("input limit",),
+        env={"CIVICGRID_MAX_INPUT_MB": "0.002"}),  # 2 kB: the zip (0.8 kB) fits, its 3.6 kB do not
     Case("zip_too_many_members", "facilities", _zip_many, "error", mentions=("members",)),
     Case("zip_no_shapefile", "facilities", _zip_members({"x.dbf": ".dbf", "x.prj": ".prj"}),
          "error", mentions=("found 0",)),
