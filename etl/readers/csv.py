@@ -50,7 +50,7 @@ def read_csv(path: Path, encoding: str | None = None) -> Source:
             codec = "gb18030"  # GBK text first appears after the detection sample
             table = _parse(path, sample, codec)
         else:
-            first = str(exc).splitlines()[0]
+            first = str(exc).splitlines()[0].replace("\ufffd", "")
             raise InputError(f"not a readable CSV: {first[:200]}",
                              row=_quoted_row(path, codec, first)) from exc
     frame = table.to_pandas()
