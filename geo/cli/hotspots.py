@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -32,10 +33,20 @@ def aggregate(
     res: list[str] = typer.Option(None, "--res", help="H3 resolutions, e.g. --res 7,8,9,10 or --res 9 --res 10 (default 7–10)"),
     period: list[str] = typer.Option(None, "--period", help="day, week, month (comma-separated or repeated; default all)"),
     full: bool = typer.Option(False, "--full", help="rebuild every count instead of adding new batches"),
+    engine: str = typer.Option("postgis", "--engine", help="postgis (incidents table) | local | dask (a --archive)"),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)"),
+    archive: Path = typer.Option(None, "--archive", file_okay=False, help="partitioned parquet incident archive (month=…/…)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """汇总警情 / count incidents per H3 cell × period × category (incremental by load batch)."""
     periods = _split(period) or list(PERIODS)
+    if (engine == "postgis") != (archive is None) or engine not in ("postgis", "local", "dask"):
+        raise typer.BadParameter("--archive goes with --engine local or dask", param_hint="--engine/--archive")
+    if engine != "postgis":
+        from geo.scale.run import aggregate_archive
+
+        report(aggregate_archive(get_engine(), archive, engine, scheduler, _ints(res, "--res"), periods), as_json)
+        return
     result = refresh_counts(get_engine(), _ints(res, "--res"), periods, full=full).as_dict()
     report(result, as_json)
 
