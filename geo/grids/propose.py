@@ -168,6 +168,9 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFra
     total = float(pd.to_numeric(movable["households"], errors="coerce").fillna(0).sum())
     k, feasible = regions.choose_k(total, ctx.band)
     cells = _units(ctx, area_wgs, area_m, movable, k)
+    if feasible:  # more grids where the workload asks for them, if households allow
+        k_work = int(np.ceil(cells["workload"].sum() / max(ctx.workload_band[1], 1.0)))
+        k = max(k, min(k_work, int(total // ctx.band[0])))
     neighbours = units.adjacency(cells)
     labels = np.full(len(cells), -1)
     pieces = regions.connected_pieces(neighbours)
@@ -193,6 +196,16 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFra
                             "grids_before": int(len(movable)), "grids": int(len(new)),
                             "households": round(total), "units": int(len(cells)),
                             "unsatisfied": []}
+    heavy = cells["workload"].to_numpy() > ctx.workload_band[1]
+    if heavy.any():  # a hotspot no cut can share out
+        worst = int(np.argmax(np.where(heavy, cells["workload"].to_numpy(), -np.inf)))
+        grid = new.loc[new["_label"] == labels[worst], "grid_code"].iloc[0]
+        info["unsatisfied"].append({
+            "community_code": code, "grid_codes": [grid],
+            "reason": f"one block (H3 cell) alone carries workload "
+                      f"{cells['workload'].iloc[worst]:.0f}, above the band's top "
+                      f"{ctx.workload_band[1]:.0f}"})
+    new = new.drop(columns="_label")
     if not feasible:
         info["unsatisfied"].append({"community_code": code, "grid_codes": sorted(new["grid_code"]),
                                     "reason": _infeasible(total, k, ctx.band)})
@@ -259,6 +272,7 @@ def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
     name = str(community.get("name") or code)
     first = movable.iloc[0] if len(movable) else pd.Series(dtype=object)
     out = pd.DataFrame({
+        "_label": order,
         "grid_code": codes,
         "name": [f"{name}第{int(c[-3:])}网格" for c in codes],
         "community_code": code,
@@ -278,8 +292,9 @@ def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _without_specks(geom, min_m2: float = 0.01):
-    """Drop polygon parts under `min_m2`: overlay dust that turns invalid once reprojected."""
+def _without_specks(geom, min_m2: float = 1.0):
+    """Drop polygon parts under `min_m2` (overlay dust at unit corners, a sliver-sized
+    hole at most) that would turn invalid once reprojected."""
     parts = shapely.get_parts(geom)
     keep = parts[shapely.area(parts) >= min_m2]
     return shapely.MultiPolygon(list(keep)) if len(keep) != len(parts) else geom
@@ -300,18 +315,32 @@ def _integers(values: list[float]) -> list[int]:
 
 
 def _explain_remaining(proposal: Proposal, after: pd.DataFrame, exempt_codes: set[str]) -> None:
-    """Name every grid still out of band that no community-level reason covers yet."""
+    """Name every grid still out of band that no community-level reason covers yet.
+
+    A workload miss is usually the community's own make-up (many incidents or hazards
+    per household): one grid more or fewer would break the household band, and the
+    reason says so with the numbers.
+    """
     explained = {c for u in proposal.unsatisfied for c in u.get("grid_codes", [])}
     redrawn = {c["community_code"] for c in proposal.communities if c["status"] != "kept"}
     lo, hi = proposal.bands["households"]
-    for row in after.itertuples():
+    banded = after[~after["grid_code"].isin(exempt_codes)]
+    per_community = banded.groupby("community_code")["households"].agg(["sum", "count"])
+    for row in banded.itertuples():
         code = str(row.grid_code)
-        if code in explained or code in exempt_codes or not row.flagged:
+        if code in explained or not row.flagged:
             continue
+        total, k = per_community.loc[row.community_code]
         parts = []
         if row.households_flag != "in_band":
             parts.append(f"{row.households:.0f} households outside {lo:.0f}–{hi:.0f}")
-        if row.workload_flag != "in_band":
+        if row.workload_flag == "high" and total / (k + 1) < lo:
+            parts.append(f"workload {row.workload:.0f} high, but one more grid in the community "
+                         f"would leave {total / (k + 1):.0f} households per grid (< {lo:.0f})")
+        elif row.workload_flag == "low" and k > 1 and total / (k - 1) > hi:
+            parts.append(f"workload {row.workload:.0f} low, but one grid fewer in the community "
+                         f"would mean {total / (k - 1):.0f} households per grid (> {hi:.0f})")
+        elif row.workload_flag != "in_band":
             parts.append(f"workload {row.workload:.0f} {row.workload_flag}")
         where = ("after redrawing its community" if row.community_code in redrawn
                  else "community kept (its grids were in band before)")

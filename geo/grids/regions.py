@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BAND_WEIGHT = 100.0
+BAND_WEIGHT = 1000.0
 WORKLOAD_WEIGHT = 10.0
 BALANCE_WEIGHT = 1.0
 COMPACT_WEIGHT = 2.0
@@ -156,7 +156,8 @@ class _Stats:
     def cost(self, hh, wl, a, ax, ay, ar2) -> float:
         lo, hi = self.band
         out = lo - hh if hh < lo else (hh - hi if hh > hi else 0.0)
-        c = BAND_WEIGHT * (out / self.target) ** 2
+        # the household band comes first: any miss costs more than any workload miss
+        c = BAND_WEIGHT * ((out > 0) + (out / self.target) ** 2)
         c += BALANCE_WEIGHT * ((hh - self.mean) / self.target) ** 2
         if self.wband is not None:
             wlo, whi, scale = self.wband
