@@ -24,7 +24,7 @@ db: setup
 	$(BIN)/civicgrid db up
 
 demo: setup
-	$(BIN)/civicgrid demo
+	$(BIN)/civicgrid demo $(DEMO_ARGS)
 
 test: setup
 	$(BIN)/civicgrid db up
