@@ -102,16 +102,17 @@ def _layer_figure(eng, mode, start, end, cats, area, res, k, lang):
     bins = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}
     if mode == "gi":
         shown = f[f["bin"] != 0] if (f["bin"] != 0).any() else f
-        hover = [f"{bins[int(b)]}<br>{t('col.count', lang)}: {int(c)}<br>z = {z:.2f}"
-                 for b, c, z in zip(shown["bin"], shown["count"], shown["gi_z"], strict=True)]
-        fig.add_trace(maps.gi_trace(shown["cell"].to_numpy(), shown["bin"].to_numpy(), bins, hover))
+        data = np.column_stack([shown["count"].to_numpy(), shown["gi_z"].round(2).to_numpy()])
+        fig.add_trace(maps.gi_trace(
+            shown["cell"].to_numpy(), shown["bin"].to_numpy(), bins, customdata=data,
+            template=f"{t('col.count', lang)}: %{{customdata[0]}}<br>Gi* z = %{{customdata[1]}}"))
         top = f.sort_values("gi_z", ascending=False).head(TOP_N)
     else:
         counts = f["count"].to_numpy()
         zmax = float(np.percentile(counts, 98)) if len(counts) > 10 else float(counts.max())
-        hover = [f"{t('col.count', lang)}: {int(c)}" for c in counts]
         fig.add_trace(maps.hex_trace(
-            f["cell"].to_numpy(), counts, colorscale="YlOrRd", zmin=0, zmax=max(zmax, 1.0), hover=hover,
+            f["cell"].to_numpy(), counts, colorscale="YlOrRd", zmin=0, zmax=max(zmax, 1.0),
+            template=f"{t('col.count', lang)}: %{{z}}",
             colorbar={"title": {"text": t("col.count", lang)}, "len": 0.5, "thickness": 14,
                       "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.85)"}))
         top = f.sort_values("count", ascending=False).head(TOP_N)

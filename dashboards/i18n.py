@@ -28,8 +28,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "db_error": ("数据库暂时不可用，请稍后重试。", "The database is unavailable; please retry shortly."),
     # overview
     "ov.title": ("总览", "Overview"),
-    "ov.incidents": ("近30天警情", "Incidents, last 30 days"),
-    "ov.vs_prev": ("较前30天", "vs previous 30 days"),
+    "ov.incidents": ("近{days}天警情", "Incidents, last {days} days"),
+    "ov.vs_prev": ("较前{days}天", "vs previous {days} days"),
+    "ov.days": ("{days} 天", "{days} days"),
     "ov.hot_share": ("热点区域警情占比", "Share in hotspots"),
     "ov.out_of_band": ("户数超出标准的网格", "Grids out of household band"),
     "ov.coverage": ("覆盖率", "Coverage"),

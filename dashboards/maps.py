@@ -144,24 +144,32 @@ def stepped_scale(colors: Sequence[str]) -> list[list]:
 
 def hex_trace(cells: Sequence[int], z: np.ndarray, *, colorscale, zmin: float, zmax: float,
               colorbar: dict | None = None, hover: Sequence[str] | None = None,
-              name: str = "", opacity: float = 0.8, showscale: bool = True) -> go.Choroplethmap:
-    """A Choroplethmap of H3 cells coloured by `z`."""
+              name: str = "", opacity: float = 0.8, showscale: bool = True,
+              template: str | None = None, customdata: np.ndarray | None = None) -> go.Choroplethmap:
+    """A Choroplethmap of H3 cells coloured by `z`. Hover from one `template` (with
+    numbers in `customdata`) keeps the payload small; `hover` gives a text per cell."""
     geojson, ids = hex_geojson(cells)
+    if template is not None:
+        hovertemplate = template + "<extra></extra>"
+    else:
+        hovertemplate = "%{text}<extra></extra>" if hover is not None else None
     return go.Choroplethmap(
         geojson=geojson, locations=ids, featureidkey="id", z=np.asarray(z, dtype=float),
         colorscale=colorscale, zmin=zmin, zmax=zmax, marker={"opacity": opacity, "line": {"width": 0.3, "color": "#ffffff"}},
         colorbar=colorbar, showscale=showscale, name=name,
-        text=list(hover) if hover is not None else None,
-        hovertemplate="%{text}<extra></extra>" if hover is not None else None,
+        text=list(hover) if hover is not None and template is None else None,
+        customdata=customdata, hovertemplate=hovertemplate,
     )
 
 
 def gi_trace(cells: Sequence[int], bins: np.ndarray, labels: dict[int, str],
-             hover: Sequence[str] | None = None) -> go.Choroplethmap:
+             hover: Sequence[str] | None = None, template: str | None = None,
+             customdata: np.ndarray | None = None) -> go.Choroplethmap:
     """Gi* confidence bins −3…3 on the diverging RdBu ramp, with a labelled legend bar."""
     colors = [GI_COLORS[b] for b in range(-3, 4)]
     return hex_trace(
         cells, bins, colorscale=stepped_scale(colors), zmin=-3.5, zmax=3.5, hover=hover,
+        template=template, customdata=customdata,
         colorbar={"tickvals": list(range(-3, 4)), "ticktext": [labels[b] for b in range(-3, 4)],
                   "len": 0.6, "thickness": 16, "x": 0.99, "xanchor": "right",
                   "bgcolor": "rgba(255,255,255,0.85)"},

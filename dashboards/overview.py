@@ -16,6 +16,8 @@ from geo.views.periods import incident_span
 from geo.views.places import extent
 
 PERIODS = (7, 30, 90)
+#: figure font size in presentation mode (large type for meeting rooms)
+FONT_PRESENT = 20
 
 
 def layout(lang: str) -> html.Div:
@@ -25,8 +27,7 @@ def layout(lang: str) -> html.Div:
             html.Div([
                 html.Span(t("ov.period", lang), className="filter-label"),
                 dcc.RadioItems(id="ov-days", value=30, inline=True,
-                               options=[{"label": f" {d} " + ("天" if lang != "en" else "days"), "value": d}
-                                        for d in PERIODS]),
+                               options=[{"label": t("ov.days", lang, days=d), "value": d} for d in PERIODS]),
             ], className="filter"),
         ], className="row", style={"justifyContent": "space-between", "alignItems": "center"}),
         html.Div(id="ov-kpis", className="kpis"),
@@ -39,7 +40,7 @@ def layout(lang: str) -> html.Div:
     ])
 
 
-def _kpi_cards(k, lang: str) -> list:
+def _kpi_cards(k, lang: str, days: int) -> list:
     if k.incidents is None:
         return [note(t("no_data", lang), "warn")]
     change = k.change
@@ -47,8 +48,8 @@ def _kpi_cards(k, lang: str) -> list:
     arrow = "" if change is None else ("▲ " if change > 0 else "▼ ")
     period = f"{k.period_start:%Y-%m-%d} – {k.period_end:%Y-%m-%d}"
     cards = [
-        kpi_card(t("ov.incidents", lang), num(k.incidents),
-                 f"{arrow}{pct(abs(change)) if change is not None else '—'} {t('ov.vs_prev', lang)}", tone,
+        kpi_card(t("ov.incidents", lang, days=days), num(k.incidents),
+                 f"{arrow}{pct(abs(change)) if change is not None else '—'} {t('ov.vs_prev', lang, days=days)}", tone,
                  card_id="kpi-incidents"),
         kpi_card(t("ov.hot_share", lang), pct(k.hot_share), period, card_id="kpi-hot"),
         kpi_card(t("ov.out_of_band", lang), num(k.grids_out_of_band),
@@ -95,15 +96,18 @@ def trend_figure(eng, lang: str) -> go.Figure:
 def register(app) -> None:
     # three callbacks, so the browser asks for them in parallel and the map is not
     # held up by the KPI queries
-    @app.callback(Output("ov-map", "figure"), Input("ov-days", "value"), Input("lang", "data"))
-    def update_map(days, lang):
+    @app.callback(Output("ov-map", "figure"), Input("ov-days", "value"), Input("lang", "data"),
+                  Input("present", "data"))
+    def update_map(days, lang, present):
         eng = engine()
-        return hot_map(period_layer(eng, int(days)), lang, extent(eng))
+        fig = hot_map(period_layer(eng, int(days)), lang, extent(eng))
+        return fig.update_layout(font_size=FONT_PRESENT) if present else fig
 
     @app.callback(Output("ov-kpis", "children"), Input("ov-days", "value"), Input("lang", "data"))
     def update_kpis(days, lang):
-        return _kpi_cards(overview_kpis(engine(), int(days)), lang)
+        return _kpi_cards(overview_kpis(engine(), int(days)), lang, int(days))
 
-    @app.callback(Output("ov-trend", "figure"), Input("lang", "data"))
-    def update_trend(lang):
-        return trend_figure(engine(), lang)
+    @app.callback(Output("ov-trend", "figure"), Input("lang", "data"), Input("present", "data"))
+    def update_trend(lang, present):
+        fig = trend_figure(engine(), lang)
+        return fig.update_layout(font_size=FONT_PRESENT) if present else fig

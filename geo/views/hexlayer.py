@@ -79,13 +79,15 @@ def gi_layer(engine: Engine, counts: pd.Series, res: int, area: str | None, k: i
     """Gi* of `counts` on the study area of `area` at `res` — `geo.hotspots.gi_star`
     with the study area's weights cached; without a study area, on the counted cells."""
     from geo.hotspots import gi_star
-    from geo.hotspots.gi_star import gi_star_z, study_values, z_table
+    from geo.hotspots.gi_star import gi_star_z, z_table
 
     cached = _study_weights(engine.url.render_as_string(hide_password=False), res, area, k)
     if cached is None:
         return gi_star(counts.astype(float), k=k)
     cells, w = cached
-    y = study_values(counts, cells).to_numpy()
+    # as gi_star's study_values: the study cells, absent ones 0, counts outside left out
+    # (cells are already unique and sorted, counts unique per cell)
+    y = counts.reindex(cells, fill_value=0).to_numpy(dtype=np.float64)
     return z_table(cells, y, gi_star_z(y, w))
 
 

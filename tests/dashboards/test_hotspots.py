@@ -51,13 +51,13 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe):
 
     # filter: one district — only its cells remain
     page.click("#hs-area")
-    page.get_by_text("苏州工业园区", exact=True).click()
+    page.get_by_role("dialog").get_by_text("苏州工业园区", exact=True).click()
     east = probe.wait_changed("hs-map", counts)
     assert east and all(h3.cell_to_latlng(c)[1] > 120.645 for c in east)
 
     # filter: one category — fewer incidents in the top table
     page.click("#hs-cats")
-    page.get_by_text("诈骗", exact=True).click()
+    page.get_by_role("dialog").get_by_text("诈骗", exact=True).click()
     probe.wait_changed("hs-map", east)
 
     page.get_by_label("时空热点").check()

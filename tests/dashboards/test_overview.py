@@ -31,6 +31,8 @@ def test_overview_kpis_map_trend_and_exports(page, server, artifacts, probe):
     page.wait_for_selector("#root.present")
     big = page.eval_on_selector("#kpi-incidents .kpi-value", "e => parseFloat(getComputedStyle(e).fontSize)")
     assert big > small * 1.4
+    page.wait_for_function("() => document.querySelector('#ov-map .js-plotly-plot')._fullLayout.font.size >= 20")
+    assert "近7天警情" in page.inner_text("#kpi-incidents")
     page.screenshot(path=str(artifacts / "overview-presentation.png"), full_page=True)
 
     with page.expect_download() as dl:
