@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from etl.validate import in_china, inside
+from etl.validate import inside
 from geo.crs import BD09, CGCS2000, GCJ02, WGS84, normalise_name, to_wgs84
 from geo.errors import InputError
 
@@ -34,13 +34,6 @@ def choose(declared: str | None, option: str | None, *, declared_is_default: boo
     if wanted in (GCJ02, BD09) and declared in (WGS84, CGCS2000):
         return wanted, [f"the file declares {declared}; read as {wanted} as --crs says"]
     return declared, [f"--crs {wanted} ignored: the file declares {declared}"]
-
-
-def swapped_rows(x: np.ndarray, y: np.ndarray, crs: str) -> np.ndarray:
-    """Rows that land in China only with x and y exchanged."""
-    lon, lat = to_wgs84(x, y, crs)
-    alt_lon, alt_lat = to_wgs84(y, x, crs)
-    return ~in_china(lon, lat) & in_china(alt_lon, alt_lat)
 
 
 def offset_warning(area: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray,

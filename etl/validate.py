@@ -186,11 +186,6 @@ def in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
                 & (lat >= CHINA_LAT[0]) & (lat <= CHINA_LAT[1]))
 
 
-def swapped(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Rows that make sense only with lon and lat exchanged."""
-    return ~in_china(lon, lat) & in_china(lat, lon)
-
-
 def off_globe(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Coordinates no geographic CRS allows (or not finite)."""
     with np.errstate(invalid="ignore"):

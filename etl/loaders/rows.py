@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from etl import validate as v
-from etl.columns import Field, Mapping, Schema, apply_values
+from etl.columns import Mapping, Schema, apply_values
 from etl.copy import Column
 
 
@@ -120,6 +120,3 @@ class Rows:
         micros, bad = v.parse_time(series)
         self.verdict.reject(bad, "bad_time", name)
         return Column(name, "timestamptz", micros)
-
-    def field_of(self, name: str) -> Field:
-        return self.schema.field(name)

@@ -12,11 +12,12 @@ import sys
 import pytest
 from sqlalchemy import text
 
+from etl.report import KEYS
 from geo.cli import main
 from tests.etl.builders import boundaries, incidents, write_shp
 
 REQUIRED = {"batch_id", "read", "loaded", "rejected", "duplicates", "repaired", "encoding", "crs",
-            "personal_columns", "warnings", "rejects_csv", "seconds"}
+            "personal_columns", "warnings", "rejects_csv", "seconds", *KEYS}
 
 
 @pytest.fixture
@@ -53,6 +54,7 @@ def test_json_report(civicgrid, clean_db, tmp_path):
     code, out, _ = civicgrid("load", "incidents", str(tmp_path / "i.csv"), "--crs", "gcj02", "--json")
     again = json.loads(out)
     assert (code, again["status"], again["batch_id"]) == (0, "already_loaded", report["batch_id"])
+    assert set(again) >= REQUIRED
 
 
 def test_human_report_shows_the_counts(civicgrid, clean_db, tmp_path):

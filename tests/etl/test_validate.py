@@ -35,10 +35,10 @@ def test_parse_date():
     assert blank.tolist() == [False, True, False] and bad.tolist() == [False, False, True]
 
 
-def test_swapped_and_china():
-    lon, lat = np.array([120.6, 31.3, 2.0]), np.array([31.3, 120.6, 48.0])
-    assert v.swapped(lon, lat).tolist() == [False, True, False]
-    assert v.in_china(lon, lat).tolist() == [True, False, False]
+def test_china_and_globe():
+    lon, lat = np.array([120.6, 31.3, 2.0, 200.0]), np.array([31.3, 120.6, 48.0, 31.0])
+    assert v.in_china(lon, lat).tolist() == [True, False, False, False]
+    assert v.off_globe(lon, lat).tolist() == [False, True, False, True]  # lat 120.6 too
 
 
 def test_inside_includes_the_boundary():
