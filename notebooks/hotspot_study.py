@@ -171,18 +171,22 @@ plt.show()
 
 # %%
 units = grid_store.read_units(engine, ("district", "town")).to_crs(METRIC)
-cells = gi.index.to_numpy()
+category = em["category"].reindex(gi.index).fillna("no_pattern")
+# only significant cells are drawn (a city has ~10⁵ cells), over the city in light grey
+cells = gi.index[(gi["bin"] != 0) | (category != "no_pattern")].to_numpy()
 hexmap = gpd.GeoDataFrame(
-    {"bin": gi["bin"].to_numpy(), "category": em["category"].reindex(cells).fillna("no_pattern").to_numpy()},
+    {"bin": gi.loc[cells, "bin"].to_numpy(), "category": category.loc[cells].to_numpy()},
     geometry=gpd.GeoSeries(hexes.boundaries(cells.astype(np.uint64)), index=cells, crs="EPSG:4326"),
     index=cells).to_crs(METRIC)
 hot = gi[gi["bin"] > 0].sort_values("gi_z", ascending=False)
 top = hot.head(10)
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 6.5))
-for ax, column, colour_of in ((axes[0], "bin", GI_COLORS.get),
-                              (axes[1], "category", emerging_color)):
-    hexmap.plot(ax=ax, color=hexmap[column].map(colour_of), linewidth=0.1, edgecolor="#ffffff")
+for ax, column, colour_of, blank in ((axes[0], "bin", GI_COLORS.get, 0),
+                                     (axes[1], "category", emerging_color, "no_pattern")):
+    units[units["level"] == "district"].plot(ax=ax, color=GI_COLORS[0], linewidth=0)
+    shown = hexmap[hexmap[column] != blank]
+    shown.plot(ax=ax, color=shown[column].map(colour_of), linewidth=0)
     units[units["level"] == "town"].boundary.plot(ax=ax, color="#8c8c8c", linewidth=0.6)
     units[units["level"] == "district"].boundary.plot(ax=ax, color="#222222", linewidth=1.4)
     ax.set_axis_off()
