@@ -13,8 +13,17 @@ from pathlib import Path
 
 
 def project_home() -> Path:
-    """Folder holding `.civicgrid/` (local cluster, demo data): $CIVICGRID_HOME or the cwd."""
-    return Path(os.environ.get("CIVICGRID_HOME") or Path.cwd()).resolve()
+    """Folder holding `.civicgrid/` (local cluster, demo data).
+
+    $CIVICGRID_HOME when set; else the checkout this package runs from (so a command run
+    from a subfolder such as notebooks/ finds the same cluster); else the cwd.
+    """
+    if os.environ.get("CIVICGRID_HOME"):
+        return Path(os.environ["CIVICGRID_HOME"]).resolve()
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").exists():
+        return checkout
+    return Path.cwd().resolve()
 
 
 def state_dir() -> Path:
