@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup system venv db demo test lint bench clean
+.PHONY: setup system venv db demo test lint bench clean notebooks
 
 setup: system venv
 
@@ -42,3 +42,6 @@ bench: setup
 clean:
 	-$(BIN)/civicgrid db down
 	rm -rf .civicgrid build *.egg-info
+
+notebooks: setup
+	for n in notebooks/*.py; do $(BIN)/jupytext --to ipynb $$n && $(BIN)/jupyter execute --inplace $${n%.py}.ipynb || exit 1; done
