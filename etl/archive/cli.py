@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -14,7 +15,7 @@ def sample_archive(out: Path, seed: int, rows: int | None, as_json: bool) -> Non
     """Write the partitioned incident archive and print its summary (one JSON object with --json)."""
     started = time.perf_counter()
     try:
-        manifest = write(out, rows=rows or PROVINCE_ROWS, seed=seed)
+        manifest = write(out, rows=rows or PROVINCE_ROWS, seed=seed, jobs=os.cpu_count() or 1)
     except OSError as exc:
         raise CivicgridError(f"{out}: cannot write the archive ({exc.strerror or exc})") from exc
     summary = {"out": str(out.resolve()), "scale": "province", "format": "parquet", "seed": seed,

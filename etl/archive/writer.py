@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,27 +49,45 @@ def _write_months(table: pa.Table, month: np.ndarray, out: Path, index: int) -> 
     return written
 
 
+def _write_chunks(out: Path, rows: int, seed: int, chunk_rows: int, indexes: range) -> dict[str, int]:
+    """Draw and write the chunks `indexes` (the city is built once per call); rows per month."""
+    city = build_city(SCALES["city"], np.random.default_rng([seed, 0]))
+    months: dict[str, int] = {}
+    for index in indexes:
+        n = min(chunk_rows, rows - index * chunk_rows)
+        table, month = chunk(city, n, seed, index)
+        for key, count in _write_months(table, month, out, index).items():
+            months[key] = months.get(key, 0) + count
+    return months
+
+
 def write(out: Path | str, rows: int = PROVINCE_ROWS, seed: int = 42,
-          chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
+          chunk_rows: int = CHUNK_ROWS, jobs: int = 1) -> dict[str, Any]:
     """Write `rows` synthetic incidents into `out` (replacing an archive there); return the manifest.
 
     The incidents of the whole sample city (`city` scale) are drawn `chunk_rows` at a time;
-    chunk i uses the random stream (seed, 101, i), so the files depend only on rows,
-    seed and chunk_rows.
+    chunk i uses the random stream (seed, 101, i) and goes to part-<i>.parquet, so the
+    files depend only on seed and chunk_rows (the first k chunks of a bigger archive are
+    the files of a smaller one), not on `jobs` (processes drawing chunks i ≡ j mod jobs).
     """
-    if rows < 1 or chunk_rows < 1:
-        raise ValueError("rows and chunk_rows must be positive")
+    if rows < 1 or chunk_rows < 1 or jobs < 1:
+        raise ValueError("rows, chunk_rows and jobs must be positive")
     out = Path(out)
     for old in out.glob("month=*"):
         shutil.rmtree(old)
     out.mkdir(parents=True, exist_ok=True)
-    city = build_city(SCALES["city"], np.random.default_rng([seed, 0]))
-    months: dict[str, int] = {}
     n_chunks = -(-rows // chunk_rows)
-    for index in range(n_chunks):
-        n = min(chunk_rows, rows - index * chunk_rows)
-        table, month = chunk(city, n, seed, index)
-        for key, count in _write_months(table, month, out, index).items():
+    jobs = min(jobs, n_chunks)
+    if jobs == 1:
+        found = [_write_chunks(out, rows, seed, chunk_rows, range(n_chunks))]
+    else:
+        with ProcessPoolExecutor(jobs) as pool:
+            found = list(pool.map(_write_chunks, *zip(*[
+                (out, rows, seed, chunk_rows, range(j, n_chunks, jobs)) for j in range(jobs)],
+                strict=True)))
+    months: dict[str, int] = {}
+    for part in found:
+        for key, count in part.items():
             months[key] = months.get(key, 0) + count
     manifest = {"rows": rows, "seed": seed, "chunk_rows": chunk_rows, "chunks": n_chunks,
                 "partitioning": "hive, month = local month (Asia/Shanghai)",
