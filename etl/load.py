@@ -49,11 +49,9 @@ def _connect(url: str | None) -> psycopg.Connection:
 def read_context(conn: psycopg.Connection, kind: str) -> Context:
     """City outline and known division codes, as validation needs them."""
     codes = dict(conn.execute("SELECT code, level FROM admin_units").fetchall())
-    city = None
-    if SCHEMAS[kind].geometry == "point":
-        wkb = conn.execute("SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units "
-                           "WHERE level IN ('city', 'district')").fetchone()[0]
-        city = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
+    wkb = conn.execute("SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units "
+                       "WHERE level IN ('city', 'district')").fetchone()[0]
+    city = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
     return Context(city=city, admin_codes=codes, has_communities="community" in codes.values())
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 
 from etl import validate as v
+from etl.coords import offset_warning
 from etl.copy import Column
 from etl.loaders.rows import Rows
 from geo.crs import CGCS2000, WGS84, transform_geometries
@@ -72,6 +73,11 @@ def shape(rows: Rows) -> None:
     # canonical ring order and orientation: the same shape from any format compares equal
     out[present_idx] = shapely.normalize(out[present_idx])
     rows.geoms, rows.repaired = out, repaired
+    if rows.schema.kind == "grids" and len(present_idx):  # boundaries define the city itself
+        xy = shapely.get_coordinates(out[present_idx])
+        warning = offset_warning(rows.context.city, xy[:, 0], xy[:, 1], rows.crs)
+        if warning:
+            rows.warnings.append(warning.replace("points", "grid vertices"))
     rows.lon, rows.lat = centre[:, 0], centre[:, 1]
 
 

@@ -11,6 +11,7 @@ import shapely
 from sqlalchemy import text
 
 from etl.load import load
+from geo.crs import from_wgs84
 from tests.etl.builders import (
     DISTRICT,
     boundaries,
@@ -267,3 +268,13 @@ def test_gbk_csv_with_encoding_option(city, db_url, tmp_path):
     result = load("facilities", tmp_path / "f.csv", crs="wgs84", encoding="gbk", url=db_url)
     assert (result["encoding"], result["encoding_source"], result["loaded"]) == ("gbk", "option", 8)
     assert _stored(city, "facilities")["name"].tolist()[0] == "设施0"
+
+
+def test_gcj02_grids_declared_cgcs2000_get_a_warning(city, db_url, tmp_path):
+    gdf = grids()
+    shifted = gdf.set_geometry(gdf.geometry.apply(lambda g: shapely.transform(
+        g, lambda xy: np.column_stack(from_wgs84(xy[:, 0], xy[:, 1], "gcj02")))))
+    result = load("grids", write_shp(shifted, tmp_path / "g.shp"), grid_version="x", url=db_url)
+    assert any("GCJ-02" in w for w in result["warnings"])
+    clean = load("grids", write_shp(gdf, tmp_path / "ok.shp"), grid_version="y", url=db_url)
+    assert not any("GCJ-02" in w for w in clean["warnings"])
