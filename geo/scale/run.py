@@ -28,14 +28,15 @@ def aggregate_archive(engine: Engine, archive: Path | str, how: str = "dask",
     n_parts = len(partitions(archive))
     started = time.perf_counter()
     stage = create_stage(engine)
+    dsn = libpq_dsn(engine.url.render_as_string(hide_password=False))
     workers = 1
     try:
         if how == "dask":
             with dask_engine.client(scheduler) as client:
                 workers = len(client.scheduler_info()["workers"])
-                dask_engine.copy_counts(dask_engine.counts(archive, res, per), libpq_dsn(), stage)
+                dask_engine.copy_counts(dask_engine.counts(archive, res, per), dsn, stage)
         else:
-            copy_frame(libpq_dsn(), stage, local.counts(archive, res, per))
+            copy_frame(dsn, stage, local.counts(archive, res, per))
         rows, incidents = publish(engine, stage)
     except BaseException:
         drop_stage(engine, stage)
