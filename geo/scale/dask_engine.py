@@ -17,9 +17,13 @@ import dask.dataframe as dd
 import pandas as pd
 from distributed import Client, LocalCluster
 
+from geo.errors import CivicgridError
 from geo.scale.archive import partitions, read
 from geo.scale.counts import KEYS, META, partition_counts, sum_counts
 from geo.scale.store import copy_frame
+
+#: how long to try reaching a --scheduler
+CONNECT_TIMEOUT = "10s"
 
 
 def _count_files(files: tuple[str, ...], resolutions: tuple[int, ...],
@@ -47,7 +51,10 @@ def copy_counts(summed: dd.DataFrame, dsn: str, stage: str) -> int:
 def client(scheduler: str | None) -> Client:
     """A client of the scheduler at `scheduler`, or of a new LocalCluster (one process per core)."""
     if scheduler:
-        return Client(scheduler)
+        try:
+            return Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise CivicgridError(f"cannot reach the Dask scheduler {scheduler} ({exc})") from exc
     cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
                            dashboard_address=None)
     return Client(cluster)

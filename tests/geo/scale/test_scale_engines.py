@@ -95,3 +95,13 @@ def test_cli_rejects_archive_without_engine_and_empty_archive(cli, tmp_path):
     assert cli("aggregate", "--archive", str(tmp_path)).returncode == 2
     empty = cli("aggregate", "--engine", "local", "--archive", str(tmp_path), "--json")
     assert empty.returncode == 1 and "no month=" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_cli_unreachable_scheduler_is_one_line(cli, archive, clean_db):
+    proc = cli("aggregate", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--archive",
+               str(archive), "--json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "tcp://127.0.0.1:9" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    with clean_db.connect() as conn:  # the stage table was dropped
+        assert conn.execute(text("SELECT count(*) FROM pg_tables "
+                                 "WHERE tablename LIKE 'incident_counts_stage_%'")).scalar_one() == 0
