@@ -28,7 +28,6 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -102,16 +101,28 @@ RENDERED = """
 LOCATIONS = "(id) => JSON.stringify(document.querySelector('#' + id + ' .js-plotly-plot').data.flatMap(t => t.locations || []))"
 
 
-def serve(url: str):
-    """The dashboard on a free loopback port in a thread; (base URL, server)."""
-    from werkzeug.serving import make_server
+def serve(url: str) -> tuple[str, subprocess.Popen]:
+    """`civicgrid serve` on a free loopback port, in its own process (as users run it, and
+    so the browser driver here does not share an interpreter with the server)."""
+    import socket
+    import urllib.request
 
-    from dashboards.app import create_app
-    from geo.db.engine import get_engine
-
-    srv = make_server("127.0.0.1", 0, create_app(get_engine(url)).server, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{srv.server_port}", srv
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port)], cwd=ROOT,
+                            env={**os.environ, "CIVICGRID_DB_NAME": BENCH_DB},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=5).close()
+            return base, proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                sys.exit("the dashboard did not start")
+            time.sleep(0.5)
 
 
 class Payload:
@@ -123,10 +134,14 @@ class Payload:
         page.on("response", self._seen)
 
     def _seen(self, resp) -> None:
-        if "_dash-update-component" in resp.url:
-            self.callbacks.append(len(resp.body()))
-        elif "/tiles/" in resp.url:
-            self.tiles.append(len(resp.body()))
+        kind = self.callbacks if "_dash-update-component" in resp.url else (
+            self.tiles if "/tiles/" in resp.url else None)
+        if kind is None:
+            return
+        try:
+            kind.append(len(resp.body()))
+        except Exception:  # noqa: BLE001 - the page was closed before this body was read
+            return
 
 
 def first_map(browser, base: str, path: str, graph: str, repeat: int, traces: bool = True,
@@ -205,6 +220,7 @@ def layer_vs_raw(url: str, repeat: int) -> dict:
 
     from geo.db.engine import get_engine
     from geo.hexes import parents
+    from geo.views.counts import _cell_counts
     from geo.views.hexlayer import coarsen, hex_layer
     from geo.views.periods import incident_span
 
@@ -213,6 +229,7 @@ def layer_vs_raw(url: str, repeat: int) -> dict:
     start = max(lo, hi - dt.timedelta(days=89))
 
     def ours():
+        _cell_counts.cache_clear()  # measure the query, not the dashboard's filter cache
         return hex_layer(eng, 9, start, hi)
 
     def peer():
@@ -256,9 +273,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--prepare-only", action="store_true")
+    ap.add_argument("--server-only", action="store_true", help="only the server-side peer comparisons")
     args = ap.parse_args()
     url = prepare()
     if args.prepare_only:
+        return
+    if args.server_only:
+        print(json.dumps({"layer_vs_raw": layer_vs_raw(url, args.repeat),
+                          "geojson_bytes": grids_geojson_bytes(url)}, indent=2))
         return
     from playwright.sync_api import sync_playwright
     from sqlalchemy import text
@@ -286,7 +308,8 @@ def main() -> None:
         result["updates"] = hotspot_updates(browser, base, args.repeat)
         grids_view = first_map(browser, base, "/grids", "gr-map", 1, traces=False)
         browser.close()
-    srv.shutdown()
+    srv.terminate()
+    srv.wait(timeout=30)
     result["layer_vs_raw"] = layer_vs_raw(url, args.repeat)
     result["grids_tiles_vs_geojson"] = {"tile_bytes_first_view": grids_view["tile_bytes"],
                                         "geojson_bytes": grids_geojson_bytes(url)}
