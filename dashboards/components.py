@@ -52,23 +52,24 @@ def section(title: str, *children, el_id: str | None = None, class_name: str = "
                         className=f"panel {class_name}", **({"id": el_id} if el_id else {}))
 
 
-def map_graph(graph_id: str, height: str = "62vh") -> dcc.Loading:
-    """A map graph (scroll zoom on, no Plotly logo, PNG export at twice the size)."""
+def map_graph(graph_id: str, height: str = "62vh", figure=None) -> dcc.Loading:
+    """A map graph (scroll zoom on, no Plotly logo, PNG export at twice the size); a
+    `figure` given here is drawn with the page, without waiting for a callback."""
     return dcc.Loading(dcc.Graph(
-        id=graph_id, style={"height": height},
+        id=graph_id, style={"height": height}, **({"figure": figure} if figure is not None else {}),
         config={"scrollZoom": True, "displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "scale": 2, "filename": graph_id}},
     ), type="circle", delay_show=400)
 
 
 def table(table_id: str, columns: Sequence[tuple[str, str]], lang: str, height: str = "360px",
-          csv_name: str | None = None) -> dag.AgGrid:
+          csv_name: str | None = None, rows: list[dict] | None = None) -> dag.AgGrid:
     """A sortable, filterable AG Grid with translated headers (field, label key)."""
     return dag.AgGrid(
         id=table_id,
         columnDefs=[{"field": f, "headerName": t(k, lang), "sortable": True, "filter": True,
                      "resizable": True} for f, k in columns],
-        rowData=[],
+        rowData=rows or [],
         defaultColDef={"flex": 1, "minWidth": 100},
         dashGridOptions={"rowSelection": {"mode": "singleRow"}, "animateRows": False,
                          "localeText": {"noRowsToShow": t("table.empty", lang),

@@ -40,6 +40,9 @@ def layout(lang: str) -> html.Div:
     area_opts = [{"label": u["name"], "value": u["code"]} for u in units(eng, "district")]
     area_opts += [{"label": f"· {u['name']}", "value": u["code"]} for u in units(eng, "town")]
     mode_opts = [{"label": t(f"hs.mode.{m}", lang), "value": m} for m in ("counts", "gi", "emerging")]
+    res_default = min(max(res), 9) if min(res) <= 9 else min(res)
+    # the first view is computed with the page, saving the browser a callback round trip
+    fig, rows, notes = _layer_figure(eng, "gi", start, hi, None, None, res_default, 1, lang)
 
     def filt(label_key, control):
         return html.Div([html.Label(t(label_key, lang)), control], className="filter")
@@ -59,15 +62,15 @@ def layout(lang: str) -> html.Div:
                                       marks={r: str(r) for r in res})),
             filt("hs.k", dcc.Slider(id="hs-k", min=1, max=3, step=1, value=1, marks={i: str(i) for i in (1, 2, 3)})),
         ], className="filters panel"),
-        html.Div(id="hs-note"),
+        html.Div(notes, id="hs-note"),
         html.Div([
-            html.Div(section(t("hs.title", lang), map_graph("hs-map", "64vh")), className="col-2"),
+            html.Div(section(t("hs.title", lang), map_graph("hs-map", "64vh", fig)), className="col-2"),
             html.Div(section(t("hs.detail", lang), html.Div(
                 t("hs.detail.hint", lang), className="detail-empty"), el_id="hs-detail"), className="col"),
         ], className="row"),
         section(t("hs.top", lang),
                 html.Button(t("hs.csv", lang), id="hs-csv", className="btn btn-dark", n_clicks=0),
-                table("hs-top", TOP_COLUMNS, lang, csv_name="top-hotspots.csv")),
+                table("hs-top", TOP_COLUMNS, lang, csv_name="top-hotspots.csv", rows=rows)),
     ])
 
 
@@ -171,7 +174,7 @@ def register(app) -> None:
         Output("hs-map", "figure"), Output("hs-top", "rowData"), Output("hs-note", "children"),
         Input("hs-mode", "value"), Input("hs-dates", "start_date"), Input("hs-dates", "end_date"),
         Input("hs-cats", "value"), Input("hs-area", "value"), Input("hs-res", "value"),
-        Input("hs-k", "value"), State("lang", "data"),
+        Input("hs-k", "value"), State("lang", "data"), prevent_initial_call=True,
     )
     def update_map(mode, start, end, cats, area, res, k, lang):
         if not start or not end:

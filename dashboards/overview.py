@@ -16,23 +16,27 @@ from geo.views.periods import incident_span
 from geo.views.places import extent
 
 PERIODS = (7, 30, 90)
+DEFAULT_DAYS = 30
 #: figure font size in presentation mode (large type for meeting rooms)
 FONT_PRESENT = 20
 
 
 def layout(lang: str) -> html.Div:
+    eng = engine()
+    # the first map is computed with the page, saving the browser a callback round trip
+    first = hot_map(period_layer(eng, DEFAULT_DAYS), lang, extent(eng))
     return html.Div([
         html.Div([
             html.H2(t("ov.title", lang), className="page-title"),
             html.Div([
                 html.Span(t("ov.period", lang), className="filter-label"),
-                dcc.RadioItems(id="ov-days", value=30, inline=True,
+                dcc.RadioItems(id="ov-days", value=DEFAULT_DAYS, inline=True,
                                options=[{"label": t("ov.days", lang, days=d), "value": d} for d in PERIODS]),
             ], className="filter"),
         ], className="row", style={"justifyContent": "space-between", "alignItems": "center"}),
         html.Div(id="ov-kpis", className="kpis"),
         html.Div([
-            html.Div(section(t("ov.map", lang), map_graph("ov-map", "60vh")), className="col-2"),
+            html.Div(section(t("ov.map", lang), map_graph("ov-map", "60vh", first)), className="col-2"),
             html.Div(section(t("ov.trend", lang), dcc.Graph(id="ov-trend", style={"height": "60vh"},
                                                             config={"displaylogo": False})),
                      className="col"),
@@ -97,7 +101,7 @@ def register(app) -> None:
     # three callbacks, so the browser asks for them in parallel and the map is not
     # held up by the KPI queries
     @app.callback(Output("ov-map", "figure"), Input("ov-days", "value"), Input("lang", "data"),
-                  Input("present", "data"))
+                  Input("present", "data"), prevent_initial_call=True)
     def update_map(days, lang, present):
         eng = engine()
         fig = hot_map(period_layer(eng, int(days)), lang, extent(eng))
