@@ -85,18 +85,30 @@ def test_sigkill_midway_leaves_no_partial_batch(clean_db, tmp_path):
 
 
 def test_two_loads_of_one_file_end_in_one_batch(clean_db, tmp_path):
+    """Both loads are started while the test holds the load's own advisory lock, so they
+    are certain to overlap (on a quiet machine one would otherwise finish before the other
+    starts); once released, one loads and the other finds its batch."""
+    import psycopg
+
+    from etl.batch import file_sha256, lock
+    from geo.db.engine import libpq_dsn
+
     path = tmp_path / "same.csv"
     path.write_bytes(csv_bytes(incidents(60_000, seed=12)))
-    procs = [start_load(path), start_load(path)]
-    saw_waiter = poll(clean_db, LOCK_WAITERS, timeout=120,
-                      stop=lambda: any(p.poll() is not None for p in procs))
+    sha, _ = file_sha256(path)
+    with psycopg.connect(libpq_dsn(clean_db.url.render_as_string(hide_password=False))) as holder:
+        lock(holder, "incidents", sha, None)
+        procs = [start_load(path), start_load(path)]
+        both_waiting = poll(clean_db, LOCK_WAITERS, timeout=180, until=lambda n: n >= 2,
+                            stop=lambda: any(p.poll() is not None for p in procs))
+        holder.rollback()  # releases the transaction-level lock
     results = [p.communicate(timeout=600) for p in procs]
+    assert both_waiting, f"the loads never waited on the lock: {results}"
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
     reports = [json.loads(out) for out, _ in results]
     assert sorted(r["status"] for r in reports) == ["already_loaded", "loaded"]
     assert reports[0]["batch_id"] == reports[1]["batch_id"]
     assert counts(clean_db) == (1, 0, 60_000)
-    assert saw_waiter, "the two loads did not overlap (second never waited on the first)"
 
 
 # --- the database restarting under the dashboard ------------------------------------------
