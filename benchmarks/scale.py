@@ -5,7 +5,7 @@ For each size (default 10M and 50M incidents) the archive is generated if absent
 first chunks of a bigger archive are reused as hard links: chunk i depends only on the
 seed and i). Each engine computes the full cell × period × category counts (res 7–10,
 day/week/month unless --res/--period say otherwise):
-  single — geo.scale.local.counts in this process (result held here);
+  single — geo.scale.local.stream in this process (result pieces held here);
   dask   — geo.scale.dask_engine.counts on LocalCluster(n_workers=--workers, 1 thread,
            processes), result persisted on the workers.
 Reported: wall seconds, points/s, points/s per core (single = 1 core, dask = workers),
@@ -87,10 +87,12 @@ def run_single(path: Path, res, periods) -> dict:
     cpu = time.process_time()
     with PeakRSS() as mem:
         t = time.perf_counter()
-        out = local.counts(path, res, periods)
+        pieces: list = []
+        local.stream(path, res, periods, pieces.append)
         seconds = time.perf_counter() - t
+    total = sum(int(p["count"].sum()) for p in pieces)
     return {"seconds": seconds, "cpu_s": time.process_time() - cpu, "peak_gb": mem.peak / 1e9,
-            "rows": len(out), "points": int(out["count"].sum() // (len(res) * len(periods)))}
+            "rows": sum(len(p) for p in pieces), "points": total // (len(res) * len(periods))}
 
 
 def _worker_cpu() -> float:

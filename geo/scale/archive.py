@@ -1,4 +1,8 @@
-"""Find and read the partitions of an incident archive (hive folders `month=YYYY-MM`)."""
+"""Find and read the partitions of an incident archive (hive folders `month=YYYY-MM`).
+
+A partition holds the incidents of one local (Asia/Shanghai) month, so day and month
+counts are complete within it (`read` checks this, row by row).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from geo.errors import InputError
 
 COLUMNS = ("occurred_at", "category", "lon", "lat")
+NO_TIME = np.iinfo(np.int64).min
+_LOCAL_OFFSET_US = 8 * 3600 * 1_000_000
+_DAY_US = 86_400 * 1_000_000
 
 
 def partitions(archive: Path | str) -> list[list[str]]:
@@ -34,11 +42,28 @@ def read(files: list[str]) -> dict[str, np.ndarray]:
         raise InputError(f"{files[0]}: not an incident archive partition ({exc})",
                          file=files[0]) from exc
     out: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
-    for t in tables:
+    for f, t in zip(files, tables, strict=True):
         stamps = t.column("occurred_at").combine_chunks()
-        micros = stamps.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-        out["occurred_at"].append(micros.to_numpy(zero_copy_only=False))
+        micros = pc.fill_null(stamps.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()), NO_TIME)
+        micros = micros.to_numpy(zero_copy_only=False)
+        _check_month(f, micros)
+        out["occurred_at"].append(micros)
         out["category"].append(t.column("category").to_numpy().astype(object))
         out["lon"].append(t.column("lon").to_numpy().astype(np.float64))
         out["lat"].append(t.column("lat").to_numpy().astype(np.float64))
     return {c: np.concatenate(v) if v else np.empty(0) for c, v in out.items()}
+
+
+def _check_month(file: str, micros: np.ndarray) -> None:
+    """InputError unless every timed row lies in the local month its folder names."""
+    folder = Path(file).parent.name
+    try:
+        expected = np.datetime64(folder.removeprefix("month="), "M")
+    except ValueError:
+        raise InputError(f"{file}: folder {folder} is not month=YYYY-MM", file=file) from None
+    timed = micros != NO_TIME
+    month = ((micros + _LOCAL_OFFSET_US) // _DAY_US).astype("datetime64[D]").astype("datetime64[M]")
+    bad = np.flatnonzero(timed & (month != expected))
+    if bad.size:
+        raise InputError(f"{file}: row {bad[0] + 1} is in local month {month[bad[0]]}, not in "
+                         f"its partition {folder}", file=file, row=int(bad[0]) + 1, field="occurred_at")

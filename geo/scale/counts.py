@@ -17,6 +17,7 @@ import pandas as pd
 from geo.config import settings
 from geo.hexes import cells, parents
 from geo.hotspots.aggregate import PERIODS
+from geo.scale.archive import NO_TIME
 
 KEYS = ["res", "cell", "period", "period_start", "category"]
 LOCAL_OFFSET_US = 8 * 3600 * 1_000_000
@@ -41,7 +42,7 @@ def partition_counts(columns: dict[str, np.ndarray], resolutions: Sequence[int],
     micros = np.asarray(columns["occurred_at"], dtype=np.int64)
     cell = cells(columns["lon"], columns["lat"], settings().h3_res).view(np.int64)
     cat = pd.Categorical(columns["category"])
-    ok = (cell != 0) & (cat.codes >= 0) & (micros != np.iinfo(np.int64).min)
+    ok = (cell != 0) & (cat.codes >= 0) & (micros != NO_TIME)
     day = (micros[ok] + LOCAL_OFFSET_US) // DAY_US
     base = (pd.DataFrame({"cell": cell[ok], "day": day, "cat": cat.codes[ok]})
             .groupby(["cell", "day", "cat"], sort=False).size())
@@ -65,6 +66,13 @@ def partition_counts(columns: dict[str, np.ndarray], resolutions: Sequence[int],
                     summed.index.get_level_values("cat")],
                 "count": summed.to_numpy().astype(np.int64)}))
     return pd.concat(frames, ignore_index=True) if frames else META.copy()
+
+
+def split_complete(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(day and month rows, week rows) of one local-month partition's counts: the former are
+    final (no other partition has those days or months), a week may span two partitions."""
+    week = frame["period"].to_numpy() == PERIODS.index("week")
+    return frame[~week], frame[week]
 
 
 def combine(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

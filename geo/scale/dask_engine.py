@@ -1,8 +1,8 @@
-"""The Dask engine: one task per archive partition, a shuffled sum, COPY from the workers.
+"""The Dask engine: one task per archive partition, a shuffled sum of weeks, COPY from the workers.
 
-Each partition (a month folder) is read and counted on a worker
-(`counts.partition_counts`); partial counts are summed by key with a hash shuffle into
-as many output partitions as input ones, and every output partition is COPYed into the
+Each partition (a local month folder) is read and counted on a worker
+(`counts.partition_counts`); its day and month counts are final, week counts are
+summed by key with a hash shuffle, and every output partition is COPYed into the
 stage table by the worker that holds it, so no full result ever passes through the
 client. Archive paths must be readable by every worker (shared storage on a cluster).
 """
@@ -18,6 +18,7 @@ import pandas as pd
 from distributed import Client, LocalCluster
 
 from geo.errors import CivicgridError
+from geo.hotspots.aggregate import PERIODS
 from geo.scale.archive import partitions, read
 from geo.scale.counts import KEYS, META, partition_counts, sum_counts
 from geo.scale.store import copy_frame
@@ -32,13 +33,18 @@ def _count_files(files: tuple[str, ...], resolutions: tuple[int, ...],
 
 
 def counts(archive: Path | str, resolutions: Sequence[int], periods: Sequence[str]) -> dd.DataFrame:
-    """Lazy counts of the whole archive, one row per key (sorted within each output partition)."""
+    """Lazy counts of the whole archive, one row per key.
+
+    Day and month rows are final per partition and stay where they were counted; only
+    week rows (a week may span two month partitions) go through the shuffled sum.
+    """
     parts = [tuple(files) for files in partitions(archive)]
     partial = dd.from_map(_count_files, parts, resolutions=tuple(resolutions),
                           periods=tuple(periods), meta=META, enforce_metadata=False)
-    summed = (partial.groupby(KEYS, sort=False)["count"].sum(split_out=len(parts))
-              .reset_index())
-    return summed.map_partitions(sum_counts, meta=META)
+    is_week = partial["period"] == PERIODS.index("week")
+    weeks = (partial[is_week].groupby(KEYS, sort=False)["count"].sum(split_out=len(parts))
+             .reset_index().map_partitions(sum_counts, meta=META))
+    return dd.concat([partial[~is_week], weeks])
 
 
 def copy_counts(summed: dd.DataFrame, dsn: str, stage: str) -> int:

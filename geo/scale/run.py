@@ -36,7 +36,7 @@ def aggregate_archive(engine: Engine, archive: Path | str, how: str = "dask",
                 workers = len(client.scheduler_info()["workers"])
                 dask_engine.copy_counts(dask_engine.counts(archive, res, per), dsn, stage)
         else:
-            copy_frame(dsn, stage, local.counts(archive, res, per))
+            local.stream(archive, res, per, lambda part: copy_frame(dsn, stage, part))
         rows, incidents = publish(engine, stage)
     except BaseException:
         drop_stage(engine, stage)

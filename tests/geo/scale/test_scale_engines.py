@@ -60,10 +60,24 @@ def test_dask_equals_single_process(archive):
                       dashboard_address=None) as cluster, Client(cluster) as client:
         assert len(client.scheduler_info()["workers"]) == 2
         lazy = dask_engine.counts(archive, RES, PERIODS)
-        assert lazy.npartitions == 24
+        assert lazy.npartitions == 2 * 24  # complete rows where counted + shuffled weeks
         distributed = lazy.compute()
     distributed = distributed.sort_values(KEYS).reset_index(drop=True)
     pd.testing.assert_frame_equal(distributed, single)
+
+
+def test_row_outside_its_month_partition_is_named(archive, tmp_path):
+    """Day and month counts are taken as final per partition: a misfiled row is an error."""
+    import shutil
+
+    from geo.errors import InputError
+
+    shutil.copytree(archive, tmp_path / "a")
+    moved = tmp_path / "a" / "month=2024-02" / "part-00000.parquet"
+    shutil.copy(tmp_path / "a" / "month=2024-03" / "part-00000.parquet", moved)
+    with pytest.raises(InputError, match=r"part-00000.parquet: row 1 is in local month 2024-03, "
+                                         r"not in its partition month=2024-02"):
+        local.counts(tmp_path / "a", RES, PERIODS)
 
 
 def test_cli_dask_equals_postgis_aggregate_of_the_same_rows(archive, cli, clean_db, tmp_path):
