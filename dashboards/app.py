@@ -17,7 +17,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboards import coverage, grids, hotspots, overview
+from dashboards import auth, coverage, export, grids, hotspots, overview
 from dashboards import tiles as tile_routes
 from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
@@ -42,12 +42,14 @@ PAGES = (
     Page("/hotspots", "nav.hotspots", hotspots),
     Page("/grids", "nav.grids", grids),
     Page("/coverage", "nav.coverage", coverage),
+    Page("/export", "nav.export", export),
 )
 
 
 def allowed(page: Page) -> bool:
-    """Whether the current visitor may open `page` (all pages until logins exist)."""
-    return True
+    """Whether the current visitor may open `page` (geo.auth.roles decides; every page
+    when the app runs without a login layer). The server enforces it too (dashboards.auth)."""
+    return auth.visitor_may_see(page.path)
 
 
 def _nav(lang: str, path: str) -> list:
@@ -153,8 +155,9 @@ def warm(engine: Engine) -> None:
         return
 
 
-def create_app(engine: Engine | None = None) -> dash.Dash:
-    """The dashboard on `engine` (default: the configured database)."""
+def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Dash:
+    """The dashboard on `engine` (default: the configured database); `login=True` requires
+    a signed-in user and checks roles on every request (`civicgrid serve` does)."""
     app = dash.Dash(
         __name__,
         title="civicgrid",
@@ -171,4 +174,6 @@ def create_app(engine: Engine | None = None) -> dash.Dash:
     for page in PAGES:
         page.module.register(app)
     tile_routes.register(app.server, lambda: app.server.config[ENGINE_KEY])
+    if login:
+        auth.register(app.server, lambda: app.server.config[ENGINE_KEY])
     return app

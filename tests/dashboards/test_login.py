@@ -1,0 +1,164 @@
+"""Login, roles and the Export page on the real app with its login layer, through Flask's
+test client (server-side checks) and headless Chromium (what a user sees)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import zipfile
+
+import pytest
+from sqlalchemy import select, text
+from werkzeug.serving import make_server
+
+from geo.auth import add_user
+from geo.db.tables import audit_log, export_log
+
+PASSWORD = "s3cret-pass"
+
+
+@pytest.fixture
+def app(clean_db):
+    from dashboards.app import create_app
+
+    with clean_db.begin() as conn:
+        conn.execute(text("DELETE FROM users"))
+    for name, role in (("lead", "leader"), ("ana", "analyst"), ("plan", "planner"),
+                       ("aud", "auditor"), ("root", "admin")):
+        add_user(clean_db, name, PASSWORD, role)
+    return create_app(clean_db, login=True)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post("/login", data={"username": username, "password": password, "csrf": token, "next": "/"})
+
+
+def callback(client, output_id: str):
+    body = {"output": f"{output_id}.children", "outputs": {"id": output_id, "property": "children"},
+            "inputs": [], "changedPropIds": []}
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def test_anonymous_requests_are_sent_to_login(app):
+    client = app.server.test_client()
+    home = client.get("/hotspots")
+    assert home.status_code == 302 and home.headers["Location"].startswith("/login?next=/hotspots")
+    assert client.get("/_dash-layout").status_code == 401
+    assert callback(client, "hs-map").status_code == 401
+    assert client.get("/tiles/district/8/214/107.pbf").status_code == 401
+    assert client.get("/login").status_code == 200  # the form itself is public
+
+
+def test_wrong_password_and_forged_form_fail(app):
+    client = app.server.test_client()
+    bad = sign_in(client, "ana", "not-the-password")
+    assert bad.status_code == 401 and "用户名或密码错误" in bad.get_data(as_text=True)
+    no_token = client.post("/login", data={"username": "ana", "password": PASSWORD})
+    assert no_token.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_samesite(app):
+    client = app.server.test_client()
+    ok = sign_in(client, "ana")
+    assert ok.status_code == 302 and ok.headers["Location"] == "/"
+    cookie = next(v for k, v in ok.headers.items() if k == "Set-Cookie" and v.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_open_redirect_is_refused(app):
+    client = app.server.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    done = client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": token,
+                                       "next": "https://example.com/"})
+    assert done.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(("user", "allowed", "denied"), [
+    ("lead", ["/", "/hotspots", "/grids", "/coverage"], ["/export"]),
+    ("ana", ["/", "/hotspots", "/coverage"], ["/grids", "/export"]),
+    ("plan", ["/", "/grids", "/coverage"], ["/hotspots", "/export"]),
+    ("aud", ["/", "/export"], ["/hotspots", "/grids", "/coverage"]),
+    ("root", ["/", "/hotspots", "/grids", "/coverage", "/export"], []),
+])
+def test_each_role_opens_only_its_pages_and_callbacks(app, user, allowed, denied):
+    client = app.server.test_client()
+    assert sign_in(client, user).status_code == 302
+    prefix = {"/": "ov-map", "/hotspots": "hs-map", "/grids": "gr-map", "/coverage": "cv-map",
+              "/export": "ex-msg"}
+    for path in allowed:
+        assert client.get(path).status_code == 200, path
+        assert callback(client, prefix[path]).status_code != 403, path
+    for path in denied:
+        assert client.get(path).status_code == 403, path
+        # the page's callbacks (its data and downloads) are refused on the server too
+        assert callback(client, prefix[path]).status_code == 403, path
+
+
+def test_login_and_logout_are_audited(app, clean_db):
+    with clean_db.connect() as conn:  # the audit log is append-only: look past what is there
+        start = conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one()
+    client = app.server.test_client()
+    sign_in(client, "aud", "wrong-password")
+    sign_in(client, "aud")
+    client.get("/logout")
+    with clean_db.connect() as conn:
+        actions = conn.execute(select(audit_log.c.action).where(audit_log.c.username == "aud")
+                               .where(audit_log.c.id > start).order_by(audit_log.c.id)).scalars().all()
+    assert actions == ["login_failed", "login", "logout"]
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.browser
+def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_path):
+    """In Chromium: the login form, the nav limited to the role, an export downloaded as a
+    zip with its manifest, and the export logged under the user's name."""
+    from playwright.sync_api import sync_playwright
+
+    with clean_db.begin() as conn:
+        conn.execute(text("INSERT INTO facilities (source_key, name, kind, geom) VALUES "
+                          "('F1', '平江派出所', 'police_station', ST_SetSRID(ST_MakePoint(120.63, 31.32), 4326)),"
+                          "('F2', '观前调解室', 'mediation_room', ST_SetSRID(ST_MakePoint(120.62, 31.31), 4326))"))
+    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_port}"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            page = browser.new_page(accept_downloads=True)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"{base}/export")
+            assert "/login" in page.url
+            page.fill("#login-user", "aud")
+            page.fill("#login-password", PASSWORD)
+            page.click("#login-submit")
+            page.wait_for_selector("#ex-run", timeout=60_000)
+            nav = page.locator("#nav a").all_inner_texts()
+            assert nav == ["总览", "数据导出"]
+            page.locator("#ex-layer").click()
+            page.locator(".Select-menu-outer, [role=listbox]").get_by_text("facilities", exact=True).click()
+            with page.expect_download(timeout=120_000) as dl:
+                page.click("#ex-run")
+            path = tmp_path / "export.zip"
+            dl.value.save_as(path)
+            page.wait_for_selector("#ex-ok", timeout=30_000)
+            page.screenshot(path=str(artifacts / "export-page.png"), full_page=True)
+            browser.close()
+        assert not errors, errors
+    finally:
+        srv.shutdown()
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        manifest = json.loads(zf.read("manifest.json"))
+    assert any(n.endswith(".shp") for n in names) and any(n.endswith(".cpg") for n in names)
+    assert manifest["rows"] == 2 and manifest["layer"] == "facilities"
+    with clean_db.connect() as conn:
+        logged = conn.execute(select(export_log.c.layer, export_log.c.username, export_log.c.rows)).all()
+    assert [tuple(r) for r in logged] == [("facilities", "aud", 2)]
