@@ -67,6 +67,31 @@ def _has_command(*path: str) -> bool:
     return True
 
 
+def demo_admin() -> tuple[str, str]:
+    """The demo's admin account: created once, its password kept (0600) under .civicgrid/."""
+    import os
+    import secrets
+
+    from geo.auth import add_user, list_users
+    from geo.config import state_dir
+    from geo.db.engine import get_engine
+
+    path = state_dir() / "demo-admin-password"
+    password = os.environ.get("CIVICGRID_DEMO_PASSWORD")
+    if not password and path.exists():
+        password = path.read_text().strip()
+    if not password:
+        password = secrets.token_urlsafe(12)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(password)
+    engine = get_engine()
+    if not any(u.username == "admin" for u in list_users(engine)):
+        add_user(engine, "admin", password, "admin")
+    return "admin", password
+
+
 def _run(*args: str) -> Step:
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "geo", *args, "--json"], capture_output=True, text=True)
@@ -139,9 +164,9 @@ def demo(
 
     if failed:
         err_console.print(f"[yellow]{failed} step(s) failed; the dashboard shows what is loaded[/yellow]")
+    user, password = demo_admin()
+    console.print(f"登录 / sign in: user [bold]{user}[/bold], password [bold]{password}[/bold] "
+                  f"(kept in .civicgrid/demo-admin-password; more users: civicgrid users add NAME --role ROLE)")
     if serve:
-        if not _has_command("serve"):
-            err_console.print("[yellow]–[/yellow] serve: the dashboard is not there yet")
-            return
         console.print(f"dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)")
         subprocess.run([sys.executable, "-m", "geo", "serve", "--port", str(port)], check=False)
