@@ -92,7 +92,8 @@ def _layer_figure(eng, mode, start, end, cats, area, res, k, lang):
         hover = [f"{labels[c]}<br>trend z {z:.2f}" for c, z in zip(cells["category"], cells["trend_z"].fillna(0), strict=True)]
         for tr in maps.category_traces(cells["cell"].to_numpy(), cells["category"].to_numpy(), colors, labels, hover):
             fig.add_trace(tr)
-        notes.append(note(f"H3 {run['params'].get('res', '')} · run #{run['id']} · {run['created_at']:%Y-%m-%d %H:%M}", "info"))
+        notes.append(note(t("hs.run_note", lang, res=run["params"].get("res", ""), run=run["id"],
+                            at=f"{run['created_at']:%Y-%m-%d %H:%M}"), "info"))
         return fig, rows, notes
 
     layer = hex_layer(eng, res, start, end, cats or None, area or None, k=k if mode == "gi" else None)
