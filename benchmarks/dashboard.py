@@ -110,7 +110,7 @@ def serve(url: str) -> tuple[str, subprocess.Popen]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login"], cwd=ROOT,
                             env={**os.environ, "CIVICGRID_DB_NAME": BENCH_DB},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

@@ -33,16 +33,17 @@ def city_mod():
     return _city_module()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def city(engine, city_mod):
-    """Empty the test database and build the constructed city once per test session."""
+    """Empty the test database and build the constructed city once per test module (other
+    modules here empty the tables with `clean_db`)."""
     names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     return city_mod.build(engine)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(city, engine):
     """The dashboard on 127.0.0.1 (a free port) in a thread; yields its base URL."""
     from dashboards.app import create_app

@@ -82,6 +82,6 @@ def test_page_draws_its_map_on_the_sample_city(page, app_base, probe, artifacts,
     page.goto(app_base + path)
     drawn = probe.wait(graph, traces=traces, timeout=60000)
     assert drawn["tiles"] > 0
-    assert page.locator(".note-error").count() == 0
+    assert page.locator("#db-error").count() == 0 and page.locator("#alert").is_hidden()
     name = path.strip("/") or "overview"
     page.screenshot(path=str(artifacts / f"sample-{name}.png"), full_page=True)

@@ -21,7 +21,7 @@ def free_port() -> int:
 
 def test_serve_answers_on_the_port(db_url):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login"], cwd=ROOT,
                             env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
