@@ -11,8 +11,6 @@ from rich.table import Table
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, console, err_console, report
 from geo.db.engine import get_engine
-from geo.hotspots.aggregate import PERIODS, refresh_counts
-from geo.hotspots.run import HotspotParams, run_hotspots
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -39,6 +37,9 @@ def aggregate(
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """汇总警情 / count incidents per H3 cell × period × category (incremental by load batch)."""
+    # imported here: the statistics stack (scipy.stats…) would slow every other command's start
+    from geo.hotspots.aggregate import PERIODS, refresh_counts
+
     periods = _split(period) or list(PERIODS)
     if (engine == "postgis") != (archive is None) or engine not in ("postgis", "local", "dask"):
         raise typer.BadParameter("--archive goes with --engine local or dask", param_hint="--engine/--archive")
@@ -92,6 +93,9 @@ def hotspots(
     """热点分析 / Gi* hot spots (FDR) or emerging hot spots of incident counts; stores the run."""
     if k is not None and auto:
         raise typer.BadParameter("give either --k or --auto, not both", param_hint="--k/--auto")
+    from geo.hotspots.aggregate import PERIODS
+    from geo.hotspots.run import HotspotParams, run_hotspots
+
     if period not in PERIODS:
         raise typer.BadParameter(f"must be one of {', '.join(PERIODS)}", param_hint="--period")
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
