@@ -114,11 +114,11 @@ def test_login_and_logout_are_audited(app, clean_db):
 
 
 @pytest.mark.browser
-def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_path):
+def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_path, browser):
     """In Chromium: the login form, the nav limited to the role, an export downloaded as a
     zip with its manifest, and the export logged under the user's name."""
-    from playwright.sync_api import sync_playwright
-
+    # `browser`: the session's Chromium (tests/dashboards/conftest.py); a second
+    # sync_playwright() inside the same session would fail ("Sync API inside the asyncio loop")
     with clean_db.begin() as conn:
         conn.execute(text("INSERT INTO facilities (source_key, name, kind, geom) VALUES "
                           "('F1', '平江派出所', 'police_station', ST_SetSRID(ST_MakePoint(120.63, 31.32), 4326)),"
@@ -127,11 +127,8 @@ def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{srv.server_port}"
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
-            page = browser.new_page(accept_downloads=True)
+        with browser.new_context(accept_downloads=True) as context:
+            page = context.new_page()
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(f"{base}/export")
@@ -150,7 +147,6 @@ def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_
             dl.value.save_as(path)
             page.wait_for_selector("#ex-ok", timeout=30_000)
             page.screenshot(path=str(artifacts / "export-page.png"), full_page=True)
-            browser.close()
         assert not errors, errors
     finally:
         srv.shutdown()
