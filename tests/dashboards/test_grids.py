@@ -25,6 +25,8 @@ def test_grids_versions_changes_and_problems(page, server, artifacts, probe):
     gap.wait_for()
     page.get_by_label("拓扑问题").check()
     probe.wait("gr-map", traces=True)
+    # the layer switch re-sends the problems table; click its row once the callbacks settled
+    page.wait_for_load_state("networkidle")
     gap = page.locator("#gr-problems .ag-row", has_text="缝隙").first
     gap.locator(".ag-selection-checkbox input, .ag-checkbox-input").first.click()
     probe.wait_center("gr-map", 120.7375, 31.2625)
