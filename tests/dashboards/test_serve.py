@@ -45,3 +45,29 @@ def test_serve_rejects_a_bad_port(cli):
     done = cli("serve", "--port", "0")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_serve_with_worker_processes_requires_login(db_url):
+    """`--workers 2` runs two gunicorn worker processes; both behind the login."""
+    import psutil
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port), "--workers", "2"],
+                            cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/hotspots", timeout=5) as resp:
+                    landed, html = resp.url, resp.read().decode()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "the dashboard did not answer within 60 s"
+                time.sleep(0.5)
+        assert landed.endswith("/login?next=/hotspots") and 'name="csrf"' in html
+        workers = [c for c in psutil.Process(proc.pid).children() if c.is_running()]
+        assert len(workers) == 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
