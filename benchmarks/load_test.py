@@ -92,7 +92,7 @@ def free_port() -> int:
 
 def serve(port: int) -> subprocess.Popen:
     """`civicgrid serve` on loopback; returns once it answers."""
-    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--no-login", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--no-login", "--workers", "2", "--port", str(port)], cwd=ROOT,
                             env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
