@@ -9,8 +9,4 @@ from etl.loaders.rows import Rows
 
 def prepare(rows: Rows) -> Plan:
     """Validate key-site rows and lay out their key_sites columns."""
-    key = rows.key()
-    points.locate(rows)
-    columns = [key, rows.text("name"), rows.text("kind"), rows.text("address"),
-               points.geometry_column(rows)]
-    return Plan("key_sites", columns, ["source_key"], key)
+    return points.named_sites(rows, "key_sites")

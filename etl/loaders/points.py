@@ -13,6 +13,7 @@ import shapely
 from etl import validate as v
 from etl.coords import offset_warning
 from etl.copy import Column, points_ewkb
+from etl.loaders.plan import Plan
 from etl.loaders.rows import Rows
 from geo.crs import to_wgs84
 from geo.errors import InputError
@@ -90,3 +91,12 @@ def geometry_column(rows: Rows) -> Column:
     lon = np.where(np.isfinite(rows.lon), rows.lon, 0.0)
     lat = np.where(np.isfinite(rows.lat), rows.lat, 0.0)
     return Column("geom", "geometry", points_ewkb(lon, lat))
+
+
+def named_sites(rows: Rows, table: str) -> Plan:
+    """The plan shared by the layers of named points of a kind (facilities, key_sites):
+    source key, name, kind, address and the located point."""
+    key = rows.key()
+    locate(rows)
+    columns = [key, rows.text("name"), rows.text("kind"), rows.text("address"), geometry_column(rows)]
+    return Plan(table, columns, ["source_key"], key)
