@@ -182,22 +182,41 @@ def stage(conn: psycopg.Connection, name: str, target: str, columns: Sequence[Co
 
 
 def upsert(conn: psycopg.Connection, target: str, staged: str, names: Sequence[str],
-           conflict: Sequence[str]) -> tuple[int, int]:
+           conflict: Sequence[str], unique: str | None = None) -> tuple[int, int]:
     """INSERT … SELECT from the staging table, updating rows whose source key exists.
 
     Rows equal to what is stored (batch_id aside) are left alone and not counted.
-    Returns (inserted, updated).
+    `unique` names a column unique on its own although the conflict target holds more
+    (a partitioned table's unique key must hold its partition column): a stored row
+    whose other conflict columns changed is deleted first and its new version counted
+    as updated, so that column stays unique. Returns (inserted, updated).
     """
+    ident = sql.Identifier
+    moved = 0
+    others = [c for c in conflict if c != unique]
+    if unique is not None and others:
+        moved = conn.execute(sql.SQL("""
+            WITH gone AS (DELETE FROM {target} t USING {staged} s
+                          WHERE t.{key} = s.{key} AND ({old}) IS DISTINCT FROM ({new})
+                          RETURNING 1)
+            SELECT count(*) FROM gone""").format(
+            target=ident(target), staged=ident(staged), key=ident(unique),
+            old=sql.SQL(", ").join(sql.SQL("t.{}").format(ident(c)) for c in others),
+            new=sql.SQL(", ").join(sql.SQL("s.{}").format(ident(c)) for c in others),
+        )).fetchone()[0]
     keys = [n for n in names if n not in conflict]
     compared = [n for n in keys if n != "batch_id"]
-    ident = sql.Identifier
+    # new = staged keys not stored yet (a partitioned table cannot return xmax to tell)
+    new_rows = conn.execute(sql.SQL(
+        "SELECT count(*) FROM {staged} s WHERE NOT EXISTS "
+        "(SELECT 1 FROM {target} t WHERE {match})").format(
+        staged=ident(staged), target=ident(target),
+        match=sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(ident(c)) for c in conflict),
+    )).fetchone()[0]
     query = sql.SQL("""
-        WITH up AS (
-            INSERT INTO {target} ({names}) SELECT {names} FROM {staged}
-            ON CONFLICT ({conflict}) DO UPDATE SET {sets}
-            WHERE ({old}) IS DISTINCT FROM ({new})
-            RETURNING (xmax = 0) AS inserted)
-        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+        INSERT INTO {target} ({names}) SELECT {names} FROM {staged}
+        ON CONFLICT ({conflict}) DO UPDATE SET {sets}
+        WHERE ({old}) IS DISTINCT FROM ({new})
     """).format(
         target=ident(target), staged=ident(staged),
         names=sql.SQL(", ").join(map(ident, names)),
@@ -206,8 +225,8 @@ def upsert(conn: psycopg.Connection, target: str, staged: str, names: Sequence[s
         old=sql.SQL(", ").join(sql.SQL("{}.{}").format(ident(target), ident(n)) for n in compared),
         new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(ident(n)) for n in compared),
     )
-    inserted, updated = conn.execute(query).fetchone()
-    return int(inserted), int(updated)
+    written = conn.execute(query).rowcount
+    return int(new_rows) - moved, int(written - new_rows) + moved
 
 
 def is_empty(conn: psycopg.Connection, table: str) -> bool:

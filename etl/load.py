@@ -26,6 +26,7 @@ from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, 
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
 from etl.validate import clean_text, repeated_keys
+from geo.db import partitions
 from geo.db.engine import libpq_dsn
 from geo.errors import DatabaseError, InputError
 
@@ -210,6 +211,10 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
             if column.name in schema.personal and column.name in mapping.fields:
                 column.values = clean_text(frame[mapping.fields[column.name]].astype("string"))
 
+        if plan.partition_by:  # before this transaction writes: creating one locks the table
+            times = next(c for c in plan.columns if c.name == plan.partition_by).values
+            partitions.ensure(libpq_dsn(url), partitions.months_of(np.asarray(times)[loaded_idx]))
+
         version_status = None
         constants: dict[str, object] = {}
         if kind == "grids":
@@ -237,7 +242,8 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
             stage(conn, "staged", schema.table, columns, loaded_idx, on_rows)
             say("upsert", None)
             inserted, updated = upsert(conn, schema.table, "staged", [c.name for c in columns],
-                                       plan.conflict)
+                                       plan.conflict,
+                                       unique=plan.key.name if plan.partition_by else None)
             write_path = "upsert"
 
         marks["write"] = time.perf_counter()

@@ -35,4 +35,6 @@ def prepare(rows: Rows) -> Plan:
                rows.text("disposition"), rows.text("address"), rows.text("reporter"),
                rows.text("reporter_phone"), points.geometry_column(rows)]
     columns.append(h3_column(rows))
-    return Plan("incidents", columns, ["source_key"], key)
+    # incidents are partitioned by month: the unique key holds occurred_at (etl.copy.upsert)
+    return Plan("incidents", columns, ["source_key", "occurred_at"], key,
+                partition_by="occurred_at")

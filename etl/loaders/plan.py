@@ -16,3 +16,5 @@ class Plan:
     conflict: list[str]
     key: Column  # the source key, for duplicate detection
     constants: dict[str, object] = field(default_factory=dict)
+    #: the partition column when the table is partitioned (its months are created first)
+    partition_by: str | None = None

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -187,16 +188,30 @@ rentals = _point_layer(
     Column("last_inspected_at", Date),
 )
 
-incidents = _point_layer(
+#: month-partitioned on occurred_at (UTC+8 months, see geo.db.partitions); a unique key
+#: on a partitioned table must hold the partition key, so source_key is unique with
+#: occurred_at here and on its own by the loader (etl.copy.upsert moves changed times)
+incidents = Table(
     "incidents",
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("category", Text, nullable=False, index=True),
+    metadata,
+    Column("id", BigInteger, primary_key=True,
+           server_default=text("nextval('incidents_id_seq'::regclass)")),
+    Column("source_key", Text(collation="C"), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), primary_key=True),
+    Column("category", Text(collation="C"), nullable=False),
     Column("subcategory", Text),
     Column("disposition", Text),
     Column("address", Text),
     Column("reporter", Text),
     Column("reporter_phone", Text),
     Column("h3", BigInteger, nullable=False, index=True),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    Column("geom", _geom("POINT"), nullable=False),
+    Column("batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="RESTRICT")),
+    UniqueConstraint("source_key", "occurred_at", name="uq_incidents_source_key"),
+    Index("ix_incidents_geom", "geom", postgresql_using="gist"),
+    Index("ix_incidents_batch_id", "batch_id", postgresql_using="brin"),
+    postgresql_partition_by="RANGE (occurred_at)",
 )
 Index("ix_incidents_occurred_brin", incidents.c.occurred_at, postgresql_using="brin")
 Index("ix_incidents_occurred_category", incidents.c.occurred_at, incidents.c.category)

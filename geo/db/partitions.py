@@ -1,0 +1,77 @@
+"""Month partitions of `incidents`: which months rows fall in, names, bounds, creation.
+
+Incidents are range-partitioned on occurred_at, one partition per calendar month in
+China Standard Time (UTC+8, no daylight saving), named `incidents_YYYY_MM`, plus
+`incidents_default` for rows of months that have no partition yet (rows written by
+hand, not by the loader). Loaders create the months they are about to write with
+`ensure` before they write: creating a partition locks the parent table, so it runs
+in its own short transaction, never inside a long load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+PARENT = "incidents"
+DEFAULT = "incidents_default"
+UTC_OFFSET = np.timedelta64(8, "h")  # China Standard Time, all year
+_LOCK = "civicgrid.incident_partitions"
+
+
+def months_of(utc_us: np.ndarray) -> list[dt.date]:
+    """The first days of the local (UTC+8) months that µs-since-1970 UTC times fall in."""
+    local = np.asarray(utc_us, dtype=np.int64).astype("datetime64[us]") + UTC_OFFSET
+    return [m.astype(dt.date) for m in np.unique(local.astype("datetime64[M]")).astype("datetime64[D]")]
+
+
+def name(month: dt.date) -> str:
+    return f"{PARENT}_{month:%Y_%m}"
+
+
+def bounds(month: dt.date) -> tuple[str, str]:
+    """[from, to) of a month as timestamptz literals at UTC+8."""
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return f"{month:%Y-%m-%d} 00:00:00+08", f"{following:%Y-%m-%d} 00:00:00+08"
+
+
+def existing(conn: psycopg.Connection) -> set[str]:
+    """Names of the partitions `incidents` has now."""
+    return {r[0] for r in conn.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = %s::regclass", (PARENT,)).fetchall()}
+
+
+def _create(conn: psycopg.Connection, month: dt.date) -> None:
+    """Create one month; rows of it sitting in the default partition move into it."""
+    lo, hi = bounds(month)
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE moving ON COMMIT DROP AS WITH gone AS ("
+        "DELETE FROM {} WHERE occurred_at >= %s AND occurred_at < %s RETURNING *) "
+        "SELECT * FROM gone").format(sql.Identifier(DEFAULT)), (lo, hi))
+    conn.execute(sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
+        sql.Identifier(name(month)), sql.Identifier(PARENT), sql.Literal(lo), sql.Literal(hi)))
+    conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM moving").format(sql.Identifier(PARENT)))
+    conn.execute("DROP TABLE moving")
+
+
+def ensure(dsn: str, months: list[dt.date]) -> list[str]:
+    """Create the partitions of `months` that do not exist yet, in one short transaction
+    of its own (serialised by an advisory lock); returns the names created."""
+    with psycopg.connect(dsn) as conn:
+        if not conn.execute("SELECT EXISTS (SELECT 1 FROM pg_partitioned_table "
+                            "WHERE partrelid = to_regclass(%s))", (PARENT,)).fetchone()[0]:
+            return []
+        have = existing(conn)
+        if all(name(m) in have for m in months):
+            return []
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK,))
+        have = existing(conn)
+        created = [name(m) for m in months if name(m) not in have]
+        for month in months:
+            if name(month) not in have:
+                _create(conn, month)
+        return created
