@@ -212,8 +212,11 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
                 column.values = clean_text(frame[mapping.fields[column.name]].astype("string"))
 
         if plan.partition_by:  # before this transaction writes: creating one locks the table
-            times = next(c for c in plan.columns if c.name == plan.partition_by).values
-            partitions.ensure(libpq_dsn(url), partitions.months_of(np.asarray(times)[loaded_idx]))
+            times = np.asarray(next(c for c in plan.columns if c.name == plan.partition_by).values)
+            partitions.ensure(libpq_dsn(url), partitions.months_of(times[loaded_idx]))
+            # written in time order: COPY fills one partition after another, and the heap
+            # comes out ordered for the BRIN and (occurred_at, category) indexes
+            loaded_idx = loaded_idx[np.argsort(times[loaded_idx], kind="stable")]
 
         version_status = None
         constants: dict[str, object] = {}
