@@ -8,8 +8,8 @@ interleaves them into COPY tuples in C++. psycopg 3 streams the bytes from a wri
 thread, so the next chunk is encoded while the server ingests the last.
 
 Two ways in, both inside the caller's transaction:
-- `bulk_insert`: the target is empty — COPY straight into it with its secondary indexes
-  and foreign keys dropped, then rebuilt (a sorted index build is far cheaper than a
+- `bulk_insert`: the target is empty — COPY straight into it with its indexes and keys
+  dropped, then rebuilt (a sorted index build is far cheaper than a
   million index insertions; the definitions are read back from the catalog, so the
   schema is exactly what it was at commit).
 - `stage` + `upsert`: COPY into a temporary table, then INSERT … ON CONFLICT DO UPDATE,
@@ -237,11 +237,14 @@ def is_empty(conn: psycopg.Connection, table: str) -> bool:
 def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column], idx: np.ndarray,
                 on_rows: Callable[[int], None] | None = None) -> float:
     """COPY into an empty `table` with its secondary indexes, unique and foreign keys
-    dropped, then rebuilt from their catalog definitions (all in this transaction).
+    and (when no other table refers to it) its primary key dropped, then rebuilt from
+    their catalog definitions, keys before foreign keys (all in this transaction).
     Returns the seconds spent rebuilding."""
     cons = conn.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", (table,)).fetchall()
+        "WHERE conrelid = %s::regclass AND (contype IN ('u', 'f') OR contype = 'p' AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint r WHERE r.confrelid = %s::regclass)) "
+        "ORDER BY contype = 'f'", (table, table)).fetchall()
     idxs = conn.execute(
         "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
         "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
