@@ -32,27 +32,33 @@ depends_on = None
 COLUMNS = ("id, source_key, occurred_at, category, subcategory, disposition, address, reporter, "
            "reporter_phone, h3, attributes, geom, batch_id")
 
-PARTITIONED = """
+
+def _table(partitioned: bool) -> str:
+    """CREATE TABLE incidents, partitioned (0002) or as 0001 made it."""
+    collate = ' COLLATE "C"' if partitioned else ""
+    time_key = ", occurred_at" if partitioned else ""
+    return f"""
 CREATE TABLE incidents (
     id bigint NOT NULL DEFAULT nextval('incidents_id_seq'::regclass),
-    source_key text COLLATE "C" NOT NULL,
+    source_key text{collate} NOT NULL,
     occurred_at timestamptz NOT NULL,
-    category text COLLATE "C" NOT NULL,
+    category text{collate} NOT NULL,
     subcategory text,
     disposition text,
     address text,
     reporter text,
     reporter_phone text,
     h3 bigint NOT NULL,
-    attributes jsonb NOT NULL DEFAULT '{}',
+    attributes jsonb NOT NULL DEFAULT '{{}}',
     geom geometry(POINT, 4326) NOT NULL,
     batch_id bigint,
-    CONSTRAINT pk_incidents PRIMARY KEY (id, occurred_at),
-    CONSTRAINT uq_incidents_source_key UNIQUE (source_key, occurred_at),
+    CONSTRAINT pk_incidents PRIMARY KEY (id{time_key}),
+    CONSTRAINT uq_incidents_source_key UNIQUE (source_key{time_key}),
     CONSTRAINT fk_incidents_batch_id_load_batches FOREIGN KEY (batch_id)
         REFERENCES load_batches (id) ON DELETE RESTRICT
-) PARTITION BY RANGE (occurred_at)
+){" PARTITION BY RANGE (occurred_at)" if partitioned else ""}
 """
+
 
 INDEXES = (
     "CREATE INDEX ix_incidents_geom ON incidents USING gist (geom)",
@@ -61,28 +67,6 @@ INDEXES = (
     "CREATE INDEX ix_incidents_occurred_brin ON incidents USING brin (occurred_at)",
     "CREATE INDEX ix_incidents_occurred_category ON incidents (occurred_at, category)",
 )
-
-PLAIN = """
-CREATE TABLE incidents (
-    id bigint NOT NULL DEFAULT nextval('incidents_id_seq'::regclass),
-    source_key text NOT NULL,
-    occurred_at timestamptz NOT NULL,
-    category text NOT NULL,
-    subcategory text,
-    disposition text,
-    address text,
-    reporter text,
-    reporter_phone text,
-    h3 bigint NOT NULL,
-    attributes jsonb NOT NULL DEFAULT '{}',
-    geom geometry(POINT, 4326) NOT NULL,
-    batch_id bigint,
-    CONSTRAINT pk_incidents PRIMARY KEY (id),
-    CONSTRAINT uq_incidents_source_key UNIQUE (source_key),
-    CONSTRAINT fk_incidents_batch_id_load_batches FOREIGN KEY (batch_id)
-        REFERENCES load_batches (id) ON DELETE RESTRICT
-)
-"""
 
 PLAIN_INDEXES = (
     "CREATE INDEX ix_incidents_geom ON incidents USING gist (geom)",
@@ -110,7 +94,7 @@ END $$
 """
 
 
-def _swap(create: str, indexes: tuple[str, ...], partitioned: bool) -> None:
+def _swap(indexes: tuple[str, ...], partitioned: bool) -> None:
     """Rename the current table away, create the new one, move the rows, drop the old."""
     op.execute("ALTER SEQUENCE incidents_id_seq OWNED BY NONE")
     op.execute("ALTER TABLE incidents RENAME TO incidents_old")
@@ -126,7 +110,7 @@ def _swap(create: str, indexes: tuple[str, ...], partitioned: bool) -> None:
                 EXECUTE format('DROP INDEX %I', ix);
             END LOOP;
         END $$""")
-    op.execute(create)
+    op.execute(_table(partitioned))
     if partitioned:
         op.execute(MONTH_PARTITIONS)
         op.execute("CREATE TABLE incidents_default PARTITION OF incidents DEFAULT")
@@ -139,8 +123,8 @@ def _swap(create: str, indexes: tuple[str, ...], partitioned: bool) -> None:
 
 
 def upgrade() -> None:
-    _swap(PARTITIONED, INDEXES, partitioned=True)
+    _swap(INDEXES, partitioned=True)
 
 
 def downgrade() -> None:
-    _swap(PLAIN, PLAIN_INDEXES, partitioned=False)
+    _swap(PLAIN_INDEXES, partitioned=False)
