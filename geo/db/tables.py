@@ -198,7 +198,7 @@ incidents = Table(
            server_default=text("nextval('incidents_id_seq'::regclass)")),
     Column("source_key", Text(collation="C"), nullable=False),
     Column("occurred_at", DateTime(timezone=True), primary_key=True),
-    Column("category", Text(collation="C"), nullable=False),
+    Column("category", Text(collation="C"), nullable=False, index=True),
     Column("subcategory", Text),
     Column("disposition", Text),
     Column("address", Text),
