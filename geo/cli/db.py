@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 
+import psycopg
 import typer
 
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, report
-from geo.db import cluster, migrate
-from geo.db.engine import database_url
+from geo.db import cluster, migrate, partitions
+from geo.db.engine import database_url, libpq_dsn
 from geo.errors import DatabaseError
 
 db_app = typer.Typer(help="数据库 / the PostGIS database", no_args_is_help=True)
@@ -76,11 +77,22 @@ def status(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP))
         cluster.wait_ready(database_url(), timeout=2)
         info["reachable"] = True
         info["revision"] = migrate.current()
+        info["incident_months"] = _months()
     except Exception:  # status reports, it does not fail
         info["reachable"] = False
         info["revision"] = None
     info["up_to_date"] = info["revision"] == info["head"]
     report(info, as_json)
+
+
+def _months() -> dict | None:
+    """How many month partitions incidents has, first and last (None before 0002)."""
+    with psycopg.connect(libpq_dsn(database_url())) as conn:
+        if conn.execute("SELECT to_regclass(%s) IS NULL", (partitions.DEFAULT,)).fetchone()[0]:
+            return None
+        names = partitions.months(conn)
+    return {"count": len(names), "first": names[0] if names else None,
+            "last": names[-1] if names else None}
 
 
 @db_app.command("migrate")

@@ -45,6 +45,11 @@ def existing(conn: psycopg.Connection) -> set[str]:
         "WHERE i.inhparent = %s::regclass", (PARENT,)).fetchall()}
 
 
+def months(conn: psycopg.Connection) -> list[str]:
+    """The months that have a partition now, as YYYY-MM, in order."""
+    return sorted(n[len(PARENT) + 1:].replace("_", "-") for n in existing(conn) if n != DEFAULT)
+
+
 def _create(conn: psycopg.Connection, month: dt.date) -> None:
     """Create one month; rows of it sitting in the default partition move into it."""
     lo, hi = bounds(month)

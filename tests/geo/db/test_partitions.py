@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
@@ -129,3 +130,10 @@ def _no_stray_months(engine):
                 "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                 "WHERE i.inhparent = 'incidents'::regclass AND c.relname <> 'incidents_default'")):
             conn.execute(text(f'DROP TABLE "{name}"'))
+
+
+def test_db_status_names_the_month_partitions(clean_db, db_url, cli):
+    partitions.ensure(libpq_dsn(db_url), [dt.date(2024, 11, 1), dt.date(2025, 2, 1)])
+    out = cli("db", "status", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["incident_months"] == {"count": 2, "first": "2024-11", "last": "2025-02"}
