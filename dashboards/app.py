@@ -4,7 +4,8 @@ around one module per page, plus the vector-tile route.
 Pages are listed in PAGES: a path, a label key and the module, which gives
 `layout(lang)` and `register(app)`. A page guard (`allowed`) is the one place a
 later login/roles layer decides who sees what; an Export page is one more entry.
-Everything is served by the app itself: `serve_locally=True`, local CSS, no CDN.
+Everything is served by the app itself: `serve_locally=True`, local CSS, no CDN; the
+pages' plotly.js is the app's own smaller bundle (dashboards.plotlyjs).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboards import auth, coverage, export, grids, hotspots, overview
+from dashboards import auth, coverage, export, grids, hotspots, overview, plotlyjs
 from dashboards import tiles as tile_routes
 from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
@@ -169,6 +170,8 @@ def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Das
         on_error=_on_error,
     )
     app.server.config[ENGINE_KEY] = engine or get_engine()
+    app.index_string = plotlyjs.index_string(app.config.requests_pathname_prefix)
+    plotlyjs.register(app.server)
     app.layout = _shell
     _register_shell(app)
     for page in PAGES:

@@ -1,0 +1,39 @@
+"""The pages' own plotly.js bundle: built from plotly.py's plotly.js version, served by
+the app, loaded from the page's head, and the one the maps are drawn with (Dash's full
+plotly.min.js is never fetched)."""
+
+from __future__ import annotations
+
+import pytest
+from plotly.offline import get_plotlyjs_version
+
+from dashboards import plotlyjs
+
+
+def test_bundle_is_built_from_the_plotly_js_of_plotly_py():
+    # a plotly upgrade needs a rebuild: `npm ci && npm run build` in dashboards/vendor/plotly
+    assert plotlyjs.version() == get_plotlyjs_version()
+
+
+def test_bundle_url_changes_with_its_content_and_old_names_are_refused(server):
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(server + plotlyjs.url()) as resp:
+        assert resp.read() == plotlyjs.BUNDLE.read_bytes()
+        assert "immutable" in resp.headers["Cache-Control"]
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(server + "/vendor/plotly-civicgrid.000000000000.min.js")
+    assert err.value.code == 404
+
+
+@pytest.mark.browser
+def test_maps_are_drawn_with_the_bundle(page, server, probe):
+    page.goto(server + "/")
+    probe.wait("ov-map")
+    assert page.evaluate("() => window.Plotly.version") == get_plotlyjs_version()
+    # the worker MapLibre was prewarmed with draws the map's tiles
+    assert page.evaluate("() => typeof window.Plotly.react") == "function"
+    urls = page.watch.requests
+    assert any("/vendor/plotly-civicgrid." in u for u in urls)
+    assert not any("plotly.min.js" in u for u in urls), "Dash's full plotly.js was fetched too"
