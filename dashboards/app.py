@@ -5,7 +5,8 @@ Pages are listed in PAGES: a path, a label key and the module, which gives
 `layout(lang)` and `register(app)`. A page guard (`allowed`) is the one place a
 later login/roles layer decides who sees what; an Export page is one more entry.
 Everything is served by the app itself: `serve_locally=True`, local CSS, no CDN; the
-pages' plotly.js is the app's own smaller bundle (dashboards.plotlyjs).
+pages' plotly.js is the app's own smaller bundle (dashboards.plotlyjs) and responses
+are gzipped for browsers that accept it (dashboards.compress).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboards import auth, coverage, export, grids, hotspots, overview, plotlyjs
+from dashboards import auth, compress, coverage, export, grids, hotspots, overview, plotlyjs
 from dashboards import tiles as tile_routes
 from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
@@ -172,6 +173,7 @@ def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Das
     app.server.config[ENGINE_KEY] = engine or get_engine()
     app.index_string = plotlyjs.index_string(app.config.requests_pathname_prefix)
     plotlyjs.register(app.server)
+    compress.register(app.server)
     app.layout = _shell
     _register_shell(app)
     for page in PAGES:
