@@ -108,12 +108,15 @@ def _register_shell(app: dash.Dash) -> None:
                 t("export.png", lang), t("export.pdf", lang))
 
     @app.callback(Output("page", "children"), Output("alert", "hidden"),
-                  Input("url", "pathname"), Input("lang", "data"))
-    def route(path, lang):
+                  Input("url", "pathname"), Input("lang", "data"), State("present", "data"))
+    def route(path, lang, present):
         page = next((p for p in PAGES if p.path == (path or "/")), None)
         if page is None or not allowed(page):
             return html.Div(note(t("not_found", lang), "warn")), True
         try:
+            # the overview draws its first view in presentation type when that mode is on
+            if page.module is overview:
+                return overview.layout(lang, present=bool(present)), True
             return page.module.layout(lang), True
         except SQLAlchemyError:
             return note(t("db_error", lang), "error", el_id="db-error"), True
@@ -141,13 +144,15 @@ def _on_error(err: Exception) -> None:
 
 def warm(engine: Engine) -> None:
     """Fill the slow caches (coverage inputs, the active grids' table, Gi* weights of the
-    default views) so the first visitor does not wait for them; errors are left to the
+    default views, the overview's KPIs and weekly series) so the first visitor does not wait for them; errors are left to the
     pages, which report them."""
     from geo.kpis import period_layer
     from geo.views import coverage, grids
 
     try:
         period_layer(engine, 30)
+        overview.kpis(engine, overview.DEFAULT_DAYS)
+        overview.weekly(engine)
         coverage.inputs(engine)
         active = [v["name"] for v in grids.versions(engine) if v["status"] == "active"]
         for name in active:

@@ -1,8 +1,14 @@
-"""Overview for leaders: big KPIs, the city map of hot/cold spots, the weekly trend."""
+"""Overview for leaders: big KPIs, the city map of hot/cold spots, the weekly trend.
+
+The whole first view (map, KPIs, trend) comes with the page, so a visit needs no
+callback round trip before it is drawn; the KPIs and the weekly series are kept per
+data stamp (a load, a new grid version or a fresh aggregate makes new ones).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
@@ -10,10 +16,12 @@ from dash import Input, Output, dcc, html
 from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
 from dashboards.i18n import t
-from geo.kpis import COVERAGE_KINDS, overview_kpis, period_layer
+from geo.db.engine import get_engine
+from geo.kpis import COVERAGE_KINDS, Kpis, overview_kpis, period_layer
 from geo.views.counts import resolutions, trend
 from geo.views.periods import incident_span
 from geo.views.places import extent
+from geo.views.stamp import data_stamp
 
 PERIODS = (7, 30, 90)
 DEFAULT_DAYS = 30
@@ -21,10 +29,10 @@ DEFAULT_DAYS = 30
 FONT_PRESENT = 20
 
 
-def layout(lang: str) -> html.Div:
+def layout(lang: str, present: bool = False) -> html.Div:
     eng = engine()
-    # the first map is computed with the page, saving the browser a callback round trip
-    first = hot_map(period_layer(eng, DEFAULT_DAYS), lang, extent(eng))
+    # the first view is computed with the page, saving the browser callback round trips
+    first = _sized(hot_map(period_layer(eng, DEFAULT_DAYS), lang, extent(eng)), present)
     return html.Div([
         html.Div([
             html.H2(t("ov.title", lang), className="page-title"),
@@ -34,14 +42,28 @@ def layout(lang: str) -> html.Div:
                                options=[{"label": t("ov.days", lang, days=d), "value": d} for d in PERIODS]),
             ], className="filter"),
         ], className="row", style={"justifyContent": "space-between", "alignItems": "center"}),
-        html.Div(id="ov-kpis", className="kpis"),
+        html.Div(_kpi_cards(kpis(eng, DEFAULT_DAYS), lang, DEFAULT_DAYS), id="ov-kpis", className="kpis"),
         html.Div([
             html.Div(section(t("ov.map", lang), map_graph("ov-map", "60vh", first)), className="col-2"),
-            html.Div(section(t("ov.trend", lang), dcc.Graph(id="ov-trend", style={"height": "60vh"},
-                                                            config={"displaylogo": False})),
-                     className="col"),
+            html.Div(section(t("ov.trend", lang), dcc.Graph(
+                id="ov-trend", style={"height": "60vh"}, config={"displaylogo": False},
+                figure=_sized(trend_figure(eng, lang), present))), className="col"),
         ], className="row"),
     ])
+
+
+def _sized(fig: go.Figure, present: bool) -> go.Figure:
+    return fig.update_layout(font_size=FONT_PRESENT) if present else fig
+
+
+def kpis(eng, days: int) -> Kpis:
+    """The overview's figures for the latest `days` days, kept until the data change."""
+    return _kpis(eng.url.render_as_string(hide_password=False), data_stamp(eng), days)
+
+
+@lru_cache(maxsize=8)
+def _kpis(url: str, stamp: str, days: int) -> Kpis:
+    return overview_kpis(get_engine(url), days)
 
 
 def _kpi_cards(k, lang: str, days: int) -> list:
@@ -76,8 +98,15 @@ def hot_map(layer, lang: str, ext) -> go.Figure:
     return fig
 
 
-def trend_figure(eng, lang: str) -> go.Figure:
-    """Weekly incidents stacked by category; the last week is left out while incomplete."""
+def weekly(eng):
+    """Weekly incidents per category (`period_start, category, count`) without the last
+    week while it is incomplete; None without an aggregate. Kept until the data change."""
+    return _weekly(eng.url.render_as_string(hide_password=False), data_stamp(eng))
+
+
+@lru_cache(maxsize=4)
+def _weekly(url: str, stamp: str):
+    eng = get_engine(url)
     res = resolutions(eng)
     df = trend(eng, res[0], "week") if res else None
     span = incident_span(eng)
@@ -85,6 +114,12 @@ def trend_figure(eng, lang: str) -> go.Figure:
         last_week = df["period_start"].max()
         if last_week + dt.timedelta(days=6) > span[1]:
             df = df[df["period_start"] < last_week]
+    return df
+
+
+def trend_figure(eng, lang: str) -> go.Figure:
+    """Weekly incidents stacked by category; the last week is left out while incomplete."""
+    df = weekly(eng)
     fig = go.Figure()
     if df is not None and len(df):
         for cat, g in df.groupby("category"):
@@ -98,20 +133,21 @@ def trend_figure(eng, lang: str) -> go.Figure:
 
 
 def register(app) -> None:
-    # three callbacks, so the browser asks for them in parallel and the map is not
-    # held up by the KPI queries
+    # the page comes with its first view (in the language and type size of the moment,
+    # as the shell re-renders the page when the language changes), so these run only
+    # on a change; three callbacks, so the map is not held up by the KPI queries
     @app.callback(Output("ov-map", "figure"), Input("ov-days", "value"), Input("lang", "data"),
                   Input("present", "data"), prevent_initial_call=True)
     def update_map(days, lang, present):
         eng = engine()
-        fig = hot_map(period_layer(eng, int(days)), lang, extent(eng))
-        return fig.update_layout(font_size=FONT_PRESENT) if present else fig
+        return _sized(hot_map(period_layer(eng, int(days)), lang, extent(eng)), present)
 
-    @app.callback(Output("ov-kpis", "children"), Input("ov-days", "value"), Input("lang", "data"))
+    @app.callback(Output("ov-kpis", "children"), Input("ov-days", "value"), Input("lang", "data"),
+                  prevent_initial_call=True)
     def update_kpis(days, lang):
-        return _kpi_cards(overview_kpis(engine(), int(days)), lang, int(days))
+        return _kpi_cards(kpis(engine(), int(days)), lang, int(days))
 
-    @app.callback(Output("ov-trend", "figure"), Input("lang", "data"), Input("present", "data"))
+    @app.callback(Output("ov-trend", "figure"), Input("lang", "data"), Input("present", "data"),
+                  prevent_initial_call=True)
     def update_trend(lang, present):
-        fig = trend_figure(engine(), lang)
-        return fig.update_layout(font_size=FONT_PRESENT) if present else fig
+        return _sized(trend_figure(engine(), lang), present)
