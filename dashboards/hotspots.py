@@ -1,10 +1,17 @@
 """Hotspots for analysts: H3 counts, Gi* bins or emerging categories under filters;
 a click on a cell shows its weekly series, category mix and the key sites nearby;
-a sortable top-hotspots table with CSV download."""
+a sortable top-hotspots table with CSV download.
+
+The counts and Gi* views (figure, table rows, notes) are kept per filter key and data
+stamp: analysts go back and forth between layers and resolutions, and a view already
+made is then sent again without being rebuilt; a load or a fresh aggregate changes
+the stamp, so new data show at once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import h3
 import numpy as np
@@ -14,14 +21,18 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import emerging_label, t
+from geo.db.engine import get_engine
 from geo.hotspots.store import latest_run, places, run_cells
 from geo.views.counts import categories, category_mix, resolutions, trend
 from geo.views.hexlayer import hex_layer
 from geo.views.periods import incident_span
 from geo.views.places import extent, units
 from geo.views.sites import key_sites_near
+from geo.views.stamp import data_stamp
 
 TOP_N = 200
+#: views kept (a counts view of a city is ~0.7 MB of JSON)
+VIEWS_KEPT = 16
 DEFAULT_DAYS = 90
 TOP_COLUMNS = [("cell", "col.cell"), ("district", "col.district"), ("town", "col.town"), ("grid", "col.grid"), ("count", "col.count"), ("gi_z", "col.gi_z"),
                ("p_fdr", "col.p_fdr"), ("bin_label", "col.bin")]
@@ -42,7 +53,7 @@ def layout(lang: str) -> html.Div:
     mode_opts = [{"label": t(f"hs.mode.{m}", lang), "value": m} for m in ("counts", "gi", "emerging")]
     res_default = min(max(res), 9) if min(res) <= 9 else min(res)
     # the first view is computed with the page, saving the browser a callback round trip
-    fig, rows, notes = _layer_figure(eng, "gi", start, hi, None, None, res_default, 1, lang)
+    fig, rows, notes = layer_view(eng, "gi", start, hi, None, None, res_default, 1, lang)
 
     def filt(label_key, control):
         return html.Div([html.Label(t(label_key, lang)), control], className="filter")
@@ -72,6 +83,22 @@ def layout(lang: str) -> html.Div:
                 html.Button(t("hs.csv", lang), id="hs-csv", className="btn btn-dark", n_clicks=0),
                 table("hs-top", TOP_COLUMNS, lang, csv_name="top-hotspots.csv", rows=rows)),
     ])
+
+
+def layer_view(eng, mode, start, end, cats, area, res, k, lang):
+    """(figure, top-table rows, notes) for the chosen filters; counts and Gi* views are
+    kept per filter key until the data change (emerging views show the latest run)."""
+    if mode == "emerging":
+        return _layer_figure(eng, mode, start, end, cats, area, res, k, lang)
+    return _kept_view(eng.url.render_as_string(hide_password=False), data_stamp(eng), base_url(), mode,
+                      start, end, tuple(sorted(cats)) if cats else None, area or None, res, k, lang)
+
+
+@lru_cache(maxsize=VIEWS_KEPT)
+def _kept_view(url, stamp, base, mode, start, end, cats, area, res, k, lang):
+    fig, rows, notes = _layer_figure(get_engine(url), mode, start, end, cats, area, res, k, lang)
+    # as a plain dict the figure is copied once here, not at every JSON encoding
+    return fig.to_dict(), rows, notes
 
 
 def _layer_figure(eng, mode, start, end, cats, area, res, k, lang):
@@ -180,7 +207,7 @@ def register(app) -> None:
     def update_map(mode, start, end, cats, area, res, k, lang):
         if not start or not end:
             return no_update, no_update, no_update
-        return _layer_figure(engine(), mode, _date(start), _date(end), cats, area, int(res), int(k), lang)
+        return layer_view(engine(), mode, _date(start), _date(end), cats, area, int(res), int(k), lang)
 
     @app.callback(
         Output("hs-detail", "children"),
