@@ -5,7 +5,9 @@ Measured, median of N (default 20):
   drawn, for the overview and hotspots pages (each in a fresh browser context);
 - time per filter change on the hotspots page (resolution, layer, categories, dates)
   and the overview's period: input → the map redrawn with the new cells;
-- payload bytes per update (the Dash callback response) and of the first view's tiles.
+- payload bytes per update (the Dash callback response, decoded and as sent: gzip where
+  the browser accepts it) and of the first view's tiles; for each filter change also the
+  first time it is made (`first_s`: before the server keeps that view).
 
 Peers measured in the same run, on the same filters:
 - the hexagon layer read from the raw `incidents` table (GROUP BY cell over the
@@ -126,10 +128,12 @@ def serve(url: str) -> tuple[str, subprocess.Popen]:
 
 
 class Payload:
-    """Bytes of the Dash callback responses and tiles a page receives."""
+    """Bytes of the Dash callback responses and tiles a page receives (as decoded, and
+    as sent: gzip-encoded where the server compressed them)."""
 
     def __init__(self, page) -> None:
         self.callbacks: list[int] = []
+        self.callbacks_wire: list[int] = []
         self.tiles: list[int] = []
         page.on("response", self._seen)
 
@@ -139,9 +143,12 @@ class Payload:
         if kind is None:
             return
         try:
-            kind.append(len(resp.body()))
+            size = len(resp.body())
         except Exception:  # noqa: BLE001 - the page was closed before this body was read
             return
+        kind.append(size)
+        if kind is self.callbacks:
+            self.callbacks_wire.append(int(resp.headers.get("content-length") or size))
 
 
 def first_map(browser, base: str, path: str, graph: str, repeat: int, traces: bool = True,
@@ -196,20 +203,24 @@ def hotspot_updates(browser, base: str, repeat: int) -> dict:
         "layer Gi* → counts": lambda: page.get_by_label("警情数").check(),
         "layer counts → Gi*": lambda: page.get_by_label("Gi* 热冷点").check(),
     }
-    out = {name: {"times": [], "bytes": []} for name in actions}
+    out = {name: {"times": [], "bytes": [], "wire": []} for name in actions}
     for _ in range(repeat):
         for name, act in actions.items():
             before = page.evaluate(LOCATIONS, "hs-map")
             pay.callbacks.clear()
+            pay.callbacks_wire.clear()
             t = time.perf_counter()
             act()
             page.wait_for_function(f"(b) => ({LOCATIONS})('hs-map') !== b", arg=before, timeout=60_000, polling=10)
             page.wait_for_function(RENDERED, arg=["hs-map", True], timeout=60_000, polling=10)
             out[name]["times"].append(time.perf_counter() - t)
             out[name]["bytes"].append(sum(pay.callbacks))
+            out[name]["wire"].append(sum(pay.callbacks_wire))
     ctx.close()
+    # first_s: the first time each change is made, before the server has kept that view
     return {name: {"median_s": statistics.median(v["times"]), "max_s": max(v["times"]),
-                   "payload_bytes": statistics.median(v["bytes"])} for name, v in out.items()}
+                   "first_s": v["times"][0], "payload_bytes": statistics.median(v["bytes"]),
+                   "payload_wire_bytes": statistics.median(v["wire"])} for name, v in out.items()}
 
 
 def layer_vs_raw(url: str, repeat: int) -> dict:
