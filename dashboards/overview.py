@@ -1,8 +1,9 @@
 """Overview for leaders: big KPIs, the city map of hot/cold spots, the weekly trend.
 
 The whole first view (map, KPIs, trend) comes with the page, so a visit needs no
-callback round trip before it is drawn; the KPIs and the weekly series are kept per
-data stamp (a load, a new grid version or a fresh aggregate makes new ones).
+callback round trip before it is drawn; the map and trend figures, the KPIs and the
+weekly series are kept per data stamp (a load, a new grid version or a fresh aggregate
+makes new ones).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ FONT_PRESENT = 20
 def layout(lang: str, present: bool = False) -> html.Div:
     eng = engine()
     # the first view is computed with the page, saving the browser callback round trips
-    first = _sized(hot_map(period_layer(eng, DEFAULT_DAYS), lang, extent(eng)), present)
+    first = map_figure(eng, DEFAULT_DAYS, lang, present)
     return html.Div([
         html.Div([
             html.H2(t("ov.title", lang), className="page-title"),
@@ -47,13 +48,37 @@ def layout(lang: str, present: bool = False) -> html.Div:
             html.Div(section(t("ov.map", lang), map_graph("ov-map", "60vh", first)), className="col-2"),
             html.Div(section(t("ov.trend", lang), dcc.Graph(
                 id="ov-trend", style={"height": "60vh"}, config={"displaylogo": False},
-                figure=_sized(trend_figure(eng, lang), present))), className="col"),
+                figure=trend_view(eng, lang, present))), className="col"),
         ], className="row"),
     ])
 
 
 def _sized(fig: go.Figure, present: bool) -> go.Figure:
     return fig.update_layout(font_size=FONT_PRESENT) if present else fig
+
+
+def map_figure(eng, days: int, lang: str, present: bool = False) -> dict:
+    """The hot-spot map of the latest `days` days (a plain figure dict), kept until the
+    data change: building it (plotly validates and copies every trace) was most of the
+    page's server time."""
+    return _map_figure(eng.url.render_as_string(hide_password=False), data_stamp(eng), base_url(),
+                       days, lang, bool(present))
+
+
+@lru_cache(maxsize=16)
+def _map_figure(url: str, stamp: str, base: str, days: int, lang: str, present: bool) -> dict:
+    eng = get_engine(url)
+    return _sized(hot_map(period_layer(eng, days), lang, extent(eng)), present).to_dict()
+
+
+def trend_view(eng, lang: str, present: bool = False) -> dict:
+    """trend_figure as a plain dict, kept until the data change."""
+    return _trend_view(eng.url.render_as_string(hide_password=False), data_stamp(eng), lang, bool(present))
+
+
+@lru_cache(maxsize=8)
+def _trend_view(url: str, stamp: str, lang: str, present: bool) -> dict:
+    return _sized(trend_figure(get_engine(url), lang), present).to_dict()
 
 
 def kpis(eng, days: int) -> Kpis:
@@ -139,8 +164,7 @@ def register(app) -> None:
     @app.callback(Output("ov-map", "figure"), Input("ov-days", "value"), Input("lang", "data"),
                   Input("present", "data"), prevent_initial_call=True)
     def update_map(days, lang, present):
-        eng = engine()
-        return _sized(hot_map(period_layer(eng, int(days)), lang, extent(eng)), present)
+        return map_figure(engine(), int(days), lang, present)
 
     @app.callback(Output("ov-kpis", "children"), Input("ov-days", "value"), Input("lang", "data"),
                   prevent_initial_call=True)
@@ -150,4 +174,4 @@ def register(app) -> None:
     @app.callback(Output("ov-trend", "figure"), Input("lang", "data"), Input("present", "data"),
                   prevent_initial_call=True)
     def update_trend(lang, present):
-        return _sized(trend_figure(engine(), lang), present)
+        return trend_view(engine(), lang, present)

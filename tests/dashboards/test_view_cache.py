@@ -1,4 +1,4 @@
-"""The overview's KPIs and weekly series and the hotspots views are kept per data
+"""The overview's KPIs, weekly series and map and the hotspots views are kept per data
 stamp: asked again they are not rebuilt, and after a new load and aggregate they show
 the new incidents at once."""
 
@@ -45,8 +45,10 @@ def test_kept_views_are_reused_and_refreshed_by_a_new_load(engine, city):
     start = last - dt.timedelta(days=29)
     kpis = overview.kpis(engine, 30)
     week = overview.weekly(engine)
+    first_map = overview.map_figure(engine, 30, "zh")
     view = hotspots.layer_view(engine, "counts", start, last, None, None, 8, 1, "zh")
     assert overview.kpis(engine, 30) is kpis and overview.weekly(engine) is week
+    assert overview.map_figure(engine, 30, "zh") is first_map
     assert hotspots.layer_view(engine, "counts", start, last, None, None, 8, 1, "zh") is view
 
     _add_incidents(engine, last, 25, 120.70, 31.37)
@@ -54,6 +56,7 @@ def test_kept_views_are_reused_and_refreshed_by_a_new_load(engine, city):
     fresh = overview.kpis(engine, 30)
     assert fresh.incidents == kpis.incidents + 25
     assert overview.weekly(engine) is not week
+    assert overview.map_figure(engine, 30, "zh") is not first_map
     fig, _, _ = hotspots.layer_view(engine, "counts", start, last, None, None, 8, 1, "zh")
     before, after = _hex_counts(view[0]), _hex_counts(fig)
     cell = h3.latlng_to_cell(31.37, 120.70, 8)
