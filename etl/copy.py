@@ -258,7 +258,8 @@ def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column],
     copy_rows(conn, table, columns, idx, on_rows)
     start = time.perf_counter()
     for _, definition in idxs:
-        conn.execute(definition)
+        # a partitioned table's definition reads "ON ONLY": rebuilt, it must reach every partition
+        conn.execute(definition.replace(" ON ONLY ", " ON ", 1))
     for name, definition in cons:
         conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
             sql.Identifier(table), sql.Identifier(name)) + sql.SQL(definition))

@@ -44,6 +44,17 @@ def _schema(engine) -> tuple[list, list]:
     return idx, cons
 
 
+def _partition_indexes(engine) -> tuple[set[int], int]:
+    """(the numbers of valid indexes the month partitions have, invalid indexes anywhere)."""
+    with engine.connect() as conn:
+        counts = conn.execute(text(
+            "SELECT count(*) FILTER (WHERE x.indisvalid) FROM pg_inherits i "
+            "JOIN pg_index x ON x.indrelid = i.inhrelid "
+            "WHERE i.inhparent = 'incidents'::regclass GROUP BY i.inhrelid")).scalars().all()
+        invalid = conn.execute(text("SELECT count(*) FROM pg_index WHERE NOT indisvalid")).scalar()
+    return set(counts), invalid
+
+
 def test_bulk_path_restores_every_index_and_constraint(city, db_url, tmp_path, monkeypatch):
     monkeypatch.setattr(etl.load, "BULK_ROWS", 10)
     before = _schema(city)
@@ -52,6 +63,8 @@ def test_bulk_path_restores_every_index_and_constraint(city, db_url, tmp_path, m
     first = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
     assert (first["loaded"], first["inserted"]) == (50, 50)
     assert _schema(city) == before
+    # each month partition has all 8 (keys, GiST, h3, category, 2 BRIN, time+category)
+    assert _partition_indexes(city) == ({len(before[0])}, 0) and len(before[0]) == 8
     df.loc[0, "处置结果"] = "已移交"
     df.to_csv(tmp_path / "i.csv", index=False)
     second = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
