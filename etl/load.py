@@ -23,6 +23,7 @@ from psycopg import sql
 from etl import batch, coords, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
 from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
+from etl.exchange import exchange_insert
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
 from etl.validate import clean_text, repeated_keys
@@ -238,7 +239,11 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         columns = [*plan.columns, Column("attributes", "jsonb", _json_lines(frame[extra])),
                    *(constant(k, "int8", v, rows.n) for k, v in constants.items())]
         on_rows = lambda n: say("rows", n)  # noqa: E731
-        if len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table):
+        if len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table) and plan.partition_by:
+            marks["rebuild"] = exchange_insert(conn, libpq_dsn(url), schema.table, columns,
+                                               loaded_idx, times, plan.partition_by, batch_id, on_rows)
+            inserted, updated, write_path = len(loaded_idx), 0, "exchange"
+        elif len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table):
             marks["rebuild"] = bulk_insert(conn, schema.table, columns, loaded_idx, on_rows)
             inserted, updated, write_path = len(loaded_idx), 0, "bulk"
         else:

@@ -1,0 +1,161 @@
+"""Bulk load into an empty partitioned table by partition exchange, one connection per core.
+
+In the load's own transaction the COPY and the index builds are server work on one
+core. Into an empty month-partitioned table each month can instead be built as a table
+of its own — COPY, the parent's indexes and keys, a CHECK of the month's bounds — by
+`WORKERS` connections at once, committed as stand-alone tables that no query reads, and
+then attached in the load's transaction: PostgreSQL adopts the built indexes (same
+definitions), skips the bounds scan (the CHECK proves it) and checks the foreign key.
+The rows still appear all at once, when the load commits. Month tables of a load that
+failed are dropped by it, or, if it was killed, by the next bulk load (which holds the
+table lock, so no other load can be building any).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import psycopg
+from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
+
+from etl.copy import CHUNK, HEADER, TRAILER, Column, _ready, tuples
+from geo.db import partitions
+
+WORKERS = 2  # this machine's cores; the server builds one month per connection at a time
+_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+ ")
+
+
+def stage_name(table: str, batch_id: int, month: dt.date) -> str:
+    return f"{table}__b{batch_id}_{month:%Y_%m}"
+
+
+def drop_leftovers(conn: psycopg.Connection, table: str) -> list[str]:
+    """Drop month tables of earlier loads that never got attached (a killed load's)."""
+    names = [r[0] for r in conn.execute(
+        "SELECT relname FROM pg_class WHERE relkind = 'r' AND NOT relispartition "
+        "AND relname LIKE %s", (table.replace("_", r"\_") + r"\_\_b%",)).fetchall()]
+    for name in names:
+        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(name)))
+    return names
+
+
+def _definitions(conn: psycopg.Connection, table: str) -> tuple[list[str], list[str]]:
+    """(CREATE INDEX templates with {} for the table, key constraint definitions) of
+    `table`'s partitioned indexes and of its primary and unique keys."""
+    indexes = [_INDEX.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX ON {{}} ", d) for (d,) in conn.execute(
+        "SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x WHERE x.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
+        (table,)).fetchall()]
+    keys = [d for (d,) in conn.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+        "AND contype IN ('p', 'u') ORDER BY contype", (table,)).fetchall()]
+    return indexes, keys
+
+
+def _month_groups(times: np.ndarray, idx: np.ndarray) -> list[tuple[dt.date, np.ndarray]]:
+    """Rows `idx` (in time order) split by local month."""
+    local = (times[idx].astype("datetime64[us]") + partitions.UTC_OFFSET).astype("datetime64[M]")
+    cuts = np.flatnonzero(local[1:] != local[:-1]) + 1
+    return [(local[part[0]].astype("datetime64[D]").astype(dt.date), idx[part])
+            for part in np.split(np.arange(len(idx)), cuts) if len(part)]
+
+
+def _share(groups: list, workers: int) -> list[list]:
+    """Months dealt to workers, largest first to the least loaded (rows balance)."""
+    shares: list[list] = [[] for _ in range(workers)]
+    load = [0] * workers
+    for group in sorted(groups, key=lambda g: -len(g[1])):
+        w = load.index(min(load))
+        shares[w].append(group)
+        load[w] += len(group[1])
+    return shares
+
+
+def _build(dsn: str, table: str, names: Sequence[str], ready: list, share: list,
+           batch_id: int, definitions: tuple[list[str], list[str]], column: str,
+           on_rows: Callable[[int], None] | None, seconds: list[float]) -> None:
+    """One worker: for each of its months, a table like `table` filled, indexed, keyed,
+    with its bounds checked; committed at the end."""
+    indexes, keys = definitions
+    with psycopg.connect(dsn) as w:
+        for month, part in share:
+            name = sql.Identifier(stage_name(table, batch_id, month))
+            lo, hi = partitions.bounds(month)
+            w.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS)").format(
+                name, sql.Identifier(table)))
+            query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+                name, sql.SQL(", ").join(map(sql.Identifier, names)))
+            with w.cursor() as cur, cur.copy(query, writer=QueuedLibpqWriter(cur)) as cp:
+                cp.write(HEADER)
+                for start in range(0, len(part), CHUNK):
+                    cp.write(tuples(ready, part[start:start + CHUNK]))
+                    if on_rows:
+                        on_rows(len(part[start:start + CHUNK]))
+                cp.write(TRAILER)
+            start = time.perf_counter()
+            for template in indexes:
+                w.execute(template.format(name.as_string(w)))
+            for key in keys:
+                w.execute(sql.SQL("ALTER TABLE {} ADD ").format(name) + sql.SQL(key))
+            w.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT bounds CHECK ({} >= {} AND {} < {})").format(
+                name, sql.Identifier(column), sql.Literal(lo), sql.Identifier(column), sql.Literal(hi)))
+            seconds.append(time.perf_counter() - start)
+
+
+def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Sequence[Column],
+                    idx: np.ndarray, times: np.ndarray, column: str, batch_id: int,
+                    on_rows: Callable[[int], None] | None = None) -> float:
+    """Rows `idx` (in time order; `times` µs UTC of every row, partition column `column`)
+    into the empty partitioned `table`, month by month, WORKERS months at a time, then
+    attached in `conn`'s transaction. Returns the seconds the workers spent indexing."""
+    drop_leftovers(conn, table)
+    groups = _month_groups(times, idx)
+    ready = [_ready(c) for c in columns]
+    names = [c.name for c in columns]
+    definitions = _definitions(conn, table)
+    seconds: list[float] = []
+    errors: list[BaseException] = []
+
+    def run(share: list) -> None:
+        try:
+            _build(dsn, table, names, ready, share, batch_id, definitions, column, on_rows, seconds)
+        except BaseException as exc:  # re-raised below, in the loading thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in _share(groups, WORKERS) if share]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:  # the months other workers built and committed go; nothing was attached
+        with psycopg.connect(dsn, autocommit=True) as clean:
+            for month, _ in groups:
+                clean.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
+                    sql.Identifier(stage_name(table, batch_id, month))))
+        raise errors[0]
+    # from here a failure rolls the attachments back with the load; the month tables it
+    # leaves are dropped by the next bulk load (drop_leftovers)
+    have = partitions.existing(conn)
+    for month, _ in groups:
+        stage, final = stage_name(table, batch_id, month), partitions.name(month)
+        if final in have:  # made empty by partitions.ensure: the built one takes its place
+            conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(final)))
+        lo, hi = partitions.bounds(month)
+        conn.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
+            sql.Identifier(table), sql.Identifier(stage), sql.Literal(lo), sql.Literal(hi)))
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT bounds").format(sql.Identifier(stage)))
+        conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(
+            sql.Identifier(stage), sql.Identifier(final)))
+        for (index,) in conn.execute("SELECT c.relname FROM pg_index x JOIN pg_class c ON "
+                                     "c.oid = x.indexrelid WHERE x.indrelid = %s::regclass",
+                                     (final,)).fetchall():
+            if index.startswith(stage):  # named as the partitions PostgreSQL makes itself
+                conn.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
+                    sql.Identifier(index), sql.Identifier(final + index[len(stage):])))
+    return sum(seconds) / max(len(threads), 1)
