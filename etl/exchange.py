@@ -89,7 +89,10 @@ def _build(dsn: str, table: str, names: Sequence[str], ready: list, share: list,
             lo, hi = partitions.bounds(month)
             w.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS)").format(
                 name, sql.Identifier(table)))
-            query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            # FREEZE (the table is this transaction's own): rows are written frozen and
+            # all-visible, so the first reads after the load neither set hint bits nor
+            # rewrite the pages, and index-only scans need no heap visits
+            query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY, FREEZE)").format(
                 name, sql.SQL(", ").join(map(sql.Identifier, names)))
             with w.cursor() as cur, cur.copy(query, writer=QueuedLibpqWriter(cur)) as cp:
                 cp.write(HEADER)

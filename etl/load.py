@@ -216,7 +216,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
             times = np.asarray(next(c for c in plan.columns if c.name == plan.partition_by).values)
             partitions.ensure(libpq_dsn(url), partitions.months_of(times[loaded_idx]))
             # written in time order: COPY fills one partition after another, and the heap
-            # comes out ordered for the BRIN and (occurred_at, category) indexes
+            # comes out in time order for the BRIN index on occurred_at
             loaded_idx = loaded_idx[np.argsort(times[loaded_idx], kind="stable")]
 
         version_status = None

@@ -214,7 +214,6 @@ incidents = Table(
     postgresql_partition_by="RANGE (occurred_at)",
 )
 Index("ix_incidents_occurred_brin", incidents.c.occurred_at, postgresql_using="brin")
-Index("ix_incidents_occurred_category", incidents.c.occurred_at, incidents.c.category)
 
 facilities = _point_layer(
     "facilities",
