@@ -144,7 +144,8 @@ def route_payload(app, path: str) -> dict:
                                        {"id": "alert", "property": "hidden"}],
             "inputs": [{"id": "url", "property": "pathname", "value": path},
                        {"id": "lang", "property": "data", "value": "zh"}],
-            "changedPropIds": ["url.pathname"], "state": []}
+            "changedPropIds": ["url.pathname"],
+            "state": [{"id": "present", "property": "data", "value": False}]}
 
 
 def kpi_payload(app) -> dict:
