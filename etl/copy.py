@@ -9,9 +9,9 @@ thread, so the next chunk is encoded while the server ingests the last.
 
 Two ways in, both inside the caller's transaction:
 - `bulk_insert`: the target is an empty plain table (partitioned ones go through
-  etl.exchange) — COPY straight into it with its indexes and keys dropped, then rebuilt (a sorted index build is far cheaper than a
-  million index insertions; the definitions are read back from the catalog, so the
-  schema is exactly what it was at commit).
+  etl.exchange) — COPY straight into it with its indexes and keys dropped, then rebuilt
+  (a sorted index build is far cheaper than a million index insertions; the definitions
+  are read back from the catalog, so the schema is exactly what it was at commit).
 - `stage` + `upsert`: COPY into a temporary table, then INSERT … ON CONFLICT DO UPDATE,
   touching only rows whose content changed; counts inserted vs updated.
 """

@@ -239,11 +239,12 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         columns = [*plan.columns, Column("attributes", "jsonb", _json_lines(frame[extra])),
                    *(constant(k, "int8", v, rows.n) for k, v in constants.items())]
         on_rows = lambda n: say("rows", n)  # noqa: E731
-        if len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table) and plan.partition_by:
+        bulk = len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table)
+        if bulk and plan.partition_by:
             marks["rebuild"] = exchange_insert(conn, libpq_dsn(url), schema.table, columns,
                                                loaded_idx, times, plan.partition_by, batch_id, on_rows)
             inserted, updated, write_path = len(loaded_idx), 0, "exchange"
-        elif len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table):
+        elif bulk:
             marks["rebuild"] = bulk_insert(conn, schema.table, columns, loaded_idx, on_rows)
             inserted, updated, write_path = len(loaded_idx), 0, "bulk"
         else:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 import etl.load
 from etl.copy import Column, encode, points_ewkb, tuples
-from tests.etl.builders import incidents
+from tests.etl.builders import facilities, incidents
 
 
 def test_wire_encodings():
@@ -35,12 +35,12 @@ def test_tuples_layout():
     assert isinstance(buf, pa.Buffer)
 
 
-def _schema(engine) -> tuple[list, list]:
+def _schema(engine, table: str = "incidents") -> tuple[list, list]:
     with engine.connect() as conn:
         idx = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes "
-                                "WHERE tablename = 'incidents' ORDER BY 1")).all()
+                                "WHERE tablename = :t ORDER BY 1"), {"t": table}).all()
         cons = conn.execute(text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                                 "WHERE conrelid = 'incidents'::regclass ORDER BY 1")).all()
+                                 "WHERE conrelid = CAST(:t AS regclass) ORDER BY 1"), {"t": table}).all()
     return idx, cons
 
 
@@ -75,3 +75,16 @@ def test_bulk_path_restores_every_index_and_constraint(city, db_url, tmp_path, m
             conn.execute(text("INSERT INTO incidents (source_key, occurred_at, category, h3, geom) "
                               "SELECT source_key, occurred_at, category, h3, geom FROM incidents "
                               "LIMIT 1"))
+
+
+def test_bulk_path_of_a_plain_table_restores_its_keys_and_indexes(city, db_url, tmp_path, monkeypatch):
+    monkeypatch.setattr(etl.load, "BULK_ROWS", 5)
+    before = _schema(city, "facilities")
+    facilities(40).to_csv(tmp_path / "f.csv", index=False)
+    report = etl.load.load("facilities", tmp_path / "f.csv", crs="wgs84", url=db_url)
+    assert (report["write_path"], report["loaded"], report["inserted"]) == ("bulk", 40, 40)
+    assert _schema(city, "facilities") == before
+    assert {c for _, d in before[1] for c in ("PRIMARY KEY", "UNIQUE", "FOREIGN KEY") if c in d} == {
+        "PRIMARY KEY", "UNIQUE", "FOREIGN KEY"}
+    with city.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pg_index WHERE NOT indisvalid")).scalar() == 0
