@@ -7,8 +7,8 @@ of its own — COPY, the parent's indexes and keys, a CHECK of the month's bound
 then attached in the load's transaction: PostgreSQL adopts the built indexes (same
 definitions), skips the bounds scan (the CHECK proves it) and checks the foreign key.
 The rows still appear all at once, when the load commits. Month tables of a load that
-failed are dropped by it, or, if it was killed, by the next bulk load (which holds the
-table lock, so no other load can be building any).
+failed are dropped by it, or, if it was killed, by the next load of the table
+(`drop_leftovers`, called under the table lock, so no other load can be building any).
 """
 
 from __future__ import annotations
@@ -117,7 +117,6 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
     """Rows `idx` (in time order; `times` µs UTC of every row, partition column `column`)
     into the empty partitioned `table`, month by month, WORKERS months at a time, then
     attached in `conn`'s transaction. Returns the seconds the workers spent indexing."""
-    drop_leftovers(conn, table)
     groups = _month_groups(times, idx)
     ready = [_ready(c) for c in columns]
     names = [c.name for c in columns]

@@ -23,7 +23,7 @@ from psycopg import sql
 from etl import batch, coords, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
 from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
-from etl.exchange import exchange_insert
+from etl.exchange import drop_leftovers, exchange_insert
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
 from etl.validate import clean_text, repeated_keys
@@ -236,6 +236,8 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         # one writer per table at a time (readers go on): the bulk/upsert choice stays true
         conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(
             sql.Identifier(schema.table)))
+        if plan.partition_by:  # month tables a killed exchange left behind
+            drop_leftovers(conn, schema.table)
         columns = [*plan.columns, Column("attributes", "jsonb", _json_lines(frame[extra])),
                    *(constant(k, "int8", v, rows.n) for k, v in constants.items())]
         on_rows = lambda n: say("rows", n)  # noqa: E731

@@ -43,3 +43,13 @@ def test_a_changed_time_moves_the_row_and_keeps_the_key_unique(city, db_url, tmp
     assert (total, keys) == (30, 30)
     assert str(moved) == "2026-07-04 10:00:00"
     assert _where(city)["JQ2025000003"] == "incidents_2026_07"
+
+
+def test_any_load_drops_month_tables_a_killed_exchange_left(city, db_url, tmp_path):
+    with city.begin() as conn:
+        conn.execute(text("CREATE TABLE incidents__b998_2021_05 (LIKE incidents)"))
+    incidents(20).to_csv(tmp_path / "i.csv", index=False)
+    report = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
+    assert (report["write_path"], report["loaded"]) == ("upsert", 20)
+    with city.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('incidents__b998_2021_05')")).scalar() is None
