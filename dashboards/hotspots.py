@@ -11,7 +11,6 @@ the stamp, so new data show at once.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 import h3
 import numpy as np
@@ -21,14 +20,13 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import emerging_label, t
-from geo.db.engine import get_engine
 from geo.hotspots.store import latest_run, places, run_cells
 from geo.views.counts import categories, category_mix, resolutions, trend
 from geo.views.hexlayer import hex_layer
 from geo.views.periods import incident_span
 from geo.views.places import extent, units
 from geo.views.sites import key_sites_near
-from geo.views.stamp import data_stamp
+from geo.views.stamp import kept
 
 TOP_N = 200
 #: views kept (a counts view of a city is ~0.7 MB of JSON)
@@ -90,13 +88,13 @@ def layer_view(eng, mode, start, end, cats, area, res, k, lang):
     kept per filter key until the data change (emerging views show the latest run)."""
     if mode == "emerging":
         return _layer_figure(eng, mode, start, end, cats, area, res, k, lang)
-    return _kept_view(eng.url.render_as_string(hide_password=False), data_stamp(eng), base_url(), mode,
-                      start, end, tuple(sorted(cats)) if cats else None, area or None, res, k, lang)
+    return _kept_view(eng, base_url(), mode, start, end, tuple(sorted(cats)) if cats else None,
+                      area or None, res, k, lang)
 
 
-@lru_cache(maxsize=VIEWS_KEPT)
-def _kept_view(url, stamp, base, mode, start, end, cats, area, res, k, lang):
-    fig, rows, notes = _layer_figure(get_engine(url), mode, start, end, cats, area, res, k, lang)
+@kept(VIEWS_KEPT)
+def _kept_view(eng, base, mode, start, end, cats, area, res, k, lang):
+    fig, rows, notes = _layer_figure(eng, mode, start, end, cats, area, res, k, lang)
     # as a plain dict the figure is copied once here, not at every JSON encoding
     return fig.to_dict(), rows, notes
 

@@ -9,7 +9,6 @@ makes new ones).
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
@@ -17,12 +16,11 @@ from dash import Input, Output, dcc, html
 from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
 from dashboards.i18n import t
-from geo.db.engine import get_engine
 from geo.kpis import COVERAGE_KINDS, Kpis, overview_kpis, period_layer
 from geo.views.counts import resolutions, trend
 from geo.views.periods import incident_span
 from geo.views.places import extent
-from geo.views.stamp import data_stamp
+from geo.views.stamp import kept
 
 PERIODS = (7, 30, 90)
 DEFAULT_DAYS = 30
@@ -61,34 +59,28 @@ def map_figure(eng, days: int, lang: str, present: bool = False) -> dict:
     """The hot-spot map of the latest `days` days (a plain figure dict), kept until the
     data change: building it (plotly validates and copies every trace) was most of the
     page's server time."""
-    return _map_figure(eng.url.render_as_string(hide_password=False), data_stamp(eng), base_url(),
-                       days, lang, bool(present))
+    return _map_figure(eng, base_url(), days, lang, bool(present))
 
 
-@lru_cache(maxsize=16)
-def _map_figure(url: str, stamp: str, base: str, days: int, lang: str, present: bool) -> dict:
-    eng = get_engine(url)
+@kept(16)
+def _map_figure(eng, base: str, days: int, lang: str, present: bool) -> dict:
     return _sized(hot_map(period_layer(eng, days), lang, extent(eng)), present).to_dict()
 
 
 def trend_view(eng, lang: str, present: bool = False) -> dict:
     """trend_figure as a plain dict, kept until the data change."""
-    return _trend_view(eng.url.render_as_string(hide_password=False), data_stamp(eng), lang, bool(present))
+    return _trend_view(eng, lang, bool(present))
 
 
-@lru_cache(maxsize=8)
-def _trend_view(url: str, stamp: str, lang: str, present: bool) -> dict:
-    return _sized(trend_figure(get_engine(url), lang), present).to_dict()
+@kept(8)
+def _trend_view(eng, lang: str, present: bool) -> dict:
+    return _sized(trend_figure(eng, lang), present).to_dict()
 
 
+@kept(8)
 def kpis(eng, days: int) -> Kpis:
     """The overview's figures for the latest `days` days, kept until the data change."""
-    return _kpis(eng.url.render_as_string(hide_password=False), data_stamp(eng), days)
-
-
-@lru_cache(maxsize=8)
-def _kpis(url: str, stamp: str, days: int) -> Kpis:
-    return overview_kpis(get_engine(url), days)
+    return overview_kpis(eng, days)
 
 
 def _kpi_cards(k, lang: str, days: int) -> list:
@@ -123,15 +115,10 @@ def hot_map(layer, lang: str, ext) -> go.Figure:
     return fig
 
 
+@kept(4)
 def weekly(eng):
     """Weekly incidents per category (`period_start, category, count`) without the last
     week while it is incomplete; None without an aggregate. Kept until the data change."""
-    return _weekly(eng.url.render_as_string(hide_password=False), data_stamp(eng))
-
-
-@lru_cache(maxsize=4)
-def _weekly(url: str, stamp: str):
-    eng = get_engine(url)
     res = resolutions(eng)
     df = trend(eng, res[0], "week") if res else None
     span = incident_span(eng)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
+
 from sqlalchemy import Engine, func, select
 
+from geo.db.engine import get_engine
 from geo.db.tables import aggregate_state, grid_versions, load_batches
+
+T = TypeVar("T")
 
 
 def data_stamp(engine: Engine) -> str:
@@ -17,3 +24,21 @@ def data_stamp(engine: Engine) -> str:
                                        func.max(grid_versions.c.activated_at))).one()
         counted = conn.execute(select(func.count(), func.max(aggregate_state.c.aggregated_at))).one()
     return f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}"
+
+
+def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Cache `fn(engine, *args)` per database, data stamp and arguments, so a result is
+    reused until the data change. The engine is keyed by its URL (engines do not hash
+    by database); each call pays one `data_stamp` query. `.cache_clear()` empties it."""
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        @lru_cache(maxsize=maxsize)
+        def cached(url: str, stamp: str, *args):
+            return fn(get_engine(url), *args)
+
+        @wraps(fn)
+        def call(engine: Engine, *args):
+            return cached(engine.url.render_as_string(hide_password=False), data_stamp(engine), *args)
+
+        call.cache_clear = cached.cache_clear
+        return call
+    return decorate
