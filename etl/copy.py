@@ -151,17 +151,35 @@ def tuples(columns: Sequence[Column | _Ready], idx: np.ndarray) -> pa.Buffer:
 def copy_rows(conn: psycopg.Connection, table: str, columns: Sequence[Column], idx: np.ndarray,
               on_rows: Callable[[int], None] | None = None) -> None:
     """Binary COPY of rows `idx` of `columns` into `table`, CHUNK rows at a time."""
-    query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns))
+    copy_ready(conn, table, [c.name for c in columns], [_ready(c) for c in columns], idx, on_rows)
+
+
+def copy_ready(conn: psycopg.Connection, table: str, names: Sequence[str], ready: Sequence[_Ready],
+               idx: np.ndarray, on_rows: Callable[[int], None] | None = None,
+               freeze: bool = False) -> None:
+    """copy_rows for columns converted once beforehand (`_ready`), as a caller writing
+    several tables from the same columns does; `freeze` for a table made in this
+    transaction (rows written frozen and all-visible)."""
+    query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY{})").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names)),
+        sql.SQL(", FREEZE" if freeze else ""))
     with conn.cursor() as cur, cur.copy(query, writer=QueuedLibpqWriter(cur)) as cp:
         cp.write(HEADER)
-        ready = [_ready(c) for c in columns]
         for start in range(0, len(idx), CHUNK):
             part = idx[start:start + CHUNK]
             cp.write(tuples(ready, part))
             if on_rows:
                 on_rows(len(part))
         cp.write(TRAILER)
+
+
+def index_definitions(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of `table`'s indexes that back no constraint."""
+    return conn.execute(
+        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
+        "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
+        (table,)).fetchall()
 
 
 def constant(name: str, type_: str, value: object, n: int) -> Column:
@@ -245,11 +263,7 @@ def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column],
         "WHERE conrelid = %s::regclass AND (contype IN ('u', 'f') OR contype = 'p' AND NOT EXISTS "
         "(SELECT 1 FROM pg_constraint r WHERE r.confrelid = %s::regclass)) "
         "ORDER BY contype = 'f'", (table, table)).fetchall()
-    idxs = conn.execute(
-        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
-        "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
-        "AND NOT x.indisprimary AND NOT EXISTS "
-        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)", (table,)).fetchall()
+    idxs = index_definitions(conn, table)
     for name, _ in cons:
         conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
             sql.Identifier(table), sql.Identifier(name)))

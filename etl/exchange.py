@@ -22,9 +22,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import psycopg
 from psycopg import sql
-from psycopg.copy import QueuedLibpqWriter
 
-from etl.copy import CHUNK, HEADER, TRAILER, Column, _ready, tuples
+from etl.copy import Column, _ready, copy_ready, index_definitions
 from geo.db import partitions
 
 WORKERS = 2  # this machine's cores; the server builds one month per connection at a time
@@ -48,10 +47,8 @@ def drop_leftovers(conn: psycopg.Connection, table: str) -> list[str]:
 def _definitions(conn: psycopg.Connection, table: str) -> tuple[list[str], list[str]]:
     """(CREATE INDEX templates with {} for the table, key constraint definitions) of
     `table`'s partitioned indexes and of its primary and unique keys."""
-    indexes = [_INDEX.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX ON {{}} ", d) for (d,) in conn.execute(
-        "SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x WHERE x.indrelid = %s::regclass "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
-        (table,)).fetchall()]
+    indexes = [_INDEX.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX ON {{}} ", d)
+               for _, d in index_definitions(conn, table)]
     keys = [d for (d,) in conn.execute(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
         "AND contype IN ('p', 'u') ORDER BY contype", (table,)).fetchall()]
@@ -60,7 +57,7 @@ def _definitions(conn: psycopg.Connection, table: str) -> tuple[list[str], list[
 
 def _month_groups(times: np.ndarray, idx: np.ndarray) -> list[tuple[dt.date, np.ndarray]]:
     """Rows `idx` (in time order) split by local month."""
-    local = (times[idx].astype("datetime64[us]") + partitions.UTC_OFFSET).astype("datetime64[M]")
+    local = partitions.local_months(times[idx])
     cuts = np.flatnonzero(local[1:] != local[:-1]) + 1
     return [(local[part[0]].astype("datetime64[D]").astype(dt.date), idx[part])
             for part in np.split(np.arange(len(idx)), cuts) if len(part)]
@@ -85,22 +82,15 @@ def _build(dsn: str, table: str, names: Sequence[str], ready: list, share: list,
     indexes, keys = definitions
     with psycopg.connect(dsn) as w:
         for month, part in share:
-            name = sql.Identifier(stage_name(table, batch_id, month))
+            stage = stage_name(table, batch_id, month)
+            name = sql.Identifier(stage)
             lo, hi = partitions.bounds(month)
             w.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS)").format(
                 name, sql.Identifier(table)))
             # FREEZE (the table is this transaction's own): rows are written frozen and
             # all-visible, so the first reads after the load neither set hint bits nor
             # rewrite the pages, and index-only scans need no heap visits
-            query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY, FREEZE)").format(
-                name, sql.SQL(", ").join(map(sql.Identifier, names)))
-            with w.cursor() as cur, cur.copy(query, writer=QueuedLibpqWriter(cur)) as cp:
-                cp.write(HEADER)
-                for start in range(0, len(part), CHUNK):
-                    cp.write(tuples(ready, part[start:start + CHUNK]))
-                    if on_rows:
-                        on_rows(len(part[start:start + CHUNK]))
-                cp.write(TRAILER)
+            copy_ready(w, stage, names, ready, part, on_rows, freeze=True)
             start = time.perf_counter()
             for template in indexes:
                 w.execute(template.format(name.as_string(w)))
@@ -142,7 +132,7 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
                     sql.Identifier(stage_name(table, batch_id, month))))
         raise errors[0]
     # from here a failure rolls the attachments back with the load; the month tables it
-    # leaves are dropped by the next bulk load (drop_leftovers)
+    # leaves are dropped by the next load of the table (drop_leftovers)
     have = partitions.existing(conn)
     for month, _ in groups:
         stage, final = stage_name(table, batch_id, month), partitions.name(month)

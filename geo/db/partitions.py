@@ -22,10 +22,14 @@ UTC_OFFSET = np.timedelta64(8, "h")  # China Standard Time, all year
 _LOCK = "civicgrid.incident_partitions"
 
 
+def local_months(utc_us: np.ndarray) -> np.ndarray:
+    """The local (UTC+8) month (datetime64[M]) of each µs-since-1970 UTC time."""
+    return (np.asarray(utc_us, dtype=np.int64).astype("datetime64[us]") + UTC_OFFSET).astype("datetime64[M]")
+
+
 def months_of(utc_us: np.ndarray) -> list[dt.date]:
     """The first days of the local (UTC+8) months that µs-since-1970 UTC times fall in."""
-    local = np.asarray(utc_us, dtype=np.int64).astype("datetime64[us]") + UTC_OFFSET
-    return [m.astype(dt.date) for m in np.unique(local.astype("datetime64[M]")).astype("datetime64[D]")]
+    return [m.astype(dt.date) for m in np.unique(local_months(utc_us)).astype("datetime64[D]")]
 
 
 def name(month: dt.date) -> str:
@@ -75,8 +79,7 @@ def ensure(dsn: str, months: list[dt.date]) -> list[str]:
             return []
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK,))
         have = existing(conn)
-        created = [name(m) for m in months if name(m) not in have]
-        for month in months:
-            if name(month) not in have:
-                _create(conn, month)
-        return created
+        missing = [m for m in months if name(m) not in have]
+        for month in missing:
+            _create(conn, month)
+        return [name(m) for m in missing]
