@@ -14,12 +14,13 @@ import typer
 from geo.cli import app
 
 
-def _app(login: bool):
-    """The app with its caches being filled in the background while the first page loads."""
-    from dashboards.app import ENGINE_KEY, create_app, warm
+def _app(login: bool, host: str, port: int):
+    """The app, with every page's first view being built in the background (for visitors
+    at http://host:port/) while the server starts."""
+    from dashboards.app import create_app, warm
 
     app_ = create_app(login=login)
-    threading.Thread(target=warm, args=(app_.server.config[ENGINE_KEY],), daemon=True).start()
+    threading.Thread(target=warm, args=(app_, f"http://{host}:{port}/"), daemon=True).start()
     return app_
 
 
@@ -33,7 +34,7 @@ def _gunicorn(host: str, port: int, workers: int, login: bool) -> None:
                 self.cfg.set(key, value)
 
         def load(self):
-            return _app(login).server
+            return _app(login, host, port).server
 
     Server().run()
 
@@ -57,4 +58,4 @@ def serve(
     if workers > 1 and not debug:
         _gunicorn(host, port, workers, login)
     else:
-        _app(login).run(host=host, port=port, debug=debug)
+        _app(login, host, port).run(host=host, port=port, debug=debug)

@@ -29,7 +29,8 @@ def data_stamp(engine: Engine) -> str:
 def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Cache `fn(engine, *args)` per database, data stamp and arguments, so a result is
     reused until the data change. The engine is keyed by its URL (engines do not hash
-    by database); each call pays one `data_stamp` query. `.cache_clear()` empties it."""
+    by database); each call pays one `data_stamp` query. `.cache_clear()` empties it,
+    `.cache_info()` counts hits and misses."""
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
         @lru_cache(maxsize=maxsize)
         def cached(url: str, stamp: str, *args):
@@ -40,5 +41,6 @@ def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
             return cached(engine.url.render_as_string(hide_password=False), data_stamp(engine), *args)
 
         call.cache_clear = cached.cache_clear
+        call.cache_info = cached.cache_info
         return call
     return decorate

@@ -1,6 +1,7 @@
 """The overview's KPIs, weekly series and map and the hotspots views are kept per data
 stamp: asked again they are not rebuilt, and after a new load and aggregate they show
-the new incidents at once."""
+the new incidents at once. The server's warm-up builds exactly the views the first
+visitor's pages ask for."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import numpy as np
 from sqlalchemy import insert
 
 from dashboards import hotspots, overview
+from dashboards.app import create_app, warm
+from dashboards.i18n import DEFAULT
 from geo.db.tables import incidents, load_batches
 from geo.hexes import cells
 
@@ -62,3 +65,23 @@ def test_kept_views_are_reused_and_refreshed_by_a_new_load(engine, city):
     cell = h3.latlng_to_cell(31.37, 120.70, 8)
     assert after[cell] == before.get(cell, 0) + 25
     assert sum(after.values()) == sum(before.values()) + 25
+
+
+KEPT_PAGE_VIEWS = (overview.kpis, overview._map_figure, overview._trend_view, hotspots._kept_view)
+
+
+def test_warm_builds_the_views_the_first_visitor_asks_for(engine, city):
+    app = create_app(engine)
+    base = "http://127.0.0.1:8123/"
+    for view in KEPT_PAGE_VIEWS:
+        view.cache_clear()
+    warm(app, base)
+    built = [view.cache_info() for view in KEPT_PAGE_VIEWS]
+    assert all(info.currsize > 0 for info in built)
+
+    with app.server.test_request_context("/", base_url=base):
+        overview.layout(DEFAULT)
+        hotspots.layout(DEFAULT)
+    after = [view.cache_info() for view in KEPT_PAGE_VIEWS]
+    assert [a.misses for a in after] == [b.misses for b in built]  # nothing rebuilt
+    assert all(a.hits > b.hits for a, b in zip(after, built, strict=True))
