@@ -164,9 +164,15 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
             page = callback_page(request.get_data(cache=True))
             if page == "?" or (page is not None and not can_see(role, page)):
                 return Response("forbidden", status=403)
-        elif path != "/logout" and not path.startswith(("/_dash", "/tiles/")) and not can_see(role, path):
+        elif path != "/logout" and not path.startswith(("/_dash", "/tiles/")) and not can_see(role, page_of(path)):
             return Response("forbidden", status=403)
         return None
+
+
+def page_of(path: str) -> str:
+    """The page a path belongs to: a page's own data live under its path
+    (/hotspots/hexes.geojson is the hotspots page's)."""
+    return "/" + path.strip("/").split("/")[0]
 
 
 def visitor_name() -> str | None:

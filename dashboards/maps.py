@@ -5,7 +5,10 @@ layers (district/town boundaries, grids) from the app's own vector-tile endpoint
 through `layout.map.layers` with `sourcetype: "vector"`. No symbol layers: they
 would fetch glyphs from the internet, so names show on hover of point traces.
 Hexagon layers are Choroplethmap traces over a compact GeoJSON of H3 boundaries
-(coordinates rounded to ~1 m, ids as H3 strings).
+(coordinates rounded to ~1 m, ids as H3 strings), sent inline or, for views the
+analyst toggles between, as a URL of the app that plotly.js fetches once and keeps.
+Hexagons have no outline: a line layer over thousands of cells costs a third of
+every map frame in software WebGL, for a 0.3 px seam nobody could see.
 """
 
 from __future__ import annotations
@@ -118,10 +121,15 @@ def base_figure(center: dict, zoom: float, layers: list[dict] | None = None,
     return fig
 
 
+def hex_ids(cells: Sequence[int]) -> list[str]:
+    """H3 strings of int64 cells (the features' ids and the traces' locations)."""
+    return [format(int(c), "x") for c in np.asarray(cells, dtype=np.int64).astype(np.uint64)]
+
+
 def hex_geojson(cells: Sequence[int]) -> tuple[dict, list[str]]:
     """GeoJSON FeatureCollection of H3 cell polygons (ids are H3 strings) and the ids."""
     arr = np.asarray(cells, dtype=np.int64).astype(np.uint64)
-    ids = [format(int(c), "x") for c in arr]
+    ids = hex_ids(arr)
     polys = boundaries(arr)
     coords = np.round(shapely.get_coordinates(polys), COORD_DIGITS).tolist()
     ends = np.cumsum(shapely.get_num_coordinates(polys))
@@ -145,17 +153,22 @@ def stepped_scale(colors: Sequence[str]) -> list[list]:
 def hex_trace(cells: Sequence[int], z: np.ndarray, *, colorscale, zmin: float, zmax: float,
               colorbar: dict | None = None, hover: Sequence[str] | None = None,
               name: str = "", opacity: float = 0.8, showscale: bool = True,
-              template: str | None = None, customdata: np.ndarray | None = None) -> go.Choroplethmap:
+              template: str | None = None, customdata: np.ndarray | None = None,
+              geojson: str | None = None) -> go.Choroplethmap:
     """A Choroplethmap of H3 cells coloured by `z`. Hover from one `template` (with
-    numbers in `customdata`) keeps the payload small; `hover` gives a text per cell."""
-    geojson, ids = hex_geojson(cells)
+    numbers in `customdata`) keeps the payload small; `hover` gives a text per cell.
+    `geojson`: URL of the cells' hex_geojson on this app, instead of sending it inline."""
+    if geojson is None:
+        geojson, ids = hex_geojson(cells)
+    else:
+        ids = hex_ids(cells)
     if template is not None:
         hovertemplate = template + "<extra></extra>"
     else:
         hovertemplate = "%{text}<extra></extra>" if hover is not None else None
     return go.Choroplethmap(
         geojson=geojson, locations=ids, featureidkey="id", z=np.asarray(z, dtype=float),
-        colorscale=colorscale, zmin=zmin, zmax=zmax, marker={"opacity": opacity, "line": {"width": 0.3, "color": "#ffffff"}},
+        colorscale=colorscale, zmin=zmin, zmax=zmax, marker={"opacity": opacity, "line": {"width": 0}},
         colorbar=colorbar, showscale=showscale, name=name,
         text=list(hover) if hover is not None and template is None else None,
         customdata=customdata, hovertemplate=hovertemplate,
@@ -164,12 +177,12 @@ def hex_trace(cells: Sequence[int], z: np.ndarray, *, colorscale, zmin: float, z
 
 def gi_trace(cells: Sequence[int], bins: np.ndarray, labels: dict[int, str],
              hover: Sequence[str] | None = None, template: str | None = None,
-             customdata: np.ndarray | None = None) -> go.Choroplethmap:
+             customdata: np.ndarray | None = None, geojson: str | None = None) -> go.Choroplethmap:
     """Gi* confidence bins −3…3 on the diverging RdBu ramp, with a labelled legend bar."""
     colors = [GI_COLORS[b] for b in range(-3, 4)]
     return hex_trace(
         cells, bins, colorscale=stepped_scale(colors), zmin=-3.5, zmax=3.5, hover=hover,
-        template=template, customdata=customdata,
+        template=template, customdata=customdata, geojson=geojson,
         colorbar={"tickvals": list(range(-3, 4)), "ticktext": [labels[b] for b in range(-3, 4)],
                   "len": 0.6, "thickness": 16, "x": 0.99, "xanchor": "right",
                   "bgcolor": "rgba(255,255,255,0.85)"},

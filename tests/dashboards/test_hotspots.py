@@ -1,9 +1,18 @@
-"""The hotspots page in headless Chromium: Gi* map, resolution and layer filters, a click on a cell opens its detail, CSV of the top table."""
+"""The hotspots page in headless Chromium: Gi* map, resolution and layer filters, a click on a cell opens its detail, CSV of the top table;
+a view's hexagons come from its own URL, fetched once per view."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import urllib.error
+import urllib.request
+
 import h3
 import pytest
+
+from dashboards import hotspots
+from dashboards.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +34,17 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe):
     page.get_by_label("警情数").check()
     counts = probe.wait_changed("hs-map", res8)
     assert len(counts) > len(res8)
+
+    # back to Gi*: the view's hexagons were fetched once and are not fetched again
+    def fetched():
+        return [u for u in page.watch.requests if hotspots.GEOJSON_PATH in u]
+    before = fetched()
+    assert len(before) == 3  # the page's first view, then Gi* and counts at resolution 8
+    page.get_by_label("Gi* 热冷点").check()
+    assert probe.wait_changed("hs-map", counts) == res8
+    page.get_by_label("警情数").check()
+    assert probe.wait_changed("hs-map", res8) == counts
+    assert fetched() == before
     page.screenshot(path=str(artifacts / "hotspots-counts.png"), full_page=True)
 
     # click the planted cluster's cell: its detail shows the cell, series, mix, key sites
@@ -66,3 +86,32 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe):
     legend = page.text_content("#hs-map .legend")
     assert "热点" in legend
     page.screenshot(path=str(artifacts / "hotspots-emerging.png"), full_page=True)
+
+
+def _get(url: str) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def test_a_views_hexagons_are_served_at_its_url(server, engine, city):
+    last = city["last_day"]
+    with create_app(engine).server.test_request_context("/", base_url=server + "/"):
+        for mode in ("gi", "counts"):
+            fig, _, _ = hotspots.layer_view(engine, mode, last - dt.timedelta(days=59), last, None, None, 9, 1, "zh")
+            hexes = next(tr for tr in fig["data"] if tr["type"] == "choroplethmap")
+            assert hexes["geojson"].startswith(hotspots.GEOJSON_PATH + "?")
+            status, headers, body = _get(server + hexes["geojson"])
+            assert status == 200 and "max-age" in headers["Cache-Control"]
+            features = json.loads(body)["features"]
+            # exactly the cells the trace draws, as H3 hexagons
+            assert [f["id"] for f in features] == list(hexes["locations"])
+            ring = features[0]["geometry"]["coordinates"][0]
+            assert len(ring) == 7 and ring[0] == ring[-1]
+            lat, lon = h3.cell_to_latlng(features[0]["id"])
+            assert abs(sum(p[0] for p in ring[:-1]) / 6 - lon) < 1e-3
+            assert abs(sum(p[1] for p in ring[:-1]) / 6 - lat) < 1e-3
+    assert _get(server + hotspots.GEOJSON_PATH + "?mode=gi&res=9")[0] == 400
+    assert _get(server + hotspots.GEOJSON_PATH + "?mode=drop&res=9&k=1&lang=zh&start=2026-01-01&end=2026-01-02")[0] == 400

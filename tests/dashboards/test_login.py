@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.serving import make_server
 
+from dashboards import hotspots
 from geo.auth import add_user
 from geo.db.tables import audit_log, export_log
 
@@ -90,13 +91,19 @@ def test_each_role_opens_only_its_pages_and_callbacks(app, user, allowed, denied
     assert sign_in(client, user).status_code == 302
     prefix = {"/": "ov-map", "/hotspots": "hs-map", "/grids": "gr-map", "/coverage": "cv-map",
               "/export": "ex-msg"}
+    # a page's data URLs (the hexagons of a hotspots view) follow the page's roles
+    data = {"/hotspots": f"{hotspots.GEOJSON_PATH}?mode=gi"}
     for path in allowed:
         assert client.get(path).status_code == 200, path
         assert callback(client, prefix[path]).status_code != 403, path
+        if path in data:
+            assert client.get(data[path]).status_code == 400, path  # let in; the query is incomplete
     for path in denied:
         assert client.get(path).status_code == 403, path
         # the page's callbacks (its data and downloads) are refused on the server too
         assert callback(client, prefix[path]).status_code == 403, path
+        if path in data:
+            assert client.get(data[path]).status_code == 403, path
 
 
 def test_login_and_logout_are_audited(app, clean_db):

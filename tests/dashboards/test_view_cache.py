@@ -52,7 +52,7 @@ def test_kept_views_are_reused_and_refreshed_by_a_new_load(engine, city):
     view = hotspots.layer_view(engine, "counts", start, last, None, None, 8, 1, "zh")
     assert overview.kpis(engine, 30) is kpis and overview.weekly(engine) is week
     assert overview.map_figure(engine, 30, "zh") is first_map
-    assert hotspots.layer_view(engine, "counts", start, last, None, None, 8, 1, "zh") is view
+    assert hotspots.layer_view(engine, "counts", start, last, None, None, 8, 1, "zh")[0] is view[0]
 
     _add_incidents(engine, last, 25, 120.70, 31.37)
 
