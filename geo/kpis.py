@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 
 from sqlalchemy import Engine, text
 
 from geo.config import settings
-from geo.db.engine import get_engine
 from geo.views.hexlayer import HexLayer, hex_layer
 from geo.views.periods import TIMEZONE, incident_span, windows
-from geo.views.stamp import data_stamp
+from geo.views.stamp import kept
 
 HOT_RES = 8
 COVERAGE_KINDS = ("police_station", "shelter", "mediation_room")
@@ -119,15 +117,15 @@ def overview_kpis(engine: Engine, days: int = 30, layer: HexLayer | None = None)
 def coverage_shares(engine: Engine) -> tuple[tuple[str, float | None], ...]:
     """(kind, share of households within the kind's service radius) of the active grids;
     cached until the data change (a load or a new grid version)."""
-    return _coverage(engine.url.render_as_string(hide_password=False), data_stamp(engine))
+    return _coverage(engine)
 
 
-@lru_cache(maxsize=4)
-def _coverage(url: str, stamp: str) -> tuple[tuple[str, float | None], ...]:
+@kept(4)
+def _coverage(engine: Engine) -> tuple[tuple[str, float | None], ...]:
     s = settings()
     srid = int(s.metric_crs.split(":")[1])
     out = []
-    with get_engine(url).connect() as conn:
+    with engine.connect() as conn:
         for kind in COVERAGE_KINDS:
             r = s.service_radius_m[kind]
             covered, total = conn.execute(

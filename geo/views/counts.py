@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import Engine, and_, func, or_, select, text
 
-from geo.db.engine import get_engine
 from geo.db.tables import incident_counts as ic
-from geo.views.stamp import data_stamp
+from geo.views.stamp import kept
 
 
 def split_months(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
@@ -53,12 +51,11 @@ def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
     """Incidents per cell (int64 index) at `res` between `start` and `end` inclusive;
     cached per filter until the data change (analysts go back and forth between views)."""
     cats = tuple(sorted(categories)) if categories else None
-    return _cell_counts(engine.url.render_as_string(hide_password=False), data_stamp(engine),
-                        res, start, end, cats).copy()
+    return _cell_counts(engine, res, start, end, cats).copy()
 
 
-@lru_cache(maxsize=64)
-def _cell_counts(url: str, stamp: str, res: int, start: dt.date, end: dt.date,
+@kept(64)
+def _cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
                  categories: tuple[str, ...] | None) -> pd.Series:
     q = (
         select(ic.c.cell, func.sum(ic.c.count).label("n"))
@@ -67,7 +64,7 @@ def _cell_counts(url: str, stamp: str, res: int, start: dt.date, end: dt.date,
     )
     if categories:
         q = q.where(ic.c.category.in_(list(categories)))
-    with get_engine(url).connect() as conn:
+    with engine.connect() as conn:
         rows = conn.execute(q).all()
     s = pd.Series([r.n for r in rows], index=pd.Index([r.cell for r in rows], dtype="int64"),
                   dtype="int64", name="count")

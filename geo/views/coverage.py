@@ -6,46 +6,39 @@ are cached per database and per state of the load batches (a new load refreshes 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlalchemy import Engine
 
-from geo.db.engine import get_engine
-from geo.views.stamp import data_stamp
+from geo.views.stamp import kept
 
 
 def inputs(engine: Engine, res: int = 8):
     """`geo.coverage.store.CoverageInputs` for all facility kinds at H3 `res` (cached)."""
-    return _inputs(engine.url.render_as_string(hide_password=False), res, data_stamp(engine))
+    return _inputs(engine, res)
 
 
-@lru_cache(maxsize=4)
-def _inputs(url: str, res: int, stamp: str):
+@kept(4)
+def _inputs(engine: Engine, res: int):
     from geo.coverage import store
 
-    return store.read_inputs(get_engine(url), None, res)
-
-
-def _key(engine: Engine) -> tuple[str, str]:
-    return engine.url.render_as_string(hide_password=False), data_stamp(engine)
+    return store.read_inputs(engine, None, res)
 
 
 def summary(engine: Engine, kind: str, res: int = 8) -> dict:
     """For facility `kind`: its count and radius, the shares of incidents, rentals and
     hazards covered, and the shares of study cells covered by none (gaps) or by two or
     more facilities (overlaps)."""
-    return _summary(*_key(engine), kind, res)
+    return _summary(engine, kind, res)
 
 
-@lru_cache(maxsize=16)
-def _summary(url: str, stamp: str, kind: str, res: int) -> dict:
+@kept(16)
+def _summary(engine: Engine, kind: str, res: int) -> dict:
     import numpy as np
     from scipy.spatial import cKDTree
 
     from geo.config import settings
     from geo.coverage import facilities as core
 
-    data = _inputs(url, res, stamp)
+    data = _inputs(engine, res)
     r = settings().service_radius_m[kind]
     sites = data.sites(kind)
     out = {"kind": kind, "radius_m": r, "facilities": int(len(sites))}
@@ -69,15 +62,15 @@ def _xy(geoms):
 def service_areas(engine: Engine, kind: str, limit: int = 3000):
     """Circles of the service radius around facilities of `kind` (WGS-84 GeoDataFrame
     with `name`), at most `limit` of them."""
-    return _areas(*_key(engine), kind, limit)
+    return _areas(engine, kind, limit)
 
 
-@lru_cache(maxsize=16)
-def _areas(url: str, stamp: str, kind: str, limit: int):
+@kept(16)
+def _areas(engine: Engine, kind: str, limit: int):
     from geo.config import settings
     from geo.coverage import facilities as core
 
-    data = _inputs(url, 8, stamp)
+    data = _inputs(engine, 8)
     fac = data.facilities[(data.facilities["kind"] == kind).to_numpy()].head(limit)
     r = settings().service_radius_m[kind]
     circles = core.in_metric(fac.geometry).buffer(r, quad_segs=8).to_crs("EPSG:4326")
@@ -87,27 +80,27 @@ def _areas(url: str, stamp: str, kind: str, limit: int):
 
 def blind_spots(engine: Engine, kind: str, top: int = 300, res: int = 8):
     """Study cells with incidents that no facility of `kind` covers, most incidents first."""
-    return _blind(*_key(engine), kind, top, res)
+    return _blind(engine, kind, top, res)
 
 
-@lru_cache(maxsize=16)
-def _blind(url: str, stamp: str, kind: str, top: int, res: int):
+@kept(16)
+def _blind(engine: Engine, kind: str, top: int, res: int):
     from geo.coverage import store
 
-    found = store.uncovered(_inputs(url, res, stamp), [kind], top)
+    found = store.uncovered(_inputs(engine, res), [kind], top)
     return found[found["incidents"] > 0].reset_index(drop=True)
 
 
 def overdue(engine: Engine, days: int = 180, limit: int = 500):
     """Rentals and hazards not inspected within `days`, most urgent first (no personal data)."""
-    return _overdue(*_key(engine), days, limit)
+    return _overdue(engine, days, limit)
 
 
-@lru_cache(maxsize=8)
-def _overdue(url: str, stamp: str, days: int, limit: int):
+@kept(8)
+def _overdue(engine: Engine, days: int, limit: int):
     from geo.coverage import store
 
-    table = store.overdue(get_engine(url), days).head(limit)
+    table = store.overdue(engine, days).head(limit)
     keep = ["layer", "name", "address", "category", "risk_level", "days_since", "days_overdue",
             "never_inspected", "grid_code", "town_code", "lon", "lat"]
     return table.reindex(columns=keep)

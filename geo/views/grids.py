@@ -4,15 +4,12 @@ since versions do not change once drawn)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from geo.db.engine import get_engine
 from geo.db.tables import grid_versions
-from geo.views.stamp import data_stamp
+from geo.views.stamp import kept
 
 
 def versions(engine: Engine) -> list[dict]:
@@ -26,26 +23,22 @@ def versions(engine: Engine) -> list[dict]:
 
 def read_grids(engine: Engine, version: str) -> gpd.GeoDataFrame:
     """The grids of version `version` (EPSG:4326)."""
-    return _read_grids(engine.url.render_as_string(hide_password=False), version, data_stamp(engine)).copy()
+    return _read_grids(engine, version).copy()
 
 
-@lru_cache(maxsize=8)
-def _read_grids(url: str, version: str, stamp: str) -> gpd.GeoDataFrame:
+@kept(8)
+def _read_grids(engine: Engine, version: str) -> gpd.GeoDataFrame:
     from geo.grids.store import read_grids as store_read
 
-    return store_read(get_engine(url), version)
+    return store_read(engine, version)
 
 
-@lru_cache(maxsize=4)
-def _read_units(url: str, stamp: str) -> gpd.GeoDataFrame:
-    from geo.grids.store import read_units as store_units
-
-    return store_units(get_engine(url))
-
-
+@kept(4)
 def read_units(engine: Engine) -> gpd.GeoDataFrame:
     """Admin units (`code, level, name, parent_code`) with geometry (cached)."""
-    return _read_units(engine.url.render_as_string(hide_password=False), data_stamp(engine))
+    from geo.grids.store import read_units as store_units
+
+    return store_units(engine)
 
 
 BAND_OF_FLAG = {"below": "under", "in_band": "in", "above": "over", "unknown": "unknown"}
@@ -55,15 +48,14 @@ def grid_table(engine: Engine, version: str) -> pd.DataFrame:
     """One row per grid: codes, households, population, duties, workload index and flags
     (geo.grids.workload), `band` (under/in/over/unknown households) and a label point;
     cached until the data change."""
-    return _grid_table(engine.url.render_as_string(hide_password=False), version, data_stamp(engine)).copy()
+    return _grid_table(engine, version).copy()
 
 
-@lru_cache(maxsize=8)
-def _grid_table(url: str, version: str, stamp: str) -> pd.DataFrame:
+@kept(8)
+def _grid_table(engine: Engine, version: str) -> pd.DataFrame:
     from geo.grids.workload import workload
     from geo.views.coverage import inputs
 
-    engine = get_engine(url)
     gdf = read_grids(engine, version)
     data = inputs(engine)
     table = workload(gdf, data.incidents, data.rentals, data.hazards,
@@ -83,25 +75,23 @@ def latest_day(incidents: gpd.GeoDataFrame):
 
 def changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:
     """The changes from version `old` to `new` (geo.grids.diff), cached per pair."""
-    url = engine.url.render_as_string(hide_password=False)
-    return _changes(url, old, new, data_stamp(engine))
+    return _changes(engine, old, new)
 
 
-@lru_cache(maxsize=8)
-def _changes(url: str, old: str, new: str, stamp: str) -> gpd.GeoDataFrame:
+@kept(8)
+def _changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:
     from geo.grids.diff import diff
 
-    return diff(_read_grids(url, old, stamp), _read_grids(url, new, stamp))
+    return diff(_read_grids(engine, old), _read_grids(engine, new))
 
 
 def problems(engine: Engine, version: str) -> gpd.GeoDataFrame:
     """Topology problems of `version` against the admin units (geo.grids.check), cached."""
-    url = engine.url.render_as_string(hide_password=False)
-    return _problems(url, version, data_stamp(engine))
+    return _problems(engine, version)
 
 
-@lru_cache(maxsize=8)
-def _problems(url: str, version: str, stamp: str) -> gpd.GeoDataFrame:
+@kept(8)
+def _problems(engine: Engine, version: str) -> gpd.GeoDataFrame:
     from geo.grids.check import check
 
-    return check(_read_grids(url, version, stamp), _read_units(url, stamp))
+    return check(_read_grids(engine, version), read_units(engine))

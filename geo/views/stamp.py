@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import TypeVar
@@ -29,16 +30,30 @@ def data_stamp(engine: Engine) -> str:
 def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Cache `fn(engine, *args)` per database, data stamp and arguments, so a result is
     reused until the data change. The engine is keyed by its URL (engines do not hash
-    by database); each call pays one `data_stamp` query. `.cache_clear()` empties it,
-    `.cache_info()` counts hits and misses."""
+    by database); each call pays one `data_stamp` query. A caller asking for a result
+    another thread is computing waits for it rather than computing it again (the
+    server's warm-up and the first visitor ask for the same slow views).
+    `.cache_clear()` empties it, `.cache_info()` counts hits and misses."""
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
         @lru_cache(maxsize=maxsize)
         def cached(url: str, stamp: str, *args):
             return fn(get_engine(url), *args)
 
+        computing: dict[tuple, threading.Lock] = {}
+        guard = threading.Lock()
+
         @wraps(fn)
         def call(engine: Engine, *args):
-            return cached(engine.url.render_as_string(hide_password=False), data_stamp(engine), *args)
+            key = (engine.url.render_as_string(hide_password=False), data_stamp(engine), *args)
+            with guard:
+                lock = computing.setdefault(key, threading.Lock())
+            try:
+                with lock:
+                    return cached(*key)
+            finally:
+                with guard:
+                    if computing.get(key) is lock and not lock.locked():
+                        del computing[key]
 
         call.cache_clear = cached.cache_clear
         call.cache_info = cached.cache_info
