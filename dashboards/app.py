@@ -143,16 +143,31 @@ def _on_error(err: Exception) -> None:
 
 
 def warm(app: dash.Dash, base: str) -> None:
-    """Build every page's first view once, as a visitor at `base` would get it, so the
-    first visitor after a start does not wait for the cold caches (counts, Gi* weights,
-    coverage inputs, the figures kept per filter key: ≈ 10 s on the city sample).
-    Errors are left to the pages, which report them to the visitor."""
+    """Build every page's first view once, as a visitor at `base` would get it, and the
+    slow inputs of the pages drawn by callbacks (the active grids' table, coverage), so
+    the first visitor after a start does not wait for cold caches (counts, Gi* weights,
+    figures kept per filter key: ≈ 10 s on the city sample). Errors are left to the
+    pages, which report them to the visitor."""
+    from geo.views import coverage, grids
+
+    def slow_inputs() -> None:
+        engine = app.server.config[ENGINE_KEY]
+        coverage.inputs(engine)
+        for version in grids.versions(engine):
+            if version["status"] == "active":
+                grids.grid_table(engine, version["name"])
+        coverage.summary(engine, "police_station")
+
     for page in PAGES:
         try:
             with app.server.test_request_context("/", base_url=base):
                 page.module.layout(DEFAULT)
         except Exception:  # noqa: BLE001 - a warm-up must never stop the server
             continue
+    try:
+        slow_inputs()
+    except Exception:  # noqa: BLE001
+        return
 
 
 def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Dash:
