@@ -4,12 +4,15 @@ a view's hexagons come from its own URL, fetched once per view."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import urllib.error
 import urllib.request
 
 import h3
+import numpy as np
 import pytest
+from PIL import Image
 
 from dashboards import hotspots
 from dashboards.app import create_app
@@ -46,6 +49,15 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe):
     assert probe.wait_changed("hs-map", res8) == counts
     assert fetched() == before
     page.screenshot(path=str(artifacts / "hotspots-counts.png"), full_page=True)
+
+    # the PNG export draws the hexagons from the fetched GeoJSON too (YlOrRd's reds)
+    with page.expect_download() as dl:
+        page.click("#btn-png")
+    png = dl.value.path().read_bytes()
+    (artifacts / "hotspots-export.png").write_bytes(png)
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    reds = (rgb[..., 0] > 180) & (rgb[..., 1] < 120) & (rgb[..., 2] < 100)
+    assert reds.sum() > 20
 
     # click the planted cluster's cell: its detail shows the cell, series, mix, key sites
     lon, lat = 120.60, 31.30
