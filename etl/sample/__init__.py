@@ -59,7 +59,9 @@ def generate(out: Path | str, seed: int = 42, scale: str = "small") -> dict[str,
                         ["--grid-version", "2025"]))
     bad += b
 
-    table, b = point_files.incidents(incidents.generate(city, sc.incidents, rng["incidents"]), faults)
+    # as many rows more as faults will spoil, so that sc.incidents of them load
+    drawn = sc.incidents + len(point_files.incident_edits())
+    table, b = point_files.incidents(incidents.generate(city, drawn, rng["incidents"]), faults)
     writers.csv_table(table, out / "incidents/incidents.csv")
     files.append(_entry("incidents/incidents.csv", "incidents", "csv", "gcj02", "utf-8-sig",
                         table.num_rows, ["--crs", "gcj02"]))

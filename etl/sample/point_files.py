@@ -32,8 +32,9 @@ def _place(df: pd.DataFrame, crs: str, text: bool) -> pd.DataFrame:
     return df
 
 
-def incidents(table: pa.Table, rng: np.random.Generator) -> tuple[pa.Table, list[BadRow]]:
-    edits = coordinate_faults() + [
+def incident_edits() -> list[Fault]:
+    """The faults planted on good incident rows (each turns one into a reject)."""
+    return coordinate_faults() + [
         Fault("bad_time", "报警时间", lambda r: {"报警时间": "2025-02-30 21:15:00"},
               "日期不存在 / not a calendar date"),
         Fault("bad_time", "报警时间", lambda r: {"报警时间": "昨天晚上"}, "时间无法解析 / unparseable time"),
@@ -41,6 +42,10 @@ def incidents(table: pa.Table, rng: np.random.Generator) -> tuple[pa.Table, list
               "警情类别不在封闭列表中 / category not in the closed list"),
         Fault("missing_key", "警情编号", lambda r: {"警情编号": None}, "警情编号为空 / empty source key"),
     ]
+
+
+def incidents(table: pa.Table, rng: np.random.Generator) -> tuple[pa.Table, list[BadRow]]:
+    edits = incident_edits()
     appends = duplicate_faults("警情编号", "处置结果", lambda r: "处置中" if r["处置结果"] == "已处置" else "已处置")
     return inject_table(table, "incidents/incidents.csv", edits, appends, rng)
 

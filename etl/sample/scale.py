@@ -18,6 +18,7 @@ class Scale:
     grid_districts: tuple[str, ...]
     #: stop adding gridded communities (nearest the core first) at this many grids; None = all
     grid_target: int | None
+    #: incidents that load; the file has a few faulty rows on top (etl.sample.point_files)
     incidents: int
     rentals: int
     hazards: int

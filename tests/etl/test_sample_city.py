@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from etl.load import load
+from etl.sample.scale import SCALES
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,7 @@ def test_sample_city_loads_as_the_manifest_says(clean_db, db_url, sample):
         clear = conn.execute(text("SELECT count(*) FROM rentals WHERE landlord NOT LIKE 'sha256:%' "
                                   "OR landlord_phone NOT LIKE 'sha256:%'")).scalar()
     assert counts["incidents"] == results["incidents/incidents.csv"]["loaded"]
+    assert counts["incidents"] == SCALES["small"].incidents  # the faulty rows come on top
     assert counts["grids"] == results["grids/grids_2025.shp"]["loaded"]
     assert clear == 0
 
