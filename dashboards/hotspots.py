@@ -266,7 +266,8 @@ def register(app) -> None:
             return Response("not a view of this page", status=400, mimetype="text/plain")
         if body is None:
             return Response("this view draws no cells", status=404, mimetype="text/plain")
-        resp = Response(body, mimetype="application/geo+json")
+        # as application/json, which the server gzips (flask-compress does not know geo+json)
+        resp = Response(body, mimetype="application/json")
         # the URL names the data stamp, so a response never goes stale
         resp.headers["Cache-Control"] = "private, max-age=86400"
         return resp

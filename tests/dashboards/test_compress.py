@@ -62,3 +62,18 @@ def test_callback_responses_are_gzipped_and_not_mixed_up(client):
     assert "gr-map" in json.dumps(g) and "cv-map" in json.dumps(c) and "gr-map" not in json.dumps(c)
     plain = route_callback(client, "/grids", {})
     assert "Content-Encoding" not in plain.headers and "gr-map" in plain.get_data(as_text=True)
+
+
+def test_a_hotspots_views_hexagons_are_gzipped(client, engine, city):
+    import datetime as dt
+
+    from dashboards import hotspots
+
+    last = city["last_day"]
+    with client.application.test_request_context("/", base_url="http://localhost/"):
+        fig, _, _ = hotspots.layer_view(engine, "counts", last - dt.timedelta(days=29), last, None, None, 9, 1, "zh")
+    url = next(tr for tr in fig["data"] if tr["type"] == "choroplethmap")["geojson"]
+    zipped, plain = client.get(url, headers=GZIP), client.get(url)
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) < len(plain.data) / 3
+    assert json.loads(plain.data)["type"] == "FeatureCollection"
