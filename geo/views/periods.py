@@ -6,12 +6,16 @@ import datetime as dt
 
 from sqlalchemy import Engine, text
 
+from geo.views.stamp import kept
+
 #: days are cut in the city's local time, as the aggregate does
 TIMEZONE = "Asia/Shanghai"
 
 
+@kept(4)
 def incident_span(engine: Engine) -> tuple[dt.date, dt.date] | None:
-    """First and last local day with incidents (min/max through the occurred_at index)."""
+    """First and last local day with incidents; kept until the data change (on the
+    month-partitioned table min/max scan every month: ≈ 60 ms for a million rows)."""
     with engine.connect() as conn:
         lo, hi = conn.execute(text(
             "SELECT (min(occurred_at) AT TIME ZONE :tz)::date, (max(occurred_at) AT TIME ZONE :tz)::date "
