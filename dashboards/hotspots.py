@@ -99,7 +99,7 @@ def layer_view(eng, mode, start, end, cats, area, res, k, lang):
     """(figure, top-table rows, notes) for the chosen filters; counts and Gi* views are
     kept per filter key until the data change (emerging views show the latest run)."""
     if mode not in KEPT_MODES:
-        return _layer_figure(eng, mode, start, end, cats, area, res, k, lang)[:3]
+        return _layer_figure(eng, base_url(), mode, start, end, cats, area, res, k, lang)[:3]
     return _kept_view(eng, base_url(), *_view_key(mode, start, end, cats, area, res, k, lang))[:3]
 
 
@@ -113,7 +113,7 @@ def _kept_view(eng, base, mode, start, end, cats, area, res, k, lang):
     query = {"mode": mode, "start": start.isoformat(), "end": end.isoformat(), "cat": list(cats or ()),
              "area": area or "", "res": res, "k": k, "lang": lang,
              "v": hashlib.sha1(data_stamp(eng).encode()).hexdigest()[:12]}
-    fig, rows, notes, cells = _layer_figure(eng, mode, start, end, cats, area, res, k, lang,
+    fig, rows, notes, cells = _layer_figure(eng, base, mode, start, end, cats, area, res, k, lang,
                                             geojson=f"{GEOJSON_PATH}?{urlencode(query, doseq=True)}")
     geojson = None if cells is None else json.dumps(maps.hex_geojson(cells)[0], separators=(",", ":")).encode()
     # as a plain dict the figure is copied once here, not at every JSON encoding
@@ -134,11 +134,12 @@ def view_geojson(eng, args) -> bytes | None:
     return _kept_view(eng, base_url(), *key)[3]
 
 
-def _layer_figure(eng, mode, start, end, cats, area, res, k, lang, geojson: str | None = None):
-    """(figure, top-table rows, notes, drawn cells or None) for the chosen filters; the
-    hexagons' geometry is inline, or at `geojson` (the view's URL) when given."""
+def _layer_figure(eng, base, mode, start, end, cats, area, res, k, lang, geojson: str | None = None):
+    """(figure, top-table rows, notes, drawn cells or None) for the chosen filters, with
+    tiles from the app at `base`; the hexagons' geometry is inline, or at `geojson` (the
+    view's URL) when given."""
     center, zoom = maps.view_of(extent(eng))
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base_url()), uirevision="hs")
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="hs")
     notes = []
     rows: list[dict] = []
     if mode == "emerging":

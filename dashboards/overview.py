@@ -64,7 +64,7 @@ def map_figure(eng, days: int, lang: str, present: bool = False) -> dict:
 
 @kept(16)
 def _map_figure(eng, base: str, days: int, lang: str, present: bool) -> dict:
-    return _sized(hot_map(period_layer(eng, days), lang, extent(eng)), present).to_dict()
+    return _sized(hot_map(period_layer(eng, days), lang, extent(eng), base), present).to_dict()
 
 
 def trend_view(eng, lang: str, present: bool = False) -> dict:
@@ -103,10 +103,10 @@ def _kpi_cards(k, lang: str, days: int) -> list:
     return cards
 
 
-def hot_map(layer, lang: str, ext) -> go.Figure:
-    """Significant Gi* cells over district and town boundaries."""
+def hot_map(layer, lang: str, ext, base: str) -> go.Figure:
+    """Significant Gi* cells over district and town boundaries (tiles from the app at `base`)."""
     center, zoom = maps.view_of(ext)
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base_url()), uirevision="ov")
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="ov")
     if layer is not None and len(layer.frame):
         f = layer.frame[layer.frame["bin"] != 0]
         labels = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}

@@ -3,12 +3,13 @@ for a browser that accepts gzip, and sent as they are to one that does not."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 
 import pytest
 
-from dashboards import plotlyjs
+from dashboards import hotspots, plotlyjs
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what Chromium sends
 
@@ -65,10 +66,6 @@ def test_callback_responses_are_gzipped_and_not_mixed_up(client):
 
 
 def test_a_hotspots_views_hexagons_are_gzipped(client, engine, city):
-    import datetime as dt
-
-    from dashboards import hotspots
-
     last = city["last_day"]
     with client.application.test_request_context("/", base_url="http://localhost/"):
         fig, _, _ = hotspots.layer_view(engine, "counts", last - dt.timedelta(days=29), last, None, None, 9, 1, "zh")
