@@ -26,7 +26,7 @@ from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, 
 from etl.exchange import drop_leftovers, exchange_insert
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
-from etl.validate import clean_text, repeated_keys
+from etl.validate import repeated_keys
 from geo.db import partitions
 from geo.db.engine import libpq_dsn
 from geo.errors import DatabaseError, InputError
@@ -209,8 +209,8 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         rows.verdict.reject(copies, "duplicate_row", schema.key)
         loaded_idx = np.flatnonzero(rows.verdict.ok)
         for column in plan.columns:  # personal fields: the treated values, never the clear ones
-            if column.name in schema.personal and column.name in mapping.fields:
-                column.values = clean_text(frame[mapping.fields[column.name]].astype("string"))
+            if how != "keep" and column.name in schema.personal and column.name in mapping.fields:
+                column.values = frame[mapping.fields[column.name]]  # pseudonyms (clean) or None
 
         if plan.partition_by:  # before this transaction writes: creating one locks the table
             times = np.asarray(next(c for c in plan.columns if c.name == plan.partition_by).values)
@@ -238,10 +238,14 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
             sql.Identifier(schema.table)))
         if plan.partition_by:  # month tables a killed exchange left behind
             drop_leftovers(conn, schema.table)
-        columns = [*plan.columns, Column("attributes", "jsonb", _json_lines(frame[extra])),
+        bulk = len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table)
+        # a file without extra columns leaves attributes to the column's default ('{}') on
+        # the bulk ways; an upsert writes them, as a changed file may have dropped some
+        attributes = ([Column("attributes", "jsonb", _json_lines(frame[extra]))]
+                      if extra or not bulk else [])
+        columns = [*plan.columns, *attributes,
                    *(constant(k, "int8", v, rows.n) for k, v in constants.items())]
         on_rows = lambda n: say("rows", n)  # noqa: E731
-        bulk = len(loaded_idx) >= BULK_ROWS and is_empty(conn, schema.table)
         if bulk and plan.partition_by:
             marks["rebuild"] = exchange_insert(conn, libpq_dsn(url), schema.table, columns,
                                                loaded_idx, times, plan.partition_by, batch_id, on_rows)

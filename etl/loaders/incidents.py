@@ -6,6 +6,8 @@ stored as signed BIGINT: the uint64 index reinterpreted as int64, bit for bit.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from etl.copy import Column
@@ -15,26 +17,32 @@ from etl.loaders.rows import Rows
 from geo.config import settings
 
 
-def h3_column(rows: Rows) -> Column:
-    """H3 cells of the rows still valid (0 elsewhere), as int64."""
+def h3_column(lon: np.ndarray, lat: np.ndarray, usable: np.ndarray) -> Column:
+    """H3 cells of the `usable` points (0 elsewhere), as int64."""
     from geo.hexes import cells
 
-    out = np.zeros(rows.n, dtype=np.int64)
-    ok = rows.verdict.ok
-    if ok.any():
-        out[ok] = np.asarray(cells(rows.lon[ok], rows.lat[ok], settings().h3_res),
-                             dtype=np.uint64).view(np.int64)
+    out = np.zeros(len(lon), dtype=np.int64)
+    if usable.any():
+        out[usable] = np.asarray(cells(lon[usable], lat[usable], settings().h3_res),
+                                 dtype=np.uint64).view(np.int64)
     return Column("h3", "int8", out)
 
 
 def prepare(rows: Rows) -> Plan:
-    """Validate incident rows and lay out their incidents columns."""
+    """Validate incident rows and lay out their incidents columns.
+
+    The H3 cells of the rows whose position passed are computed on a second thread
+    (h3ronpy releases the GIL) while the times and texts are checked; rows those checks
+    reject then carry a cell that is never written.
+    """
     key = rows.key()
     points.locate(rows)
-    columns = [key, rows.timestamp("occurred_at"), rows.text("category"), rows.text("subcategory"),
-               rows.text("disposition"), rows.text("address"), rows.text("reporter"),
-               rows.text("reporter_phone"), points.geometry_column(rows)]
-    columns.append(h3_column(rows))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        h3 = pool.submit(h3_column, rows.lon, rows.lat, rows.verdict.ok.copy())
+        columns = [key, rows.timestamp("occurred_at"), rows.text("category"),
+                   rows.text("subcategory"), rows.text("disposition"), rows.text("address"),
+                   rows.text("reporter"), rows.text("reporter_phone"), points.geometry_column(rows),
+                   h3.result()]
     # incidents are partitioned by month: the unique key holds occurred_at (etl.copy.upsert)
     return Plan("incidents", columns, ["source_key", "occurred_at"], key,
                 partition_by="occurred_at")
