@@ -74,6 +74,13 @@ def test_months_are_built_aside_and_attached_with_every_index(no_months, db_url,
     with no_months.connect() as conn:
         where = dict(conn.execute(text("SELECT source_key, tableoid::regclass::text FROM incidents")).all())
         batches = conn.execute(text("SELECT DISTINCT batch_id FROM incidents")).scalars().all()
+        ids, attributes = conn.execute(text(
+            "SELECT array_agg(id ORDER BY id), array_agg(DISTINCT attributes::text) FROM incidents")).one()
+        following = conn.execute(text("SELECT nextval('incidents_id_seq')")).scalar()
+    # ids drawn from the sequence in one block (the next load's follow them); a file
+    # without extra columns leaves attributes to their default
+    assert ids == list(range(ids[0], ids[0] + 120)) and following == ids[-1] + 1
+    assert attributes == ["{}"]
     expected = df["报警时间"].str[:7].str.replace("-", "_").radd("incidents_")
     assert where == dict(zip(df["警情编号"], expected, strict=True))
     assert batches == [report["batch_id"]]
