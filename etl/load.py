@@ -20,7 +20,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from etl import batch, coords, personal, readers, report
+from etl import batch, coords, memory, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
 from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
 from etl.exchange import drop_leftovers, exchange_insert
@@ -147,6 +147,7 @@ def load(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
     progress. Raises InputError (nothing loaded) when the file is unusable and
     DatabaseError (nothing loaded) when the database fails or cannot be reached.
     """
+    memory.reuse_freed_memory()
     try:
         return _load(kind, path, **options)
     except psycopg.Error as exc:
