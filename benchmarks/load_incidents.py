@@ -6,7 +6,7 @@ datum shift it cannot do); each way is timed from the CSV on disk to committed r
 - civicgrid: `etl.load.load("incidents", …)` — every check (keys, coordinates, swaps,
   inside the city outline, times, categories, duplicates), personal columns hashed, H3
   cell, binary COPY into the empty, month-partitioned `incidents` table (24 months) with
-  its 7 indexes (primary and unique keys among them) and foreign key (the partition-exchange path:
+  its 6 indexes (primary and unique keys among them) and foreign key (the partition-exchange path:
   `etl/exchange.py` builds the months on two connections, the load attaches them).
 - ogr2ogr: `ogr2ogr -f PostgreSQL` (GDAL's COPY path) into a scratch table with its
   default GiST index; no validation.

@@ -204,7 +204,7 @@ incidents = Table(
     Column("address", Text),
     Column("reporter", Text),
     Column("reporter_phone", Text),
-    Column("h3", BigInteger, nullable=False, index=True),
+    Column("h3", BigInteger, nullable=False),
     Column("attributes", JSONB, nullable=False, server_default="{}"),
     Column("geom", _geom("POINT"), nullable=False),
     Column("batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="RESTRICT")),
