@@ -91,8 +91,8 @@ def test_a_failing_month_loads_nothing_and_leaves_nothing(no_months, db_url, tmp
     real = etl.exchange._definitions
 
     def broken(conn, table):
-        indexes, keys = real(conn, table)
-        return [*indexes, "CREATE INDEX ON {} (no_such_column)"], keys
+        columns, indexes, keys = real(conn, table)
+        return columns, [*indexes, "CREATE INDEX ON {} (no_such_column)"], keys
 
     monkeypatch.setattr(etl.exchange, "_definitions", broken)
     incidents(60).to_csv(tmp_path / "i.csv", index=False)
@@ -104,3 +104,30 @@ def test_a_failing_month_loads_nothing_and_leaves_nothing(no_months, db_url, tmp
             "(SELECT count(*) FROM load_batches WHERE kind = 'incidents')")).one()
     assert (rows, batches) == (0, 0)
     assert _tables(no_months)["staged"] == 0
+
+
+def test_a_failing_attachment_loads_nothing_and_leaves_nothing(no_months, db_url, tmp_path, monkeypatch):
+    monkeypatch.setattr(etl.load, "BULK_ROWS", 10)
+    real = etl.exchange._attach
+    done: list[dt.date] = []
+
+    def second_fails(conn, table, batch_id, month, have):
+        if done:
+            conn.execute("SELECT no_such_function()")
+        real(conn, table, batch_id, month, have)
+        done.append(month)
+
+    monkeypatch.setattr(etl.exchange, "_attach", second_fails)
+    df = incidents(60)
+    df.to_csv(tmp_path / "i.csv", index=False)
+    with pytest.raises(DatabaseError, match="no_such_function"):
+        etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
+    assert len(done) == 1  # one month was attached before the failure, and went with it
+    with no_months.connect() as conn:
+        rows, batches = conn.execute(text(
+            "SELECT (SELECT count(*) FROM incidents), "
+            "(SELECT count(*) FROM load_batches WHERE kind = 'incidents')")).one()
+    assert (rows, batches) == (0, 0)
+    # the empty month partitions made before the load's transaction stay, empty
+    months = df["报警时间"].str[:7].nunique()
+    assert _tables(no_months)["staged"] == 0 and _tables(no_months)["partitions"] == months + 1
