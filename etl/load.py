@@ -26,7 +26,7 @@ from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, 
 from etl.exchange import drop_leftovers, exchange_insert
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
-from etl.validate import repeated_keys
+from etl.validate import repeated_keys, repeating
 from geo.db import partitions
 from geo.db.engine import libpq_dsn
 from geo.errors import DatabaseError, InputError
@@ -199,12 +199,14 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
 
         marks["read"] = time.perf_counter()
         say("validate", rows.n)
-        # hashing (Python, holds the GIL) runs beside validation (arrow/NumPy, releases it)
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        # pseudonymising and spotting repeated keys need no verdict: they run beside
+        # validation (all three in arrow, polars or NumPy, which release the GIL)
+        with ThreadPoolExecutor(max_workers=2) as pool:
             treating = pool.submit(_treat, source.frame, canonical, extra_personal, how)
+            repeats = pool.submit(repeating, rows.col(schema.key))
             plan = LOADERS[kind].prepare(rows)
             copies, clashes = repeated_keys(plan.key.values, rows.verdict.ok,
-                                            lambda idx: _row_hashes(source, idx))
+                                            lambda idx: _row_hashes(source, idx), repeats.result())
             frame = treating.result()
         rows.verdict.reject(clashes, "duplicate_key", schema.key)
         rows.verdict.reject(copies, "duplicate_row", schema.key)

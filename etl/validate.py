@@ -204,16 +204,27 @@ def inside(area: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarr
     return out
 
 
-def repeated_keys(keys: pd.Series, candidates: np.ndarray, content: Callable[[np.ndarray], np.ndarray]
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def repeating(series: pd.Series | None) -> np.ndarray | None:
+    """True where a text column's trimmed value occurs more than once; None when that
+    says nothing about the keys parsed from it (numbers read as floats, which the key
+    parser formats, or no column). It needs no verdict, so it runs beside validation
+    and leaves `repeated_keys` only the few rows it marks."""
+    if series is None or not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        return None
+    return pd.Series(arrow_text(series)).duplicated(keep=False).to_numpy()
+
+
+def repeated_keys(keys: pd.Series, candidates: np.ndarray, content: Callable[[np.ndarray], np.ndarray],
+                  repeating: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(exact copies, same key but other content) among candidate rows after the first.
 
     `content(idx)` gives a hash of the rows `idx`; it is called only for rows whose key
-    occurs more than once, so a file without repeats costs one `duplicated` pass.
+    occurs more than once, so a file without repeats costs one `duplicated` pass — over
+    the rows `repeating` marks (keys seen more than once in the whole file) when given.
     """
     copies = np.zeros(len(keys), dtype=bool)
     clashes = np.zeros(len(keys), dtype=bool)
-    idx = np.flatnonzero(candidates)
+    idx = np.flatnonzero(candidates if repeating is None else candidates & repeating)
     sub = keys.iloc[idx].reset_index(drop=True)
     repeated = sub.duplicated(keep=False).to_numpy()
     if not repeated.any():

@@ -62,3 +62,11 @@ def test_repeated_keys_tell_copies_from_clashes():
     copies, clashes = v.repeated_keys(keys, np.ones(6, bool), lambda idx: content[idx])
     assert copies.tolist() == [False, False, True, False, False, True]
     assert clashes.tolist() == [False, False, False, True, False, False]
+    # told which keys repeat in the whole file, it looks at those rows only: same answer
+    raw = pd.Series([" a", "b", "a ", "a", "c", "b"])
+    assert v.repeating(raw).tolist() == [True, True, True, True, False, True]
+    copies2, clashes2 = v.repeated_keys(keys, np.ones(6, bool), lambda idx: content[idx],
+                                        v.repeating(raw))
+    assert (copies2.tolist(), clashes2.tolist()) == (copies.tolist(), clashes.tolist())
+    # numbers read as floats are formatted by the key parser: no shortcut
+    assert v.repeating(pd.Series([320508.0, 320509.0])) is None and v.repeating(None) is None
