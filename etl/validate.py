@@ -103,10 +103,18 @@ def parse_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(series), bool)
     text = arrow_text(series)
+    present = text.is_valid().to_numpy(zero_copy_only=False)
+    try:  # a clean column in one cast; it also reads nan/inf, which the regex does not
+        values = text.cast(pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+        bad = present & ~np.isfinite(values)
+        values[bad] = np.nan
+        return values, bad
+    except pa.ArrowInvalid:
+        pass
     number = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
     values = pc.cast(pc.if_else(number, text, pa.scalar(None, pa.string())), pa.float64())
     values = values.to_numpy(zero_copy_only=False)
-    bad = ~number.to_numpy(zero_copy_only=False) & ~text.is_null().to_numpy(zero_copy_only=False)
+    bad = ~number.to_numpy(zero_copy_only=False) & present
     return values.astype(np.float64), bad
 
 
@@ -123,20 +131,24 @@ def parse_int(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def parse_time(series: pd.Series, tz: str = "Asia/Shanghai") -> tuple[np.ndarray, np.ndarray]:
     """(int64 microseconds since the epoch UTC, unparseable mask); blanks are flagged too.
 
-    Naive local times are taken in `tz`. "YYYY-MM-DD HH:MM:SS" is parsed on the fast
-    path; other spellings (slashes, ISO 'T', dates alone) on a slower one, row by row.
+    Naive local times are taken in `tz`. A column of ISO 8601 times is read by one cast;
+    otherwise "YYYY-MM-DD HH:MM:SS" is parsed on a fast path and other spellings
+    (slashes, dates alone) on a slower one, row by row.
     """
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         stamps = pd.to_datetime(series)
     else:
         text = arrow_text(series)
-        fmt = "%Y-%m-%d %H:%M:%S"
-        fast = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-        # strptime rolls 2025-02-30 over to March: keep times whose day is the day written
-        canonical = pc.fill_null(pc.match_substring_regex(text, _CANONICAL_TIME), False)
-        day = pc.if_else(canonical, pc.utf8_slice_codeunits(text, 8, 10), "0")
-        same = pc.fill_null(pc.equal(pc.day(fast), pc.cast(day, pa.int64())), False)
-        fast = pc.if_else(same, fast, pa.scalar(None, fast.type))
+        try:  # ISO 8601 throughout (the usual export): one cast, which refuses 2025-02-30
+            fast = text.cast(pa.timestamp("s"))
+        except pa.ArrowInvalid:
+            fmt = "%Y-%m-%d %H:%M:%S"
+            fast = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+            # strptime rolls 2025-02-30 over to March: keep times whose day is the day written
+            canonical = pc.fill_null(pc.match_substring_regex(text, _CANONICAL_TIME), False)
+            day = pc.if_else(canonical, pc.utf8_slice_codeunits(text, 8, 10), "0")
+            same = pc.fill_null(pc.equal(pc.day(fast), pc.cast(day, pa.int64())), False)
+            fast = pc.if_else(same, fast, pa.scalar(None, fast.type))
         local = fast.to_numpy(zero_copy_only=False).astype("datetime64[s]")
         retry = pc.and_(fast.is_null(), text.is_valid()).to_numpy(zero_copy_only=False)
         if retry.any():

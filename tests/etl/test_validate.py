@@ -15,6 +15,14 @@ def test_parse_float_tells_blank_from_junk():
     assert bad.tolist() == [False, False, False, True, True]
 
 
+def test_a_clean_float_column_reads_as_one_with_junk_in_it():
+    clean = ["120.6", " 31.25 ", None, "", "1e2", "inf", "nan"]
+    fast, fast_bad = v.parse_float(pd.Series(clean, dtype="string"))
+    slow, slow_bad = v.parse_float(pd.Series([*clean, "120.62E"], dtype="string"))
+    np.testing.assert_array_equal(fast, slow[:-1])
+    assert fast_bad.tolist() == slow_bad[:-1].tolist() == [False, False, False, False, False, True, True]
+
+
 def test_parse_int_rejects_words_fractions_and_negatives():
     values, bad = v.parse_int(pd.Series(["3", "三间", "2.5", "-4", None, "7.0"], dtype="string"))
     assert bad.tolist() == [False, True, True, True, False, False]
@@ -27,6 +35,17 @@ def test_parse_time_is_shanghai_local_and_flags_impossible_dates():
     assert bad.tolist() == [False, True, True, False, True]
     assert pd.Timestamp(micros[0], unit="us") == pd.Timestamp("2025-01-01 00:00:00")
     assert pd.Timestamp(micros[3], unit="us") == pd.Timestamp("2025-03-01 01:30:00")
+
+
+def test_an_iso_time_column_reads_as_one_with_other_spellings_in_it():
+    iso = ["2025-01-01 08:00:00", "2025-01-01T08:00:00", "2024-02-29 23:59", "2025-03-01", None, ""]
+    fast, fast_bad = v.parse_time(pd.Series(iso, dtype="string"))
+    slow, slow_bad = v.parse_time(pd.Series([*iso, "2025/03/01 09:30"], dtype="string"))
+    assert fast.tolist() == slow[:-1].tolist() and fast_bad.tolist() == slow_bad[:-1].tolist()
+    assert fast_bad.tolist() == [False, False, False, False, True, True]
+    # an impossible date sends the column the slow way, where it is flagged alone
+    _, bad = v.parse_time(pd.Series(["2025-01-01 08:00:00", "2025-02-30 10:00:00"], dtype="string"))
+    assert bad.tolist() == [False, True]
 
 
 def test_parse_date():
