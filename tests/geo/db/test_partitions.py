@@ -8,10 +8,9 @@ import json
 import numpy as np
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from geo.db import cluster, migrate, partitions
-from geo.db.engine import get_engine, libpq_dsn
+from geo.db import migrate, partitions
+from geo.db.engine import libpq_dsn
 
 
 def _us(*stamps: str) -> np.ndarray:
@@ -89,36 +88,28 @@ def test_each_partition_carries_every_index(clean_db, db_url):
     assert any("(source_key, occurred_at)" in d and "UNIQUE" in d for d in defs)
 
 
-def test_migration_moves_rows_into_month_partitions_and_back(db_url):
-    url = make_url(db_url).set(database=f"{make_url(db_url).database}_p2").render_as_string(
-        hide_password=False)
-    cluster.drop_database(url)
-    cluster.ensure_database(url)
-    engine = get_engine(url)
-    try:
-        migrate.upgrade(url, "0001")
-        with engine.begin() as conn:
-            conn.execute(INSERT, [_row("x", "2023-11-30 20:00:00+08"), _row("y", "2023-12-01 08:00:00+08"),
-                                  _row("z", "2024-06-15 08:00:00+08")])
-        migrate.upgrade(url)
-        with engine.connect() as conn:
-            where = dict(conn.execute(text(
-                "SELECT source_key, tableoid::regclass::text FROM incidents")).all())
-            kind = conn.execute(text("SELECT relkind FROM pg_class WHERE relname = 'incidents'")).scalar()
-        assert kind == "p"
-        assert where == {"x": "incidents_2023_11", "y": "incidents_2023_12", "z": "incidents_2024_06"}
-        with engine.begin() as conn:  # the id sequence goes on after the moved rows
-            conn.execute(INSERT, [_row("w", "2024-06-16 08:00:00+08")])
-            ids = conn.execute(text("SELECT source_key, id FROM incidents ORDER BY id")).all()
-        assert [k for k, _ in ids] == ["x", "y", "z", "w"]
-        migrate.downgrade(url, "0001")
-        with engine.connect() as conn:
-            keys = conn.execute(text("SELECT source_key FROM incidents ORDER BY id")).scalars().all()
-            kind = conn.execute(text("SELECT relkind FROM pg_class WHERE relname = 'incidents'")).scalar()
-        assert (keys, kind) == (["x", "y", "z", "w"], "r")
-    finally:
-        engine.dispose()
-        cluster.drop_database(url)
+def test_migration_moves_rows_into_month_partitions_and_back(scratch):
+    url, engine = scratch
+    migrate.upgrade(url, "0001")
+    with engine.begin() as conn:
+        conn.execute(INSERT, [_row("x", "2023-11-30 20:00:00+08"), _row("y", "2023-12-01 08:00:00+08"),
+                              _row("z", "2024-06-15 08:00:00+08")])
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        where = dict(conn.execute(text(
+            "SELECT source_key, tableoid::regclass::text FROM incidents")).all())
+        kind = conn.execute(text("SELECT relkind FROM pg_class WHERE relname = 'incidents'")).scalar()
+    assert kind == "p"
+    assert where == {"x": "incidents_2023_11", "y": "incidents_2023_12", "z": "incidents_2024_06"}
+    with engine.begin() as conn:  # the id sequence goes on after the moved rows
+        conn.execute(INSERT, [_row("w", "2024-06-16 08:00:00+08")])
+        ids = conn.execute(text("SELECT source_key, id FROM incidents ORDER BY id")).all()
+    assert [k for k, _ in ids] == ["x", "y", "z", "w"]
+    migrate.downgrade(url, "0001")
+    with engine.connect() as conn:
+        keys = conn.execute(text("SELECT source_key FROM incidents ORDER BY id")).scalars().all()
+        kind = conn.execute(text("SELECT relkind FROM pg_class WHERE relname = 'incidents'")).scalar()
+    assert (keys, kind) == (["x", "y", "z", "w"], "r")
 
 
 @pytest.fixture(autouse=True)
