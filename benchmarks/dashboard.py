@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+import bench_db
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "civicgrid_bench_dashboard"
 SAMPLE = ROOT / "demo-data" / "city"
@@ -57,16 +59,12 @@ def civicgrid(*args: str, required: bool = True) -> bool:
 
 def prepare() -> str:
     """The bench database URL, with the city sample loaded and analysed."""
-    os.environ["CIVICGRID_DB_NAME"] = BENCH_DB
+    url = bench_db.migrated(BENCH_DB)
     from sqlalchemy import text
 
     from geo.cli.demo import LOADS
-    from geo.db import cluster, migrate
-    from geo.db.engine import database_url, get_engine
+    from geo.db.engine import get_engine
 
-    url = database_url()
-    cluster.ensure_database(url)
-    migrate.upgrade(url)
     with get_engine(url).connect() as conn:
         n = conn.execute(text("SELECT count(*) FROM incidents")).scalar()
         facilities = conn.execute(text("SELECT count(*) FROM facilities")).scalar()

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import bench_db
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -79,13 +79,9 @@ def make_csv(path: Path, rows: int, city: shapely.Geometry, seed: int = 2026) ->
 
 def bench_database() -> str:
     """URL of a freshly migrated bench database with the city outline loaded."""
-    from geo.db import cluster, migrate
-    from geo.db.engine import database_url, get_engine
+    from geo.db.engine import get_engine
 
-    os.environ["CIVICGRID_DB_NAME"] = BENCH_DB
-    url = database_url()
-    cluster.ensure_database(url)
-    migrate.upgrade(url)
+    url = bench_db.migrated(BENCH_DB)
     with get_engine(url).begin() as conn:
         conn.execute(text("TRUNCATE load_batches, load_rejects, incidents, admin_units CASCADE"))
         conn.execute(text("INSERT INTO admin_units (level, code, name, geom) VALUES "

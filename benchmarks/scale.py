@@ -27,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+import bench_db
 import psutil
 from distributed import Client, LocalCluster, wait
 from distributed.diagnostics import MemorySampler
@@ -118,14 +119,10 @@ def run_dask(path: Path, res, periods, client: Client) -> dict:
 
 
 def publish(path: Path, how: str, scheduler: str | None, res, periods) -> float:
-    from geo.db import cluster, migrate
-    from geo.db.engine import database_url, get_engine
+    from geo.db.engine import get_engine
     from geo.scale.run import aggregate_archive
 
-    os.environ["CIVICGRID_DB_NAME"] = BENCH_DB
-    url = database_url()
-    cluster.ensure_database(url)
-    migrate.upgrade(url)
+    url = bench_db.migrated(BENCH_DB)
     t = time.perf_counter()
     aggregate_archive(get_engine(url), path, how, scheduler, res, periods)
     return time.perf_counter() - t

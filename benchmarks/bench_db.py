@@ -1,0 +1,18 @@
+"""The database a benchmark measures in: its own, on the configured server, migrated."""
+
+from __future__ import annotations
+
+import os
+
+
+def migrated(name: str) -> str:
+    """URL of database `name` (created if absent, migrated to head); the rest of the
+    process, and the civicgrid commands it starts, use it (CIVICGRID_DB_NAME)."""
+    os.environ["CIVICGRID_DB_NAME"] = name
+    from geo.db import cluster, migrate
+    from geo.db.engine import database_url
+
+    url = database_url()
+    cluster.ensure_database(url)
+    migrate.upgrade(url)
+    return url
