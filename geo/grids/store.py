@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import geopandas as gpd
@@ -119,5 +120,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _finite(value: Any) -> Any:
+    """`value` with NaN and infinities (which JSON has no words for) as None, all through."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _jsonable(obj: Any) -> Any:
-    return json.loads(json.dumps(obj, ensure_ascii=False, default=_plain))
+    """`obj` as plain JSON values: numpy/pandas scalars unwrapped, missing values null
+    (a float NaN — a code column of a frame whose cells are all missing — included)."""
+    return _finite(json.loads(json.dumps(obj, ensure_ascii=False, default=_plain)))
