@@ -43,13 +43,27 @@ for _name in COMMAND_MODULES:
             raise
 
 
+def database_message(exc: BaseException) -> str:
+    """The first line of what the database said (the driver's error, not SQLAlchemy's
+    statement dump)."""
+    said = str(getattr(exc, "orig", None) or exc).strip()
+    return f"database error: {(said.splitlines() or [type(exc).__name__])[0]}"
+
+
 def main() -> None:
-    """Entry point: turn civicgrid errors into one line on stderr and exit status 1."""
+    """Entry point: turn civicgrid and database errors into one line on stderr and exit
+    status 1."""
+    from psycopg import Error as DriverError
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         app()
     except CivicgridError as exc:
         print(f"civicgrid: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except (SQLAlchemyError, DriverError) as exc:
+        print(f"civicgrid: {database_message(exc)}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         print("civicgrid: interrupted", file=sys.stderr)
         sys.exit(130)
