@@ -32,3 +32,15 @@ def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_pa
         assert count("SELECT count(DISTINCT kind) FROM hotspot_runs") == 2  # Gi* and emerging
         assert count("SELECT count(*) FROM grid_versions WHERE name = '2026-draft'") == 1  # propose
         assert count("SELECT count(*) FROM users WHERE username = 'admin' AND role = 'admin'") == 1
+
+
+def test_a_second_demo_does_not_propose_the_draft_again(clean_db):
+    from geo.cli.demo import ANALYSES, _left_by_earlier_demo
+    from geo.grids import versions
+
+    propose = next(a for a in ANALYSES if a[:2] == ("grids", "propose"))
+    assert not _left_by_earlier_demo(propose)
+    with clean_db.begin() as conn:
+        versions.create(conn, propose[propose.index("--name") + 1])
+    assert _left_by_earlier_demo(propose)
+    assert not any(_left_by_earlier_demo(a) for a in ANALYSES if a is not propose)
