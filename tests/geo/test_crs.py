@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import numpy as np
 import pyproj
@@ -38,6 +40,33 @@ def test_gcj02_forward_matches_published_values():
     lon, lat = crs.from_wgs84(*REF, "gcj02")
     assert lon == pytest.approx(REF_WGS_TO_GCJ[0], abs=1e-12)
     assert lat == pytest.approx(REF_WGS_TO_GCJ[1], abs=1e-12)
+
+
+def _published_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    """The published forward algorithm, transcribed as it is usually written (scalars)."""
+    x, y = lon - 105.0, lat - 35.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    dlat += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    dlon += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    dlon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    a, ee = 6378245.0, 0.00669342162296594323
+    radlat = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(radlat) ** 2
+    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * math.sqrt(magic)) * math.pi)
+    dlon = (dlon * 180.0) / (a / math.sqrt(magic) * math.cos(radlat) * math.pi)
+    return lon + dlon, lat + dlat
+
+
+def test_gcj02_forward_is_the_published_formula_all_over_china():
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(73.0, 135.0, 2000), rng.uniform(18.0, 54.0, 2000)
+    got_lon, got_lat = crs.from_wgs84(lon, lat, "gcj02")
+    want = np.array([_published_gcj02(a, b) for a, b in zip(lon, lat, strict=True)])
+    assert np.abs(got_lon - want[:, 0]).max() < 1e-12 and np.abs(got_lat - want[:, 1]).max() < 1e-12
 
 
 def test_bd09_forward_matches_published_values():
