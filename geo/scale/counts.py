@@ -39,9 +39,17 @@ def period_starts(day: np.ndarray, period: str) -> np.ndarray:
 def partition_counts(columns: dict[str, np.ndarray], resolutions: Sequence[int],
                      periods: Sequence[str]) -> pd.DataFrame:
     """Counts of the incidents in `columns` (occurred_at µs UTC, category, lon, lat)."""
-    micros = np.asarray(columns["occurred_at"], dtype=np.int64)
     cell = cells(columns["lon"], columns["lat"], settings().h3_res).view(np.int64)
-    cat = pd.Categorical(columns["category"])
+    return cell_counts(cell, columns["occurred_at"], columns["category"], resolutions, periods)
+
+
+def cell_counts(cell: np.ndarray, occurred_at: np.ndarray, category: np.ndarray,
+                resolutions: Sequence[int], periods: Sequence[str]) -> pd.DataFrame:
+    """Counts of incidents given by their finest H3 cell (int64, 0 for none), time (µs
+    UTC) and category; one row per key."""
+    micros = np.asarray(occurred_at, dtype=np.int64)
+    cell = np.asarray(cell, dtype=np.int64)
+    cat = pd.Categorical(category)
     ok = (cell != 0) & (cat.codes >= 0) & (micros != NO_TIME)
     day = (micros[ok] + LOCAL_OFFSET_US) // DAY_US
     base = (pd.DataFrame({"cell": cell[ok], "day": day, "cat": cat.codes[ok]})
