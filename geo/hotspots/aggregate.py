@@ -1,10 +1,11 @@
 """Incident counts per H3 cell × period × category at several resolutions, in PostGIS.
 
 Incidents store their res-10 cell only and PostGIS has no H3 extension here. Into an
-empty table (the first aggregate, or a rebuild) the counts are made in NumPy and pandas
-(`geo.scale.counts`, shared with the archive engines) from the incidents read as Arrow,
-and COPYed in with the indexes rebuilt after. Batches added to stored counts are
-counted inside PostgreSQL instead: the parents of their distinct res-10 cells
+empty table (the first aggregate, or a rebuild) of up to IN_MEMORY_MAX incidents the
+counts are made in NumPy and pandas (`geo.scale.counts`, shared with the archive
+engines) from the incidents read as Arrow, and COPYed in with the indexes rebuilt
+after. Otherwise — batches added to stored counts, or more incidents — they are
+counted inside PostgreSQL: the parents of the distinct res-10 cells
 (`geo.hexes.parents`, vectorised) go into a temporary mapping table, and one GROUP BY
 adds them. Days, ISO weeks (starting Monday) and months are cut in the city's local
 time (Asia/Shanghai).
@@ -33,6 +34,9 @@ from geo.hexes import parents
 PERIODS = ("day", "week", "month")
 TIMEZONE = "Asia/Shanghai"
 LOCK_KEY = 4_240_001  # advisory lock: one aggregate at a time
+#: most incidents counted in memory into an empty table (1M took 2.2 GB at its peak);
+#: more go the SQL way, whose sort spills to disk
+IN_MEMORY_MAX = 2_000_000
 
 
 @dataclass
@@ -150,7 +154,7 @@ def _count_into_empty(conn: Connection, batch_ids: list[int], resolutions: list[
 
 
 def _count(conn: Connection, batch_ids: list[int], periods: list[str]) -> int:
-    """Add the batches' incidents to the stored incident_counts; returns the rows written.
+    """Add the batches' incidents to incident_counts in SQL; returns the rows written.
 
     Rows go in primary-key order (sequential index inserts).
     """
@@ -200,7 +204,7 @@ def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
                                    reason or "no new incident batches", [], 0, 0, res, per)
         incidents = conn.execute(text("SELECT count(*) FROM incidents WHERE batch_id = ANY(:b)"),
                                  {"b": batch_ids}).scalar_one()
-        if reason or not stored:  # incident_counts is empty
+        if (reason or not stored) and incidents <= IN_MEMORY_MAX:  # incident_counts is empty
             rows = _count_into_empty(conn, batch_ids, res, per)
         else:
             _push_cell_map(conn, batch_ids, res)

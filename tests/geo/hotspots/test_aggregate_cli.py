@@ -63,3 +63,17 @@ def test_aggregate_bad_arguments(clean_db, cli):
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "res" in out.stderr
     with pytest.raises(InputError, match="period"):
         refresh_counts(clean_db, periods=["year"])
+
+
+def test_counted_in_sql_or_in_memory_the_counts_are_the_same(clean_db, monkeypatch):
+    import geo.hotspots.aggregate as aggregate
+
+    frame = incidents(300, 40, seed=4)
+    load_batch(clean_db, frame, "d.csv")
+    monkeypatch.setattr(aggregate, "IN_MEMORY_MAX", 0)  # too many for memory: the SQL way
+    assert refresh_counts(clean_db, full=True).rows > 0
+    in_sql = stored_counts(clean_db)
+    monkeypatch.undo()
+    refresh_counts(clean_db, full=True)
+    pd.testing.assert_series_equal(stored_counts(clean_db), in_sql, check_dtype=False)
+    pd.testing.assert_series_equal(in_sql, expected_counts(frame), check_dtype=False)
