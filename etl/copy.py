@@ -205,11 +205,12 @@ def upsert(conn: psycopg.Connection, target: str, staged: str, names: Sequence[s
 
     Rows equal to what is stored (batch_id aside) are left alone and not counted: one
     hash anti-join sets them aside first, so the statements after it touch only new and
-    changed rows (a re-exported file of a million rows with 1 % changed: 8.2 s of writing
-    before, 4.7–5.8 s with it). `unique` names a column unique on its own although the conflict
-    target holds more (a partitioned table's unique key must hold its partition column):
-    a stored row whose other conflict columns changed is deleted first and its new
-    version counted as updated, so that column stays unique. Returns (inserted, updated).
+    changed rows (a re-exported file of a million rows with 1 % changed: 8.2 s of
+    writing before, 4.7–5.8 s with it). `unique` names a column unique on its own
+    although the conflict target holds more (a partitioned table's unique key must hold
+    its partition column): a stored row whose other conflict columns changed is deleted
+    first and its new version counted as updated, so that column stays unique. Returns
+    (inserted, updated).
     """
     ident = sql.Identifier
     keys = [n for n in names if n not in conflict]

@@ -29,7 +29,7 @@ from etl.loaders.rows import Context, Rows
 from etl.validate import repeated_keys, repeating
 from geo.db import partitions
 from geo.db.engine import libpq_dsn
-from geo.errors import DatabaseError, InputError
+from geo.errors import DatabaseError, InputError, database_said
 
 LOADERS = {
     "boundaries": boundaries, "grids": grids, "hazards": hazards, "rentals": rentals,
@@ -44,7 +44,7 @@ def _connect(url: str | None) -> psycopg.Connection:
     try:
         return psycopg.connect(libpq_dsn(url))
     except psycopg.OperationalError as exc:
-        raise DatabaseError(f"cannot reach the database: {str(exc).strip().splitlines()[0]} "
+        raise DatabaseError(f"cannot reach the database: {database_said(exc)} "
                             "(is it up? `civicgrid db up`)") from exc
 
 
@@ -151,8 +151,7 @@ def load(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
     try:
         return _load(kind, path, **options)
     except psycopg.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DatabaseError(f"{Path(path).name}: database error, nothing loaded: {first}") from exc
+        raise DatabaseError(f"{Path(path).name}: database error, nothing loaded: {database_said(exc)}") from exc
 
 
 def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str | None = None,

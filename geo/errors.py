@@ -29,3 +29,10 @@ class InputError(CivicgridError):
 
 class DatabaseError(CivicgridError):
     """The database is missing, down, or not migrated."""
+
+
+def database_said(exc: BaseException) -> str:
+    """The first line of what the database said: the driver's error when SQLAlchemy
+    wraps one (not SQLAlchemy's statement dump), the error's type when it said nothing."""
+    said = str(getattr(exc, "orig", None) or exc).strip()
+    return (said.splitlines() or [type(exc).__name__])[0]

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from geo.errors import CivicgridError
+from geo.errors import CivicgridError, database_said
 
 app = typer.Typer(
     name="civicgrid",
@@ -43,13 +43,6 @@ for _name in COMMAND_MODULES:
             raise
 
 
-def database_message(exc: BaseException) -> str:
-    """The first line of what the database said (the driver's error, not SQLAlchemy's
-    statement dump)."""
-    said = str(getattr(exc, "orig", None) or exc).strip()
-    return f"database error: {(said.splitlines() or [type(exc).__name__])[0]}"
-
-
 def main() -> None:
     """Entry point: turn civicgrid and database errors into one line on stderr and exit
     status 1."""
@@ -62,7 +55,7 @@ def main() -> None:
         print(f"civicgrid: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except (SQLAlchemyError, DriverError) as exc:
-        print(f"civicgrid: {database_message(exc)}", file=sys.stderr)
+        print(f"civicgrid: database error: {database_said(exc)}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("civicgrid: interrupted", file=sys.stderr)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, console, report
-from geo.errors import DatabaseError, InputError
+from geo.errors import DatabaseError, InputError, database_said
 
 
 def _where(items: list[str]) -> dict[str, str]:
@@ -72,6 +72,5 @@ def export(
                               date_from=start, date_to=end, category=category, encoding=encoding,
                               crs=crs)
     except (OperationalError, ProgrammingError) as exc:  # server down / schema not migrated
-        first = str(exc.orig or exc).strip().splitlines()[0]
-        raise DatabaseError(f"database not usable ({first}); run `civicgrid db up`") from exc
+        raise DatabaseError(f"database not usable ({database_said(exc)}); run `civicgrid db up`") from exc
     report({"path": str(result.path), **result.manifest}, as_json, _human)

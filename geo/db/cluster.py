@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.config import default_port, state_dir
-from geo.errors import DatabaseError
+from geo.errors import DatabaseError, database_said
 
 PG_VERSIONS = ("15", "16", "17", "14", "13")
 INSTALL_HINT = (
@@ -162,7 +162,7 @@ def wait_ready(url: str, timeout: float = 30.0) -> None:
             return
         except psycopg.OperationalError as exc:
             if time.monotonic() > deadline:
-                raise DatabaseError(f"database not reachable: {str(exc).strip().splitlines()[0]}") from exc
+                raise DatabaseError(f"database not reachable: {database_said(exc)}") from exc
             time.sleep(0.2)
 
 
