@@ -4,14 +4,11 @@ Cells are H3 v4 indexes as `uint64` NumPy arrays (PostGIS stores them as BIGINT,
 bits). Index 0 is never a valid cell and stands for "no cell": points with a NaN or
 infinite coordinate, a latitude beyond ±90° or a longitude beyond ±180° get 0, and
 functions taking cells pass 0 through (or skip it) rather than fail.
-The work is done by h3ronpy (the H3 port h3o, in Rust) on whole arrays; many points
-at once go through `geo.hexes.lattice` first, which groups them by hexagon so that
-h3ronpy indexes one point per occupied cell (same result, a fraction of the work).
+The work is done by h3ronpy (the H3 port h3o, in Rust) on whole arrays.
 """
 
 from __future__ import annotations
 
-import h3
 import h3ronpy
 import h3ronpy.vector as h3v
 import numpy as np
@@ -19,13 +16,8 @@ import pyarrow as pa
 import shapely
 from numpy.typing import ArrayLike
 
-from geo.hexes import lattice
-
 #: the "no cell" value
 NO_CELL = np.uint64(0)
-#: fewest points worth grouping by hexagon first (below, h3ronpy alone is as fast,
-#: counting the ~0.2 s the lattice tables take to build once per process)
-LATTICE_MIN_POINTS = 1_000_000
 
 
 def _uint64(cells: ArrayLike) -> np.ndarray:
@@ -47,9 +39,7 @@ def cells(lon: ArrayLike, lat: ArrayLike, res: int) -> np.ndarray:
     every = bool(ok.all())
     if not every:
         x, y = x[ok], y[ok]
-    if x.size >= LATTICE_MIN_POINTS and _crowded(x, y, res):
-        found = lattice.cells(x, y, res)
-    elif x.size:
+    if x.size:
         found = np.asarray(h3v.coordinates_to_cells(y, x, res))
     else:
         found = np.empty(0, dtype=np.uint64)
@@ -58,16 +48,6 @@ def cells(lon: ArrayLike, lat: ArrayLike, res: int) -> np.ndarray:
     out = np.zeros(ok.size, dtype=np.uint64)
     out[ok] = found
     return out.reshape(shape)
-
-
-def _crowded(lon: np.ndarray, lat: np.ndarray, res: int) -> bool:
-    """Whether there are over two points per cell of the points' bounding box, so that
-    grouping them by hexagon first saves work (box area bounded from above)."""
-    south, north = float(lat.min()), float(lat.max())
-    nearest_equator = 0.0 if south <= 0.0 <= north else min(abs(south), abs(north))
-    width_km = 111.2 * float(lon.max() - lon.min()) * np.cos(np.radians(nearest_equator))
-    area_km2 = 111.2 * (north - south) * width_km
-    return lon.size > 2.0 * area_km2 / h3.average_hexagon_area(res, "km^2")
 
 
 def parents(cells: ArrayLike, res: int) -> np.ndarray:
@@ -92,7 +72,9 @@ def polyfill(geometry: shapely.Geometry, res: int) -> np.ndarray:
     _check_res(res)
     if geometry is None or geometry.is_empty:
         return np.empty(0, dtype=np.uint64)
-    filled = h3v.geometry_to_cells(geometry, res, containment_mode=h3v.ContainmentMode.ContainsCentroid)
+    filled = h3v.geometry_to_cells(
+        geometry, res, containment_mode=h3v.ContainmentMode.ContainsCentroid
+    )
     return np.unique(np.asarray(filled).astype(np.uint64, copy=False))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import h3
-import h3ronpy.vector as h3v
 import numpy as np
 import pyproj
 import pytest
@@ -13,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import hexes
-from geo.hexes import lattice
 
 SUZHOU = (119.9, 30.75, 121.35, 32.05)  # lon/lat bbox
 
@@ -38,9 +36,7 @@ def test_cells_equal_h3_on_random_points(res):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.floats(-180, 180), st.floats(-90, 90)), min_size=1, max_size=20
-    ),
+    st.lists(st.tuples(st.floats(-180, 180), st.floats(-90, 90)), min_size=1, max_size=20),
     st.integers(0, 15),
 )
 def test_cells_equal_h3_anywhere_on_earth(points, res):
@@ -65,7 +61,9 @@ def test_parents_equal_h3():
     cells = hexes.cells(*suzhou_points(2000), 10)
     for res in (10, 9, 7, 0):
         expected = [h3.str_to_int(h3.cell_to_parent(h3.int_to_str(int(c)), res)) for c in cells]
-        np.testing.assert_array_equal(hexes.parents(cells, res), np.array(expected, dtype=np.uint64))
+        np.testing.assert_array_equal(
+            hexes.parents(cells, res), np.array(expected, dtype=np.uint64)
+        )
     with_gap = np.array([cells[0], 0], dtype=np.uint64)
     assert hexes.parents(with_gap, 8)[1] == 0
     with pytest.raises(ValueError, match="coarser"):
@@ -144,7 +142,7 @@ def test_centroids_and_boundaries_match_h3():
     np.testing.assert_array_equal(hexes.cells(lon, lat, 8), cells)  # centre lies in its cell
 
 
-# --- geo.hexes.lattice: grouping points by hexagon before indexing ---------------------
+# --- crowded points: many points per cell, everywhere on Earth --------------------------
 
 
 def clusters(res: int, seed: int, n_centres: int = 60, per: int = 80):
@@ -159,69 +157,26 @@ def clusters(res: int, seed: int, n_centres: int = 60, per: int = 80):
 
 
 @pytest.mark.parametrize("res", range(16))
-def test_lattice_buckets_are_exactly_h3_cells(res):
+def test_cells_equal_h3_on_crowded_points(res):
     lon, lat = clusters(res, seed=100 + res)
-    face, i, j, clear, extent = lattice.lattice_keys(lon, lat, res)
-    truth = ref_cells(lon, lat, res)
-    keys = face.astype(np.int64) << 50 | (i.astype(np.int64) + 2**24) << 25 | (j.astype(np.int64) + 2**24)
-    k, t = keys[clear], truth[clear]
-    # one bucket never holds two cells, and (on one face) one cell is never two buckets
-    assert all(len(set(t[k == key])) == 1 for key in np.unique(k))
-    cell_face = {(c, f) for c, f in zip(t.tolist(), face[clear].tolist(), strict=True)}
-    assert len(cell_face) == np.unique(k).size
-    # the per-face extents bound every point's lattice coordinates
-    for f in np.unique(face):
-        count, i_min, i_max, j_min, j_max = extent[f]
-        mine = face == f
-        assert count == mine.sum()
-        assert (i_min, i_max, j_min, j_max) == (i[mine].min(), i[mine].max(), j[mine].min(), j[mine].max())
-    np.testing.assert_array_equal(lattice.cells(lon, lat, res), truth)
+    np.testing.assert_array_equal(hexes.cells(lon, lat, res), ref_cells(lon, lat, res))
 
 
-def test_lattice_points_on_vertices_near_edges_and_pentagons_equal_h3():
-    # hexagon vertices lie exactly on boundaries: they must be sent to h3 directly; edge
-    # midpoints (in lon/lat) lie within a millimetre of an edge; pentagons and face edges
-    # are where the icosahedron folds
+def test_cells_near_edges_and_pentagons_equal_h3():
+    # edge midpoints (in lon/lat) lie within a millimetre of an edge; pentagons and face
+    # edges are where the icosahedron folds
     base = hexes.cells(*suzhou_points(40, seed=11), 9)
     rings = [np.array(h3.cell_to_boundary(h3.int_to_str(int(c)))) for c in base]
-    vertices = np.concatenate(rings)
     midpoints = np.concatenate([(r + np.roll(r, 1, axis=0)) / 2 for r in rings])
     pent = np.array([h3.cell_to_latlng(p) for p in h3.get_pentagons(0)])
     rng = np.random.default_rng(12)
     near_pent = np.repeat(pent, 400, axis=0) + rng.normal(0, 0.05, (pent.shape[0] * 400, 2))
-    lat, lon = np.concatenate([vertices, midpoints, near_pent]).T
-    clear = lattice.lattice_keys(vertices[:, 1], vertices[:, 0], 9).clear
-    assert not clear.any()
+    lat, lon = np.concatenate([midpoints, near_pent]).T
     for res in (9, 5):
-        got = lattice.cells(lon, lat, res)
-        # exactly on a vertex, h3o (h3ronpy) and the C library may break the tie differently;
-        # geo.hexes follows h3ronpy whatever the number of points
-        direct = np.asarray(h3v.coordinates_to_cells(lat, lon, res))
-        np.testing.assert_array_equal(got, direct)
-        off_vertex = slice(len(vertices), None)
-        np.testing.assert_array_equal(got[off_vertex], ref_cells(lon, lat, res)[off_vertex])
+        np.testing.assert_array_equal(hexes.cells(lon, lat, res), ref_cells(lon, lat, res))
 
 
-def test_lattice_across_a_face_edge_near_suzhou():
-    # the Suzhou bounding box straddles two icosahedron faces
-    lon, lat = suzhou_points(140_000, seed=13)  # over two chunks
-    keys = lattice.lattice_keys(lon, lat, 10)
-    assert np.unique(keys.face).size == 2
-    for f in np.unique(keys.face):  # extents of two-face chunks are found without splitting
-        mine = keys.face == f
-        i, j = keys.i[mine], keys.j[mine]
-        assert tuple(keys.extent[f]) == (mine.sum(), i.min(), i.max(), j.min(), j.max())
-    np.testing.assert_array_equal(lattice.cells(lon, lat, 10), ref_cells(lon, lat, 10))
-
-
-def test_lattice_sparse_points_fall_back_to_direct_indexing():
-    rng = np.random.default_rng(14)
-    lon, lat = rng.uniform(-180, 180, 3000), rng.uniform(-80, 80, 3000)
-    np.testing.assert_array_equal(lattice.cells(lon, lat, 12), ref_cells(lon, lat, 12))
-
-
-def test_cells_uses_the_lattice_for_many_points(monkeypatch):
-    monkeypatch.setattr(hexes, "LATTICE_MIN_POINTS", 1000)
+def test_cells_on_many_points_with_gaps_equal_h3():
     lon, lat = suzhou_points(30_000, seed=15)
     lon[::97] = np.nan
     got = hexes.cells(lon, lat, 8)
