@@ -29,11 +29,13 @@ demo: setup
 test: setup
 	$(BIN)/civicgrid db up
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/civicgrid db up

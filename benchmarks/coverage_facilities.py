@@ -4,7 +4,7 @@ Two measurements on random points over a 40 km × 40 km square of the city (EPSG
 
 1. covered within 150 m of any of the cameras: `geo.coverage.facilities.covered`
    (one STRtree nearest query) against `geopandas.sjoin_nearest(max_distance=150)`;
-2. the town of each point among detailed town polygons: `geo.coverage.zones.assign`
+2. the town of each point among detailed town polygons: `geo.zones.assign`
    (tree over the points, prepared polygons as queries) against `geopandas.sjoin`
    (predicate "within").
 
@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from geo.coverage.facilities import covered
-from geo.coverage.zones import assign
+from geo.zones import assign
 
 CRS = "EPSG:4549"
 X0, Y0, SIDE = 480_000.0, 3_440_000.0, 40_000.0
@@ -72,7 +72,7 @@ def main() -> None:
     inside = (where >= 0) & (peer >= 0)
     assert (where[inside] == peer[inside]).mean() > 0.9999, "zones differ from sjoin"
     print(f"towns: {args.points:,} points in {len(zones)} polygons (~{vertices:,} vertices each)")
-    print(f"  geo.coverage.zones.assign         {t_ours:7.2f} s")
+    print(f"  geo.zones.assign         {t_ours:7.2f} s")
     print(f"  geopandas.sjoin(within)           {t_peer:7.2f} s   ratio {t_peer / t_ours:.1f}×")
 
 

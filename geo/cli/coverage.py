@@ -223,7 +223,7 @@ def workload_cmd(
 ) -> None:
     """网格工作量 / workload index per grid; flags outside the household or workload band."""
     from geo.coverage import store
-    from geo.grids.workload import read_workload
+    from geo.grids.store import read_workload
 
     engine = _engine()
     table = read_workload(engine, version, as_of=_as_of(as_of))

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.config import settings
-from geo.coverage.zones import codes_of
+from geo.zones import codes_of
 from geo.crs import metric
 
 LEVELS = ("district", "town")

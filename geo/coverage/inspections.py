@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.coverage.zones import codes_of
+from geo.zones import codes_of
 
 SHARE_COLUMNS = ["layer", "level", "code", "total", "inspected", "share"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from typing import Any
@@ -12,20 +13,32 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, insert, text
 
+from geo.db.points import read_points
 from geo.db.tables import analysis_features, analysis_results
+from geo.errors import InputError
 from geo.grids import versions
 from geo.grids.geometry import WGS84
+from geo.grids.workload import WorkloadWeights, as_of_timestamp, workload
 
-POINT_TABLES = ("incidents", "rentals", "hazards")
-GRID_COLUMNS = ["grid_code", "name", "community_code", "town_code", "district_code", "kind",
-                "households", "population"]
+GRID_COLUMNS = [
+    "grid_code",
+    "name",
+    "community_code",
+    "town_code",
+    "district_code",
+    "kind",
+    "households",
+    "population",
+]
 
 
 def read_grids(engine: Engine, version: str) -> gpd.GeoDataFrame:
     """The grids of `version` (WGS-84), one row per grid, `attributes` as dicts."""
     v = versions.get(engine, version)
-    sql = text(f"SELECT {', '.join(GRID_COLUMNS)}, attributes, geom FROM grids "
-               "WHERE version_id = :v ORDER BY grid_code")
+    sql = text(
+        f"SELECT {', '.join(GRID_COLUMNS)}, attributes, geom FROM grids "
+        "WHERE version_id = :v ORDER BY grid_code"
+    )
     with engine.connect() as c:
         gdf = gpd.read_postgis(sql, c, geom_col="geom", params={"v": v.id})
     gdf = gdf.rename_geometry("geometry").set_crs(WGS84, allow_override=True)
@@ -34,11 +47,14 @@ def read_grids(engine: Engine, version: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def read_units(engine: Engine, levels: tuple[str, ...] = ("district", "town", "community")
-               ) -> gpd.GeoDataFrame:
+def read_units(
+    engine: Engine, levels: tuple[str, ...] = ("district", "town", "community")
+) -> gpd.GeoDataFrame:
     """Admin units of the given levels (WGS-84): code, name, level, parent_code, households."""
-    sql = text("SELECT code, name, level, parent_code, households, population, geom "
-               "FROM admin_units WHERE level = ANY(:levels) ORDER BY code")
+    sql = text(
+        "SELECT code, name, level, parent_code, households, population, geom "
+        "FROM admin_units WHERE level = ANY(:levels) ORDER BY code"
+    )
     with engine.connect() as c:
         gdf = gpd.read_postgis(sql, c, geom_col="geom", params={"levels": list(levels)})
     return gdf.rename_geometry("geometry").set_crs(WGS84, allow_override=True)
@@ -48,63 +64,126 @@ def write_grids(conn: Connection, version_id: int, gdf: gpd.GeoDataFrame) -> int
     """Insert the grids of `gdf` (WGS-84, GRID_COLUMNS + geometry) into a version."""
     gdf = gdf.to_crs(WGS84)
     rows = []
-    for record, geom in zip(gdf.drop(columns="geometry").to_dict("records"),
-                            gdf.geometry, strict=True):
+    for record, geom in zip(
+        gdf.drop(columns="geometry").to_dict("records"), gdf.geometry, strict=True
+    ):
         row = {c: _plain(record.get(c)) for c in GRID_COLUMNS}
         attributes = record.get("attributes")
-        row["attributes"] = json.dumps(attributes if isinstance(attributes, dict) else {},
-                                       ensure_ascii=False, default=_plain)
+        row["attributes"] = json.dumps(
+            attributes if isinstance(attributes, dict) else {}, ensure_ascii=False, default=_plain
+        )
         row["wkb"] = shapely.to_wkb(geom)
         row["version_id"] = version_id
         rows.append(row)
     if rows:
-        conn.execute(text(
-            f"INSERT INTO grids (version_id, {', '.join(GRID_COLUMNS)}, attributes, geom) "
-            f"VALUES (:version_id, {', '.join(':' + c for c in GRID_COLUMNS)}, "
-            "CAST(:attributes AS jsonb), ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"), rows)
+        conn.execute(
+            text(
+                f"INSERT INTO grids (version_id, {', '.join(GRID_COLUMNS)}, attributes, geom) "
+                f"VALUES (:version_id, {', '.join(':' + c for c in GRID_COLUMNS)}, "
+                "CAST(:attributes AS jsonb), ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"
+            ),
+            rows,
+        )
     return len(rows)
 
 
-def read_points(engine: Engine, table: str, columns: tuple[str, ...] = (),
-                where: str = "", params: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
-    """A point layer (incidents, rentals, hazards) as WGS-84 points with `columns`."""
-    if table not in POINT_TABLES:
-        raise ValueError(f"not a point layer: {table}")
-    select = ", ".join(("id", *columns, "ST_X(geom) AS lon", "ST_Y(geom) AS lat"))
-    sql = f"SELECT {select} FROM {table}" + (f" WHERE {where}" if where else "")
-    with engine.connect() as c:
-        frame = pd.read_sql(text(sql + " ORDER BY id"), c, params=params or {})
-    points = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs=WGS84)
-    return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)
-
-
-def read_recent_incidents(engine: Engine, days: int = 365) -> gpd.GeoDataFrame:
-    """Incidents of the `days` up to the latest one (the data's own date, not today)."""
+def latest_incident(engine: Engine) -> pd.Timestamp | None:
+    """When the latest incident occurred (None without incidents)."""
     with engine.connect() as c:
         latest = c.execute(text("SELECT max(occurred_at) FROM incidents")).scalar()
-    if latest is None:
-        return read_points(engine, "incidents", ("occurred_at",), "false")
-    frame = read_points(engine, "incidents", ("occurred_at",),
-                        "occurred_at > :since", {"since": latest - pd.Timedelta(days=days)})
+    return None if latest is None else pd.Timestamp(latest)
+
+
+def read_incidents(engine: Engine, since=None, until=None) -> gpd.GeoDataFrame:
+    """Incidents (id, occurred_at, point) with `occurred_at` in (since, until]; open ends
+    when None."""
+    clauses, params = [], {}
+    if since is not None:
+        clauses.append("occurred_at > :since")
+        params["since"] = pd.Timestamp(since).to_pydatetime()
+    if until is not None:
+        clauses.append("occurred_at <= :until")
+        params["until"] = pd.Timestamp(until).to_pydatetime()
+    frame = read_points(engine, "incidents", ("occurred_at",), " AND ".join(clauses), params)
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
     return frame
 
 
-def save_result(conn: Connection | Engine, kind: str, params: dict[str, Any],
-                summary: dict[str, Any], features: gpd.GeoDataFrame | None = None) -> int:
+def read_recent_incidents(engine: Engine, days: int = 365) -> gpd.GeoDataFrame:
+    """Incidents of the `days` up to the latest one (the data's own date, not today)."""
+    latest = latest_incident(engine)
+    if latest is None:
+        return read_points(engine, "incidents", ("occurred_at",), "false")
+    return read_incidents(engine, since=latest - pd.Timedelta(days=days))
+
+
+def read_workload(
+    engine: Engine,
+    version: str | None = None,
+    *,
+    weights: WorkloadWeights | None = None,
+    as_of: dt.date | dt.datetime | pd.Timestamp | None = None,
+    households_band: tuple[float, float] | None = None,
+    workload_band: tuple[float, float] | None = None,
+    band_sd: float = 1.5,
+) -> gpd.GeoDataFrame:
+    """`geo.grids.workload.workload()` of grid version `version` (default: the one in
+    force) from PostGIS, with the grids' geometry (EPSG:4326) attached;
+    attrs['version'] names the version.
+    """
+    if version is None:
+        current = versions.in_force(engine)
+        if current is None:
+            raise InputError(
+                "no grid version is in force; name one with --version", field="version"
+            )
+        version = current.name
+    grids = read_grids(engine, versions.get(engine, version).name)
+    end = as_of_timestamp(as_of if as_of is not None else latest_incident(engine))
+    weights = weights or WorkloadWeights()
+    start = end - pd.Timedelta(days=weights.incident_window_days)
+    table = workload(
+        grids,
+        read_incidents(engine, since=start, until=end),
+        read_points(engine, "rentals"),
+        read_points(engine, "hazards"),
+        weights=weights,
+        as_of=end,
+        households_band=households_band,
+        workload_band=workload_band,
+        band_sd=band_sd,
+    )
+    result = gpd.GeoDataFrame(table, geometry=grids.geometry.to_numpy(), crs=grids.crs)
+    result.attrs.update(table.attrs, version=version)
+    return result
+
+
+def save_result(
+    conn: Connection | Engine,
+    kind: str,
+    params: dict[str, Any],
+    summary: dict[str, Any],
+    features: gpd.GeoDataFrame | None = None,
+) -> int:
     """Store an analysis run (analysis_results) and its features (analysis_features)."""
     if isinstance(conn, Engine):
         with conn.begin() as c:
             return save_result(c, kind, params, summary, features)
-    result_id = conn.execute(insert(analysis_results).values(
-        kind=kind, params=_jsonable(params), summary=_jsonable(summary))
-        .returning(analysis_results.c.id)).scalar_one()
+    result_id = conn.execute(
+        insert(analysis_results)
+        .values(kind=kind, params=_jsonable(params), summary=_jsonable(summary))
+        .returning(analysis_results.c.id)
+    ).scalar_one()
     if features is not None and len(features):
         f = features.to_crs(WGS84)
-        rows = [{"result_id": result_id, "properties": _jsonable(p),
-                 "geom": None if g is None or g.is_empty else f"SRID=4326;{g.wkt}"}
-                for p, g in zip(f.drop(columns="geometry").to_dict("records"), f.geometry,
-                                strict=True)]
+        rows = [
+            {
+                "result_id": result_id,
+                "properties": _jsonable(p),
+                "geom": None if g is None or g.is_empty else f"SRID=4326;{g.wkt}",
+            }
+            for p, g in zip(f.drop(columns="geometry").to_dict("records"), f.geometry, strict=True)
+        ]
         conn.execute(insert(analysis_features), rows)
     return result_id
 

@@ -7,8 +7,9 @@ takes. Weights live in one dataclass so a district can tune them; the flags comp
 grid with the household band of the settings (300–500 per urban grid by default) and with
 a workload band (configured bounds, or mean ± k·sd over the grids given).
 
-`workload()` is pure (GeoDataFrames in, DataFrame out); `read_workload()` reads one grid
-version and its point layers from PostGIS and calls it.
+`workload()` is pure (GeoDataFrames in, DataFrame out);
+`geo.grids.store.read_workload()` reads one grid version and its point layers from
+PostGIS and calls it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geo.config import settings
-from geo.coverage.zones import assign
+from geo.zones import assign
 
 GRID_COLUMNS = ("grid_code", "name", "community_code", "town_code", "district_code")
 
@@ -43,19 +44,24 @@ class WorkloadWeights:
         return asdict(self)
 
 
-def _as_of(as_of: dt.date | dt.datetime | pd.Timestamp | None,
-           incidents: gpd.GeoDataFrame | None = None) -> pd.Timestamp:
+def as_of_timestamp(
+    as_of: dt.date | dt.datetime | pd.Timestamp | None, incidents: gpd.GeoDataFrame | None = None
+) -> pd.Timestamp:
     """`as_of` as a UTC timestamp; by default the latest incident (the data's own date), else now."""
     if as_of is None:
-        latest = (pd.to_datetime(incidents["occurred_at"], utc=True).max()
-                  if incidents is not None and len(incidents) else None)
+        latest = (
+            pd.to_datetime(incidents["occurred_at"], utc=True).max()
+            if incidents is not None and len(incidents)
+            else None
+        )
         return latest if latest is not None and not pd.isna(latest) else pd.Timestamp.now(tz="UTC")
     ts = pd.Timestamp(as_of)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts
 
 
-def _per_grid(grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None,
-              values: np.ndarray | None = None) -> np.ndarray:
+def _per_grid(
+    grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, values: np.ndarray | None = None
+) -> np.ndarray:
     """Sum of `values` (1 per point by default) over the points inside each grid."""
     if points is None or len(points) == 0:
         return np.zeros(len(grids))
@@ -65,7 +71,9 @@ def _per_grid(grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None,
     return np.bincount(where[hit], weights=weights[hit], minlength=len(grids))
 
 
-def _band_flags(values: pd.Series, low: float, high: float, names: tuple[str, str, str]) -> pd.Series:
+def _band_flags(
+    values: pd.Series, low: float, high: float, names: tuple[str, str, str]
+) -> pd.Series:
     flags = np.where(values < low, names[0], np.where(values > high, names[2], names[1]))
     return pd.Series(flags, index=values.index).where(values.notna(), "unknown")
 
@@ -97,17 +105,27 @@ def workload(
     the mean), households_flag (below/in_band/above/unknown), workload_flag
     (low/in_band/high), flagged. `attrs` holds the bands, weights and as_of used.
     """
-    end = _as_of(as_of, incidents)
+    end = as_of_timestamp(as_of, incidents)
     start = end - pd.Timedelta(days=weights.incident_window_days)
     out = pd.DataFrame({c: grids[c].to_numpy() for c in GRID_COLUMNS if c in grids.columns})
-    households = pd.to_numeric(grids.get("households"), errors="coerce") if "households" in grids else None
-    population = pd.to_numeric(grids.get("population"), errors="coerce") if "population" in grids else None
-    out["households"] = (households.to_numpy() if households is not None else np.full(len(grids), np.nan))
-    out["population"] = (population.to_numpy() if population is not None else np.full(len(grids), np.nan))
+    households = (
+        pd.to_numeric(grids.get("households"), errors="coerce") if "households" in grids else None
+    )
+    population = (
+        pd.to_numeric(grids.get("population"), errors="coerce") if "population" in grids else None
+    )
+    out["households"] = (
+        households.to_numpy() if households is not None else np.full(len(grids), np.nan)
+    )
+    out["population"] = (
+        population.to_numpy() if population is not None else np.full(len(grids), np.nan)
+    )
     out["rental_units"] = _per_grid(grids, rentals).astype(np.int64)
 
     if hazards is not None and len(hazards):
-        risk = pd.to_numeric(hazards["risk_level"], errors="coerce").fillna(1).clip(1, 4).astype(int)
+        risk = (
+            pd.to_numeric(hazards["risk_level"], errors="coerce").fillna(1).clip(1, 4).astype(int)
+        )
         risk_weight = np.asarray(weights.hazard_risk, dtype=float)[risk.to_numpy() - 1]
         out["hazards"] = _per_grid(grids, hazards).astype(np.int64)
         out["hazard_weight"] = _per_grid(grids, hazards, risk_weight)
@@ -136,9 +154,13 @@ def workload(
     if workload_band is None:
         sd = float(out["workload"].std(ddof=0)) if len(out) else 0.0
         workload_band = (mean - band_sd * sd, mean + band_sd * sd)
-    out["households_flag"] = _band_flags(out["households"], hh_low, hh_high, ("below", "in_band", "above"))
+    out["households_flag"] = _band_flags(
+        out["households"], hh_low, hh_high, ("below", "in_band", "above")
+    )
     out["workload_flag"] = _band_flags(out["workload"], *workload_band, ("low", "in_band", "high"))
-    out["flagged"] = out["households_flag"].isin(["below", "above"]) | (out["workload_flag"] != "in_band")
+    out["flagged"] = out["households_flag"].isin(["below", "above"]) | (
+        out["workload_flag"] != "in_band"
+    )
     out.attrs.update(
         households_band=(float(hh_low), float(hh_high)),
         workload_band=(float(workload_band[0]), float(workload_band[1])),
@@ -146,38 +168,3 @@ def workload(
         as_of=end.isoformat(),
     )
     return out
-
-
-def read_workload(
-    engine,
-    version: str | None = None,
-    *,
-    weights: WorkloadWeights = WorkloadWeights(),
-    as_of: dt.date | dt.datetime | pd.Timestamp | None = None,
-    households_band: tuple[float, float] | None = None,
-    workload_band: tuple[float, float] | None = None,
-    band_sd: float = 1.5,
-) -> gpd.GeoDataFrame:
-    """`workload()` of grid version `version` (default: the one in force) from PostGIS.
-
-    Returns the workload table with the grids' geometry (EPSG:4326) attached.
-    """
-    from geo.coverage import store
-
-    grids = store.read_grids(engine, version)
-    end = _as_of(as_of if as_of is not None else store.latest_incident(engine))
-    start = end - pd.Timedelta(days=weights.incident_window_days)
-    table = workload(
-        grids,
-        store.read_incidents(engine, since=start, until=end),
-        store.read_points(engine, "rentals"),
-        store.read_points(engine, "hazards"),
-        weights=weights,
-        as_of=end,
-        households_band=households_band,
-        workload_band=workload_band,
-        band_sd=band_sd,
-    )
-    result = gpd.GeoDataFrame(table, geometry=grids.geometry.to_numpy(), crs=grids.crs)
-    result.attrs.update(table.attrs, version=grids.attrs.get("version"))
-    return result

@@ -1,0 +1,49 @@
+"""Point layers (incidents, rentals, hazards, facilities) read from PostGIS as GeoDataFrames.
+
+The one reader of point rows for every package (grids, coverage, …): coordinates come
+as numbers (ST_X/ST_Y) through Arrow (`geo.db.arrow`) and become points in one
+vectorised call — the city's million incidents in about a second, never a WKB parse
+per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+from sqlalchemy import Engine
+
+from geo.db.arrow import read_frame
+
+WGS84 = "EPSG:4326"
+#: columns read per point layer by default (besides id, source_key and the point)
+POINT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "incidents": ("occurred_at", "category"),
+    "rentals": ("address", "rooms", "tenants", "last_inspected_at"),
+    "hazards": ("name", "category", "risk_level", "address", "last_inspected_at"),
+    "facilities": ("name", "kind", "address"),
+}
+
+
+def read_points(
+    engine: Engine,
+    table: str,
+    columns: Sequence[str] | None = None,
+    where: str = "",
+    params: Mapping[str, Any] | None = None,
+) -> gpd.GeoDataFrame:
+    """Rows of point layer `table` as WGS-84 points, ordered by id.
+
+    `columns`: the attribute columns to read besides `id` (default: the layer's
+    POINT_COLUMNS and `source_key`); `where`: an SQL condition with `:name` parameters
+    bound from `params` (never user text).
+    """
+    if table not in POINT_COLUMNS:
+        raise ValueError(f"not a point layer: {table}")
+    wanted = ("source_key", *POINT_COLUMNS[table]) if columns is None else tuple(columns)
+    select = ", ".join(("id", *wanted, "ST_X(geom) AS lon", "ST_Y(geom) AS lat"))
+    sql = f"SELECT {select} FROM {table}" + (f" WHERE {where}" if where else "")
+    frame = read_frame(engine, sql + " ORDER BY id", params)
+    points = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)
