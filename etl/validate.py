@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from geo import localtime
+
 #: every reason a row can be rejected (or, for duplicate_key, set aside) for
 REASONS = (
     "missing_key",  # the source key (编号 …) is empty
@@ -33,8 +35,6 @@ REASONS = (
 )
 __doc__ += "\n".join(f"- {r}" for r in REASONS)
 
-#: 1992-01-01 in seconds since the epoch: from then on China is UTC+8 all year
-_CST_FIXED_FROM = 694_224_000
 _CANONICAL_TIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 #: mainland China plus Hainan and the coast, generously (lon, lat ranges)
 CHINA_LON = (73.0, 136.0)
@@ -128,10 +128,10 @@ def parse_int(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(out, index=series.index).round().astype("Int64"), bad
 
 
-def parse_time(series: pd.Series, tz: str = "Asia/Shanghai") -> tuple[np.ndarray, np.ndarray]:
+def parse_time(series: pd.Series, tz: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(int64 microseconds since the epoch UTC, unparseable mask); blanks are flagged too.
 
-    Naive local times are taken in `tz`. A column of ISO 8601 times is read by one cast;
+    Naive local times are taken in `tz` (default: the city's fixed UTC+8, geo.localtime). A column of ISO 8601 times is read by one cast;
     otherwise "YYYY-MM-DD HH:MM:SS" is parsed on a fast path and other spellings
     (slashes, dates alone) on a slower one, row by row.
     """
@@ -156,17 +156,15 @@ def parse_time(series: pd.Series, tz: str = "Asia/Shanghai") -> tuple[np.ndarray
                                    format="mixed", errors="coerce")
             local[retry] = again.astype("datetime64[s]").to_numpy()
         valid = ~np.isnat(local)
-        if tz == "Asia/Shanghai" and (not valid.any()
-                                      or local[valid].view(np.int64).min() >= _CST_FIXED_FROM):
-            # China has kept UTC+8 without summer time since 1992: no time-zone database needed
-            utc = local.astype("datetime64[us]") - np.timedelta64(8, "h")
-            bad = np.isnat(local)
+        if tz is None:  # the fixed UTC+8 rule: no time-zone database needed
+            utc = local.astype("datetime64[us]") - localtime.OFFSET_NP
+            bad = ~valid
             micros = utc.view(np.int64).copy()
             micros[bad] = 0
             return micros, bad
         stamps = pd.Series(local.astype("datetime64[ns]"), index=series.index)
     if getattr(stamps.dt, "tz", None) is None:
-        stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+        stamps = stamps.dt.tz_localize(tz or localtime.TZ, ambiguous="NaT", nonexistent="NaT")
     stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
     bad = stamps.isna().to_numpy()
     micros = stamps.to_numpy().view(np.int64).copy()

@@ -15,16 +15,17 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Engine, text
 
 from geo.config import settings
+from geo.localtime import sql_local
 from geo.views.hexlayer import HexLayer, hex_layer
-from geo.views.periods import TIMEZONE, incident_span, windows
+from geo.views.periods import incident_span, windows
 from geo.views.stamp import kept
 
 HOT_RES = 8
 COVERAGE_KINDS = ("police_station", "shelter", "mediation_room")
 
 _COUNT_SQL = text(
-    "SELECT count(*) FROM incidents WHERE occurred_at >= CAST(:a AS timestamp) AT TIME ZONE :tz "
-    "AND occurred_at < CAST(:b AS timestamp) AT TIME ZONE :tz"
+    f"SELECT count(*) FROM incidents WHERE occurred_at >= {sql_local('CAST(:a AS timestamp)')} "
+    f"AND occurred_at < {sql_local('CAST(:b AS timestamp)')}"
 )
 _BAND_SQL = text(
     """
@@ -105,7 +106,7 @@ def overview_kpis(engine: Engine, days: int = 30, layer: HexLayer | None = None)
             this, prev = windows(span[1], days)
             k.period_start, k.period_end = this
             for attr, (a, b) in (("incidents", this), ("incidents_prev", prev)):
-                setattr(k, attr, conn.execute(_COUNT_SQL, {"a": a, "b": b + dt.timedelta(days=1), "tz": TIMEZONE}).scalar())
+                setattr(k, attr, conn.execute(_COUNT_SQL, {"a": a, "b": b + dt.timedelta(days=1)}).scalar())
             layer = layer or period_layer(engine, days)
             k.hot_share = _ratio(hot_incidents(layer), k.incidents) if layer else None
         lo, hi = s.households_band

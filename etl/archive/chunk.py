@@ -8,10 +8,9 @@ import pyarrow.compute as pc
 
 from etl.sample import incidents
 from etl.sample.polygons import City
+from geo import localtime
 from geo.crs import to_wgs84
 
-#: China has kept UTC+8 all year since 1991, so local time is a fixed offset
-LOCAL_OFFSET_S = 8 * 3600
 #: one random stream per chunk: (seed, STREAM, chunk index)
 STREAM = 101
 
@@ -21,8 +20,9 @@ def point_wkb(lon: np.ndarray, lat: np.ndarray) -> pa.Array:
     rows = np.zeros(len(lon), dtype=[("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
     rows["order"], rows["type"], rows["x"], rows["y"] = 1, 1, lon, lat
     offsets = pa.array(np.arange(len(lon) + 1, dtype=np.int32) * 21)
-    return pa.BinaryArray.from_buffers(pa.binary(), len(lon), [None, offsets.buffers()[1],
-                                                               pa.py_buffer(rows.tobytes())])
+    return pa.BinaryArray.from_buffers(
+        pa.binary(), len(lon), [None, offsets.buffers()[1], pa.py_buffer(rows.tobytes())]
+    )
 
 
 def chunk(city: City, n: int, seed: int, index: int) -> tuple[pa.Table, np.ndarray]:
@@ -37,14 +37,16 @@ def chunk(city: City, n: int, seed: int, index: int) -> tuple[pa.Table, np.ndarr
     lon, lat = (np.round(a, 7) for a in to_wgs84(g_lon, g_lat, "gcj02"))
     local = pc.strptime(raw.column("报警时间"), format="%Y-%m-%d %H:%M:%S", unit="s")
     local_s = local.to_numpy().astype("datetime64[s]").astype(np.int64)
-    utc_us = (local_s - LOCAL_OFFSET_S) * 1_000_000
+    utc_us = (local_s - localtime.OFFSET_S) * 1_000_000
     month = local_s.astype("datetime64[s]").astype("datetime64[M]")
-    table = pa.table({
-        "source_key": pc.binary_join_element_wise(f"P{index:05d}", raw.column("警情编号"), "-"),
-        "occurred_at": pa.array(utc_us, pa.timestamp("us", tz="UTC")),
-        "category": raw.column("警情类别"),
-        "lon": pa.array(lon),
-        "lat": pa.array(lat),
-        "geometry": point_wkb(lon, lat),
-    })
+    table = pa.table(
+        {
+            "source_key": pc.binary_join_element_wise(f"P{index:05d}", raw.column("警情编号"), "-"),
+            "occurred_at": pa.array(utc_us, pa.timestamp("us", tz="UTC")),
+            "category": raw.column("警情类别"),
+            "lon": pa.array(lon),
+            "lat": pa.array(lat),
+            "geometry": point_wkb(lon, lat),
+        }
+    )
     return table, month

@@ -90,7 +90,7 @@ def write(out: Path | str, rows: int = PROVINCE_ROWS, seed: int = 42,
         for key, count in part.items():
             months[key] = months.get(key, 0) + count
     manifest = {"rows": rows, "seed": seed, "chunk_rows": chunk_rows, "chunks": n_chunks,
-                "partitioning": "hive, month = local month (Asia/Shanghai)",
+                "partitioning": "hive, month = local month (UTC+8)",
                 "columns": ["source_key", "occurred_at", "category", "lon", "lat", "geometry"],
                 "crs": "EPSG:4326", "months": dict(sorted(months.items()))}
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -113,7 +113,7 @@ class Rows:
         return Column(name, "date", values)
 
     def timestamp(self, name: str) -> Column:
-        """A local time (Asia/Shanghai unless the file says otherwise), as µs since epoch."""
+        """A local time (fixed UTC+8, geo.localtime, unless the file says otherwise), as µs since epoch."""
         series = self.col(name)
         if series is None:
             series = self.blank()

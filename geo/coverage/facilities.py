@@ -19,8 +19,8 @@ import pandas as pd
 import shapely
 
 from geo.config import settings
-from geo.zones import codes_of
 from geo.crs import metric
+from geo.zones import codes_of
 
 LEVELS = ("district", "town")
 SHARE_COLUMNS = ["kind", "radius_m", "layer", "level", "code", "name", "total", "covered", "share"]

@@ -16,15 +16,12 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
+from geo import localtime
+from geo.localtime import local_months
+
 PARENT = "incidents"
 DEFAULT = "incidents_default"
-UTC_OFFSET = np.timedelta64(8, "h")  # China Standard Time, all year
 _LOCK = "civicgrid.incident_partitions"
-
-
-def local_months(utc_us: np.ndarray) -> np.ndarray:
-    """The local (UTC+8) month (datetime64[M]) of each µs-since-1970 UTC time."""
-    return (np.asarray(utc_us, dtype=np.int64).astype("datetime64[us]") + UTC_OFFSET).astype("datetime64[M]")
 
 
 def months_of(utc_us: np.ndarray) -> list[dt.date]:
@@ -39,30 +36,43 @@ def name(month: dt.date) -> str:
 def bounds(month: dt.date) -> tuple[str, str]:
     """[from, to) of a month as timestamptz literals at UTC+8."""
     following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return f"{month:%Y-%m-%d} 00:00:00+08", f"{following:%Y-%m-%d} 00:00:00+08"
+    zone = f"{localtime.OFFSET_HOURS:+03d}"  # ISO 8601 in a timestamptz literal: east positive
+    return f"{month:%Y-%m-%d} 00:00:00{zone}", f"{following:%Y-%m-%d} 00:00:00{zone}"
 
 
 def existing(conn: psycopg.Connection) -> set[str]:
     """Names of the partitions `incidents` has now."""
-    return {r[0] for r in conn.execute(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = %s::regclass", (PARENT,)).fetchall()}
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass",
+            (PARENT,),
+        ).fetchall()
+    }
 
 
 def months(conn: psycopg.Connection) -> list[str]:
     """The months that have a partition now, as YYYY-MM, in order."""
-    return sorted(n[len(PARENT) + 1:].replace("_", "-") for n in existing(conn) if n != DEFAULT)
+    return sorted(n[len(PARENT) + 1 :].replace("_", "-") for n in existing(conn) if n != DEFAULT)
 
 
 def _create(conn: psycopg.Connection, month: dt.date) -> None:
     """Create one month; rows of it sitting in the default partition move into it."""
     lo, hi = bounds(month)
-    conn.execute(sql.SQL(
-        "CREATE TEMP TABLE moving ON COMMIT DROP AS WITH gone AS ("
-        "DELETE FROM {} WHERE occurred_at >= %s AND occurred_at < %s RETURNING *) "
-        "SELECT * FROM gone").format(sql.Identifier(DEFAULT)), (lo, hi))
-    conn.execute(sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
-        sql.Identifier(name(month)), sql.Identifier(PARENT), sql.Literal(lo), sql.Literal(hi)))
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE moving ON COMMIT DROP AS WITH gone AS ("
+            "DELETE FROM {} WHERE occurred_at >= %s AND occurred_at < %s RETURNING *) "
+            "SELECT * FROM gone"
+        ).format(sql.Identifier(DEFAULT)),
+        (lo, hi),
+    )
+    conn.execute(
+        sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
+            sql.Identifier(name(month)), sql.Identifier(PARENT), sql.Literal(lo), sql.Literal(hi)
+        )
+    )
     conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM moving").format(sql.Identifier(PARENT)))
     conn.execute("DROP TABLE moving")
 
@@ -71,8 +81,10 @@ def ensure(dsn: str, months: list[dt.date]) -> list[str]:
     """Create the partitions of `months` that do not exist yet, in one short transaction
     of its own (serialised by an advisory lock); returns the names created."""
     with psycopg.connect(dsn) as conn:
-        if not conn.execute("SELECT EXISTS (SELECT 1 FROM pg_partitioned_table "
-                            "WHERE partrelid = to_regclass(%s))", (PARENT,)).fetchone()[0]:
+        if not conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s))",
+            (PARENT,),
+        ).fetchone()[0]:
             return []
         have = existing(conn)
         if all(name(m) in have for m in months):

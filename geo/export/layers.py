@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import h3
@@ -40,13 +39,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from geo import localtime
 from geo.db import tables as t
 from geo.db.engine import get_engine
 from geo.errors import InputError
 from geo.export.privacy import drop_personal, is_personal
 from geo.hexes import boundaries
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -232,8 +230,8 @@ def _district(conn, value: str):
 
 
 def _day_bounds(f: Filters) -> tuple[dt.datetime | None, dt.datetime | None]:
-    start = dt.datetime.combine(f.date_from, dt.time(), LOCAL_TZ) if f.date_from else None
-    end = (dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+    start = dt.datetime.combine(f.date_from, dt.time(), localtime.TZ) if f.date_from else None
+    end = (dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time(), localtime.TZ)
            if f.date_to else None)
     return start, end
 

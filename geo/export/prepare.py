@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyproj
 
+from geo import localtime
 from geo.crs import crs_of, normalise_name, transform_geometries
 from geo.errors import InputError
 
@@ -26,7 +27,6 @@ _ENCODING_ALIASES = {"utf8": "utf-8", "utf_8": "utf-8", "utf-8": "utf-8",
                      "gbk": "gbk", "cp936": "gbk", "936": "gbk"}
 
 #: local time of the data (China Standard Time); date-times are exported in it
-LOCAL_TZ = "Asia/Shanghai"
 
 #: integers beyond this lose precision in programs that read dBASE numbers as doubles
 EXACT_DOUBLE = 2**53
@@ -103,7 +103,7 @@ def _as_text(col: pd.Series) -> pd.Series:
 
 
 def _local_iso(col: pd.Series) -> pd.Series:
-    local = col.dt.tz_convert(LOCAL_TZ) if col.dt.tz is not None else col
+    local = col.dt.tz_convert(localtime.TZ) if col.dt.tz is not None else col
     return local.map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object)
 
 
@@ -112,7 +112,7 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
 
     - dates (``datetime.date``) become Arrow date32, so GDAL writes real Date fields
       (csv: ISO text);
-    - date-times go to local time (Asia/Shanghai; GeoPackage: UTC, as its standard asks);
+    - date-times go to local time (fixed UTC+8, geo.localtime; GeoPackage: UTC, as its standard asks);
       shapefile and csv get ISO 8601 text with the offset (dBASE has no date-time type);
     - integers become nullable Int64 (GDAL Integer64); in a shapefile, integers beyond
       2**53 become text, since dBASE readers that use doubles would round them;
@@ -129,7 +129,7 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
             if fmt in ("shp", "csv"):
                 out[name] = _local_iso(col)
             elif col.dt.tz is not None:  # GeoPackage stores UTC ('Z') by its standard
-                out[name] = col.dt.tz_convert("UTC" if fmt == "gpkg" else LOCAL_TZ)
+                out[name] = col.dt.tz_convert("UTC" if fmt == "gpkg" else localtime.TZ)
         elif pd.api.types.is_bool_dtype(col) or pd.api.types.is_float_dtype(col):
             continue
         elif pd.api.types.is_integer_dtype(col):
