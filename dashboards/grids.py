@@ -14,6 +14,7 @@ from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import t
 from geo.config import settings
+from geo.palettes import BAND_COLORS, CHANGE_COLORS
 from geo.views.grids import changes, grid_table, problems, versions
 from geo.views.places import extent
 
@@ -86,9 +87,9 @@ def _figure(eng, a, b, theme, lang):
     if a and theme == "band":
         labels = _band_labels(lang)
         for band in BANDS:
-            layers.append(maps.tile_layer(base, "grids", kind="fill", color=maps.BAND_COLORS[band],
+            layers.append(maps.tile_layer(base, "grids", kind="fill", color=BAND_COLORS[band],
                                           opacity=0.75, below="traces", version=a, band=band))
-            legend.append(_swatch(maps.BAND_COLORS[band], labels[band]))
+            legend.append(_swatch(BAND_COLORS[band], labels[band]))
     if b:
         layers.append(maps.tile_layer(base, "grids", color="#e66101", width=1.6, dash=[2, 2], version=b))
         legend.append(_swatch("#e66101", b, dashed=True))
@@ -108,7 +109,7 @@ def _figure(eng, a, b, theme, lang):
             geo, ids = _geojson(part, kind)
             hover = [f"{t('change.' + kind, lang)}<br>{', '.join(o) or '—'} → {', '.join(n) or '—'}"
                      for o, n in zip(part["old_codes"], part["new_codes"], strict=True)]
-            fig.add_trace(maps.polygon_trace(geo, ids, maps.CHANGE_COLORS[kind],
+            fig.add_trace(maps.polygon_trace(geo, ids, CHANGE_COLORS[kind],
                                              f"{t('change.' + kind, lang)} ({len(part)})", hover))
     checked = b or a
     if checked:

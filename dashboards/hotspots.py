@@ -28,6 +28,7 @@ from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import LANGS, emerging_label, t
 from geo.hotspots.store import latest_run, places, run_cells
+from geo.palettes import NO_PATTERN_COLOR, emerging_color
 from geo.views.counts import categories, category_mix, resolutions, trend
 from geo.views.hexlayer import hex_layer
 from geo.views.periods import incident_span
@@ -148,9 +149,9 @@ def _layer_figure(eng, base, mode, start, end, cats, area, res, k, lang, geojson
             return fig, rows, [note(t("hs.no_run", lang), "warn")], None
         cells = run_cells(eng, run["id"]).reset_index()
         cells = cells[cells["category"].fillna("").str.len() > 0]
-        cells = cells[cells["category"].map(maps.emerging_color) != maps.NO_PATTERN_COLOR]
+        cells = cells[cells["category"].map(emerging_color) != NO_PATTERN_COLOR]
         labels = {c: emerging_label(c, lang) for c in cells["category"].unique()}
-        colors = {c: maps.emerging_color(c) for c in sorted(labels)}
+        colors = {c: emerging_color(c) for c in sorted(labels)}
         hover = [f"{labels[c]}<br>trend z {z:.2f}" for c, z in zip(cells["category"], cells["trend_z"].fillna(0), strict=True)]
         for tr in maps.category_traces(cells["cell"].to_numpy(), cells["category"].to_numpy(), colors, labels, hover):
             fig.add_trace(tr)

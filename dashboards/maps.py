@@ -22,39 +22,10 @@ import plotly.graph_objects as go
 import shapely
 
 from geo.hexes import boundaries
+from geo.palettes import BOUNDARY_COLORS, GI_COLORS
 
 MAP_STYLE = "white-bg"
 COORD_DIGITS = 5
-
-# ArcGIS Gi_Bin classes −3…3 on a ColorBrewer RdBu 7-class ramp (colour-blind safe)
-GI_COLORS = {
-    -3: "#2166ac", -2: "#67a9cf", -1: "#d1e5f0", 0: "#f7f7f7",
-    1: "#fddbc7", 2: "#ef8a62", 3: "#b2182b",
-}
-# emerging hot-spot categories (ArcGIS names): hot ones on reds, cold twins on blues
-EMERGING_BASES = ("new", "consecutive", "intensifying", "persistent", "diminishing",
-                  "sporadic", "oscillating", "historical")
-_HOT = ("#fcbba1", "#fc9272", "#a50f15", "#de2d26", "#fb6a4a", "#fee0d2", "#cb181d", "#e7a6b5")
-_COLD = ("#c6dbef", "#9ecae1", "#08306b", "#2171b5", "#6baed6", "#deebf7", "#08519c", "#b3b3d9")
-NO_PATTERN_COLOR = "#eeeeee"
-
-
-def emerging_color(category: str) -> str:
-    """Colour of an emerging category such as `intensifying hot spot` or `new cold spot`."""
-    cat = (category or "").lower()
-    for i, base in enumerate(EMERGING_BASES):
-        if base in cat:
-            return (_COLD if "cold" in cat else _HOT)[i]
-    return NO_PATTERN_COLOR
-
-
-BAND_COLORS = {"under": "#67a9cf", "in": "#d9d9d9", "over": "#ef8a62", "unknown": "#ffffff"}
-CHANGE_COLORS = {
-    "split": "#e66101", "merged": "#5e3c99", "reshaped": "#fdb863", "new": "#1b7837",
-    "removed": "#b2abd2", "unchanged": "#f0f0f0",
-}
-BOUNDARY_COLORS = {"district": "#404040", "town": "#9e9e9e"}
-
 
 def view_of(extent: tuple[float, float, float, float] | None, width_px: int = 900,
             height_px: int = 600) -> tuple[dict, float]:

@@ -37,11 +37,11 @@ from IPython.display import display
 from matplotlib.patches import Patch
 
 import geo
-from dashboards.maps import BAND_COLORS, CHANGE_COLORS
 from geo.config import settings
 from geo.db.engine import get_engine
 from geo.grids import check, diff, filing, store, versions, workflow
 from geo.grids.workload import workload
+from geo.palettes import BAND_COLORS, CHANGE_COLORS
 
 # the project folder (holding the geo package): the local database's port is derived from it
 ROOT = Path(os.environ.get("CIVICGRID_HOME") or Path(geo.__file__).resolve().parents[1])

@@ -41,7 +41,6 @@ from sqlalchemy import text
 
 import geo
 from dashboards.i18n import emerging_label, t
-from dashboards.maps import GI_COLORS, emerging_color
 from etl.load import load
 from geo import hexes
 from geo.config import settings
@@ -52,6 +51,7 @@ from geo.hotspots import store as hot_store
 from geo.hotspots.aggregate import refresh_counts
 from geo.hotspots.emerging import PATTERNS
 from geo.hotspots.run import period_starts
+from geo.palettes import GI_COLORS, emerging_color
 
 # the project folder (holding the geo package): the local database's port is derived from it
 ROOT = Path(os.environ.get("CIVICGRID_HOME") or Path(geo.__file__).resolve().parents[1])

@@ -29,11 +29,10 @@ from geo.export import write
 from geo.export.manifest import file_entries
 from geo.grids.check import check
 from geo.grids.diff import CHANGES, diff
+from geo.palettes import CHANGE_COLORS as CHANGE_COLOURS
 
 CHANGE_LABELS = {"unchanged": "未变更", "reshaped": "边界调整", "split": "拆分", "merged": "合并",
                  "new": "新增", "removed": "撤销"}
-CHANGE_COLOURS = {"unchanged": "#d9d9d9", "reshaped": "#4e79a7", "split": "#f28e2b",
-                  "merged": "#59a14f", "new": "#b07aa1", "removed": "#e15759"}
 #: Shapefile fields (≤ 10 ASCII bytes) and what they hold
 FIELDS = {
     "GRID_CODE": ("grid_code", "网格编码 / grid code"),
