@@ -2,7 +2,7 @@
 
 Both sides get the same binary k-ring neighbours (cell itself included) and the same
 synthetic clustered counts on a res-10 polyfill around Suzhou. Timed on each side:
-weights construction (civicgrid: CSR matrix from geo.hotspots.weights.kring_pairs;
+weights construction (civicgrid: CSR matrix from geo.hexes.neighbours;
 esda: the libpysal W built from the same neighbour pairs) and the statistic (civicgrid:
 z, p, BH FDR and bins; esda: G_Local(transform="B", star=True, permutations=0)).
 
@@ -22,8 +22,9 @@ from esda.getisord import G_Local
 from libpysal.weights import W
 
 from geo import hexes
+from geo.hexes import neighbours
 from geo.hotspots.gi_star import gi_star_z, z_table
-from geo.hotspots.weights import kring_pairs, kring_weights
+from geo.hotspots.weights import kring_weights
 
 SUZHOU = (120.62, 31.30)
 
@@ -63,12 +64,12 @@ def best_of(repeat: int, fn):
 
 def libpysal_w(cells: np.ndarray, k: int) -> W:
     """The same neighbour lists as a libpysal W (self pairs left out: esda adds them for Gi*)."""
-    rows, cols = kring_pairs(cells, k)
+    rows, cols = neighbours(cells, k, sort=False)
     keep = rows != cols
     rows, cols = rows[keep], cols[keep]
     starts = np.searchsorted(rows, np.arange(len(cells) + 1))
-    neighbours = {i: cols[starts[i]:starts[i + 1]].tolist() for i in range(len(cells))}
-    return W(neighbours, silence_warnings=True)
+    lists = {i: cols[starts[i]:starts[i + 1]].tolist() for i in range(len(cells))}
+    return W(lists, silence_warnings=True)
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from geo.hexes import neighbour_distances
 from geo.hotspots.gi_star import study_values
-from geo.hotspots.weights import ring_pairs
 
 
 def _moran(n: int, d: np.ndarray, cross: float, s0: float, s1: float, s2: float) -> tuple[float, float, float]:
@@ -56,7 +56,7 @@ def morans_i_by_k(y: np.ndarray, cells: np.ndarray, ks: Sequence[int]) -> pd.Dat
     y = np.asarray(y, dtype=np.float64)
     n, kmax = len(y), max(ks)
     d = y - y.mean() if n else y
-    rows, cols, dist = ring_pairs(cells, kmax)
+    rows, cols, dist = neighbour_distances(cells, kmax)
     per_ring = np.bincount(dist, weights=d[rows] * d[cols], minlength=kmax + 1)
     degree = np.bincount(rows.astype(np.int64) * (kmax + 1) + dist,
                          minlength=n * (kmax + 1)).reshape(n, kmax + 1)

@@ -12,7 +12,7 @@ from libpysal.weights import W
 from geo import hexes
 from geo.hotspots import gi_star
 from geo.hotspots.fdr import benjamini_hochberg, confidence_bins
-from geo.hotspots.weights import kring_pairs, kring_weights
+from geo.hotspots.weights import kring_weights
 
 CENTRE = h3.latlng_to_cell(31.30, 120.62, 9)
 
@@ -125,15 +125,15 @@ def test_constant_counts_have_no_hot_spots():
     assert (out["gi_z"] == 0).all() and (out["bin"] == 0).all()
 
 
-def test_kring_pairs_equal_hexes_neighbours():
+def test_unsorted_neighbours_are_the_sorted_pairs_grouped_by_row():
     cells = disk(CENTRE, 6)[::3][::-1].astype(np.uint64)  # holey and not sorted
-    rows, cols = kring_pairs(cells, 2)
+    rows, cols = hexes.neighbours(cells, 2, sort=False)
     assert np.all(np.diff(rows) >= 0)
     got = sorted(zip(rows.tolist(), cols.tolist(), strict=True))
     want = list(zip(*(a.tolist() for a in hexes.neighbours(cells, 2)), strict=True))
     assert got == want
     with pytest.raises(ValueError, match="distinct"):
-        kring_pairs(np.r_[cells, cells[:1]], 1)
+        hexes.neighbours(np.r_[cells, cells[:1]], 1, sort=False)
 
 
 def test_weights_are_symmetric_with_self():

@@ -9,9 +9,10 @@ import pytest
 from esda.moran import Moran
 from libpysal.weights import WSP
 
+from geo.hexes import neighbour_distances
 from geo.hotspots import choose_k
 from geo.hotspots.scale import first_peak, morans_i, morans_i_by_k
-from geo.hotspots.weights import kring_weights, ring_pairs
+from geo.hotspots.weights import kring_weights
 
 CENTRE = h3.latlng_to_cell(31.30, 120.62, 9)
 RADIUS = 24
@@ -55,9 +56,9 @@ def test_moran_by_ring_equals_one_matrix_per_k():
         assert (i_stat, z, p) == pytest.approx(morans_i(y, w), abs=1e-10)
 
 
-def test_ring_pairs_carry_grid_distances():
+def test_neighbour_distances_carry_grid_distances():
     cells = AREA[:400].astype(np.uint64)
-    rows, cols, dist = ring_pairs(cells, 3)
+    rows, cols, dist = neighbour_distances(cells, 3)
     for i in np.random.default_rng(0).choice(len(rows), 200, replace=False):
         a, b = h3.int_to_str(int(cells[rows[i]])), h3.int_to_str(int(cells[cols[i]]))
         assert h3.grid_distance(a, b) == dist[i]
