@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, insert, text
@@ -19,6 +16,7 @@ from geo.errors import InputError
 from geo.grids import versions
 from geo.grids.geometry import WGS84
 from geo.grids.workload import WorkloadWeights, as_of_timestamp, workload
+from geo.jsonable import dumps, jsonable, plain
 
 GRID_COLUMNS = [
     "grid_code",
@@ -67,11 +65,9 @@ def write_grids(conn: Connection, version_id: int, gdf: gpd.GeoDataFrame) -> int
     for record, geom in zip(
         gdf.drop(columns="geometry").to_dict("records"), gdf.geometry, strict=True
     ):
-        row = {c: _plain(record.get(c)) for c in GRID_COLUMNS}
+        row = {c: plain(record.get(c)) for c in GRID_COLUMNS}
         attributes = record.get("attributes")
-        row["attributes"] = json.dumps(
-            attributes if isinstance(attributes, dict) else {}, ensure_ascii=False, default=_plain
-        )
+        row["attributes"] = dumps(attributes if isinstance(attributes, dict) else {})
         row["wkb"] = shapely.to_wkb(geom)
         row["version_id"] = version_id
         rows.append(row)
@@ -171,7 +167,7 @@ def save_result(
             return save_result(c, kind, params, summary, features)
     result_id = conn.execute(
         insert(analysis_results)
-        .values(kind=kind, params=_jsonable(params), summary=_jsonable(summary))
+        .values(kind=kind, params=jsonable(params), summary=jsonable(summary))
         .returning(analysis_results.c.id)
     ).scalar_one()
     if features is not None and len(features):
@@ -179,38 +175,10 @@ def save_result(
         rows = [
             {
                 "result_id": result_id,
-                "properties": _jsonable(p),
+                "properties": jsonable(p),
                 "geom": None if g is None or g.is_empty else f"SRID=4326;{g.wkt}",
             }
             for p, g in zip(f.drop(columns="geometry").to_dict("records"), f.geometry, strict=True)
         ]
         conn.execute(insert(analysis_features), rows)
     return result_id
-
-
-def _plain(value: Any) -> Any:
-    """numpy/pandas scalars and missing values as plain Python."""
-    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
-
-
-def _finite(value: Any) -> Any:
-    """`value` with NaN and infinities (which JSON has no words for) as None, all through."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _jsonable(obj: Any) -> Any:
-    """`obj` as plain JSON values: numpy/pandas scalars unwrapped, missing values null
-    (a float NaN — a code column of a frame whose cells are all missing — included)."""
-    return _finite(json.loads(json.dumps(obj, ensure_ascii=False, default=_plain)))

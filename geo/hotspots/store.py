@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from geo import hexes
 from geo.errors import InputError
+from geo.jsonable import dumps
 
 PERIOD_TRUNC = {"day": "day", "week": "week", "month": "month"}
 
@@ -110,9 +111,9 @@ def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], 
             INSERT INTO hotspot_runs (kind, params, batch_ids, summary)
             VALUES (:kind, CAST(:params AS jsonb), CAST(:batches AS jsonb), CAST(:summary AS jsonb))
             RETURNING id
-        """), {"kind": kind, "params": json.dumps(params, default=str),
+        """), {"kind": kind, "params": dumps(params),
                "batches": json.dumps([int(b) for b in batch_ids]),
-               "summary": json.dumps(summary, default=str)}).scalar_one()
+               "summary": dumps(summary)}).scalar_one()
         conn.execute(text("""
             INSERT INTO hotspot_cells (run_id, cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p)
             SELECT :run, * FROM unnest(CAST(:cell AS int8[]), CAST(:value AS float8[]),
