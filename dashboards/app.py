@@ -25,18 +25,15 @@ from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
 from geo.db.engine import get_engine
 
-ROLES = ("leader", "analyst", "planner", "auditor", "admin")
-
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the app: URL path, navigation label key, its module and the roles
-    that may open it (checked by `allowed` once logins exist)."""
+    """One page of the app: URL path, navigation label key and its module (who may open
+    it is geo.auth.roles' decision, see `allowed`)."""
 
     path: str
     label: str
     module: ModuleType
-    roles: tuple[str, ...] = ROLES
 
 
 PAGES = (

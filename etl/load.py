@@ -273,7 +273,8 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
             "rejected": int((~rows.verdict.ok).sum()) - duplicates,
             "repaired": 0 if rows.repaired is None else int(rows.repaired[loaded_idx].sum()),
         }
-        assert counts["read"] == counts["loaded"] + counts["rejected"] + counts["duplicates"]
+        if counts["read"] != counts["loaded"] + counts["rejected"] + counts["duplicates"]:
+            raise RuntimeError(f"load invariant broken (read = loaded + rejected + duplicates): {counts}")
         if version_status is not None:
             rows.warnings.append(f"grid version {grid_version!r} is {version_status}")
         batch.finish(conn, batch_id, counts, personal_cols, rows.warnings)
