@@ -1,6 +1,6 @@
 """The Flask route serving vector tiles on the Dash server: /tiles/<layer>/<z>/<x>/<y>.pbf.
 
-Tiles are cut by PostGIS (geo.tiles) and kept in a small in-process cache for a
+Tiles are cut by PostGIS (geo.views.tiles) and kept in a small in-process cache for a
 minute, so panning back and forth does not re-query the database.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from geo.errors import InputError
-from geo.tiles import TileRequest, tile
+from geo.views.tiles import TileRequest, tile
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 CACHE_SECONDS = 60

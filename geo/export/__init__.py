@@ -9,11 +9,12 @@
   the choices and the log of past exports, for the CLI and the dashboard.
 """
 
+from geo.export.catalogue import Filters
 from geo.export.formats import FORMATS, write
 from geo.export.history import history
-from geo.export.layers import Filters, categories, districts, layer_names, read_layer, versions
 from geo.export.package import ExportResult, export_layer
 from geo.export.prepare import ENCODINGS
+from geo.export.store import categories, districts, layer_names, read_layer, versions
 
 __all__ = [
     "ENCODINGS",

@@ -26,10 +26,11 @@ from geo.db.engine import get_engine
 from geo.db.tables import export_log
 from geo.errors import InputError
 from geo.export import manifest as mf
+from geo.export.catalogue import Filters, LayerData
 from geo.export.fieldnames import shorten
 from geo.export.formats import FORMATS, write
-from geo.export.layers import Filters, LayerData, read_layer
 from geo.export.prepare import ENCODINGS, EXACT_DOUBLE, normalise_encoding, target_crs
+from geo.export.store import read_layer
 
 
 @dataclass(frozen=True)

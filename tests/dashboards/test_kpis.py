@@ -12,9 +12,9 @@ from sqlalchemy import text
 
 from geo.config import settings
 from geo.hexes import cells, parents
-from geo.kpis import overview_kpis, period_layer
 from geo.views.counts import cell_counts, split_months
 from geo.views.hexlayer import hex_layer
+from geo.views.kpis import overview_kpis, period_layer
 
 LOCAL_DAY = "(occurred_at AT TIME ZONE 'Asia/Shanghai')::date"
 

@@ -7,7 +7,7 @@ import math
 import mapbox_vector_tile
 import pytest
 
-from geo.tiles import TileRequest, tile
+from geo.views.tiles import TileRequest, tile
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:

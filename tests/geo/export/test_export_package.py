@@ -24,7 +24,7 @@ from geo.export import (
     read_layer,
     versions,
 )
-from geo.export.layers import Filters
+from geo.export.catalogue import Filters
 from tests.geo.export.export_helpers import ogrinfo
 
 TZ = dt.timezone(dt.timedelta(hours=8))
