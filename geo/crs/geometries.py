@@ -7,7 +7,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike
 
-from geo.config import settings
+from geo.config import Settings
 from geo.crs.names import crs_of, normalise_name
 from geo.crs.points import transform
 
@@ -33,11 +33,13 @@ def transform_geometries(
     return shapely.transform(np.asarray(geoms, dtype=object), move)
 
 
-def metric(geoms: gpd.GeoSeries | gpd.GeoDataFrame) -> gpd.GeoSeries | gpd.GeoDataFrame:
-    """`geoms` in the city's metric CRS (settings().metric_crs), for areas and distances.
+def metric(
+    geoms: gpd.GeoSeries | gpd.GeoDataFrame, crs: str = Settings.metric_crs
+) -> gpd.GeoSeries | gpd.GeoDataFrame:
+    """`geoms` in the city's metric CRS `crs` (the settings' default), for areas and distances.
 
     Input without a CRS is taken to be WGS-84 (how civicgrid stores geometries).
     """
     if geoms.crs is None:
         geoms = geoms.set_crs("EPSG:4326")
-    return geoms.to_crs(settings().metric_crs)
+    return geoms.to_crs(crs)

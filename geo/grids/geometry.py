@@ -6,9 +6,11 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.config import settings
+from geo.config import Settings
 
 WGS84 = "EPSG:4326"
+#: the city's metric CRS (the settings' value: no environment variable changes it)
+METRIC = Settings.metric_crs
 POLYGON, COLLECTION = 3, 7
 
 
@@ -16,7 +18,7 @@ def to_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """`gdf` in the city's metric CRS (WGS-84 assumed when it has none)."""
     if gdf.crs is None:
         gdf = gdf.set_crs(WGS84)
-    return gdf.to_crs(settings().metric_crs)
+    return gdf.to_crs(METRIC)
 
 
 def polygonal(geoms: np.ndarray) -> np.ndarray:

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.config import settings
+from geo.config import Settings
 from geo.errors import CivicgridError
 from geo.grids import regions, units
-from geo.grids.geometry import WGS84, repaired, to_metric
+from geo.grids.geometry import METRIC, WGS84, repaired, to_metric
 from geo.grids.workload import WorkloadWeights, workload
 
 #: dedicated grids (a school, a park…): never redrawn, no household band
@@ -59,11 +59,11 @@ def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
             used_codes: set[str] | frozenset[str] = frozenset(), seed: int = 0) -> Proposal:
     """Propose new grids from `grids` (one version) inside `communities` (code, name, geometry).
 
-    `band` defaults to settings().households_band; `workload_band` to the band the
+    `band` defaults to the settings' households_band; `workload_band` to the band the
     current grids give (mean ± 1.5 sd of their workload index). New codes are the
     community code + 3 digits not in `used_codes` nor in `grids`.
     """
-    band = tuple(band or settings().households_band)
+    band = tuple(band or Settings.households_band)
     weights = weights or WorkloadWeights()
     grids = grids.to_crs(WGS84).reset_index(drop=True)
     before = workload(grids, incidents, rentals, hazards, weights=weights, as_of=as_of,
@@ -164,7 +164,7 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFra
                       .geometry.to_numpy())[0]
     if len(kept):  # dedicated grids and neighbours reaching in keep their ground
         area_m = area_m.difference(shapely.union_all(repaired(to_metric(kept).geometry.to_numpy())))
-    area_wgs = gpd.GeoSeries([area_m], crs=settings().metric_crs).to_crs(WGS84).iloc[0]
+    area_wgs = gpd.GeoSeries([area_m], crs=METRIC).to_crs(WGS84).iloc[0]
     total = float(pd.to_numeric(movable["households"], errors="coerce").fillna(0).sum())
     k, feasible = regions.choose_k(total, ctx.band)
     cells = _units(ctx, area_wgs, area_m, movable, k)
@@ -222,7 +222,7 @@ def _infeasible(total: float, k: int, band: tuple[float, float]) -> str:
 
 def _units(ctx, area_wgs, area_m, movable, k) -> gpd.GeoDataFrame:
     """Clipped H3 cells of the community (finer when too few), with counts and workload."""
-    res = units.resolution(area_m.area, MIN_UNITS_PER_GRID * k, settings().h3_res)
+    res = units.resolution(area_m.area, MIN_UNITS_PER_GRID * k, Settings.h3_res)
     cells = units.clipped_cells(area_wgs, area_m, res)
     cells = units.apportion(cells, to_metric(movable))
     cells_wgs = cells.to_crs(WGS84)

@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.config import settings
-from geo.grids.geometry import WGS84, polygonal
+from geo.grids.geometry import METRIC, WGS84, polygonal
 
 SNAP_M = 0.01
 #: finest resolution tried (res 11 ≈ 2,150 m² a cell)
@@ -44,7 +43,7 @@ def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFra
     cells = cells_covering(community_wgs84, res)
     rings = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(c))])
              for c in cells]
-    hexes = gpd.GeoSeries(rings, crs=WGS84).to_crs(settings().metric_crs)
+    hexes = gpd.GeoSeries(rings, crs=WGS84).to_crs(METRIC)
     # rounded coordinates, not set_precision: a precision grid would stick to the cells
     # and snap every later overlay result (the community's edges too) to 1 cm
     snapped = shapely.transform(hexes.to_numpy(), lambda xy: np.round(xy / SNAP_M) * SNAP_M)
@@ -60,7 +59,7 @@ def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFra
     return gpd.GeoDataFrame({"cell": np.array(cells, dtype=np.int64)[keep],
                              "area_m2": shapely.area(parts[keep]),
                              "cell_area_m2": shapely.area(snapped[keep])},
-                            geometry=parts[keep], crs=settings().metric_crs)
+                            geometry=parts[keep], crs=METRIC)
 
 
 def _absorb_crumbs(parts: np.ndarray, first_crumb: int) -> np.ndarray:

@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.config import settings
+from geo.config import Settings
 from geo.zones import assign
 
 GRID_COLUMNS = ("grid_code", "name", "community_code", "town_code", "district_code")
@@ -97,7 +97,7 @@ def workload(
     `occurred_at`; rentals: points; hazards: points with `risk_level` 1–4. A point is
     counted in the first grid that holds it. `as_of` ends the incident window (default:
     the latest incident given, so old data still shows its last 12 months; now without
-    incidents). `households_band` defaults to settings().households_band; `workload_band`
+    incidents). `households_band` defaults to the settings' households_band; `workload_band`
     to mean ± band_sd · sd of the index over these grids.
 
     Columns: the grid's code/name/unit columns present, households, population,
@@ -150,7 +150,7 @@ def workload(
     mean = float(out["workload"].mean()) if len(out) else 0.0
     out["workload_ratio"] = out["workload"] / mean if mean > 0 else np.nan
 
-    hh_low, hh_high = households_band or settings().households_band
+    hh_low, hh_high = households_band or Settings.households_band
     if workload_band is None:
         sd = float(out["workload"].std(ddof=0)) if len(out) else 0.0
         workload_band = (mean - band_sd * sd, mean + band_sd * sd)
