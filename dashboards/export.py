@@ -11,6 +11,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from dashboards.components import engine, note, section
 from geo.errors import InputError
+from geo.export import categories, districts, export_layer, history, layer_names, versions
 
 TEXT = {
     "title": ("数据导出", "Export"),
@@ -41,8 +42,6 @@ def tx(key: str, lang: str, **fmt: object) -> str:
 
 
 def _history_rows() -> list[dict]:
-    from geo.export import history
-
     rows = history(50, engine=engine())
     return [{c: (r[c].strftime("%Y-%m-%d %H:%M") if c == "created_at" else r[c]) for c in LOG_COLUMNS}
             for r in rows]
@@ -53,8 +52,6 @@ def _field(label: str, control) -> html.Label:
 
 
 def layout(lang: str) -> html.Div:
-    from geo.export import districts, layer_names
-
     eng = engine()
     layers = layer_names(eng)
     form = html.Div([
@@ -96,8 +93,6 @@ def register(app) -> None:
                   Output("ex-category", "options"), Output("ex-category", "value"),
                   Input("ex-layer", "value"))
     def layer_choices(layer):
-        from geo.export import categories, versions
-
         if not layer:
             return [], None, [], []
         return versions(layer, engine=engine()), None, categories(layer, engine=engine()), []
@@ -110,7 +105,6 @@ def register(app) -> None:
                   State("lang", "data"), prevent_initial_call=True)
     def run(_, layer, version, district, start, end, category, fmt, encoding, crs, lang):
         from dashboards.auth import visitor_name
-        from geo.export import export_layer
 
         user = visitor_name()
         try:

@@ -15,12 +15,11 @@ from etl.loaders import points
 from etl.loaders.plan import Plan
 from etl.loaders.rows import Rows
 from geo.config import settings
+from geo.hexes import cells
 
 
 def h3_column(lon: np.ndarray, lat: np.ndarray, usable: np.ndarray) -> Column:
     """H3 cells of the `usable` points (0 elsewhere), as int64."""
-    from geo.hexes import cells
-
     out = np.zeros(len(lon), dtype=np.int64)
     if usable.any():
         out[usable] = np.asarray(cells(lon[usable], lat[usable], settings().h3_res),

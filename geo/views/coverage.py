@@ -6,8 +6,12 @@ are cached per database and per state of the load batches (a new load refreshes 
 
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import Engine
 
+from geo.config import settings
+from geo.coverage import facilities as core
+from geo.coverage import store
 from geo.views.stamp import kept
 
 
@@ -18,8 +22,6 @@ def inputs(engine: Engine, res: int = 8):
 
 @kept(4)
 def _inputs(engine: Engine, res: int):
-    from geo.coverage import store
-
     return store.read_inputs(engine, None, res)
 
 
@@ -32,11 +34,7 @@ def summary(engine: Engine, kind: str, res: int = 8) -> dict:
 
 @kept(16)
 def _summary(engine: Engine, kind: str, res: int) -> dict:
-    import numpy as np
     from scipy.spatial import cKDTree
-
-    from geo.config import settings
-    from geo.coverage import facilities as core
 
     data = _inputs(engine, res)
     r = settings().service_radius_m[kind]
@@ -67,9 +65,6 @@ def service_areas(engine: Engine, kind: str, limit: int = 3000):
 
 @kept(16)
 def _areas(engine: Engine, kind: str, limit: int):
-    from geo.config import settings
-    from geo.coverage import facilities as core
-
     data = _inputs(engine, 8)
     fac = data.facilities[(data.facilities["kind"] == kind).to_numpy()].head(limit)
     r = settings().service_radius_m[kind]
@@ -85,8 +80,6 @@ def blind_spots(engine: Engine, kind: str, top: int = 300, res: int = 8):
 
 @kept(16)
 def _blind(engine: Engine, kind: str, top: int, res: int):
-    from geo.coverage import store
-
     found = store.uncovered(_inputs(engine, res), [kind], top)
     return found[found["incidents"] > 0].reset_index(drop=True)
 
@@ -98,8 +91,6 @@ def overdue(engine: Engine, days: int = 180, limit: int = 500):
 
 @kept(8)
 def _overdue(engine: Engine, days: int, limit: int):
-    from geo.coverage import store
-
     table = store.overdue(engine, days).head(limit)
     keep = ["layer", "name", "address", "category", "risk_level", "days_since", "days_overdue",
             "never_inspected", "grid_code", "town_code", "lon", "lat"]

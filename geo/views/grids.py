@@ -9,6 +9,12 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from geo.db.tables import grid_versions
+from geo.grids.check import check
+from geo.grids.diff import diff
+from geo.grids.store import read_grids as store_read
+from geo.grids.store import read_units as store_units
+from geo.grids.workload import workload
+from geo.views.coverage import inputs
 from geo.views.stamp import kept
 
 
@@ -28,16 +34,12 @@ def read_grids(engine: Engine, version: str) -> gpd.GeoDataFrame:
 
 @kept(8)
 def _read_grids(engine: Engine, version: str) -> gpd.GeoDataFrame:
-    from geo.grids.store import read_grids as store_read
-
     return store_read(engine, version)
 
 
 @kept(4)
 def read_units(engine: Engine) -> gpd.GeoDataFrame:
     """Admin units (`code, level, name, parent_code`) with geometry (cached)."""
-    from geo.grids.store import read_units as store_units
-
     return store_units(engine)
 
 
@@ -53,9 +55,6 @@ def grid_table(engine: Engine, version: str) -> pd.DataFrame:
 
 @kept(8)
 def _grid_table(engine: Engine, version: str) -> pd.DataFrame:
-    from geo.grids.workload import workload
-    from geo.views.coverage import inputs
-
     gdf = read_grids(engine, version)
     data = inputs(engine)
     table = workload(gdf, data.incidents, data.rentals, data.hazards,
@@ -80,8 +79,6 @@ def changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:
 
 @kept(8)
 def _changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:
-    from geo.grids.diff import diff
-
     return diff(_read_grids(engine, old), _read_grids(engine, new))
 
 
@@ -92,6 +89,4 @@ def problems(engine: Engine, version: str) -> gpd.GeoDataFrame:
 
 @kept(8)
 def _problems(engine: Engine, version: str) -> gpd.GeoDataFrame:
-    from geo.grids.check import check
-
     return check(_read_grids(engine, version), read_units(engine))

@@ -19,6 +19,10 @@ from sqlalchemy import Engine
 
 from geo.db.engine import get_engine
 from geo.hexes import centroids, parents
+from geo.hotspots import gi_star
+from geo.hotspots.gi_star import gi_star_z, z_table
+from geo.hotspots.store import study_area
+from geo.hotspots.weights import kring_weights
 from geo.views.counts import cell_counts
 from geo.views.places import inside
 
@@ -66,8 +70,6 @@ def study_cells(engine: Engine, res: int, area: str | None) -> np.ndarray | None
 def _study_weights(url: str, res: int, area: str | None, k: int):
     """(sorted study cells, binary k-ring weights with self) — fixed for a study area,
     so built once: building them is most of a Gi* run on a city."""
-    from geo.hotspots.weights import kring_weights
-
     cells = _study(url, res, area)
     if cells is None:
         return None
@@ -78,9 +80,6 @@ def _study_weights(url: str, res: int, area: str | None, k: int):
 def gi_layer(engine: Engine, counts: pd.Series, res: int, area: str | None, k: int) -> pd.DataFrame:
     """Gi* of `counts` on the study area of `area` at `res` — `geo.hotspots.gi_star`
     with the study area's weights cached; without a study area, on the counted cells."""
-    from geo.hotspots import gi_star
-    from geo.hotspots.gi_star import gi_star_z, z_table
-
     cached = _study_weights(engine.url.render_as_string(hide_password=False), res, area, k)
     if cached is None:
         return gi_star(counts.astype(float), k=k)
@@ -93,8 +92,6 @@ def gi_layer(engine: Engine, counts: pd.Series, res: int, area: str | None, k: i
 
 @lru_cache(maxsize=32)
 def _study(url: str, res: int, area: str | None) -> np.ndarray | None:
-    from geo.hotspots.store import study_area
-
     cells = study_area(get_engine(url), res, area)
     return cells if cells is not None and len(cells) <= MAX_STUDY else None
 

@@ -9,7 +9,9 @@ import shapely
 from geoalchemy2.shape import to_shape
 from sqlalchemy import Engine, func, select
 
+from geo.db.engine import get_engine
 from geo.db.tables import admin_units as au
+from geo.db.tables import incidents
 
 
 def units(engine: Engine, level: str) -> list[dict]:
@@ -26,7 +28,6 @@ def extent(engine: Engine) -> tuple[float, float, float, float] | None:
     with engine.connect() as conn:
         box = conn.execute(select(func.ST_Extent(au.c.geom))).scalar()
         if box is None:
-            from geo.db.tables import incidents
 
             box = conn.execute(select(func.ST_Extent(incidents.c.geom))).scalar()
     if box is None:
@@ -38,8 +39,6 @@ def extent(engine: Engine) -> tuple[float, float, float, float] | None:
 
 @lru_cache(maxsize=64)
 def _unit_geom(url: str, code: str) -> shapely.Geometry | None:
-    from geo.db.engine import get_engine
-
     with get_engine(url).connect() as conn:
         g = conn.execute(select(au.c.geom).where(au.c.code == code)).scalar()
     if g is None:
