@@ -8,10 +8,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, Engine, insert, text
+from sqlalchemy import Connection, Engine, insert, select, text
 
 from geo.db.points import read_points
 from geo.db.tables import analysis_features, analysis_results
+from geo.db.tables import grids as grids_table
 from geo.errors import InputError
 from geo.grids import versions
 from geo.grids.geometry import WGS84
@@ -56,6 +57,12 @@ def read_units(
     with engine.connect() as c:
         gdf = gpd.read_postgis(sql, c, geom_col="geom", params={"levels": list(levels)})
     return gdf.rename_geometry("geometry").set_crs(WGS84, allow_override=True)
+
+
+def grid_codes(engine: Engine) -> set[str]:
+    """Every grid code used by any version (a new grid must not reuse one)."""
+    with engine.connect() as c:
+        return set(c.execute(select(grids_table.c.grid_code).distinct()).scalars())
 
 
 def write_grids(conn: Connection, version_id: int, gdf: gpd.GeoDataFrame) -> int:

@@ -13,10 +13,9 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from geo.config import settings
-from geo.db.tables import grids as grids_table
 from geo.errors import InputError
 from geo.grids import filing, store, versions
 from geo.grids.check import check
@@ -104,8 +103,7 @@ def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,
     grids = store.read_grids(engine, source)
     communities = store.read_units(engine, ("community",))
     layers = read_layers(engine)
-    with engine.connect() as c:
-        used = set(c.execute(select(grids_table.c.grid_code).distinct()).scalars())
+    used = store.grid_codes(engine)
     proposal = propose(grids, communities, incidents=layers.incidents, rentals=layers.rentals,
                        hazards=layers.hazards, used_codes=used, seed=seed)
     summary = proposal.summary()
