@@ -8,11 +8,13 @@ per row.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
-from sqlalchemy import Engine
+import pandas as pd
+from sqlalchemy import Engine, text
 
 from geo.db.arrow import read_frame
 
@@ -29,9 +31,10 @@ POINT_COLUMNS: dict[str, tuple[str, ...]] = {
 def read_points(
     engine: Engine,
     table: str,
-    columns: Sequence[str] | None = None,
     where: str = "",
     params: Mapping[str, Any] | None = None,
+    *,
+    columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Rows of point layer `table` as WGS-84 points, ordered by id.
 
@@ -47,3 +50,30 @@ def read_points(
     frame = read_frame(engine, sql + " ORDER BY id", params)
     points = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs=WGS84)
     return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)
+
+
+def read_incidents(
+    engine: Engine,
+    since: dt.datetime | pd.Timestamp | None = None,
+    until: dt.datetime | pd.Timestamp | None = None,
+    columns: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Incidents with `occurred_at` in (since, until] (open ends when None), `occurred_at`
+    as UTC timestamps; `columns` as in `read_points` (must hold `occurred_at`)."""
+    clauses, params = [], {}
+    if since is not None:
+        clauses.append("occurred_at > :since")
+        params["since"] = pd.Timestamp(since).to_pydatetime()
+    if until is not None:
+        clauses.append("occurred_at <= :until")
+        params["until"] = pd.Timestamp(until).to_pydatetime()
+    frame = read_points(engine, "incidents", " AND ".join(clauses), params, columns=columns)
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    return frame
+
+
+def latest_incident(engine: Engine) -> pd.Timestamp | None:
+    """When the latest incident occurred (None without incidents)."""
+    with engine.connect() as conn:
+        latest = conn.execute(text("SELECT max(occurred_at) FROM incidents")).scalar()
+    return None if latest is None else pd.Timestamp(latest)

@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, insert, select, text
 
-from geo.db.points import read_points
+from geo.db.points import latest_incident, read_incidents, read_points
 from geo.db.tables import analysis_features, analysis_results
 from geo.db.tables import grids as grids_table
 from geo.errors import InputError
@@ -90,34 +90,12 @@ def write_grids(conn: Connection, version_id: int, gdf: gpd.GeoDataFrame) -> int
     return len(rows)
 
 
-def latest_incident(engine: Engine) -> pd.Timestamp | None:
-    """When the latest incident occurred (None without incidents)."""
-    with engine.connect() as c:
-        latest = c.execute(text("SELECT max(occurred_at) FROM incidents")).scalar()
-    return None if latest is None else pd.Timestamp(latest)
-
-
-def read_incidents(engine: Engine, since=None, until=None) -> gpd.GeoDataFrame:
-    """Incidents (id, occurred_at, point) with `occurred_at` in (since, until]; open ends
-    when None."""
-    clauses, params = [], {}
-    if since is not None:
-        clauses.append("occurred_at > :since")
-        params["since"] = pd.Timestamp(since).to_pydatetime()
-    if until is not None:
-        clauses.append("occurred_at <= :until")
-        params["until"] = pd.Timestamp(until).to_pydatetime()
-    frame = read_points(engine, "incidents", ("occurred_at",), " AND ".join(clauses), params)
-    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
-    return frame
-
-
 def read_recent_incidents(engine: Engine, days: int = 365) -> gpd.GeoDataFrame:
     """Incidents of the `days` up to the latest one (the data's own date, not today)."""
     latest = latest_incident(engine)
     if latest is None:
-        return read_points(engine, "incidents", ("occurred_at",), "false")
-    return read_incidents(engine, since=latest - pd.Timedelta(days=days))
+        return read_points(engine, "incidents", "false", columns=("occurred_at",))
+    return read_incidents(engine, since=latest - pd.Timedelta(days=days), columns=("occurred_at",))
 
 
 def read_workload(
@@ -147,7 +125,7 @@ def read_workload(
     start = end - pd.Timedelta(days=weights.incident_window_days)
     table = workload(
         grids,
-        read_incidents(engine, since=start, until=end),
+        read_incidents(engine, since=start, until=end, columns=("occurred_at",)),
         read_points(engine, "rentals"),
         read_points(engine, "hazards"),
         weights=weights,

@@ -36,7 +36,7 @@ class Layers:
 def read_layers(engine: Engine) -> Layers:
     """Incidents of the last 12 months, rentals and hazards from PostGIS (WGS-84 points)."""
     return Layers(store.read_recent_incidents(engine), store.read_points(engine, "rentals"),
-                  store.read_points(engine, "hazards", ("risk_level",)))
+                  store.read_points(engine, "hazards", columns=("risk_level",)))
 
 
 def grid_workload(engine: Engine, version: str, layers: Layers | None = None
