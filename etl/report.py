@@ -47,6 +47,28 @@ def write_json(report: dict[str, Any]) -> Path:
     return path
 
 
+def _personal(report: dict[str, Any]) -> str:
+    """Each treated column with why: 'SFZH (header, hash)', '列7 (content: mobile 97%, hash)'."""
+    found = report.get("personal")
+    if found is None:  # a report of an earlier batch
+        return ", ".join(report["personal_columns"]) or "—"
+    parts = []
+    for f in found:
+        why = (f"content: {f['looks_like']} {f['share']:.0%}" if f["why"] == "content"
+               else f["why"])
+        parts.append(f"{f['column']} ({why}, {f['treatment']})")
+    return ", ".join(parts) or "—"
+
+
+def _masked(report: dict[str, Any]) -> str:
+    """'备注 6 (phone 3, id_number 2, email 1)' per column with masked substrings."""
+    parts = []
+    for m in report.get("masked", []):
+        kinds = ", ".join(f"{k} {v}" for k, v in m.items() if k not in ("column", "total"))
+        parts.append(f"{m['column']} {m['total']} ({kinds})")
+    return "; ".join(parts) or "—"
+
+
 def human(report: dict[str, Any], console: Console | None = None) -> None:
     """Print the report as a rich table (Chinese first, English after)."""
     console = console or Console()
@@ -66,9 +88,8 @@ def human(report: dict[str, Any], console: Console | None = None) -> None:
          f"{report['inserted']} · {report['updated']} · {report['unchanged']}"),
         ("坐标系 / CRS", report["crs"]),
         ("编码 / encoding", report["encoding"]),
-        ("个人信息列 / personal columns",
-         ", ".join(report["personal_columns"]) + f" ({report.get('personal_mode', '')})"
-         if report["personal_columns"] else "—"),
+        ("个人信息列 / personal columns", _personal(report)),
+        ("掩码 / masked in free text", _masked(report)),
         ("拒绝原因 / reasons", ", ".join(f"{k} {v}" for k, v in report["reasons"].items()) or "—"),
         ("拒绝清单 / rejects CSV", report["rejects_csv"] or "—"),
         ("用时 / seconds", report["seconds"]),

@@ -49,8 +49,6 @@ class Settings:
     agg_resolutions: tuple[int, ...] = (7, 8, 9, 10)
     #: the city's metric CRS: CGCS2000 3-degree Gauss-Kruger, central meridian 120°E
     metric_crs: str = "EPSG:4549"
-    #: salt of the pseudonymising hash for personal data
-    pii_salt: str = field(default_factory=lambda: os.environ.get("CIVICGRID_PII_SALT", "civicgrid-demo-salt"))
     #: keep personal columns in clear (off by default, as the regulation asks)
     keep_personal_data: bool = field(
         default_factory=lambda: os.environ.get("CIVICGRID_KEEP_PERSONAL_DATA", "") == "1"
