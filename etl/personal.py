@@ -62,19 +62,28 @@ def find(frame: pd.DataFrame, mapping: Mapping, schema: Schema) -> list[Found]:
     return found
 
 
-def free_text(frame: pd.DataFrame, mapping: Mapping, schema: Schema, found: list[Found]) -> list[str]:
+def free_text(
+    frame: pd.DataFrame, mapping: Mapping, schema: Schema, found: list[Found]
+) -> list[str]:
     """Headers of the text columns to mask: attributes neither personal nor identifiers,
     and the schema's free text fields (no code, no closed list of values, not personal)."""
     personal = {f.column for f in found}
-    fields = [mapping.fields[f.name] for f in schema.fields
-              if f.type == "text" and f.values is None and not f.personal and f.name in mapping.fields]
+    fields = [
+        mapping.fields[f.name]
+        for f in schema.fields
+        if f.type == "text" and f.values is None and not f.personal and f.name in mapping.fields
+    ]
     extra = [h for h in mapping.extra if h not in personal and not is_identifier_header(h)]
-    return [h for h in (*fields, *extra)
-            if frame[h].dtype == object or pd.api.types.is_string_dtype(frame[h].dtype)]
+    return [
+        h
+        for h in (*fields, *extra)
+        if frame[h].dtype == object or pd.api.types.is_string_dtype(frame[h].dtype)
+    ]
 
 
-def treat(frame: pd.DataFrame, found: list[Found], texts: list[str], how: str,
-          key: str | None) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
+def treat(
+    frame: pd.DataFrame, found: list[Found], texts: list[str], how: str, key: str | None
+) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
     """(`frame` with personal columns pseudonymised — or, for `drop`, schema fields emptied
     and attributes removed — and free text masked; {header: {kind: count}} of what was
     masked). `keep` changes nothing."""

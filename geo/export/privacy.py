@@ -43,9 +43,16 @@ def drop_personal(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     personal substrings masked in its other text (keys and codes left as they are);
     the names dropped."""
     geometry = getattr(frame, "_geometry_column_name", None)
-    dropped = [c for c in frame.columns if c != geometry and (
-        is_personal(c) or _has_pseudonyms(frame[c])
-        or (not is_identifier_header(c) and judge(frame[c]) is not None))]
+    dropped = [
+        c
+        for c in frame.columns
+        if c != geometry
+        and (
+            is_personal(c)
+            or _has_pseudonyms(frame[c])
+            or (not is_identifier_header(c) and judge(frame[c]) is not None)
+        )
+    ]
     out = frame.drop(columns=dropped)
     for column in out.columns:
         if column != geometry and _is_text(out[column]) and not is_identifier_header(column):

@@ -10,5 +10,16 @@ from geo.privacy.mask import Masked, mask_text
 from geo.privacy.pseudonym import PREFIX, is_pseudonym, pseudonymise
 from geo.privacy.values import Finding, id_check_digit, judge
 
-__all__ = ["PREFIX", "Finding", "Masked", "id_check_digit", "is_identifier_header", "is_personal_header", "is_pseudonym",
-           "judge", "mask_text", "normalise", "pseudonymise"]
+__all__ = [
+    "PREFIX",
+    "Finding",
+    "Masked",
+    "id_check_digit",
+    "is_identifier_header",
+    "is_personal_header",
+    "is_pseudonym",
+    "judge",
+    "mask_text",
+    "normalise",
+    "pseudonymise",
+]

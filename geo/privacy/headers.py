@@ -23,38 +23,164 @@ _TRADITIONAL = str.maketrans(
 #: Chinese terms (simplified, normalised): a header holding one names a personal column
 CHINESE_TERMS = (
     # names and the people a record names
-    "姓名", "人名", "名字", "户主", "租客", "承租人", "出租人", "房东", "房主", "业主",
-    "法定代表人", "法人代表", "负责人", "责任人", "联系人", "联络人", "监护人", "报警人",
-    "报案人", "举报人", "求助人", "投诉人", "当事人", "嫌疑人", "受害人", "被害人", "申请人",
-    "经办人", "介绍人", "紧急联系",
+    "姓名",
+    "人名",
+    "名字",
+    "户主",
+    "租客",
+    "承租人",
+    "出租人",
+    "房东",
+    "房主",
+    "业主",
+    "法定代表人",
+    "法人代表",
+    "负责人",
+    "责任人",
+    "联系人",
+    "联络人",
+    "监护人",
+    "报警人",
+    "报案人",
+    "举报人",
+    "求助人",
+    "投诉人",
+    "当事人",
+    "嫌疑人",
+    "受害人",
+    "被害人",
+    "申请人",
+    "经办人",
+    "介绍人",
+    "紧急联系",
     # phones and contacts
-    "电话", "手机", "联系方式", "主叫", "被叫", "来电号码", "呼入号码", "传真", "微信", "qq号",
-    "邮箱", "电子邮件", "电邮",
+    "电话",
+    "手机",
+    "联系方式",
+    "主叫",
+    "被叫",
+    "来电号码",
+    "呼入号码",
+    "传真",
+    "微信",
+    "qq号",
+    "邮箱",
+    "电子邮件",
+    "电邮",
     # ID documents
-    "身份证", "身份号码", "公民身份", "证件", "护照", "驾驶证", "驾照", "军官证", "通行证",
-    "社保卡", "社会保障号",
+    "身份证",
+    "身份号码",
+    "公民身份",
+    "证件",
+    "护照",
+    "驾驶证",
+    "驾照",
+    "军官证",
+    "通行证",
+    "社保卡",
+    "社会保障号",
     # a person's address and birth
-    "住址", "户籍地", "现居住", "居住地", "暂住地", "住所", "出生日期", "出生年月", "生日",
+    "住址",
+    "户籍地",
+    "现居住",
+    "居住地",
+    "暂住地",
+    "住所",
+    "出生日期",
+    "出生年月",
+    "生日",
 )
 
 #: pinyin initials used as DBF field names: a header equal to one is personal
-PINYIN_EXACT = frozenset({
-    "xm", "sfzh", "sfzhm", "sfz", "sjhm", "sjh", "lxdh", "lxfs", "lxr", "dh", "dhhm", "zjhm",
-    "zjh", "hzhm", "czr", "czrxm", "fdxm", "fzxm", "yzxm", "hzxm", "frdb", "fddbr", "fzr", "zrr",
-    "bjr", "bjrxm", "bjrdh", "zz", "jtzz", "hjdz", "xzz", "jzdz", "csrq", "dzyx", "qq",
-})
+PINYIN_EXACT = frozenset(
+    {
+        "xm",
+        "sfzh",
+        "sfzhm",
+        "sfz",
+        "sjhm",
+        "sjh",
+        "lxdh",
+        "lxfs",
+        "lxr",
+        "dh",
+        "dhhm",
+        "zjhm",
+        "zjh",
+        "hzhm",
+        "czr",
+        "czrxm",
+        "fdxm",
+        "fzxm",
+        "yzxm",
+        "hzxm",
+        "frdb",
+        "fddbr",
+        "fzr",
+        "zrr",
+        "bjr",
+        "bjrxm",
+        "bjrdh",
+        "zz",
+        "jtzz",
+        "hjdz",
+        "xzz",
+        "jzdz",
+        "csrq",
+        "dzyx",
+        "qq",
+    }
+)
 #: pinyin endings that name a person's name or number in a longer field name (BJRXM 报警人姓名)
 PINYIN_ENDINGS = ("xm", "sfzh", "sfzhm", "sjhm", "lxdh", "zjhm", "dhhm")
 
 #: English words (and joined word pairs) of personal headers
-ENGLISH_TERMS = frozenset({
-    "phone", "phoneno", "mobile", "mobilephone", "cellphone", "tel", "telephone", "fax", "email",
-    "mail", "wechat", "qq", "passport", "passportno", "ssn", "surname", "firstname", "lastname",
-    "fullname", "givenname", "personname", "ownername", "tenantname", "contactname", "person",
-    "reporter", "caller", "landlord", "tenant", "contact", "idcard", "idno", "idnumber",
-    "identity", "dob", "birthday", "birthdate", "homeaddress", "residence", "guardian",
-    "legalrepresentative", "householder",
-})
+ENGLISH_TERMS = frozenset(
+    {
+        "phone",
+        "phoneno",
+        "mobile",
+        "mobilephone",
+        "cellphone",
+        "tel",
+        "telephone",
+        "fax",
+        "email",
+        "mail",
+        "wechat",
+        "qq",
+        "passport",
+        "passportno",
+        "ssn",
+        "surname",
+        "firstname",
+        "lastname",
+        "fullname",
+        "givenname",
+        "personname",
+        "ownername",
+        "tenantname",
+        "contactname",
+        "person",
+        "reporter",
+        "caller",
+        "landlord",
+        "tenant",
+        "contact",
+        "idcard",
+        "idno",
+        "idnumber",
+        "identity",
+        "dob",
+        "birthday",
+        "birthdate",
+        "homeaddress",
+        "residence",
+        "guardian",
+        "legalrepresentative",
+        "householder",
+    }
+)
 
 _SPACE_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -82,8 +208,9 @@ def is_personal_header(header: object) -> bool:
         return False
     if any(term in folded for term in CHINESE_TERMS):
         return True
-    if folded in PINYIN_EXACT or (_ASCII_WORDS.match(folded) and len(folded) <= 8
-                                  and folded.endswith(PINYIN_ENDINGS)):
+    if folded in PINYIN_EXACT or (
+        _ASCII_WORDS.match(folded) and len(folded) <= 8 and folded.endswith(PINYIN_ENDINGS)
+    ):
         return True
     return bool(_english_words(str(header)) & ENGLISH_TERMS)
 

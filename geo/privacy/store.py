@@ -56,8 +56,10 @@ def pii_key() -> str:
             _create(path)
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
-            raise PiiKeyError(f"the pseudonym key file {path} is readable by others "
-                            f"(mode {mode:o}); run chmod 600 on it")
+            raise PiiKeyError(
+                f"the pseudonym key file {path} is readable by others "
+                f"(mode {mode:o}); run chmod 600 on it"
+            )
         key = path.read_text(encoding="utf-8").strip()
         where = str(path)
     if len(key) < MIN_LENGTH:

@@ -90,8 +90,10 @@ def _sample(series: pd.Series) -> pd.Series:
 
 def matches(values: pa.Array) -> dict[str, np.ndarray]:
     """For each kind, True where a value looks like one (ID numbers: check digit valid too)."""
-    out = {kind: pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
-           for kind, pattern in PATTERNS.items()}
+    out = {
+        kind: pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
+        for kind, pattern in PATTERNS.items()
+    }
     id18 = out["id_number"] & (pc.utf8_length(values).to_numpy(zero_copy_only=False) == 18)
     if id18.any():
         ok = valid_id18(values.filter(pa.array(id18)))

@@ -16,15 +16,17 @@ KEY = "0123456789abcdef" * 4
 
 
 def _frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "警情编号": ["A1", "A2", "A3"],
-        "发生地址": ["平江路1号 电话13812345678", "干将路2号", None],
-        "报警人": ["张三", "李四", "张三"],
-        "SFZH": ["x", "y", "z"],
-        "column_9": [13812345678, 13912345678, 13712345678],  # phones read as numbers
-        "网格编码": ["320508001001001", "320506101002003", "320506101002004"],
-        "备注": ["邮箱 a@b.cn", "无", "身份证 11010519491231002X"],
-    })
+    return pd.DataFrame(
+        {
+            "警情编号": ["A1", "A2", "A3"],
+            "发生地址": ["平江路1号 电话13812345678", "干将路2号", None],
+            "报警人": ["张三", "李四", "张三"],
+            "SFZH": ["x", "y", "z"],
+            "column_9": [13812345678, 13912345678, 13712345678],  # phones read as numbers
+            "网格编码": ["320508001001001", "320506101002003", "320506101002004"],
+            "备注": ["邮箱 a@b.cn", "无", "身份证 11010519491231002X"],
+        }
+    )
 
 
 def test_find_by_header_and_content_and_identifiers_left_alone():
@@ -49,8 +51,10 @@ def test_treat_hash_masks_and_pseudonymises_with_the_key():
     out, masked = personal.treat(frame, found, texts, "hash", KEY)
     expected = "hmac:" + hmac.new(KEY.encode(), "张三".encode(), hashlib.sha256).hexdigest()
     assert out["报警人"].tolist()[0] == out["报警人"].tolist()[2] == expected
-    assert out["column_9"][0] == "hmac:" + hmac.new(KEY.encode(), b"13812345678",
-                                                    hashlib.sha256).hexdigest()
+    assert (
+        out["column_9"][0]
+        == "hmac:" + hmac.new(KEY.encode(), b"13812345678", hashlib.sha256).hexdigest()
+    )
     assert out["发生地址"].tolist()[:2] == ["平江路1号 电话[电话]", "干将路2号"]
     assert out["备注"].tolist() == ["邮箱 [邮箱]", "无", "身份证 [证件号]"]
     assert masked == {"发生地址": {"phone": 1}, "备注": {"email": 1, "id_number": 1}}
