@@ -64,6 +64,10 @@ class Settings:
     )
     #: households per urban grid considered in band
     households_band: tuple[int, int] = (300, 500)
+    #: largest GeoJSON a load accepts, in bytes (GDAL parses it whole, in memory)
+    max_geojson_bytes: int = field(
+        default_factory=lambda: int(float(os.environ.get("CIVICGRID_MAX_GEOJSON_MB", "512")) * (1 << 20))
+    )
     #: largest file (or zip content) a load or upload accepts, in bytes
     max_input_bytes: int = field(
         default_factory=lambda: int(float(os.environ.get("CIVICGRID_MAX_INPUT_MB", "2048")) * (1 << 20))
