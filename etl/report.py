@@ -47,16 +47,23 @@ def write_json(report: dict[str, Any]) -> Path:
     return path
 
 
+#: words of the personal-data lines, Chinese first
+_WORDS = {"header": "表头 header", "content": "内容 content", "hash": "假名 hash",
+          "drop": "删除 drop", "keep": "保留 keep"}
+
+
 def _personal(report: dict[str, Any]) -> str:
-    """Each treated column with why: 'SFZH (header, hash)', '列7 (content: mobile 97%, hash)'."""
+    """Each treated column with why and how: 'SFZH (表头 header, 假名 hash)',
+    'column_7 (内容 content: mobile 97%, 假名 hash)'."""
     found = report.get("personal")
     if found is None:  # a report of an earlier batch
         return ", ".join(report["personal_columns"]) or "—"
     parts = []
     for f in found:
-        why = (f"content: {f['looks_like']} {f['share']:.0%}" if f["why"] == "content"
-               else f["why"])
-        parts.append(f"{f['column']} ({why}, {f['treatment']})")
+        why = _WORDS[f["why"]]
+        if f["why"] == "content":
+            why += f": {f['looks_like']} {f['share']:.0%}"
+        parts.append(f"{f['column']} ({why}, {_WORDS[f['treatment']]})")
     return ", ".join(parts) or "—"
 
 

@@ -29,7 +29,7 @@ from etl.sample.people import id_numbers, names
 from geo.export import export_layer
 from geo.privacy.store import KEY_ENV, pii_key
 from geo.views.coverage import overdue
-from tests.etl.builders import incidents
+from tests.etl.builders import facilities, incidents, points_gdf, write_shp
 
 PERSONAL = ("主叫号码", "身份号码", "法定代表人", "SFZH", "SJHM", "姓　名", "電話")
 N = 12
@@ -115,8 +115,8 @@ def test_each_column_is_treated_for_its_reason(loaded):
     console = Console(record=True, width=400, file=io.StringIO())
     report.human(result, console)
     shown = console.export_text()
-    assert "column_14 (content: mobile 100%, hash)" in shown
-    assert "SFZH (header, hash)" in shown
+    assert "column_14 (内容 content: mobile 100%, 假名 hash)" in shown
+    assert "SFZH (表头 header, 假名 hash)" in shown
     assert f"备注 {3 * N} (email {N}, id_number {N}, phone {N})" in shown
 
 
@@ -204,3 +204,27 @@ def test_pseudonyms_link_across_loads_under_one_key_only(
         )
     assert rows["JQ000005"] == rows["JB000005"] != rows["JC000005"]
     assert rows["JC000005"] == reference(cols["主叫号码"][5])  # reference() reads the new key
+
+
+def test_pinyin_fields_of_a_dbf_are_pseudonymised(city, db_url, tmp_path):
+    """A shapefile whose DBF names its fields in pinyin initials (XM 姓名, SFZH 身份证号,
+    SJHM 手机号码, LXDH 联系电话): the DBF, GBK-encoded, as GIS desks export it."""
+    df = facilities(6)
+    rng = np.random.default_rng(4)
+    cols = {
+        "XM": list(names(6, rng)),
+        "SFZH": id_numbers(6, "320508", rng),
+        "SJHM": [f"1381234{i:04d}" for i in range(6)],
+        "LXDH": [f"0512-6611{i:04d}" for i in range(6)],
+    }
+    path = write_shp(points_gdf(df.assign(**cols)), tmp_path / "设施.shp")
+    result = load("facilities", path, url=db_url)
+    assert result["loaded"] == 6
+    assert [(p["column"], p["why"]) for p in result["personal"]] == [(h, "header") for h in cols]
+    with city.connect() as conn:
+        attrs = (
+            conn.execute(text("SELECT attributes FROM facilities ORDER BY source_key"))
+            .scalars()
+            .all()
+        )
+    assert attrs[0] == {h: reference(str(cols[h][0])) for h in cols}
