@@ -65,8 +65,10 @@ def screen(path: Path, limit: int | None = None) -> None:
     limit = settings().max_geojson_bytes if limit is None else limit
     size = path.stat().st_size
     if size > limit:
-        raise InputError(f"GeoJSON too large ({_mb(size)}; the limit is {_mb(limit)}, "
-                         "CIVICGRID_MAX_GEOJSON_MB); load it as GeoPackage or CSV")
+        raise InputError(
+            f"GeoJSON too large ({_mb(size)}; the limit is {_mb(limit)}, "
+            "CIVICGRID_MAX_GEOJSON_MB); load it as GeoPackage or CSV"
+        )
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     nesting, first = _Nesting(), None
     with path.open("rb") as fh:
@@ -87,8 +89,10 @@ def screen(path: Path, limit: int | None = None) -> None:
     if first != b"{":
         raise InputError("not a GeoJSON FeatureCollection" if first else "empty file")
     if nesting.depth > 0:
-        raise InputError(f"not valid JSON: the file ends inside {nesting.depth} open arrays or "
-                         "objects (cut short?)")
+        raise InputError(
+            f"not valid JSON: the file ends inside {nesting.depth} open arrays or "
+            "objects (cut short?)"
+        )
 
 
 def read_geojson(path: Path, encoding: str | None = None) -> Source:

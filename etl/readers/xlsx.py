@@ -28,8 +28,10 @@ def _rows(sheet) -> list[tuple]:
     """The sheet's rows, refused past MAX_CELLS (declared or read)."""
     declared = (sheet.max_row or 0) * (sheet.max_column or 0)
     if declared > MAX_CELLS:
-        raise InputError(f"worksheet declares {sheet.max_row:,} rows × {sheet.max_column:,} columns "
-                         f"({declared:,} cells; the limit is {MAX_CELLS:,}); refused")
+        raise InputError(
+            f"worksheet declares {sheet.max_row:,} rows × {sheet.max_column:,} columns "
+            f"({declared:,} cells; the limit is {MAX_CELLS:,}); refused"
+        )
     sheet.reset_dimensions()
     rows, cells = [], 0
     for row in sheet.iter_rows(values_only=True):
@@ -70,8 +72,10 @@ def read_xlsx(path: Path, encoding: str | None = None) -> Source:
     if not rows:
         raise InputError("empty worksheet")
     width = _width(rows)
-    header = [str(v).strip() if v is not None else f"column_{i + 1}"
-              for i, v in enumerate(rows[0][:width])]
+    header = [
+        str(v).strip() if v is not None else f"column_{i + 1}"
+        for i, v in enumerate(rows[0][:width])
+    ]
     header += [f"column_{i + 1}" for i in range(len(header), width)]
     body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
     while body and all(v is None for v in body[-1]):
