@@ -13,9 +13,9 @@ datum shift it cannot do); each way is timed from the CSV on disk to committed r
 - geopandas: `pandas.read_csv` + `points_from_xy` + `GeoDataFrame.to_postgis` into a
   scratch table; no validation.
 
-The benchmark uses its own database (`civicgrid_bench`, created and migrated on the
-local cluster) with the Suzhou city outline as the `city` admin unit, and points drawn
-inside it.
+The benchmark uses its own database (`civicgrid_bench`, or CIVICGRID_BENCH_DB; created
+and migrated on the local cluster) with the Suzhou city outline as the `city` admin
+unit, and points drawn inside it.
 
     .venv/bin/python benchmarks/load_incidents.py [--rows 1000000] [--csv PATH]
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -40,7 +41,8 @@ from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 CATEGORIES = ["刑事案件", "治安案件", "交通事故", "火灾", "纠纷", "求助", "噪音扰民", "其他"]
-BENCH_DB = "civicgrid_bench"
+#: the benchmark's own database (CIVICGRID_BENCH_DB keeps two sessions' runs apart)
+BENCH_DB = os.environ.get("CIVICGRID_BENCH_DB", "civicgrid_bench")
 
 
 def city_outline() -> shapely.Geometry:

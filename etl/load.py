@@ -8,6 +8,7 @@ batch row → commit → report. Re-loading the same content returns the earlier
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,10 +27,11 @@ from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, 
 from etl.exchange import drop_leftovers, exchange_insert
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
-from etl.validate import repeated_keys, repeating
+from etl.validate import clean_text, repeated_keys, repeating
 from geo.db import partitions
 from geo.db.engine import libpq_dsn
 from geo.errors import DatabaseError, InputError, database_said
+from geo.privacy.store import pii_key
 
 LOADERS = {
     "boundaries": boundaries, "grids": grids, "hazards": hazards, "rentals": rentals,
@@ -57,23 +59,17 @@ def read_context(conn: psycopg.Connection, kind: str) -> Context:
     return Context(city=city, admin_codes=codes, has_communities="community" in codes.values())
 
 
-def _personal(mapping: Mapping, kind: str) -> tuple[list[str], list[str], list[str]]:
-    """(headers of the schema's personal fields, other personal-looking headers, names to
-    report) — which columns hold personal data in this file."""
-    schema = SCHEMAS[kind]
-    canonical = [mapping.fields[n] for n in schema.personal if n in mapping.fields]
-    extra_personal = [h for h in mapping.extra if personal.is_personal_header(h)]
-    names = [n for n in schema.personal if n in mapping.fields] + extra_personal
-    return canonical, extra_personal, names
-
-
-def _treat(frame: pd.DataFrame, canonical: list[str], extra_personal: list[str], how: str
-           ) -> pd.DataFrame:
-    """`frame` with personal columns hashed, emptied (schema fields) and dropped (others)
-    when `how` is drop, or kept."""
-    if how == "drop":
-        return frame.assign(**{h: None for h in canonical}).drop(columns=extra_personal)
-    return personal.treat(frame, canonical + extra_personal, how)
+def _substitute(plan_columns: list[Column], mapping: Mapping, frame: pd.DataFrame,
+                found: list[personal.Found], masked: dict[str, dict[str, int]], how: str) -> None:
+    """Stage the treated values of schema fields: pseudonyms (or nothing) for personal
+    ones, the masked text for free text in which something was masked."""
+    treated = {f.column for f in found} if how != "keep" else set()
+    for column in plan_columns:
+        header = mapping.fields.get(column.name)
+        if header in treated:
+            column.values = frame[header]  # pseudonyms (clean) or None
+        elif header in masked:
+            column.values = clean_text(frame[header])
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:
@@ -124,6 +120,8 @@ def _write_rejects(conn: psycopg.Connection, batch_id: int, rejects: pd.DataFram
 def _already(conn: psycopg.Connection, old: dict, kind: str, path: Path, folder: Path,
              t0: float) -> dict[str, Any]:
     csv = folder / f"{path.name}.rejects.csv"
+    earlier = folder / "report.json"  # why each column was treated, as that load found it
+    details = json.loads(earlier.read_text(encoding="utf-8")) if earlier.exists() else {}
     return {
         "status": "already_loaded", "batch_id": old["batch_id"], "kind": kind, "file": str(path),
         "read": old["read"], "loaded": old["loaded"], "rejected": old["rejected"],
@@ -131,6 +129,7 @@ def _already(conn: psycopg.Connection, old: dict, kind: str, path: Path, folder:
         "inserted": 0, "updated": 0, "unchanged": old["loaded"],
         "encoding": old["encoding"], "crs": old["crs"],
         "personal_columns": old["personal_columns"],
+        **{k: details[k] for k in ("personal", "masked") if k in details},
         "reasons": dict(conn.execute("SELECT reason, count(*) FROM load_rejects WHERE batch_id = %s "
                                      "GROUP BY reason ORDER BY reason", (old["batch_id"],)).fetchall()),
         "warnings": [f"already loaded as batch {old['batch_id']}: nothing changed"],
@@ -173,6 +172,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         how = personal.mode(personal_mode)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
+    key = pii_key() if how == "hash" else None
     sha, size = batch.file_sha256(path)
 
     with _connect(url) as conn:
@@ -190,29 +190,29 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         mapping = map_columns(list(source.frame.columns), schema)
         src_crs, crs_warnings = coords.choose(
             source.crs, crs, declared_is_default=source.crs_is_default, file=str(path))
-        canonical, extra_personal, personal_cols = _personal(mapping, kind)
-        extra = [h for h in mapping.extra if how != "drop" or h not in extra_personal]
+        found = personal.find(source.frame, mapping, schema)
+        texts = personal.free_text(source.frame, mapping, schema, found)
+        extra = [h for h in mapping.extra
+                 if how != "drop" or h not in {f.column for f in found if f.field is None}]
         rows = Rows(schema, source.frame, mapping, src_crs, read_context(conn, kind),
                     geometry=source.geometry)
         rows.warnings[:0] = [*source.warnings, *mapping.warnings, *crs_warnings]
 
         marks["read"] = time.perf_counter()
         say("validate", rows.n)
-        # pseudonymising and spotting repeated keys need no verdict: they run beside
-        # validation (all three in arrow, polars or NumPy, which release the GIL)
+        # pseudonymising, masking and spotting repeated keys need no verdict: they run
+        # beside validation (all in arrow, polars or NumPy, which release the GIL)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            treating = pool.submit(_treat, source.frame, canonical, extra_personal, how)
+            treating = pool.submit(personal.treat, source.frame, found, texts, how, key)
             repeats = pool.submit(repeating, rows.col(schema.key))
             plan = LOADERS[kind].prepare(rows)
             copies, clashes = repeated_keys(plan.key.values, rows.verdict.ok,
                                             lambda idx: _row_hashes(source, idx), repeats.result())
-            frame = treating.result()
+            frame, masked = treating.result()
         rows.verdict.reject(clashes, "duplicate_key", schema.key)
         rows.verdict.reject(copies, "duplicate_row", schema.key)
         loaded_idx = np.flatnonzero(rows.verdict.ok)
-        for column in plan.columns:  # personal fields: the treated values, never the clear ones
-            if how != "keep" and column.name in schema.personal and column.name in mapping.fields:
-                column.values = frame[mapping.fields[column.name]]  # pseudonyms (clean) or None
+        _substitute(plan.columns, mapping, frame, found, masked, how)
 
         if plan.partition_by:  # before this transaction writes: creating one locks the table
             times = np.asarray(next(c for c in plan.columns if c.name == plan.partition_by).values)
@@ -277,6 +277,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
             raise RuntimeError(f"load invariant broken (read = loaded + rejected + duplicates): {counts}")
         if version_status is not None:
             rows.warnings.append(f"grid version {grid_version!r} is {version_status}")
+        personal_cols = [f.field or f.column for f in found]
         batch.finish(conn, batch_id, counts, personal_cols, rows.warnings)
         conn.commit()
         database = conn.info.dbname
@@ -288,7 +289,9 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         "unchanged": counts["loaded"] - inserted - updated,
         "encoding": source.encoding, "encoding_source": source.encoding_source,
         "crs": src_crs, "format": source.format, "personal_columns": personal_cols,
-        "personal_mode": how, "attributes_columns": extra, "reasons": reasons,
+        "personal_mode": how, "personal": [f.report(how) for f in found],
+        "masked": [{"column": h, "total": sum(c.values()), **c} for h, c in masked.items()],
+        "attributes_columns": extra, "reasons": reasons,
         "warnings": rows.warnings, "rejects_csv": str(rejects_csv),
         "report_dir": str(report.folder(database, batch_id)), "file_sha256": sha,
         "seconds": round(time.perf_counter() - t0, 3),

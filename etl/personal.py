@@ -1,37 +1,42 @@
 """Personal data at load: which columns are personal, and how they are treated.
 
 The regulation asks that personal information obtained in governance work serve that
-use alone, so by default names, phone and ID-card numbers are replaced by a salted
-SHA-256 pseudonym (stable across loads: the same person links up, but is not readable);
-`drop` removes them; `keep` (only when settings().keep_personal_data) stores them in clear.
+use alone. A column is personal when the schema says so (报警人, 房东电话 …), when its
+header names personal data, or — for the columns that would go to `attributes` — when
+most of its values look personal (geo.privacy). By default those columns are replaced by
+keyed HMAC pseudonyms (the same person links up across loads, nobody can read or
+enumerate them without the key); `drop` removes them; `keep` (only when
+settings().keep_personal_data) stores them in clear. Phones, ID numbers and e-mails
+inside the remaining free text (备注, 发生地址 …) are masked unless personal data is kept.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import asdict, dataclass
 
 import pandas as pd
-import polars as pl
-import polars_hash  # noqa: F401  (registers the `chash` expression namespace)
-import pyarrow.compute as pc
 
-from etl.validate import arrow_text
+from etl.columns import Mapping, Schema
 from geo.config import settings
+from geo.privacy import is_identifier_header, is_personal_header, judge, mask_text, pseudonymise
 
 MODES = ("hash", "drop", "keep")
 
-#: headers that reveal a personal column among the columns a schema does not know
-PERSONAL_HEADER = re.compile(
-    r"姓名|人名|联系人|电话|手机|联系方式|身份证|证件号|户主|租客|承租人|"
-    r"phone|mobile|tel$|telephone|id_?no|id_?card|id_?number|person|tenant_name|owner_name",
-    re.IGNORECASE,
-)
-PREFIX = "sha256:"
 
+@dataclass(frozen=True)
+class Found:
+    """One personal column of a file: its header, the schema field it feeds (None for
+    an attribute), why it is personal (header | content) and, by content, what most of
+    its values look like and their share."""
 
-def is_personal_header(header: str) -> bool:
-    """True for a column header that names a person, a phone or an ID number."""
-    return bool(PERSONAL_HEADER.search(str(header)))
+    column: str
+    field: str | None
+    why: str
+    looks_like: str | None = None
+    share: float | None = None
+
+    def report(self, how: str) -> dict:
+        return {**{k: v for k, v in asdict(self).items() if v is not None}, "treatment": how}
 
 
 def mode(requested: str | None = None) -> str:
@@ -45,30 +50,57 @@ def mode(requested: str | None = None) -> str:
     return "keep" if settings().keep_personal_data else "hash"
 
 
-def pseudonymise(values: pd.Series, salt: str | None = None) -> pd.Series:
-    """'sha256:<hex>' of salt + value for each non-blank value (blanks stay missing).
-
-    Each distinct value is hashed once (names and numbers repeat across rows): arrow's
-    dictionary encoding finds them, polars-hash digests them in Rust on all cores without
-    holding the GIL (validation goes on beside it), and a take puts them back in row order.
-    """
-    salt = salt if salt is not None else settings().pii_salt
-    encoded = arrow_text(values).dictionary_encode()
-    distinct = pl.DataFrame({"v": pl.from_arrow(encoded.dictionary)})
-    digests = distinct.select((pl.lit(salt) + pl.col("v")).chash.sha2_256().alias("h"))["h"].to_arrow()
-    digests = pc.binary_join_element_wise(PREFIX, digests.cast("string"), "")
-    hashed = digests.take(encoded.indices)
-    return pd.Series(pd.array(hashed, dtype="string"), index=values.index)
+def find(frame: pd.DataFrame, mapping: Mapping, schema: Schema) -> list[Found]:
+    """The personal columns of a file: the schema's personal fields, then the attribute
+    columns personal by header, then those personal by content."""
+    found = [Found(mapping.fields[n], n, "header") for n in schema.personal if n in mapping.fields]
+    for header in mapping.extra:
+        if is_personal_header(header):
+            found.append(Found(header, None, "header"))
+        elif not is_identifier_header(header) and (finding := judge(frame[header])) is not None:
+            found.append(Found(header, None, "content", finding.kind, finding.share))
+    return found
 
 
-def treat(frame: pd.DataFrame, columns: list[str], how: str) -> pd.DataFrame:
-    """`frame` with `columns` pseudonymised, dropped or kept according to `how`."""
-    present = [c for c in columns if c in frame.columns]
-    if how == "keep" or not present:
-        return frame
-    if how == "drop":
-        return frame.drop(columns=present)
+def free_text(
+    frame: pd.DataFrame, mapping: Mapping, schema: Schema, found: list[Found]
+) -> list[str]:
+    """Headers of the text columns to mask: attributes neither personal nor identifiers,
+    and the schema's free text fields (no code, no closed list of values, not personal)."""
+    personal = {f.column for f in found}
+    fields = [
+        mapping.fields[f.name]
+        for f in schema.fields
+        if f.type == "text" and f.values is None and not f.personal and f.name in mapping.fields
+    ]
+    extra = [h for h in mapping.extra if h not in personal and not is_identifier_header(h)]
+    return [
+        h
+        for h in (*fields, *extra)
+        if frame[h].dtype == object or pd.api.types.is_string_dtype(frame[h].dtype)
+    ]
+
+
+def treat(
+    frame: pd.DataFrame, found: list[Found], texts: list[str], how: str, key: str | None
+) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
+    """(`frame` with personal columns pseudonymised — or, for `drop`, schema fields emptied
+    and attributes removed — and free text masked; {header: {kind: count}} of what was
+    masked). `keep` changes nothing."""
+    if how == "keep":
+        return frame, {}
     out = frame.copy()
-    for column in present:
-        out[column] = pseudonymise(frame[column])
-    return out
+    for f in found:
+        if how == "hash":
+            out[f.column] = pseudonymise(frame[f.column], key)
+        elif f.field is not None:
+            out[f.column] = None
+    if how == "drop":
+        out = out.drop(columns=[f.column for f in found if f.field is None])
+    masked = {}
+    for header in texts:
+        result = mask_text(frame[header])
+        if result.total:
+            out[header] = result.values
+            masked[header] = result.counts
+    return out, masked

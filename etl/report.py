@@ -47,6 +47,35 @@ def write_json(report: dict[str, Any]) -> Path:
     return path
 
 
+#: words of the personal-data lines, Chinese first
+_WORDS = {"header": "表头 header", "content": "内容 content", "hash": "假名 hash",
+          "drop": "删除 drop", "keep": "保留 keep"}
+
+
+def _personal(report: dict[str, Any]) -> str:
+    """Each treated column with why and how: 'SFZH (表头 header, 假名 hash)',
+    'column_7 (内容 content: mobile 97%, 假名 hash)'."""
+    found = report.get("personal")
+    if found is None:  # a report of an earlier batch
+        return ", ".join(report["personal_columns"]) or "—"
+    parts = []
+    for f in found:
+        why = _WORDS[f["why"]]
+        if f["why"] == "content":
+            why += f": {f['looks_like']} {f['share']:.0%}"
+        parts.append(f"{f['column']} ({why}, {_WORDS[f['treatment']]})")
+    return ", ".join(parts) or "—"
+
+
+def _masked(report: dict[str, Any]) -> str:
+    """'备注 6 (phone 3, id_number 2, email 1)' per column with masked substrings."""
+    parts = []
+    for m in report.get("masked", []):
+        kinds = ", ".join(f"{k} {v}" for k, v in m.items() if k not in ("column", "total"))
+        parts.append(f"{m['column']} {m['total']} ({kinds})")
+    return "; ".join(parts) or "—"
+
+
 def human(report: dict[str, Any], console: Console | None = None) -> None:
     """Print the report as a rich table (Chinese first, English after)."""
     console = console or Console()
@@ -66,9 +95,8 @@ def human(report: dict[str, Any], console: Console | None = None) -> None:
          f"{report['inserted']} · {report['updated']} · {report['unchanged']}"),
         ("坐标系 / CRS", report["crs"]),
         ("编码 / encoding", report["encoding"]),
-        ("个人信息列 / personal columns",
-         ", ".join(report["personal_columns"]) + f" ({report.get('personal_mode', '')})"
-         if report["personal_columns"] else "—"),
+        ("个人信息列 / personal columns", _personal(report)),
+        ("掩码 / masked in free text", _masked(report)),
         ("拒绝原因 / reasons", ", ".join(f"{k} {v}" for k, v in report["reasons"].items()) or "—"),
         ("拒绝清单 / rejects CSV", report["rejects_csv"] or "—"),
         ("用时 / seconds", report["seconds"]),

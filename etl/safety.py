@@ -2,8 +2,9 @@
 
 A zip is checked on its central directory before anything is extracted: member names
 that climb out of the extraction folder (`../`, absolute or drive paths), symlink
-members, too many members, a total uncompressed size over the input limit and
-compression ratios only a bomb reaches. Extraction then streams each member with a
+members, too many members, members whose data overlap (the "overlapping" bombs that
+make many members of one compressed kernel), a total uncompressed size over the input
+limit and compression ratios only a bomb reaches. Extraction then streams each member with a
 byte budget, so an archive whose headers lie still cannot fill the disk.
 """
 
@@ -71,6 +72,19 @@ def check_zip(archive: zipfile.ZipFile, limit: int | None = None) -> None:
         if total > limit:
             raise InputError(f"zip expands to more than {_mb(limit)} (the input limit, "
                              "CIVICGRID_MAX_INPUT_MB); refused")
+    _check_overlap(members)
+
+
+def _check_overlap(members: list[zipfile.ZipInfo]) -> None:
+    """InputError when a member's data begins inside another member's (a local header
+    is 30 bytes plus the name before the compressed data)."""
+    ordered = sorted(members, key=lambda i: i.header_offset)
+    for info, following in zip(ordered, ordered[1:], strict=False):
+        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
+        end = info.header_offset + 30 + len(name) + info.compress_size
+        if following.header_offset < end:
+            raise InputError(f"zip members {info.filename!r} and {following.filename!r} overlap "
+                             "(zip bomb); refused")
 
 
 def extract(archive: zipfile.ZipFile, name: str, folder: Path, limit: int | None = None) -> Path:

@@ -49,8 +49,6 @@ class Settings:
     agg_resolutions: tuple[int, ...] = (7, 8, 9, 10)
     #: the city's metric CRS: CGCS2000 3-degree Gauss-Kruger, central meridian 120°E
     metric_crs: str = "EPSG:4549"
-    #: salt of the pseudonymising hash for personal data
-    pii_salt: str = field(default_factory=lambda: os.environ.get("CIVICGRID_PII_SALT", "civicgrid-demo-salt"))
     #: keep personal columns in clear (off by default, as the regulation asks)
     keep_personal_data: bool = field(
         default_factory=lambda: os.environ.get("CIVICGRID_KEEP_PERSONAL_DATA", "") == "1"
@@ -66,6 +64,10 @@ class Settings:
     )
     #: households per urban grid considered in band
     households_band: tuple[int, int] = (300, 500)
+    #: largest GeoJSON a load accepts, in bytes (GDAL parses it whole, in memory)
+    max_geojson_bytes: int = field(
+        default_factory=lambda: int(float(os.environ.get("CIVICGRID_MAX_GEOJSON_MB", "512")) * (1 << 20))
+    )
     #: largest file (or zip content) a load or upload accepts, in bytes
     max_input_bytes: int = field(
         default_factory=lambda: int(float(os.environ.get("CIVICGRID_MAX_INPUT_MB", "2048")) * (1 << 20))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+from geo.privacy.surnames import SINGLE
+from geo.privacy.values import id_check_digit
+
+SURNAMES = list(SINGLE)
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉玲建国文斌宇浩凯健俊帆雪琳晨欣怡佳子涵梓轩浩然雨萱一诺")
 MOBILE_PREFIXES = np.array([130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158,
                             159, 177, 180, 181, 186, 187, 188, 189, 199])
-_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 
 
 def names(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -28,12 +30,6 @@ def mobiles(n: int, rng: np.random.Generator) -> np.ndarray:
     """`n` 11-digit mainland mobile numbers as int64."""
     prefix = MOBILE_PREFIXES[rng.integers(0, len(MOBILE_PREFIXES), n)]
     return prefix.astype(np.int64) * 100_000_000 + rng.integers(0, 100_000_000, n)
-
-
-def id_check_digit(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character of an 18-digit resident ID number."""
-    total = sum(int(ch) * w for ch, w in zip(first17, _WEIGHTS, strict=True))
-    return "10X98765432"[total % 11]
 
 
 def id_numbers(n: int, region: str, rng: np.random.Generator) -> list[str]:

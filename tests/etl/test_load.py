@@ -153,9 +153,9 @@ def test_personal_columns_are_never_stored_in_clear(city, db_url, tmp_path):
         dump += conn.execute(text("SELECT string_agg(t::text, ' ') FROM load_rejects t")).scalar()
     for clear in [*df["报警人"], *df["联系电话"], *df["租客姓名"]]:
         assert clear not in dump
-    assert "sha256:" in dump
+    assert "hmac:" in dump
     stored = _stored(city, "incidents")
-    assert stored["attributes"][0]["租客姓名"].startswith("sha256:")
+    assert stored["attributes"][0]["租客姓名"].startswith("hmac:")
     assert (stored["h3"] != 0).all()
 
 
@@ -247,7 +247,7 @@ def test_rentals_xlsx_bad_value_and_personal(city, db_url, tmp_path):
     assert result["personal_columns"] == ["landlord", "landlord_phone", "landlord_id_no"]
     stored = _stored(city, "rentals")
     assert stored["rooms"].tolist() == [2, 1, 4]
-    assert all(v.startswith("sha256:") for v in stored["landlord_id_no"])
+    assert all(v.startswith("hmac:") for v in stored["landlord_id_no"])
 
 
 def test_gauss_kruger_polygons_land_where_they_belong(city, db_url, tmp_path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import struct
 import zipfile
 from collections.abc import Callable
@@ -231,6 +232,72 @@ def _xlsx_bomb(folder: Path) -> Path:
         for _ in range(64):
             dst.write(blanks)
     return path
+
+
+def _xlsx_huge_dimension(folder: Path) -> Path:
+    """A good three-row workbook whose sheet declares A1:XFD1048576 (17 billion cells):
+    openpyxl would pad every row it yields to 16,384 columns."""
+    path = _xlsx(incidents(3))(folder)
+    patched = folder / "huge_dimension.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', data)
+                assert b"XFD1048576" in data
+            dst.writestr(info, data)
+    return patched
+
+
+def _zip_overlapping(folder: Path) -> Path:
+    """An overlapping zip bomb: 200 directory entries sharing one deflated kernel of
+    1 MB (each member small enough to pass the ratio check alone)."""
+    parts = shp_parts(facilities(), folder)
+    path = zip_of(folder, "overlap.zip", {"x.shp": parts[".shp"], "x.shx": parts[".shx"],
+                                          "x.dbf": bytes(1 << 20)})
+    data = path.read_bytes()
+    eocd = data.rfind(b"PK\x05\x06")
+    cd_offset = struct.unpack("<I", data[eocd + 16:eocd + 20])[0]
+    central = data[cd_offset:eocd]
+    start = central.find(b"PK\x01\x02", central.find(b"x.dbf") - 46)
+    name_len, extra_len, comment_len = struct.unpack("<HHH", central[start + 28:start + 34])
+    entry = central[start:start + 46 + name_len + extra_len + comment_len]
+    # names as long as x.dbf, so the entries keep their length
+    copies = b"".join(entry.replace(b"x.dbf", f"{i:03d}.t".encode()) for i in range(200))
+    count = struct.unpack("<H", data[eocd + 10:eocd + 12])[0] + 200
+    tail = (data[eocd:eocd + 8] + struct.pack("<HHI", count, count, len(central) + len(copies))
+            + data[eocd + 16:])
+    path.write_bytes(data[:eocd] + copies + tail)
+    return path
+
+
+def _geojson_deep(folder: Path) -> Path:
+    """A grid whose coordinates nest 100,000 arrays deep (Python's json recursion)."""
+    deep = "[" * 100_000 + "]" * 100_000
+    doc = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+           '{"网格编码": "G1"}, "geometry": {"type": "Polygon", "coordinates": ' + deep + '}}]}')
+    return put(folder, "deep.geojson", doc.encode())
+
+
+def _geojson_deep_properties(folder: Path) -> Path:
+    """Grids whose properties nest objects 80 levels deep."""
+    nested = "G1"
+    for _ in range(80):
+        nested = {"x": nested}
+    data = grid_features(grid_cells()).replace(b'"G000"', json.dumps(nested).encode(), 1)
+    return put(folder, "deep_properties.geojson", data)
+
+
+def _geojson_huge(folder: Path) -> Path:
+    """2 MB of grids (a 1 MB GeoJSON limit is set): one polygon of 100,000 vertices."""
+    ring = shapely.Point(120.6, 31.3).buffer(0.01, quad_segs=25_000)
+    return put(folder, "huge.geojson", grid_features([ring]))
+
+
+def _geojson_brackets_in_text(folder: Path) -> Path:
+    """Good grids whose names hold 200 brackets: text, not nesting."""
+    data = grid_features(grid_cells()).replace("网格0".encode(), ("网格[{" * 100).encode())
+    return put(folder, "brackets.geojson", data)
 
 
 def _geojson_cut(folder: Path) -> Path:
@@ -457,6 +524,8 @@ CASES: list[Case] = [
     Case("xlsx_cut", "incidents", _xlsx(incidents(), cut=True), "error", CSV_WGS),
     Case("xlsx_junk", "incidents", lambda f: put(f, "junk.xlsx", junk(3000)), "error", CSV_WGS),
     Case("xlsx_zip_bomb", "incidents", _xlsx_bomb, "error", CSV_WGS, mentions=("bomb",)),
+    Case("xlsx_huge_dimension", "incidents", _xlsx_huge_dimension, "error", CSV_WGS,
+         mentions=("1,048,576 rows × 16,384 columns", "refused")),
     Case("xlsx_header_only", "incidents", _xlsx(incidents().iloc[:0]), "report", CSV_WGS),
     Case("xlsx_empty_sheet", "incidents", _xlsx(pd.DataFrame()), "error", CSV_WGS),
     Case("csv_named_xlsx", "incidents", _csv(incidents(), name="incidents.xlsx"), "error", CSV_WGS),
@@ -473,6 +542,13 @@ CASES: list[Case] = [
     Case("geojson_empty_geometries", "grids", _empty_geometries, "report", GRID_V,
          reasons=("missing_geometry",)),
     Case("geojson_points_as_grids", "grids", _points_as_grids, "report", GRID_V),
+    Case("geojson_deeply_nested", "grids", _geojson_deep, "error", GRID_V,
+         mentions=("nested more than 64 levels",)),
+    Case("geojson_deep_properties", "grids", _geojson_deep_properties, "error", GRID_V,
+         mentions=("nested more than 64 levels",)),
+    Case("geojson_huge", "grids", _geojson_huge, "error", GRID_V, mentions=("too large",),
+         env={"CIVICGRID_MAX_GEOJSON_MB": "1"}),
+    Case("geojson_brackets_in_text", "grids", _geojson_brackets_in_text, "report", GRID_V),
     # --- shapefiles
     Case("zip_good_control", "facilities", _shp_ok_zip, "report"),
     Case("shp_cut_shp", "facilities", _shp_cut(".shp", 0.6), "error", mentions=("truncated",)),
@@ -495,6 +571,8 @@ CASES: list[Case] = [
     Case("zip_symlink", "facilities", _zip_symlink, "error", mentions=("link",)),
     Case("zip_bomb_ratio", "facilities", _zip_bomb_ratio, "error", mentions=("bomb",)),
     Case("zip_bomb_claims_4gb", "facilities", _zip_bomb_claim, "error", mentions=("MB",)),
+    Case("zip_bomb_overlapping", "facilities", _zip_overlapping, "error",
+         mentions=("overlap", "zip bomb")),
     Case("zip_over_input_limit", "facilities", _zip_members(
         {"x.shp": ".shp", "x.shx": ".shx", "x.dbf": ".dbf"}), "error", mentions=("input limit",),
         env={"CIVICGRID_MAX_INPUT_MB": "0.002"}),  # 2 kB: the zip (0.8 kB) fits, its 3.6 kB do not
