@@ -76,11 +76,23 @@ def _edges(values: Sequence[float], name: str) -> np.ndarray:
     return edges
 
 
+def _time_bands(dt: np.ndarray, time_edges: np.ndarray) -> np.ndarray:
+    """Band of each time difference (len(time_edges) - 1 past the last band).
+
+    Equal widths — the usual table — take one division instead of a search."""
+    widths = np.diff(time_edges)
+    if np.allclose(widths, widths[0]):
+        band = np.ceil(dt / widths[0]).astype(np.int32) - 1
+        np.maximum(band, 0, out=band)
+        return np.minimum(band, len(widths), out=band)
+    return np.searchsorted(time_edges[1:], dt, side="left").astype(np.int32)
+
+
 def _table(dband: np.ndarray, dt: np.ndarray, time_edges: np.ndarray, n_d: int) -> np.ndarray:
+    """Pairs per (distance band, time band); `dband` holds pair positions as d * (n_t + 1)."""
     n_t = len(time_edges) - 1
-    tband = np.searchsorted(time_edges[1:], dt, side="left")
-    keep = tband < n_t
-    return np.bincount(dband[keep] * n_t + tband[keep], minlength=n_d * n_t).reshape(n_d, n_t)
+    counts = np.bincount(dband + _time_bands(dt, time_edges), minlength=n_d * (n_t + 1))
+    return counts.reshape(n_d, n_t + 1)[:, :n_t]
 
 
 def near_repeat(
@@ -109,9 +121,12 @@ def near_repeat(
         if len(xy) > 1
         else np.empty((0, 2), dtype=np.int64)
     )
-    i, j = pairs[:, 0], pairs[:, 1]
+    i, j = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
     dist = np.hypot(*(xy[i] - xy[j]).T)
-    dband = np.searchsorted(d_edges[1:], dist, side="left")
+    # each pair's distance band, pre-multiplied for the (distance, time) bin of _table
+    dband = np.minimum(np.searchsorted(d_edges[1:], dist, side="left"), n_d - 1).astype(
+        np.int32
+    ) * (n_t + 1)
     observed = _table(dband, np.abs(days[i] - days[j]), t_edges, n_d)
     rng = np.random.default_rng(seed)
     total = np.zeros((n_d, n_t))

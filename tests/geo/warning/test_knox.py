@@ -3,6 +3,8 @@ one is not, and the first band agrees with PySAL pointpats' Knox statistic."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from pointpats.spacetime import Knox
@@ -58,6 +60,28 @@ def test_first_band_is_pointpats_knox_statistic():
     # cumulative bands are Knox at wider thresholds
     wide = Knox(xy, t.reshape(-1, 1), delta=600, tau=14, permutations=0)
     assert ours.observed[:3, :2].sum() == wide.statistic_
+
+
+def test_uneven_bands_count_every_pair_once_by_brute_force():
+    rng = np.random.default_rng(9)
+    xy, t = rng.uniform(0, 3000, (400, 2)), rng.uniform(0, 60, 400)
+    dist_edges, day_edges = [0, 50, 300, 1000], [0, 1, 3, 10, 30]
+    ours = near_repeat(xy, t, dist_edges, day_edges, permutations=1)
+    i, j = np.triu_indices(len(xy), 1)
+    d = np.hypot(*(xy[i] - xy[j]).T)
+    dt = np.abs(t[i] - t[j])
+    brute = np.array(
+        [
+            [
+                np.sum(
+                    (d > d0 if a else d >= 0) & (d <= d1) & (dt > t0 if b else dt >= 0) & (dt <= t1)
+                )
+                for b, (t0, t1) in enumerate(itertools.pairwise(day_edges))
+            ]
+            for a, (d0, d1) in enumerate(itertools.pairwise(dist_edges))
+        ]
+    )
+    assert (ours.observed == brute).all()
 
 
 def test_bands_must_start_at_zero_and_increase():
