@@ -145,6 +145,7 @@ def warm(app: dash.Dash, base: str) -> None:
     the first visitor after a start does not wait for cold caches (counts, Gi* weights,
     figures kept per filter key: ≈ 10 s on the city sample). Errors are left to the
     pages, which report them to the visitor."""
+    from dashboards.hotspots import alert_report
     from geo.views import coverage, grids
 
     def slow_inputs() -> None:
@@ -154,6 +155,7 @@ def warm(app: dash.Dash, base: str) -> None:
             if version["status"] == "active":
                 grids.grid_table(engine, version["name"])
         coverage.summary(engine, "police_station")
+        alert_report(engine, "week")
 
     for page in PAGES:
         try:

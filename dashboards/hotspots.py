@@ -21,12 +21,14 @@ from urllib.parse import urlencode
 import h3
 import numpy as np
 import plotly.graph_objects as go
-from dash import Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, Patch, State, ctx, dcc, html, no_update
 from flask import Response, request
 
 from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import LANGS, emerging_label, t
+from geo.config import settings
+from geo.errors import InputError
 from geo.hotspots.store import latest_run, places, run_cells
 from geo.palettes import NO_PATTERN_COLOR, emerging_color
 from geo.views.counts import categories, category_mix, resolutions, trend
@@ -35,11 +37,16 @@ from geo.views.periods import incident_span
 from geo.views.places import extent, units
 from geo.views.sites import key_sites_near
 from geo.views.stamp import data_stamp, kept
+from geo.warning.run import AlertParams, NearRepeatParams, run_alerts, run_near_repeat
 
 TOP_N = 200
 #: views kept (a counts view of a city is ~0.7 MB of JSON)
 VIEWS_KEPT = 16
 DEFAULT_DAYS = 90
+#: alerts listed on the page, most unusual first
+ALERTS_SHOWN = 12
+#: map zoom when an alert is opened (a res-8 cell fills a good part of the map)
+ALERT_ZOOM = 13.5
 #: the GeoJSON of a counts or Gi* view's hexagons (query: the view's filters)
 GEOJSON_PATH = "/hotspots/hexes.geojson"
 MODES = ("counts", "gi", "emerging")
@@ -89,6 +96,17 @@ def layout(lang: str) -> html.Div:
             html.Div(section(t("hs.title", lang), map_graph("hs-map", "64vh", fig)), className="col-2"),
             html.Div(section(t("hs.detail", lang), html.Div(
                 t("hs.detail.hint", lang), className="detail-empty"), el_id="hs-detail"), className="col"),
+        ], className="row"),
+        html.Div([
+            html.Div(section(t("hs.alerts", lang), dcc.RadioItems(
+                id="hs-alert-period", inline=True, value="week",
+                options=[{"label": t(f"hs.alerts.{p}", lang), "value": p} for p in ("week", "month")]),
+                dcc.Loading(html.Div(id="hs-alerts", className="alert-list"), type="dot")), className="col"),
+            html.Div(section(t("hs.nr", lang), html.Div([
+                dcc.Dropdown(id="hs-nr-cat", options=categories(eng), placeholder=t("hs.categories", lang)),
+                html.Button(t("hs.nr.run", lang), id="hs-nr-run", className="btn btn-dark", n_clicks=0),
+            ], className="filters"), dcc.Loading(html.Div(t("hs.nr.hint", lang), id="hs-nr"), type="dot")),
+                className="col"),
         ], className="row"),
         section(t("hs.top", lang),
                 html.Button(t("hs.csv", lang), id="hs-csv", className="btn btn-dark", n_clicks=0),
@@ -234,6 +252,59 @@ def _detail(eng, cell_str: str, start, end, cats, lang) -> list:
     ]
 
 
+@kept(4)
+def alert_report(eng, period: str) -> dict:
+    """The page's alerts for the latest complete week or month, kept until the data change."""
+    return run_alerts(eng, AlertParams(period=period, top=ALERTS_SHOWN))
+
+
+def alert_items(report: dict, lang: str) -> list:
+    """The alert list: one button per alert (its id names the cell), most unusual first."""
+    head = html.Div(t("hs.alerts.span", lang, start=report["from"], end=report["to"],
+                      n=report["history_periods"]), className="kpi-sub")
+    if not report["alerts"]:
+        return [head, note(t("hs.alerts.none", lang), "info", el_id="hs-alerts-none")]
+    items = []
+    for a in report["alerts"]:
+        place = " · ".join(a[c] for c in ("district", "town", "community", "grid") if a[c]) or a["cell"]
+        label = t("hs.alerts.item", lang, kind=t(f"alert.{a['kind']}", lang), place=place,
+                  count=a["count"], expected=f"{a['expected']:.1f}")
+        items.append(html.Button(label, id={"type": "hs-alert", "cell": a["cell"]},
+                                 className=f"alert-item alert-{a['kind']}", n_clicks=0))
+    return [head, *items]
+
+
+@kept(8)
+def near_repeat_report(eng, category: str) -> dict:
+    """The Knox table of one category over the last year of data, kept until the data change."""
+    return run_near_repeat(eng, NearRepeatParams(categories=(category,), metric_crs=settings().metric_crs))
+
+
+def _ratio_colour(ratio: float | None, p: float) -> str:
+    """Background of a Knox band: reds for an excess (stronger when significant), blues for a deficit."""
+    if ratio is None:
+        return "#f7f7f7"
+    if ratio >= 1:
+        return ("#b2182b" if ratio >= 2 else "#ef8a62") if p <= 0.05 else "#fddbc7"
+    return "#67a9cf" if p >= 0.95 else "#d1e5f0"
+
+
+def near_repeat_view(report: dict, lang: str) -> list:
+    """The Near Repeat Calculator's table: observed / expected pairs per distance × time band,
+    coloured by excess and significance (* p ≤ 0.05), under its plain-language reading."""
+    d, days = report["distance_edges_m"], report["time_edges_days"]
+    head = html.Tr([html.Th(f"{t('hs.nr.y', lang)} \\ {t('hs.nr.x', lang)}"),
+                    *[html.Th(f"{days[j]:g}–{days[j + 1]:g}") for j in range(len(days) - 1)]])
+    rows = [html.Tr([html.Th(f"{d[i]:g}–{d[i + 1]:g}"), *[
+        html.Td(f"{r:.2f}{'*' if p <= 0.05 else ''}" if r is not None else "–",
+                style={"background": _ratio_colour(r, p), "color": "#fff" if r and r >= 2 and p <= 0.05 else "#222"},
+                title=f"{o} / {e:.1f}")
+        for r, p, o, e in zip(report["ratio"][i], report["p"][i], report["observed"][i], report["expected"][i],
+                              strict=True)]]) for i in range(len(d) - 1)]
+    return [html.Div(report["reading"][lang], id="hs-nr-reading", className="note note-info"),
+            html.Table([html.Thead(head), html.Tbody(rows)], id="hs-nr-table", className="knox-table")]
+
+
 def register(app) -> None:
     @app.callback(
         Output("hs-map", "figure"), Output("hs-top", "rowData"), Output("hs-note", "children"),
@@ -259,6 +330,43 @@ def register(app) -> None:
             return no_update
         return [html.H3(t("hs.detail", lang), className="section-title"),
                 *_detail(engine(), loc, _date(start), _date(end), cats, lang)]
+
+    @app.callback(Output("hs-alerts", "children"), Input("hs-alert-period", "value"), State("lang", "data"))
+    def show_alerts(period, lang):
+        if period not in ("week", "month"):
+            return no_update
+        try:
+            return alert_items(alert_report(engine(), period), lang)
+        except InputError as exc:
+            return note(str(exc), "warn")
+
+    @app.callback(
+        Output("hs-map", "figure", allow_duplicate=True), Output("hs-detail", "children", allow_duplicate=True),
+        Input({"type": "hs-alert", "cell": ALL}, "n_clicks"), State("hs-dates", "start_date"),
+        State("hs-dates", "end_date"), State("hs-cats", "value"), State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def open_alert(clicks, start, end, cats, lang):
+        cell = (ctx.triggered_id or {}).get("cell") if isinstance(ctx.triggered_id, dict) else None
+        if not cell or not any(clicks) or not h3.is_valid_cell(cell):
+            return no_update, no_update
+        lat, lon = h3.cell_to_latlng(cell)
+        fig = Patch()
+        fig["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
+        fig["layout"]["map"]["zoom"] = ALERT_ZOOM
+        fig["layout"]["uirevision"] = f"alert-{cell}"  # a new revision: the map moves even after a pan
+        return fig, [html.H3(t("hs.detail", lang), className="section-title"),
+                     *_detail(engine(), cell, _date(start), _date(end), cats, lang)]
+
+    @app.callback(Output("hs-nr", "children"), Input("hs-nr-run", "n_clicks"), State("hs-nr-cat", "value"),
+                  State("lang", "data"), prevent_initial_call=True)
+    def show_near_repeat(_, category, lang):
+        if not category or category not in categories(engine()):
+            return note(t("hs.nr.hint", lang), "info")
+        try:
+            return near_repeat_view(near_repeat_report(engine(), category), lang)
+        except InputError as exc:
+            return note(str(exc), "warn")
 
     @app.server.route(GEOJSON_PATH)
     def hexes() -> Response:

@@ -34,6 +34,7 @@ ANALYSES: tuple[tuple[str, ...], ...] = (
     ("aggregate",),
     ("hotspots", "--auto"),
     ("hotspots", "--emerging", "--period", "month"),
+    ("alerts", "--period", "week"),
     ("coverage", "grids", "--version", "2025"),
     ("coverage", "facilities"),
     ("coverage", "inspections", "--as-of", "2025-12-31"),  # the sample city's data end

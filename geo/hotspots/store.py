@@ -153,23 +153,27 @@ def _cell_points_sql() -> str:
 
 
 def places(engine: Engine, cells: Sequence[int]) -> pd.DataFrame:
-    """District, town and (active-version) grid holding each cell's centre, indexed by cell."""
+    """District, town, community and (active-version) grid holding each cell's centre,
+    indexed by cell."""
     arr = np.asarray(cells, dtype=np.int64)
     lon, lat = hexes.centroids(arr.astype(np.uint64))
     query = text(_cell_points_sql() + """
-        SELECT c.cell, d.code, d.name, t.code, t.name, g.grid_code, g.name
+        SELECT c.cell, d.code, d.name, t.code, t.name, m.code, m.name, g.grid_code, g.name
         FROM c
         LEFT JOIN LATERAL (SELECT code, name FROM admin_units
                            WHERE level = 'district' AND ST_Intersects(geom, c.pt) LIMIT 1) d ON true
         LEFT JOIN LATERAL (SELECT code, name FROM admin_units
                            WHERE level = 'town' AND ST_Intersects(geom, c.pt) LIMIT 1) t ON true
+        LEFT JOIN LATERAL (SELECT code, name FROM admin_units
+                           WHERE level = 'community' AND ST_Intersects(geom, c.pt) LIMIT 1) m ON true
         LEFT JOIN LATERAL (SELECT g.grid_code, g.name FROM grids g
                            JOIN grid_versions v ON v.id = g.version_id AND v.status = 'active'
                            WHERE ST_Intersects(g.geom, c.pt) LIMIT 1) g ON true
     """)
     with engine.connect() as conn:
         rows = conn.execute(query, {"cells": arr.tolist(), "lon": lon.tolist(), "lat": lat.tolist()}).all()
-    columns = ["cell", "district_code", "district", "town_code", "town", "grid_code", "grid"]
+    columns = ["cell", "district_code", "district", "town_code", "town", "community_code", "community",
+               "grid_code", "grid"]
     frame = pd.DataFrame(rows, columns=columns).set_index("cell")
     frame["lon"], frame["lat"] = lon, lat
     return frame.reindex(arr)
