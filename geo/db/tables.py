@@ -320,6 +320,8 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("role", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default="true"),
+    # one more at sign-out, password change or deactivation: older sessions end (0009)
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
     _created(),
     CheckConstraint("role IN ('leader','analyst','planner','auditor','admin')", name="role"),
 )
