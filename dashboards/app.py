@@ -6,7 +6,8 @@ Pages are listed in PAGES: a path, a label key and the module, which gives
 later login/roles layer decides who sees what; an Export page is one more entry.
 Everything is served by the app itself: `serve_locally=True`, local CSS, no CDN; the
 pages' plotly.js is the app's own smaller bundle (dashboards.plotlyjs) and responses
-are gzipped for browsers that accept it (dashboards.compress).
+are gzipped for browsers that accept it (dashboards.compress). Every response carries
+the security headers of dashboards.headers (a Content-Security-Policy among them).
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboards import auth, compress, coverage, export, grids, hotspots, overview, plotlyjs
+from dashboards import (
+    auth,
+    compress,
+    coverage,
+    export,
+    grids,
+    headers,
+    hotspots,
+    overview,
+    plotlyjs,
+)
 from dashboards import tiles as tile_routes
 from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
@@ -194,4 +205,5 @@ def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Das
     tile_routes.register(app.server, lambda: app.server.config[ENGINE_KEY])
     if login:
         auth.register(app.server, lambda: app.server.config[ENGINE_KEY])
+    headers.register(app)  # last: the policy names the hashes of every inline script
     return app

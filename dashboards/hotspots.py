@@ -27,6 +27,7 @@ from flask import Response, request
 from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import LANGS, emerging_label, t
+from dashboards.inputs import bounded_int, choices, date_range, one_of, text_or_none
 from geo.hotspots.store import latest_run, places, run_cells
 from geo.views.counts import categories, category_mix, resolutions, trend
 from geo.views.hexlayer import hex_layer
@@ -39,6 +40,10 @@ TOP_N = 200
 #: views kept (a counts view of a city is ~0.7 MB of JSON)
 VIEWS_KEPT = 16
 DEFAULT_DAYS = 90
+#: the Gi* neighbourhoods offered (k-rings); the server refuses any other
+K_MAX = 3
+#: H3 resolutions when no aggregate says which exist
+H3_RESOLUTIONS = (0, 15)
 #: the GeoJSON of a counts or Gi* view's hexagons (query: the view's filters)
 GEOJSON_PATH = "/hotspots/hexes.geojson"
 MODES = ("counts", "gi", "emerging")
@@ -81,7 +86,8 @@ def layout(lang: str) -> html.Div:
             filt("hs.res", dcc.Slider(id="hs-res", min=min(res), max=max(res), step=1,
                                       value=min(max(res), 9) if min(res) <= 9 else min(res),
                                       marks={r: str(r) for r in res})),
-            filt("hs.k", dcc.Slider(id="hs-k", min=1, max=3, step=1, value=1, marks={i: str(i) for i in (1, 2, 3)})),
+            filt("hs.k", dcc.Slider(id="hs-k", min=1, max=K_MAX, step=1, value=1,
+                                    marks={i: str(i) for i in range(1, K_MAX + 1)})),
         ], className="filters panel"),
         html.Div(notes, id="hs-note"),
         html.Div([
@@ -127,7 +133,7 @@ def view_geojson(eng, args) -> bytes | None:
     if mode not in KEPT_MODES or lang not in LANGS:
         raise ValueError("mode or lang")
     res, k = int(args.get("res", "")), int(args.get("k", ""))
-    if not (0 <= res <= 15 and 1 <= k <= 10):
+    if not (H3_RESOLUTIONS[0] <= res <= H3_RESOLUTIONS[1] and 1 <= k <= K_MAX):
         raise ValueError("res or k")
     key = _view_key(mode, _date(args.get("start", "")), _date(args.get("end", "")), args.getlist("cat"),
                     args.get("area"), res, k, lang)
@@ -243,7 +249,12 @@ def register(app) -> None:
     def update_map(mode, start, end, cats, area, res, k, lang):
         if not start or not end:
             return no_update, no_update, no_update
-        return layer_view(engine(), mode, _date(start), _date(end), cats, area, int(res), int(k), lang)
+        eng = engine()
+        have = resolutions(eng)
+        start, end = date_range(start, end, incident_span(eng))
+        res = bounded_int(res, *((min(have), max(have)) if have else H3_RESOLUTIONS))
+        return layer_view(eng, one_of(mode, MODES), start, end, choices(cats), text_or_none(area), res,
+                          bounded_int(k, 1, K_MAX), one_of(lang, LANGS))
 
     @app.callback(
         Output("hs-detail", "children"),
@@ -256,8 +267,9 @@ def register(app) -> None:
         loc = click["points"][0].get("location")
         if not loc or not h3.is_valid_cell(loc):
             return no_update
+        start, end = date_range(start, end, None)
         return [html.H3(t("hs.detail", lang), className="section-title"),
-                *_detail(engine(), loc, _date(start), _date(end), cats, lang)]
+                *_detail(engine(), loc, start, end, choices(cats), one_of(lang, LANGS))]
 
     @app.server.route(GEOJSON_PATH)
     def hexes() -> Response:

@@ -165,3 +165,112 @@ def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_
     with clean_db.connect() as conn:
         logged = conn.execute(select(export_log.c.layer, export_log.c.username, export_log.c.rows)).all()
     assert [tuple(r) for r in logged] == [("facilities", "aud", 2)]
+
+
+def cookie_of(client) -> str:
+    return client.get_cookie("session").value
+
+
+def with_cookie(app, value: str):
+    """A new client (another browser) carrying a copied session cookie."""
+    other = app.server.test_client()
+    other.set_cookie("session", value)
+    return other
+
+
+@pytest.mark.parametrize("ending", ["logout", "password", "deactivate"])
+def test_a_copied_cookie_stops_working_when_the_session_ends(app, clean_db, ending):
+    """Sign-out, a password change or a deactivation ends every session of the user:
+    a cookie copied before no longer opens a page or runs a callback."""
+    from geo.auth import deactivate_user, set_password
+
+    client = app.server.test_client()
+    assert sign_in(client, "ana").status_code == 302
+    copied = cookie_of(client)
+    second = app.server.test_client()  # the same user on another browser
+    assert sign_in(second, "ana").status_code == 302
+    assert with_cookie(app, copied).get("/hotspots").status_code == 200
+    if ending == "logout":
+        assert client.get("/logout").status_code == 302
+    elif ending == "password":
+        set_password(clean_db, "ana", "a-new-password")
+    else:
+        deactivate_user(clean_db, "ana")
+    thief = with_cookie(app, copied)
+    assert thief.get("/hotspots").status_code == 302
+    assert callback(thief, "hs-map").status_code == 401
+    assert second.get("/hotspots").status_code == 302  # the other browser's session ended too
+    again = app.server.test_client()
+    new_password = {"logout": PASSWORD, "password": "a-new-password"}.get(ending)
+    if new_password:  # a new sign-in works and is not ended by the old cookie
+        assert sign_in(again, "ana", new_password).status_code == 302
+        assert again.get("/hotspots").status_code == 200
+    else:
+        assert sign_in(again, "ana").status_code == 401
+
+
+def test_a_forged_session_id_is_refused(app):
+    """A session naming a user id without its epoch (an old-style or hand-made cookie)
+    does not sign anyone in."""
+    client = app.server.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = "1"
+    assert client.get("/").status_code == 302
+    with client.session_transaction() as sess:
+        sess["_user_id"] = "1.7"
+    assert client.get("/").status_code == 302
+
+
+def test_a_callback_named_for_another_page_is_refused(app):
+    """Dash runs the callback named by `output`: an analyst cannot reach the export
+    callback by naming one of her own pages' outputs in `outputs`."""
+    client = app.server.test_client()
+    assert sign_in(client, "ana").status_code == 302
+    body = {"output": "..ex-download.data...ex-msg.children...ex-history.rowData..",
+            "outputs": [{"id": "hs-map", "property": "figure"}], "inputs": [{"id": "ex-run", "property": "n_clicks",
+                                                                            "value": 1}],
+            "changedPropIds": ["ex-run.n_clicks"], "state": []}
+    done = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    assert done.status_code == 403
+
+
+def export_call(client, layer: str = "facilities"):
+    """The export page's download callback posted as the browser posts it."""
+    states = [("ex-layer", "value", layer), ("ex-version", "value", None), ("ex-district", "value", None),
+              ("ex-dates", "start_date", None), ("ex-dates", "end_date", None), ("ex-category", "value", None),
+              ("ex-format", "value", "csv"), ("ex-encoding", "value", "utf-8"), ("ex-crs", "value", "EPSG:4326"),
+              ("lang", "data", "en")]
+    body = {"output": "..ex-download.data...ex-msg.children...ex-history.rowData..",
+            "outputs": [{"id": "ex-download", "property": "data"}, {"id": "ex-msg", "property": "children"},
+                        {"id": "ex-history", "property": "rowData"}],
+            "inputs": [{"id": "ex-run", "property": "n_clicks", "value": 1}],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in states],
+            "changedPropIds": ["ex-run.n_clicks"]}
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def test_the_export_callback_checks_the_role_itself(app, clean_db):
+    """With the page gate out of the way, the export callback still refuses a role that
+    may not export: no file, nothing in the export log, the refusal audited."""
+    with clean_db.begin() as conn:
+        conn.execute(text("INSERT INTO facilities (source_key, name, kind, geom) VALUES "
+                          "('F1', '平江派出所', 'police_station', ST_SetSRID(ST_MakePoint(120.63, 31.32), 4326))"))
+        start = conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one()
+    app.server.before_request_funcs[None] = [f for f in app.server.before_request_funcs[None]
+                                             if f.__name__ != "guard"]
+    analyst = app.server.test_client()
+    assert sign_in(analyst, "ana").status_code == 302
+    refused = export_call(analyst)
+    assert refused.status_code == 200
+    payload = refused.get_json()["response"]
+    assert "ex-download" not in payload and "forbidden" in json.dumps(payload)
+    auditor = app.server.test_client()
+    assert sign_in(auditor, "aud").status_code == 302
+    done = export_call(auditor).get_json()["response"]
+    assert done["ex-download"]["data"]["filename"].endswith(".zip")
+    with clean_db.connect() as conn:
+        logged = conn.execute(select(export_log.c.username)).scalars().all()
+        refusals = conn.execute(select(audit_log.c.username, audit_log.c.detail).where(audit_log.c.id > start)
+                                .where(audit_log.c.action == "forbidden")).all()
+    assert logged == ["aud"]
+    assert [(r.username, r.detail["page"]) for r in refusals] == [("ana", "/export")]
