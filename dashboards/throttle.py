@@ -59,7 +59,7 @@ def throttle(server: Flask, engine: Callable[[], Engine],
     above; `refused(seconds)` makes the 429 page (seconds: until the next try may pass).
     `engine()` gives the database whose audit log records each refusal."""
     limiter = Limiter(_address, app=server, storage_uri="memory://", strategy="moving-window",
-                      headers_enabled=True)
+                      headers_enabled=False)  # Retry-After is set on the 429 page itself
 
     def breached(what: str) -> Callable[[RequestLimit], Response]:
         def on_breach(limit: RequestLimit) -> Response:

@@ -274,3 +274,112 @@ def test_the_export_callback_checks_the_role_itself(app, clean_db):
                                 .where(audit_log.c.action == "forbidden")).all()
     assert logged == ["aud"]
     assert [(r.username, r.detail["page"]) for r in refusals] == [("ana", "/export")]
+
+
+class Clock:
+    """time.time() for the rate limiter, moved on by hand."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    import limits.storage.memory
+    import limits.strategies
+
+    import dashboards.throttle
+
+    c = Clock()
+    for module in (limits.storage.memory, limits.strategies, dashboards.throttle):
+        monkeypatch.setattr(module, "time", c)
+    return c
+
+
+def attempt(client, username: str, password: str, address: str = "10.1.1.1"):
+    """One sign-in from `address` (a WSGI REMOTE_ADDR: no packet leaves the test)."""
+    page = client.get("/login", environ_base={"REMOTE_ADDR": address})
+    token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post("/login", data={"username": username, "password": password, "csrf": token, "next": "/"},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def audit_since(engine, start: int, action: str) -> list:
+    with engine.connect() as conn:
+        return conn.execute(select(audit_log.c.detail).where(audit_log.c.id > start)
+                            .where(audit_log.c.action == action).order_by(audit_log.c.id)).scalars().all()
+
+
+def audit_start(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one()
+
+
+def test_failed_sign_ins_back_off_then_lock_the_account_and_address_pair(app, clean_db, clock):
+    """3 failures a minute: 429 even for the right password, with Retry-After, audited;
+    after the minute it may try again; 10 failures in 15 minutes lock the pair for the
+    rest of the window. Meanwhile the user signs in from her own address."""
+    start = audit_start(clean_db)
+    client = app.server.test_client()
+    for _ in range(3):
+        assert attempt(client, "ana", "wrong-password").status_code == 401
+    held = attempt(client, "ana", PASSWORD)
+    assert held.status_code == 429 and int(held.headers["Retry-After"]) <= 60
+    assert "登录失败次数过多" in held.get_data(as_text=True)
+    assert attempt(app.server.test_client(), "ana", PASSWORD, "10.9.9.9").status_code == 302
+    clock.now += 61
+    for _ in range(3):
+        assert attempt(client, "ana", "wrong-password").status_code == 401
+        clock.now += 21  # slow enough for the per-minute back-off
+    for _ in range(4):
+        assert attempt(client, "ana", "wrong-password").status_code == 401
+        clock.now += 21
+    locked = attempt(client, "ana", PASSWORD)
+    assert locked.status_code == 429 and 60 < int(locked.headers["Retry-After"]) <= 15 * 60
+    clock.now += 5 * 60
+    assert attempt(client, "ana", PASSWORD).status_code == 429  # still locked
+    clock.now += 10 * 60
+    assert attempt(client, "ana", PASSWORD).status_code == 302  # the window has moved on
+    throttled = audit_since(clean_db, start, "login_throttled")
+    assert len(throttled) == 3
+    assert {d["username"] for d in throttled} == {"ana"} and {d["address"] for d in throttled} == {"10.1.1.1"}
+    assert [d["by"] for d in throttled] == ["pair", "pair", "pair"]
+
+
+def test_one_address_guessing_many_accounts_is_locked_out(app, clean_db, clock):
+    """Password spraying: 30 failures from one address over any accounts lock that
+    address, not the accounts."""
+    client = app.server.test_client()
+    names = [f"user{i}" for i in range(30)]
+    for i, name in enumerate(names):
+        assert attempt(client, name, "Summer2026!", "10.2.2.2").status_code == 401, i
+        clock.now += 5
+    assert attempt(client, "plan", PASSWORD, "10.2.2.2").status_code == 429
+    assert attempt(app.server.test_client(), "plan", PASSWORD, "10.3.3.3").status_code == 302
+
+
+def test_many_addresses_guessing_one_account_only_slow_it_down(app, clean_db, clock):
+    """20 failures a minute on one account from many addresses hold the account back
+    for at most a minute; an attacker cannot lock it for longer without going on."""
+    start = audit_start(clean_db)
+    for i in range(20):
+        assert attempt(app.server.test_client(), "lead", "wrong-password", f"10.4.0.{i}").status_code == 401
+    elsewhere = attempt(app.server.test_client(), "lead", PASSWORD, "10.5.5.5")
+    assert elsewhere.status_code == 429 and int(elsewhere.headers["Retry-After"]) <= 60
+    clock.now += 61
+    assert attempt(app.server.test_client(), "lead", PASSWORD, "10.5.5.5").status_code == 302
+    assert [d["by"] for d in audit_since(clean_db, start, "login_throttled")] == ["account"]
+
+
+def test_refused_tokens_and_successes_are_not_counted(app, clock):
+    client = app.server.test_client()
+    for _ in range(10):
+        assert client.post("/login", data={"username": "aud", "password": "x"},
+                           environ_base={"REMOTE_ADDR": "10.6.6.6"}).status_code == 400
+    for _ in range(4):
+        assert attempt(app.server.test_client(), "aud", PASSWORD, "10.6.6.6").status_code == 302
