@@ -86,6 +86,8 @@ def _shell() -> html.Div:
                 html.Button(id="btn-pdf", className="btn", n_clicks=0),
                 html.Button(id="btn-present", className="btn", n_clicks=0),
                 html.Button(id="btn-lang", className="btn btn-lang", n_clicks=0),
+                # a full page load: sign-out ends every session of the user (dashboards.auth)
+                html.A(id="btn-logout", href="/logout", className="btn", hidden=auth.visitor_name() is None),
             ], className="actions"),
         ], className="topbar"),
         html.Div(id="alert", className="note note-error", hidden=True, role="alert"),
@@ -112,11 +114,11 @@ def _register_shell(app: dash.Dash) -> None:
     @app.callback(
         Output("app-title", "children"), Output("nav", "children"), Output("btn-lang", "children"),
         Output("btn-present", "children"), Output("btn-png", "children"), Output("btn-pdf", "children"),
-        Input("lang", "data"), Input("url", "pathname"),
+        Output("btn-logout", "children"), Input("lang", "data"), Input("url", "pathname"),
     )
     def shell_labels(lang, path):
         return (t("app.title", lang), _nav(lang, path), t("lang.switch", lang), t("present.on", lang),
-                t("export.png", lang), t("export.pdf", lang))
+                t("export.png", lang), t("export.pdf", lang), t("logout", lang))
 
     @app.callback(Output("page", "children"), Output("alert", "hidden"),
                   Input("url", "pathname"), Input("lang", "data"), State("present", "data"))

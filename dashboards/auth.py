@@ -183,7 +183,10 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
 
     @server.route("/logout")
     def logout() -> Response:
-        """Sign out: ends this session and every other of the same user."""
+        """Sign out: ends this session and every other of the same user. A link on
+        another site cannot do it for the user (the browser says where a request came from)."""
+        if request.headers.get("Sec-Fetch-Site") == "cross-site":
+            return redirect("/")
         if current_user.is_authenticated:
             end_sessions(engine(), current_user.id)
             audit.record(engine(), "logout", {"username": current_user.username}, username=current_user.username)
@@ -199,14 +202,14 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
         if not current_user.is_authenticated:
             if request.method == "GET" and not path.startswith(("/_dash", "/tiles/")):
                 return redirect(f"/login?next={quote(path)}")
-            return Response("login required", status=401)
+            return Response("login required", status=401, mimetype="text/plain")
         role = current_user.role
         if path == "/_dash-update-component":
             page = callback_page(request.get_data(cache=True))
             if page == "?" or (page is not None and not can_see(role, page)):
-                return Response("forbidden", status=403)
+                return Response("forbidden", status=403, mimetype="text/plain")
         elif path != "/logout" and not path.startswith(("/_dash", "/tiles/")) and not can_see(role, page_of(path)):
-            return Response("forbidden", status=403)
+            return Response("forbidden", status=403, mimetype="text/plain")
         return None
 
 

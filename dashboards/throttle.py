@@ -16,11 +16,14 @@ audited (`login_throttled`).
 
 Only failures count (a successful sign-in, a refused form token or a throttled try do
 not). Counters live in the process (memory storage), so under `civicgrid serve` with N
-worker processes an address gets at most N times these numbers before each refuses it.
+worker processes an address gets at most N times these numbers before each refuses it;
+CIVICGRID_THROTTLE_STORAGE may name a shared store the `limits` library knows instead
+(e.g. redis://host:6379, with its client installed).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -58,7 +61,8 @@ def throttle(server: Flask, engine: Callable[[], Engine],
     """A decorator for the sign-in view of `server`: POSTs are counted and refused as
     above; `refused(seconds)` makes the 429 page (seconds: until the next try may pass).
     `engine()` gives the database whose audit log records each refusal."""
-    limiter = Limiter(_address, app=server, storage_uri="memory://", strategy="moving-window",
+    storage = os.environ.get("CIVICGRID_THROTTLE_STORAGE", "memory://")
+    limiter = Limiter(_address, app=server, storage_uri=storage, strategy="moving-window",
                       headers_enabled=False)  # Retry-After is set on the 429 page itself
 
     def breached(what: str) -> Callable[[RequestLimit], Response]:

@@ -122,6 +122,12 @@ def test_every_page_loads_under_the_policy_in_both_languages(page, app_base, art
         page.screenshot(path=str(artifacts / f"csp-{lang}-last-page.png"), full_page=True)
     assert {k: v for k, v in seen.items() if v} == {}
     assert len(seen) == 2 * len(PAGES)
+    # the shell's sign-out button ends the session
+    assert page.inner_text("#btn-logout") == "Sign out"
+    page.click("#btn-logout")
+    page.wait_for_selector("#login-form")
+    page.goto(app_base + "/hotspots")
+    page.wait_for_selector("#login-form")
 
 
 @pytest.mark.browser

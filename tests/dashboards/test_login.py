@@ -209,6 +209,15 @@ def test_a_copied_cookie_stops_working_when_the_session_ends(app, clean_db, endi
         assert sign_in(again, "ana").status_code == 401
 
 
+def test_a_link_on_another_site_does_not_sign_out(app):
+    client = app.server.test_client()
+    assert sign_in(client, "ana").status_code == 302
+    assert client.get("/logout", headers={"Sec-Fetch-Site": "cross-site"}).headers["Location"] == "/"
+    assert client.get("/hotspots").status_code == 200
+    assert client.get("/logout", headers={"Sec-Fetch-Site": "same-origin"}).headers["Location"] == "/login"
+    assert client.get("/hotspots").status_code == 302
+
+
 def test_a_forged_session_id_is_refused(app):
     """A session naming a user id without its epoch (an old-style or hand-made cookie)
     does not sign anyone in."""
