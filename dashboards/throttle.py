@@ -15,23 +15,24 @@ audited (`login_throttled`).
   each of which locks itself, and never for longer than a minute after stopping.
 
 Only failures count (a successful sign-in, a refused form token or a throttled try do
-not). Counters live in the process (memory storage), so under `civicgrid serve` with N
-worker processes an address gets at most N times these numbers before each refuses it;
-CIVICGRID_THROTTLE_STORAGE may name a shared store the `limits` library knows instead
-(e.g. redis://host:6379, with its client installed).
+not). They are kept in PostGIS (geo.auth.failures, through a `limits` storage), so
+every worker process of `civicgrid serve` counts the same failures and a restart
+forgets none.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RequestLimit
+from limits.storage import MovingWindowSupport, Storage
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from geo import audit
+from geo.auth import failures
 
 PAIR_LIMITS = "3 per minute; 10 per 15 minutes"
 ADDRESS_LIMIT = "30 per 15 minutes"
@@ -56,13 +57,57 @@ def _failed(response: Response) -> bool:
     return response.status_code == 401
 
 
+class FailureStore(Storage, MovingWindowSupport):
+    """The limiter's moving windows in PostGIS (`civicgrid://`; option `engine`: a
+    callable giving the database). Only the moving-window strategy is used."""
+
+    STORAGE_SCHEME = ["civicgrid"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
+                 engine: Callable[[], Engine] | None = None, **options) -> None:
+        super().__init__(uri, wrap_exceptions, **options)
+        self.engine = engine
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        return failures.add(self.engine(), key, limit, expiry, time.time(), amount)
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        return failures.window(self.engine(), key, expiry, time.time())
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        raise NotImplementedError("fixed windows: the throttle uses moving windows only")
+
+    def get(self, key: str) -> int:
+        raise NotImplementedError("fixed windows: the throttle uses moving windows only")
+
+    def get_expiry(self, key: str) -> float:
+        raise NotImplementedError("fixed windows: the throttle uses moving windows only")
+
+    def check(self) -> bool:
+        try:
+            failures.window(self.engine(), "", 1, time.time())
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> None:
+        failures.forget(self.engine())
+
+    def clear(self, key: str) -> None:
+        failures.forget(self.engine(), key)
+
+
 def throttle(server: Flask, engine: Callable[[], Engine],
              refused: Callable[[int], Response]) -> Callable[[Callable], Callable]:
     """A decorator for the sign-in view of `server`: POSTs are counted and refused as
     above; `refused(seconds)` makes the 429 page (seconds: until the next try may pass).
-    `engine()` gives the database whose audit log records each refusal."""
-    storage = os.environ.get("CIVICGRID_THROTTLE_STORAGE", "memory://")
-    limiter = Limiter(_address, app=server, storage_uri=storage, strategy="moving-window",
+    `engine()` gives the database that keeps the counts and audits each refusal."""
+    limiter = Limiter(_address, app=server, storage_uri="civicgrid://", storage_options={"engine": engine},
+                      strategy="moving-window",
                       headers_enabled=False)  # Retry-After is set on the 429 page itself
 
     def breached(what: str) -> Callable[[RequestLimit], Response]:

@@ -326,6 +326,16 @@ users = Table(
     CheckConstraint("role IN ('leader','analyst','planner','auditor','admin')", name="role"),
 )
 
+#: failed sign-ins counted by the dashboard's throttle, shared by every worker process;
+#: `key` names the limit and who it counts, `at` is seconds since the epoch (0009)
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("key", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_sign_in_failures_key_at", "key", "at"),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

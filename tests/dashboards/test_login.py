@@ -299,14 +299,10 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    import limits.storage.memory
-    import limits.strategies
-
     import dashboards.throttle
 
     c = Clock()
-    for module in (limits.storage.memory, limits.strategies, dashboards.throttle):
-        monkeypatch.setattr(module, "time", c)
+    monkeypatch.setattr(dashboards.throttle, "time", c)
     return c
 
 
@@ -392,3 +388,16 @@ def test_refused_tokens_and_successes_are_not_counted(app, clock):
                            environ_base={"REMOTE_ADDR": "10.6.6.6"}).status_code == 400
     for _ in range(4):
         assert attempt(app.server.test_client(), "aud", PASSWORD, "10.6.6.6").status_code == 302
+
+
+def test_worker_processes_share_the_counts(app, clean_db, clock):
+    """Two apps on one database (two worker processes of `civicgrid serve`): failures
+    sent to either count against the same limit."""
+    from dashboards.app import create_app
+
+    other = create_app(clean_db, login=True)
+    attempt(app.server.test_client(), "plan", "wrong-password")
+    attempt(other.server.test_client(), "plan", "wrong-password")
+    attempt(app.server.test_client(), "plan", "wrong-password")
+    assert attempt(other.server.test_client(), "plan", PASSWORD).status_code == 429
+    assert attempt(app.server.test_client(), "plan", PASSWORD).status_code == 429
