@@ -46,7 +46,9 @@ def _gunicorn(host: str, port: int, workers: int, login: bool) -> None:
         def load_config(self) -> None:
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
                                "threads": THREADS, "timeout": TIMEOUT, "graceful_timeout": 10,
-                               "accesslog": None}.items():
+                               "accesslog": None,
+                               # no control socket in the home folder (shared by every instance)
+                               "control_socket_disable": True}.items():
                 self.cfg.set(key, value)
 
         def load(self):
