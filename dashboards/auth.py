@@ -128,9 +128,10 @@ def _lang() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths: an open redirect to another site is refused."""
+    """Only local paths: an open redirect to another site is refused (browsers read a
+    backslash as a slash, so "/\\host" would be "//host")."""
     parsed = urlparse(target or "/")
-    if parsed.scheme or parsed.netloc or not (target or "/").startswith("/"):
+    if parsed.scheme or parsed.netloc or not (target or "/").startswith("/") or "\\" in (target or ""):
         return "/"
     return target or "/"
 

@@ -70,12 +70,13 @@ def test_session_cookie_is_httponly_and_samesite(app):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_open_redirect_is_refused(app):
+@pytest.mark.parametrize("target", ["https://example.com/", "//example.com/", "/\\example.com/", "\\\\example.com"])
+def test_open_redirect_is_refused(app, target):
     client = app.server.test_client()
     page = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     done = client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": token,
-                                       "next": "https://example.com/"})
+                                       "next": target})
     assert done.headers["Location"] == "/"
 
 
