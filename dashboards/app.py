@@ -6,7 +6,8 @@ Pages are listed in PAGES: a path, a label key and the module, which gives
 later login/roles layer decides who sees what; an Export page is one more entry.
 Everything is served by the app itself: `serve_locally=True`, local CSS, no CDN; the
 pages' plotly.js is the app's own smaller bundle (dashboards.plotlyjs) and responses
-are gzipped for browsers that accept it (dashboards.compress).
+are gzipped for browsers that accept it (dashboards.compress). Every response carries
+the security headers of dashboards.headers (a Content-Security-Policy among them).
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboards import auth, compress, coverage, export, grids, hotspots, overview, plotlyjs
+from dashboards import (
+    auth,
+    compress,
+    coverage,
+    export,
+    grids,
+    headers,
+    hotspots,
+    overview,
+    plotlyjs,
+)
 from dashboards import tiles as tile_routes
 from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
@@ -72,6 +83,8 @@ def _shell() -> html.Div:
                 html.Button(id="btn-pdf", className="btn", n_clicks=0),
                 html.Button(id="btn-present", className="btn", n_clicks=0),
                 html.Button(id="btn-lang", className="btn btn-lang", n_clicks=0),
+                # a full page load: sign-out ends every session of the user (dashboards.auth)
+                html.A(id="btn-logout", href="/logout", className="btn", hidden=auth.visitor_name() is None),
             ], className="actions"),
         ], className="topbar"),
         html.Div(id="alert", className="note note-error", hidden=True, role="alert"),
@@ -98,11 +111,11 @@ def _register_shell(app: dash.Dash) -> None:
     @app.callback(
         Output("app-title", "children"), Output("nav", "children"), Output("btn-lang", "children"),
         Output("btn-present", "children"), Output("btn-png", "children"), Output("btn-pdf", "children"),
-        Input("lang", "data"), Input("url", "pathname"),
+        Output("btn-logout", "children"), Input("lang", "data"), Input("url", "pathname"),
     )
     def shell_labels(lang, path):
         return (t("app.title", lang), _nav(lang, path), t("lang.switch", lang), t("present.on", lang),
-                t("export.png", lang), t("export.pdf", lang))
+                t("export.png", lang), t("export.pdf", lang), t("logout", lang))
 
     @app.callback(Output("page", "children"), Output("alert", "hidden"),
                   Input("url", "pathname"), Input("lang", "data"), State("present", "data"))
@@ -193,4 +206,5 @@ def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Das
     tile_routes.register(app.server, lambda: app.server.config[ENGINE_KEY])
     if login:
         auth.register(app.server, lambda: app.server.config[ENGINE_KEY])
+    headers.register(app)  # last: the policy names the hashes of every inline script
     return app

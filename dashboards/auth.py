@@ -3,9 +3,13 @@
 Every request but the login page and the static bundles needs a signed-in user. Page
 loads and Dash callbacks are checked against `geo.auth.roles.can_see` on the server —
 hiding a link is not enough, since a callback can be posted by hand — by the page each
-callback's outputs belong to (component ids carry their page's prefix). Sessions are
-signed cookies: HttpOnly, SameSite=Lax, Secure when CIVICGRID_HTTPS=1 (behind TLS),
-eight hours. Logins and failures go to the audit log (geo.auth.users.authenticate).
+callback's outputs belong to (component ids carry their page's prefix); callbacks that
+hand out data or change state check the role once more themselves (`may_use`). Sessions
+are signed cookies: HttpOnly, SameSite=Lax, Secure when CIVICGRID_HTTPS=1 (behind TLS),
+eight hours, and valid only under the user's current session epoch (geo.auth.users):
+signing out, a password change or a deactivation ends every session of that user.
+The login page is a Jinja template (autoescaped); failed sign-ins are throttled
+(dashboards.throttle). Logins and failures go to the audit log.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ import os
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from html import escape
-from urllib.parse import urlparse
+from urllib.parse import quote, urlencode, urlparse
 
-from flask import Flask, Response, abort, redirect, request, session
+from flask import Flask, Response, abort, redirect, render_template, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import Engine
 
+from dashboards.headers import https
+from dashboards.i18n import LANGS
+from dashboards.throttle import throttle
 from geo import audit
-from geo.auth import authenticate, can_see
+from geo.auth import authenticate, can_see, end_sessions
 from geo.auth.users import get_user
 from geo.config import state_dir
 
@@ -35,17 +41,23 @@ PUBLIC = ("/login", "/assets/", "/_dash-component-suites/", "/vendor/", "/_favic
 
 TEXT = {
     "zh": {"title": "登录 · 城市社会治理地理分析平台", "user": "用户名", "password": "密码",
-           "submit": "登录", "failed": "用户名或密码错误", "switch": "English", "other": "en"},
+           "submit": "登录", "failed": "用户名或密码错误", "switch": "English", "other": "en",
+           "throttled": "登录失败次数过多，请 {minutes} 分钟后再试"},
     "en": {"title": "Sign in · City governance geo-analytics", "user": "User name", "password": "Password",
-           "submit": "Sign in", "failed": "Wrong user name or password", "switch": "中文", "other": "zh"},
+           "submit": "Sign in", "failed": "Wrong user name or password", "switch": "中文", "other": "zh",
+           "throttled": "Too many failed sign-ins: try again in {minutes} min"},
 }
 
 
 class SessionUser(UserMixin):
-    """The signed-in user as Flask-Login wants it."""
+    """The signed-in user as Flask-Login wants it; the session keeps `get_id()`, which
+    names the session epoch it was issued under."""
 
-    def __init__(self, user_id: int, username: str, role: str) -> None:
-        self.id, self.username, self.role = user_id, username, role
+    def __init__(self, user_id: int, username: str, role: str, epoch: int) -> None:
+        self.id, self.username, self.role, self.epoch = user_id, username, role, epoch
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.epoch}"
 
 
 def secret_key() -> str:
@@ -61,17 +73,35 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def _output_ids(output: object) -> list[object]:
+    """The component ids in Dash's callback key ("id.prop" or "..id.prop...id2.prop..");
+    Dash runs the callback registered under this key, whatever `outputs` says."""
+    if not isinstance(output, str):
+        return []
+    ids: list[object] = []
+    for part in output.strip(".").split("..."):
+        cid = part.rsplit(".", 1)[0]
+        try:
+            ids.append(json.loads(cid) if cid.startswith("{") else cid)
+        except ValueError:
+            ids.append(cid)
+    return ids
+
+
 def callback_page(body: bytes) -> str | None:
-    """The page a Dash callback POST belongs to, from its outputs' ids (None: the shell)."""
+    """The page a Dash callback POST belongs to, from its outputs' ids (None: the shell;
+    "?" when they name several pages or cannot be read)."""
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
         return "?"
-    outputs = payload.get("outputs") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return "?"
+    outputs = payload.get("outputs")
     items = outputs if isinstance(outputs, list) else [outputs]
+    ids = [item.get("id") if isinstance(item, dict) else None for item in items]
     pages = set()
-    for item in items:
-        cid = item.get("id") if isinstance(item, dict) else None
+    for cid in ids + _output_ids(payload.get("output")):
         if isinstance(cid, dict):  # pattern-matching ids carry a "type"
             cid = str(cid.get("type", ""))
         for prefix, page in ID_PAGES.items():
@@ -82,25 +112,26 @@ def callback_page(body: bytes) -> str | None:
     return pages.pop() if pages else None
 
 
-def _login_page(lang: str, failed: bool, nxt: str, token: str) -> str:
-    tx = TEXT.get(lang, TEXT["zh"])
-    error = f'<p class="note note-error" role="alert">{tx["failed"]}</p>' if failed else ""
-    return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<title>{tx['title']}</title><link rel="stylesheet" href="/assets/login.css"></head>
-<body class="login-body"><form method="post" action="/login" class="login-card" id="login-form">
-<h1>{tx['title']}</h1>{error}
-<label>{tx['user']}<input name="username" id="login-user" autocomplete="username" required></label>
-<label>{tx['password']}<input name="password" id="login-password" type="password" autocomplete="current-password" required></label>
-<input type="hidden" name="csrf" value="{token}"><input type="hidden" name="next" value="{escape(nxt)}">
-<input type="hidden" name="lang" value="{lang}">
-<button type="submit" class="btn" id="login-submit">{tx['submit']}</button>
-<a href="/login?lang={tx['other']}&next={escape(nxt)}" id="login-lang">{tx['switch']}</a></form></body></html>"""
+def _login_page(lang: str, nxt: str, message: str = "", status: int = 200) -> Response:
+    """The sign-in form (a new form token kept in the session), every value escaped by
+    the template."""
+    session["csrf"] = secrets.token_urlsafe(32)
+    tx = TEXT[lang]
+    body = render_template("login.html", lang=lang, tx=tx, message=message, token=session["csrf"],
+                           next=nxt, switch_query=urlencode({"lang": tx["other"], "next": nxt}))
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _lang() -> str:
+    lang = request.values.get("lang", "zh")
+    return lang if lang in LANGS else "zh"
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths: an open redirect to another site is refused."""
+    """Only local paths: an open redirect to another site is refused (browsers read a
+    backslash as a slash, so "/\\host" would be "//host")."""
     parsed = urlparse(target or "/")
-    if parsed.scheme or parsed.netloc or not (target or "/").startswith("/"):
+    if parsed.scheme or parsed.netloc or not (target or "/").startswith("/") or "\\" in (target or ""):
         return "/"
     return target or "/"
 
@@ -111,40 +142,54 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
         SECRET_KEY=secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("CIVICGRID_HTTPS") == "1",
+        SESSION_COOKIE_SECURE=https(),
         REMEMBER_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
     manager = LoginManager(server)
 
     @manager.user_loader
-    def load(user_id: str) -> SessionUser | None:
+    def load(session_id: str) -> SessionUser | None:
+        """The session's user while it is active and the session's epoch is its current one."""
+        user_id, _, epoch = session_id.partition(".")
+        if not (user_id.isdigit() and epoch.isdigit()):
+            return None
         user = get_user(engine(), int(user_id))
-        return SessionUser(user.id, user.username, user.role) if user and user.active else None
+        if user is None or not user.active or user.epoch != int(epoch):
+            return None
+        return SessionUser(user.id, user.username, user.role, user.epoch)
+
+    def refused(seconds: int) -> Response:
+        message = TEXT[_lang()]["throttled"].format(minutes=max(1, -(-seconds // 60)))
+        page = _login_page(_lang(), _safe_next(request.values.get("next")), message, status=429)
+        page.headers["Retry-After"] = str(seconds)
+        return page
 
     @server.route("/login", methods=["GET", "POST"])
-    def login() -> Response | str:
-        lang = request.values.get("lang", "zh")
-        nxt = _safe_next(request.values.get("next"))
-        if request.method == "POST":
-            token = session.pop("csrf", None)
-            sent = request.form.get("csrf", "")
-            if not token or not hmac.compare_digest(token, sent):
-                abort(400)
-            user = authenticate(engine(), request.form.get("username", ""), request.form.get("password", ""))
-            if user is not None:
-                session.clear()
-                session.permanent = True
-                login_user(SessionUser(user.id, user.username, user.role))
-                return redirect(nxt)
-        session["csrf"] = secrets.token_urlsafe(32)
-        failed = request.method == "POST"
-        return Response(_login_page(lang, failed, nxt, session["csrf"]), status=401 if failed else 200,
-                        mimetype="text/html")
+    @throttle(server, engine, refused)
+    def login() -> Response:
+        lang, nxt = _lang(), _safe_next(request.values.get("next"))
+        if request.method == "GET":
+            return _login_page(lang, nxt)
+        token = session.pop("csrf", None)
+        if not token or not hmac.compare_digest(token, request.form.get("csrf", "")):
+            abort(400)
+        user = authenticate(engine(), request.form.get("username", ""), request.form.get("password", ""))
+        if user is None:
+            return _login_page(lang, nxt, TEXT[lang]["failed"], status=401)
+        session.clear()
+        session.permanent = True
+        login_user(SessionUser(user.id, user.username, user.role, user.epoch))
+        return redirect(nxt)
 
     @server.route("/logout")
     def logout() -> Response:
+        """Sign out: ends this session and every other of the same user. A link on
+        another site cannot do it for the user (the browser says where a request came from)."""
+        if request.headers.get("Sec-Fetch-Site") == "cross-site":
+            return redirect("/")
         if current_user.is_authenticated:
+            end_sessions(engine(), current_user.id)
             audit.record(engine(), "logout", {"username": current_user.username}, username=current_user.username)
         logout_user()
         session.clear()
@@ -157,15 +202,15 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
             return None
         if not current_user.is_authenticated:
             if request.method == "GET" and not path.startswith(("/_dash", "/tiles/")):
-                return redirect(f"/login?next={path}")
-            return Response("login required", status=401)
+                return redirect(f"/login?next={quote(path)}")
+            return Response("login required", status=401, mimetype="text/plain")
         role = current_user.role
         if path == "/_dash-update-component":
             page = callback_page(request.get_data(cache=True))
             if page == "?" or (page is not None and not can_see(role, page)):
-                return Response("forbidden", status=403)
+                return Response("forbidden", status=403, mimetype="text/plain")
         elif path != "/logout" and not path.startswith(("/_dash", "/tiles/")) and not can_see(role, page_of(path)):
-            return Response("forbidden", status=403)
+            return Response("forbidden", status=403, mimetype="text/plain")
         return None
 
 
@@ -181,6 +226,18 @@ def visitor_name() -> str | None:
         return current_user.username if current_user.is_authenticated else None
     except Exception:  # noqa: BLE001 - outside a request or without Flask-Login
         return None
+
+
+def may_use(path: str, action: str) -> bool:
+    """Whether the current visitor may run `action` of the page at `path` — checked by
+    the callback itself as well as by the page gate; a refusal is audited."""
+    if visitor_may_see(path):
+        return True
+    from dashboards.components import engine
+
+    audit.record(engine(), "forbidden", {"page": path, "action": action, "role": current_user.role},
+                 username=current_user.username)
+    return False
 
 
 def visitor_may_see(path: str) -> bool:

@@ -11,6 +11,7 @@ from dash import Input, Output, Patch, State, dcc, html, no_update
 from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, pct, section, table
 from dashboards.i18n import t
+from dashboards.inputs import one_of
 from geo.views import coverage as cov
 from geo.views.places import extent
 from geo.views.sites import facility_points
@@ -89,6 +90,7 @@ def register(app) -> None:
     @app.callback(Output("cv-kpis", "children"), Output("cv-map", "figure"), Output("cv-overdue", "rowData"),
                   Input("cv-kind", "value"), State("lang", "data"))
     def update(kind, lang):
+        kind = one_of(kind, KINDS)
         eng = engine()
         s = cov.summary(eng, kind)
         od = cov.overdue(eng, OVERDUE_DAYS).copy()

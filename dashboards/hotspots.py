@@ -27,6 +27,7 @@ from flask import Response, request
 from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import LANGS, emerging_label, t
+from dashboards.inputs import bounded_int, choices, date_range, one_of, text_or_none
 from geo.config import settings
 from geo.errors import InputError
 from geo.hotspots.store import latest_run, places, run_cells
@@ -47,6 +48,10 @@ DEFAULT_DAYS = 90
 ALERTS_SHOWN = 12
 #: map zoom when an alert is opened (a res-8 cell fills a good part of the map)
 ALERT_ZOOM = 13.5
+#: the Gi* neighbourhoods offered (k-rings); the server refuses any other
+K_MAX = 3
+#: H3 resolutions when no aggregate says which exist
+H3_RESOLUTIONS = (0, 15)
 #: the GeoJSON of a counts or Gi* view's hexagons (query: the view's filters)
 GEOJSON_PATH = "/hotspots/hexes.geojson"
 MODES = ("counts", "gi", "emerging")
@@ -89,7 +94,8 @@ def layout(lang: str) -> html.Div:
             filt("hs.res", dcc.Slider(id="hs-res", min=min(res), max=max(res), step=1,
                                       value=min(max(res), 9) if min(res) <= 9 else min(res),
                                       marks={r: str(r) for r in res})),
-            filt("hs.k", dcc.Slider(id="hs-k", min=1, max=3, step=1, value=1, marks={i: str(i) for i in (1, 2, 3)})),
+            filt("hs.k", dcc.Slider(id="hs-k", min=1, max=K_MAX, step=1, value=1,
+                                    marks={i: str(i) for i in range(1, K_MAX + 1)})),
         ], className="filters panel"),
         html.Div(notes, id="hs-note"),
         html.Div([
@@ -146,7 +152,7 @@ def view_geojson(eng, args) -> bytes | None:
     if mode not in KEPT_MODES or lang not in LANGS:
         raise ValueError("mode or lang")
     res, k = int(args.get("res", "")), int(args.get("k", ""))
-    if not (0 <= res <= 15 and 1 <= k <= 10):
+    if not (H3_RESOLUTIONS[0] <= res <= H3_RESOLUTIONS[1] and 1 <= k <= K_MAX):
         raise ValueError("res or k")
     key = _view_key(mode, _date(args.get("start", "")), _date(args.get("end", "")), args.getlist("cat"),
                     args.get("area"), res, k, lang)
@@ -315,7 +321,12 @@ def register(app) -> None:
     def update_map(mode, start, end, cats, area, res, k, lang):
         if not start or not end:
             return no_update, no_update, no_update
-        return layer_view(engine(), mode, _date(start), _date(end), cats, area, int(res), int(k), lang)
+        eng = engine()
+        have = resolutions(eng)
+        start, end = date_range(start, end, incident_span(eng))
+        res = bounded_int(res, *((min(have), max(have)) if have else H3_RESOLUTIONS))
+        return layer_view(eng, one_of(mode, MODES), start, end, choices(cats), text_or_none(area), res,
+                          bounded_int(k, 1, K_MAX), one_of(lang, LANGS))
 
     @app.callback(
         Output("hs-detail", "children"),
@@ -328,13 +339,13 @@ def register(app) -> None:
         loc = click["points"][0].get("location")
         if not loc or not h3.is_valid_cell(loc):
             return no_update
+        start, end = date_range(start, end, None)
         return [html.H3(t("hs.detail", lang), className="section-title"),
-                *_detail(engine(), loc, _date(start), _date(end), cats, lang)]
+                *_detail(engine(), loc, start, end, choices(cats), one_of(lang, LANGS))]
 
     @app.callback(Output("hs-alerts", "children"), Input("hs-alert-period", "value"), State("lang", "data"))
     def show_alerts(period, lang):
-        if period not in ("week", "month"):
-            return no_update
+        period, lang = one_of(period, ("week", "month")), one_of(lang, LANGS)
         try:
             return alert_items(alert_report(engine(), period), lang)
         except InputError as exc:
@@ -350,17 +361,20 @@ def register(app) -> None:
         cell = (ctx.triggered_id or {}).get("cell") if isinstance(ctx.triggered_id, dict) else None
         if not cell or not any(clicks) or not h3.is_valid_cell(cell):
             return no_update, no_update
+        start, end = date_range(start, end, None)
+        cats, lang = choices(cats), one_of(lang, LANGS)
         lat, lon = h3.cell_to_latlng(cell)
         fig = Patch()
         fig["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
         fig["layout"]["map"]["zoom"] = ALERT_ZOOM
         fig["layout"]["uirevision"] = f"alert-{cell}"  # a new revision: the map moves even after a pan
         return fig, [html.H3(t("hs.detail", lang), className="section-title"),
-                     *_detail(engine(), cell, _date(start), _date(end), cats, lang)]
+                     *_detail(engine(), cell, start, end, cats, lang)]
 
     @app.callback(Output("hs-nr", "children"), Input("hs-nr-run", "n_clicks"), State("hs-nr-cat", "value"),
                   State("lang", "data"), prevent_initial_call=True)
     def show_near_repeat(_, category, lang):
+        category, lang = text_or_none(category), one_of(lang, LANGS)
         if not category or category not in categories(engine()):
             return note(t("hs.nr.hint", lang), "info")
         try:

@@ -15,7 +15,8 @@ from dash import Input, Output, dcc, html
 
 from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
-from dashboards.i18n import t
+from dashboards.i18n import LANGS, t
+from dashboards.inputs import one_of
 from geo.views.counts import resolutions, trend
 from geo.views.kpis import COVERAGE_KINDS, Kpis, overview_kpis, period_layer
 from geo.views.periods import incident_span
@@ -151,14 +152,15 @@ def register(app) -> None:
     @app.callback(Output("ov-map", "figure"), Input("ov-days", "value"), Input("lang", "data"),
                   Input("present", "data"), prevent_initial_call=True)
     def update_map(days, lang, present):
-        return map_figure(engine(), int(days), lang, present)
+        return map_figure(engine(), one_of(days, PERIODS), one_of(lang, LANGS), bool(present))
 
     @app.callback(Output("ov-kpis", "children"), Input("ov-days", "value"), Input("lang", "data"),
                   prevent_initial_call=True)
     def update_kpis(days, lang):
-        return _kpi_cards(kpis(engine(), int(days)), lang, int(days))
+        days = one_of(days, PERIODS)
+        return _kpi_cards(kpis(engine(), days), one_of(lang, LANGS), days)
 
     @app.callback(Output("ov-trend", "figure"), Input("lang", "data"), Input("present", "data"),
                   prevent_initial_call=True)
     def update_trend(lang, present):
-        return trend_view(engine(), lang, present)
+        return trend_view(engine(), one_of(lang, LANGS), bool(present))

@@ -12,6 +12,7 @@ there and loads Dash's copy only when `window.Plotly` is unset.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from functools import cache
@@ -71,6 +72,13 @@ def version() -> str:
 
 def url(prefix: str = "/") -> str:
     return f"{prefix.rstrip('/')}{ROUTE}{_bundle()[1]}"
+
+
+def loader_hash(prefix: str = "/") -> str:
+    """The loader's inline script as a Content-Security-Policy source ('sha256-…'), so
+    the page runs it without allowing inline scripts in general (dashboards.headers)."""
+    body = (_LOADER % url(prefix)).removeprefix("<script>").removesuffix("</script>")
+    return f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
 
 
 def index_string(prefix: str = "/") -> str:

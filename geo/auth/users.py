@@ -1,4 +1,8 @@
-"""Dashboard users in PostGIS: add, change password, list, authenticate."""
+"""Dashboard users in PostGIS: add, change password, deactivate, list, authenticate.
+
+Each user has a session epoch: a dashboard session is valid only while the epoch it was
+issued under is the user's current one. A password change, a deactivation or
+`end_sessions` (sign-out) moves it on, which ends every session of that user at once."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ class User:
     username: str
     role: str
     active: bool
+    #: sessions issued under another epoch are void
+    epoch: int = 0
 
 
 def _check_role(role: str) -> None:
@@ -50,10 +56,27 @@ def set_password(engine: Engine, username: str, password: str) -> None:
     except ValueError as exc:
         raise InputError(str(exc), field="password") from exc
     with engine.begin() as conn:
-        done = conn.execute(update(users).where(users.c.username == username).values(password_hash=pw))
+        done = conn.execute(update(users).where(users.c.username == username)
+                            .values(password_hash=pw, session_epoch=users.c.session_epoch + 1))
         if done.rowcount == 0:
             raise InputError(f"no user {username!r}", field="username")
         audit.record(conn, "password_changed", {"username": username})
+
+
+def deactivate_user(engine: Engine, username: str) -> None:
+    """Refuse every later sign-in of `username` and end the sessions it has."""
+    with engine.begin() as conn:
+        done = conn.execute(update(users).where(users.c.username == username)
+                            .values(active=False, session_epoch=users.c.session_epoch + 1))
+        if done.rowcount == 0:
+            raise InputError(f"no user {username!r}", field="username")
+        audit.record(conn, "user_deactivated", {"username": username})
+
+
+def end_sessions(engine: Engine, user_id: int) -> None:
+    """End every session of the user (sign-out ends them on every browser)."""
+    with engine.begin() as conn:
+        conn.execute(update(users).where(users.c.id == user_id).values(session_epoch=users.c.session_epoch + 1))
 
 
 def list_users(engine: Engine) -> list[User]:
@@ -65,7 +88,8 @@ def list_users(engine: Engine) -> list[User]:
 def get_user(engine: Engine, user_id: int) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(
-            select(users.c.id, users.c.username, users.c.role, users.c.active).where(users.c.id == user_id)
+            select(users.c.id, users.c.username, users.c.role, users.c.active, users.c.session_epoch)
+            .where(users.c.id == user_id)
         ).first()
     return User(*row) if row else None
 
@@ -74,9 +98,10 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
     """The user when the password matches and the account is active; logs the attempt."""
     with engine.begin() as conn:
         row = conn.execute(
-            select(users.c.id, users.c.username, users.c.role, users.c.active, users.c.password_hash)
+            select(users.c.id, users.c.username, users.c.role, users.c.active, users.c.session_epoch,
+                   users.c.password_hash)
             .where(users.c.username == username)
         ).first()
         ok = bool(row and row.active and verify_password(row.password_hash, password))
         audit.record(conn, "login" if ok else "login_failed", {"username": username}, username=username)
-    return User(row.id, row.username, row.role, row.active) if ok else None
+    return User(row.id, row.username, row.role, row.active, row.session_epoch) if ok else None

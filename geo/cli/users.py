@@ -1,10 +1,10 @@
-"""`civicgrid users add | passwd | list`."""
+"""`civicgrid users add | passwd | deactivate | list`."""
 
 from __future__ import annotations
 
 import typer
 
-from geo.auth import add_user, list_users, set_password
+from geo.auth import add_user, deactivate_user, list_users, set_password
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, report
 from geo.db.engine import get_engine
@@ -36,6 +36,16 @@ def passwd(
     """修改密码 / change a user's password."""
     set_password(get_engine(), username, password)
     report({"username": username, "changed": True}, as_json)
+
+
+@users_app.command("deactivate")
+def deactivate(
+    username: str,
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
+    """停用用户 / deactivate a user: no more sign-ins, open sessions end."""
+    deactivate_user(get_engine(), username)
+    report({"username": username, "active": False}, as_json)
 
 
 @users_app.command("list")

@@ -320,8 +320,20 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("role", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default="true"),
+    # one more at sign-out, password change or deactivation: older sessions end (0009)
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
     _created(),
     CheckConstraint("role IN ('leader','analyst','planner','auditor','admin')", name="role"),
+)
+
+#: failed sign-ins counted by the dashboard's throttle, shared by every worker process;
+#: `key` names the limit and who it counts, `at` is seconds since the epoch (0009)
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("key", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_sign_in_failures_key_at", "key", "at"),
 )
 
 audit_log = Table(

@@ -47,3 +47,24 @@ def test_roles_see_only_their_pages():
     assert can_see("planner", "/grids") and not can_see("auditor", "/grids")
     assert all(can_see(r, "/") for r in ("leader", "analyst", "planner", "auditor", "admin"))
     assert not can_see("leader", "/unknown-page") and can_see("admin", "/unknown-page")
+
+
+def test_deactivate_refuses_sign_in_and_moves_the_session_epoch(clean_db, cli):
+    from geo.auth import add_user, end_sessions
+    from geo.auth.users import get_user
+
+    user = add_user(clean_db, "chen", "correct horse", "planner")
+    assert get_user(clean_db, user.id).epoch == 0
+    end_sessions(clean_db, user.id)
+    assert get_user(clean_db, user.id).epoch == 1
+    done = cli("users", "deactivate", "chen", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"username": "chen", "active": False}
+    after = get_user(clean_db, user.id)
+    assert not after.active and after.epoch == 2
+    assert authenticate(clean_db, "chen", "correct horse") is None
+    missing = cli("users", "deactivate", "nobody")
+    assert missing.returncode == 1 and "no user" in missing.stderr and "Traceback" not in missing.stderr
+    with clean_db.connect() as conn:
+        actions = conn.execute(select(audit_log.c.action)).scalars().all()
+    assert "user_deactivated" in actions
