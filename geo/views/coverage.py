@@ -12,7 +12,7 @@ from geo.views.stamp import kept
 
 
 def inputs(engine: Engine, res: int = 8):
-    """`geo.coverage.store.CoverageInputs` for all facility kinds at H3 `res` (cached)."""
+    """`geo.coverage.analysis.CoverageInputs` for all facility kinds at H3 `res` (cached)."""
     return _inputs(engine, res)
 
 
@@ -85,9 +85,9 @@ def blind_spots(engine: Engine, kind: str, top: int = 300, res: int = 8):
 
 @kept(16)
 def _blind(engine: Engine, kind: str, top: int, res: int):
-    from geo.coverage import store
+    from geo.coverage import analysis, store
 
-    found = store.uncovered(_inputs(engine, res), [kind], top)
+    found = analysis.uncovered(_inputs(engine, res), [kind], store.radii(), top)
     return found[found["incidents"] > 0].reset_index(drop=True)
 
 

@@ -39,10 +39,16 @@ def test_blind_spots_and_new_sites(city):
 
     # with a 1000 m radius the station at (1500, 900) leaves the incidents in the west of
     # T1 and the one at (3000, 500) uncovered: one new site cannot reach both groups
+    # uncovered: (500, 600), (550, 500), (400, 420) — 1031–1200 m from the station — and
+    # (3000, 500); the best site reaches the three western ones (2450 m from the fourth)
     sites = store.new_sites(city.engine, "police_station", 1, radius=1000)
     assert sites.attrs["guarantee"] == 1 and len(sites) == 1
-    assert 0 < sites.attrs["covered"] < sites.attrs["uncovered_before"]
+    assert (sites.attrs["covered"], sites.attrs["uncovered_before"]) == (3, 4)
     assert sites.attrs["covered"] == sites["gain"].sum() == sites.attrs["upper_bound"]
+    assert (sites.attrs["optimal"], sites.attrs["optimality_gap"]) == (True, 0.0)
+    x, y = city.offset(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
+    for px, py in ((500, 600), (550, 500), (400, 420)):
+        assert np.hypot(x[0] - px, y[0] - py) <= 1000
 
 
 def test_inspections_and_overdue(city):
