@@ -371,7 +371,9 @@ def _read_analysis(conn, name: str, version: str | None, f: Filters) -> LayerDat
         .where(feats.c.result_id == result.id).order_by(feats.c.id)
     ).all()
     gdf = _geoframe(rows, [("feature_id", BigInteger()), ("properties", JSONB()), ("geom", None)])
-    gdf.insert(0, "kind", result.kind)
+    # named apart from the features' own columns: a coverage-facilities row has a `kind`
+    # (the facility kind) of its own, and inserting a second one raised ValueError
+    gdf.insert(0, "result_kind", result.kind)
     gdf.insert(0, "result_id", pd.array([result.id] * len(gdf), dtype="Int64"))
     gdf = _frame_filters(conn, gdf, name, f, "category")
     return LayerData(name, f"分析结果 / analysis result ({result.kind})", gdf, str(result.id),
