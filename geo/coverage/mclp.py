@@ -15,15 +15,18 @@ reduction, nothing is moved. Two solvers:
 
 `method="auto"` decides on a time budget, not on the matrix size: greedy first (fast);
 when its bound already proves it optimal, that is the answer; otherwise the exact
-programme gets what is left of `time_budget` seconds. If CBC proves optimality in time
-the answer is exact (gap 0); if not, the better of CBC's incumbent and greedy is
-returned with the gap to the best proven bound. Every result states its method and
+programme gets what is left of `time_budget` seconds, building included (in a child
+process ended at the deadline). If CBC proves optimality in time the answer is exact
+(gap 0); if not, the better of CBC's incumbent and greedy is returned with the gap to
+the best proven bound; if the programme is not even solved in time, greedy with its
+gap. Every result states its method and
 `gap` = 1 − covered / upper_bound.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from dataclasses import dataclass, field, replace
 
@@ -174,6 +177,21 @@ def merge_equivalent(cover: sparse.csr_matrix, weights: np.ndarray
     return sparse.csr_matrix(cover[:, first]), merged
 
 
+def _exact_within(cover: sparse.csr_matrix, weights: np.ndarray, n: int, seconds: float
+                  ) -> Siting | None:
+    """`exact()` in a child process given `seconds` in all, building the programme
+    included (spopt builds it with Python loops over a dense matrix, which on a city
+    can take longer than solving it); None when it is not done in time (the child is
+    ended; CBC's own time limit ends its solver)."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        job = pool.apply_async(exact, (cover, weights, n, max(1.0, seconds - 1.0)))
+        try:
+            return job.get(timeout=seconds)
+        except multiprocessing.TimeoutError:
+            return None
+
+
 def mclp(demand: gpd.GeoSeries, weights: np.ndarray, candidates: gpd.GeoSeries, radius: float,
          n: int, method: str = "auto", time_budget: float = TIME_BUDGET_S) -> Siting:
     """Choose `n` of `candidates` covering the most demand weight within `radius` metres.
@@ -192,9 +210,9 @@ def mclp(demand: gpd.GeoSeries, weights: np.ndarray, candidates: gpd.GeoSeries, 
     if method == "greedy" or quick.optimal:
         return quick
     left = time_budget - (time.monotonic() - started)
-    if left < 1:
+    found = _exact_within(cover, weights, n, left) if left >= 1 else None
+    if found is None:  # the programme could not even be built and solved in time
         return quick
-    found = exact(cover, weights, n, left)
     if found.optimal:
         return found
     best = found if found.covered_weight > quick.covered_weight else quick
