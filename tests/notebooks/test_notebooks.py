@@ -214,4 +214,9 @@ def test_coverage_review(run_notebook, engine):
     within = near.index.unique().size / len(incidents)
     assert within == pytest.approx(new["share_after"], abs=1e-4)
     assert new["share_after"] > new["share_before"]
+    # the gain reported is the incidents newly within reach, counted here directly
+    before = gpd.sjoin_nearest(incidents[["geometry"]], stations[["geometry"]],
+                               max_distance=radius, how="inner").index.unique().size
+    assert new["covered"] == near.index.unique().size - before
+    assert 0 <= new["optimality_gap"] < 1
     assert _is_png(out / "shares.png") and _is_png(out / "new_sites_map.png")
