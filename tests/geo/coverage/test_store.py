@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import box
 
@@ -93,3 +94,22 @@ def test_empty_database(clean_db):
     assert set(store.inspection_coverage(clean_db)["total"]) == {0}
     with pytest.raises(InputError, match="in force"):
         store.read_grids(clean_db)
+
+
+def test_data_as_of_is_the_latest_local_date_of_incidents_or_inspections(clean_db):
+    from sqlalchemy import insert
+
+    from geo.db import tables as t
+
+    assert store.data_as_of(clean_db) is None
+    late = dt.datetime(2026, 6, 30, 17, 0, tzinfo=dt.UTC)  # already July 1st in UTC+8
+    with clean_db.begin() as c:
+        c.execute(insert(t.incidents), [{"source_key": "A", "occurred_at": late, "category": "盗窃",
+                                         "h3": 0, "geom": "SRID=4326;POINT(120.6 31.3)"}])
+    assert store.data_as_of(clean_db) == dt.date(2026, 7, 1)
+    with clean_db.begin() as c:
+        c.execute(insert(t.rentals), [{"source_key": "R", "address": "路1号", "geom": "SRID=4326;POINT(120.6 31.3)",
+                                       "last_inspected_at": dt.date(2026, 7, 3)}])
+    assert store.data_as_of(clean_db) == dt.date(2026, 7, 3)
+    # a window "as of" a date ends with that local day
+    assert store.end_of_day(dt.date(2026, 7, 1)) == pd.Timestamp("2026-07-01 16:00", tz="UTC")
