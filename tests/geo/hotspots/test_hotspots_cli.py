@@ -68,10 +68,12 @@ def test_hotspots_find_the_planted_cluster(city, cli):
     assert out["k"] == 1 and out["k_chosen_by"] == "user" and out["study_area"] == "city"
     area = hexes.polyfill(store.boundary(city), 9)
     assert out["n_cells"] == len(area)
-    # all 750 planted incidents lie in the city; the analysed values are those whose res-9
-    # cell (by h3 itself) has its centre in the city
+    # all 750 planted incidents lie in the city; those analysed are the ones whose res-9
+    # cell (by h3 itself) has its centre in the city, the rest are reported as outside
     planted = incidents(600, 150, seed=4)
-    assert out["n_hot"] >= 1 and out["incidents"] == len(_inside(planted, BOX)) == 750
+    analysed = len(_in_area(planted, BOX))
+    assert out["n_hot"] >= 1 and (out["incidents"], out["incidents_outside_area"]) == \
+        (analysed, len(_inside(planted, BOX)) - analysed) == (739, 11)
     top = out["top"][0]
     assert top["cell"] == cluster_cell and top["bin"] == 3 and top["p_fdr"] < 0.01
     assert (top["district"], top["town"], top["grid_code"]) == ("姑苏区", "平江街道", "G-001")
@@ -102,7 +104,7 @@ def test_hotspots_filters_auto_district_and_emerging(city, cli):
     peaks = [i for i in range(1, 6) if z[i] > z[i - 1] and z[i] > z[i + 1]]
     assert out["k_chosen_by"].startswith("auto") and out["k"] == (peaks[0] if peaks else int(np.argmax(z))) + 1
     # a district's incidents are those of its cells (centre inside), as h3 assigns them
-    assert out["incidents"] == int(y.sum()) == 184
+    assert (out["incidents"], out["incidents_outside_area"]) == (int(y.sum()), 0) == (184, 0)
     assert len(out["k_table"]) == 7 and out["study_area"] == "320508"
     assert len(hexes.polyfill(store.boundary(city, "320508"), 9)) == out["n_cells"]
     counts = store.load_counts(city, 9, pd.Timestamp("2026-02-01").date(),
