@@ -25,6 +25,7 @@ coverage_app = typer.Typer(help="覆盖分析 / coverage: grids, facilities, ins
 app.add_typer(coverage_app, name="coverage")
 
 VERSION_HELP = "网格版本 / grid version (default: the version in force)"
+AS_OF_HELP = "统计日期 / reference date YYYY-MM-DD (default: the data's latest date)"
 OUT_HELP = "CSV 输出目录 / folder for the CSV files (default .civicgrid/results/coverage)"
 
 
@@ -39,6 +40,14 @@ def _as_of(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value}", param_hint="--as-of") from exc
+
+
+def _report_date(engine, value: str | None) -> tuple[dt.date | None, str]:
+    """The report's "as of" date and how it was chosen: given, or the data's latest date."""
+    from geo.coverage import store
+
+    given = _as_of(value)
+    return (given, "--as-of") if given else (store.data_as_of(engine), store.AS_OF_RULE)
 
 
 def _engine():
@@ -122,22 +131,26 @@ def facilities_cmd(
     top: int = typer.Option(100, "--top", min=1, help="盲区数量 / blind spots listed per kind"),
     new_sites: int = typer.Option(0, "--new-sites", min=0, help="新增设施选址数 / new sites to suggest per kind (MCLP)"),
     method: str = typer.Option("auto", "--method", help="MCLP solver: auto | exact | greedy"),
+    time_budget: float = typer.Option(30.0, "--time-budget", min=1,
+                                      help="选址求解时间预算（秒）/ seconds the MCLP solver may use"),
     out: Path = typer.Option(None, "--out", help=OUT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """设施覆盖 / share of incidents, rentals, hazards and cells within each service radius (straight line)."""
-    from geo.coverage import store
+    from geo.coverage import analysis, store
 
     if method not in ("auto", "exact", "greedy"):
         raise typer.BadParameter("auto, exact or greedy", param_hint="--method")
+    kinds = analysis.check_kinds(kind or None)  # refused before any reading
     engine = _engine()
-    kinds = kind or None
+    radius_of = store.radii(radius)
     data = store.read_inputs(engine, kinds, res)
-    result = store.shares(data, kinds, radius)
+    result = analysis.shares(data, kinds, radius_of)
     shares, per_kind = result["shares"], result["facilities"]
-    spots = pd.concat([store.uncovered(data, [k], top, radius).assign(kind=k) for k in per_kind["kind"]],
+    spots = pd.concat([analysis.uncovered(data, [k], radius_of, top).assign(kind=k) for k in kinds],
                       ignore_index=True)
-    sites = [store.siting(data, k, new_sites, method, radius) for k in per_kind["kind"]] if new_sites else []
+    sites = ([analysis.siting(data, k, new_sites, radius_of[k], method, time_budget) for k in kinds]
+             if new_sites else [])
 
     city = shares[shares["level"] == "city"]
     summary = {
@@ -147,10 +160,8 @@ def facilities_cmd(
         "facilities": _records(per_kind),
         "city": _records(city[["kind", "layer", "total", "covered", "share"]]),
         "blind_spots": {k: int((spots["kind"] == k).sum()) for k in per_kind["kind"]},
-        "new_sites": [{"kind": s["kind"].iloc[0] if len(s) else None, "sites": len(s),
-                       **{k: s.attrs[k] for k in ("method", "radius_m", "covered", "uncovered_before",
-                                                  "share", "upper_bound", "guarantee")}}
-                      for s in sites],
+        "new_sites": [{"kind": k, "sites": len(s), **{a: s.attrs[a] for a in analysis.SITING_REPORT}}
+                      for k, s in zip(kinds, sites, strict=True)],
     }
     features = pd.concat(
         [shares.assign(part="share"), spots.assign(part="blind_spot"),
@@ -158,8 +169,8 @@ def facilities_cmd(
     import geopandas as gpd
 
     features = gpd.GeoDataFrame(features, geometry="geometry", crs=store.WGS84)
-    params = {"kinds": list(per_kind["kind"]), "radius": radius, "res": res, "top": top,
-              "new_sites": new_sites, "method": method}
+    params = {"kinds": kinds, "radius": radius, "res": res, "top": top,
+              "new_sites": new_sites, "method": method, "time_budget_s": time_budget}
     result_id = store.save(engine, "coverage-facilities", params, summary, features)
     folder = _out(out)
     csv = [store.write_csv(shares, folder, "coverage-facilities-shares"),
@@ -178,7 +189,7 @@ def facilities_cmd(
 def inspections_cmd(
     days: int = typer.Option(180, "--days", min=1, help="检查周期（天）/ inspected within the last N days"),
     version: str = typer.Option(None, "--version", help=VERSION_HELP),
-    as_of: str = typer.Option(None, "--as-of", help="统计日期 / reference date YYYY-MM-DD (default today)"),
+    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
     out: Path = typer.Option(None, "--out", help=OUT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
@@ -187,14 +198,15 @@ def inspections_cmd(
 
     from geo.coverage import store
 
-    day = _as_of(as_of) or dt.date.today()
     engine = _engine()
+    day, rule = _report_date(engine, as_of)
     shares = store.inspection_coverage(engine, days, version, day)
     late = store.overdue(engine, days, version, day)
     city = shares[shares["level"] == "city"]
     summary = {
         "days": days,
-        "as_of": day.isoformat(),
+        "as_of": day.isoformat() if day else None,
+        "as_of_rule": rule,
         "city": _records(city[["layer", "total", "inspected", "share"]]),
         "overdue": {layer: int((late["layer"] == layer).sum()) for layer in ("rentals", "hazards")},
         "never_inspected": int(late["never_inspected"].sum()) if len(late) else 0,
@@ -204,7 +216,7 @@ def inspections_cmd(
     features = gpd.GeoDataFrame(
         pd.concat([shares.assign(part="share"), late.assign(part="overdue")], ignore_index=True),
         geometry=[None] * len(shares) + list(points), crs=store.WGS84)
-    params = {"days": days, "version": version, "as_of": day.isoformat()}
+    params = {"days": days, "version": version, "as_of": summary["as_of"]}
     result_id = store.save(engine, "coverage-inspections", params, summary, features)
     folder = _out(out)
     csv = [store.write_csv(shares, folder, "coverage-inspections-shares"),
@@ -217,7 +229,7 @@ def inspections_cmd(
 @coverage_app.command("workload")
 def workload_cmd(
     version: str = typer.Option(None, "--version", help=VERSION_HELP),
-    as_of: str = typer.Option(None, "--as-of", help="统计日期 / end of the 12-month incident window (default: latest incident)"),
+    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP + "; ends the 12-month incident window"),
     out: Path = typer.Option(None, "--out", help=OUT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
@@ -226,12 +238,15 @@ def workload_cmd(
     from geo.grids.store import read_workload
 
     engine = _engine()
-    table = read_workload(engine, version, as_of=_as_of(as_of))
+    day, rule = _report_date(engine, as_of)
+    table = read_workload(engine, version, as_of=store.end_of_day(day) if day else None)
     name = table.attrs["version"]
     summary = {
         "version": name,
         "grids": len(table),
-        "as_of": table.attrs["as_of"],
+        "as_of": day.isoformat() if day else None,
+        "as_of_rule": rule,
+        "window_end": table.attrs["as_of"],
         "households_band": table.attrs["households_band"],
         "workload_band": table.attrs["workload_band"],
         "households_flag": {k: int(v) for k, v in table["households_flag"].value_counts().items()},

@@ -9,10 +9,14 @@ Pure cores (GeoDataFrames in, DataFrames out):
 - `inspections`: `inspected`, `inspection_shares` (city/grid/town), `overdue`
 - `zones`: `assign`, `codes_of` (which polygon holds each point, STRtree)
 
-`cells`: `study_cells`, `area_cells`, `candidate_res`, `incidents_per_cell` (the H3 study area).
+- `analysis`: `CoverageInputs` (layers read once) and the runs over them: `shares`,
+  `uncovered`, `siting` (demand = the uncovered incidents as points; method and
+  optimality gap reported)
+`cells`: `study_cells`, `area_cells`, `candidate_res` (the H3 study area).
 
-`store` reads PostGIS and runs them: `facility_coverage`, `blind_spots`, `new_sites`,
-`inspection_coverage`, `overdue`, `read_inputs` + `shares`/`uncovered`/`siting` (read
-once, compute many), `save`, `latest_result`, `write_csv`. Grid workload lives in
-`geo.grids.workload`.
+`store` does the I/O only: `read_inputs` and the layer readers (incidents with their
+stored H3 cell), `data_as_of` (the one "as of" default: the data's latest date),
+`save`, `latest_result`, `write_csv`, plus thin read-then-compute entry points
+(`facility_coverage`, `blind_spots`, `new_sites`, `inspection_coverage`, `overdue`).
+Grid workload lives in `geo.grids.workload`.
 """

@@ -9,10 +9,9 @@ from __future__ import annotations
 import geopandas as gpd
 import h3
 import numpy as np
-import pandas as pd
 
 from geo.coverage.facilities import unit_codes
-from geo.hexes import cells, centroids, polyfill
+from geo.hexes import centroids, polyfill
 
 WGS84 = "EPSG:4326"
 
@@ -53,11 +52,3 @@ def candidate_res(res: int, radius: float) -> int:
     lies from its cell centre) at most 0.6 × radius, never coarser than `res`."""
     fine = next((r for r in range(res, 16) if h3.average_hexagon_edge_length(r, "m") <= 0.6 * radius), 15)
     return max(res, fine)
-
-
-def incidents_per_cell(incidents: gpd.GeoDataFrame, res: int) -> pd.Series:
-    """Incident count per H3 cell at `res` (index: int cell)."""
-    if len(incidents) == 0:
-        return pd.Series(dtype=np.int64)
-    ids = cells(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy(), res)
-    return pd.Series(ids[ids != 0].astype(np.int64)).value_counts()

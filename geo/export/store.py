@@ -183,7 +183,9 @@ def _read_analysis(conn, name: str, version: str | None, f: Filters) -> LayerDat
         .order_by(feats.c.id)
     ).all()
     gdf = geoframe(rows, [("feature_id", BigInteger()), ("properties", JSONB()), ("geom", None)])
-    gdf.insert(0, "kind", result.kind)
+    # named apart from the features' own columns: a coverage-facilities row has a `kind`
+    # (the facility kind) of its own, and inserting a second one raised ValueError
+    gdf.insert(0, "result_kind", result.kind)
     gdf.insert(0, "result_id", pd.array([result.id] * len(gdf), dtype="Int64"))
     gdf = filter_frame(gdf, name, f, "category", _district_area(conn, f))
     return LayerData(

@@ -1,11 +1,12 @@
 """Emerging hot spots: Gi* in a space-time cube, Mann–Kendall trends, ArcGIS categories.
 
 The cube holds every study-area cell × every period (zeros filled). Each bin's Gi*
-uses its k-ring in the same period and in the periods just before and after
-(`time_lag`), against the mean and variance of the whole cube; p-values are
-BH-corrected over all bins and binned as Gi_Bin. A bin is a hot (cold) spot when its
-bin is > 0 (< 0), i.e. significant at 90 % confidence or more after FDR. The trend is
-Mann–Kendall on each cell's z-series.
+uses its k-ring in the same period and in the `time_lag` periods just *before* it
+(ArcGIS's "Neighborhood Time Step": previous time steps only, no look-ahead),
+against the mean and variance of the whole cube; p-values are BH-corrected over all
+bins and binned as Gi_Bin. A bin is a hot (cold) spot when its bin is > 0 (< 0),
+i.e. significant at 90 % confidence or more after FDR. The trend is Mann–Kendall on
+each cell's z-series.
 
 Categories follow ESRI's "How Emerging Hot Spot Analysis works" (n = number of
 periods, "hot" = significant hot bin; cold twins mirror each):
@@ -13,9 +14,16 @@ periods, "hot" = significant hot bin; cold twins mirror each):
 - new: hot in the final period and never hot before.
 - consecutive: a single uninterrupted run of ≥ 2 hot periods ending in the final
   period, never hot before that run, and < 90 % of periods hot.
+  A cell that was a cold spot before its final hot period or run fits both of
+  these and "oscillating"; it is oscillating — the more specific definition, and
+  the one that does not hide a reversal from the analyst (as PySAL-family ports
+  such as sfdep resolve it).
 - intensifying / diminishing: hot in ≥ 90 % of periods including the final one, and
   the z-scores rise / fall with a significant trend (trend_p < alpha).
-- persistent: hot in ≥ 90 % of periods including the final one, no significant trend.
+- persistent: hot in ≥ 90 % of periods with no significant trend. ESRI's wording
+  does not name the final period here, but its "historical" is exactly "≥ 90 % hot
+  and not hot in the final period"; so persistent is read as including the final
+  period, and such a cell without it is historical.
 - sporadic: hot in the final period, on-and-off hot before, < 90 % of periods hot and
   never a cold spot.
 - oscillating: hot in the final period, a cold spot in some earlier period, < 90 %
@@ -61,13 +69,13 @@ def _patterns(sig: np.ndarray, other: np.ndarray, trend_up: np.ndarray,
     often = count >= 0.9 * n
     final = sig[:, -1]
     run = _final_run(sig)
-    new = final & (count == 1)
-    consecutive = final & ~new & (run >= 2) & (run == count) & ~often
+    ever_other = other.any(axis=1)
+    new = final & (count == 1) & ~ever_other
+    consecutive = final & (run >= 2) & (run == count) & ~often & ~ever_other
     intensifying = final & often & trend_up
     diminishing = final & often & trend_down
     persistent = final & often & ~trend_up & ~trend_down
     rest = final & ~often & ~new & ~consecutive
-    ever_other = other.any(axis=1)
     return {
         "new": new,
         "consecutive": consecutive,

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 import h3
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -115,8 +116,13 @@ def run_hotspots(engine: Engine, params: HotspotParams) -> dict:
         order = cells["gi_z"].where(hot)
         extra = {}
         kind = "gi_star"
+    # the incidents analysed: those of study-area cells (a cell belongs by its centre, so
+    # an incident near the boundary can lie in a cell outside); the rest are reported
+    analysed = (int(totals[totals.index.isin(np.asarray(area).astype(np.int64))].sum())
+                if area is not None else int(totals.sum()))
     summary = {"k": k, "k_chosen_by": chosen_by, "n_cells": len(cells), "n_hot": int(hot.sum()),
-               "n_cold": int(cold.sum()), "incidents": int(totals.sum()),
+               "n_cold": int(cold.sum()), "incidents": analysed,
+               "incidents_outside_area": int(totals.sum()) - analysed,
                "study_area": params.district or ("city" if area is not None else "incident cells"),
                **extra}
     batch_ids = store.aggregated_batches(engine)

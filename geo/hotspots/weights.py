@@ -34,11 +34,15 @@ def space_time_weights(
 ) -> sparse.csr_matrix:
     """Space-time weights over a cube ordered period-major (index = t * n_cells + cell).
 
-    A bin's neighbours are its spatial neighbours in the same period and in the
-    `time_lag` periods before and after (ArcGIS Emerging Hot Spot Analysis).
+    A bin's neighbours are its spatial neighbours in the same period and the same
+    neighbours in the `time_lag` periods *before* it, never after: ArcGIS Emerging
+    Hot Spot Analysis's "Neighborhood Time Step" counts the previous time-step
+    intervals only, so a bin's Gi* is known as soon as its period closes and a
+    cluster planted in the final period is not smeared into the one before it.
     """
-    lags = range(-time_lag, time_lag + 1)
-    band = sparse.diags(
-        [np.ones(n_periods - abs(d)) for d in lags], list(lags), shape=(n_periods, n_periods)
-    )
+    if time_lag < 0:
+        raise ValueError("time_lag must be >= 0")
+    lags = [-d for d in range(min(time_lag, n_periods - 1) + 1)]
+    band = sparse.diags([np.ones(n_periods - abs(d)) for d in lags], lags,
+                        shape=(n_periods, n_periods))
     return sparse.kron(band, spatial, format="csr")

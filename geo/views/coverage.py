@@ -10,13 +10,13 @@ import numpy as np
 from sqlalchemy import Engine
 
 from geo.config import settings
+from geo.coverage import analysis, store
 from geo.coverage import facilities as core
-from geo.coverage import store
 from geo.views.stamp import kept
 
 
 def inputs(engine: Engine, res: int = 8):
-    """`geo.coverage.store.CoverageInputs` for all facility kinds at H3 `res` (cached)."""
+    """`geo.coverage.analysis.CoverageInputs` for all facility kinds at H3 `res` (cached)."""
     return _inputs(engine, res)
 
 
@@ -80,7 +80,7 @@ def blind_spots(engine: Engine, kind: str, top: int = 300, res: int = 8):
 
 @kept(16)
 def _blind(engine: Engine, kind: str, top: int, res: int):
-    found = store.uncovered(_inputs(engine, res), [kind], top)
+    found = analysis.uncovered(_inputs(engine, res), [kind], store.radii(), top)
     return found[found["incidents"] > 0].reset_index(drop=True)
 
 

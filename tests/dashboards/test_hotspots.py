@@ -13,14 +13,43 @@ import h3
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import text
 
 from dashboards import hotspots
 from dashboards.app import create_app
+from tests.dashboards.city import MID_X, E, N, S
 
 pytestmark = pytest.mark.browser
 
 
-def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe):
+# (cell, value) of every hexagon drawn on a map graph
+CELL_VALUES = """
+(id) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  return gd.calcdata.flatMap(cd => cd.filter(p => p.loc !== undefined).map(p => [p.loc, p.z]));
+}
+"""
+LOCAL_DAY = "((occurred_at AT TIME ZONE 'UTC') + interval '8 hours')::date"
+
+
+def _fraud_counts_east(engine, res: int) -> dict[str, float]:
+    """诈骗 incidents per res-`res` cell (parents by h3 itself) whose centre lies in the east
+    district, over the page's default window: the 90 days up to the latest incident."""
+    with engine.connect() as c:
+        last = c.execute(text(f"SELECT max({LOCAL_DAY}) FROM incidents")).scalar()
+        rows = c.execute(text(f"SELECT h3 FROM incidents WHERE category = '诈骗' AND {LOCAL_DAY} "
+                              "BETWEEN :a AND :b"), {"a": last - dt.timedelta(days=89), "b": last}
+                         ).scalars().all()
+    out: dict[str, float] = {}
+    for stored in rows:
+        cell = h3.cell_to_parent(h3.int_to_str(int(stored)), res)
+        lat, lon = h3.cell_to_latlng(cell)
+        if MID_X <= lon <= E and S <= lat <= N:
+            out[cell] = out.get(cell, 0.0) + 1.0
+    return out
+
+
+def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe, engine):
     page.goto(server + "/hotspots")
     probe.wait("hs-map")
     gi_cells = probe.locations("hs-map")
@@ -87,10 +116,13 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe):
     east = probe.wait_changed("hs-map", counts)
     assert east and all(h3.cell_to_latlng(c)[1] > 120.645 for c in east)
 
-    # filter: one category — fewer incidents in the top table
+    # filter: one category — the map shows, cell by cell, the fraud incidents of the east
+    # district in the page's default 90 days, as counted here from the incidents table
     page.click("#hs-cats")
     page.get_by_role("dialog").get_by_text("诈骗", exact=True).click()
     probe.wait_changed("hs-map", east)
+    shown = {c: z for c, z in page.evaluate(CELL_VALUES, "hs-map") if z > 0}
+    assert shown == _fraud_counts_east(engine, 8)
 
     page.get_by_label("时空热点").check()
     emerging = probe.wait_changed("hs-map", probe.locations("hs-map"))

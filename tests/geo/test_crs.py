@@ -69,6 +69,28 @@ def test_gcj02_forward_is_the_published_formula_all_over_china():
     assert np.abs(got_lon - want[:, 0]).max() < 1e-12 and np.abs(got_lat - want[:, 1]).max() < 1e-12
 
 
+def _published_bd09(lon: float, lat: float) -> tuple[float, float]:
+    """The published GCJ-02 → BD-09 step, transcribed as it is usually written (scalars)."""
+    x_pi = 3.14159265358979324 * 3000.0 / 180.0
+    z = math.sqrt(lon * lon + lat * lat) + 0.00002 * math.sin(lat * x_pi)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * x_pi)
+    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+
+def test_bd09_forward_is_the_published_formula_all_over_china():
+    from geo.crs.bd09 import gcj02_to_bd09
+
+    rng = np.random.default_rng(9)
+    lon, lat = rng.uniform(73.0, 135.0, 2000), rng.uniform(18.0, 54.0, 2000)
+    got_lon, got_lat = crs.from_wgs84(lon, lat, "bd09")
+    want = np.array([_published_bd09(*_published_gcj02(a, b)) for a, b in zip(lon, lat, strict=True)])
+    assert np.abs(got_lon - want[:, 0]).max() < 1e-12 and np.abs(got_lat - want[:, 1]).max() < 1e-12
+    # the BD-09 step alone, on GCJ-02 input
+    step_lon, step_lat = gcj02_to_bd09(lon, lat)
+    want = np.array([_published_bd09(a, b) for a, b in zip(lon, lat, strict=True)])
+    assert np.abs(step_lon - want[:, 0]).max() < 1e-12 and np.abs(step_lat - want[:, 1]).max() < 1e-12
+
+
 def test_bd09_forward_matches_published_values():
     lon, lat = crs.from_wgs84(*REF, "bd09")
     assert (float(lon), float(lat)) == pytest.approx(REF_WGS_TO_BD, abs=1e-12)

@@ -16,13 +16,18 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import h3
 import jupytext
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from esda.getisord import G_Local
+from esda.moran import Moran
 from jupyter_client import KernelManager
+from libpysal.weights import W
 from nbclient import NotebookClient
+from scipy.stats import false_discovery_control
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -33,7 +38,6 @@ from geo.db.tables import metadata
 from geo.grids import versions
 from geo.grids.check import PROBLEMS
 from geo.hexes import centroids
-from geo.hotspots import choose_k, gi_star
 from geo.hotspots import store as hot_store
 from geo.hotspots.emerging import CATEGORIES
 from tests.conftest import ROOT, run_cli
@@ -101,19 +105,39 @@ def test_kernel_is_this_python():
     assert Path(command[0]).resolve() == Path(sys.executable).resolve(), command
 
 
+def _ring_w(area: np.ndarray, k: int) -> W:
+    """Binary k-ring neighbours of the study cells (self left out), with h3 one at a time."""
+    index = {int(c): i for i, c in enumerate(area)}
+    return W({i: [index[h3.str_to_int(x)] for x in h3.grid_disk(h3.int_to_str(int(c)), k)
+                  if h3.str_to_int(x) in index and h3.str_to_int(x) != int(c)]
+              for i, c in enumerate(area)}, silence_warnings=True)
+
+
 def test_hotspot_study(run_notebook, engine):
     out = run_notebook("hotspot_study")
     summary = _summary(out)
 
     # re-running the sample's loads inside the notebook changed nothing
     assert summary["loads"] and set(summary["loads"].values()) == {"already_loaded"}
-    # Gi* at the automatic scale, on the study area at res 9
+    # Gi* at the automatic scale, on the study area at res 9, worked out independently:
+    # counts from the incidents table (parents by h3 itself), k as the first peak of esda's
+    # Moran z over k = 1…7, Gi* z by esda, Benjamini–Hochberg by scipy
     area = hot_store.study_area(engine, 9)
-    totals = hot_store.load_counts(engine, 9).set_index("cell")["count"]
-    k, _ = choose_k(totals, area)
+    with engine.connect() as c:
+        stored = c.execute(text("SELECT h3 FROM incidents")).scalars().all()
+    totals = pd.Series([h3.str_to_int(h3.cell_to_parent(h3.int_to_str(int(x)), 9)) for x in stored]
+                       ).value_counts()
+    y = totals.reindex(area.astype(np.int64), fill_value=0).to_numpy(dtype=float)
+    z = [Moran(y, _ring_w(area, k), transformation="B", permutations=0).z_rand
+         for k in range(1, 8)]
+    peaks = [i for i in range(1, 6) if z[i] > z[i - 1] and z[i] > z[i + 1]]
+    k = (peaks[0] if peaks else int(np.argmax(z))) + 1
     assert summary["k"] == k
-    gi = gi_star(totals, k=k, area=area)
-    assert summary["hot_cells"] == int((gi["bin"] > 0).sum()) > 0
+    ref = G_Local(y, _ring_w(area, k), transform="B", star=True, permutations=0)
+    p_fdr = false_discovery_control(2 * ref.p_norm, method="bh")
+    hot = (ref.Zs > 0) & (p_fdr < 0.10)
+    gi = pd.DataFrame({"gi_z": ref.Zs, "hot": hot}, index=area.astype(np.int64))
+    assert summary["hot_cells"] == int(hot.sum()) > 0
     assert summary["study_cells"] == len(area) == sum(summary["patterns"].values())
     assert set(summary["patterns"]) <= set(CATEGORIES)
     assert summary["patterns"].get("persistent_hot_spot", 0) > 0  # the sample's clusters last
@@ -125,7 +149,7 @@ def test_hotspot_study(run_notebook, engine):
     assert report["街道 / town"].notna().all()
     # the report's cells hold far more incidents than an average study cell
     assert report["警情数 / incidents"].mean() > 3 * totals.sum() / len(area)
-    assert summary["top_cells"] == gi[gi["bin"] > 0].sort_values("gi_z", ascending=False).index[:10].tolist()
+    assert summary["top_cells"] == gi[gi["hot"]].sort_values("gi_z", ascending=False).index[:10].tolist()
 
     sites = pd.read_csv(out / "key_sites_near_hotspots.csv", encoding="utf-8-sig")
     assert len(sites) == summary["key_sites_near"] > 0
@@ -190,4 +214,9 @@ def test_coverage_review(run_notebook, engine):
     within = near.index.unique().size / len(incidents)
     assert within == pytest.approx(new["share_after"], abs=1e-4)
     assert new["share_after"] > new["share_before"]
+    # the gain reported is the incidents newly within reach, counted here directly
+    before = gpd.sjoin_nearest(incidents[["geometry"]], stations[["geometry"]],
+                               max_distance=radius, how="inner").index.unique().size
+    assert new["covered"] == near.index.unique().size - before
+    assert 0 <= new["optimality_gap"] < 1
     assert _is_png(out / "shares.png") and _is_png(out / "new_sites_map.png")

@@ -44,6 +44,8 @@ def test_facilities(city, cli, tmp_path):
     # the new camera goes to the five-incident cluster at (1500, 500)
     [site] = out["new_sites"]
     assert site["covered"] == 5 and site["upper_bound"] == 5 and site["guarantee"] == 1
+    assert site["uncovered_before"] == 8 and site["optimality_gap"] == 0 and site["optimal"] is True
+    assert site["method"] in ("greedy", "exact") and site["time_budget_s"] == 30
     [row] = _csv(tmp_path / "coverage-facilities-new-sites.csv")
     x, y = city.offset(float(row["lon"]), float(row["lat"]))
     assert np.hypot(x - 1500, y - 500) <= 150
@@ -80,9 +82,24 @@ def test_inspections(city, cli, tmp_path):
     assert _kind(city.engine, out["result_id"]) == "coverage-inspections"
 
 
+def test_inspections_default_to_the_datas_latest_date_not_today(city, cli, tmp_path):
+    given = _json(cli("coverage", "inspections", "--days", "60", "--as-of", city.as_of.isoformat(),
+                      "--out", str(tmp_path), "--json"))
+    default = _json(cli("coverage", "inspections", "--days", "60", "--out", str(tmp_path), "--json"))
+    assert default["as_of"] == city.as_of.isoformat() and given["as_of_rule"] == "--as-of"
+    assert default["as_of_rule"].startswith("latest date in the data")
+    # today (months later) would make every inspected rental overdue: 2 of 4, not 4
+    assert default["overdue"] == given["overdue"] == {"rentals": 2, "hazards": 1}
+    assert default["city"] == given["city"]
+
+
 def test_workload(city, cli, tmp_path):
     out = _json(cli("coverage", "workload", "--version", "2025", "--out", str(tmp_path), "--json"))
-    assert out["grids"] == 3 and out["as_of"].startswith(city.latest.date().isoformat())
+    # one "as of" rule: the data's latest date — here the last inspection (June 30),
+    # later than the latest incident (June 1); the window ends with that local day
+    assert out["grids"] == 3 and out["as_of"] == city.as_of.isoformat()
+    assert out["as_of_rule"].startswith("latest date in the data")
+    assert out["window_end"].startswith("2026-06-30T16:00:00")
     assert out["households_flag"] == {"in_band": 1, "below": 1, "above": 1}
     rows = {f["grid_code"]: f for f in _features(city.engine, out["result_id"])}
     assert rows["G1"]["incidents"] == 3  # the fourth is 400 days old: outside the 12 months
@@ -105,3 +122,12 @@ def test_errors(city, cli):
     proc = cli("coverage", "workload", "--version", "nope", "--json")
     assert proc.returncode == 1 and proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1 and "nope" in proc.stderr
+
+
+def test_unknown_facility_kind_is_refused_before_any_work(cli):
+    # no database at all behind this URL: a refusal that had started reading would say so
+    proc = cli("coverage", "facilities", "--kind", "police", "--json",
+               env={"CIVICGRID_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"})
+    assert proc.returncode == 1 and proc.stdout == ""
+    [line] = proc.stderr.strip().splitlines()
+    assert "police" in line and "police_station" in line and "connect" not in line.lower()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
+from scipy import sparse
 from shapely.geometry import Point
 
-from geo.coverage.mclp import coverage_matrix, exact, greedy, mclp
+from geo.coverage.mclp import coverage_matrix, exact, greedy, mclp, merge_equivalent
 
 CRS = "EPSG:4549"
 X0, Y0 = 500_000.0, 3_460_000.0
@@ -86,3 +87,25 @@ def test_auto_keeps_greedy_only_when_its_bound_proves_it_optimal():
     result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 3)  # greedy covers everything: optimal
     assert result.method == "greedy" and result.guarantee == 1.0
     assert result.covered_weight == pytest.approx(4.5)
+
+
+def test_auto_decides_on_the_time_budget_and_states_the_gap():
+    # greedy cannot prove itself optimal here (3.5 against a bound ≥ 4)
+    rushed = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 2, method="auto", time_budget=0)
+    assert (rushed.method, rushed.optimal, rushed.covered_weight) == ("greedy", False, 3.5)
+    assert rushed.gap == pytest.approx(1 - 3.5 / rushed.upper_bound) and rushed.gap > 0
+    given = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 2, method="auto", time_budget=30)
+    assert (given.method, given.optimal, given.covered_weight, given.gap) == ("exact", True, 4.0, 0.0)
+
+
+def test_greedy_that_meets_its_bound_is_optimal_with_no_gap():
+    result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 3, method="auto", time_budget=0)
+    assert (result.method, result.optimal, result.covered_weight, result.gap) == ("greedy", True, 4.5, 0.0)
+
+
+def test_equivalent_demand_is_merged_without_changing_any_answer():
+    cover = coverage_matrix(DEMAND, SITES, RADIUS)
+    doubled = sparse.hstack([cover, cover]).tocsr()
+    merged, weights = merge_equivalent(doubled, np.r_[WEIGHTS, WEIGHTS])
+    assert merged.shape == (3, 5) and weights.tolist() == (2 * WEIGHTS).tolist()
+    assert merged.toarray().tolist() == cover.toarray().tolist()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import box
 
@@ -39,10 +40,16 @@ def test_blind_spots_and_new_sites(city):
 
     # with a 1000 m radius the station at (1500, 900) leaves the incidents in the west of
     # T1 and the one at (3000, 500) uncovered: one new site cannot reach both groups
+    # uncovered: (500, 600), (550, 500), (400, 420) — 1031–1200 m from the station — and
+    # (3000, 500); the best site reaches the three western ones (2450 m from the fourth)
     sites = store.new_sites(city.engine, "police_station", 1, radius=1000)
     assert sites.attrs["guarantee"] == 1 and len(sites) == 1
-    assert 0 < sites.attrs["covered"] < sites.attrs["uncovered_before"]
+    assert (sites.attrs["covered"], sites.attrs["uncovered_before"]) == (3, 4)
     assert sites.attrs["covered"] == sites["gain"].sum() == sites.attrs["upper_bound"]
+    assert (sites.attrs["optimal"], sites.attrs["optimality_gap"]) == (True, 0.0)
+    x, y = city.offset(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
+    for px, py in ((500, 600), (550, 500), (400, 420)):
+        assert np.hypot(x[0] - px, y[0] - py) <= 1000
 
 
 def test_inspections_and_overdue(city):
@@ -87,3 +94,22 @@ def test_empty_database(clean_db):
     assert set(store.inspection_coverage(clean_db)["total"]) == {0}
     with pytest.raises(InputError, match="in force"):
         store.read_grids(clean_db)
+
+
+def test_data_as_of_is_the_latest_local_date_of_incidents_or_inspections(clean_db):
+    from sqlalchemy import insert
+
+    from geo.db import tables as t
+
+    assert store.data_as_of(clean_db) is None
+    late = dt.datetime(2026, 6, 30, 17, 0, tzinfo=dt.UTC)  # already July 1st in UTC+8
+    with clean_db.begin() as c:
+        c.execute(insert(t.incidents), [{"source_key": "A", "occurred_at": late, "category": "盗窃",
+                                         "h3": 0, "geom": "SRID=4326;POINT(120.6 31.3)"}])
+    assert store.data_as_of(clean_db) == dt.date(2026, 7, 1)
+    with clean_db.begin() as c:
+        c.execute(insert(t.rentals), [{"source_key": "R", "address": "路1号", "geom": "SRID=4326;POINT(120.6 31.3)",
+                                       "last_inspected_at": dt.date(2026, 7, 3)}])
+    assert store.data_as_of(clean_db) == dt.date(2026, 7, 3)
+    # a window "as of" a date ends with that local day
+    assert store.end_of_day(dt.date(2026, 7, 1)) == pd.Timestamp("2026-07-01 16:00", tz="UTC")

@@ -270,3 +270,77 @@ def test_cli_refusals(city, cli, tmp_path):
     assert bad_where.returncode == 1 and "cannot be filtered" in bad_where.stderr
     assert bad_where.stderr.strip().count("\n") == 0 and "Traceback" not in bad_where.stderr
     assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture
+def every_layer(city, clean_db):
+    """`city` plus a row in each remaining layer and a stored coverage-facilities result as
+    the CLI writes it: share rows without geometry, blind-spot hexagons and new-site
+    points, every row with a `kind` of its own (the facility kind)."""
+    hexagon = shapely.Polygon([(lng, lat) for lat, lng in
+                               h3.cell_to_boundary(h3.int_to_str(_cell(120.61, 31.31)))]).wkt
+    with clean_db.begin() as conn:
+        conn.execute(insert(t.admin_units), [{"level": "town", "code": "320508001", "name": "平江街道",
+                                              "parent_code": "320508", "geom": GUSU}])
+        conn.execute(insert(t.hazards), [{"source_key": "H1", "name": "加油站", "category": "危化品",
+                                          "risk_level": 3, "geom": _point(120.61, 31.30)}])
+        conn.execute(insert(t.facilities), [{"source_key": "F1", "name": "平江派出所",
+                                             "kind": "police_station", "geom": _point(120.62, 31.31)}])
+        conn.execute(insert(t.key_sites), [{"source_key": "K1", "name": "观前小学", "kind": "school",
+                                            "geom": _point(120.62, 31.32)}])
+        result = conn.execute(insert(t.analysis_results).values(kind="coverage-facilities")
+                              .returning(t.analysis_results.c.id)).scalar_one()
+        conn.execute(insert(t.analysis_features), [
+            {"result_id": result, "geom": None,
+             "properties": {"kind": "camera", "layer": "incidents", "level": "city", "total": 3,
+                            "covered": 1, "share": 1 / 3, "part": "share"}},
+            {"result_id": result, "geom": f"SRID=4326;{hexagon}",
+             "properties": {"kind": "camera", "rank": 1, "incidents": 2, "part": "blind_spot"}},
+            {"result_id": result, "geom": _point(120.61, 31.31),
+             "properties": {"kind": "camera", "order": 1, "gain": 2.0, "part": "new_site"}},
+        ])
+    return {**city, "facilities_result": result}
+
+
+def _feature_count(path) -> int:
+    """Features of every data layer in an exported file, as GDAL's ogrinfo reports them."""
+    text = ogrinfo("-al", "-so", path).decode("utf-8", "replace")
+    return sum(int(line.split(":")[1]) for line in text.splitlines()
+               if line.startswith("Feature Count:"))
+
+
+LAYER_ROWS = {"boundaries": 3, "grids": 2, "incidents": 3, "hazards": 1, "rentals": 1,
+              "facilities": 1, "key-sites": 1, "hotspots": 2, "analysis": 3,
+              "coverage-grids": 1, "coverage-facilities": 3}
+
+
+@pytest.mark.parametrize("fmt", ["shp", "gpkg", "geojson", "csv"])
+def test_every_layer_exports_in_every_format(every_layer, engine, tmp_path, fmt):
+    """Each layer × format opens in ogrinfo with all its rows (a shapefile splits mixed
+    geometry into one file per kind, so the counts are summed over the data files)."""
+    assert sorted(layer_names(engine)) == sorted(LAYER_ROWS)
+    for layer, rows in LAYER_ROWS.items():
+        result = export_layer(layer, fmt, tmp_path / f"{layer}-{fmt}.zip", engine=engine)
+        assert result.manifest["rows"] == rows, layer
+        folder = tmp_path / f"{layer}-{fmt}"
+        zipfile.ZipFile(result.path).extractall(folder)
+        # data files: not the shapefile's field-name map; its table of rows without
+        # geometry (<name>_nogeom.dbf) when a layer mixes kinds
+        data = sorted(p for p in folder.iterdir()
+                      if (p.suffix in (".shp", ".gpkg", ".geojson", ".csv")
+                          and not p.name.endswith("_fields.csv"))
+                      or p.name.endswith("_nogeom.dbf"))
+        assert data, layer
+        assert sum(_feature_count(p) for p in data) == rows, (layer, [p.name for p in data])
+
+
+def test_a_stored_coverage_facilities_result_exports_by_version(every_layer, engine, tmp_path):
+    """The traceback of #24: `export analysis --version <coverage-facilities result>`
+    raised ValueError (cannot insert kind, already exists)."""
+    version = str(every_layer["facilities_result"])
+    data = read_layer("analysis", version, engine=engine)
+    assert data.gdf["result_kind"].tolist() == ["coverage-facilities"] * 3
+    assert data.gdf["kind"].tolist() == ["camera"] * 3
+    for fmt in ("gpkg", "geojson"):
+        result = export_layer("analysis", fmt, tmp_path, version=version, engine=engine)
+        assert result.manifest["version"] == version and result.manifest["rows"] == 3
