@@ -30,6 +30,7 @@ from etl.validate import repeated_keys, repeating
 from geo.db import partitions
 from geo.db.engine import libpq_dsn
 from geo.errors import DatabaseError, InputError, database_said
+from geo.vocab import store as vocab_store
 
 LOADERS = {
     "boundaries": boundaries, "grids": grids, "hazards": hazards, "rentals": rentals,
@@ -54,7 +55,9 @@ def read_context(conn: psycopg.Connection, kind: str) -> Context:
     wkb = conn.execute("SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units "
                        "WHERE level IN ('city', 'district')").fetchone()[0]
     city = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
-    return Context(city=city, admin_codes=codes, has_communities="community" in codes.values())
+    vocabs = {f.vocab for f in SCHEMAS[kind].fields if f.vocab}
+    return Context(city=city, admin_codes=codes, has_communities="community" in codes.values(),
+                   vocab={v: vocab_store.lookup(conn, v) for v in vocabs})
 
 
 def _personal(mapping: Mapping, kind: str) -> tuple[list[str], list[str], list[str]]:
@@ -281,6 +284,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         database = conn.info.dbname
 
     rejects_csv = report.write_rejects(database, batch_id, path, rejects)
+    unclassified = report.unclassified(database, batch_id, path, rows.unclassified, rows.verdict.ok)
     result = {
         "status": "loaded", "batch_id": batch_id, "kind": kind, "file": str(path), **counts,
         "inserted": inserted, "updated": updated,
@@ -288,7 +292,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         "encoding": source.encoding, "encoding_source": source.encoding_source,
         "crs": src_crs, "format": source.format, "personal_columns": personal_cols,
         "personal_mode": how, "attributes_columns": extra, "reasons": reasons,
-        "warnings": rows.warnings, "rejects_csv": str(rejects_csv),
+        "unclassified": unclassified, "warnings": rows.warnings, "rejects_csv": str(rejects_csv),
         "report_dir": str(report.folder(database, batch_id)), "file_sha256": sha,
         "seconds": round(time.perf_counter() - t0, 3),
         "timings": {**{k: round(marks[k] - marks[p], 3) for p, k in
