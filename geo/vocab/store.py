@@ -58,9 +58,9 @@ def import_terms(engine: Engine, terms: pd.DataFrame, file: str | None = None) -
         problems = clashes(merged)
         if problems:
             raise InputError(problems[0], file=file)
-        tops = {(r.vocab, r.code) for r in merged.itertuples() if r.parent is None}
+        tops = {(r.vocab, r.code) for r in merged.itertuples() if pd.isna(r.parent)}
         for r in terms.itertuples():
-            if r.parent is not None and (r.vocab, r.parent) not in tops:
+            if not pd.isna(r.parent) and (r.vocab, r.parent) not in tops:
                 raise InputError(f"parent {r.parent!r} of {r.code!r} is not a top-level "
                                  f"{r.vocab} term", file=file, field="parent")
         ordered = terms.assign(_child=terms["parent"].notna()).sort_values("_child", kind="stable")

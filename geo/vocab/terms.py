@@ -93,7 +93,7 @@ def read_terms(path: Path, vocab: str | None = None) -> pd.DataFrame:
     if "vocab" not in frame.columns:
         frame["vocab"] = vocab or "incident_category"
     elif vocab:
-        frame["vocab"] = frame["vocab"].replace("", None).fillna(vocab)
+        frame["vocab"] = frame["vocab"].fillna("").mask(frame["vocab"].fillna("") == "", vocab)
     out = pd.DataFrame({
         "vocab": frame["vocab"].fillna("").astype(str).str.strip(),
         "code": frame["code"].fillna("").astype(str).str.strip(),
@@ -102,7 +102,7 @@ def read_terms(path: Path, vocab: str | None = None) -> pd.DataFrame:
                    else ""),
         "aliases": [aliases(a) for a in frame.get("aliases", pd.Series([None] * len(frame)))],
     })
-    out["parent"] = out["parent"].replace("", None)
+    out["parent"] = out["parent"].astype(object).mask(out["parent"] == "", None)
     for i, row in out.iterrows():
         line = int(i) + 2  # the header is line 1
         if row["vocab"] not in VOCABS:
