@@ -26,7 +26,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    column,
     func,
+    table,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -147,6 +149,11 @@ grid_versions = Table(
     # at most one active version at a time
     Index("uq_grid_versions_active", "status", unique=True, postgresql_where="status = 'active'"),
 )
+
+#: the versions in force (a view, migration 0004: status active or filed — the one rule,
+#: geo.grids.versions.IN_FORCE); read it, never compare a status by hand
+grid_versions_in_force = table("grid_versions_in_force", column("id"), column("name"),
+                               column("status"), column("activated_at"))
 
 grids = Table(
     "grids",

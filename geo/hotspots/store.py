@@ -101,7 +101,9 @@ CELL_COLUMNS = ("value", "gi_z", "p", "p_fdr", "bin", "category", "trend_z", "tr
 
 def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], summary: dict,
              cells: pd.DataFrame) -> int:
-    """Store a run and its per-cell results (index = cell); returns the run id."""
+    """Store a run and its per-cell results (index = cell) with each cell's hexagon (the
+    GIS layer gis.hotspot_cells draws it); returns the run id."""
+    ids = cells.index.to_numpy(dtype=np.int64)
     frame = cells.reindex(columns=list(CELL_COLUMNS))
     frame = frame.astype(object).where(frame.notna(), None)
     payload = {c: frame[c].tolist() for c in CELL_COLUMNS}
@@ -114,12 +116,17 @@ def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], 
                "batches": json.dumps([int(b) for b in batch_ids]),
                "summary": json.dumps(summary, default=str)}).scalar_one()
         conn.execute(text("""
-            INSERT INTO hotspot_cells (run_id, cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p)
-            SELECT :run, * FROM unnest(CAST(:cell AS int8[]), CAST(:value AS float8[]),
+            INSERT INTO hotspot_cells (run_id, cell, value, gi_z, p, p_fdr, bin, category, trend_z,
+                                       trend_p, geom)
+            SELECT :run, cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p,
+                   ST_GeomFromWKB(wkb, 4326)
+            FROM unnest(CAST(:cell AS int8[]), CAST(:value AS float8[]),
                 CAST(:gi_z AS float8[]), CAST(:p AS float8[]), CAST(:p_fdr AS float8[]),
                 CAST(:bin AS int2[]), CAST(:category AS text[]), CAST(:trend_z AS float8[]),
-                CAST(:trend_p AS float8[]))
-        """), {"run": run_id, "cell": cells.index.to_numpy(dtype=np.int64).tolist(), **payload})
+                CAST(:trend_p AS float8[]), CAST(:wkb AS bytea[]))
+                AS t(cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p, wkb)
+        """), {"run": run_id, "cell": ids.tolist(), **payload,
+               "wkb": list(shapely.to_wkb(hexes.boundaries(ids.astype(np.uint64))))})
     return int(run_id)
 
 
@@ -152,7 +159,7 @@ def _cell_points_sql() -> str:
 
 
 def places(engine: Engine, cells: Sequence[int]) -> pd.DataFrame:
-    """District, town and (active-version) grid holding each cell's centre, indexed by cell."""
+    """District, town and (in-force version) grid holding each cell's centre, indexed by cell."""
     arr = np.asarray(cells, dtype=np.int64)
     lon, lat = hexes.centroids(arr.astype(np.uint64))
     query = text(_cell_points_sql() + """
@@ -163,7 +170,7 @@ def places(engine: Engine, cells: Sequence[int]) -> pd.DataFrame:
         LEFT JOIN LATERAL (SELECT code, name FROM admin_units
                            WHERE level = 'town' AND ST_Intersects(geom, c.pt) LIMIT 1) t ON true
         LEFT JOIN LATERAL (SELECT g.grid_code, g.name FROM grids g
-                           JOIN grid_versions v ON v.id = g.version_id AND v.status = 'active'
+                           JOIN grid_versions_in_force v ON v.id = g.version_id
                            WHERE ST_Intersects(g.geom, c.pt) LIMIT 1) g ON true
     """)
     with engine.connect() as conn:

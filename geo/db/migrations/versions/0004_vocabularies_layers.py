@@ -19,7 +19,7 @@ GIS clients. GDAL's PostgreSQL driver (and so QGIS) lists tables and views from
 `geometry_columns` with relkind r, v, m, f: the partitioned `incidents` (relkind p) is
 left out and its month partitions are listed instead. The schema `gis` holds one view
 per layer a client should see — `incidents` (every incident), `grids_in_force`,
-`hotspot_cells` (hexagons of stored hotspot runs) — each with a bigint key `fid` and a
+`hotspot_cells` (hexagons of stored hotspot runs) — each with a bigint key `ogc_fid` (the column GDAL takes as the FID of a view) and a
 typed geometry (SRID 4326) so geometry_columns reports type and CRS;
 `PG:"dbname=… schemas=gis"` lists exactly these. hotspot_cells gain a key and their
 hexagon (written by geo.hotspots.store; filled here for stored runs).
@@ -130,19 +130,19 @@ def upgrade() -> None:
     op.execute("CREATE SCHEMA IF NOT EXISTS gis")
     op.execute("""
         CREATE VIEW gis.incidents AS
-        SELECT i.id AS fid, i.source_key, i.occurred_at, i.category, i.category_code,
+        SELECT i.id AS ogc_fid, i.source_key, i.occurred_at, i.category, i.category_code,
                i.category_raw, i.subcategory, i.disposition, i.address, i.h3, i.batch_id,
                CAST(i.geom AS geometry(Point, 4326)) AS geom
         FROM public.incidents i""")
     op.execute("""
         CREATE VIEW gis.grids_in_force AS
-        SELECT g.id AS fid, v.name AS version, v.status, g.grid_code, g.name,
+        SELECT g.id AS ogc_fid, v.name AS version, v.status, g.grid_code, g.name,
                g.community_code, g.town_code, g.district_code, g.kind, g.households,
                g.population, CAST(g.geom AS geometry(MultiPolygon, 4326)) AS geom
         FROM public.grids g JOIN public.grid_versions_in_force v ON v.id = g.version_id""")
     op.execute("""
         CREATE VIEW gis.hotspot_cells AS
-        SELECT c.id AS fid, c.run_id, r.kind AS run_kind, r.created_at AS run_at,
+        SELECT c.id AS ogc_fid, c.run_id, r.kind AS run_kind, r.created_at AS run_at,
                CAST(c.cell AS text) AS cell, c.value, c.gi_z AS z, c.p, c.p_fdr, c.bin,
                c.category AS pattern, CAST(c.geom AS geometry(Polygon, 4326)) AS geom
         FROM public.hotspot_cells c JOIN public.hotspot_runs r ON r.id = c.run_id""")
