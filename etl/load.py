@@ -146,8 +146,8 @@ def _already(conn: psycopg.Connection, old: dict, kind: str, path: Path, folder:
 def load(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
     """Load one file of layer `kind`; returns the report (see etl.report.KEYS).
 
-    Options: crs, encoding, grid_version, personal_mode (hash | drop | keep), url,
-    progress. Raises InputError (nothing loaded) when the file is unusable and
+    Options: crs, encoding, grid_version, personal_mode (hash | drop | keep), header_row
+    (CSV/XLSX: the 1-based row of the header, found when not given), url, progress. Raises InputError (nothing loaded) when the file is unusable and
     DatabaseError (nothing loaded) when the database fails or cannot be reached.
     """
     memory.reuse_freed_memory()
@@ -159,7 +159,7 @@ def load(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
 
 def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str | None = None,
          grid_version: str | None = None, personal_mode: str | None = None,
-         url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+         header_row: int | None = None, url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     say = progress or (lambda phase, n: None)
     if kind not in SCHEMAS:
@@ -188,7 +188,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
 
         say("read", None)
         marks = {"start": time.perf_counter()}
-        source = readers.read(path, encoding)
+        source = readers.read(path, encoding, header_row)
         schema = SCHEMAS[kind]
         mapping = map_columns(list(source.frame.columns), schema)
         src_crs, crs_warnings = coords.choose(
@@ -291,6 +291,8 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         "unchanged": counts["loaded"] - inserted - updated,
         "encoding": source.encoding, "encoding_source": source.encoding_source,
         "crs": src_crs, "format": source.format, "personal_columns": personal_cols,
+        "header_row": source.header_row, "header_rows": source.header_rows,
+        "total_rows": source.total_rows,
         "personal_mode": how, "attributes_columns": extra, "reasons": reasons,
         "unclassified": unclassified, "warnings": rows.warnings, "rejects_csv": str(rejects_csv),
         "report_dir": str(report.folder(database, batch_id)), "file_sha256": sha,

@@ -89,6 +89,7 @@ def human(report: dict[str, Any], console: Console | None = None) -> None:
         ("修复 / repaired", report["repaired"]),
         ("新增·更新·未变 / inserted·updated·unchanged",
          f"{report['inserted']} · {report['updated']} · {report['unchanged']}"),
+        ("表头行 / header row", report.get("header_row") or "—"),
         ("坐标系 / CRS", report["crs"]),
         ("编码 / encoding", report["encoding"]),
         ("个人信息列 / personal columns",
