@@ -45,6 +45,7 @@ from geo.db.engine import get_engine
 from geo.errors import InputError
 from geo.export.privacy import drop_personal, is_personal
 from geo.hexes import boundaries
+from geo.vocab import store as vocab_store
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -269,7 +270,8 @@ def _table_conditions(conn, spec: TableLayer, name: str, f: Filters) -> list:
     if f.category:
         if spec.category_column is None:
             raise InputError(f"layer {name} has no category", field="category")
-        conds.append(table.c[spec.category_column].in_(list(f.category)))
+        # either level: a 大类 or 细类 by code, name or alias (geo.vocab)
+        conds.append(vocab_store.matches(table, spec.category_column, list(f.category)))
     return conds
 
 
@@ -343,7 +345,7 @@ def _read_hotspots(conn, version: str | None, f: Filters) -> LayerData:
     if run is None:
         raise InputError(f"no hotspot run {version!r}" if version else "no hotspot run stored",
                          field="version")
-    cols = [c for c in cells.c]
+    cols = [c for c in cells.c if c.name not in ("id", "geom")]  # the hexagon is drawn below
     rows = conn.execute(select(*cols).where(cells.c.run_id == run.id).order_by(cells.c.cell)).all()
     frame = pd.DataFrame({c.name: _column([r[i] for r in rows], c.type) for i, c in enumerate(cols)})
     frame.insert(2, "h3", [h3.int_to_str(int(c)) for c in frame["cell"]])

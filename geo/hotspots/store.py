@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from geo import hexes
 from geo.errors import InputError
+from geo.vocab import store as vocab_store
 
 PERIOD_TRUNC = {"day": "day", "week": "week", "month": "month"}
 
@@ -54,11 +55,22 @@ def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.
     """Incident counts per cell (and per period start when `by` is day/week/month).
 
     Read from the daily rows of incident_counts so any date range is exact (`end`
-    inclusive), re-bucketed to weeks or months in SQL. With `district`, only cells
+    inclusive), re-bucketed to weeks or months in SQL. `categories` may name either
+    level (geo.vocab): 大类 are read from the counts, which are kept per 大类; with a
+    细类 among them the incidents themselves are counted. With `district`, only cells
     whose centre lies inside it are kept. Columns: cell, [period,] count.
     """
     if by is not None and by not in PERIOD_TRUNC:
         raise InputError(f"period must be day, week or month, got {by!r}", field="period")
+    if categories:
+        with engine.connect() as conn:
+            tops, fine = vocab_store.levels(conn, "incident_category", list(categories))
+        if fine:
+            frame = _count_incidents(engine, res, start, end, list(categories), by)
+            if district:
+                frame = frame[frame["cell"].isin(study_area(engine, res, district))]
+            return frame.reset_index(drop=True)
+        categories = tops
     bucket = f", date_trunc('{PERIOD_TRUNC[by]}', period_start)::date AS period" if by else ""
     group = ", 2" if by else ""
     query = text(f"""
@@ -79,6 +91,33 @@ def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.
     if district:
         frame = frame[frame["cell"].isin(study_area(engine, res, district))].reset_index(drop=True)
     return frame
+
+
+def _count_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.date | None,
+                     categories: list[str], by: str | None) -> pd.DataFrame:
+    """`load_counts` from the incidents themselves (a 细类 is not in the counts): days
+    and periods in UTC+8 as the counts have them, cells the parents of each incident's
+    stored cell."""
+    from sqlalchemy import and_, func, literal, select
+
+    from geo.db.tables import incidents
+    from geo.hotspots.aggregate import TIMEZONE
+
+    day = func.date(func.timezone(TIMEZONE, incidents.c.occurred_at))
+    period = (func.date(func.date_trunc(PERIOD_TRUNC[by], day)) if by else literal(None))
+    conds = [vocab_store.matches(incidents, "category", categories)]
+    if start is not None:
+        conds.append(day >= start)
+    if end is not None:
+        conds.append(day <= end)
+    with engine.connect() as conn:
+        rows = conn.execute(select(incidents.c.h3, period).where(and_(*conds))).all()
+    frame = pd.DataFrame(rows, columns=["h3", "period"])
+    frame["cell"] = hexes.parents(frame["h3"].to_numpy(dtype=np.int64).astype(np.uint64),
+                                  res).astype(np.int64)
+    keys = ["cell", "period"] if by else ["cell"]
+    return (frame.groupby(keys).size().rename("count").astype(np.int64).reset_index()
+            .sort_values(keys, ignore_index=True))
 
 
 def counts_span(engine: Engine, res: int) -> tuple[dt.date, dt.date] | None:

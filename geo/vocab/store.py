@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, Text, cast, or_, select, text
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 
 from geo import audit
+from geo.db.tables import vocab_terms
 from geo.errors import InputError
 from geo.vocab.terms import CODED, UNCLASSIFIED, VOCABS, Coded, clashes, key
 
@@ -28,6 +31,45 @@ def lookup(conn: Any, vocab: str) -> dict[str, tuple[str, str, str]]:
     else:
         rows = conn.execute(sql, {"v": vocab}).fetchall()
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def levels(conn: Connection, vocab: str, values: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(`values` as stored top levels, codes of the 细类 among them and their spellings):
+    a 大类 spelling (name, code, alias) becomes its name, a 细类 spelling its code, and a
+    value the vocabulary does not know stays as given (stored rows may hold it)."""
+    found = dict(conn.execute(text(
+        "SELECT key, CASE WHEN code = top_code THEN 'top:' || top_name ELSE 'fine:' || code END "
+        "FROM vocab_keys WHERE vocab = :v AND key = ANY(:keys)"),
+        {"v": vocab, "keys": [key(v) for v in values]}).all())
+    tops, fine = [], []
+    for v in values:
+        kind, _, what = found.get(key(v), "top:" + v).partition(":")
+        (tops if kind == "top" else fine).append(what)
+    return tops, fine
+
+
+def matches(table: Table, column: str, values: Sequence[str]) -> ColumnElement[bool]:
+    """Rows of `table` whose coded `column` is any of `values` at either level: the
+    stored value or its raw text, or — for a term of the vocabulary — its code, its
+    name or an alias, a 大类 taking its 细类 with it."""
+    coded = next((c for c in CODED if c.table == table.name and c.column == column), None)
+    vals = [str(v) for v in values]
+    if coded is None:
+        return table.c[column].in_(vals)
+    keys = select(_VOCAB_KEYS.c.code).where(_VOCAB_KEYS.c.vocab == coded.vocab,
+                                            _VOCAB_KEYS.c.key.in_([key(v) for v in vals]))
+    children = select(vocab_terms.c.code).where(vocab_terms.c.vocab == coded.vocab,
+                                                vocab_terms.c.parent.in_(keys))
+    codes = keys.union(children)
+    code_column = table.c[coded.code_column] if coded.code_column else cast(table.c[column], Text)
+    conds = [cast(table.c[column], Text).in_(vals), table.c[coded.raw].in_(vals),
+             code_column.in_(select(codes.subquery().c.code))]
+    if coded.also:
+        conds.append(table.c[coded.also].in_(vals))
+    return or_(*conds)
+
+
+_VOCAB_KEYS = sa_table("vocab_keys", sa_column("vocab"), sa_column("key"), sa_column("code"))
 
 
 def list_terms(engine: Engine, vocab: str | None = None) -> pd.DataFrame:

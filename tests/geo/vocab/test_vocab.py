@@ -125,3 +125,27 @@ def test_a_bad_vocabulary_file_is_one_line_and_changes_nothing(clean_db, tmp_pat
     assert done.returncode == 1 and message in done.stderr and "v.csv" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert len(list_terms(clean_db)) == before
+
+
+def test_exports_and_hotspot_counts_filter_by_either_level(clean_db, db_url, tmp_path):
+    from geo.export.layers import Filters, read_layer
+    from geo.hexes import parents
+    from geo.hotspots.store import load_counts
+
+    path = _incidents(tmp_path, ["盗窃", "扒窃", "诈骗", "打架斗殴", "刑事案件", "高空抛物"],
+                      [None] * 6)
+    load("incidents", path, crs="wgs84", url=db_url)
+
+    def exported(*values):
+        frame = read_layer("incidents", filters=Filters(category=values), engine=clean_db).gdf
+        return sorted(frame["category_raw"])
+
+    assert exported("盗窃") == ["扒窃", "盗窃"]  # a 细类, by name: its aliases come along
+    assert exported("1001") == ["扒窃", "盗窃"]  # … or by code
+    assert exported("刑事") == ["刑事案件", "扒窃", "盗窃", "诈骗"]  # a 大类 holds its 细类
+    assert exported("治安", "高空抛物") == ["打架斗殴", "高空抛物"]  # unknown: by raw text
+    with clean_db.connect() as conn:
+        h3 = dict(conn.execute(text("SELECT category_raw, h3 FROM incidents")).all())
+    fine = load_counts(clean_db, 8, categories=["盗窃"])  # from the incidents themselves
+    want = pd.Series(parents([h3["盗窃"], h3["扒窃"]], 8).astype("int64")).value_counts()
+    assert dict(zip(fine["cell"], fine["count"], strict=True)) == want.to_dict()
