@@ -28,7 +28,7 @@ def _header(data: bytes, codec: str, header_row: int | None) -> tuple[list[str],
     lines = data.split(b"\n")[: header.SCAN + 2]
     if len(lines) > 1:
         lines = lines[:-1]  # the last line of the sample may be cut short
-    text = b"\n".join(line.rstrip(b"\r") for line in lines).decode(codec, errors="replace")
+    text = b"\n".join(line.rstrip(b"\r") for line in lines).decode(codec)
     rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
     at = header.chosen(rows, header_row)
     names, used = header.header_names(rows, at)
