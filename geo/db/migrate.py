@@ -32,11 +32,11 @@ def ensure_postgis(url: str | None = None) -> None:
         with engine.connect() as conn:
             if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first():
                 return
+            name = conn.execute(text("SELECT current_database()")).scalar()
             try:
                 conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
                 conn.commit()
             except DBAPIError as exc:
-                name = conn.execute(text("SELECT current_database()")).scalar()
                 raise DatabaseError(
                     f"database {name!r} has no PostGIS and this role may not add it: run "
                     f"`CREATE EXTENSION postgis;` in {name!r} as its owner or a superuser "
