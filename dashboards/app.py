@@ -165,7 +165,7 @@ def warm(app: dash.Dash, base: str) -> None:
         engine = app.server.config[ENGINE_KEY]
         coverage.inputs(engine)
         for version in grids.versions(engine):
-            if version["status"] == "active":
+            if version["in_force"]:
                 grids.grid_table(engine, version["name"])
         coverage.summary(engine, "police_station")
         alert_report(engine, "week")

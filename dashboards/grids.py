@@ -36,7 +36,7 @@ def _band_labels(lang: str) -> dict[str, str]:
 def layout(lang: str) -> html.Div:
     vs = versions(engine())
     opts = [{"label": f"{v['name']}（{v['status']}）", "value": v["name"]} for v in vs]
-    active = next((v["name"] for v in vs if v["status"] == "active"), vs[0]["name"] if vs else None)
+    active = next((v["name"] for v in vs if v["in_force"]), vs[0]["name"] if vs else None)
     draft = next((v["name"] for v in vs if v["name"] != active), None)
     themes = [{"label": t(f"gr.layer.{k}", lang), "value": k} for k in ("band", "changes", "problems")]
 

@@ -2,8 +2,9 @@
 
 A schema lists, for one layer kind, the canonical fields of its table, the headers that
 mean each field in real files (经度/lon/longitude …), the field's type, whether it is
-required, personal, or has a closed list of values (a value map such as 风险等级
-重大→4 or 类型 派出所→police_station). Columns matching no alias stay in `attributes`.
+required, personal, has a closed list of values (a value map such as 级别 区→district)
+or is coded by a vocabulary kept as data in PostGIS (geo.vocab: 警情类别, 危险源类别,
+设施/重点场所类型, 风险等级). Columns matching no alias stay in `attributes`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Field:
     required: bool = False
     values: dict[str, object] | None = None  # closed value map; others → unknown_category
     personal: bool = False
+    vocab: str | None = None  # coded by this vocabulary (geo.vocab); others load as 未分类
 
 
 @dataclass(frozen=True)
@@ -70,23 +72,6 @@ GRID_KINDS = {
     **{v: "rural" for v in ("农村", "rural")},
     **{v: "special" for v in ("专属", "专属网格", "special")},
 }
-INCIDENT_CATEGORIES = _same("刑事案件", "治安案件", "交通事故", "火灾", "纠纷", "求助", "噪音扰民", "其他")
-HAZARD_CATEGORIES = _same("危险化学品", "燃气", "消防重点单位", "建筑工地", "地质灾害", "特种设备")
-RISK_LEVELS = {
-    "重大": 4, "较大": 3, "一般": 2, "低": 1, "较低": 1,
-    "major": 4, "high": 3, "medium": 2, "low": 1,
-    **{str(n): n for n in range(1, 5)}, **{f"{n}.0": n for n in range(1, 5)},
-}
-FACILITY_KINDS = {
-    "派出所": "police_station", "应急避难场所": "shelter", "避难场所": "shelter",
-    "人民调解室": "mediation_room", "调解室": "mediation_room", "视频监控": "camera", "监控": "camera",
-    **_same("police_station", "shelter", "mediation_room", "camera"),
-}
-KEY_SITE_KINDS = {
-    "学校": "school", "医院": "hospital", "火车站": "station", "地铁站": "station", "车站": "station",
-    "商场": "mall", "政府机关": "government", "养老院": "elder_care",
-    **_same("school", "hospital", "station", "mall", "government", "elder_care"),
-}
 
 SCHEMAS: dict[str, Schema] = {
     "boundaries": Schema("boundaries", "admin_units", "code", "polygon", (
@@ -109,8 +94,9 @@ SCHEMAS: dict[str, Schema] = {
     )),
     "hazards": Schema("hazards", "hazards", "source_key", "point", (
         KEY, NAME,
-        Field("category", ("类别", "类型", "category"), required=True, values=HAZARD_CATEGORIES),
-        Field("risk_level", ("风险等级", "risk_level", "risk"), "int", required=True, values=RISK_LEVELS),
+        Field("category", ("类别", "类型", "category"), required=True, vocab="hazard_category"),
+        Field("risk_level", ("风险等级", "risk_level", "risk"), "int", required=True,
+              vocab="risk_level"),
         ADDRESS,
         Field("unit_code", ("所属社区代码", "社区代码", "unit_code"), "code"),
         INSPECTED, LON, LAT,
@@ -129,7 +115,8 @@ SCHEMAS: dict[str, Schema] = {
         Field("source_key", ("警情编号", "接警编号", *KEY.aliases), "code", required=True),
         Field("occurred_at", ("报警时间", "发生时间", "接警时间", "occurred_at", "time"), "timestamp",
               required=True),
-        Field("category", ("警情类别", "类别", "category"), required=True, values=INCIDENT_CATEGORIES),
+        Field("category", ("警情类别", "类别", "category"), required=True,
+              vocab="incident_category"),
         Field("subcategory", ("警情细类", "细类", "subcategory")),
         Field("disposition", ("处置结果", "disposition")),
         Field("address", ("发生地址", *ADDRESS.aliases)),
@@ -138,11 +125,13 @@ SCHEMAS: dict[str, Schema] = {
         Field("reporter_phone", ("联系电话", "报警电话", "reporter_phone"), personal=True),
     )),
     "facilities": Schema("facilities", "facilities", "source_key", "point", (
-        KEY, NAME, Field("kind", ("类型", "类别", "kind"), required=True, values=FACILITY_KINDS),
+        KEY, NAME, Field("kind", ("类型", "类别", "kind"), required=True,
+                         vocab="facility_kind"),
         ADDRESS, LON, LAT,
     )),
     "key-sites": Schema("key-sites", "key_sites", "source_key", "point", (
-        KEY, NAME, Field("kind", ("类型", "类别", "kind"), required=True, values=KEY_SITE_KINDS),
+        KEY, NAME, Field("kind", ("类型", "类别", "kind"), required=True,
+                         vocab="key_site_kind"),
         ADDRESS, LON, LAT,
     )),
 }

@@ -32,6 +32,7 @@ from geo.db import partitions
 from geo.db.engine import libpq_dsn
 from geo.errors import DatabaseError, InputError, database_said
 from geo.privacy.store import pii_key
+from geo.vocab import store as vocab_store
 
 LOADERS = {
     "boundaries": boundaries, "grids": grids, "hazards": hazards, "rentals": rentals,
@@ -56,7 +57,9 @@ def read_context(conn: psycopg.Connection, kind: str) -> Context:
     wkb = conn.execute("SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units "
                        "WHERE level IN ('city', 'district')").fetchone()[0]
     city = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
-    return Context(city=city, admin_codes=codes, has_communities="community" in codes.values())
+    vocabs = {f.vocab for f in SCHEMAS[kind].fields if f.vocab}
+    return Context(city=city, admin_codes=codes, has_communities="community" in codes.values(),
+                   vocab={v: vocab_store.lookup(conn, v) for v in vocabs})
 
 
 def _substitute(plan_columns: list[Column], mapping: Mapping, frame: pd.DataFrame,
@@ -142,8 +145,8 @@ def _already(conn: psycopg.Connection, old: dict, kind: str, path: Path, folder:
 def load(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
     """Load one file of layer `kind`; returns the report (see etl.report.KEYS).
 
-    Options: crs, encoding, grid_version, personal_mode (hash | drop | keep), url,
-    progress. Raises InputError (nothing loaded) when the file is unusable and
+    Options: crs, encoding, grid_version, personal_mode (hash | drop | keep), header_row
+    (CSV/XLSX: the 1-based row of the header, found when not given), url, progress. Raises InputError (nothing loaded) when the file is unusable and
     DatabaseError (nothing loaded) when the database fails or cannot be reached.
     """
     memory.reuse_freed_memory()
@@ -155,7 +158,7 @@ def load(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
 
 def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str | None = None,
          grid_version: str | None = None, personal_mode: str | None = None,
-         url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+         header_row: int | None = None, url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     say = progress or (lambda phase, n: None)
     if kind not in SCHEMAS:
@@ -185,7 +188,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
 
         say("read", None)
         marks = {"start": time.perf_counter()}
-        source = readers.read(path, encoding)
+        source = readers.read(path, encoding, header_row)
         schema = SCHEMAS[kind]
         mapping = map_columns(list(source.frame.columns), schema)
         src_crs, crs_warnings = coords.choose(
@@ -283,16 +286,19 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         database = conn.info.dbname
 
     rejects_csv = report.write_rejects(database, batch_id, path, rejects)
+    unclassified = report.unclassified(database, batch_id, path, rows.unclassified, rows.verdict.ok)
     result = {
         "status": "loaded", "batch_id": batch_id, "kind": kind, "file": str(path), **counts,
         "inserted": inserted, "updated": updated,
         "unchanged": counts["loaded"] - inserted - updated,
         "encoding": source.encoding, "encoding_source": source.encoding_source,
         "crs": src_crs, "format": source.format, "personal_columns": personal_cols,
+        "header_row": source.header_row, "header_rows": source.header_rows,
+        "total_rows": source.total_rows,
         "personal_mode": how, "personal": [f.report(how) for f in found],
         "masked": [{"column": h, "total": sum(c.values()), **c} for h, c in masked.items()],
         "attributes_columns": extra, "reasons": reasons,
-        "warnings": rows.warnings, "rejects_csv": str(rejects_csv),
+        "unclassified": unclassified, "warnings": rows.warnings, "rejects_csv": str(rejects_csv),
         "report_dir": str(report.folder(database, batch_id)), "file_sha256": sha,
         "seconds": round(time.perf_counter() - t0, 3),
         "timings": {**{k: round(marks[k] - marks[p], 3) for p, k in

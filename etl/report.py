@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -36,6 +37,30 @@ def write_rejects(database: str, batch_id: int, source: Path, rejects: pd.DataFr
     path = out / f"{source.name}.rejects.csv"
     rejects.to_csv(path, index=False, encoding="utf-8-sig")
     return path
+
+
+def unclassified(database: str, batch_id: int, source: Path,
+                 found: dict[str, tuple[str, pd.Series, np.ndarray]], loaded: np.ndarray
+                 ) -> list[dict[str, Any]]:
+    """One entry per value no vocabulary knows among the loaded rows — field, vocabulary,
+    value, count (most frequent first) and the command that adds it: `vocab import` of
+    `<file>.<vocab>.csv`, written here with one term per value (set its parent to place
+    it under a 大类, or add it as an alias of a known term)."""
+    out: list[dict[str, Any]] = []
+    folder_ = folder(database, batch_id)
+    for name, (vocab, raw, unknown) in found.items():
+        counts = raw[unknown & loaded].value_counts()
+        if counts.empty:
+            continue
+        folder_.mkdir(parents=True, exist_ok=True)
+        path = folder_ / f"{source.name}.{vocab}.csv"
+        values = [str(v) for v in counts.index]
+        pd.DataFrame({"code": values, "name": values, "parent": "", "aliases": ""}).to_csv(
+            path, index=False, encoding="utf-8-sig")
+        command = f"civicgrid vocab import {path} --vocab {vocab}"
+        out += [{"field": name, "vocab": vocab, "value": v, "count": int(n), "add": command}
+                for v, n in zip(values, counts.to_numpy(), strict=True)]
+    return out
 
 
 def write_json(report: dict[str, Any]) -> Path:
@@ -93,16 +118,21 @@ def human(report: dict[str, Any], console: Console | None = None) -> None:
         ("修复 / repaired", report["repaired"]),
         ("新增·更新·未变 / inserted·updated·unchanged",
          f"{report['inserted']} · {report['updated']} · {report['unchanged']}"),
+        ("表头行 / header row", report.get("header_row") or "—"),
         ("坐标系 / CRS", report["crs"]),
         ("编码 / encoding", report["encoding"]),
         ("个人信息列 / personal columns", _personal(report)),
         ("掩码 / masked in free text", _masked(report)),
         ("拒绝原因 / reasons", ", ".join(f"{k} {v}" for k, v in report["reasons"].items()) or "—"),
         ("拒绝清单 / rejects CSV", report["rejects_csv"] or "—"),
+        ("未分类 / unclassified", ", ".join(f"{u['value']} {u['count']}" for u in
+                                             report.get("unclassified", [])) or "—"),
         ("用时 / seconds", report["seconds"]),
     ]
     for label, value in rows:
         table.add_row(label, str(value))
     console.print(table)
+    for command in dict.fromkeys(u["add"] for u in report.get("unclassified", [])):
+        console.print(f"[yellow]未分类值 / unclassified values[/yellow]: add them with `{command}`")
     for warning in report["warnings"]:
         console.print(f"[yellow]警告 / warning:[/yellow] {warning}")

@@ -26,6 +26,17 @@ def project_home() -> Path:
     return Path.cwd().resolve()
 
 
+def data_dir() -> Path:
+    """The reference data that ships (`data/` of the checkout, which the package links as
+    `geo/data` so an installed wheel carries a copy)."""
+    return Path(__file__).resolve().parent / "data"
+
+
+def vocab_dir() -> Path:
+    """The default vocabularies (code lists) as CSV files: `data/vocab/`."""
+    return data_dir() / "vocab"
+
+
 def state_dir() -> Path:
     """The project-local state folder `.civicgrid/`."""
     return project_home() / ".civicgrid"

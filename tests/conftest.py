@@ -52,10 +52,14 @@ def engine(db_url):
 
 @pytest.fixture
 def clean_db(engine):
-    """Empty every civicgrid table before the test (the schema stays)."""
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
+    """Empty every civicgrid table before the test (the schema stays); the vocabularies
+    go back to the defaults migration 0004 seeded."""
+    names = ", ".join(t.name for t in metadata.sorted_tables
+                      if t.name not in ("audit_log", "vocab_terms"))
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DELETE FROM vocab_terms WHERE parent IS NOT NULL AND source <> 'default'"))
+        conn.execute(text("DELETE FROM vocab_terms WHERE source <> 'default'"))
     return engine
 
 

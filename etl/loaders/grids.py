@@ -1,6 +1,6 @@
 """Grids (网格) of one named version → grids, upserted by (version, grid_code).
 
-The version is created on first load: 'active' when no version is active yet, else
+The version is created on first load: 'active' when no version is in force yet, else
 'draft' (activating is `civicgrid grids`' business). Loading into a filed or retired
 version is refused. Town and district codes are derived from the community code when
 the file leaves them out; a community code naming no loaded community is rejected as
@@ -45,7 +45,7 @@ def version(conn: psycopg.Connection, name: str) -> tuple[int, str, bool]:
             raise InputError(f"grid version {name!r} is {row[1]}; load into a new version")
         return row[0], row[1], False
     conn.execute("LOCK TABLE grid_versions IN SHARE ROW EXCLUSIVE MODE")
-    active = conn.execute("SELECT 1 FROM grid_versions WHERE status = 'active'").fetchone()
+    active = conn.execute("SELECT 1 FROM grid_versions_in_force").fetchone()
     status = "draft" if active else "active"
     new_id = conn.execute(
         """INSERT INTO grid_versions (name, status, note, activated_at)

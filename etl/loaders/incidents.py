@@ -1,7 +1,10 @@
 """Police incidents (警情) → incidents, upserted by 警情编号, with their H3 cell.
 
 The H3 cell is computed at load at settings().h3_res (vectorised, geo.hexes.cells) and
-stored as signed BIGINT: the uint64 index reinterpreted as int64, bit for bit.
+stored as signed BIGINT: the uint64 index reinterpreted as int64, bit for bit. The
+category is stored as its top level (大类, by 警情细类 when that is known, else by 警情类别;
+未分类 when neither is), with the finest code in category_code and 警情类别 as loaded in
+category_raw.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ def prepare(rows: Rows) -> Plan:
     points.locate(rows)
     with ThreadPoolExecutor(max_workers=1) as pool:
         h3 = pool.submit(h3_column, rows.lon, rows.lat, rows.verdict.ok.copy())
-        columns = [key, rows.timestamp("occurred_at"), rows.text("category"),
+        columns = [key, rows.timestamp("occurred_at"),
+                   *rows.coded("category", also="subcategory", stores="top_name",
+                               code_column="category_code"),
                    rows.text("subcategory"), rows.text("disposition"), rows.text("address"),
                    rows.text("reporter"), rows.text("reporter_phone"), points.geometry_column(rows),
                    h3.result()]

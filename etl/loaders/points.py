@@ -95,8 +95,10 @@ def geometry_column(rows: Rows) -> Column:
 
 def named_sites(rows: Rows, table: str) -> Plan:
     """The plan shared by the layers of named points of a kind (facilities, key_sites):
-    source key, name, kind, address and the located point."""
+    source key, name, kind (coded by its vocabulary, raw text kept), address and the
+    located point."""
     key = rows.key()
     locate(rows)
-    columns = [key, rows.text("name"), rows.text("kind"), rows.text("address"), geometry_column(rows)]
+    columns = [key, rows.text("name"), *rows.coded("kind"), rows.text("address"),
+               geometry_column(rows)]
     return Plan(table, columns, ["source_key"], key)

@@ -16,6 +16,7 @@ import shapely
 from etl import validate as v
 from etl.columns import Mapping, Schema, apply_values
 from etl.copy import Column
+from geo.vocab import UNCLASSIFIED
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Context:
     city: shapely.Geometry | None = None  # union of city/district boundaries
     admin_codes: dict[str, str] = field(default_factory=dict)  # code → level
     has_communities: bool = False
+    #: vocabulary → spelling key → (code, top code, top name) (geo.vocab.store.lookup)
+    vocab: dict[str, dict[str, tuple[str, str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -39,6 +42,8 @@ class Rows:
     geometry: np.ndarray | None = None  # source geometries (file CRS)
     verdict: v.Verdict = None  # type: ignore[assignment]
     warnings: list[str] = field(default_factory=list)
+    #: canonical field → (vocabulary, raw text, mask of the rows no vocabulary term matched)
+    unclassified: dict[str, tuple[str, pd.Series, np.ndarray]] = field(default_factory=dict)
     repaired: np.ndarray | None = None  # rows whose polygon make_valid repaired
     lon: np.ndarray | None = None  # WGS-84 points (point kinds)
     lat: np.ndarray | None = None
@@ -79,22 +84,52 @@ class Rows:
             text = mapped.astype("string")
         return Column(name, "text", text)
 
+    def coded(self, name: str, *, also: str | None = None, stores: str = "code",
+              code_column: str | None = None) -> list[Column]:
+        """A field coded by a vocabulary: the stored value (the term's code, or its top
+        level's name when `stores` is top_name; 未分类 / NULL when unknown), the raw text
+        (`<name>_raw`) and, with `code_column`, the finest code found. A value of `also`
+        (警情细类) found in the vocabulary wins over the field's own. Unknown values are
+        loaded, never rejected, and counted in `unclassified`."""
+        f = self.schema.field(name)
+        raw = self.text(name)
+        table = self.context.vocab.get(f.vocab, {})
+        keys = pd.Series(np.asarray(raw.values.str.strip().str.lower().to_numpy(
+            dtype=object, na_value=None)), dtype=object)
+        hit = keys.map(table)
+        if also is not None:
+            other = self.text(also).values.str.strip().str.lower()
+            first = pd.Series(np.asarray(other.to_numpy(dtype=object, na_value=None)),
+                              dtype=object).map(table)
+            hit = first.where(first.notna(), hit)
+        part = 2 if stores == "top_name" else 0
+        value = hit.map(lambda h: None if not isinstance(h, tuple) else h[part])
+        unknown = value.isna().to_numpy() & raw.values.notna().to_numpy()
+        if unknown.any():
+            self.unclassified[name] = (f.vocab, raw.values, unknown)
+        columns = [Column(f"{name}_raw", "text", raw.values)]
+        if f.type == "int":
+            columns.insert(0, Column(name, "int2", pd.Series(pd.array(
+                [int(v) if isinstance(v, str) else None for v in value], dtype="Int16"))))
+        else:
+            stored = value.where(~unknown, UNCLASSIFIED).where(raw.values.notna().to_numpy(), None)
+            columns.insert(0, Column(name, "text", pd.Series(pd.array(stored, dtype="string"))))
+        if code_column is not None:
+            codes = hit.map(lambda h: None if not isinstance(h, tuple) else h[0])
+            columns.append(Column(code_column, "text", pd.Series(pd.array(codes, dtype="string"))))
+        return columns
+
     def key(self) -> Column:
         """The source key; empty keys are rejected as missing_key."""
         return self.text(self.schema.key, reason="missing_key")
 
     def integer(self, name: str, kind: str = "int4") -> Column:
-        """A whole number (or a value-mapped level such as 风险等级 重大→4)."""
+        """A whole number."""
         f = self.schema.field(name)
         series = self.col(name)
         if series is None:
             values = pd.Series(pd.array([None] * self.n, dtype="Int64"))
             bad = np.zeros(self.n, bool)
-        elif f.values is not None:
-            text = series.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
-            mapped, unknown = apply_values(text, f)
-            values, bad = pd.Series(pd.array(mapped, dtype="Int64")), np.zeros(self.n, bool)
-            self.verdict.reject(unknown.to_numpy(), "unknown_category", name)
         else:
             values, bad = v.parse_int(series)
         self.verdict.reject(bad, "bad_value", name)

@@ -34,8 +34,9 @@ def format_of(path: Path) -> str:
     return fmt
 
 
-def read(path: Path, encoding: str | None = None) -> Source:
-    """Read `path` with the reader of its format (`encoding` used only where the file has none)."""
+def read(path: Path, encoding: str | None = None, header_row: int | None = None) -> Source:
+    """Read `path` with the reader of its format (`encoding` used only where the file has
+    none; `header_row`, 1-based, only for tables: CSV and XLSX)."""
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=str(path))
@@ -43,6 +44,9 @@ def read(path: Path, encoding: str | None = None) -> Source:
         raise InputError("is a folder, not a file", file=str(path))
     fmt = format_of(path)
     check_input_size(path)
+    if header_row is not None and fmt not in ("csv", "xlsx"):
+        raise InputError("--header-row applies to CSV and XLSX files only", file=str(path),
+                         field="header_row")
     if fmt == "shapefile":
         from etl.readers.shapefile import read_shapefile as reader
     elif fmt == "gpkg":
@@ -54,6 +58,8 @@ def read(path: Path, encoding: str | None = None) -> Source:
     else:
         from etl.readers.xlsx import read_xlsx as reader
     try:
+        if fmt in ("csv", "xlsx"):
+            return reader(path, encoding, header_row)
         return reader(path, encoding)
     except InputError as exc:
         if exc.file is None:

@@ -29,6 +29,9 @@ class Source:
     encoding: str | None = None
     encoding_source: str | None = None  # cpg | option | detected | format
     warnings: list[str] = field(default_factory=list)
+    header_row: int | None = None  # the file's row (1-based) holding the header (tables)
+    header_rows: int = 1  # two when a merged group row sits above the column names
+    total_rows: int = 0  # trailing total rows (合计, 总计) left out
 
     @property
     def rows(self) -> int:

@@ -1,4 +1,5 @@
-"""Excel (.xlsx) reader: the first worksheet, first non-empty row as the header.
+"""Excel (.xlsx) reader: the first worksheet; the header found below title rows and
+across merged header cells, trailing total rows (合计, 总计) left out (etl.readers.header).
 
 A worksheet's `<dimension>` is what openpyxl pads every row to, so a workbook of a few
 rows declaring A1:XFD1048576 would become billions of empty cells: a declared size over
@@ -16,6 +17,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from etl.readers import header
 from etl.readers.source import Source
 from etl.safety import check_zip
 from geo.errors import InputError
@@ -42,19 +44,9 @@ def _rows(sheet) -> list[tuple]:
     return rows
 
 
-def _width(rows: list[tuple]) -> int:
-    """Columns up to the last one holding a value in any row."""
-    width = 0
-    for row in rows:
-        for i in range(len(row) - 1, width - 1, -1):
-            if row[i] is not None:
-                width = i + 1
-                break
-    return width
-
-
-def read_xlsx(path: Path, encoding: str | None = None) -> Source:
-    """Read the first sheet with cell values as Excel stores them (numbers, dates, text)."""
+def read_xlsx(path: Path, encoding: str | None = None, header_row: int | None = None) -> Source:
+    """Read the first sheet with cell values as Excel stores them (numbers, dates, text);
+    `header_row` (1-based sheet row) overrides the header found."""
     if not zipfile.is_zipfile(path):
         raise InputError("not an .xlsx workbook (corrupt or mislabelled)")
     try:
@@ -67,18 +59,19 @@ def read_xlsx(path: Path, encoding: str | None = None) -> Source:
             book.close()
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(f"damaged .xlsx workbook: {exc}") from exc
-    while rows and all(v is None for v in rows[0]):
-        rows.pop(0)
-    if not rows:
+    if not any(any(v is not None for v in r) for r in rows):
         raise InputError("empty worksheet")
-    width = _width(rows)
-    header = [
-        str(v).strip() if v is not None else f"column_{i + 1}"
-        for i, v in enumerate(rows[0][:width])
-    ]
-    header += [f"column_{i + 1}" for i in range(len(header), width)]
-    body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
+    at = header.chosen(rows, header_row)
+    names, used = header.header_names(rows, at)
+    data = rows[at + used:]
+    while names and names[-1].startswith("column_") and all(
+            len(r) < len(names) or r[len(names) - 1] is None for r in data):
+        names.pop()
+    body = [list(r[: len(names)]) + [None] * (len(names) - len(r)) for r in data]
     while body and all(v is None for v in body[-1]):
         body.pop()  # trailing blank rows Excel keeps after deletions
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    return Source(path=path, format="xlsx", frame=frame, encoding="utf-8", encoding_source="format")
+    totals = header.totals_at_end(body)
+    frame = pd.DataFrame(body[: len(body) - totals], columns=names, dtype=object)
+    return Source(path=path, format="xlsx", frame=frame, encoding="utf-8", encoding_source="format",
+                  header_row=at + 1, header_rows=used, total_rows=totals,
+                  warnings=header.notes(at, used, totals, header_row))

@@ -30,6 +30,7 @@ EXPECT = {
     "outside_city": "reject",
     "bad_time": "reject",
     "unknown_category": "reject",
+    "unclassified": "load",  # a value outside a vocabulary: loaded as 未分类, raw text kept
     "bad_value": "reject",
     "missing_key": "reject",
     "duplicate_row": "duplicate",

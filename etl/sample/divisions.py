@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo.config import data_dir
 from geo.crs import to_wgs84, transform_geometries
 
-#: the project's reference data folder (`data/` at the top of the repository)
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: the project's reference data folder (`data/` at the top of the repository, carried
+#: inside an installed wheel as geo/data)
+DATA_DIR = data_dir()
 
 CITY_CODE = "320500"
 CITY_NAME = "苏州市"

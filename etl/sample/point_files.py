@@ -38,8 +38,8 @@ def incident_edits() -> list[Fault]:
         Fault("bad_time", "报警时间", lambda r: {"报警时间": "2025-02-30 21:15:00"},
               "日期不存在 / not a calendar date"),
         Fault("bad_time", "报警时间", lambda r: {"报警时间": "昨天晚上"}, "时间无法解析 / unparseable time"),
-        Fault("unknown_category", "警情类别", lambda r: {"警情类别": "网络舆情"},
-              "警情类别不在封闭列表中 / category not in the closed list"),
+        Fault("unclassified", "警情类别", lambda r: {"警情类别": "网络舆情", "警情细类": None},
+              "警情类别不在词表中 / category not in the vocabulary"),
         Fault("missing_key", "警情编号", lambda r: {"警情编号": None}, "警情编号为空 / empty source key"),
     ]
 
@@ -70,8 +70,8 @@ def hazards(df: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, l
               lambda r: {"geometry": shapely.Point(r["geometry"].y, r["geometry"].x)}, "经纬度颠倒 / lon and lat swapped"),
         Fault("outside_city", "geometry", lambda r: {"geometry": shapely.Point(*OUTSIDE)},
               "点位在南京 / point in Nanjing, outside the city"),
-        Fault("unknown_category", "类别", lambda r: {"类别": "放射源"}, "类别不在列表中 / category not in the list"),
-        Fault("unknown_category", "风险等级", lambda r: {"风险等级": "极高"}, "风险等级不在 重大/较大/一般/低 中 / unknown risk level"),
+        Fault("unclassified", "类别", lambda r: {"类别": "放射源"}, "类别不在词表中 / category not in the vocabulary"),
+        Fault("unclassified", "风险等级", lambda r: {"风险等级": "极高"}, "风险等级不在词表中 / risk level not in the vocabulary"),
         Fault("bad_time", "最近检查日期", lambda r: {"最近检查日期": "去年秋天"}, "日期无法解析 / unparseable date"),
     ]
     appends = duplicate_faults("编号", "风险等级", lambda r: "重大" if r["风险等级"] != "重大" else "低")
@@ -82,7 +82,7 @@ def _csv_points(df: pd.DataFrame, file: str, crs: str, bad_kind: str,
                 rng: np.random.Generator) -> tuple[pd.DataFrame, list[BadRow]]:
     df = _place(df, crs, text=True)
     edits = coordinate_faults() + [
-        Fault("unknown_category", "类型", lambda r: {"类型": bad_kind}, "类型不在列表中 / kind not in the list"),
+        Fault("unclassified", "类型", lambda r: {"类型": bad_kind}, "类型不在词表中 / kind not in the vocabulary"),
         Fault("missing_key", "编号", lambda r: {"编号": None}, "编号为空 / empty source key"),
     ]
     appends = duplicate_faults("编号", "名称", lambda r: r["名称"] + "（分部）")

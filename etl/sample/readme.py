@@ -25,7 +25,7 @@ BAD = """
 ## 故意的错误行 / deliberately bad rows
 
 行号从 1 开始，不含表头（XLSX 表内行号 = 行号 + 1；Shapefile/GeoJSON 为要素顺序）。
-`expect`: reject = 应拒收, duplicate = 应计为重复, repair = 修复后入库, flag = 入库但检查时应发现。
+`expect`: reject = 应拒收, load = 应入库（词表外的值记为未分类，原文保留）, duplicate = 应计为重复, repair = 修复后入库, flag = 入库但检查时应发现。
 Row numbers are 1-based data rows, header excluded (XLSX sheet row = row + 1; shapefile and
 GeoJSON: feature order). `expect` is what a correct loader does.
 

@@ -53,6 +53,9 @@ def load_command(
                                      "(grids only; created if new)"),
     personal: Personal = typer.Option(None, "--personal", help="个人信息 / personal columns: hash "
                                       "(default), drop, keep (needs CIVICGRID_KEEP_PERSONAL_DATA=1)"),
+    header_row: int = typer.Option(None, "--header-row", min=1, help="表头所在行 / the row "
+                                   "(1-based) holding the header of a CSV/XLSX (found below "
+                                   "title rows when not given)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """加载文件到数据库 / load a file into PostGIS (validated; rejects kept with reasons).
@@ -66,7 +69,7 @@ def load_command(
     if kind.value == "grids" and not grid_version:
         raise typer.BadParameter("grids need --grid-version NAME", param_hint="--grid-version")
     options = dict(crs=crs, encoding=encoding, grid_version=grid_version,
-                   personal_mode=personal.value if personal else None)
+                   personal_mode=personal.value if personal else None, header_row=header_row)
     show_bar = not as_json and path.is_file() and path.stat().st_size > LONG_FILE * 60
     try:
         if show_bar:

@@ -8,9 +8,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from geo.db.engine import database_url
+from geo.errors import DatabaseError, database_said
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,7 +24,30 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+def ensure_postgis(url: str | None = None) -> None:
+    """Create the PostGIS extension when the database lacks it and the role may; else
+    DatabaseError saying in one line what to run (the schema needs its geometry type)."""
+    engine = create_engine(url or database_url())
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first():
+                return
+            name = conn.execute(text("SELECT current_database()")).scalar()
+            try:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+                conn.commit()
+            except DBAPIError as exc:
+                raise DatabaseError(
+                    f"database {name!r} has no PostGIS and this role may not add it: run "
+                    f"`CREATE EXTENSION postgis;` in {name!r} as its owner or a superuser "
+                    f"(the server needs the postgis package): {database_said(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
 def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Bring the schema to `revision`, adding PostGIS first when it is missing."""
+    ensure_postgis(url)
     command.upgrade(alembic_config(url), revision)
 
 

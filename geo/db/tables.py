@@ -17,6 +17,8 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -24,10 +26,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    column,
     func,
+    table,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData(
     naming_convention={
@@ -83,6 +87,22 @@ load_batches = Table(
                      postgresql_nulls_not_distinct=True),
 )
 
+#: code lists (geo.vocab): incident categories in two levels (parent = the 大类 code),
+#: hazard categories, facility and key-site kinds, risk levels; seeded from data/vocab/
+vocab_terms = Table(
+    "vocab_terms",
+    metadata,
+    Column("vocab", Text, primary_key=True),
+    Column("code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("parent", Text),
+    Column("aliases", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("source", Text, nullable=False, server_default="import"),
+    Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ForeignKeyConstraint(["vocab", "parent"], ["vocab_terms.vocab", "vocab_terms.code"],
+                         name="fk_vocab_terms_parent"),
+)
+
 load_rejects = Table(
     "load_rejects",
     metadata,
@@ -130,6 +150,11 @@ grid_versions = Table(
     Index("uq_grid_versions_active", "status", unique=True, postgresql_where="status = 'active'"),
 )
 
+#: the versions in force (a view, migration 0004: status active or filed — the one rule,
+#: geo.grids.versions.IN_FORCE); read it, never compare a status by hand
+grid_versions_in_force = table("grid_versions_in_force", column("id"), column("name"),
+                               column("status"), column("activated_at"))
+
 grids = Table(
     "grids",
     metadata,
@@ -169,8 +194,10 @@ def _point_layer(name: str, *columns: Column) -> Table:
 hazards = _point_layer(
     "hazards",
     Column("name", Text, nullable=False),
-    Column("category", Text, nullable=False, index=True),
-    Column("risk_level", SmallInteger, nullable=False),
+    Column("category", Text, nullable=False, index=True),  # the code (未分类 when unknown)
+    Column("category_raw", Text),  # the text as loaded (vocabularies: geo.vocab)
+    Column("risk_level", SmallInteger),  # NULL when the file's level is not in the vocabulary
+    Column("risk_level_raw", Text),
     Column("address", Text),
     Column("unit_code", Text),
     Column("last_inspected_at", Date),
@@ -198,7 +225,10 @@ incidents = Table(
            server_default=text("nextval('incidents_id_seq'::regclass)")),
     Column("source_key", Text(collation="C"), nullable=False),
     Column("occurred_at", DateTime(timezone=True), primary_key=True),
+    # the top level of the category (大类 name; 未分类 when unknown): incident_counts keys on it
     Column("category", Text(collation="C"), nullable=False, index=True),
+    Column("category_code", Text),  # the finest code found (细类, else 大类); NULL when unknown
+    Column("category_raw", Text),  # 警情类别 as loaded
     Column("subcategory", Text),
     Column("disposition", Text),
     Column("address", Text),
@@ -218,15 +248,16 @@ Index("ix_incidents_occurred_brin", incidents.c.occurred_at, postgresql_using="b
 facilities = _point_layer(
     "facilities",
     Column("name", Text, nullable=False),
-    Column("kind", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False, index=True),  # the code (未分类 when unknown)
+    Column("kind_raw", Text),
     Column("address", Text),
-    CheckConstraint("kind IN ('police_station','shelter','mediation_room','camera')", name="kind"),
 )
 
 key_sites = _point_layer(
     "key_sites",
     Column("name", Text, nullable=False),
     Column("kind", Text, nullable=False, index=True),
+    Column("kind_raw", Text),
     Column("address", Text),
 )
 
@@ -273,6 +304,8 @@ hotspot_cells = Table(
     Column("category", Text),
     Column("trend_z", Float),
     Column("trend_p", Float),
+    Column("id", BigInteger, Identity(), unique=True),  # the key GIS clients see
+    Column("geom", Geometry("POLYGON", srid=SRID, spatial_index=False)),  # the hexagon
 )
 
 analysis_results = Table(

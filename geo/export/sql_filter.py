@@ -18,6 +18,7 @@ from geo.db import tables as t
 from geo.errors import InputError
 from geo.export.catalogue import Filters, TableLayer
 from geo.export.privacy import is_personal
+from geo.vocab import store as vocab_store
 
 
 def day_bounds(f: Filters) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -71,5 +72,6 @@ def table_conditions(spec: TableLayer, name: str, f: Filters, district: str | No
     if f.category:
         if spec.category_column is None:
             raise InputError(f"layer {name} has no category", field="category")
-        conds.append(table.c[spec.category_column].in_(list(f.category)))
+        # either level: a 大类 or 细类 by code, name or alias (geo.vocab)
+        conds.append(vocab_store.matches(table, spec.category_column, list(f.category)))
     return conds

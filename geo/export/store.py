@@ -107,16 +107,14 @@ def _read_table(conn, name: str, version: str | None, f: Filters) -> LayerData:
     if spec.version == "grid_version":
         gv = t.grid_versions
         if version is None:
-            row = conn.execute(
-                select(gv.c.id, gv.c.name).order_by(
-                    (gv.c.status == "active").desc(), gv.c.created_at.desc(), gv.c.id.desc()
-                )
-            ).first()
+            row = conn.execute(select(gv.c.id, gv.c.name).where(
+                gv.c.id.in_(select(t.grid_versions_in_force.c.id)))).first()
         else:
             row = conn.execute(select(gv.c.id, gv.c.name).where(gv.c.name == version)).first()
         if row is None:
             raise InputError(
-                f"no grid version {version!r}" if version else "no grid version loaded",
+                f"no grid version {version!r}" if version else
+                "no grid version is in force; name one with --version",
                 field="version",
             )
         conds.append(table.c.version_id == row.id)
@@ -152,7 +150,7 @@ def _read_hotspots(conn, version: str | None, f: Filters) -> LayerData:
         raise InputError(
             f"no hotspot run {version!r}" if version else "no hotspot run stored", field="version"
         )
-    cols = [c for c in cells.c]
+    cols = [c for c in cells.c if c.name not in ("id", "geom")]  # the hexagon is drawn below
     rows = conn.execute(select(*cols).where(cells.c.run_id == run.id).order_by(cells.c.cell)).all()
     frame = pd.DataFrame({c.name: column([r[i] for r in rows], c.type) for i, c in enumerate(cols)})
     frame.insert(2, "h3", [h3.int_to_str(int(c)) for c in frame["cell"]])
@@ -201,7 +199,7 @@ def read_layer(
 ) -> LayerData:
     """The rows of `layer` (optionally one `version`) matching `filters`, personal data removed.
 
-    `version`: a grid version name (grids, default the active one), a boundary level
+    `version`: a grid version name (grids, default the one in force), a boundary level
     (boundaries), a hotspot run id (hotspots, default the latest) or an analysis result
     id (default the latest of the kind). Raises InputError for unknown layers, versions
     or filter columns.

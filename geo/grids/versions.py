@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from geo import audit
-from geo.db.tables import grid_versions, grids
+from geo.db.tables import grid_versions, grid_versions_in_force, grids
 from geo.errors import InputError
 
+#: the statuses of the version in force; SQL reads the view grid_versions_in_force (and
+#: grids_in_force, gis.grids_in_force), which migration 0004 defines by the same rule
 IN_FORCE = ("active", "filed")
 
 
@@ -73,7 +75,7 @@ def get(conn: Connection | Engine, name: str) -> Version:
 def in_force(conn: Connection | Engine) -> Version | None:
     """The version in force (active, or filed after activation), if any."""
     with _connect(conn) as c:
-        row = c.execute(_query().where(grid_versions.c.status.in_(IN_FORCE))
+        row = c.execute(_query().where(grid_versions.c.id.in_(select(grid_versions_in_force.c.id)))
                         .order_by(grid_versions.c.activated_at.desc().nulls_last())).first()
         return _version(row) if row else None
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from geo import hexes
 from geo.errors import InputError
 from geo.jsonable import dumps
+from geo.vocab import store as vocab_store
 
 PERIOD_TRUNC = {"day": "day", "week": "week", "month": "month"}
 
@@ -55,11 +56,22 @@ def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.
     """Incident counts per cell (and per period start when `by` is day/week/month).
 
     Read from the daily rows of incident_counts so any date range is exact (`end`
-    inclusive), re-bucketed to weeks or months in SQL. With `district`, only cells
+    inclusive), re-bucketed to weeks or months in SQL. `categories` may name either
+    level (geo.vocab): 大类 are read from the counts, which are kept per 大类; with a
+    细类 among them the incidents themselves are counted. With `district`, only cells
     whose centre lies inside it are kept. Columns: cell, [period,] count.
     """
     if by is not None and by not in PERIOD_TRUNC:
         raise InputError(f"period must be day, week or month, got {by!r}", field="period")
+    if categories:
+        with engine.connect() as conn:
+            tops, fine = vocab_store.levels(conn, "incident_category", list(categories))
+        if fine:
+            frame = _count_incidents(engine, res, start, end, list(categories), by)
+            if district:
+                frame = frame[frame["cell"].isin(study_area(engine, res, district))]
+            return frame.reset_index(drop=True)
+        categories = tops
     bucket = f", date_trunc('{PERIOD_TRUNC[by]}', period_start)::date AS period" if by else ""
     group = ", 2" if by else ""
     query = text(f"""
@@ -82,6 +94,33 @@ def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.
     return frame
 
 
+def _count_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.date | None,
+                     categories: list[str], by: str | None) -> pd.DataFrame:
+    """`load_counts` from the incidents themselves (a 细类 is not in the counts): days
+    and periods in UTC+8 as the counts have them, cells the parents of each incident's
+    stored cell."""
+    from sqlalchemy import and_, func, literal, select
+
+    from geo.db.tables import incidents
+    from geo.hotspots.aggregate import TIMEZONE
+
+    day = func.date(func.timezone(TIMEZONE, incidents.c.occurred_at))
+    period = (func.date(func.date_trunc(PERIOD_TRUNC[by], day)) if by else literal(None))
+    conds = [vocab_store.matches(incidents, "category", categories)]
+    if start is not None:
+        conds.append(day >= start)
+    if end is not None:
+        conds.append(day <= end)
+    with engine.connect() as conn:
+        rows = conn.execute(select(incidents.c.h3, period).where(and_(*conds))).all()
+    frame = pd.DataFrame(rows, columns=["h3", "period"])
+    frame["cell"] = hexes.parents(frame["h3"].to_numpy(dtype=np.int64).astype(np.uint64),
+                                  res).astype(np.int64)
+    keys = ["cell", "period"] if by else ["cell"]
+    return (frame.groupby(keys).size().rename("count").astype(np.int64).reset_index()
+            .sort_values(keys, ignore_index=True))
+
+
 def counts_span(engine: Engine, res: int) -> tuple[dt.date, dt.date] | None:
     """First and last day with counts at `res`, None when there are none."""
     with engine.connect() as conn:
@@ -102,7 +141,9 @@ CELL_COLUMNS = ("value", "gi_z", "p", "p_fdr", "bin", "category", "trend_z", "tr
 
 def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], summary: dict,
              cells: pd.DataFrame) -> int:
-    """Store a run and its per-cell results (index = cell); returns the run id."""
+    """Store a run and its per-cell results (index = cell) with each cell's hexagon (the
+    GIS layer gis.hotspot_cells draws it); returns the run id."""
+    ids = cells.index.to_numpy(dtype=np.int64)
     frame = cells.reindex(columns=list(CELL_COLUMNS))
     frame = frame.astype(object).where(frame.notna(), None)
     payload = {c: frame[c].tolist() for c in CELL_COLUMNS}
@@ -115,12 +156,17 @@ def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], 
                "batches": json.dumps([int(b) for b in batch_ids]),
                "summary": dumps(summary)}).scalar_one()
         conn.execute(text("""
-            INSERT INTO hotspot_cells (run_id, cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p)
-            SELECT :run, * FROM unnest(CAST(:cell AS int8[]), CAST(:value AS float8[]),
+            INSERT INTO hotspot_cells (run_id, cell, value, gi_z, p, p_fdr, bin, category, trend_z,
+                                       trend_p, geom)
+            SELECT :run, cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p,
+                   ST_GeomFromWKB(wkb, 4326)
+            FROM unnest(CAST(:cell AS int8[]), CAST(:value AS float8[]),
                 CAST(:gi_z AS float8[]), CAST(:p AS float8[]), CAST(:p_fdr AS float8[]),
                 CAST(:bin AS int2[]), CAST(:category AS text[]), CAST(:trend_z AS float8[]),
-                CAST(:trend_p AS float8[]))
-        """), {"run": run_id, "cell": cells.index.to_numpy(dtype=np.int64).tolist(), **payload})
+                CAST(:trend_p AS float8[]), CAST(:wkb AS bytea[]))
+                AS t(cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p, wkb)
+        """), {"run": run_id, "cell": ids.tolist(), **payload,
+               "wkb": list(shapely.to_wkb(hexes.boundaries(ids.astype(np.uint64))))})
     return int(run_id)
 
 
@@ -153,7 +199,7 @@ def _cell_points_sql() -> str:
 
 
 def places(engine: Engine, cells: Sequence[int]) -> pd.DataFrame:
-    """District, town, community and (active-version) grid holding each cell's centre,
+    """District, town, community and (in-force version) grid holding each cell's centre,
     indexed by cell."""
     arr = np.asarray(cells, dtype=np.int64)
     lon, lat = hexes.centroids(arr.astype(np.uint64))
@@ -167,7 +213,7 @@ def places(engine: Engine, cells: Sequence[int]) -> pd.DataFrame:
         LEFT JOIN LATERAL (SELECT code, name FROM admin_units
                            WHERE level = 'community' AND ST_Intersects(geom, c.pt) LIMIT 1) m ON true
         LEFT JOIN LATERAL (SELECT g.grid_code, g.name FROM grids g
-                           JOIN grid_versions v ON v.id = g.version_id AND v.status = 'active'
+                           JOIN grid_versions_in_force v ON v.id = g.version_id
                            WHERE ST_Intersects(g.geom, c.pt) LIMIT 1) g ON true
     """)
     with engine.connect() as conn:

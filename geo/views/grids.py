@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from geo.db.tables import grid_versions
+from geo.db.tables import grid_versions, grid_versions_in_force
 from geo.grids.check import check
 from geo.grids.diff import diff
 from geo.grids.store import read_grids as store_read
@@ -19,12 +19,15 @@ from geo.views.stamp import kept
 
 
 def versions(engine: Engine) -> list[dict]:
-    """`name, status, created_at` of every grid version, active first then newest."""
+    """`name, status, created_at, in_force` of every grid version, the one in force first
+    then newest."""
+    in_force = grid_versions.c.id.in_(select(grid_versions_in_force.c.id))
     with engine.connect() as conn:
         rows = conn.execute(select(grid_versions.c.name, grid_versions.c.status,
-                                   grid_versions.c.created_at).order_by(grid_versions.c.id.desc())).all()
+                                   grid_versions.c.created_at, in_force.label("in_force"))
+                            .order_by(grid_versions.c.id.desc())).all()
     out = [dict(r._mapping) for r in rows]
-    return sorted(out, key=lambda v: v["status"] != "active")
+    return sorted(out, key=lambda v: not v["in_force"])
 
 
 def read_grids(engine: Engine, version: str) -> gpd.GeoDataFrame:

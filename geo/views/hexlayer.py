@@ -25,6 +25,7 @@ from geo.hotspots.store import study_area
 from geo.hotspots.weights import kring_weights
 from geo.views.counts import cell_counts
 from geo.views.places import inside
+from geo.views.stamp import data_stamp
 
 MAX_CELLS = 5000
 #: largest study area (cells) Gi* is given; beyond it only cells with incidents count
@@ -63,14 +64,15 @@ class HexLayer:
 def study_cells(engine: Engine, res: int, area: str | None) -> np.ndarray | None:
     """Cells of the city (or unit `area`) at `res` — Gi*'s study area, zeros included;
     None without boundaries or when it would exceed MAX_STUDY cells."""
-    return _study(engine.url.render_as_string(hide_password=False), res, area)
+    return _study(engine.url.render_as_string(hide_password=False), data_stamp(engine), res, area)
 
 
 @lru_cache(maxsize=16)
-def _study_weights(url: str, res: int, area: str | None, k: int):
+def _study_weights(url: str, stamp: str, res: int, area: str | None, k: int):
     """(sorted study cells, binary k-ring weights with self) — fixed for a study area,
-    so built once: building them is most of a Gi* run on a city."""
-    cells = _study(url, res, area)
+    so built once per data stamp (a boundary reload changes the area): building them is
+    most of a Gi* run on a city."""
+    cells = _study(url, stamp, res, area)
     if cells is None:
         return None
     cells = np.unique(cells.astype(np.int64))
@@ -80,7 +82,8 @@ def _study_weights(url: str, res: int, area: str | None, k: int):
 def gi_layer(engine: Engine, counts: pd.Series, res: int, area: str | None, k: int) -> pd.DataFrame:
     """Gi* of `counts` on the study area of `area` at `res` — `geo.hotspots.gi_star`
     with the study area's weights cached; without a study area, on the counted cells."""
-    cached = _study_weights(engine.url.render_as_string(hide_password=False), res, area, k)
+    cached = _study_weights(engine.url.render_as_string(hide_password=False), data_stamp(engine),
+                            res, area, k)
     if cached is None:
         return gi_star(counts.astype(float), k=k)
     cells, w = cached
@@ -91,7 +94,7 @@ def gi_layer(engine: Engine, counts: pd.Series, res: int, area: str | None, k: i
 
 
 @lru_cache(maxsize=32)
-def _study(url: str, res: int, area: str | None) -> np.ndarray | None:
+def _study(url: str, stamp: str, res: int, area: str | None) -> np.ndarray | None:
     cells = study_area(get_engine(url), res, area)
     return cells if cells is not None and len(cells) <= MAX_STUDY else None
 

@@ -2,7 +2,7 @@
 
 - incidents in the latest 30 days against the 30 days before,
 - share of those incidents in hot cells (Gi* bins 1–3, res 8, k = 1, on this period),
-- grids of the active version whose households fall outside the band,
+- grids of the version in force (view grids_in_force) whose households fall outside the band,
 - coverage: share of households (grids weighted by households) within each facility
   kind's service radius of such a facility.
 """
@@ -30,8 +30,7 @@ _COUNT_SQL = text(
 _BAND_SQL = text(
     """
     SELECT count(*) FILTER (WHERE g.households < :lo OR g.households > :hi), count(*)
-    FROM grids g JOIN grid_versions v ON v.id = g.version_id
-    WHERE v.status = 'active'
+    FROM grids_in_force g
     """
 )
 # grids are weighted by households (1 when unknown); the bounding-box test lets the
@@ -40,7 +39,7 @@ _COVER_SQL = text(
     """
     WITH g AS (
       SELECT ST_PointOnSurface(g.geom) AS p, coalesce(g.households, 1) AS w
-      FROM grids g JOIN grid_versions v ON v.id = g.version_id WHERE v.status = 'active'
+      FROM grids_in_force g
     )
     SELECT coalesce(sum(w) FILTER (WHERE EXISTS (
              SELECT 1 FROM facilities f
@@ -116,7 +115,7 @@ def overview_kpis(engine: Engine, days: int = 30, layer: HexLayer | None = None)
 
 
 def coverage_shares(engine: Engine) -> tuple[tuple[str, float | None], ...]:
-    """(kind, share of households within the kind's service radius) of the active grids;
+    """(kind, share of households within the kind's service radius) of the grids in force;
     cached until the data change (a load or a new grid version)."""
     return _coverage(engine)
 

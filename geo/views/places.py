@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from geo.db.engine import get_engine
 from geo.db.tables import admin_units as au
 from geo.db.tables import incidents
+from geo.views.stamp import data_stamp
 
 
 def units(engine: Engine, level: str) -> list[dict]:
@@ -38,7 +39,9 @@ def extent(engine: Engine) -> tuple[float, float, float, float] | None:
 
 
 @lru_cache(maxsize=64)
-def _unit_geom(url: str, code: str) -> shapely.Geometry | None:
+def _unit_geom(url: str, stamp: str, code: str) -> shapely.Geometry | None:
+    """The prepared outline of unit `code`, cached per data stamp (a boundary reload is
+    seen without a restart)."""
     with get_engine(url).connect() as conn:
         g = conn.execute(select(au.c.geom).where(au.c.code == code)).scalar()
     if g is None:
@@ -50,7 +53,7 @@ def _unit_geom(url: str, code: str) -> shapely.Geometry | None:
 
 def inside(engine: Engine, code: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Boolean mask of the points that fall inside unit `code` (all False if unknown)."""
-    geom = _unit_geom(engine.url.render_as_string(hide_password=False), code)
+    geom = _unit_geom(engine.url.render_as_string(hide_password=False), data_stamp(engine), code)
     if geom is None:
         return np.zeros(len(lon), dtype=bool)
     return shapely.contains_xy(geom, lon, lat)

@@ -10,21 +10,25 @@ from typing import TypeVar
 from sqlalchemy import Engine, func, select
 
 from geo.db.engine import get_engine
-from geo.db.tables import aggregate_state, grid_versions, load_batches
+from geo.db.tables import aggregate_state, grid_versions, load_batches, vocab_terms
 
 T = TypeVar("T")
 
 
 def data_stamp(engine: Engine) -> str:
-    """Changes whenever a load batch is added or finished, a grid version changes or the
-    incident aggregate is refreshed."""
+    """Changes whenever a load batch is added or finished, a grid version is added,
+    activated, filed or retired, a vocabulary import lands or the incident aggregate is
+    refreshed."""
     with engine.connect() as conn:
         n, hi, done = conn.execute(select(func.count(load_batches.c.id), func.max(load_batches.c.id),
                                           func.max(load_batches.c.finished_at))).one()
         versions = conn.execute(select(func.count(grid_versions.c.id), func.max(grid_versions.c.id),
-                                       func.max(grid_versions.c.activated_at))).one()
+                                       func.max(grid_versions.c.activated_at),
+                                       func.max(grid_versions.c.filed_at),
+                                       func.max(grid_versions.c.retired_at))).one()
+        vocab = conn.execute(select(func.count(), func.max(vocab_terms.c.imported_at))).one()
         counted = conn.execute(select(func.count(), func.max(aggregate_state.c.aggregated_at))).one()
-    return f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}"
+    return f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}"
 
 
 def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:

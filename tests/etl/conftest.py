@@ -16,7 +16,8 @@ LAYERS = "incidents, hazards, rentals, facilities, key_sites, grids, grid_versio
 def _reset(engine, db_url, folder) -> None:
     from etl.load import load
 
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
+    names = ", ".join(t.name for t in metadata.sorted_tables
+                     if t.name not in ("audit_log", "vocab_terms"))
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     for level in LEVELS:

@@ -19,7 +19,7 @@ def _count(engine, sql: str) -> int:
 
 def test_same_file_twice_changes_nothing(city, db_url, tmp_path):
     df = incidents(25)
-    df.loc[0, "警情类别"] = "外星人"
+    df.loc[0, "报警时间"] = "昨天晚上"
     df.to_csv(tmp_path / "i.csv", index=False)
     first = load("incidents", tmp_path / "i.csv", crs="gcj02", url=db_url)
     before = _count(city, "SELECT count(*) FROM load_batches")

@@ -25,15 +25,24 @@ def test_a_second_column_for_the_same_field_is_kept_with_a_warning():
 
 
 def test_value_maps():
-    schema = SCHEMAS["hazards"]
-    mapped, unknown = apply_values(pd.Series(["重大", "一般", " 低 ", "很大", None]),
-                                   schema.field("risk_level"))
-    assert mapped.tolist()[:3] == [4, 2, 1]
+    levels, unknown = apply_values(pd.Series(["区", " 街道 ", "村", "省", None]),
+                                   SCHEMAS["boundaries"].field("level"))
+    assert levels.tolist()[:3] == ["district", "town", "community"]
     assert unknown.tolist() == [False, False, False, True, False]
-    kinds, unknown = apply_values(pd.Series(["派出所", "视频监控", "camera", "网吧"]),
-                                  SCHEMAS["facilities"].field("kind"))
-    assert kinds.tolist()[:3] == ["police_station", "camera", "camera"]
+    kinds, unknown = apply_values(pd.Series(["城镇", "专属网格", "rural", "混合"]),
+                                  SCHEMAS["grids"].field("kind"))
+    assert kinds.tolist()[:3] == ["urban", "special", "rural"]
     assert unknown.tolist() == [False, False, False, True]
+
+
+def test_coded_fields_name_their_vocabulary_and_have_no_closed_list():
+    coded = {(s.kind, f.name): f.vocab for s in SCHEMAS.values() for f in s.fields if f.vocab}
+    assert coded == {("incidents", "category"): "incident_category",
+                     ("hazards", "category"): "hazard_category",
+                     ("hazards", "risk_level"): "risk_level",
+                     ("facilities", "kind"): "facility_kind",
+                     ("key-sites", "kind"): "key_site_kind"}
+    assert all(f.values is None for s in SCHEMAS.values() for f in s.fields if f.vocab)
 
 
 def test_every_kind_has_a_key_field_and_personal_fields_are_declared():

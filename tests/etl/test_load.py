@@ -118,7 +118,7 @@ def test_every_point_reason_is_recorded_once(city, db_url, tmp_path):
     df.loc[3, ["经度", "纬度"]] = [df.loc[3, "纬度"], df.loc[3, "经度"]]  # swapped_coordinates
     df.loc[4, ["经度", "纬度"]] = [118.78, 32.04]  # Nanjing: outside_city
     df.loc[5, "报警时间"] = "昨天晚上"  # bad_time
-    df.loc[6, "警情类别"] = "外星人"  # unknown_category
+    df.loc[6, "警情类别"] = "外星人"  # outside the vocabulary: loaded as 未分类
     df.loc[7, "警情类别"] = None  # missing_value
     df.loc[8] = df.loc[9]  # 9 repeats 8 exactly: duplicate_row
     df.loc[11] = df.loc[10]
@@ -128,9 +128,9 @@ def test_every_point_reason_is_recorded_once(city, db_url, tmp_path):
     _balanced(result)
     assert result["reasons"] == {r: 1 for r in (
         "missing_key", "missing_coordinates", "bad_coordinates", "swapped_coordinates",
-        "outside_city", "bad_time", "unknown_category", "missing_value", "duplicate_row",
-        "duplicate_key")}
-    assert (result["loaded"], result["rejected"], result["duplicates"]) == (4, 9, 1)
+        "outside_city", "bad_time", "missing_value", "duplicate_row", "duplicate_key")}
+    assert (result["loaded"], result["rejected"], result["duplicates"]) == (5, 8, 1)
+    assert [(u["value"], u["count"]) for u in result["unclassified"]] == [("外星人", 1)]
     with city.connect() as conn:
         rejects = conn.execute(text("SELECT row_number, reason, field, raw FROM load_rejects "
                                     "ORDER BY row_number")).all()

@@ -248,7 +248,7 @@ def _check_row(reason: str, field: str, rows: list[dict], i: int, key: str, clos
             assert not (119.8 < _float(lon) < 121.5 and 30.7 < _float(lat) < 32.1)
         case "bad_time":
             assert not _is_date(row[field], "%Y-%m-%d %H:%M:%S") and not _is_date(row[field], "%Y-%m-%d")
-        case "unknown_category":
+        case "unknown_category" | "unclassified":
             assert row[field] not in closed[field]
         case "bad_value":
             value = _float(row[field])
@@ -312,7 +312,7 @@ def test_every_bad_row_in_the_manifest_is_really_bad(out, manifest):
     assert files == {f["path"] for f in manifest["files"]}  # bad rows in every file
     reasons = {b["reason"] for b in manifest["bad_rows"]}
     assert {"missing_coordinates", "bad_coordinates", "swapped_coordinates", "outside_city", "bad_time",
-            "unknown_category", "duplicate_row", "duplicate_key", "invalid_geometry", "overlap",
+            "unknown_category", "unclassified", "duplicate_row", "duplicate_key", "invalid_geometry", "overlap",
             "unknown_parent", "missing_geometry"} <= reasons
     for path in sorted(files):
         rows = _rows(out, path)

@@ -45,6 +45,12 @@ class Case:
     reasons: tuple[str, ...] = ()  # report: reject reasons that must be among the counts
     mentions: tuple[str, ...] = ()  # error: words the stderr line must hold besides the file
     env: dict[str, str] = field(default_factory=dict)
+    #: report, exactly: (loaded, rejected, duplicates), the reject reasons with their
+    #: counts, the values outside a vocabulary with theirs, and the table's layout
+    counts: tuple[int, int, int] | None = None
+    exact_reasons: dict[str, int] | None = None
+    unclassified: tuple[tuple[str, int], ...] = ()
+    layout: dict[str, int] = field(default_factory=dict)  # header_row, header_rows, total_rows
 
 
 # --- good content the cases break -------------------------------------------------------
@@ -195,6 +201,59 @@ def _bad_values(folder: Path) -> Path:
     df.loc[4, "警情类别"] = "外星人入侵"
     df.loc[5, "警情编号"] = ""
     return put(folder, "bad_values.csv", csv_bytes(df))
+
+
+def _unknown_categories(folder: Path) -> Path:
+    """A 110 export with fine categories, aliases, a category the city added itself and
+    one nobody has: every row loads, the unknown ones as 未分类."""
+    df = incidents(12)
+    df["警情类别"] = ["盗窃", "扒窃", "电信诈骗", "打架斗殴", "家庭纠纷", "走失求助", "高空抛物",
+                   "高空抛物", "高空抛物", "网络舆情", "刑事案件", "其它"]
+    return put(folder, "fine_categories.csv", csv_bytes(df))
+
+
+def _unknown_kinds(folder: Path) -> Path:
+    """Facilities of a kind the list lacks (消防站) and of an alias (警务站)."""
+    gdf = facilities(6)
+    df = pd.DataFrame({"编号": gdf["编号"], "名称": gdf["名称"],
+                       "类型": ["派出所", "警务站", "消防站", "消防站", "视频监控", "调解室"],
+                       "经度": gdf.geometry.x.round(7), "纬度": gdf.geometry.y.round(7)})
+    return put(folder, "kinds.csv", csv_bytes(df))
+
+
+def _title_rows_csv(folder: Path) -> Path:
+    """A title and a unit line above the header, a bad row, then 合计 and 总计 rows."""
+    df = incidents(10).astype(str)
+    df.loc[6, "报警时间"] = "昨天晚上"
+    width = len(df.columns)
+    text = (f"姑苏区2025年6月警情统计表{',' * (width - 1)}\n单位：起{',' * (width - 1)}\n"
+            + df.to_csv(index=False) + f"合计,,10起{',' * (width - 3)}\n"
+            + f"总计,,10起{',' * (width - 3)}\n")
+    return put(folder, "title_rows.csv", text.encode("utf-8"))
+
+
+def _title_rows_xlsx(folder: Path) -> Path:
+    """The XLSX a police unit exports: a merged title row, 经度/纬度 under a merged 坐标
+    cell (two header rows), the rows, a 合计 row."""
+    from openpyxl import Workbook
+
+    df = incidents(8)
+    cols = list(df.columns)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姑苏区2025年6月警情统计表"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
+    sheet.append([c if c not in ("经度", "纬度") else ("坐标" if c == "经度" else None) for c in cols])
+    sheet.append([c if c in ("经度", "纬度") else None for c in cols])
+    for i, c in enumerate(cols, start=1):
+        if c not in ("经度", "纬度"):
+            sheet.merge_cells(start_row=2, start_column=i, end_row=3, end_column=i)
+    for row in df.itertuples(index=False):
+        sheet.append(list(row))
+    sheet.append(["合计", None, "8起"])
+    path = folder / "title_rows.xlsx"
+    book.save(path)
+    return path
 
 
 def _missing_key_column(folder: Path) -> Path:
@@ -508,7 +567,24 @@ CASES: list[Case] = [
     Case("csv_duplicate_keys", "incidents", _duplicates, "report", CSV_WGS,
          reasons=("duplicate_row", "duplicate_key")),
     Case("csv_bad_values", "incidents", _bad_values, "report", CSV_WGS,
-         reasons=("bad_time", "unknown_category", "missing_key")),
+         counts=(15, 5, 0), exact_reasons={"bad_coordinates": 3, "bad_time": 1, "missing_key": 1},
+         unclassified=(("外星人入侵", 1),)),
+    # --- vocabularies: a value outside one is data to keep, not a reject
+    Case("csv_unknown_categories", "incidents", _unknown_categories, "report", CSV_WGS,
+         counts=(12, 0, 0), exact_reasons={}, unclassified=(("高空抛物", 3), ("网络舆情", 1))),
+    Case("csv_unknown_facility_kinds", "facilities", _unknown_kinds, "report", CSV_WGS,
+         counts=(6, 0, 0), exact_reasons={}, unclassified=(("消防站", 2),)),
+    # --- table layout: title rows above the header, total rows below the data
+    Case("csv_title_and_total_rows", "incidents", _title_rows_csv, "report", CSV_WGS,
+         counts=(9, 1, 0), exact_reasons={"bad_time": 1},
+         layout={"header_row": 3, "header_rows": 1, "total_rows": 2}),
+    Case("xlsx_title_merged_header_total", "incidents", _title_rows_xlsx, "report", CSV_WGS,
+         counts=(8, 0, 0), exact_reasons={},
+         layout={"header_row": 2, "header_rows": 2, "total_rows": 1}),
+    Case("csv_header_row_option", "incidents", _title_rows_csv, "report", (*CSV_WGS, "--header-row", "3"),
+         counts=(9, 1, 0), exact_reasons={"bad_time": 1}, layout={"header_row": 3}),
+    Case("csv_header_row_beyond_the_file", "incidents", _title_rows_csv, "error",
+         (*CSV_WGS, "--header-row", "500"), mentions=("header-row",)),
     # --- CSV: options
     Case("csv_without_crs", "incidents", _csv(incidents()), "error", mentions=("--crs",)),
     Case("csv_unknown_epsg", "incidents", _csv(incidents()), "error", ("--crs", "EPSG:999999")),

@@ -49,7 +49,8 @@ def city(engine, db_url, tmp_path_factory):
     from etl.load import load
     from geo.db.tables import metadata
 
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
+    names = ", ".join(t.name for t in metadata.sorted_tables
+                     if t.name not in ("audit_log", "vocab_terms"))
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     path = tmp_path_factory.mktemp("city") / "district.shp"
@@ -98,6 +99,13 @@ def test_case_ends_cleanly(case: Case, fresh, tmp_path, capfd, monkeypatch):
         report = json.loads(out)
         assert report["read"] == report["loaded"] + report["rejected"] + report["duplicates"]
         assert set(case.reasons) <= set(report["reasons"]), report["reasons"]
+        if case.counts is not None:
+            assert (report["loaded"], report["rejected"], report["duplicates"]) == case.counts
+        if case.exact_reasons is not None:
+            assert report["reasons"] == case.exact_reasons
+        assert tuple((u["value"], u["count"]) for u in report["unclassified"]) == case.unclassified
+        for key, value in case.layout.items():
+            assert report[key] == value, key
         with fresh.connect() as conn:
             row = conn.execute(text("SELECT read, loaded, rejected, duplicates FROM load_batches "
                                     "WHERE id = :id"), {"id": report["batch_id"]}).one()
