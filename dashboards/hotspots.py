@@ -28,9 +28,8 @@ from dashboards import maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import LANGS, emerging_label, t
 from geo.hotspots.store import latest_run, places, run_cells
-from geo.views.counts import categories, category_mix, resolutions, trend
+from geo.views.counts import categories, category_mix, incident_span, resolutions, trend
 from geo.views.hexlayer import hex_layer
-from geo.views.periods import incident_span
 from geo.views.places import extent, units
 from geo.views.sites import key_sites_near
 from geo.views.stamp import data_stamp, kept

@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from etl.copy import Column
 from etl.loaders import points
 from etl.loaders.plan import Plan
 from etl.loaders.rows import Rows
 from geo.config import settings
+from geo.db.copy import Column
 
 
 def h3_column(lon: np.ndarray, lat: np.ndarray, usable: np.ndarray) -> Column:
@@ -43,6 +43,6 @@ def prepare(rows: Rows) -> Plan:
                    rows.text("subcategory"), rows.text("disposition"), rows.text("address"),
                    rows.text("reporter"), rows.text("reporter_phone"), points.geometry_column(rows),
                    h3.result()]
-    # incidents are partitioned by month: the unique key holds occurred_at (etl.copy.upsert)
+    # incidents are partitioned by month: the unique key holds occurred_at (geo.db.copy.upsert)
     return Plan("incidents", columns, ["source_key", "occurred_at"], key,
                 partition_by="occurred_at")

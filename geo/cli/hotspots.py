@@ -38,13 +38,14 @@ def aggregate(
 ) -> None:
     """汇总警情 / count incidents per H3 cell × period × category (incremental by load batch)."""
     # imported here: the statistics stack (scipy.stats…) would slow every other command's start
-    from geo.hotspots.aggregate import PERIODS, refresh_counts
+    from geo.counts.periods import PERIODS
+    from geo.counts.refresh import refresh_counts
 
     periods = _split(period) or list(PERIODS)
     if (engine == "postgis") != (archive is None) or engine not in ("postgis", "local", "dask"):
         raise typer.BadParameter("--archive goes with --engine local or dask", param_hint="--engine/--archive")
     if engine != "postgis":
-        from geo.scale.run import aggregate_archive
+        from geo.counts.archive.run import aggregate_archive
 
         report(aggregate_archive(get_engine(), archive, engine, scheduler, _ints(res, "--res"), periods), as_json)
         return
@@ -93,7 +94,7 @@ def hotspots(
     """热点分析 / Gi* hot spots (FDR) or emerging hot spots of incident counts; stores the run."""
     if k is not None and auto:
         raise typer.BadParameter("give either --k or --auto, not both", param_hint="--k/--auto")
-    from geo.hotspots.aggregate import PERIODS
+    from geo.counts.periods import PERIODS
     from geo.hotspots.run import HotspotParams, run_hotspots
 
     if period not in PERIODS:

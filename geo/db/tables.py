@@ -190,7 +190,7 @@ rentals = _point_layer(
 
 #: month-partitioned on occurred_at (UTC+8 months, see geo.db.partitions); a unique key
 #: on a partitioned table must hold the partition key, so source_key is unique with
-#: occurred_at here and on its own by the loader (etl.copy.upsert moves changed times)
+#: occurred_at here and on its own by the loader (geo.db.copy.upsert moves changed times)
 incidents = Table(
     "incidents",
     metadata,

@@ -15,9 +15,8 @@ import shapely
 from sqlalchemy import Engine, text
 
 from geo import hexes
+from geo.counts import store as counts
 from geo.errors import InputError
-
-PERIOD_TRUNC = {"day": "day", "week": "week", "month": "month"}
 
 
 def boundary(engine: Engine, district: str | None = None) -> shapely.Geometry | None:
@@ -51,49 +50,13 @@ def study_area(engine: Engine, res: int, district: str | None = None) -> np.ndar
 def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
                 categories: Sequence[str] | None = None, district: str | None = None,
                 by: str | None = None) -> pd.DataFrame:
-    """Incident counts per cell (and per period start when `by` is day/week/month).
-
-    Read from the daily rows of incident_counts so any date range is exact (`end`
-    inclusive), re-bucketed to weeks or months in SQL. With `district`, only cells
-    whose centre lies inside it are kept. Columns: cell, [period,] count.
-    """
-    if by is not None and by not in PERIOD_TRUNC:
-        raise InputError(f"period must be day, week or month, got {by!r}", field="period")
-    bucket = f", date_trunc('{PERIOD_TRUNC[by]}', period_start)::date AS period" if by else ""
-    group = ", 2" if by else ""
-    query = text(f"""
-        SELECT cell{bucket}, sum(count)::bigint AS count
-        FROM incident_counts
-        WHERE res = :res AND period = 'day'
-          AND (CAST(:start AS date) IS NULL OR period_start >= :start)
-          AND (CAST(:end AS date) IS NULL OR period_start <= :end)
-          AND (CAST(:cats AS text[]) IS NULL OR category = ANY(:cats))
-        GROUP BY 1{group} ORDER BY 1{group}
-    """)
-    params = {"res": res, "start": start, "end": end, "cats": list(categories) if categories else None}
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query, params).all(),
-                             columns=["cell", *(["period"] if by else []), "count"])
-    frame["cell"] = frame["cell"].astype(np.int64)
-    frame["count"] = frame["count"].astype(np.int64)
+    """Incident counts per cell (and per period start when `by` is day/week/month) from
+    `geo.counts`, `end` inclusive; with `district`, only cells whose centre lies inside
+    it. Columns: cell, [period,] count."""
+    frame = counts.period_counts(engine, res, start, end, categories, by)
     if district:
         frame = frame[frame["cell"].isin(study_area(engine, res, district))].reset_index(drop=True)
     return frame
-
-
-def counts_span(engine: Engine, res: int) -> tuple[dt.date, dt.date] | None:
-    """First and last day with counts at `res`, None when there are none."""
-    with engine.connect() as conn:
-        row = conn.execute(text("""SELECT min(period_start), max(period_start) FROM incident_counts
-                                   WHERE res = :res AND period = 'day'"""), {"res": res}).one()
-    return None if row[0] is None else (row[0], row[1])
-
-
-def aggregated_batches(engine: Engine) -> list[int]:
-    """Incident batches whose rows are in incident_counts (the data a run used)."""
-    with engine.connect() as conn:
-        return [int(b) for b in conn.execute(
-            text("SELECT batch_id FROM aggregate_state ORDER BY 1")).scalars()]
 
 
 CELL_COLUMNS = ("value", "gi_z", "p", "p_fdr", "bin", "category", "trend_z", "trend_p")

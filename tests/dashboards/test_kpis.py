@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from geo.config import settings
+from geo.counts.periods import split_months
 from geo.hexes import cells, parents
 from geo.kpis import overview_kpis, period_layer
-from geo.views.counts import cell_counts, split_months
+from geo.views.counts import cell_counts
 from geo.views.hexlayer import hex_layer
 
 LOCAL_DAY = "(occurred_at AT TIME ZONE 'Asia/Shanghai')::date"

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from geo import hexes
+from geo.counts.refresh import refresh_counts
 from geo.db.tables import metadata
 from geo.errors import InputError
 from geo.hotspots import store
-from geo.hotspots.aggregate import refresh_counts
 from geo.hotspots.run import HotspotParams, run_hotspots
 from tests.geo.hotspots.city import CLUSTER, incidents, load_batch, run_json, seed_places
 

@@ -2,7 +2,7 @@
 
 Incidents store their res-10 cell only and PostGIS has no H3 extension here. Into an
 empty table (the first aggregate, or a rebuild) of up to IN_MEMORY_MAX incidents the
-counts are made in NumPy and pandas (`geo.scale.counts`, shared with the archive
+counts are made in NumPy and pandas (`geo.counts.cube`, shared with the archive
 engines) from the incidents read as Arrow, and COPYed in with the indexes rebuilt
 after. Otherwise — batches added to stored counts, or more incidents — they are
 counted inside PostgreSQL: the parents of the distinct res-10 cells
@@ -28,11 +28,12 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, text
 
 from geo.config import settings
-from geo.errors import InputError
+from geo.counts.cube import cell_counts
+from geo.counts.periods import PERIODS, TIMEZONE, check
+from geo.db.arrow import read_arrow
+from geo.db.copy import Column, bulk_insert, copy_rows
 from geo.hexes import parents
 
-PERIODS = ("day", "week", "month")
-TIMEZONE = "Asia/Shanghai"
 LOCK_KEY = 4_240_001  # advisory lock: one aggregate at a time
 #: most incidents counted in memory into an empty table (1M took 2.2 GB at its peak);
 #: more go the SQL way, whose sort spills to disk
@@ -54,20 +55,6 @@ class AggregateResult:
     def as_dict(self) -> dict:
         return asdict(self)
 
-
-def _check(resolutions: Iterable[int], periods: Iterable[str]) -> tuple[list[int], list[str]]:
-    res = sorted({int(r) for r in resolutions})
-    finest = settings().h3_res
-    bad = [r for r in res if not 0 <= r <= finest]
-    if not res or bad:
-        raise InputError(f"resolutions must be between 0 and {finest} (incidents are indexed at "
-                         f"res {finest}), got {bad or 'none'}", field="res")
-    per = [p for p in PERIODS if p in set(periods)]
-    unknown = sorted(set(periods) - set(PERIODS))
-    if not per or unknown:
-        raise InputError(f"periods must be among {', '.join(PERIODS)}, got {unknown or 'none'}",
-                         field="period")
-    return res, per
 
 
 def _stored_combos(conn: Connection) -> set[tuple[int, str]]:
@@ -91,51 +78,31 @@ def _needs_rebuild(conn: Connection, combos: set[tuple[int, str]],
     return None
 
 
-#: one row of PostgreSQL's binary COPY format for cell_map(cell int8, res int2, parent int8)
-_COPY_ROW = np.dtype([("fields", ">i2"), ("l1", ">i4"), ("cell", ">i8"), ("l2", ">i4"),
-                      ("res", ">i2"), ("l3", ">i4"), ("parent", ">i8")])
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
-_COPY_TRAILER = b"\xff\xff"
-
-
-def _cell_map_copy(cells: np.ndarray, resolutions: list[int]) -> bytes:
-    """Binary COPY payload: each cell with its parent at each resolution (built by NumPy)."""
-    rows = np.zeros(len(cells) * len(resolutions), dtype=_COPY_ROW)
-    rows["fields"], rows["l1"], rows["l2"], rows["l3"] = 3, 8, 2, 8
-    rows["cell"] = np.tile(cells, len(resolutions))
-    rows["res"] = np.repeat(resolutions, len(cells))
-    rows["parent"] = np.concatenate([parents(cells.astype(np.uint64), r).astype(np.int64)
-                                     for r in resolutions])
-    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
-
-
 def _push_cell_map(conn: Connection, batch_ids: list[int], resolutions: list[int]) -> None:
     """Temp table cell_map(cell, res, parent) for the distinct cells of the batches."""
     cells = np.array(conn.execute(
         text("SELECT DISTINCT h3 FROM incidents WHERE batch_id = ANY(:b)"), {"b": batch_ids}
     ).scalars().all(), dtype=np.int64)
     conn.execute(text("CREATE TEMP TABLE cell_map (cell int8, res int2, parent int8) ON COMMIT DROP"))
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy("COPY cell_map (cell, res, parent) FROM STDIN (FORMAT BINARY)") as cp:
-        cp.write(_cell_map_copy(cells, resolutions))
+    columns = [Column("cell", "int8", np.tile(cells, len(resolutions))),
+               Column("res", "int2", np.repeat(resolutions, len(cells))),
+               Column("parent", "int8", np.concatenate(
+                   [parents(cells.view(np.uint64), r).view(np.int64) for r in resolutions]))]
+    copy_rows(conn.connection.driver_connection, "cell_map", columns, np.arange(len(cells) * len(resolutions)))
     conn.execute(text("CREATE INDEX ON cell_map (cell)"))
     conn.execute(text("ANALYZE cell_map"))
 
 
 def _count_into_empty(conn: Connection, batch_ids: list[int], resolutions: list[int],
                       periods: list[str]) -> int:
-    """Count the batches' incidents in NumPy and pandas (`geo.scale.counts`, as the
+    """Count the batches' incidents in NumPy and pandas (`geo.counts.cube`, as the
     archive engines do) and COPY the counts into the empty incident_counts, its indexes
-    rebuilt afterwards (`etl.copy.bulk_insert`); returns the rows written.
+    rebuilt afterwards (`geo.db.copy.bulk_insert`); returns the rows written.
 
     A million incidents give 8.3 M count rows at res 7–10: as one GROUP BY and INSERT in
     PostgreSQL that took 64 s (a 12 M-row sort on disk, then two indexes kept up row by
     row), here a few seconds of counting and a bulk COPY.
     """
-    from etl.copy import Column, bulk_insert
-    from geo.db.arrow import read_arrow
-    from geo.scale.counts import cell_counts
-
     rows = read_arrow(conn.engine, "SELECT h3, occurred_at, category FROM incidents "
                       "WHERE batch_id = ANY(CAST(:b AS bigint[]))",
                       {"b": "{" + ",".join(str(int(b)) for b in batch_ids) + "}"})
@@ -181,7 +148,7 @@ def _count(conn: Connection, batch_ids: list[int], periods: list[str]) -> int:
 def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
                    periods: Iterable[str] = PERIODS, full: bool = False) -> AggregateResult:
     """Bring incident_counts up to date with the incidents table (one transaction)."""
-    res, per = _check(resolutions or settings().agg_resolutions, periods)
+    res, per = check(resolutions or settings().agg_resolutions, periods, settings().h3_res)
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         stored = _stored_combos(conn)

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from geo.counts.refresh import refresh_counts
 from geo.errors import InputError
-from geo.hotspots.aggregate import refresh_counts
 from tests.geo.hotspots.city import expected_counts, incidents, load_batch, run_json, stored_counts
 
 
@@ -66,7 +66,7 @@ def test_aggregate_bad_arguments(clean_db, cli):
 
 
 def test_counted_in_sql_or_in_memory_the_counts_are_the_same(clean_db, monkeypatch):
-    import geo.hotspots.aggregate as aggregate
+    import geo.counts.refresh as aggregate
 
     frame = incidents(300, 40, seed=4)
     load_batch(clean_db, frame, "d.csv")

@@ -12,9 +12,9 @@ from distributed import Client, LocalCluster
 from sqlalchemy import text
 
 from etl.archive import write
-from geo.hotspots.aggregate import PERIODS
-from geo.scale import dask_engine, local
-from geo.scale.counts import KEYS, partition_counts, period_starts
+from geo.counts.archive import dask_engine, local
+from geo.counts.cube import KEYS, partition_counts
+from geo.counts.periods import PERIODS, period_starts
 
 RES = [7, 8, 9, 10]
 

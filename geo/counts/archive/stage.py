@@ -2,7 +2,7 @@
 
 Stage tables are UNLOGGED and named per job, so Dask workers on other machines can
 COPY their partitions concurrently; `publish` then replaces incident_counts with the
-stage under the aggregate lock, exactly as a full rebuild of `geo.hotspots.aggregate`
+stage under the aggregate lock, exactly as a full rebuild of `geo.counts.refresh`
 does (counts truncated, aggregate_state emptied: the archive, not load batches, is the
 source, and a later PostGIS-side `civicgrid aggregate` rebuilds from the incidents table).
 """
@@ -16,7 +16,8 @@ import pandas as pd
 import psycopg
 from sqlalchemy import Engine, text
 
-from geo.hotspots.aggregate import LOCK_KEY, PERIODS
+from geo.counts.periods import PERIODS
+from geo.counts.refresh import LOCK_KEY
 
 COPY_ROWS = 1_000_000
 
@@ -36,7 +37,7 @@ def drop_stage(engine: Engine, name: str) -> None:
 
 
 def copy_frame(dsn: str, stage: str, frame: pd.DataFrame) -> int:
-    """COPY counts (geo.scale.counts frame) into the stage table; returns the rows copied."""
+    """COPY counts (a geo.counts.cube frame) into the stage table; returns the rows copied."""
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         for first in range(0, len(frame), COPY_ROWS):
             buf = io.StringIO()

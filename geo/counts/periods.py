@@ -1,0 +1,81 @@
+"""The periods incidents are counted by: local days, ISO weeks and months, and date windows.
+
+Pure: days are cut in the city's local time, China Standard Time (UTC+8, no summer
+time since 1992), as the month partitions of `incidents` are; weeks start on Monday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+
+from geo.errors import InputError
+
+PERIODS = ("day", "week", "month")
+#: the city's time zone as PostgreSQL names it (SQL `AT TIME ZONE`)
+TIMEZONE = "Asia/Shanghai"
+LOCAL_OFFSET_US = 8 * 3600 * 1_000_000
+DAY_US = 86_400 * 1_000_000
+#: a missing time in µs arrays
+NO_TIME = np.iinfo(np.int64).min
+
+
+def check(resolutions: Iterable[int], periods: Iterable[str], finest: int) -> tuple[list[int], list[str]]:
+    """The asked resolutions (sorted) and periods (in PERIODS order), or InputError naming
+    what is wrong; `finest` is the resolution incidents are indexed at."""
+    res = sorted({int(r) for r in resolutions})
+    bad = [r for r in res if not 0 <= r <= finest]
+    if not res or bad:
+        raise InputError(f"resolutions must be between 0 and {finest} (incidents are indexed at "
+                         f"res {finest}), got {bad or 'none'}", field="res")
+    periods = set(periods)
+    per = [p for p in PERIODS if p in periods]
+    unknown = sorted(periods - set(PERIODS))
+    if not per or unknown:
+        raise InputError(f"periods must be among {', '.join(PERIODS)}, got {unknown or 'none'}",
+                         field="period")
+    return res, per
+
+
+def local_days(micros: np.ndarray) -> np.ndarray:
+    """Local day (days since 1970-01-01) of each time given in µs since the epoch (UTC)."""
+    return (np.asarray(micros, dtype=np.int64) + LOCAL_OFFSET_US) // DAY_US
+
+
+def period_starts(day: np.ndarray, period: str) -> np.ndarray:
+    """First day (days since 1970-01-01) of the day, ISO week or month holding each day."""
+    if period == "day":
+        return day
+    if period == "week":
+        return day - (day + 3) % 7  # 1970-01-01 was a Thursday
+    return day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def split_months(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
+    """Month starts wholly inside [start, end] and the leftover day ranges (inclusive)."""
+    months: list[dt.date] = []
+    m = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    while True:
+        nxt = (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        if nxt - dt.timedelta(days=1) > end:
+            break
+        months.append(m)
+        m = nxt
+    if not months:
+        return [], [(start, end)]
+    edges = []
+    if start < months[0]:
+        edges.append((start, months[0] - dt.timedelta(days=1)))
+    after = (months[-1].replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    if after <= end:
+        edges.append((after, end))
+    return months, edges
+
+
+def windows(last_day: dt.date, days: int = 30) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """(this, previous): two back-to-back windows of `days` days ending at `last_day`, inclusive."""
+    this = (last_day - dt.timedelta(days=days - 1), last_day)
+    prev = (this[0] - dt.timedelta(days=days), this[0] - dt.timedelta(days=1))
+    return this, prev
