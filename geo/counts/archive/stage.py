@@ -9,17 +9,16 @@ source, and a later PostGIS-side `civicgrid aggregate` rebuilds from the inciden
 
 from __future__ import annotations
 
-import io
 import uuid
 
+import numpy as np
 import pandas as pd
 import psycopg
 from sqlalchemy import Engine, text
 
 from geo.counts.periods import PERIODS
 from geo.counts.refresh import LOCK_KEY
-
-COPY_ROWS = 1_000_000
+from geo.db.copy import Column, copy_rows
 
 
 def create_stage(engine: Engine) -> str:
@@ -38,13 +37,14 @@ def drop_stage(engine: Engine, name: str) -> None:
 
 def copy_frame(dsn: str, stage: str, frame: pd.DataFrame) -> int:
     """COPY counts (a geo.counts.cube frame) into the stage table; returns the rows copied."""
-    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        for first in range(0, len(frame), COPY_ROWS):
-            buf = io.StringIO()
-            frame.iloc[first:first + COPY_ROWS].to_csv(buf, index=False, header=False)
-            with cur.copy(f"COPY {stage} (res, cell, period, period_start, category, count) "
-                          "FROM STDIN (FORMAT csv)") as cp:
-                cp.write(buf.getvalue())
+    columns = [Column("res", "int2", frame["res"].to_numpy()),
+               Column("cell", "int8", frame["cell"].to_numpy()),
+               Column("period", "int2", frame["period"].to_numpy()),
+               Column("period_start", "int4", frame["period_start"].to_numpy()),
+               Column("category", "text", frame["category"]),
+               Column("count", "int8", frame["count"].to_numpy())]
+    with psycopg.connect(dsn) as conn:
+        copy_rows(conn, stage, columns, np.arange(len(frame)))
     return len(frame)
 
 
