@@ -28,15 +28,16 @@ def _ints(values: list[str] | None, name: str) -> list[int] | None:
 
 @app.command("aggregate")
 def aggregate(
-    res: list[str] = typer.Option(None, "--res", help="H3 resolutions, e.g. --res 7,8,9,10 or --res 9 --res 10 (default 7–10)"),
-    period: list[str] = typer.Option(None, "--period", help="day, week, month (comma-separated or repeated; default all)"),
+    res: list[str] = typer.Option(None, "--res", help="H3 resolutions whose month counts are kept, e.g. --res 7,8,9 (default 7–9; "
+                                  "days, weeks and res 10 are counted from the incidents when read)"),
+    period: list[str] = typer.Option(None, "--period", help="day, week, month (checked; months are what is stored)"),
     full: bool = typer.Option(False, "--full", help="rebuild every count instead of adding new batches"),
     engine: str = typer.Option("postgis", "--engine", help="postgis (incidents table) | local | dask (a --archive)"),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)"),
     archive: Path = typer.Option(None, "--archive", file_okay=False, help="partitioned parquet incident archive (month=…/…)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """汇总警情 / count incidents per H3 cell × period × category (incremental by load batch)."""
+    """汇总警情 / keep month counts of incidents per H3 cell × category (incremental by load batch)."""
     # imported here: the statistics stack (scipy.stats…) would slow every other command's start
     from geo.counts.periods import PERIODS
     from geo.counts.refresh import refresh_counts

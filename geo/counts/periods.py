@@ -14,12 +14,21 @@ import numpy as np
 from geo.errors import InputError
 
 PERIODS = ("day", "week", "month")
-#: the city's time zone as PostgreSQL names it (SQL `AT TIME ZONE`)
-TIMEZONE = "Asia/Shanghai"
 LOCAL_OFFSET_US = 8 * 3600 * 1_000_000
 DAY_US = 86_400 * 1_000_000
 #: a missing time in µs arrays
 NO_TIME = np.iinfo(np.int64).min
+
+
+def local_sql(instant: str = "occurred_at") -> str:
+    """SQL: the local time of a timestamptz expression by the fixed UTC+8 rule (as
+    `local_days` and the month partitions)."""
+    return f"({instant} AT TIME ZONE 'UTC' + interval '8 hours')"
+
+
+#: SQL: the start (a date) of the local day, week or month holding `occurred_at`
+START_SQL = {"day": f"{local_sql()}::date", "week": f"date_trunc('week', {local_sql()})::date",
+             "month": f"date_trunc('month', {local_sql()})::date"}
 
 
 def check(resolutions: Iterable[int], periods: Iterable[str], finest: int) -> tuple[list[int], list[str]]:
@@ -37,6 +46,11 @@ def check(resolutions: Iterable[int], periods: Iterable[str], finest: int) -> tu
         raise InputError(f"periods must be among {', '.join(PERIODS)}, got {unknown or 'none'}",
                          field="period")
     return res, per
+
+
+def local_midnight(day: dt.date) -> str:
+    """The instant local day `day` begins, as a PostgreSQL timestamptz literal."""
+    return f"{day.isoformat()} 00:00+08"
 
 
 def local_days(micros: np.ndarray) -> np.ndarray:

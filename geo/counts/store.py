@@ -1,9 +1,13 @@
 """Reading incident counts: per cell for a date range, per period, per category.
 
-Everything the pages, KPIs and hot spot runs count is read here; how the counts are
-kept (`incident_counts`, refreshed by `geo.counts.refresh`) is this package's business.
-Whole months inside a range are read from the month rows and the edges from the day
-rows, so a year costs twelve rows per cell instead of 365.
+Everything the pages, KPIs and hot spot runs count is read here. Two sources, one answer:
+- `incident_counts` keeps month counts per cell and category at the coarse resolutions
+  (`geo.counts.refresh`): small, and read for the whole local months inside a range;
+- the rest — the days at the edges of a range, days and weeks, the finest resolution —
+  is counted from the month-partitioned `incidents` by time range (only the months the
+  range touches are read), their stored res-10 cell taken to the asked resolution here.
+A resolution without stored months is counted from the incidents alone, so the answer
+never depends on which resolutions were kept.
 """
 
 from __future__ import annotations
@@ -13,40 +17,114 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, func, or_, select, text
+from sqlalchemy import Engine, text
 
-from geo.counts.periods import PERIODS, TIMEZONE, split_months
-from geo.db.tables import incident_counts as ic
+from geo.config import settings
+from geo.counts.periods import PERIODS, START_SQL, local_midnight, local_sql, split_months
+from geo.db.arrow import read_arrow
 from geo.errors import InputError
+from geo.hexes import children, parents
 
 
-def _range_filter(start: dt.date, end: dt.date):
-    months, edges = split_months(start, end)
-    parts = [and_(ic.c.period == "day", ic.c.period_start.between(a, b)) for a, b in edges]
+def _ints(values) -> str:
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
+
+
+def _texts(values) -> str:
+    quoted = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def _kept(engine: Engine, res: int) -> bool:
+    """Whether `incident_counts` holds months at `res`."""
+    with engine.connect() as conn:
+        return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM incident_counts WHERE res = :r)"),
+                                 {"r": res}).scalar())
+
+
+def _from_months(engine: Engine, res: int, months: list[dt.date], categories, cells,
+                 by_period: bool, by_category: bool) -> pd.DataFrame:
+    keys = ["cell", *(["month AS period"] if by_period else []), *(["category"] if by_category else [])]
+    where = ["res = :res", "month = ANY(CAST(:months AS date[]))"]
+    params = {"res": res, "months": "{" + ",".join(m.isoformat() for m in months) + "}"}
+    if categories:
+        where.append("category = ANY(CAST(:cats AS text[]))")
+        params["cats"] = _texts(categories)
+    if cells is not None:
+        where.append("cell = ANY(CAST(:cells AS int8[]))")
+        params["cells"] = _ints(cells)
+    sql = (f"SELECT {', '.join(keys)}, sum(count)::int8 AS count FROM incident_counts "
+           f"WHERE {' AND '.join(where)} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    return read_arrow(engine, sql, params).to_pandas()
+
+
+def _from_incidents(engine: Engine, res: int, start: dt.date, end: dt.date, categories, cells,
+                    by: str | None, by_category: bool) -> pd.DataFrame:
+    keys = ["h3 AS cell", *([f"{START_SQL[by]} AS period"] if by else []),
+            *(["category"] if by_category else [])]
+    where = ["occurred_at >= CAST(:a AS timestamptz)", "occurred_at < CAST(:b AS timestamptz)"]
+    params = {"a": local_midnight(start), "b": local_midnight(end + dt.timedelta(days=1))}
+    if categories:
+        where.append("category = ANY(CAST(:cats AS text[]))")
+        params["cats"] = _texts(categories)
+    if cells is not None:
+        where.append("h3 = ANY(CAST(:cells AS int8[]))")
+        params["cells"] = _ints(children(np.asarray(cells, dtype=np.int64).view(np.uint64),
+                                         settings().h3_res).view(np.int64))
+    sql = (f"SELECT {', '.join(keys)}, count(*) AS count FROM incidents "
+           f"WHERE {' AND '.join(where)} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    frame = read_arrow(engine, sql, params).to_pandas()
+    if len(frame) and res < settings().h3_res:
+        frame["cell"] = parents(frame["cell"].to_numpy().view(np.uint64), res).view(np.int64)
+    return frame
+
+
+def counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
+           categories: Sequence[str] | None = None, cells: Sequence[int] | None = None,
+           by: str | None = None, by_category: bool = False) -> pd.DataFrame:
+    """Incidents per cell at `res` (and per period start when `by` is day/week/month, per
+    category with `by_category`) from local day `start` to `end` inclusive (None: from
+    the first or to the last incident), of `categories` and in `cells` (at `res`) when
+    given. Columns: cell, [period,] [category,] count (int64), sorted by key."""
+    if by is not None and by not in PERIODS:
+        raise InputError(f"period must be day, week or month, got {by!r}", field="period")
+    keys = ["cell", *(["period"] if by else []), *(["category"] if by_category else [])]
+    empty = pd.DataFrame({k: pd.Series(dtype="int64" if k == "cell" else object) for k in keys}
+                         | {"count": pd.Series(dtype="int64")})
+    if start is None or end is None:
+        span = counts_span(engine, res)
+        if span is None:
+            return empty
+        start, end = start or span[0], end or span[1]
+    if start > end or (cells is not None and not len(cells)):
+        return empty
+    months, edges = [], [(start, end)]
+    if by in (None, "month") and _kept(engine, res):
+        months, edges = split_months(start, end)
+    parts = [_from_incidents(engine, res, a, b, categories, cells, by, by_category) for a, b in edges]
     if months:
-        parts.append(and_(ic.c.period == "month", ic.c.period_start.in_(months)))
-    return or_(*parts)
+        parts.append(_from_months(engine, res, months, categories, cells, by is not None, by_category))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.groupby(keys, sort=True)["count"].sum().reset_index()
+    frame["cell"] = frame["cell"].astype(np.int64)
+    frame["count"] = frame["count"].astype(np.int64)
+    return frame
 
 
 def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
                 categories: Sequence[str] | None = None) -> pd.Series:
     """Incidents per cell (int64 index) at `res` between `start` and `end` inclusive."""
-    q = (
-        select(ic.c.cell, func.sum(ic.c.count).label("n"))
-        .where(ic.c.res == res, _range_filter(start, end))
-        .group_by(ic.c.cell)
-    )
-    if categories:
-        q = q.where(ic.c.category.in_(list(categories)))
-    with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    s = pd.Series([r.n for r in rows], index=pd.Index([r.cell for r in rows], dtype="int64"),
+    frame = counts(engine, res, start, end, categories)
+    s = pd.Series(frame["count"].to_numpy(), index=pd.Index(frame["cell"].to_numpy(), dtype="int64"),
                   dtype="int64", name="count")
     s.index.name = "cell"
     return s
 
 
-# DISTINCT over millions of rows reads them all; these walk the index instead
+# DISTINCT over millions of rows reads them all; this walks the index instead
 _CATEGORIES_SQL = text(
     """
     WITH RECURSIVE c AS (
@@ -57,10 +135,6 @@ _CATEGORIES_SQL = text(
     SELECT v FROM c WHERE v IS NOT NULL
     """
 )
-_RESOLUTIONS_SQL = text(
-    "SELECT r FROM generate_series(0, 15) AS r "
-    "WHERE EXISTS (SELECT 1 FROM incident_counts WHERE res = r)"
-)
 
 
 def categories(engine: Engine) -> list[str]:
@@ -70,77 +144,50 @@ def categories(engine: Engine) -> list[str]:
 
 
 def resolutions(engine: Engine) -> list[int]:
-    """H3 resolutions the counts can be read at."""
+    """H3 resolutions the pages offer (`settings().agg_resolutions`) once there are counts."""
     with engine.connect() as conn:
-        return [int(r) for r in conn.execute(_RESOLUTIONS_SQL).scalars()]
+        some = conn.execute(text("SELECT EXISTS (SELECT 1 FROM incidents) "
+                                 "OR EXISTS (SELECT 1 FROM incident_counts)")).scalar()
+    return sorted(settings().agg_resolutions) if some else []
 
 
 def trend(engine: Engine, res: int, period: str = "week",
           categories: Sequence[str] | None = None,
           cells: Sequence[int] | None = None) -> pd.DataFrame:
-    """Counts per period start and category (`period_start, category, count`)."""
-    q = (
-        select(ic.c.period_start, ic.c.category, func.sum(ic.c.count).label("count"))
-        .where(ic.c.res == res, ic.c.period == period)
-        .group_by(ic.c.period_start, ic.c.category)
-        .order_by(ic.c.period_start)
-    )
-    if categories:
-        q = q.where(ic.c.category.in_(list(categories)))
-    if cells is not None:
-        q = q.where(ic.c.cell.in_([int(c) for c in cells]))
-    with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    return pd.DataFrame(rows, columns=["period_start", "category", "count"])
+    """Counts per period start and category (`period_start, category, count`), of the
+    incidents in `cells` (at `res`) when given."""
+    frame = counts(engine, res, categories=categories, cells=cells, by=period, by_category=True)
+    out = frame.groupby(["period", "category"], sort=True)["count"].sum().reset_index()
+    return out.rename(columns={"period": "period_start"})[["period_start", "category", "count"]]
 
 
 def category_mix(engine: Engine, res: int, cells: Sequence[int], start: dt.date, end: dt.date) -> pd.Series:
     """Incidents per category in `cells` between `start` and `end`, largest first."""
-    q = (
-        select(ic.c.category, func.sum(ic.c.count).label("n"))
-        .where(ic.c.res == res, ic.c.cell.in_([int(c) for c in cells]), _range_filter(start, end))
-        .group_by(ic.c.category)
-    )
-    with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    return pd.Series({r.category: int(r.n) for r in rows}, dtype="int64").sort_values(ascending=False)
+    frame = counts(engine, res, start, end, cells=cells, by_category=True)
+    mix = frame.groupby("category")["count"].sum().astype("int64")
+    mix.index.name = None
+    return mix.sort_values(ascending=False)
 
 
 def period_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
                   categories: Sequence[str] | None = None, by: str | None = None) -> pd.DataFrame:
-    """Incident counts per cell (and per period start when `by` is day/week/month).
+    """Incident counts per cell (and per period start when `by` is day/week/month), `end`
+    inclusive. Columns: cell, [period,] count."""
+    return counts(engine, res, start, end, categories, by=by)
 
-    Read from the daily rows so any date range is exact (`end` inclusive), re-bucketed
-    to weeks or months in SQL. Columns: cell, [period,] count.
-    """
-    if by is not None and by not in PERIODS:
-        raise InputError(f"period must be day, week or month, got {by!r}", field="period")
-    bucket = f", date_trunc('{by}', period_start)::date AS period" if by else ""
-    group = ", 2" if by else ""
-    query = text(f"""
-        SELECT cell{bucket}, sum(count)::bigint AS count
-        FROM incident_counts
-        WHERE res = :res AND period = 'day'
-          AND (CAST(:start AS date) IS NULL OR period_start >= :start)
-          AND (CAST(:end AS date) IS NULL OR period_start <= :end)
-          AND (CAST(:cats AS text[]) IS NULL OR category = ANY(:cats))
-        GROUP BY 1{group} ORDER BY 1{group}
-    """)
-    params = {"res": res, "start": start, "end": end, "cats": list(categories) if categories else None}
+
+def counts_span(engine: Engine, res: int | None = None) -> tuple[dt.date, dt.date] | None:
+    """First and last local day with incidents (or, with none loaded, of the stored
+    months, as after an archive aggregate); None when there are no counts. The same at
+    every resolution: every incident has a cell at each."""
+    span = incident_span(engine)
+    if span is not None:
+        return span
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query, params).all(),
-                             columns=["cell", *(["period"] if by else []), "count"])
-    frame["cell"] = frame["cell"].astype(np.int64)
-    frame["count"] = frame["count"].astype(np.int64)
-    return frame
-
-
-def counts_span(engine: Engine, res: int) -> tuple[dt.date, dt.date] | None:
-    """First and last day with counts at `res`, None when there are none."""
-    with engine.connect() as conn:
-        row = conn.execute(text("""SELECT min(period_start), max(period_start) FROM incident_counts
-                                   WHERE res = :res AND period = 'day'"""), {"res": res}).one()
-    return None if row[0] is None else (row[0], row[1])
+        lo, hi = conn.execute(text("SELECT min(month), max(month) FROM incident_counts")).one()
+    if lo is None:
+        return None
+    return lo, (pd.Timestamp(hi) + pd.offsets.MonthEnd(0)).date()
 
 
 def aggregated_batches(engine: Engine) -> list[int]:
@@ -155,19 +202,15 @@ def incident_span(engine: Engine) -> tuple[dt.date, dt.date] | None:
     scan every month: ≈ 60 ms for a million rows)."""
     with engine.connect() as conn:
         lo, hi = conn.execute(text(
-            "SELECT (min(occurred_at) AT TIME ZONE :tz)::date, (max(occurred_at) AT TIME ZONE :tz)::date "
-            "FROM incidents"), {"tz": TIMEZONE}).one()
+            f"SELECT {local_sql('min(occurred_at)')}::date, {local_sql('max(occurred_at)')}::date "
+            "FROM incidents")).one()
     return (lo, hi) if lo is not None else None
-
-
-_BETWEEN_SQL = text(
-    "SELECT count(*) FROM incidents WHERE occurred_at >= CAST(:a AS timestamp) AT TIME ZONE :tz "
-    "AND occurred_at < CAST(:b AS timestamp) AT TIME ZONE :tz"
-)
 
 
 def incidents_between(engine: Engine, start: dt.date, end: dt.date) -> int:
     """Incidents from local day `start` to `end` inclusive (the months prune by partition)."""
     with engine.connect() as conn:
-        return int(conn.execute(_BETWEEN_SQL, {"a": start, "b": end + dt.timedelta(days=1),
-                                               "tz": TIMEZONE}).scalar())
+        return int(conn.execute(text(
+            "SELECT count(*) FROM incidents WHERE occurred_at >= CAST(:a AS timestamptz) "
+            "AND occurred_at < CAST(:b AS timestamptz)"),
+            {"a": local_midnight(start), "b": local_midnight(end + dt.timedelta(days=1))}).scalar())

@@ -230,16 +230,16 @@ key_sites = _point_layer(
     Column("address", Text),
 )
 
+#: month counts per cell and category at coarse resolutions (geo.counts.refresh); the key
+#: leads with (res, month) so a date range reads adjacent rows
 incident_counts = Table(
     "incident_counts",
     metadata,
     Column("res", SmallInteger, primary_key=True),
+    Column("month", Date, primary_key=True),  # first local day of the month
     Column("cell", BigInteger, primary_key=True),
-    Column("period", Text, primary_key=True),  # day | week | month
-    Column("period_start", Date, primary_key=True),
-    Column("category", Text, primary_key=True),
+    Column("category", Text(collation="C"), primary_key=True),
     Column("count", Integer, nullable=False),
-    Index("ix_incident_counts_lookup", "res", "period", "period_start"),
 )
 
 aggregate_state = Table(

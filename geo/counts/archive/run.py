@@ -13,7 +13,7 @@ from geo.counts.archive import dask_engine, local
 from geo.counts.archive.read import partitions
 from geo.counts.archive.stage import copy_frame, create_stage, drop_stage, publish
 from geo.counts.periods import PERIODS, check
-from geo.counts.refresh import AggregateResult
+from geo.counts.refresh import STORED_PERIOD, AggregateResult, kept_resolutions
 from geo.db.engine import libpq_dsn
 
 
@@ -25,7 +25,8 @@ def aggregate_archive(engine: Engine, archive: Path | str, how: str = "dask",
     Returns the fields of an AggregateResult (mode "full") plus engine, partitions,
     workers and seconds.
     """
-    res, per = check(resolutions or settings().agg_resolutions, periods, settings().h3_res)
+    res, _ = check(kept_resolutions(resolutions), periods, settings().h3_res)
+    per = [STORED_PERIOD]  # what incident_counts keeps
     n_parts = len(partitions(archive))
     started = time.perf_counter()
     stage = create_stage(engine)

@@ -17,7 +17,7 @@ import psycopg
 from sqlalchemy import Engine, text
 
 from geo.counts.periods import PERIODS
-from geo.counts.refresh import LOCK_KEY
+from geo.counts.refresh import LOCK_KEY, STORED_PERIOD
 from geo.db.copy import Column, copy_rows
 
 
@@ -51,20 +51,21 @@ def copy_frame(dsn: str, stage: str, frame: pd.DataFrame) -> int:
 def publish(engine: Engine, stage: str) -> tuple[int, int]:
     """Replace incident_counts by the stage's rows (one transaction); drop the stage.
 
-    Returns (rows, incidents) where incidents is the total of one (res, period) pair.
+    Only month rows are kept (`geo.counts.refresh`: days and weeks are read from the
+    incidents). Returns (rows, incidents) where incidents is the total of one resolution.
     """
-    names = "ARRAY[" + ", ".join(f"'{p}'" for p in PERIODS) + "]"
+    month = PERIODS.index(STORED_PERIOD)
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         conn.execute(text("TRUNCATE incident_counts"))
         conn.execute(text("DELETE FROM aggregate_state"))
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
         rows = conn.execute(text(f"""
-            INSERT INTO incident_counts (res, cell, period, period_start, category, count)
-            SELECT res, cell, ({names})[period + 1], DATE '1970-01-01' + period_start, category, count
-            FROM {stage} ORDER BY res, cell, 3, 4, category""")).rowcount
+            INSERT INTO incident_counts (res, month, cell, category, count)
+            SELECT res, DATE '1970-01-01' + period_start, cell, category, count
+            FROM {stage} WHERE period = {month} ORDER BY 1, 2, 3, 4""")).rowcount
         incidents = conn.execute(text(f"""
-            SELECT coalesce(sum(count), 0) FROM {stage}
-            WHERE (res, period) = (SELECT res, period FROM {stage} LIMIT 1)""")).scalar_one()
+            SELECT coalesce(sum(count), 0) FROM {stage} WHERE period = {month}
+              AND res = (SELECT res FROM {stage} WHERE period = {month} LIMIT 1)""")).scalar_one()
         conn.execute(text(f"DROP TABLE {stage}"))
     return int(rows), int(incidents)
