@@ -92,8 +92,8 @@ def run_hotspots(engine: Engine, params: HotspotParams) -> dict:
     if counts.empty:
         span = counts_store.counts_span(engine, params.res)
         if span is None:
-            raise InputError(f"no incident counts at H3 resolution {params.res}: load incidents "
-                             "and run `civicgrid aggregate` first", field="res")
+            raise InputError("no incidents to count: load incidents first "
+                             "(`civicgrid load incidents FILE`)", field="res")
         raise InputError(f"no incidents match these filters (counts at res {params.res} cover "
                          f"{span[0]} to {span[1]}): widen --from/--to, --category or --district")
     totals = counts.groupby("cell")["count"].sum()
