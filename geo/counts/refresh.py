@@ -95,14 +95,14 @@ def _needs_rebuild(conn: Connection, stored: set[int], requested: set[int]) -> s
 
 def _read(engine: Engine, batch_ids: list[int], month: dt.date | None = None) -> pa.Table:
     """(h3, occurred_at, category) of the batches' incidents, of one local month when given."""
+    # literals, not parameters: ADBC then reads the rows as one COPY (see geo.counts.store)
     sql = ("SELECT h3, occurred_at, category FROM incidents "
-           "WHERE batch_id = ANY(CAST(:b AS bigint[]))")
-    params = {"b": "{" + ",".join(str(int(b)) for b in batch_ids) + "}"}
+           f"WHERE batch_id = ANY('{{{','.join(str(int(b)) for b in batch_ids)}}}'::int8[])")
     if month is not None:
         after = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        sql += " AND occurred_at >= CAST(:a AS timestamptz) AND occurred_at < CAST(:z AS timestamptz)"
-        params |= {"a": local_midnight(month), "z": local_midnight(after)}
-    return read_arrow(engine, sql, params)
+        sql += (f" AND occurred_at >= '{local_midnight(month)}'::timestamptz"
+                f" AND occurred_at < '{local_midnight(after)}'::timestamptz")
+    return read_arrow(engine, sql)
 
 
 def _months(conn: Connection, batch_ids: list[int]) -> list[dt.date]:

@@ -211,6 +211,8 @@ incidents = Table(
     UniqueConstraint("source_key", "occurred_at", name="uq_incidents_source_key"),
     Index("ix_incidents_geom", "geom", postgresql_using="gist"),
     Index("ix_incidents_batch_id", "batch_id", postgresql_using="brin"),
+    # a cell's series (the hotspots page's detail) reads its incidents by cell (0008)
+    Index("ix_incidents_h3", "h3"),
     postgresql_partition_by="RANGE (occurred_at)",
 )
 Index("ix_incidents_occurred_brin", incidents.c.occurred_at, postgresql_using="brin")

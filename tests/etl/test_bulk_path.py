@@ -37,8 +37,8 @@ def test_bulk_path_restores_every_index_and_constraint(city, db_url, tmp_path, m
     first = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
     assert (first["loaded"], first["inserted"]) == (50, 50)
     assert _schema(city) == before
-    # each month partition has all 6 (2 keys, GiST, category, 2 BRIN)
-    assert _partition_indexes(city) == ({len(before[0])}, 0) and len(before[0]) == 6
+    # each month partition has all 7 (2 keys, GiST, category, h3, 2 BRIN)
+    assert _partition_indexes(city) == ({len(before[0])}, 0) and len(before[0]) == 7
     df.loc[0, "处置结果"] = "已移交"
     df.to_csv(tmp_path / "i.csv", index=False)
     second = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)

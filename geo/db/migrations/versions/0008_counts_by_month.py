@@ -14,6 +14,10 @@ resolution are counted from the month-partitioned incidents by time range
 `incidents`; no second index. The counts are derived data: the table is recreated
 empty and `aggregate_state` emptied, so the next `civicgrid aggregate` (or load of
 incidents) rebuilds them.
+
+The B-tree on incidents.h3 that 0003 dropped comes back: a cell's weekly series (the
+hotspots page's detail panel) is now read from the incidents of its res-10 children,
+2.3 s over every month without it against 9 ms from the former cube (city sample).
 """
 
 import sqlalchemy as sa
@@ -37,9 +41,11 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("res", "month", "cell", "category", name=op.f("pk_incident_counts")),
     )
+    op.execute("CREATE INDEX ix_incidents_h3 ON incidents (h3)")  # and on each partition
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_incidents_h3")
     op.drop_table("incident_counts")
     op.execute("DELETE FROM aggregate_state")
     op.create_table(
