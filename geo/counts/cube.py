@@ -42,6 +42,8 @@ def cell_counts(cell: np.ndarray, occurred_at: np.ndarray, category: np.ndarray,
     cat = pd.Categorical(category)
     ok = (cell != 0) & (cat.codes >= 0) & (micros != NO_TIME)
     day = local_days(micros[ok])
+    if set(periods) == {"month"}:  # months alone: count by month from the start, fewer keys
+        day = period_starts(day, "month")
     base = (pd.DataFrame({"cell": cell[ok], "day": day, "cat": cat.codes[ok]})
             .groupby(["cell", "day", "cat"], sort=False).size())
     b_cell = base.index.get_level_values("cell").to_numpy()

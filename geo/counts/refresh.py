@@ -127,7 +127,12 @@ def count_batches(engine: Engine, batch_ids: list[int], resolutions: list[int],
                               [STORED_PERIOD])
         frames.append(counted.rename(columns={"period_start": "month"}).drop(columns="period"))
     frame = pd.concat(frames, ignore_index=True)
-    return frame.sort_values(list(KEY), ignore_index=True)
+    # category codes sort as the texts do byte-wise (the key's C collation): a lexsort of
+    # integers instead of sorting Python strings (2.5 s for the city sample)
+    category = pd.Categorical(frame["category"])
+    order = np.lexsort((category.codes, frame["cell"].to_numpy(), frame["month"].to_numpy(),
+                        frame["res"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _columns(frame: pd.DataFrame) -> list[Column]:
