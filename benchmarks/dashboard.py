@@ -229,9 +229,8 @@ def layer_vs_raw(url: str, repeat: int) -> dict:
 
     from geo.db.engine import get_engine
     from geo.hexes import parents
-    from geo.views.counts import _cell_counts
+    from geo.views.counts import _cell_counts, incident_span
     from geo.views.hexlayer import coarsen, hex_layer
-    from geo.views.periods import incident_span
 
     eng = get_engine(url)
     lo, hi = incident_span(eng)

@@ -5,8 +5,8 @@ For each size (default 10M and 50M incidents) the archive is generated if absent
 first chunks of a bigger archive are reused as hard links: chunk i depends only on the
 seed and i). Each engine computes the full cell × period × category counts (res 7–10,
 day/week/month unless --res/--period say otherwise):
-  single — geo.scale.local.stream in this process (result pieces held here);
-  dask   — geo.scale.dask_engine.counts on LocalCluster(n_workers=--workers, 1 thread,
+  single — geo.counts.archive.local.stream in this process (result pieces held here);
+  dask   — geo.counts.archive.dask_engine.counts on LocalCluster(n_workers=--workers, 1 thread,
            processes), result persisted on the workers.
 Reported: wall seconds, points/s, points/s per core (single = 1 core, dask = workers),
 CPU seconds (this process; Dask: workers' CPU), peak memory (psutil RSS sampled every
@@ -34,8 +34,8 @@ from distributed.diagnostics import MemorySampler
 
 from etl.archive import write
 from etl.archive.writer import CHUNK_ROWS, MANIFEST
-from geo.hotspots.aggregate import PERIODS
-from geo.scale import dask_engine, local
+from geo.counts.archive import dask_engine, local
+from geo.counts.periods import PERIODS
 
 ROOT = Path(__file__).resolve().parents[1] / ".civicgrid" / "bench-scale"
 BENCH_DB = "civicgrid_bench_scale"
@@ -119,8 +119,8 @@ def run_dask(path: Path, res, periods, client: Client) -> dict:
 
 
 def publish(path: Path, how: str, scheduler: str | None, res, periods) -> float:
+    from geo.counts.archive.run import aggregate_archive
     from geo.db.engine import get_engine
-    from geo.scale.run import aggregate_archive
 
     url = bench_db.migrated(BENCH_DB)
     t = time.perf_counter()

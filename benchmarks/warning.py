@@ -33,7 +33,7 @@ from geo.config import project_home, settings
 from geo.crs import from_wgs84
 from geo.db.engine import get_engine
 from geo.hotspots.run import HotspotParams, run_hotspots
-from geo.views.periods import incident_span
+from geo.views.counts import incident_span
 from geo.warning import store
 from geo.warning.knox import near_repeat
 from geo.warning.run import AlertParams, run_alerts

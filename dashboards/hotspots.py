@@ -32,9 +32,8 @@ from geo.config import settings
 from geo.errors import InputError
 from geo.hotspots.store import latest_run, places, run_cells
 from geo.palettes import NO_PATTERN_COLOR, emerging_color
-from geo.views.counts import categories, category_mix, resolutions, trend
+from geo.views.counts import categories, category_mix, incident_span, resolutions, trend
 from geo.views.hexlayer import hex_layer
-from geo.views.periods import incident_span
 from geo.views.places import extent, units
 from geo.views.sites import key_sites_near
 from geo.views.stamp import data_stamp, kept

@@ -17,9 +17,8 @@ from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
 from dashboards.i18n import LANGS, t
 from dashboards.inputs import one_of
-from geo.views.counts import resolutions, trend
+from geo.views.counts import incident_span, resolutions, trend
 from geo.views.kpis import COVERAGE_KINDS, Kpis, overview_kpis, period_layer
-from geo.views.periods import incident_span
 from geo.views.places import extent
 from geo.views.stamp import kept
 

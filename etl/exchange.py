@@ -28,8 +28,8 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from etl.copy import Column, _ready, copy_ready, index_definitions
 from geo.db import partitions
+from geo.db.copy import Column, _ready, copy_ready, index_definitions
 
 WORKERS = 2  # this machine's cores; the server builds one month per connection at a time
 _INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+ ")

@@ -23,12 +23,12 @@ from psycopg import sql
 
 from etl import batch, coords, memory, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
-from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
 from etl.exchange import drop_leftovers, exchange_insert
 from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
 from etl.loaders.rows import Context, Rows
 from etl.validate import clean_text, repeated_keys, repeating
 from geo.db import partitions
+from geo.db.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
 from geo.db.engine import libpq_dsn
 from geo.errors import DatabaseError, InputError, database_said
 from geo.privacy.store import pii_key

@@ -44,11 +44,11 @@ from dashboards.i18n import emerging_label, t
 from etl.load import load
 from geo import hexes
 from geo.config import settings
+from geo.counts.refresh import refresh_counts
 from geo.db.engine import get_engine
 from geo.grids import store as grid_store
 from geo.hotspots import choose_k, emerging, gi_star
 from geo.hotspots import store as hot_store
-from geo.hotspots.aggregate import refresh_counts
 from geo.hotspots.emerging import PATTERNS
 from geo.hotspots.run import period_starts
 from geo.palettes import GI_COLORS, emerging_color

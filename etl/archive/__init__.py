@@ -1,4 +1,4 @@
-"""Partitioned (Geo)Parquet incident archives: the province-scale input of `geo.scale`.
+"""Partitioned (Geo)Parquet incident archives: the province-scale input of `geo.counts.archive`.
 
 `write(out, rows, seed)` draws incidents with the sample city's generator
 (`etl.sample.incidents.generate`) chunk by chunk, each chunk from its own derived seed,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.copy import Column
 from etl.loaders import polygons
 from etl.loaders.plan import Plan
 from etl.loaders.rows import Rows
+from geo.db.copy import Column
 
 PARENT_LEVEL = {"district": "city", "town": "district", "community": "town"}
 

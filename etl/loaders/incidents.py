@@ -13,11 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from etl.copy import Column
 from etl.loaders import points
 from etl.loaders.plan import Plan
 from etl.loaders.rows import Rows
 from geo.config import settings
+from geo.db.copy import Column
 from geo.hexes import cells
 
 
@@ -47,6 +47,6 @@ def prepare(rows: Rows) -> Plan:
                    rows.text("subcategory"), rows.text("disposition"), rows.text("address"),
                    rows.text("reporter"), rows.text("reporter_phone"), points.geometry_column(rows),
                    h3.result()]
-    # incidents are partitioned by month: the unique key holds occurred_at (etl.copy.upsert)
+    # incidents are partitioned by month: the unique key holds occurred_at (geo.db.copy.upsert)
     return Plan("incidents", columns, ["source_key", "occurred_at"], key,
                 partition_by="occurred_at")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from etl.copy import Column
+from geo.db.copy import Column
 
 
 @dataclass

@@ -12,10 +12,10 @@ import shapely
 
 from etl import validate as v
 from etl.coords import offset_warning
-from etl.copy import Column, points_ewkb
 from etl.loaders.plan import Plan
 from etl.loaders.rows import Rows
 from geo.crs import to_wgs84
+from geo.db.copy import Column, points_ewkb
 from geo.errors import InputError
 
 NO_BOUNDARIES = "no city boundaries loaded: outside_city checked against China's extent only"

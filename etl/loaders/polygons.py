@@ -13,9 +13,9 @@ import shapely
 
 from etl import validate as v
 from etl.coords import offset_warning
-from etl.copy import Column
 from etl.loaders.rows import Rows
 from geo.crs import CGCS2000, WGS84, transform_geometries
+from geo.db.copy import Column
 from geo.errors import InputError
 
 _POLYGON, _MULTIPOLYGON = 3, 6

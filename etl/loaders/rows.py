@@ -15,7 +15,7 @@ import shapely
 
 from etl import validate as v
 from etl.columns import Mapping, Schema, apply_values
-from etl.copy import Column
+from geo.db.copy import Column
 from geo.vocab import UNCLASSIFIED
 
 

@@ -28,23 +28,25 @@ def _ints(values: list[str] | None, name: str) -> list[int] | None:
 
 @app.command("aggregate")
 def aggregate(
-    res: list[str] = typer.Option(None, "--res", help="H3 resolutions, e.g. --res 7,8,9,10 or --res 9 --res 10 (default 7–10)"),
-    period: list[str] = typer.Option(None, "--period", help="day, week, month (comma-separated or repeated; default all)"),
+    res: list[str] = typer.Option(None, "--res", help="H3 resolutions whose month counts are kept, e.g. --res 7,8,9 (default 7–9; "
+                                  "days, weeks and res 10 are counted from the incidents when read)"),
+    period: list[str] = typer.Option(None, "--period", help="day, week, month (checked; months are what is stored)"),
     full: bool = typer.Option(False, "--full", help="rebuild every count instead of adding new batches"),
     engine: str = typer.Option("postgis", "--engine", help="postgis (incidents table) | local | dask (a --archive)"),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)"),
     archive: Path = typer.Option(None, "--archive", file_okay=False, help="partitioned parquet incident archive (month=…/…)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """汇总警情 / count incidents per H3 cell × period × category (incremental by load batch)."""
+    """汇总警情 / keep month counts of incidents per H3 cell × category (incremental by load batch)."""
     # imported here: the statistics stack (scipy.stats…) would slow every other command's start
-    from geo.hotspots.aggregate import PERIODS, refresh_counts
+    from geo.counts.periods import PERIODS
+    from geo.counts.refresh import refresh_counts
 
     periods = _split(period) or list(PERIODS)
     if (engine == "postgis") != (archive is None) or engine not in ("postgis", "local", "dask"):
         raise typer.BadParameter("--archive goes with --engine local or dask", param_hint="--engine/--archive")
     if engine != "postgis":
-        from geo.scale.run import aggregate_archive
+        from geo.counts.archive.run import aggregate_archive
 
         report(aggregate_archive(get_engine(), archive, engine, scheduler, _ints(res, "--res"), periods), as_json)
         return
@@ -93,7 +95,7 @@ def hotspots(
     """热点分析 / Gi* hot spots (FDR) or emerging hot spots of incident counts; stores the run."""
     if k is not None and auto:
         raise typer.BadParameter("give either --k or --auto, not both", param_hint="--k/--auto")
-    from geo.hotspots.aggregate import PERIODS
+    from geo.counts.periods import PERIODS
     from geo.hotspots.run import HotspotParams, run_hotspots
 
     if period not in PERIODS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from enum import Enum, StrEnum
 from pathlib import Path
 
@@ -56,12 +57,16 @@ def load_command(
     header_row: int = typer.Option(None, "--header-row", min=1, help="表头所在行 / the row "
                                    "(1-based) holding the header of a CSV/XLSX (found below "
                                    "title rows when not given)"),
+    no_aggregate: bool = typer.Option(False, "--no-aggregate", help="incidents: leave the counts "
+                                      "as they are (bulk loading; `civicgrid aggregate` after)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """加载文件到数据库 / load a file into PostGIS (validated; rejects kept with reasons).
 
     One transaction; the same file again changes nothing. The report and the rejects
-    CSV are written to .civicgrid/reports/<database>/<batch_id>/.
+    CSV are written to .civicgrid/reports/<database>/<batch_id>/. A load of incidents
+    then brings the counts up to date with its batch (as `civicgrid aggregate` does),
+    so pages show the new data at once; the report's `aggregate` says what it did.
     """
     from etl.load import load
     from etl.report import human
@@ -83,4 +88,16 @@ def load_command(
         if exc.file is not None:
             raise
         raise InputError(exc.reason, file=str(path), row=exc.row, field=exc.field) from exc
+    if kind.value == "incidents" and not no_aggregate and result["status"] == "loaded":
+        result["aggregate"] = _refresh_counts()
     report(result, as_json, human)
+
+
+def _refresh_counts() -> dict:
+    """The counts refreshed after a load of incidents: what was done, and its seconds."""
+    from geo.counts.refresh import refresh_counts
+    from geo.db.engine import get_engine
+
+    started = time.perf_counter()
+    done = refresh_counts(get_engine()).as_dict()
+    return {**done, "seconds": round(time.perf_counter() - started, 3)}

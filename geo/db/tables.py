@@ -217,7 +217,7 @@ rentals = _point_layer(
 
 #: month-partitioned on occurred_at (UTC+8 months, see geo.db.partitions); a unique key
 #: on a partitioned table must hold the partition key, so source_key is unique with
-#: occurred_at here and on its own by the loader (etl.copy.upsert moves changed times)
+#: occurred_at here and on its own by the loader (geo.db.copy.upsert moves changed times)
 incidents = Table(
     "incidents",
     metadata,
@@ -241,6 +241,8 @@ incidents = Table(
     UniqueConstraint("source_key", "occurred_at", name="uq_incidents_source_key"),
     Index("ix_incidents_geom", "geom", postgresql_using="gist"),
     Index("ix_incidents_batch_id", "batch_id", postgresql_using="brin"),
+    # a cell's series (the hotspots page's detail) reads its incidents by cell (0008)
+    Index("ix_incidents_h3", "h3"),
     postgresql_partition_by="RANGE (occurred_at)",
 )
 Index("ix_incidents_occurred_brin", incidents.c.occurred_at, postgresql_using="brin")
@@ -261,16 +263,16 @@ key_sites = _point_layer(
     Column("address", Text),
 )
 
+#: month counts per cell and category at coarse resolutions (geo.counts.refresh); the key
+#: leads with (res, month) so a date range reads adjacent rows
 incident_counts = Table(
     "incident_counts",
     metadata,
     Column("res", SmallInteger, primary_key=True),
+    Column("month", Date, primary_key=True),  # first local day of the month
     Column("cell", BigInteger, primary_key=True),
-    Column("period", Text, primary_key=True),  # day | week | month
-    Column("period_start", Date, primary_key=True),
-    Column("category", Text, primary_key=True),
+    Column("category", Text(collation="C"), primary_key=True),
     Column("count", Integer, nullable=False),
-    Index("ix_incident_counts_lookup", "res", "period", "period_start"),
 )
 
 aggregate_state = Table(

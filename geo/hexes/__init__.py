@@ -67,6 +67,17 @@ def parents(cells: ArrayLike, res: int) -> np.ndarray:
     return out.reshape(np.shape(cells))
 
 
+def children(cells: ArrayLike, res: int) -> np.ndarray:
+    """Every child at the finer resolution `res` of the cells (a cell at `res` is kept),
+    as one flat array; 0 is skipped."""
+    _check_res(res)
+    arr = _uint64(cells)
+    arr = arr[arr != NO_CELL]
+    if not arr.size:
+        return np.empty(0, dtype=np.uint64)
+    return np.asarray(h3ronpy.change_resolution(arr, res)).astype(np.uint64, copy=False)
+
+
 def polyfill(geometry: shapely.Geometry, res: int) -> np.ndarray:
     """Sorted unique cells whose centre lies inside a WGS-84 (Multi)Polygon."""
     _check_res(res)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from geo.counts import store as counts_store
 from geo.errors import InputError
 from geo.hotspots import store
 from geo.hotspots.emerging import PATTERNS, emerging
@@ -90,10 +91,10 @@ def run_hotspots(engine: Engine, params: HotspotParams) -> dict:
     counts = store.load_counts(engine, params.res, params.start, params.end,
                                params.categories or None, params.district, by=by)
     if counts.empty:
-        span = store.counts_span(engine, params.res)
+        span = counts_store.counts_span(engine, params.res)
         if span is None:
-            raise InputError(f"no incident counts at H3 resolution {params.res}: load incidents "
-                             "and run `civicgrid aggregate` first", field="res")
+            raise InputError("no incidents to count: load incidents first "
+                             "(`civicgrid load incidents FILE`)", field="res")
         raise InputError(f"no incidents match these filters (counts at res {params.res} cover "
                          f"{span[0]} to {span[1]}): widen --from/--to, --category or --district")
     totals = counts.groupby("cell")["count"].sum()
@@ -125,7 +126,7 @@ def run_hotspots(engine: Engine, params: HotspotParams) -> dict:
                "incidents_outside_area": int(totals.sum()) - analysed,
                "study_area": params.district or ("city" if area is not None else "incident cells"),
                **extra}
-    batch_ids = store.aggregated_batches(engine)
+    batch_ids = counts_store.aggregated_batches(engine)
     stored_params = {**asdict(params), "k": k}
     run_id = store.save_run(engine, kind, stored_params, batch_ids, summary, cells)
     top = _top(engine, cells, order.dropna(), params.top, params.radius_m)

@@ -12,14 +12,16 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, and_, func, literal, literal_column, select, text
 
 from geo import hexes
+from geo.counts import store as counts
+from geo.counts.periods import PERIODS
+from geo.db.tables import incidents
 from geo.errors import InputError
 from geo.jsonable import dumps
+from geo.localtime import sql_local
 from geo.vocab import store as vocab_store
-
-PERIOD_TRUNC = {"day": "day", "week": "week", "month": "month"}
 
 
 def boundary(engine: Engine, district: str | None = None) -> shapely.Geometry | None:
@@ -53,16 +55,11 @@ def study_area(engine: Engine, res: int, district: str | None = None) -> np.ndar
 def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
                 categories: Sequence[str] | None = None, district: str | None = None,
                 by: str | None = None) -> pd.DataFrame:
-    """Incident counts per cell (and per period start when `by` is day/week/month).
-
-    Read from the daily rows of incident_counts so any date range is exact (`end`
-    inclusive), re-bucketed to weeks or months in SQL. `categories` may name either
-    level (geo.vocab): 大类 are read from the counts, which are kept per 大类; with a
-    细类 among them the incidents themselves are counted. With `district`, only cells
-    whose centre lies inside it are kept. Columns: cell, [period,] count.
-    """
-    if by is not None and by not in PERIOD_TRUNC:
-        raise InputError(f"period must be day, week or month, got {by!r}", field="period")
+    """Incident counts per cell (and per period start when `by` is day/week/month) from
+    `geo.counts`, `end` inclusive. `categories` may name either level (geo.vocab): 大类 are
+    read from the counts, which are kept per 大类; with a 细类 among them the incidents
+    themselves are counted. With `district`, only cells whose centre lies inside it.
+    Columns: cell, [period,] count."""
     if categories:
         with engine.connect() as conn:
             tops, fine = vocab_store.levels(conn, "incident_category", list(categories))
@@ -72,23 +69,7 @@ def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.
                 frame = frame[frame["cell"].isin(study_area(engine, res, district))]
             return frame.reset_index(drop=True)
         categories = tops
-    bucket = f", date_trunc('{PERIOD_TRUNC[by]}', period_start)::date AS period" if by else ""
-    group = ", 2" if by else ""
-    query = text(f"""
-        SELECT cell{bucket}, sum(count)::bigint AS count
-        FROM incident_counts
-        WHERE res = :res AND period = 'day'
-          AND (CAST(:start AS date) IS NULL OR period_start >= :start)
-          AND (CAST(:end AS date) IS NULL OR period_start <= :end)
-          AND (CAST(:cats AS text[]) IS NULL OR category = ANY(:cats))
-        GROUP BY 1{group} ORDER BY 1{group}
-    """)
-    params = {"res": res, "start": start, "end": end, "cats": list(categories) if categories else None}
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query, params).all(),
-                             columns=["cell", *(["period"] if by else []), "count"])
-    frame["cell"] = frame["cell"].astype(np.int64)
-    frame["count"] = frame["count"].astype(np.int64)
+    frame = counts.period_counts(engine, res, start, end, categories, by)
     if district:
         frame = frame[frame["cell"].isin(study_area(engine, res, district))].reset_index(drop=True)
     return frame
@@ -99,13 +80,10 @@ def _count_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.da
     """`load_counts` from the incidents themselves (a 细类 is not in the counts): days
     and periods in UTC+8 as the counts have them, cells the parents of each incident's
     stored cell."""
-    from sqlalchemy import and_, func, literal, select
-
-    from geo.db.tables import incidents
-    from geo.hotspots.aggregate import TIMEZONE
-
-    day = func.date(func.timezone(TIMEZONE, incidents.c.occurred_at))
-    period = (func.date(func.date_trunc(PERIOD_TRUNC[by], day)) if by else literal(None))
+    day = func.date(literal_column(sql_local("incidents.occurred_at")))
+    if by is not None and by not in PERIODS:
+        raise InputError(f"period must be day, week or month, got {by!r}", field="period")
+    period = func.date(func.date_trunc(by, day)) if by else literal(None)
     conds = [vocab_store.matches(incidents, "category", categories)]
     if start is not None:
         conds.append(day >= start)
@@ -119,21 +97,6 @@ def _count_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.da
     keys = ["cell", "period"] if by else ["cell"]
     return (frame.groupby(keys).size().rename("count").astype(np.int64).reset_index()
             .sort_values(keys, ignore_index=True))
-
-
-def counts_span(engine: Engine, res: int) -> tuple[dt.date, dt.date] | None:
-    """First and last day with counts at `res`, None when there are none."""
-    with engine.connect() as conn:
-        row = conn.execute(text("""SELECT min(period_start), max(period_start) FROM incident_counts
-                                   WHERE res = :res AND period = 'day'"""), {"res": res}).one()
-    return None if row[0] is None else (row[0], row[1])
-
-
-def aggregated_batches(engine: Engine) -> list[int]:
-    """Incident batches whose rows are in incident_counts (the data a run used)."""
-    with engine.connect() as conn:
-        return [int(b) for b in conn.execute(
-            text("SELECT batch_id FROM aggregate_state ORDER BY 1")).scalars()]
 
 
 CELL_COLUMNS = ("value", "gi_z", "p", "p_fdr", "bin", "category", "trend_z", "trend_p")

@@ -15,18 +15,15 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Engine, text
 
 from geo.config import settings
-from geo.localtime import sql_local
+from geo.counts.periods import windows
+from geo.counts.store import incidents_between
+from geo.views.counts import incident_span
 from geo.views.hexlayer import HexLayer, hex_layer
-from geo.views.periods import incident_span, windows
 from geo.views.stamp import kept
 
 HOT_RES = 8
 COVERAGE_KINDS = ("police_station", "shelter", "mediation_room")
 
-_COUNT_SQL = text(
-    f"SELECT count(*) FROM incidents WHERE occurred_at >= {sql_local('CAST(:a AS timestamp)')} "
-    f"AND occurred_at < {sql_local('CAST(:b AS timestamp)')}"
-)
 _BAND_SQL = text(
     """
     SELECT count(*) FILTER (WHERE g.households < :lo OR g.households > :hi), count(*)
@@ -104,8 +101,8 @@ def overview_kpis(engine: Engine, days: int = 30, layer: HexLayer | None = None)
         if span:
             this, prev = windows(span[1], days)
             k.period_start, k.period_end = this
-            for attr, (a, b) in (("incidents", this), ("incidents_prev", prev)):
-                setattr(k, attr, conn.execute(_COUNT_SQL, {"a": a, "b": b + dt.timedelta(days=1)}).scalar())
+            k.incidents = incidents_between(engine, *this)
+            k.incidents_prev = incidents_between(engine, *prev)
             layer = layer or period_layer(engine, days)
             k.hot_share = _ratio(hot_incidents(layer), k.incidents) if layer else None
         lo, hi = s.households_band

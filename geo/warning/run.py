@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from geo.crs import from_wgs84
 from geo.errors import InputError
 from geo.hotspots import store as hotspots_store
-from geo.views.periods import incident_span
+from geo.views.counts import incident_span
 from geo.warning import store
 from geo.warning.alerts import detect
 from geo.warning.knox import near_repeat, reading

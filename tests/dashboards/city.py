@@ -136,7 +136,7 @@ def build(engine: Engine, seed: int = 7, n_incidents: int = 4000) -> dict:
                  geom=_pt(rng.uniform(W, E), rng.uniform(S, N)), batch_id=batch["rentals"]) for i in range(30)])
         c.execute(text("ANALYZE"))
 
-    from geo.hotspots.aggregate import refresh_counts
+    from geo.counts.refresh import refresh_counts
     from geo.hotspots.run import HotspotParams, run_hotspots
 
     refresh_counts(engine)

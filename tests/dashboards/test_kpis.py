@@ -11,8 +11,11 @@ import pytest
 from sqlalchemy import text
 
 from geo.config import settings
+from geo.counts.periods import split_months
 from geo.hexes import cells, parents
-from geo.views.counts import cell_counts, split_months
+from geo.counts.periods import split_months
+from geo.views.counts import cell_counts
+from geo.views.kpis import overview_kpis, period_layer
 from geo.views.hexlayer import hex_layer
 from geo.views.kpis import overview_kpis, period_layer
 

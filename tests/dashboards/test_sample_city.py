@@ -34,9 +34,9 @@ def _db_env(url: str) -> dict[str, str]:
 def sample_engine(db_url, tmp_path_factory):
     """A database of its own holding the loaded, aggregated and analysed small sample."""
     from geo.cli import app
+    from geo.counts.refresh import refresh_counts
     from geo.db import cluster, migrate
     from geo.db.engine import get_engine
-    from geo.hotspots.aggregate import refresh_counts
     from geo.hotspots.run import HotspotParams, run_hotspots
 
     base = make_url(db_url)

@@ -21,7 +21,7 @@ from geo.hexes import cells
 
 def _add_incidents(engine, day: dt.date, n: int, lon: float, lat: float) -> None:
     """A new load batch of `n` incidents at one place on `day`, then the aggregate."""
-    from geo.hotspots.aggregate import refresh_counts
+    from geo.counts.refresh import refresh_counts
 
     h = int(cells(np.array([lon]), np.array([lat]), 10).astype(np.int64)[0])
     when = dt.datetime.combine(day, dt.time(10), dt.UTC)

@@ -73,7 +73,8 @@ def load_batch(engine, frame: pd.DataFrame, name: str) -> int:
 
 
 def expected_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same aggregation in pandas: parents of the res-10 cells, local days/weeks/months."""
+    """The former res 7–10 × day/week/month cube, in pandas: parents of the res-10 cells,
+    local days/weeks/months — what every count read must still add up to."""
     cell10 = hexes.cells(frame["lon"].to_numpy(), frame["lat"].to_numpy(), 10)
     local = frame["occurred_at"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
     starts = {"day": local.dt.normalize(),
@@ -89,10 +90,20 @@ def expected_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename("count").sort_index()
 
 
+def expected_months(frame: pd.DataFrame, resolutions=(7, 8, 9)) -> pd.Series:
+    """What incident_counts keeps: the month rows of `expected_counts` at `resolutions`,
+    indexed (res, month, cell, category) as the table's key."""
+    full = expected_counts(frame).reset_index()
+    months = full[(full["period"] == "month") & full["res"].isin(resolutions)]
+    months = months.rename(columns={"period_start": "month"})
+    return months.set_index(["res", "month", "cell", "category"])["count"].sort_index()
+
+
 def stored_counts(engine) -> pd.Series:
     with engine.connect() as conn:
-        rows = pd.DataFrame(conn.execute(text("SELECT * FROM incident_counts")).mappings().all())
-    return rows.set_index(["res", "cell", "period", "period_start", "category"])["count"].sort_index()
+        rows = pd.DataFrame(conn.execute(text("SELECT * FROM incident_counts")).mappings().all(),
+                            columns=["res", "month", "cell", "category", "count"])
+    return rows.set_index(["res", "month", "cell", "category"])["count"].sort_index()
 
 
 def run_json(cli, *args):

@@ -11,10 +11,10 @@ from libpysal.weights import W
 from sqlalchemy import text
 
 from geo import hexes
+from geo.counts.refresh import refresh_counts
 from geo.db.tables import metadata
 from geo.errors import InputError
 from geo.hotspots import store
-from geo.hotspots.aggregate import refresh_counts
 from geo.hotspots.run import HotspotParams, run_hotspots
 from tests.geo.hotspots.city import BOX, CLUSTER, incidents, load_batch, run_json, seed_places
 
@@ -132,5 +132,5 @@ def test_hotspots_bad_input(city, cli):
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "999999" in out.stderr
     with pytest.raises(InputError, match="cover 2026-01-01 to 2026-06-"):
         run_hotspots(city, HotspotParams(categories=("no-such-category",)))
-    with pytest.raises(InputError, match="aggregate"):
-        run_hotspots(city, HotspotParams(res=8))
+    # res 8 has no kept months here: it is counted from the incidents, all 750 of them
+    assert run_hotspots(city, HotspotParams(res=8, k=1))["incidents"] == 750

@@ -13,7 +13,7 @@ the months they fall in.
 A unique constraint on a partitioned table must contain the partition key, so the
 primary key becomes (id, occurred_at) and the source-key constraint (source_key,
 occurred_at); the loader keeps source_key unique on its own (it writes under a table
-lock and moves a row whose time changed, see etl.copy.upsert).
+lock and moves a row whose time changed, see geo.db.copy.upsert).
 
 Indexes: source_key and category are compared byte-wise (COLLATE "C", which sorts
 Unicode text by code point, as C.UTF-8 does, but lets PostgreSQL use abbreviated keys,

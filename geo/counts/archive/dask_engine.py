@@ -1,7 +1,7 @@
 """The Dask engine: one task per archive partition, a shuffled sum of weeks, COPY from the workers.
 
 Each partition (a local month folder) is read and counted on a worker
-(`counts.partition_counts`); its day and month counts are final, week counts are
+(`geo.counts.cube.partition_counts`); its day and month counts are final, week counts are
 summed by key with a hash shuffle, and every output partition is COPYed into the
 stage table by the worker that holds it, so no full result ever passes through the
 client. Archive paths must be readable by every worker (shared storage on a cluster).
@@ -17,11 +17,11 @@ import dask.dataframe as dd
 import pandas as pd
 from distributed import Client, LocalCluster
 
+from geo.counts.archive.read import partitions, read
+from geo.counts.archive.stage import copy_frame
+from geo.counts.cube import KEYS, META, partition_counts, sum_counts
+from geo.counts.periods import PERIODS
 from geo.errors import CivicgridError
-from geo.hotspots.aggregate import PERIODS
-from geo.scale.archive import partitions, read
-from geo.scale.counts import KEYS, META, partition_counts, sum_counts
-from geo.scale.store import copy_frame
 
 #: how long to try reaching a --scheduler
 CONNECT_TIMEOUT = "10s"

@@ -9,11 +9,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from geo.config import settings
+from geo.counts.archive import dask_engine, local
+from geo.counts.archive.read import partitions
+from geo.counts.archive.stage import copy_frame, create_stage, drop_stage, publish
+from geo.counts.periods import PERIODS, check
+from geo.counts.refresh import STORED_PERIOD, AggregateResult, kept_resolutions
 from geo.db.engine import libpq_dsn
-from geo.hotspots.aggregate import PERIODS, AggregateResult, _check
-from geo.scale import dask_engine, local
-from geo.scale.archive import partitions
-from geo.scale.store import copy_frame, create_stage, drop_stage, publish
 
 
 def aggregate_archive(engine: Engine, archive: Path | str, how: str = "dask",
@@ -24,7 +25,8 @@ def aggregate_archive(engine: Engine, archive: Path | str, how: str = "dask",
     Returns the fields of an AggregateResult (mode "full") plus engine, partitions,
     workers and seconds.
     """
-    res, per = _check(resolutions or settings().agg_resolutions, periods)
+    res, _ = check(kept_resolutions(resolutions), periods, settings().h3_res)
+    per = [STORED_PERIOD]  # what incident_counts keeps
     n_parts = len(partitions(archive))
     started = time.perf_counter()
     stage = create_stage(engine)

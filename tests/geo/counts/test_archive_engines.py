@@ -12,9 +12,9 @@ from distributed import Client, LocalCluster
 from sqlalchemy import text
 
 from etl.archive import write
-from geo.hotspots.aggregate import PERIODS
-from geo.scale import dask_engine, local
-from geo.scale.counts import KEYS, partition_counts, period_starts
+from geo.counts.archive import dask_engine, local
+from geo.counts.cube import KEYS, partition_counts
+from geo.counts.periods import PERIODS, period_starts
 
 RES = [7, 8, 9, 10]
 
@@ -28,9 +28,9 @@ def archive(tmp_path_factory):
 
 def _table(engine) -> pd.DataFrame:
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT res, cell, period, period_start, category, count "
-                                 "FROM incident_counts ORDER BY res, cell, period, period_start, category"))
-        return pd.DataFrame(rows.all(), columns=[*KEYS, "count"])
+        rows = conn.execute(text("SELECT res, month, cell, category, count "
+                                 "FROM incident_counts ORDER BY res, month, cell, category"))
+        return pd.DataFrame(rows.all(), columns=["res", "month", "cell", "category", "count"])
 
 
 def test_period_starts_are_monday_weeks_and_first_of_month():
@@ -96,7 +96,7 @@ def test_cli_dask_equals_postgis_aggregate_of_the_same_rows(archive, cli, clean_
     csv = tmp_path / "incidents.csv"
     pd.DataFrame({"警情编号": rows.source_key, "报警时间": local_time, "警情类别": rows.category,
                   "经度": rows.lon, "纬度": rows.lat}).to_csv(csv, index=False)
-    load = cli("load", "incidents", str(csv), "--crs", "wgs84", "--json")
+    load = cli("load", "incidents", str(csv), "--crs", "wgs84", "--no-aggregate", "--json")
     assert load.returncode == 0, load.stderr
     assert json.loads(load.stdout)["loaded"] == 6_000
     agg = cli("aggregate", "--json")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.scale.archive import partitions, read
-from geo.scale.counts import KEYS, META, combine, partition_counts, split_complete
+from geo.counts.archive.read import partitions, read
+from geo.counts.cube import KEYS, META, combine, partition_counts, split_complete
 
 
 def stream(archive: Path | str, resolutions: Sequence[int], periods: Sequence[str],

@@ -1,4 +1,4 @@
-"""civicgrid aggregate against the real PostGIS test database: counts equal a pandas groupby."""
+"""civicgrid aggregate against the real PostGIS test database: the kept months equal a pandas groupby."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from geo.counts.refresh import refresh_counts
 from geo.errors import InputError
-from geo.hotspots.aggregate import refresh_counts
-from tests.geo.hotspots.city import expected_counts, incidents, load_batch, run_json, stored_counts
+from tests.geo.hotspots.city import expected_months, incidents, load_batch, run_json, stored_counts
 
 
 def test_aggregate_full_incremental_and_reloaded_rows(clean_db, cli):
     first = incidents(400, 60, seed=1)
-    # 17:30 UTC on 31 Jan is 1 Feb in Suzhou: the local day and month must be used
+    # 17:30 UTC on 31 Jan is 1 Feb in Suzhou: the local month must be used
     first.loc[0, "occurred_at"] = pd.Timestamp("2026-01-31 17:30", tz="UTC")
     b1 = load_batch(clean_db, first, "a.csv")
     out = run_json(cli, "aggregate")
     assert out["mode"] == "incremental" and out["batch_ids"] == [b1] and out["incidents"] == 460
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_counts(first), check_dtype=False)
+    assert out["resolutions"] == [7, 8, 9] and out["periods"] == ["month"]
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(first), check_dtype=False)
 
     assert refresh_counts(clean_db).mode == "up_to_date"
 
@@ -27,7 +28,7 @@ def test_aggregate_full_incremental_and_reloaded_rows(clean_db, cli):
     out = run_json(cli, "aggregate")
     assert out["mode"] == "incremental" and out["batch_ids"] == [b2]
     both = pd.concat([first, second], ignore_index=True)
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_counts(both), check_dtype=False)
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(both), check_dtype=False)
 
     # a re-load upserts changed rows into a new batch: they leave the batch they were counted in
     with clean_db.begin() as conn:
@@ -39,23 +40,19 @@ def test_aggregate_full_incremental_and_reloaded_rows(clean_db, cli):
     out = run_json(cli, "aggregate")
     assert out["mode"] == "full" and "changed" in out["reason"]
     assert out["batch_ids"] == [b1, b2, b3]
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_counts(both), check_dtype=False)
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(both), check_dtype=False)
 
 
 def test_aggregate_subset_then_full(clean_db, cli):
     frame = incidents(100, 0, seed=3)
     load_batch(clean_db, frame, "c.csv")
-    out = run_json(cli, "aggregate", "--res", "8,9", "--period", "month")
-    assert out["resolutions"] == [8, 9] and out["periods"] == ["month"]
-    stored = stored_counts(clean_db)
-    assert set(stored.index.get_level_values("res")) == {8, 9}
-    want = expected_counts(frame)
-    want = want[want.index.get_level_values("res").isin([8, 9])
-                & (want.index.get_level_values("period") == "month")]
-    pd.testing.assert_series_equal(stored, want, check_dtype=False)
+    out = run_json(cli, "aggregate", "--res", "8,10", "--period", "month")
+    assert out["resolutions"] == [8, 10] and out["periods"] == ["month"]
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(frame, (8, 10)),
+                                   check_dtype=False)
     out = refresh_counts(clean_db, full=True)
-    assert out.mode == "full" and out.resolutions == [7, 8, 9, 10]
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_counts(frame), check_dtype=False)
+    assert out.mode == "full" and out.resolutions == [7, 8, 9]
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(frame), check_dtype=False)
 
 
 def test_aggregate_bad_arguments(clean_db, cli):
@@ -65,15 +62,15 @@ def test_aggregate_bad_arguments(clean_db, cli):
         refresh_counts(clean_db, periods=["year"])
 
 
-def test_counted_in_sql_or_in_memory_the_counts_are_the_same(clean_db, monkeypatch):
-    import geo.hotspots.aggregate as aggregate
+def test_read_in_one_go_or_month_by_month_the_counts_are_the_same(clean_db, monkeypatch):
+    import geo.counts.refresh as refresh
 
     frame = incidents(300, 40, seed=4)
     load_batch(clean_db, frame, "d.csv")
-    monkeypatch.setattr(aggregate, "IN_MEMORY_MAX", 0)  # too many for memory: the SQL way
+    monkeypatch.setattr(refresh, "IN_MEMORY_MAX", 0)  # too many for memory: month by month
     assert refresh_counts(clean_db, full=True).rows > 0
-    in_sql = stored_counts(clean_db)
+    by_month = stored_counts(clean_db)
     monkeypatch.undo()
     refresh_counts(clean_db, full=True)
-    pd.testing.assert_series_equal(stored_counts(clean_db), in_sql, check_dtype=False)
-    pd.testing.assert_series_equal(in_sql, expected_counts(frame), check_dtype=False)
+    pd.testing.assert_series_equal(stored_counts(clean_db), by_month, check_dtype=False)
+    pd.testing.assert_series_equal(by_month, expected_months(frame), check_dtype=False)

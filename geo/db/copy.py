@@ -1,5 +1,8 @@
 """Bulk write: PostgreSQL binary COPY encoded column-wise, then an upsert by source key.
 
+The one COPY writer of civicgrid: the loaders (`etl`), the incident counts
+(`geo.counts`) and the archive engines' stage tables all write through it.
+
 Rows are never turned into Python objects: each column is encoded in PostgreSQL's
 binary wire format with NumPy/pyarrow (ints big-endian, timestamptz as µs since
 2000-01-01, dates as days since 2000-01-01, jsonb as version byte + text, geometry as

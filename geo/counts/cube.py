@@ -1,6 +1,7 @@
-"""Counts per (res, cell, period, period_start, category) of one partition's incidents, and their sum.
+"""Counts per (res, cell, period, period_start, category) of incidents in memory, and their sum.
 
-Pure NumPy/pandas, the semantics of `geo.hotspots.aggregate`: the res-10 cell of each
+Pure NumPy/pandas, shared by the rebuild of `incident_counts` (`geo.counts.refresh`) and
+the archive engines (`geo.counts.archive`): the res-10 cell of each
 point (`geo.hexes.cells`), its parents at coarser resolutions (`geo.hexes.parents`),
 days, ISO weeks (from Monday) and months of the local time in Asia/Shanghai (fixed UTC+8).
 Points without a cell (bad coordinates) or time are left out.
@@ -15,25 +16,14 @@ import numpy as np
 import pandas as pd
 
 from geo.config import settings
+from geo.counts.periods import NO_TIME, PERIODS, local_days, period_starts
 from geo.hexes import cells, parents
-from geo.hotspots.aggregate import PERIODS
-from geo.scale.archive import NO_TIME
 
 KEYS = ["res", "cell", "period", "period_start", "category"]
-LOCAL_OFFSET_US = 8 * 3600 * 1_000_000
-DAY_US = 86_400 * 1_000_000
 META = pd.DataFrame({"res": pd.Series(dtype="int16"), "cell": pd.Series(dtype="int64"),
                      "period": pd.Series(dtype="int8"), "period_start": pd.Series(dtype="int32"),
                      "category": pd.Series(dtype=object), "count": pd.Series(dtype="int64")})
 
-
-def period_starts(day: np.ndarray, period: str) -> np.ndarray:
-    """First day (days since 1970-01-01) of the day, ISO week or month holding each day."""
-    if period == "day":
-        return day
-    if period == "week":
-        return day - (day + 3) % 7  # 1970-01-01 was a Thursday
-    return day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
 def partition_counts(columns: dict[str, np.ndarray], resolutions: Sequence[int],
@@ -51,7 +41,9 @@ def cell_counts(cell: np.ndarray, occurred_at: np.ndarray, category: np.ndarray,
     cell = np.asarray(cell, dtype=np.int64)
     cat = pd.Categorical(category)
     ok = (cell != 0) & (cat.codes >= 0) & (micros != NO_TIME)
-    day = (micros[ok] + LOCAL_OFFSET_US) // DAY_US
+    day = local_days(micros[ok])
+    if set(periods) == {"month"}:  # months alone: count by month from the start, fewer keys
+        day = period_starts(day, "month")
     base = (pd.DataFrame({"cell": cell[ok], "day": day, "cat": cat.codes[ok]})
             .groupby(["cell", "day", "cat"], sort=False).size())
     b_cell = base.index.get_level_values("cell").to_numpy()

@@ -2,23 +2,23 @@
 
 Stage tables are UNLOGGED and named per job, so Dask workers on other machines can
 COPY their partitions concurrently; `publish` then replaces incident_counts with the
-stage under the aggregate lock, exactly as a full rebuild of `geo.hotspots.aggregate`
+stage under the aggregate lock, exactly as a full rebuild of `geo.counts.refresh`
 does (counts truncated, aggregate_state emptied: the archive, not load batches, is the
 source, and a later PostGIS-side `civicgrid aggregate` rebuilds from the incidents table).
 """
 
 from __future__ import annotations
 
-import io
 import uuid
 
+import numpy as np
 import pandas as pd
 import psycopg
 from sqlalchemy import Engine, text
 
-from geo.hotspots.aggregate import LOCK_KEY, PERIODS
-
-COPY_ROWS = 1_000_000
+from geo.counts.periods import PERIODS
+from geo.counts.refresh import LOCK_KEY, STORED_PERIOD
+from geo.db.copy import Column, copy_rows
 
 
 def create_stage(engine: Engine) -> str:
@@ -36,34 +36,36 @@ def drop_stage(engine: Engine, name: str) -> None:
 
 
 def copy_frame(dsn: str, stage: str, frame: pd.DataFrame) -> int:
-    """COPY counts (geo.scale.counts frame) into the stage table; returns the rows copied."""
-    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        for first in range(0, len(frame), COPY_ROWS):
-            buf = io.StringIO()
-            frame.iloc[first:first + COPY_ROWS].to_csv(buf, index=False, header=False)
-            with cur.copy(f"COPY {stage} (res, cell, period, period_start, category, count) "
-                          "FROM STDIN (FORMAT csv)") as cp:
-                cp.write(buf.getvalue())
+    """COPY counts (a geo.counts.cube frame) into the stage table; returns the rows copied."""
+    columns = [Column("res", "int2", frame["res"].to_numpy()),
+               Column("cell", "int8", frame["cell"].to_numpy()),
+               Column("period", "int2", frame["period"].to_numpy()),
+               Column("period_start", "int4", frame["period_start"].to_numpy()),
+               Column("category", "text", frame["category"]),
+               Column("count", "int8", frame["count"].to_numpy())]
+    with psycopg.connect(dsn) as conn:
+        copy_rows(conn, stage, columns, np.arange(len(frame)))
     return len(frame)
 
 
 def publish(engine: Engine, stage: str) -> tuple[int, int]:
     """Replace incident_counts by the stage's rows (one transaction); drop the stage.
 
-    Returns (rows, incidents) where incidents is the total of one (res, period) pair.
+    Only month rows are kept (`geo.counts.refresh`: days and weeks are read from the
+    incidents). Returns (rows, incidents) where incidents is the total of one resolution.
     """
-    names = "ARRAY[" + ", ".join(f"'{p}'" for p in PERIODS) + "]"
+    month = PERIODS.index(STORED_PERIOD)
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         conn.execute(text("TRUNCATE incident_counts"))
         conn.execute(text("DELETE FROM aggregate_state"))
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
         rows = conn.execute(text(f"""
-            INSERT INTO incident_counts (res, cell, period, period_start, category, count)
-            SELECT res, cell, ({names})[period + 1], DATE '1970-01-01' + period_start, category, count
-            FROM {stage} ORDER BY res, cell, 3, 4, category""")).rowcount
+            INSERT INTO incident_counts (res, month, cell, category, count)
+            SELECT res, DATE '1970-01-01' + period_start, cell, category, count
+            FROM {stage} WHERE period = {month} ORDER BY 1, 2, 3, 4""")).rowcount
         incidents = conn.execute(text(f"""
-            SELECT coalesce(sum(count), 0) FROM {stage}
-            WHERE (res, period) = (SELECT res, period FROM {stage} LIMIT 1)""")).scalar_one()
+            SELECT coalesce(sum(count), 0) FROM {stage} WHERE period = {month}
+              AND res = (SELECT res FROM {stage} WHERE period = {month} LIMIT 1)""")).scalar_one()
         conn.execute(text(f"DROP TABLE {stage}"))
     return int(rows), int(incidents)

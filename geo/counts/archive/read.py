@@ -13,12 +13,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from geo.counts.periods import NO_TIME, local_days
 from geo.errors import InputError
 
 COLUMNS = ("occurred_at", "category", "lon", "lat")
-NO_TIME = np.iinfo(np.int64).min
-_LOCAL_OFFSET_US = 8 * 3600 * 1_000_000
-_DAY_US = 86_400 * 1_000_000
 
 
 def partitions(archive: Path | str) -> list[list[str]]:
@@ -62,7 +60,7 @@ def _check_month(file: str, micros: np.ndarray) -> None:
     except ValueError:
         raise InputError(f"{file}: folder {folder} is not month=YYYY-MM", file=file) from None
     timed = micros != NO_TIME
-    month = ((micros + _LOCAL_OFFSET_US) // _DAY_US).astype("datetime64[D]").astype("datetime64[M]")
+    month = local_days(micros).astype("datetime64[D]").astype("datetime64[M]")
     bad = np.flatnonzero(timed & (month != expected))
     if bad.size:
         raise InputError(f"{file}: row {bad[0] + 1} is in local month {month[bad[0]]}, not in "

@@ -1,38 +1,12 @@
-"""etl.copy: the binary COPY encoding, and the bulk path that rebuilds indexes."""
+"""The bulk path of a load (geo.db.copy.bulk_insert, etl.exchange): every index and key rebuilt."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
 import pytest
-import shapely
 from sqlalchemy import text
 
 import etl.load
-from etl.copy import Column, encode, points_ewkb, tuples
 from tests.etl.builders import facilities, incidents
-
-
-def test_wire_encodings():
-    idx = np.arange(3)
-    ints = encode(Column("n", "int4", pd.Series([1, None, -2], dtype="Int64")), idx)
-    assert ints.to_pylist() == [b"\x00\x00\x00\x01", None, b"\xff\xff\xff\xfe"]
-    day = encode(Column("d", "date", pd.Series([10957, 10958, None], dtype="Int32")), idx)
-    assert day.to_pylist()[:2] == [b"\x00\x00\x00\x00", b"\x00\x00\x00\x01"]  # 2000-01-01 = 0
-    js = encode(Column("j", "jsonb", pd.Series(['{"a": "中"}', "{}", None])), idx)
-    assert js.to_pylist() == [b'\x01{"a": "\xe4\xb8\xad"}', b"\x01{}", None]
-    point = points_ewkb(np.array([120.5]), np.array([31.25]))[0].as_py()
-    assert shapely.from_wkb(point).equals(shapely.Point(120.5, 31.25))
-    assert shapely.get_srid(shapely.from_wkb(point)) == 4326
-
-
-def test_tuples_layout():
-    buf = tuples([Column("a", "int2", np.array([7, 8])), Column("b", "text", pd.Series(["x", None]))],
-                 np.arange(2))
-    assert buf.to_pybytes() == (b"\x00\x02" + b"\x00\x00\x00\x02\x00\x07" + b"\x00\x00\x00\x01x"
-                                + b"\x00\x02" + b"\x00\x00\x00\x02\x00\x08" + b"\xff\xff\xff\xff")
-    assert isinstance(buf, pa.Buffer)
 
 
 def _schema(engine, table: str = "incidents") -> tuple[list, list]:
@@ -63,8 +37,8 @@ def test_bulk_path_restores_every_index_and_constraint(city, db_url, tmp_path, m
     first = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
     assert (first["loaded"], first["inserted"]) == (50, 50)
     assert _schema(city) == before
-    # each month partition has all 6 (2 keys, GiST, category, 2 BRIN)
-    assert _partition_indexes(city) == ({len(before[0])}, 0) and len(before[0]) == 6
+    # each month partition has all 7 (2 keys, GiST, category, h3, 2 BRIN)
+    assert _partition_indexes(city) == ({len(before[0])}, 0) and len(before[0]) == 7
     df.loc[0, "处置结果"] = "已移交"
     df.to_csv(tmp_path / "i.csv", index=False)
     second = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
