@@ -10,8 +10,7 @@ import pytest
 from dash.exceptions import PreventUpdate
 
 from dashboards.inputs import bounded_int, choices, date_range, one_of, text_or_none
-from geo.views.counts import resolutions
-from geo.views.counts import incident_span
+from geo.views.counts import incident_span, resolutions
 
 
 def test_bounded_int_takes_whole_numbers_in_range_only():

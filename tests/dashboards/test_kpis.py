@@ -13,9 +13,7 @@ from sqlalchemy import text
 from geo.config import settings
 from geo.counts.periods import split_months
 from geo.hexes import cells, parents
-from geo.counts.periods import split_months
 from geo.views.counts import cell_counts
-from geo.views.kpis import overview_kpis, period_layer
 from geo.views.hexlayer import hex_layer
 from geo.views.kpis import overview_kpis, period_layer
 

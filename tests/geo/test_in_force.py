@@ -10,18 +10,18 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from geo.export.layers import read_layer
-from geo.kpis import overview_kpis
-from geo.tiles import TileRequest
 from sqlalchemy import text
 
 from etl.load import load
 from geo import hexes
 from geo.db.engine import libpq_dsn
+from geo.export import read_layer
 from geo.grids import versions
 from geo.hotspots import store
 from geo.views import grids as grid_views
+from geo.views.kpis import overview_kpis
 from geo.views.stamp import data_stamp
+from geo.views.tiles import TileRequest
 from tests.etl import builders
 from tests.etl.conftest import city  # noqa: F401 - the toy district, loaded
 

@@ -128,8 +128,7 @@ def test_a_bad_vocabulary_file_is_one_line_and_changes_nothing(clean_db, tmp_pat
 
 
 def test_exports_and_hotspot_counts_filter_by_either_level(clean_db, db_url, tmp_path):
-    from geo.export.layers import Filters, read_layer
-
+    from geo.export import Filters, read_layer
     from geo.hexes import parents
     from geo.hotspots.store import load_counts
 
