@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "geo.cli.serve",
     "geo.cli.users",
     "geo.cli.demo",
+    "geo.cli.audit",
 )
 
 for _name in COMMAND_MODULES:

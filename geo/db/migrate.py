@@ -1,4 +1,5 @@
-"""Run and inspect Alembic migrations without an alembic.ini on disk."""
+"""Run and inspect Alembic migrations without an alembic.ini on disk, as the owner role
+(`geo.db.engine.owner_url`) unless given another URL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
-from geo.db.engine import database_url
+from geo.db.engine import owner_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -18,7 +19,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", (url or owner_url()).replace("%", "%%"))
     return cfg
 
 
@@ -35,7 +36,7 @@ def head() -> str:
 
 
 def current(url: str | None = None) -> str | None:
-    engine = create_engine(url or database_url())
+    engine = create_engine(url or owner_url())
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
