@@ -17,7 +17,10 @@ building any).
 The application role that loads has no DDL: creating, indexing, attaching and dropping
 the month tables are the owner's SECURITY DEFINER functions `civicgrid_stage_*`
 (migration 0006), which accept only stages of a partitioned table of civicgrid and
-replace only an empty month. The COPY into a month table is the loader's own.
+replace only an empty month. The COPY into a month table is the loader's own. The
+parent's column list and index and key definitions are read once, on a connection of
+their own, before the load's transaction attaches anything (`civicgrid_stage_prepare`:
+reading them needs a lock on the parent that the attachments hold).
 """
 
 from __future__ import annotations
@@ -122,6 +125,8 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
     seconds: list[float] = []
     errors: list[BaseException] = []
     built: queue.Queue[dt.date | None] = queue.Queue()
+    with psycopg.connect(dsn, autocommit=True) as plan:  # before this transaction attaches anything
+        plan.execute("SELECT civicgrid_stage_prepare(%s)", (table,))
 
     def run(share: list) -> None:
         try:

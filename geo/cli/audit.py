@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from zoneinfo import ZoneInfo
 
 import typer
@@ -11,7 +12,7 @@ import typer
 from geo import audit
 from geo.audit_chain import check
 from geo.cli import app
-from geo.cli.output import JSON_OPTION_HELP, console, err_console, report
+from geo.cli.output import JSON_OPTION_HELP, console, report
 from geo.db.engine import get_engine
 from geo.views.periods import TIMEZONE
 
@@ -28,8 +29,7 @@ def verify(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP))
            "first_bad_id": problem.id if problem else None, "reason": problem.reason if problem else None}
     report(out, as_json, lambda o: console.print(f"审计链完整 / audit chain intact: {o['rows']} rows"))
     if problem:
-        err_console.print(f"civicgrid: 审计链被篡改 / audit chain broken: {problem.reason}",
-                          markup=False, highlight=False)
+        print(f"civicgrid: 审计链被篡改 / audit chain broken: {problem.reason}", file=sys.stderr)
         raise typer.Exit(1)
 
 

@@ -132,24 +132,55 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
     SELECT civicgrid_stage_parent(parent) || '__b' || batch || '_' || to_char(month, 'YYYY_MM')
 $$;
 
+-- what a stage of `parent` is made of, read once before a load, while the load's own
+-- transaction does not yet hold the locks that reading the definitions would wait for
+CREATE TABLE civicgrid_stage_plans (
+    parent regclass PRIMARY KEY,
+    columns text NOT NULL,
+    indexes text[] NOT NULL,
+    keys text[] NOT NULL,
+    bounds_column text NOT NULL
+);
+
+CREATE FUNCTION civicgrid_stage_prepare(parent regclass) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+    PERFORM civicgrid_stage_parent(parent);
+    INSERT INTO civicgrid_stage_plans
+    SELECT parent,
+           (SELECT string_agg(format('%I %s%s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                       CASE WHEN a.attcollation <> t.typcollation
+                            THEN ' COLLATE ' || quote_ident(c.collname) ELSE '' END,
+                       CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,
+                       coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')),
+                       ', ' ORDER BY a.attnum)
+              FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+              LEFT JOIN pg_collation c ON c.oid = a.attcollation
+              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = parent AND a.attnum > 0 AND NOT a.attisdropped),
+           ARRAY(SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x
+                  WHERE x.indrelid = parent
+                    AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
+                  ORDER BY x.indexrelid),
+           ARRAY(SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                  WHERE conrelid = parent AND contype IN ('p', 'u') ORDER BY contype, conname),
+           (SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a
+                ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+             WHERE p.partrelid = parent)
+    ON CONFLICT ON CONSTRAINT civicgrid_stage_plans_pkey DO UPDATE
+       SET columns = EXCLUDED.columns, indexes = EXCLUDED.indexes, keys = EXCLUDED.keys,
+           bounds_column = EXCLUDED.bounds_column;
+END $$;
+
 -- a stage table with the parent's columns (types, collations, NOT NULL, defaults)
 CREATE FUNCTION civicgrid_stage_create(parent regclass, batch bigint, month date) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
     stage text := civicgrid_stage_name(parent, batch, month);
-    columns text;
+    plan civicgrid_stage_plans%ROWTYPE;
 BEGIN
-    SELECT string_agg(format('%I %s%s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
-               CASE WHEN a.attcollation <> t.typcollation THEN ' COLLATE ' || quote_ident(c.collname)
-                    ELSE '' END,
-               CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,
-               coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')), ', ' ORDER BY a.attnum)
-      INTO columns
-      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-      LEFT JOIN pg_collation c ON c.oid = a.attcollation
-      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-     WHERE a.attrelid = parent AND a.attnum > 0 AND NOT a.attisdropped;
-    EXECUTE format('CREATE TABLE public.%I (%s)', stage, columns);
+    SELECT * INTO STRICT plan FROM civicgrid_stage_plans p WHERE p.parent = $1;
+    EXECUTE format('CREATE TABLE public.%I (%s)', stage, plan.columns);
     RETURN stage;
 END $$;
 
@@ -158,33 +189,21 @@ CREATE FUNCTION civicgrid_stage_finish(parent regclass, batch bigint, month date
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
     stage text := civicgrid_stage_name(parent, batch, month);
-    bounds_column text;
+    plan civicgrid_stage_plans%ROWTYPE;
     lo timestamptz := (to_char(month, 'YYYY-MM') || '-01 00:00:00+08')::timestamptz;
     hi timestamptz := (to_char(date_trunc('month', month)::date + 31, 'YYYY-MM') || '-01 00:00:00+08')::timestamptz;
     definition text;
 BEGIN
-    FOR definition IN
-        SELECT regexp_replace(pg_get_indexdef(x.indexrelid),
-                              '^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+ ',
-                              'CREATE \1INDEX ON public.' || quote_ident(stage) || ' ')
-          FROM pg_index x
-         WHERE x.indrelid = parent
-           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
-    LOOP
-        EXECUTE definition;
+    SELECT * INTO STRICT plan FROM civicgrid_stage_plans p WHERE p.parent = $1;
+    FOREACH definition IN ARRAY plan.indexes LOOP
+        EXECUTE regexp_replace(definition, '^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+ ',
+                               'CREATE \1INDEX ON public.' || quote_ident(stage) || ' ');
     END LOOP;
-    FOR definition IN
-        SELECT pg_get_constraintdef(oid) FROM pg_constraint
-         WHERE conrelid = parent AND contype IN ('p', 'u') ORDER BY contype
-    LOOP
+    FOREACH definition IN ARRAY plan.keys LOOP
         EXECUTE format('ALTER TABLE public.%I ADD ', stage) || definition;
     END LOOP;
-    SELECT a.attname INTO STRICT bounds_column
-      FROM pg_partitioned_table p JOIN pg_attribute a
-        ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-     WHERE p.partrelid = parent;
     EXECUTE format('ALTER TABLE public.%I ADD CONSTRAINT bounds CHECK (%I >= %L AND %I < %L)',
-                   stage, bounds_column, lo, bounds_column, hi);
+                   stage, plan.bounds_column, lo, plan.bounds_column, hi);
 END $$;
 
 -- the stage in place of its month's partition, which must be empty
@@ -340,6 +359,7 @@ END $$;
 #: what the application role may run (EXECUTE is revoked from everyone else)
 FUNCTIONS = (
     "civicgrid_incident_month(date)",
+    "civicgrid_stage_prepare(regclass)",
     "civicgrid_stage_create(regclass, bigint, date)",
     "civicgrid_stage_finish(regclass, bigint, date)",
     "civicgrid_stage_attach(regclass, bigint, date)",
@@ -354,7 +374,7 @@ INTERNAL = ("audit_log_chain()", "civicgrid_bulk_unclosed()", "civicgrid_stage_p
 
 GRANTS = f"""
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-REVOKE ALL ON audit_chain, civicgrid_bulk_pending FROM PUBLIC;
+REVOKE ALL ON audit_chain, civicgrid_bulk_pending, civicgrid_stage_plans FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION {", ".join(FUNCTIONS + INTERNAL)} FROM PUBLIC;
 DO $$
 BEGIN
@@ -364,7 +384,7 @@ BEGIN
     END IF;
     GRANT USAGE ON SCHEMA public TO {APP};
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP};
-    REVOKE ALL ON audit_chain, civicgrid_bulk_pending, alembic_version FROM {APP};
+    REVOKE ALL ON audit_chain, civicgrid_bulk_pending, civicgrid_stage_plans, alembic_version FROM {APP};
     GRANT SELECT ON alembic_version, audit_chain TO {APP};  -- verify reads the chain's head
     REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, export_log FROM {APP};
     GRANT TRUNCATE ON incident_counts TO {APP};
@@ -396,7 +416,7 @@ def downgrade() -> None:
             END IF;
         END $$;
         DROP FUNCTION {", ".join(FUNCTIONS)};
-        DROP TABLE civicgrid_bulk_pending;
+        DROP TABLE civicgrid_bulk_pending, civicgrid_stage_plans;
         DROP FUNCTION civicgrid_bulk_unclosed(), civicgrid_stage_name(regclass, bigint, date),
                       civicgrid_stage_parent(regclass);
         DROP TRIGGER audit_log_chain ON audit_log;
