@@ -15,9 +15,11 @@ cluster with other settings make one of their own (`private_cluster`).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,11 +94,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def private_cluster(home: Path) -> Iterator[cluster.Cluster]:
-    """A PostgreSQL + PostGIS cluster of its own under `home` on a free port, set up as
-    `civicgrid db up` sets one up (authentication, roles, passwords under `home`), with
-    CIVICGRID_HOME and CIVICGRID_PG_PORT pointing at it meanwhile; stopped afterwards.
-    Tests that change a cluster's settings use one, never the shared cluster."""
+def private_cluster() -> Iterator[cluster.Cluster]:
+    """A PostgreSQL + PostGIS cluster of its own in a new folder on a free port, set up as
+    `civicgrid db up` sets one up (authentication, roles, passwords in that folder), with
+    CIVICGRID_HOME and CIVICGRID_PG_PORT pointing at it meanwhile; stopped and removed
+    afterwards. Tests that change a cluster's settings use one, never the shared cluster.
+    The folder is not under pytest's own, which each pytest run closes to other users
+    (the server runs as `postgres` when we are root)."""
+    home = Path(tempfile.mkdtemp(prefix="civicgrid-test-"))
+    home.chmod(0o711)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CIVICGRID_HOME", str(home))
         mp.setenv("CIVICGRID_PG_PORT", str(free_port()))
@@ -109,6 +115,7 @@ def private_cluster(home: Path) -> Iterator[cluster.Cluster]:
             yield c
         finally:
             cluster.stop(c)
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def run_cli(*args: str, check: bool = False, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -186,6 +186,8 @@ def secure(cluster: Cluster) -> None:
             conn.execute(sql.SQL("{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
                                  "NOREPLICATION NOBYPASSRLS PASSWORD {}").format(
                 sql.SQL("ALTER" if exists else "CREATE"), sql.Identifier(role), sql.Literal(verifier)))
+        # the owner watches the application's sessions (pg_stat_activity: queries, waits)
+        conn.execute(sql.SQL("GRANT pg_read_all_stats TO {}").format(sql.Identifier(roles.OWNER)))
 
 
 def admin_dsn(cluster: Cluster, dbname: str = "postgres") -> str:

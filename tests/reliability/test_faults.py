@@ -113,13 +113,13 @@ def test_two_loads_of_one_file_end_in_one_batch(clean_db, tmp_path):
 # --- the database restarting under the dashboard ------------------------------------------
 
 @pytest.fixture
-def own_cluster(tmp_path):
+def own_cluster():
     """A throwaway PostgreSQL + PostGIS cluster on a free port, migrated; stopped afterwards.
     (URL, as the application role.)"""
     from geo.db import cluster, migrate, roles
     from geo.db.engine import local_url
 
-    with private_cluster(tmp_path) as c:
+    with private_cluster() as c:
         url = local_url("civicgrid_restart") + "?connect_timeout=3"
         cluster.wait_ready(url)
         cluster.ensure_database(url)

@@ -1,8 +1,8 @@
 """The audit trail's hash chain (migration 0006, geo.audit_chain, `civicgrid audit`).
 
 Tampering needs the superuser (the application role may not alter the log at all, see
-test_roles), so these tests run on a database of their own on the local cluster and
-reach it as `postgres` over the cluster's socket.
+test_roles), so these tests run on databases of their own on the local cluster (copies
+of one migrated template) and reach them as `postgres` over the cluster's socket.
 """
 
 from __future__ import annotations
@@ -14,24 +14,40 @@ import threading
 
 import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from geo import audit
 from geo.audit_chain import GENESIS, check, row_hash
-from geo.db import cluster, migrate
+from geo.db import cluster, migrate, roles
 from geo.db.engine import get_engine, local_url
 
 
-@pytest.fixture
-def trail(scratch, monkeypatch):
-    """(engine as the application role, superuser connection) on a migrated database of its
-    own holding five audit rows; the CLI run by `cli` uses the same database."""
+@pytest.fixture(scope="module")
+def template(db_url):
+    """A migrated database to copy for each test (migrating each would take seconds)."""
     if os.environ.get("CIVICGRID_DATABASE_URL"):
         pytest.skip("tampering needs the local cluster's superuser")
-    url, _ = scratch
+    url = make_url(db_url)
+    url = url.set(database=f"{url.database}_audit").render_as_string(hide_password=False)
+    cluster.drop_database(url)
+    cluster.ensure_database(url)
     migrate.upgrade(url)
-    name = make_url(url).database
+    yield make_url(url).database
+    cluster.drop_database(url)
+
+
+@pytest.fixture
+def trail(template, monkeypatch):
+    """(engine as the application role, superuser connection) on a database of its own
+    holding five audit rows; the CLI run by `cli` uses the same database."""
+    name = f"{template}_t"
+    admin = cluster.admin_dsn(cluster.local_cluster())
+    with psycopg.connect(admin, autocommit=True) as su:
+        su.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        su.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+            sql.Identifier(name), sql.Identifier(template), sql.Identifier(roles.OWNER)))
     monkeypatch.setenv("CIVICGRID_DB_NAME", name)
     engine = get_engine(local_url(name))
     for i in range(5):
@@ -39,6 +55,8 @@ def trail(scratch, monkeypatch):
     with psycopg.connect(cluster.admin_dsn(cluster.local_cluster(), name), autocommit=True) as su:
         yield engine, su
     engine.dispose()
+    with psycopg.connect(admin, autocommit=True) as su:
+        su.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _verify(cli) -> tuple[int, dict, str]:
