@@ -29,14 +29,20 @@ def current_user() -> str:
         return f"uid:{uid}"
 
 
-def record(conn: Connection | Engine, action: str, detail: dict[str, Any] | None = None,
-           username: str | None = None) -> None:
+def record(
+    conn: Connection | Engine,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    username: str | None = None,
+) -> None:
     """Append one audit row; inside the caller's transaction when given a Connection.
 
     The chain's trigger makes concurrent writers queue from this insert until their
     transaction ends, so record at the end of a transaction, not at the start of a long one.
     """
-    stmt = insert(audit_log).values(action=action, detail=detail or {}, username=username or current_user())
+    stmt = insert(audit_log).values(
+        action=action, detail=detail or {}, username=username or current_user()
+    )
     if isinstance(conn, Engine):
         with conn.begin() as c:
             c.execute(stmt)
@@ -53,7 +59,8 @@ def rows(engine: Engine, since: dt.datetime | None = None) -> Iterator[Row]:
     """The audit rows in id order (from `since` when given), streamed."""
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=10_000).execute(
-            _ROWS, {"since": since})
+            _ROWS, {"since": since}
+        )
         for r in result:
             yield Row(**r._mapping)
 

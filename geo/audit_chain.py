@@ -42,7 +42,9 @@ def _field(value: str | None) -> str:
     return f"{len(value.encode())}:{value}"
 
 
-def row_hash(prev: str, id: int, at: dt.datetime, username: str | None, action: str, detail: str) -> str:
+def row_hash(
+    prev: str, id: int, at: dt.datetime, username: str | None, action: str, detail: str
+) -> str:
     """The hash a row must carry, given the hash of the row before it."""
     stamp = at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
     text = prev + "".join(_field(f) for f in (str(id), stamp, username, action, detail))
@@ -57,12 +59,20 @@ def check(rows: Iterable[Row], head: tuple[int, str] | None) -> tuple[int, Probl
         n += 1
         if row.prev_hash != prev:
             where = f"after row {last.id}" if last else "at the start"
-            return n, Problem(row.id, f"row {row.id} does not follow the row before it ({where}): "
-                                      "a row was removed or inserted out of order")
+            return n, Problem(
+                row.id,
+                f"row {row.id} does not follow the row before it ({where}): "
+                "a row was removed or inserted out of order",
+            )
         if row.hash != row_hash(prev, row.id, row.at, row.username, row.action, row.detail):
-            return n, Problem(row.id, f"row {row.id} was changed: its content does not match its hash")
+            return n, Problem(
+                row.id, f"row {row.id} was changed: its content does not match its hash"
+            )
         prev, last = row.hash, row
     if head is not None and head != ((last.id, last.hash) if last else (0, GENESIS)):
-        return n, Problem(head[0], f"the trail ends at row {last.id if last else 0} but the chain "
-                                   f"recorded row {head[0]}: rows at its end were removed")
+        return n, Problem(
+            head[0],
+            f"the trail ends at row {last.id if last else 0} but the chain "
+            f"recorded row {head[0]}: rows at its end were removed",
+        )
     return n, None

@@ -25,9 +25,15 @@ def verify(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP))
     """校验审计链 / recompute the hash chain; exit 1 naming the first row that does not hold."""
     engine = get_engine()
     checked, problem = check(audit.rows(engine), audit.head(engine))
-    out = {"ok": problem is None, "rows": checked,
-           "first_bad_id": problem.id if problem else None, "reason": problem.reason if problem else None}
-    report(out, as_json, lambda o: console.print(f"审计链完整 / audit chain intact: {o['rows']} rows"))
+    out = {
+        "ok": problem is None,
+        "rows": checked,
+        "first_bad_id": problem.id if problem else None,
+        "reason": problem.reason if problem else None,
+    }
+    report(
+        out, as_json, lambda o: console.print(f"审计链完整 / audit chain intact: {o['rows']} rows")
+    )
     if problem:
         print(f"civicgrid: 审计链被篡改 / audit chain broken: {problem.reason}", file=sys.stderr)
         raise typer.Exit(1)
@@ -39,7 +45,9 @@ def _since(text: str | None) -> dt.datetime | None:
     try:
         return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), ZoneInfo(TIMEZONE))
     except ValueError as exc:
-        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint="--since") from exc
+        raise typer.BadParameter(
+            f"{text!r} is not a date (YYYY-MM-DD)", param_hint="--since"
+        ) from exc
 
 
 @audit_app.command("list")
@@ -49,12 +57,25 @@ def list_(
 ) -> None:
     """列出审计记录 / the audit rows, oldest first."""
     tz = ZoneInfo(TIMEZONE)
-    rows = [{"id": r.id, "at": r.at.astimezone(tz), "user": r.username, "action": r.action,
-             "detail": json.loads(r.detail), "hash": r.hash} for r in audit.rows(get_engine(), _since(since))]
+    rows = [
+        {
+            "id": r.id,
+            "at": r.at.astimezone(tz),
+            "user": r.username,
+            "action": r.action,
+            "detail": json.loads(r.detail),
+            "hash": r.hash,
+        }
+        for r in audit.rows(get_engine(), _since(since))
+    ]
 
     def human(o: dict) -> None:
         for r in o["rows"]:
-            console.print(f"{r['id']:>6}  {r['at']:%Y-%m-%d %H:%M:%S}  {r['user'] or '-'}  "
-                          f"{r['action']}  {r['detail']}", markup=False, highlight=False)
+            console.print(
+                f"{r['id']:>6}  {r['at']:%Y-%m-%d %H:%M:%S}  {r['user'] or '-'}  "
+                f"{r['action']}  {r['detail']}",
+                markup=False,
+                highlight=False,
+            )
 
     report({"rows": rows, "count": len(rows)}, as_json, human)

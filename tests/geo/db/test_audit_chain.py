@@ -46,8 +46,11 @@ def trail(template, monkeypatch):
     admin = cluster.admin_dsn(cluster.local_cluster())
     with psycopg.connect(admin, autocommit=True) as su:
         su.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        su.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
-            sql.Identifier(name), sql.Identifier(template), sql.Identifier(roles.OWNER)))
+        su.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                sql.Identifier(name), sql.Identifier(template), sql.Identifier(roles.OWNER)
+            )
+        )
     monkeypatch.setenv("CIVICGRID_DB_NAME", name)
     engine = get_engine(local_url(name))
     for i in range(5):
@@ -98,8 +101,11 @@ def test_a_row_changed_by_the_superuser_is_named(trail, cli):
 
 def test_a_changed_row_with_its_hash_recomputed_breaks_the_next_link(trail, cli):
     _, su = trail
-    _tamper(su, "UPDATE audit_log SET username = 'mallory', hash = audit_log_hash(prev_hash, id, at, "
-                "'mallory', action, detail) WHERE id = 2")
+    _tamper(
+        su,
+        "UPDATE audit_log SET username = 'mallory', hash = audit_log_hash(prev_hash, id, at, "
+        "'mallory', action, detail) WHERE id = 2",
+    )
     code, out, _ = _verify(cli)
     assert code == 1 and out["first_bad_id"] == 3 and "removed or inserted" in out["reason"]
 
@@ -121,10 +127,13 @@ def test_a_deleted_last_row_is_found(trail, cli):
 def test_a_row_inserted_out_of_order_is_found(trail, cli):
     _, su = trail
     # a well-formed row slipped in after row 3: the row that followed 3 no longer follows
-    _tamper(su, "UPDATE audit_log SET id = id + 100 WHERE id >= 4; "
-                "INSERT INTO audit_log (id, at, username, action, detail, prev_hash, hash) "
-                "SELECT 4, at, 'mallory', 'login', '{}', hash, audit_log_hash(hash, 4, at, 'mallory', "
-                "'login', '{}') FROM audit_log WHERE id = 3")
+    _tamper(
+        su,
+        "UPDATE audit_log SET id = id + 100 WHERE id >= 4; "
+        "INSERT INTO audit_log (id, at, username, action, detail, prev_hash, hash) "
+        "SELECT 4, at, 'mallory', 'login', '{}', hash, audit_log_hash(hash, 4, at, 'mallory', "
+        "'login', '{}') FROM audit_log WHERE id = 3",
+    )
     code, out, _ = _verify(cli)
     assert code == 1 and out["first_bad_id"] == 104 and "after row 4" in out["reason"]
 
@@ -132,8 +141,12 @@ def test_a_row_inserted_out_of_order_is_found(trail, cli):
 def test_client_supplied_ids_times_and_hashes_are_ignored(trail):
     engine, _ = trail
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO audit_log (id, at, action, prev_hash, hash) "
-                          "VALUES (1000, '2000-01-01', 'forged', 'x', 'y')"))
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (id, at, action, prev_hash, hash) "
+                "VALUES (1000, '2000-01-01', 'forged', 'x', 'y')"
+            )
+        )
     last = list(audit.rows(engine))[-1]
     assert (last.id, last.action) == (6, "forged") and last.at.year > 2000 and last.hash != "y"
     assert check(audit.rows(engine), audit.head(engine))[1] is None
@@ -178,9 +191,22 @@ def test_list_since_a_day(trail, cli):
 def test_the_cli_actor_is_the_system_user(trail, cli):
     import pwd
 
-    proc = cli("users", "add", "chen", "--role", "analyst", "--json",
-               env={"CIVICGRID_NEW_PASSWORD": "a-long-password-1", "CIVICGRID_USER": "mallory",
-                    "USER": "mallory", "LOGNAME": "mallory"})
+    proc = cli(
+        "users",
+        "add",
+        "chen",
+        "--role",
+        "analyst",
+        "--json",
+        env={
+            "CIVICGRID_NEW_PASSWORD": "a-long-password-1",
+            "CIVICGRID_USER": "mallory",
+            "USER": "mallory",
+            "LOGNAME": "mallory",
+        },
+    )
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(cli("audit", "list", "--json").stdout)["rows"]
-    assert rows[-1]["action"] == "user_added" and rows[-1]["user"] == pwd.getpwuid(os.getuid()).pw_name
+    assert (
+        rows[-1]["action"] == "user_added" and rows[-1]["user"] == pwd.getpwuid(os.getuid()).pw_name
+    )

@@ -42,11 +42,15 @@ def test_db_up_makes_both_roles_with_passwords_kept_0600(own):
     secrets = roles.passwords()
     assert set(secrets) == set(roles.ROLES) and len(set(secrets.values())) == 2
     with _connect(conninfo=cluster.admin_dsn(c)) as su:
-        found = su.execute("SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, "
-                           "left(rolpassword, 14) FROM pg_authid WHERE rolname = ANY(%s) ORDER BY 1",
-                           (list(roles.ROLES),)).fetchall()
-    assert found == [(roles.APP, False, False, False, "SCRAM-SHA-256$"),
-                     (roles.OWNER, False, False, False, "SCRAM-SHA-256$")]
+        found = su.execute(
+            "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, "
+            "left(rolpassword, 14) FROM pg_authid WHERE rolname = ANY(%s) ORDER BY 1",
+            (list(roles.ROLES),),
+        ).fetchall()
+    assert found == [
+        (roles.APP, False, False, False, "SCRAM-SHA-256$"),
+        (roles.OWNER, False, False, False, "SCRAM-SHA-256$"),
+    ]
 
 
 def test_tcp_needs_the_password(own):
@@ -55,28 +59,42 @@ def test_tcp_needs_the_password(own):
         assert conn.execute("SELECT current_user").fetchone()[0] == roles.APP
     for user, password in ((roles.APP, "wrong"), (roles.APP, None), (roles.OWNER, "wrong")):
         with pytest.raises(psycopg.OperationalError, match="password"):
-            _connect(host="127.0.0.1", port=c.port, user=user, password=password, dbname="civicgrid")
+            _connect(
+                host="127.0.0.1", port=c.port, user=user, password=password, dbname="civicgrid"
+            )
 
 
 def test_postgres_only_by_peer_on_the_socket(own):
     c, _ = own
     with _connect(conninfo=cluster.admin_dsn(c)) as su:  # this process's system user is mapped
-        assert su.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+        assert su.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[
+            0
+        ]
     with pytest.raises(psycopg.OperationalError, match="rejects|no pg_hba.conf entry|password"):
         _connect(host="127.0.0.1", port=c.port, user="postgres", dbname="postgres")
-    with pytest.raises(psycopg.OperationalError, match="password"):  # other roles: password on the socket too
+    with pytest.raises(
+        psycopg.OperationalError, match="password"
+    ):  # other roles: password on the socket too
         _connect(host=str(c.sockdir), port=c.port, user=roles.APP, dbname="civicgrid")
-    hba = [line.split() for line in (c.datadir / "pg_hba.conf").read_text().splitlines()
-           if line and not line.startswith("#")]
-    assert {tuple(line[-1:]) for line in hba} <= {("map=civicgrid",), ("scram-sha-256",), ("reject",)}
+    hba = [
+        line.split()
+        for line in (c.datadir / "pg_hba.conf").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert {tuple(line[-1:]) for line in hba} <= {
+        ("map=civicgrid",),
+        ("scram-sha-256",),
+        ("reject",),
+    }
     assert not any("trust" in line for line in hba)
 
 
 def test_db_status_reports_who_may_alter_the_audit_log(own):
     app = json.loads(run_cli("db", "status", "--json").stdout)
     assert (app["role"], app["superuser"], app["may_alter_audit_log"]) == (roles.APP, False, False)
-    owner = run_cli("db", "status", "--json",
-                    env={"CIVICGRID_DATABASE_URL": local_url(role=roles.OWNER)})
+    owner = run_cli(
+        "db", "status", "--json", env={"CIVICGRID_DATABASE_URL": local_url(role=roles.OWNER)}
+    )
     out = json.loads(owner.stdout)
     assert (out["role"], out["superuser"], out["may_alter_audit_log"]) == (roles.OWNER, False, True)
     assert "may alter the audit log" in owner.stderr

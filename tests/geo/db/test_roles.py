@@ -44,10 +44,13 @@ def app(app_url, db_url):
 def test_the_application_role_is_no_superuser_and_owns_nothing(app):
     user, superuser, createrole, createdb = app.execute(
         "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
-        "WHERE rolname = current_user").fetchone()
+        "WHERE rolname = current_user"
+    ).fetchone()
     assert (user, superuser, createrole, createdb) == (roles.APP, False, False, False)
-    owned = app.execute("SELECT count(*) FROM pg_class WHERE relowner = current_user::regrole "
-                        "AND relnamespace = 'public'::regnamespace").fetchone()[0]
+    owned = app.execute(
+        "SELECT count(*) FROM pg_class WHERE relowner = current_user::regrole "
+        "AND relnamespace = 'public'::regnamespace"
+    ).fetchone()[0]
     assert owned == 0
     assert app.execute("SELECT has_table_privilege('audit_log', 'INSERT, SELECT')").fetchone()[0]
 
@@ -69,8 +72,10 @@ def test_bulk_functions_refuse_the_logs_and_full_tables(app):
         with pytest.raises(psycopg.errors.RaiseException, match="not a table civicgrid bulk-loads"):
             app.execute("SELECT civicgrid_bulk_open(%s)", (table,))
         app.rollback()
-    app.execute("INSERT INTO load_batches (kind, file_name, file_sha256, file_size) "
-                "VALUES ('probe', 'p', 'p', 0)")
+    app.execute(
+        "INSERT INTO load_batches (kind, file_name, file_sha256, file_size) "
+        "VALUES ('probe', 'p', 'p', 0)"
+    )
     with pytest.raises(psycopg.errors.RaiseException, match="needs it empty"):
         app.execute("SELECT civicgrid_bulk_open('load_batches')")
     app.rollback()
@@ -80,8 +85,10 @@ def test_keys_dropped_for_a_bulk_load_must_be_back_before_commit(app, clean_db):
     app.execute("SELECT civicgrid_bulk_open('facilities')")
     with pytest.raises(psycopg.errors.RaiseException, match="not rebuilt"):
         app.commit()
-    keys = app.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'facilities'::regclass "
-                       "AND contype IN ('p', 'u', 'f')").fetchone()[0]
+    keys = app.execute(
+        "SELECT count(*) FROM pg_constraint WHERE conrelid = 'facilities'::regclass "
+        "AND contype IN ('p', 'u', 'f')"
+    ).fetchone()[0]
     assert keys >= 3  # the drop went with the refused commit
 
 

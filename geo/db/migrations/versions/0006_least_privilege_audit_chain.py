@@ -369,8 +369,12 @@ FUNCTIONS = (
     "civicgrid_counts_stage()",
     "civicgrid_counts_stage_drop(text)",
 )
-INTERNAL = ("audit_log_chain()", "civicgrid_bulk_unclosed()", "civicgrid_stage_parent(regclass)",
-            "civicgrid_stage_name(regclass, bigint, date)")
+INTERNAL = (
+    "audit_log_chain()",
+    "civicgrid_bulk_unclosed()",
+    "civicgrid_stage_parent(regclass)",
+    "civicgrid_stage_name(regclass, bigint, date)",
+)
 
 GRANTS = f"""
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
