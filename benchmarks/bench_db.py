@@ -10,9 +10,17 @@ def migrated(name: str) -> str:
     process, and the civicgrid commands it starts, use it (CIVICGRID_DB_NAME)."""
     os.environ["CIVICGRID_DB_NAME"] = name
     from geo.db import cluster, migrate
-    from geo.db.engine import database_url
+    from geo.db.engine import database_url, owner_url
 
     url = database_url()
     cluster.ensure_database(url)
-    migrate.upgrade(url)
+    migrate.upgrade(owner_url())
     return url
+
+
+def owner() -> str:
+    """URL of the same database as the owner role: for resetting tables between runs and
+    for peers that create tables of their own (the application role may do neither)."""
+    from geo.db.engine import owner_url
+
+    return owner_url()

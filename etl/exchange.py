@@ -13,62 +13,36 @@ LIKE would wait for. The rows still appear all at once, when the load commits. M
 tables of a load that failed are dropped by it, or, if it was killed, by the next load
 of the table (`drop_leftovers`, called under the table lock, so no other load can be
 building any).
+
+The application role that loads has no DDL: creating, indexing, attaching and dropping
+the month tables are the owner's SECURITY DEFINER functions `civicgrid_stage_*`
+(migration 0006), which accept only stages of a partitioned table of civicgrid and
+replace only an empty month. The COPY into a month table is the loader's own. The
+parent's column list and index and key definitions are read once, on a connection of
+their own, before the load's transaction attaches anything (`civicgrid_stage_prepare`:
+reading them needs a lock on the parent that the attachments hold).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import psycopg
-from psycopg import sql
 
 from geo.db import partitions
-from geo.db.copy import Column, _ready, copy_ready, index_definitions
+from geo.db.copy import Column, _ready, copy_ready
 
 WORKERS = 2  # this machine's cores; the server builds one month per connection at a time
-_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+ ")
-
-
-def stage_name(table: str, batch_id: int, month: dt.date) -> str:
-    return f"{table}__b{batch_id}_{month:%Y_%m}"
 
 
 def drop_leftovers(conn: psycopg.Connection, table: str) -> list[str]:
     """Drop month tables of earlier loads that never got attached (a killed load's)."""
-    names = [r[0] for r in conn.execute(
-        "SELECT relname FROM pg_class WHERE relkind = 'r' AND NOT relispartition "
-        "AND relname LIKE %s", (table.replace("_", r"\_") + r"\_\_b%",)).fetchall()]
-    for name in names:
-        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(name)))
-    return names
-
-
-def _definitions(conn: psycopg.Connection, table: str) -> tuple[str, list[str], list[str]]:
-    """(column list for CREATE TABLE, CREATE INDEX templates with {} for the table, key
-    constraint definitions) of `table`: its columns with their types, collations, NOT
-    NULL and defaults, its partitioned indexes and its primary and unique keys."""
-    columns = ", ".join(d for (d,) in conn.execute(
-        "SELECT format('%%I %%s%%s%%s%%s', a.attname, format_type(a.atttypid, a.atttypmod), "
-        "CASE WHEN a.attcollation <> t.typcollation THEN ' COLLATE ' || quote_ident(c.collname) "
-        "ELSE '' END, CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, "
-        "coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')) "
-        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-        "LEFT JOIN pg_collation c ON c.oid = a.attcollation "
-        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
-        "ORDER BY a.attnum", (table,)).fetchall())
-    indexes = [_INDEX.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX ON {{}} ", d)
-               for _, d in index_definitions(conn, table)]
-    keys = [d for (d,) in conn.execute(
-        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-        "AND contype IN ('p', 'u') ORDER BY contype", (table,)).fetchall()]
-    return columns, indexes, keys
+    return [n for (n,) in conn.execute("SELECT civicgrid_stage_drop(%s, NULL, NULL)", (table,)).fetchall()]
 
 
 def _month_groups(times: np.ndarray, idx: np.ndarray) -> list[tuple[dt.date, np.ndarray]]:
@@ -90,55 +64,38 @@ def _share(groups: list, workers: int) -> list[list]:
     return shares
 
 
+def _finish(w: psycopg.Connection, table: str, batch_id: int, month: dt.date) -> None:
+    """The parent's indexes and keys on a filled month table, and a CHECK of its bounds."""
+    w.execute("SELECT civicgrid_stage_finish(%s, %s, %s)", (table, batch_id, month))
+
+
 def _build(dsn: str, table: str, names: Sequence[str], ready: list, share: list,
-           batch_id: int, definitions: tuple[str, list[str], list[str]], column: str,
-           on_rows: Callable[[int], None] | None, seconds: list[float],
+           batch_id: int, on_rows: Callable[[int], None] | None, seconds: list[float],
            built: Callable[[dt.date], None], failed: list[BaseException]) -> None:
     """One worker: for each of its months, a table with `table`'s columns filled, indexed,
     keyed, with its bounds checked, committed, and handed to `built`; it stops early once
     anything in the load has `failed`."""
-    columns, indexes, keys = definitions
     with psycopg.connect(dsn) as w:
         for month, part in share:
             if failed:
                 return
-            stage = stage_name(table, batch_id, month)
-            name = sql.Identifier(stage)
-            lo, hi = partitions.bounds(month)
-            w.execute(sql.SQL("CREATE TABLE {} ({})").format(name, sql.SQL(columns)))
+            stage = w.execute("SELECT civicgrid_stage_create(%s, %s, %s)",
+                              (table, batch_id, month)).fetchone()[0]
             # FREEZE (the table is this transaction's own): rows are written frozen and
             # all-visible, so the first reads after the load neither set hint bits nor
             # rewrite the pages, and index-only scans need no heap visits
             copy_ready(w, stage, names, ready, part, on_rows, freeze=True)
             start = time.perf_counter()
-            for template in indexes:
-                w.execute(template.format(name.as_string(w)))
-            for key in keys:
-                w.execute(sql.SQL("ALTER TABLE {} ADD ").format(name) + sql.SQL(key))
-            w.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT bounds CHECK ({} >= {} AND {} < {})").format(
-                name, sql.Identifier(column), sql.Literal(lo), sql.Identifier(column), sql.Literal(hi)))
+            _finish(w, table, batch_id, month)
             seconds.append(time.perf_counter() - start)
             w.commit()
             built(month)
 
 
-def _attach(conn: psycopg.Connection, table: str, batch_id: int, month: dt.date, have: set[str]) -> None:
-    """Month table `month` of this load in place of the month's (empty) partition."""
-    stage, final = stage_name(table, batch_id, month), partitions.name(month)
-    if final in have:  # made empty by partitions.ensure: the built one takes its place
-        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(final)))
-    lo, hi = partitions.bounds(month)
-    conn.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
-        sql.Identifier(table), sql.Identifier(stage), sql.Literal(lo), sql.Literal(hi)))
-    conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT bounds").format(sql.Identifier(stage)))
-    conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(
-        sql.Identifier(stage), sql.Identifier(final)))
-    for (index,) in conn.execute("SELECT c.relname FROM pg_index x JOIN pg_class c ON "
-                                 "c.oid = x.indexrelid WHERE x.indrelid = %s::regclass",
-                                 (final,)).fetchall():
-        if index.startswith(stage):  # named as the partitions PostgreSQL makes itself
-            conn.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
-                sql.Identifier(index), sql.Identifier(final + index[len(stage):])))
+def _attach(conn: psycopg.Connection, table: str, batch_id: int, month: dt.date) -> None:
+    """Month table `month` of this load in place of the month's (empty) partition, which
+    `partitions.ensure` made before the load."""
+    conn.execute("SELECT civicgrid_stage_attach(%s, %s, %s)", (table, batch_id, month))
 
 
 def _ids(conn: psycopg.Connection, table: str, idx: np.ndarray, n: int) -> list[Column]:
@@ -155,9 +112,9 @@ def _ids(conn: psycopg.Connection, table: str, idx: np.ndarray, n: int) -> list[
 
 
 def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Sequence[Column],
-                    idx: np.ndarray, times: np.ndarray, column: str, batch_id: int,
+                    idx: np.ndarray, times: np.ndarray, batch_id: int,
                     on_rows: Callable[[int], None] | None = None) -> float:
-    """Rows `idx` (in time order; `times` µs UTC of every row, partition column `column`)
+    """Rows `idx` (in time order; `times` µs UTC of every row, the partition column)
     into the empty partitioned `table`, month by month, WORKERS months at a time, each
     attached in `conn`'s transaction once built. Returns the seconds the workers spent
     indexing."""
@@ -165,15 +122,15 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
     columns = [*columns, *_ids(conn, table, idx, len(times))]
     ready = [_ready(c) for c in columns]
     names = [c.name for c in columns]
-    definitions = _definitions(conn, table)
     seconds: list[float] = []
     errors: list[BaseException] = []
     built: queue.Queue[dt.date | None] = queue.Queue()
+    with psycopg.connect(dsn, autocommit=True) as plan:  # before this transaction attaches anything
+        plan.execute("SELECT civicgrid_stage_prepare(%s)", (table,))
 
     def run(share: list) -> None:
         try:
-            _build(dsn, table, names, ready, share, batch_id, definitions, column, on_rows,
-                   seconds, built.put, errors)
+            _build(dsn, table, names, ready, share, batch_id, on_rows, seconds, built.put, errors)
         except BaseException as exc:  # re-raised below, in the loading thread
             errors.append(exc)
         finally:
@@ -182,7 +139,6 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
     threads = [threading.Thread(target=run, args=(share,)) for share in _share(groups, WORKERS) if share]
     for t in threads:
         t.start()
-    have = partitions.existing(conn)
     try:
         running = len(threads)
         while running:
@@ -190,7 +146,7 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
             if month is None:
                 running -= 1
             elif not errors:
-                _attach(conn, table, batch_id, month, have)
+                _attach(conn, table, batch_id, month)
     except BaseException:
         errors.append(RuntimeError("attaching failed"))  # stops the workers' months being attached
         raise
@@ -203,8 +159,7 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
             conn.rollback()
             with psycopg.connect(dsn, autocommit=True) as clean:
                 for month, _ in groups:
-                    clean.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
-                        sql.Identifier(stage_name(table, batch_id, month))))
+                    clean.execute("SELECT civicgrid_stage_drop(%s, %s, %s)", (table, batch_id, month))
     if errors:
         raise errors[0]
     return sum(seconds) / max(len(threads), 1)

@@ -253,7 +253,7 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         on_rows = lambda n: say("rows", n)  # noqa: E731
         if bulk and plan.partition_by:
             marks["rebuild"] = exchange_insert(conn, libpq_dsn(url), schema.table, columns,
-                                               loaded_idx, times, plan.partition_by, batch_id, on_rows)
+                                               loaded_idx, times, batch_id, on_rows)
             inserted, updated, write_path = len(loaded_idx), 0, "exchange"
         elif bulk:
             marks["rebuild"] = bulk_insert(conn, schema.table, columns, loaded_idx, on_rows)

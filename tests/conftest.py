@@ -2,22 +2,34 @@
 
 The tests run against the project-local cluster (started if needed) in a database of
 their own, `<name>_test`, so demo data is never touched; with CIVICGRID_DATABASE_URL
-set they use that server instead. CLI subprocesses inherit the test database's URL.
+set they use that server instead. CLI subprocesses inherit the test database's name.
+
+Who connects: the fixtures (`db_url`, `engine`, `clean_db`) as the owner role, which
+migrates, empties tables and writes fixtures; the code under test, when it is given no
+URL (every CLI subprocess, the dashboard, `get_engine()`), as the application role, as
+in production. The local cluster must have been set up by `civicgrid db up` (roles and
+passwords); a cluster the tests make themselves they set up alike. Tests that need a
+cluster with other settings make one of their own (`private_cluster`).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from geo.db import cluster, migrate
-from geo.db.engine import database_url, get_engine
+from geo.db import cluster, migrate, roles
+from geo.db.engine import database_url, get_engine, owner_url
 from geo.db.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,14 +38,17 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture(scope="session")
 def db_url() -> str:
-    """URL of a freshly migrated test database on a running PostGIS."""
+    """URL of a freshly migrated test database on a running PostGIS, as the owner role."""
     if not os.environ.get("CIVICGRID_DATABASE_URL"):
         c = cluster.local_cluster()
-        cluster.init(c)
+        made = cluster.init(c)
         cluster.start(c)
-    base = make_url(database_url())
-    name = os.environ.get("CIVICGRID_TEST_DB") or f"{base.database}_test"
-    url = base.set(database=name).render_as_string(hide_password=False)
+        if made:  # ours: set up as `civicgrid db up` would
+            cluster.secure(c)
+        elif roles.passwords() is None:
+            pytest.exit("the local cluster has no civicgrid roles yet: run `civicgrid db up`", 1)
+    name = os.environ.get("CIVICGRID_TEST_DB") or f"{make_url(database_url()).database}_test"
+    url = make_url(owner_url()).set(database=name).render_as_string(hide_password=False)
     cluster.wait_ready(url)
     cluster.drop_database(url)
     cluster.ensure_database(url)
@@ -43,6 +58,12 @@ def db_url() -> str:
     else:
         os.environ["CIVICGRID_DB_NAME"] = make_url(url).database
     return url
+
+
+@pytest.fixture(scope="session")
+def app_url(db_url) -> str:
+    """The test database as the application role (what code given no URL connects as)."""
+    return database_url()
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +89,37 @@ def artifacts() -> Path:
     """Folder for screenshots and files a person may want to look at after a run."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def private_cluster() -> Iterator[cluster.Cluster]:
+    """A PostgreSQL + PostGIS cluster of its own in a new folder on a free port, set up as
+    `civicgrid db up` sets one up (authentication, roles, passwords in that folder), with
+    CIVICGRID_HOME and CIVICGRID_PG_PORT pointing at it meanwhile; stopped and removed
+    afterwards. Tests that change a cluster's settings use one, never the shared cluster.
+    The folder is not under pytest's own, which each pytest run closes to other users
+    (the server runs as `postgres` when we are root)."""
+    home = Path(tempfile.mkdtemp(prefix="civicgrid-test-"))
+    home.chmod(0o711)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CIVICGRID_HOME", str(home))
+        mp.setenv("CIVICGRID_PG_PORT", str(free_port()))
+        mp.delenv("CIVICGRID_DATABASE_URL", raising=False)
+        c = cluster.local_cluster()
+        try:
+            cluster.init(c)
+            cluster.start(c)
+            cluster.secure(c)
+            yield c
+        finally:
+            cluster.stop(c)
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def run_cli(*args: str, check: bool = False, env: dict | None = None) -> subprocess.CompletedProcess:

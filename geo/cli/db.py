@@ -10,7 +10,7 @@ import typer
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, report
 from geo.db import cluster, migrate, partitions
-from geo.db.engine import database_url, libpq_dsn
+from geo.db.engine import database_url, libpq_dsn, owner_url
 from geo.errors import DatabaseError
 
 db_app = typer.Typer(help="数据库 / the PostGIS database", no_args_is_help=True)
@@ -28,14 +28,16 @@ def _safe_url() -> str:
 
 
 def bring_up() -> dict:
-    """Start the local cluster (unless a URL is configured), create the database, migrate."""
-    url = database_url()
+    """Start the local cluster (unless a URL is configured) with its authentication and
+    roles, create the database, migrate as the owner."""
     created_cluster = started = False
     if not _external():
         c = cluster.local_cluster()
         created_cluster = cluster.init(c)
         started = not cluster.is_running(c)
         cluster.start(c)
+        cluster.secure(c)
+    url = owner_url()
     cluster.wait_ready(url)
     created_db = cluster.ensure_database(url)
     before = migrate.current(url)
@@ -78,10 +80,14 @@ def status(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP))
         info["reachable"] = True
         info["revision"] = migrate.current()
         info["incident_months"] = _months()
+        info.update(_privileges())
     except Exception:  # status reports, it does not fail
         info["reachable"] = False
         info["revision"] = None
     info["up_to_date"] = info["revision"] == info["head"]
+    if info.get("superuser") or info.get("may_alter_audit_log"):
+        typer.echo("警告 / warning: the connection in use may alter the audit log; "
+                   "connect as the application role (see README, Security)", err=True)
     report(info, as_json)
 
 
@@ -95,13 +101,27 @@ def _months() -> dict | None:
             "last": names[-1] if names else None}
 
 
+def _privileges() -> dict:
+    """Who the connection in use is and what it may do to the audit trail: a superuser,
+    or the owner of `audit_log` (who may switch its triggers off), may alter it."""
+    with psycopg.connect(libpq_dsn(database_url())) as conn:
+        user, superuser = conn.execute(
+            "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+        may = conn.execute(
+            "SELECT to_regclass('audit_log') IS NOT NULL AND (%s OR pg_has_role("
+            "(SELECT relowner FROM pg_class WHERE oid = 'audit_log'::regclass), 'USAGE') "
+            "OR has_table_privilege('audit_log', 'UPDATE, DELETE, TRUNCATE'))",
+            (superuser,)).fetchone()[0]
+    return {"role": user, "superuser": superuser, "may_alter_audit_log": may}
+
+
 @db_app.command("migrate")
 def migrate_cmd(
     revision: str = typer.Argument("head", help="target revision"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """运行 Alembic 迁移 / run the Alembic migrations up to REVISION."""
-    url = database_url()
+    url = owner_url()
     cluster.wait_ready(url)
     before = migrate.current(url)
     migrate.upgrade(url, revision)

@@ -176,15 +176,6 @@ def copy_ready(conn: psycopg.Connection, table: str, names: Sequence[str], ready
         cp.write(TRAILER)
 
 
-def index_definitions(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of `table`'s indexes that back no constraint."""
-    return conn.execute(
-        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
-        "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
-        (table,)).fetchall()
-
-
 def constant(name: str, type_: str, value: object, n: int) -> Column:
     """A column holding `value` in every row (batch_id, version_id)."""
     if type_ in _INT:
@@ -276,24 +267,12 @@ def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column],
     """COPY into an empty `table` with its secondary indexes, unique and foreign keys
     and (when no other table refers to it) its primary key dropped, then rebuilt from
     their catalog definitions, keys before foreign keys (all in this transaction).
+    Dropping and rebuilding are the owner's functions `civicgrid_bulk_open/close`
+    (migration 0006: the loading role has no DDL; they take only an empty table of
+    civicgrid, and the transaction cannot commit before its keys are back).
     Returns the seconds spent rebuilding."""
-    cons = conn.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND (contype IN ('u', 'f') OR contype = 'p' AND NOT EXISTS "
-        "(SELECT 1 FROM pg_constraint r WHERE r.confrelid = %s::regclass)) "
-        "ORDER BY contype = 'f'", (table, table)).fetchall()
-    idxs = index_definitions(conn, table)
-    for name, _ in cons:
-        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-            sql.Identifier(table), sql.Identifier(name)))
-    for name, _ in idxs:
-        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    conn.execute("SELECT civicgrid_bulk_open(%s)", (table,))
     copy_rows(conn, table, columns, idx, on_rows)
     start = time.perf_counter()
-    for _, definition in idxs:
-        # a partitioned table's definition reads "ON ONLY": rebuilt, it must reach every partition
-        conn.execute(definition.replace(" ON ONLY ", " ON ", 1))
-    for name, definition in cons:
-        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
-            sql.Identifier(table), sql.Identifier(name)) + sql.SQL(definition))
+    conn.execute("SELECT civicgrid_bulk_close(%s)", (table,))
     return time.perf_counter() - start

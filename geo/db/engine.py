@@ -6,20 +6,32 @@ import os
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from geo.config import default_port
+from geo.db import roles
 
 LOCAL_DB = "civicgrid"
 
 
-def local_url(dbname: str | None = None) -> str:
-    """URL of the project-local cluster started by `civicgrid db up`.
+def local_url(dbname: str | None = None, role: str = roles.APP) -> str:
+    """URL of the project-local cluster started by `civicgrid db up`, as `role` (the
+    application role unless told) with its password from the project home.
 
     The database name is $CIVICGRID_DB_NAME when set (the tests use their own).
     """
     name = dbname or os.environ.get("CIVICGRID_DB_NAME") or LOCAL_DB
-    return f"postgresql+psycopg://postgres@127.0.0.1:{default_port()}/{name}"
+    secret = (roles.passwords() or {}).get(role)
+    return URL.create("postgresql+psycopg", username=role, password=secret, host="127.0.0.1",
+                      port=default_port(), database=name).render_as_string(hide_password=False)
+
+
+def owner_url() -> str:
+    """The URL migrations run with: $CIVICGRID_DATABASE_URL when set (give the owner's
+    there to migrate an existing server), else the local cluster as the owner role."""
+    if os.environ.get("CIVICGRID_DATABASE_URL"):
+        return database_url()
+    return local_url(role=roles.OWNER)
 
 
 def database_url() -> str:

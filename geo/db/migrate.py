@@ -1,4 +1,5 @@
-"""Run and inspect Alembic migrations without an alembic.ini on disk."""
+"""Run and inspect Alembic migrations without an alembic.ini on disk, as the owner role
+(`geo.db.engine.owner_url`) unless given another URL."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from geo.db.engine import database_url
+from geo.db.engine import owner_url
 from geo.errors import DatabaseError, database_said
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,14 +21,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", (url or owner_url()).replace("%", "%%"))
     return cfg
 
 
 def ensure_postgis(url: str | None = None) -> None:
     """Create the PostGIS extension when the database lacks it and the role may; else
     DatabaseError saying in one line what to run (the schema needs its geometry type)."""
-    engine = create_engine(url or database_url())
+    engine = create_engine(url or owner_url())
     try:
         with engine.connect() as conn:
             if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first():
@@ -60,7 +61,7 @@ def head() -> str:
 
 
 def current(url: str | None = None) -> str | None:
-    engine = create_engine(url or database_url())
+    engine = create_engine(url or owner_url())
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()

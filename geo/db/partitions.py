@@ -5,7 +5,8 @@ China Standard Time (UTC+8, no daylight saving), named `incidents_YYYY_MM`, plus
 `incidents_default` for rows of months that have no partition yet (rows written by
 hand, not by the loader). Loaders create the months they are about to write with
 `ensure` before they write: creating a partition locks the parent table, so it runs
-in its own short transaction, never inside a long load.
+in its own short transaction, never inside a long load. `bounds` is the Python twin of
+the month bounds the owner's partition functions (migration 0006) use.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ import datetime as dt
 
 import numpy as np
 import psycopg
-from psycopg import sql
 
 from geo import localtime
 from geo.localtime import local_months
 
 PARENT = "incidents"
 DEFAULT = "incidents_default"
-_LOCK = "civicgrid.incident_partitions"
 
 
 def months_of(utc_us: np.ndarray) -> list[dt.date]:
@@ -57,29 +56,12 @@ def months(conn: psycopg.Connection) -> list[str]:
     return sorted(n[len(PARENT) + 1 :].replace("_", "-") for n in existing(conn) if n != DEFAULT)
 
 
-def _create(conn: psycopg.Connection, month: dt.date) -> None:
-    """Create one month; rows of it sitting in the default partition move into it."""
-    lo, hi = bounds(month)
-    conn.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE moving ON COMMIT DROP AS WITH gone AS ("
-            "DELETE FROM {} WHERE occurred_at >= %s AND occurred_at < %s RETURNING *) "
-            "SELECT * FROM gone"
-        ).format(sql.Identifier(DEFAULT)),
-        (lo, hi),
-    )
-    conn.execute(
-        sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
-            sql.Identifier(name(month)), sql.Identifier(PARENT), sql.Literal(lo), sql.Literal(hi)
-        )
-    )
-    conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM moving").format(sql.Identifier(PARENT)))
-    conn.execute("DROP TABLE moving")
-
-
 def ensure(dsn: str, months: list[dt.date]) -> list[str]:
     """Create the partitions of `months` that do not exist yet, in one short transaction
-    of its own (serialised by an advisory lock); returns the names created."""
+    of its own; returns the names created. The creation is the owner's function
+    `civicgrid_incident_month` (migration 0006: the application role has no DDL), which
+    serialises itself by an advisory lock and moves the month's rows out of the default
+    partition."""
     with psycopg.connect(dsn) as conn:
         if not conn.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s))",
@@ -87,11 +69,6 @@ def ensure(dsn: str, months: list[dt.date]) -> list[str]:
         ).fetchone()[0]:
             return []
         have = existing(conn)
-        if all(name(m) in have for m in months):
-            return []
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK,))
-        have = existing(conn)
-        missing = [m for m in months if name(m) not in have]
-        for month in missing:
-            _create(conn, month)
-        return [name(m) for m in missing]
+        created = [conn.execute("SELECT civicgrid_incident_month(%s)", (m,)).fetchone()[0]
+                   for m in months if name(m) not in have]
+        return [n for n in created if n]

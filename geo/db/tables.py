@@ -379,4 +379,10 @@ audit_log = Table(
     Column("username", Text),
     Column("action", Text, nullable=False),
     Column("detail", JSONB, nullable=False, server_default="{}"),
+    # the hash chain (geo.audit_chain): filled by the trigger of migration 0006, which also
+    # numbers the rows and keeps the chain's head in `audit_chain` — a table deliberately
+    # left out of this metadata, like `civicgrid_bulk_pending`, so that emptying "every
+    # civicgrid table" (tests) never resets the chain
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
 )

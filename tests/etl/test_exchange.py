@@ -58,13 +58,13 @@ def no_months(city):
     return city
 
 
-def test_months_are_built_aside_and_attached_with_every_index(no_months, db_url, tmp_path, monkeypatch):
+def test_months_are_built_aside_and_attached_with_every_index(no_months, app_url, tmp_path, monkeypatch):
     monkeypatch.setattr(etl.load, "BULK_ROWS", 10)
     with no_months.begin() as conn:  # a killed load's leftover month table goes
         conn.execute(text("CREATE TABLE incidents__b999_2020_01 (LIKE incidents)"))
     df = incidents(120)
     df.to_csv(tmp_path / "i.csv", index=False)
-    report = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
+    report = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=app_url)
     assert (report["write_path"], report["loaded"], report["inserted"]) == ("exchange", 120, 120)
     months = df["报警时间"].str[:7].nunique()
     # one partition per month plus the default; 6 valid indexes each; the month's FK;
@@ -86,18 +86,18 @@ def test_months_are_built_aside_and_attached_with_every_index(no_months, db_url,
     assert batches == [report["batch_id"]]
 
 
-def test_a_failing_month_loads_nothing_and_leaves_nothing(no_months, db_url, tmp_path, monkeypatch):
+def test_a_failing_month_loads_nothing_and_leaves_nothing(no_months, app_url, tmp_path, monkeypatch):
     monkeypatch.setattr(etl.load, "BULK_ROWS", 10)
-    real = etl.exchange._definitions
+    real = etl.exchange._finish
 
-    def broken(conn, table):
-        columns, indexes, keys = real(conn, table)
-        return columns, [*indexes, "CREATE INDEX ON {} (no_such_column)"], keys
+    def broken(w, table, batch_id, month):
+        real(w, table, batch_id, month)
+        w.execute("SELECT no_such_column FROM incidents")
 
-    monkeypatch.setattr(etl.exchange, "_definitions", broken)
+    monkeypatch.setattr(etl.exchange, "_finish", broken)
     incidents(60).to_csv(tmp_path / "i.csv", index=False)
     with pytest.raises(DatabaseError, match="no_such_column"):
-        etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
+        etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=app_url)
     with no_months.connect() as conn:
         rows, batches = conn.execute(text(
             "SELECT (SELECT count(*) FROM incidents), "
@@ -106,22 +106,22 @@ def test_a_failing_month_loads_nothing_and_leaves_nothing(no_months, db_url, tmp
     assert _tables(no_months)["staged"] == 0
 
 
-def test_a_failing_attachment_loads_nothing_and_leaves_nothing(no_months, db_url, tmp_path, monkeypatch):
+def test_a_failing_attachment_loads_nothing_and_leaves_nothing(no_months, app_url, tmp_path, monkeypatch):
     monkeypatch.setattr(etl.load, "BULK_ROWS", 10)
     real = etl.exchange._attach
     done: list[dt.date] = []
 
-    def second_fails(conn, table, batch_id, month, have):
+    def second_fails(conn, table, batch_id, month):
         if done:
             conn.execute("SELECT no_such_function()")
-        real(conn, table, batch_id, month, have)
+        real(conn, table, batch_id, month)
         done.append(month)
 
     monkeypatch.setattr(etl.exchange, "_attach", second_fails)
     df = incidents(60)
     df.to_csv(tmp_path / "i.csv", index=False)
     with pytest.raises(DatabaseError, match="no_such_function"):
-        etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
+        etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=app_url)
     assert len(done) == 1  # one month was attached before the failure, and went with it
     with no_months.connect() as conn:
         rows, batches = conn.execute(text(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, private_cluster
 from tests.reliability.corpus import csv_bytes, incidents
 
 COPYING = """SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
@@ -113,28 +112,19 @@ def test_two_loads_of_one_file_end_in_one_batch(clean_db, tmp_path):
 
 # --- the database restarting under the dashboard ------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def own_cluster(tmp_path):
-    """A throwaway PostgreSQL + PostGIS cluster on a free port, migrated; stopped afterwards."""
-    from geo.db import cluster, migrate
+def own_cluster():
+    """A throwaway PostgreSQL + PostGIS cluster on a free port, migrated; stopped afterwards.
+    (URL, as the application role.)"""
+    from geo.db import cluster, migrate, roles
+    from geo.db.engine import local_url
 
-    c = cluster.Cluster(bindir=cluster.find_bindir(), root=tmp_path / "pg", port=free_port())
-    cluster.init(c)
-    cluster.start(c)
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{c.port}/civicgrid_restart?connect_timeout=3"
-    try:
+    with private_cluster() as c:
+        url = local_url("civicgrid_restart") + "?connect_timeout=3"
         cluster.wait_ready(url)
         cluster.ensure_database(url)
-        migrate.upgrade(url)
+        migrate.upgrade(local_url("civicgrid_restart", role=roles.OWNER))
         yield c, url
-    finally:
-        cluster.stop(c)
 
 
 def route_payload(app, path: str) -> dict:

@@ -9,8 +9,6 @@ source, and a later PostGIS-side `civicgrid aggregate` rebuilds from the inciden
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import pandas as pd
 import psycopg
@@ -22,17 +20,15 @@ from geo.db.copy import Column, copy_rows
 
 
 def create_stage(engine: Engine) -> str:
-    """A new empty stage table; returns its name."""
-    name = f"incident_counts_stage_{uuid.uuid4().hex[:12]}"
+    """A new empty stage table; returns its name. The owner's function makes it (the
+    application role has no DDL, migration 0006)."""
     with engine.begin() as conn:
-        conn.execute(text(f"""CREATE UNLOGGED TABLE {name} (res int2, cell int8, period int2,
-                              period_start int4, category text, count int8)"""))
-    return name
+        return conn.execute(text("SELECT civicgrid_counts_stage()")).scalar_one()
 
 
 def drop_stage(engine: Engine, name: str) -> None:
     with engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        conn.execute(text("SELECT civicgrid_counts_stage_drop(:name)"), {"name": name})
 
 
 def copy_frame(dsn: str, stage: str, frame: pd.DataFrame) -> int:
@@ -67,5 +63,5 @@ def publish(engine: Engine, stage: str) -> tuple[int, int]:
         incidents = conn.execute(text(f"""
             SELECT coalesce(sum(count), 0) FROM {stage} WHERE period = {month}
               AND res = (SELECT res FROM {stage} WHERE period = {month} LIMIT 1)""")).scalar_one()
-        conn.execute(text(f"DROP TABLE {stage}"))
+        conn.execute(text("SELECT civicgrid_counts_stage_drop(:name)"), {"name": stage})
     return int(rows), int(incidents)

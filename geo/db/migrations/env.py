@@ -6,11 +6,11 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
 
-from geo.db.engine import database_url
+from geo.db.engine import owner_url
 from geo.db.tables import metadata
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url") or database_url()
+url = config.get_main_option("sqlalchemy.url") or owner_url()
 
 
 def include_object(obj, name, type_, reflected, compare_to):

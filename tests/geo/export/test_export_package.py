@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import pwd
 import zipfile
 
 import h3
@@ -186,11 +188,10 @@ def test_analysis_result_export_drops_personal_properties(city, engine, tmp_path
 
 
 @pytest.mark.parametrize("fmt", ["shp", "gpkg", "geojson", "csv"])
-def test_export_zip_manifest_and_logs(city, engine, tmp_path, monkeypatch, fmt):
-    monkeypatch.setenv("CIVICGRID_USER", "auditor-wang")
+def test_export_zip_manifest_and_logs(city, engine, tmp_path, fmt):
     encoding = "gbk" if fmt in ("shp", "csv") else "utf-8"
     result = export_layer("incidents", fmt, tmp_path / "out.zip", where={"district": "姑苏区"},
-                          encoding=encoding, engine=engine)
+                          encoding=encoding, user="auditor-wang", engine=engine)
     assert result.path == tmp_path / "out.zip" and result.path.exists()
     m = result.manifest
     assert (m["layer"], m["rows"], m["format"], m["user"]) == ("incidents", 2, fmt, "auditor-wang")
@@ -244,11 +245,13 @@ def test_empty_selection_is_refused_and_not_logged(city, engine, tmp_path):
 
 
 def test_cli_export_writes_the_zip_and_logs_it(city, cli, engine, tmp_path):
+    # the actor is the operating-system user, whatever the environment claims
     proc = cli("export", "rentals", "--format", "shp", "--out", str(tmp_path), "--encoding", "gbk",
-               "--crs", "gcj02", "--json", env={"CIVICGRID_USER": "cli-auditor"})
+               "--crs", "gcj02", "--json", env={"CIVICGRID_USER": "someone-else", "USER": "someone-else"})
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["rows"] == 1 and out["user"] == "cli-auditor" and out["crs"]["name"] == "gcj02"
+    assert out["rows"] == 1 and out["user"] == pwd.getpwuid(os.getuid()).pw_name
+    assert out["crs"]["name"] == "gcj02"
     assert "GCJ-02" in out["crs"]["note"]
     with zipfile.ZipFile(out["path"]) as zf:
         names = set(zf.namelist())
