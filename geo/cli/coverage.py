@@ -161,7 +161,7 @@ def facilities_cmd(
         "city": _records(city[["kind", "layer", "total", "covered", "share"]]),
         "blind_spots": {k: int((spots["kind"] == k).sum()) for k in per_kind["kind"]},
         "new_sites": [{"kind": k, "sites": len(s), **{a: s.attrs[a] for a in analysis.SITING_REPORT}}
-                      for k, s in zip(kinds, sites, strict=True)],
+                      for k, s in zip(kinds, sites, strict=True)] if sites else [],
     }
     features = pd.concat(
         [shares.assign(part="share"), spots.assign(part="blind_spot"),
