@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -14,7 +13,7 @@ from geo.audit_chain import check
 from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, console, report
 from geo.db.engine import get_engine
-from geo.views.periods import TIMEZONE
+from geo.localtime import TZ
 
 audit_app = typer.Typer(help="审计日志 / the audit trail", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -43,7 +42,7 @@ def _since(text: str | None) -> dt.datetime | None:
     if text is None:
         return None
     try:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), ZoneInfo(TIMEZONE))
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), TZ)
     except ValueError as exc:
         raise typer.BadParameter(
             f"{text!r} is not a date (YYYY-MM-DD)", param_hint="--since"
@@ -56,7 +55,7 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """列出审计记录 / the audit rows, oldest first."""
-    tz = ZoneInfo(TIMEZONE)
+    tz = TZ
     rows = [
         {
             "id": r.id,

@@ -3,7 +3,7 @@
 Pure NumPy/pandas, shared by the rebuild of `incident_counts` (`geo.counts.refresh`) and
 the archive engines (`geo.counts.archive`): the res-10 cell of each
 point (`geo.hexes.cells`), its parents at coarser resolutions (`geo.hexes.parents`),
-days, ISO weeks (from Monday) and months of the local time in Asia/Shanghai (fixed UTC+8).
+days, ISO weeks (from Monday) and months of the local time in China Standard Time (geo.localtime: fixed UTC+8).
 Points without a cell (bad coordinates) or time are left out.
 Frames carry period as its index in PERIODS and period_start as days since 1970-01-01.
 """

@@ -1,6 +1,6 @@
 """Find and read the partitions of an incident archive (hive folders `month=YYYY-MM`).
 
-A partition holds the incidents of one local (Asia/Shanghai) month, so day and month
+A partition holds the incidents of one local (UTC+8) month, so day and month
 counts are complete within it (`read` checks this, row by row).
 """
 
