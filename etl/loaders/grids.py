@@ -1,8 +1,8 @@
 """Grids (网格) of one named version → grids, upserted by (version, grid_code).
 
-The version is created on first load: 'active' when no version is active yet, else
-'draft' (activating is `civicgrid grids`' business). Loading into a filed or retired
-version is refused. Town and district codes are derived from the community code when
+The version is created on first load: 'active' when no version is in force yet (none
+active or filed: geo.grids.versions.IN_FORCE), else 'draft' (activating is `civicgrid
+grids`' business). Loading into a filed or retired version is refused. Town and district codes are derived from the community code when
 the file leaves them out; a community code naming no loaded community is rejected as
 unknown_parent (checked only when communities are loaded).
 """
@@ -15,6 +15,7 @@ from etl.loaders import polygons
 from etl.loaders.plan import Plan
 from etl.loaders.rows import Rows
 from geo.errors import InputError
+from geo.grids.versions import IN_FORCE
 
 
 def prepare(rows: Rows) -> Plan:
@@ -45,8 +46,9 @@ def version(conn: psycopg.Connection, name: str) -> tuple[int, str, bool]:
             raise InputError(f"grid version {name!r} is {row[1]}; load into a new version")
         return row[0], row[1], False
     conn.execute("LOCK TABLE grid_versions IN SHARE ROW EXCLUSIVE MODE")
-    active = conn.execute("SELECT 1 FROM grid_versions WHERE status = 'active'").fetchone()
-    status = "draft" if active else "active"
+    in_force = conn.execute("SELECT 1 FROM grid_versions WHERE status = ANY(%s)",
+                            (list(IN_FORCE),)).fetchone()
+    status = "draft" if in_force else "active"
     new_id = conn.execute(
         """INSERT INTO grid_versions (name, status, note, activated_at)
            VALUES (%s, %s, 'loaded by civicgrid load',

@@ -120,10 +120,7 @@ def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,
 
 def file_version(engine: Engine, version: str, out: Path) -> dict[str, Any]:
     """Write the filing package of `version` into `out`, mark it filed, audit it."""
-    v = versions.get(engine, version)
-    if v.status not in versions.IN_FORCE:
-        raise InputError(f"grid version {version!r} is {v.status}: only the version in force "
-                         "(activated) can be filed", field="version")
+    versions.refuse_filing(versions.get(engine, version))
     prev = versions.previous(engine, version)
     grids = store.read_grids(engine, version)
     before = store.read_grids(engine, prev.name) if prev else None
