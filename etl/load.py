@@ -24,7 +24,16 @@ from etl import batch, coords, memory, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
 from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
 from etl.exchange import drop_leftovers, exchange_insert
-from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
+from etl.loaders import (
+    boundaries,
+    facilities,
+    grids,
+    hazards,
+    incidents,
+    key_sites,
+    polygons,
+    rentals,
+)
 from etl.loaders.rows import Context, Rows
 from etl.validate import repeated_keys, repeating
 from geo.db import partitions
@@ -274,6 +283,9 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
             "repaired": 0 if rows.repaired is None else int(rows.repaired[loaded_idx].sum()),
         }
         assert counts["read"] == counts["loaded"] + counts["rejected"] + counts["duplicates"]
+        if rows.repaired is not None and (warning := polygons.repair_warning(
+                rows.repaired, np.asarray(loaded_idx))):
+            rows.warnings.append(warning)
         if version_status is not None:
             rows.warnings.append(f"grid version {grid_version!r} is {version_status}")
         batch.finish(conn, batch_id, counts, personal_cols, rows.warnings)
