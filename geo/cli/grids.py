@@ -85,6 +85,14 @@ def retire_cmd(version: str = typer.Argument(..., help="版本名 / version name
     report(_version_row(versions.retire(_engine(), version)), as_json)
 
 
+def _band_source(source: dict[str, Any]) -> str:
+    """Where a workload band came from, in words."""
+    if source["source"] == "version":
+        return f"版本 / version {source['version']} ({source['status']}), the one it replaces"
+    return {"given": "--workload-band", "configured": "CIVICGRID_WORKLOAD_BAND",
+            "own": "本版本 / this version's own grids, mean ± 1.5 sd"}[source["source"]]
+
+
 @grids_app.command("check")
 def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
               tolerance: float = typer.Option(1.0, "--tolerance", min=0.0,
@@ -92,19 +100,25 @@ def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"
               whole_towns: bool = typer.Option(
                   False, "--whole-towns",
                   help="有网格的街镇内所有社区都应覆盖 / every community of a gridded town must be covered"),
+              band: tuple[float, float] | None = typer.Option(
+                  None, "--workload-band", show_default=False,
+                  help="工作量区间 LOW HIGH（默认：现行版本的区间）/ workload band to check "
+                       "against (default: the configured band, else the version in force's)"),
               as_json: bool = JSON) -> None:
     """拓扑与工作量检查 / gaps, overlaps, invalid shapes, duplicate codes, crossings, workload bands."""
     from geo.grids.workflow import check_version
 
-    result = check_version(_engine(), version, tolerance, whole_towns)
+    given = None if band is None or band[0] is None else band
+    result = check_version(_engine(), version, tolerance, whole_towns, given)
 
     def human(o: dict[str, Any]) -> None:
         console.print(f"[bold]网格检查 / grid check[/bold] {o['version']} ({o['status']}), "
                       f"{o['grids']} grids, result {o['result_id']}")
-        console.print(f"  problems: {o['problems'] or 'none'}")
+        console.print(f"  problems: {o['problems'] or 'none'} ({len(o['items'])} in all)")
         console.print(f"  households: {o['households_flag']}  band {o['households_band']}")
         console.print(f"  workload: {o['workload_flag']}  band "
-                      f"{[round(x) for x in o['workload_band']]}")
+                      f"{[round(x) for x in o['workload_band']]} "
+                      f"({_band_source(o['workload_band_source'])})")
         rows = [{k: r[k] for k in ("problem", "grid_codes", "unit_code", "area_m2")}
                 for r in o["items"][:40]]
         if rows:

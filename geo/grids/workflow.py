@@ -40,25 +40,54 @@ def read_layers(engine: Engine) -> Layers:
                   store.read_points(engine, "hazards", ("risk_level",)))
 
 
-def grid_workload(engine: Engine, version: str, layers: Layers | None = None
-                  ) -> gpd.GeoDataFrame:
-    """geo.grids.workload of `version`, with the grids' geometry."""
+def grid_workload(engine: Engine, version: str, layers: Layers | None = None,
+                  workload_band: tuple[float, float] | None = None) -> gpd.GeoDataFrame:
+    """geo.grids.workload of `version`, with the grids' geometry (band: see workload())."""
     grids = store.read_grids(engine, version)
     layers = layers or read_layers(engine)
-    table = workload(grids, layers.incidents, layers.rentals, layers.hazards)
+    table = workload(grids, layers.incidents, layers.rentals, layers.hazards,
+                     workload_band=workload_band)
     out = gpd.GeoDataFrame(table, geometry=grids.geometry.to_numpy(), crs=grids.crs)
     out.attrs.update(table.attrs)
     return out
 
 
+def workload_band(engine: Engine, v: versions.Version, layers: Layers,
+                  given: tuple[float, float] | None = None
+                  ) -> tuple[tuple[float, float] | None, dict[str, Any]]:
+    """The workload band `v` is judged by, and where it comes from.
+
+    In order: the band `given`; the configured one (settings().workload_band); for a
+    draft, the band of the version it will replace (the version in force, else its
+    parent), so a draft and the grids in force are measured with one ruler; else None
+    (workload()'s mean ± 1.5 sd of the version's own grids).
+    """
+    if given is not None:
+        return tuple(map(float, given)), {"source": "given"}
+    if settings().workload_band is not None:
+        return settings().workload_band, {"source": "configured"}
+    if v.status == "draft":
+        ref = versions.in_force(engine) or (versions.get(engine, v.parent) if v.parent else None)
+        if ref is not None and ref.name != v.name:
+            band = grid_workload(engine, ref.name, layers).attrs["workload_band"]
+            return band, {"source": "version", "version": ref.name, "status": ref.status}
+    return None, {"source": "own"}
+
+
 def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0,
-                  whole_towns: bool = False) -> dict[str, Any]:
-    """Topology problems + workload band flags of `version`, stored as 'grid-check'."""
+                  whole_towns: bool = False,
+                  band: tuple[float, float] | None = None) -> dict[str, Any]:
+    """Topology problems + workload band flags of `version`, stored as 'grid-check'.
+
+    The workload band is chosen by `workload_band` and reported with its source.
+    """
     v = versions.get(engine, version)
     grids = store.read_grids(engine, version)
     problems = check(grids, store.read_units(engine, ("town", "community")), tolerance_m2,
                      whole_towns)
-    load = grid_workload(engine, version)
+    layers = read_layers(engine)
+    band, band_source = workload_band(engine, v, layers, band)
+    load = grid_workload(engine, version, layers, band)
     flagged = load[load["flagged"]]
     band_rows = gpd.GeoDataFrame({
         "problem": "workload_band",
@@ -71,11 +100,13 @@ def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0,
     features = pd.concat([problems, band_rows], ignore_index=True)
     summary = {
         "version": v.name, "status": v.status, "grids": int(len(grids)),
-        "problems": {k: int(n) for k, n in problems["problem"].value_counts().items()},
+        # every row of the table counted: topology problems and out-of-band grids
+        "problems": {k: int(n) for k, n in features["problem"].value_counts().items()},
         "households_flag": {k: int(n) for k, n in load["households_flag"].value_counts().items()},
         "workload_flag": {k: int(n) for k, n in load["workload_flag"].value_counts().items()},
         "households_band": list(load.attrs["households_band"]),
         "workload_band": list(load.attrs["workload_band"]),
+        "workload_band_source": band_source,
     }
     params = {"version": v.name, "tolerance_m2": tolerance_m2, "whole_towns": whole_towns,
               "as_of": load.attrs["as_of"]}

@@ -49,7 +49,7 @@ def run_json(cli, *args):
 def test_planner_workflow_to_filing(cli, city, tmp_path):
 
     checked = run_json(cli, "grids", "check", "2025")
-    assert checked["problems"] == {"gap": 1}
+    assert checked["problems"] == {"gap": 1, "workload_band": 1}  # one row each in items
     gap = next(i for i in checked["items"] if i["problem"] == "gap")
     assert gap["unit_code"] == C2 and gap["area_m2"] == pytest.approx(20_000, rel=0.01)
     assert checked["households_flag"]["above"] == 1
