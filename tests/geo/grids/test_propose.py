@@ -102,3 +102,31 @@ def test_used_codes_are_not_reused(city):
     new = propose(grids, communities, workload_band=(0, 10_000), used_codes=taken).grids
     busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
     assert min(busy["grid_code"]) == BUSY + "010"
+
+
+def test_slivers_are_cleaned_from_parts_and_holes():
+    from geo.grids.geometry import without_slivers
+
+    grid = box(0, 0, 100, 100).difference(box(50, 50, 50.01, 50.01))  # a 1e-4 m² hole
+    speck = box(200, 200, 200.03, 200.03)  # a 9e-4 m² second part
+    hole = box(10, 10, 30, 30)  # 400 m²: a real hole stays
+    messy = shapely.MultiPolygon([shapely.Polygon(grid.exterior, [*(r for r in grid.interiors),
+                                                                 hole.exterior]), speck])
+    dust = box(500, 500, 500.1, 500.1)  # a grid that is all sliver is kept whole
+    shapes = gpd.GeoSeries([messy, dust], crs="EPSG:4549").to_crs("EPSG:4326").to_numpy()
+    cleaned = gpd.GeoSeries(without_slivers(shapes), crs="EPSG:4326").to_crs("EPSG:4549")
+    parts = shapely.get_parts(cleaned.iloc[0])
+    assert len(parts) == 1 and len(parts[0].interiors) == 1
+    assert shapely.Polygon(parts[0].interiors[0]).area == pytest.approx(400, rel=1e-6)
+    assert parts[0].area == pytest.approx(10_000 - 400, rel=1e-6)
+    assert cleaned.iloc[1].area == pytest.approx(0.01, rel=1e-3)
+
+
+def test_redrawn_grids_are_named_like_kept_ones(city):
+    grids, communities, _ = city
+    communities = communities.assign(name=communities["name"] + "居委会")  # 甲社区居委会
+    new = propose(grids, communities, workload_band=(0, 10_000)).grids
+    busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
+    # the sample's rule: name without "社区居委会" + 第<last 3 digits of the code>网格
+    assert list(busy["name"]) == [f"甲第{int(code[-3:])}网格" for code in busy["grid_code"]]
+    assert list(busy["grid_code"]) == [BUSY + f"{i:03d}" for i in range(4, 9)]
