@@ -119,7 +119,7 @@ def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"
         console.print(f"  workload: {o['workload_flag']}  band "
                       f"{[round(x) for x in o['workload_band']]} "
                       f"({_band_source(o['workload_band_source'])})")
-        rows = [{k: r[k] for k in ("problem", "grid_codes", "unit_code", "area_m2")}
+        rows = [{k: r[k] for k in ("id", "problem", "unit_code", "area_m2")}
                 for r in o["items"][:40]]
         if rows:
             _show_table(rows, f"问题 / problems (first {len(rows)} of {len(o['items'])})")
@@ -176,11 +176,37 @@ def propose_cmd(source: str = typer.Option(..., "--from", help="基础版本 / v
     report(result, as_json, human)
 
 
+def _acceptances(values: list[str]) -> dict[str, str]:
+    """`--accept ID=REASON` options as {id: reason}; a bad one is a bad argument."""
+    accepted: dict[str, str] = {}
+    for value in values:
+        problem, sep, reason = value.partition("=")
+        if not sep or not problem.strip() or not reason.strip():
+            raise typer.BadParameter(f"{value!r}: expected ID=REASON, e.g. "
+                                     "'gap:320508001002=河道，无需网格'", param_hint="--accept")
+        accepted[problem.strip()] = reason.strip()
+    return accepted
+
+
 @grids_app.command("file")
 def file_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
              out: Path = typer.Option(..., "--out", help="输出目录 / folder for the package"),
+             accept: list[str] = typer.Option(
+                 [], "--accept", metavar="ID=REASON",
+                 help="接受一项拓扑问题并说明理由（编号见 grids check / 拒绝信息）/ accept one "
+                      "topology problem, named as in the refusal (e.g. overlap:A+B), with a reason"),
+             accept_all: str = typer.Option(
+                 None, "--accept-all", metavar="REASON",
+                 help="以同一理由接受全部拓扑问题 / accept every topology problem, with one reason"),
              as_json: bool = JSON) -> None:
-    """生成备案材料并标记已备案 / write the filing package and mark the version filed."""
+    """生成备案材料并标记已备案 / write the filing package and mark the version filed.
+
+    有未处理的拓扑问题（缝隙、重叠、越界、重复编码、无效几何）时拒绝备案，除非逐项说明理由接受。
+    Refused while topology problems are open, unless each is accepted with a reason.
+    """
     from geo.grids.workflow import file_version
 
-    report(file_version(_engine(), version, out), as_json)
+    if accept_all is not None and not accept_all.strip():
+        raise typer.BadParameter("needs a reason", param_hint="--accept-all")
+    report(file_version(_engine(), version, out, accept=_acceptances(accept),
+                        accept_all=accept_all), as_json)

@@ -98,6 +98,8 @@ def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0,
                    f"{r.workload:.0f} ({r.workload_flag})" for r in flagged.itertuples()],
     }, geometry=flagged.geometry.to_numpy(), crs=load.crs)
     features = pd.concat([problems, band_rows], ignore_index=True)
+    # the names `grids file --accept ID=REASON` takes (band rows do not block a filing)
+    features.insert(0, "id", filing.problem_ids(features))
     summary = {
         "version": v.name, "status": v.status, "grids": int(len(grids)),
         # every row of the table counted: topology problems and out-of-band grids
@@ -149,17 +151,40 @@ def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,
     return proposal, versions.get(engine, name)
 
 
-def file_version(engine: Engine, version: str, out: Path) -> dict[str, Any]:
-    """Write the filing package of `version` into `out`, mark it filed, audit it."""
+#: problems listed in the refusal line before "…and N more"
+SHOWN_PROBLEMS = 5
+
+
+def file_version(engine: Engine, version: str, out: Path, *,
+                 accept: dict[str, str] | None = None,
+                 accept_all: str | None = None) -> dict[str, Any]:
+    """Write the filing package of `version` into `out`, mark it filed, audit it.
+
+    Refused (InputError, nothing written) while a topology problem of the version is
+    open: each must be fixed or accepted with a reason — by its id in `accept`
+    ({problem id: reason}, ids as filing.problem_ids names them) or all at once with
+    `accept_all`. The accepted problems and reasons go into the package and the audit.
+    """
     versions.refuse_filing(versions.get(engine, version))
     prev = versions.previous(engine, version)
     grids = store.read_grids(engine, version)
-    before = store.read_grids(engine, prev.name) if prev else None
     boundary = store.read_units(engine, ("district", "town", "community"))
+    problems = check(grids, boundary)
+    still_open, accepted = filing.open_problems(problems, accept or {}, accept_all)
+    if still_open:
+        shown = ", ".join(still_open[:SHOWN_PROBLEMS])
+        more = f" and {len(still_open) - SHOWN_PROBLEMS} more" if len(still_open) > SHOWN_PROBLEMS else ""
+        raise InputError(
+            f"grid version {version!r} has {len(still_open)} open topology problem(s): "
+            f"{shown}{more}; fix them or accept each with --accept ID=REASON "
+            "(or all with --accept-all REASON)", field="version")
+    before = store.read_grids(engine, prev.name) if prev else None
     package = filing.build(grids, before, boundary, Path(out), version=version,
-                           previous=prev.name if prev else None)
+                           previous=prev.name if prev else None, problems=problems,
+                           accepted=accepted)
     detail = {"previous": prev.name if prev else None, "out": str(Path(out).resolve()),
               "changes": package.counts, "problems": package.problems,
+              "accepted_problems": accepted,
               "files": [str(p.relative_to(package.folder)) for p in package.files]}
     with engine.begin() as c:
         filed = versions.mark_filed(c, version, detail)
