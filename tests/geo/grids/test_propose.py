@@ -9,6 +9,7 @@ import shapely
 
 from geo.grids import check
 from geo.grids.propose import propose
+from geo.grids.workload import workload
 from tests.geo.grids.build import X0, Y0, box, frame
 
 T = "320508001"
@@ -84,6 +85,47 @@ def test_proposal_is_clean_topology(city):
     assert problems.empty, problems[["problem", "grid_codes", "area_m2"]]
     area = new.to_crs("EPSG:4549").area.sum()
     assert area == pytest.approx(4_000_000, rel=0.001)
+
+
+def test_proposal_topology_by_shapely_directly(city):
+    """The same promise as check() makes, verified without it: valid shapes, no overlaps,
+    no gaps, every grid inside its community (areas under 1 m² are slivers)."""
+    grids, communities, _ = city
+    new = propose(grids, communities, workload_band=(0, 10_000)).grids.to_crs("EPSG:4549")
+    units = communities.to_crs("EPSG:4549").set_index("code").geometry
+    shapes = list(new.geometry)
+    assert all(s.is_valid for s in shapes)
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1:]:
+            assert a.intersection(b).area < 1.0
+    for code, shape in zip(new["community_code"], shapes, strict=True):
+        assert shape.difference(units[code]).area < 1.0, code
+    for code, unit in units.items():
+        mine = new[new["community_code"] == code]
+        assert unit.difference(shapely.union_all(mine.geometry.to_numpy())).area < 1.0, code
+
+
+def test_the_workload_limit_adds_grids_the_household_band_would_not():
+    # one community, 1,200 households in two grids of 600 (above the band 300–500);
+    # workload index = households + 0.1 · population = 1.3 · households = 1,560
+    community = frame([{"code": BUSY, "name": "甲社区", "level": "community",
+                        "geometry": box(0, 0, 1200, 1000)}])
+    grids = frame([g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
+                   g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000))])
+    by_households = propose(grids, community, workload_band=(0, 10_000)).grids
+    assert len(by_households) == 3  # 1,200 / 400: the household band alone asks for three
+    # a workload limit of 420 needs ceil(1,560 / 420) = 4 grids; 1,200 // 300 = 4 allow it
+    result = propose(grids, community, workload_band=(0, 420))
+    assert len(result.grids) == 4
+    assert result.grids["households"].sum() == 1200
+    assert result.bands["workload"] == [0, 420]
+    new = workload(result.grids, None, None, None, workload_band=(0, 420))
+    assert (new["workload"] <= 420).all(), new["workload"].tolist()
+    # 1,200 over four grids cannot all reach 300 unless exactly even: any grid below the
+    # household band is named, with its count
+    below = new.loc[new["households"] < 300, "grid_code"].tolist()
+    assert sorted(c for u in result.unsatisfied for c in u["grid_codes"]) == sorted(below)
+    assert all("households outside 300–500" in u["reason"] for u in result.unsatisfied)
 
 
 def test_redrawn_grids_are_contiguous_and_compact(city):
