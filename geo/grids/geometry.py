@@ -65,24 +65,28 @@ def without_slivers(geoms: np.ndarray, crs=WGS84, tolerance_m2: float = SLIVER_M
     parts, index = shapely.get_parts(geoms, return_index=True)
     if not len(parts):
         return geoms
-    metric = settings().metric_crs
-    area = gpd.GeoSeries(parts, crs=crs).to_crs(metric).area.to_numpy()
+    area = _metric_areas(parts, crs)
     keep = area >= tolerance_m2
     for i in np.unique(index):
         mine = index == i
         chosen = parts[mine & keep] if (mine & keep).any() else parts[mine]
-        cleaned = [_without_small_holes(p, crs, metric, tolerance_m2) for p in chosen]
+        cleaned = [_without_small_holes(p, crs, tolerance_m2) for p in chosen]
         if len(cleaned) != mine.sum() or any(c is not p for c, p in zip(cleaned, chosen, strict=True)):
             geoms[i] = shapely.MultiPolygon(cleaned)
     return geoms
 
 
-def _without_small_holes(polygon, crs, metric: str, tolerance_m2: float):
+def _metric_areas(geoms, crs) -> np.ndarray:
+    """Areas in m² of `geoms` given in `crs`."""
+    return to_metric(gpd.GeoDataFrame(geometry=list(geoms), crs=crs)).area.to_numpy()
+
+
+def _without_small_holes(polygon, crs, tolerance_m2: float):
     """`polygon` itself when no hole is a sliver, else a copy without those holes."""
     holes = [shapely.Polygon(r) for r in polygon.interiors]
     if not holes:
         return polygon
-    area = gpd.GeoSeries(holes, crs=crs).to_crs(metric).area.to_numpy()
+    area = _metric_areas(holes, crs)
     if (area >= tolerance_m2).all():
         return polygon
     return shapely.Polygon(polygon.exterior, [h.exterior for h, a in zip(holes, area, strict=True)
