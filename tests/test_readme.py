@@ -34,9 +34,9 @@ def test_walkthrough_is_complete_and_in_order():
     lines = [line.split("#")[0].strip() for line in walkthrough().splitlines()]
     loads = [line.split()[2] for line in lines if line.startswith("civicgrid load ")]
     boundaries = [i for i, kind in enumerate(loads) if kind == "boundaries"]
-    assert [Path(line.split()[3]).stem for line in lines
-            if line.startswith("civicgrid load boundaries")] == ["districts", "towns",
-                                                                 "communities"]
+    assert [
+        Path(line.split()[3]).stem for line in lines if line.startswith("civicgrid load boundaries")
+    ] == ["districts", "towns", "communities"]
     assert max(boundaries) < min(i for i, kind in enumerate(loads) if kind != "boundaries")
     activate = next(i for i, line in enumerate(lines) if "grids activate 2026-draft" in line)
     assert activate < next(i for i, line in enumerate(lines) if "grids file 2026-draft" in line)
@@ -47,16 +47,22 @@ def test_readme_commands_run_as_written(clean_db, tmp_path):
     (tmp_path / ".venv").symlink_to(Path(sys.prefix))
     script = "set -euo pipefail\n" + walkthrough()
     env = {**os.environ, "CIVICGRID_NEW_PASSWORD": "readme-walkthrough-pw"}
-    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=540)
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=540
+    )
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
 
     with clean_db.connect() as c:
-        levels = dict(c.execute(text("SELECT level, count(*) FROM admin_units GROUP BY level"))
-                      .all())
+        levels = dict(
+            c.execute(text("SELECT level, count(*) FROM admin_units GROUP BY level")).all()
+        )
         statuses = dict(c.execute(text("SELECT name, status FROM grid_versions")).all())
-        batches = c.execute(text("SELECT kind, read, loaded, rejected, duplicates, warnings "
-                                 "FROM load_batches ORDER BY id")).all()
+        batches = c.execute(
+            text(
+                "SELECT kind, read, loaded, rejected, duplicates, warnings "
+                "FROM load_batches ORDER BY id"
+            )
+        ).all()
         users = c.execute(text("SELECT username, role FROM users")).all()
     assert set(levels) == {"district", "town", "community"}
     assert statuses == {"2025": "retired", "2026-draft": "filed"}
@@ -68,7 +74,8 @@ def test_readme_commands_run_as_written(clean_db, tmp_path):
     manifest = json.loads((tmp_path / "filing" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"] == "2026-draft" and manifest["previous"] == "2025"
     assert set(manifest["accepted_problems"].values()) == {
-        "样例城市预置的拓扑问题 / the sample's planted faults"}
+        "样例城市预置的拓扑问题 / the sample's planted faults"
+    }
     # the filed shapefile: one ring per part, no part or hole of sliver size (< 1 m²)
     filed = pyogrio.read_dataframe(tmp_path / "filing" / "shp_utf8" / "grids_2026-draft.shp")
     metric = filed.to_crs("EPSG:4549")

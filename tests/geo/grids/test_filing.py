@@ -9,16 +9,23 @@ import pytest
 from geo.errors import InputError
 from geo.grids.filing import open_problems, problem_ids
 
-PROBLEMS = pd.DataFrame({
-    "problem": ["gap", "gap", "overlap", "crosses_parent", "duplicate_code"],
-    "grid_codes": [[], [], ["A", "B"], ["C"], ["D"]],
-    "unit_code": ["U1", "U1", None, "U2", "U3"],
-})
+PROBLEMS = pd.DataFrame(
+    {
+        "problem": ["gap", "gap", "overlap", "crosses_parent", "duplicate_code"],
+        "grid_codes": [[], [], ["A", "B"], ["C"], ["D"]],
+        "unit_code": ["U1", "U1", None, "U2", "U3"],
+    }
+)
 
 
 def test_each_problem_has_a_stable_name():
-    assert problem_ids(PROBLEMS) == ["gap:U1", "gap:U1#2", "overlap:A+B", "crosses_parent:C",
-                                     "duplicate_code:D"]
+    assert problem_ids(PROBLEMS) == [
+        "gap:U1",
+        "gap:U1#2",
+        "overlap:A+B",
+        "crosses_parent:C",
+        "duplicate_code:D",
+    ]
 
 
 def test_problems_stay_open_until_accepted_with_a_reason():
@@ -27,8 +34,13 @@ def test_problems_stay_open_until_accepted_with_a_reason():
     assert accepted == {"overlap:A+B": "drawn so by the town"}
     still_open, accepted = open_problems(PROBLEMS, {"gap:U1": "a lake"}, accept_all="pilot")
     assert still_open == []
-    assert accepted == {"gap:U1": "a lake", "gap:U1#2": "pilot", "overlap:A+B": "pilot",
-                        "crosses_parent:C": "pilot", "duplicate_code:D": "pilot"}
+    assert accepted == {
+        "gap:U1": "a lake",
+        "gap:U1#2": "pilot",
+        "overlap:A+B": "pilot",
+        "crosses_parent:C": "pilot",
+        "duplicate_code:D": "pilot",
+    }
 
 
 def test_an_acceptance_must_name_a_problem_and_give_a_reason():

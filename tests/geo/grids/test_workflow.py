@@ -14,21 +14,49 @@ C = "320508001001"
 
 
 def g(code, hh, geom):
-    return {"grid_code": C + code, "name": f"测试网格{code}", "community_code": C,
-            "town_code": C[:9], "district_code": C[:6], "kind": "城镇", "households": hh,
-            "population": hh * 3, "geometry": geom}
+    return {
+        "grid_code": C + code,
+        "name": f"测试网格{code}",
+        "community_code": C,
+        "town_code": C[:9],
+        "district_code": C[:6],
+        "kind": "城镇",
+        "households": hh,
+        "population": hh * 3,
+        "geometry": geom,
+    }
 
 
 def four(households):
-    return frame([g(f"{i + 1:03d}", hh, box(250 * i, 0, 250 * (i + 1), 1000))
-                  for i, hh in enumerate(households)])
+    return frame(
+        [
+            g(f"{i + 1:03d}", hh, box(250 * i, 0, 250 * (i + 1), 1000))
+            for i, hh in enumerate(households)
+        ]
+    )
 
 
 @pytest.fixture
 def db(clean_db):
-    insert_units(clean_db, frame([
-        {"code": C, "name": "甲社区", "level": "community", "geometry": box(0, 0, 1000, 1000)},
-        {"code": C[:9], "name": "乙街道", "level": "town", "geometry": box(0, 0, 1000, 1000)}]))
+    insert_units(
+        clean_db,
+        frame(
+            [
+                {
+                    "code": C,
+                    "name": "甲社区",
+                    "level": "community",
+                    "geometry": box(0, 0, 1000, 1000),
+                },
+                {
+                    "code": C[:9],
+                    "name": "乙街道",
+                    "level": "town",
+                    "geometry": box(0, 0, 1000, 1000),
+                },
+            ]
+        ),
+    )
     # workload = households + 0.1 · population = 1.3 · households (no points loaded)
     insert_version(clean_db, "2025", four([300, 400, 500, 600]), activate=True)
     insert_version(clean_db, "2026-draft", four([200, 250, 250, 300]))
@@ -42,8 +70,11 @@ def test_a_draft_is_checked_against_the_band_of_the_version_in_force(db):
     assert (low, high) == pytest.approx((585 - 1.5 * 145.31, 585 + 1.5 * 145.31), abs=0.1)
     checked = check_version(db, "2026-draft")
     assert checked["workload_band"] == pytest.approx([low, high])
-    assert checked["workload_band_source"] == {"source": "version", "version": "2025",
-                                               "status": "active"}
+    assert checked["workload_band_source"] == {
+        "source": "version",
+        "version": "2025",
+        "status": "active",
+    }
     # workloads 260, 325, 325, 390: the draft's own band (mean ± 1.5 sd) holds them all;
     # against the grids in force three are low
     assert checked["workload_flag"] == {"low": 3, "in_band": 1}

@@ -28,13 +28,20 @@ def upgrade() -> None:
         WHERE {IN_FORCE} AND id <> (
             SELECT id FROM grid_versions WHERE {IN_FORCE}
             ORDER BY activated_at DESC NULLS LAST, id DESC LIMIT 1)""")
-    op.drop_index("uq_grid_versions_active", table_name="grid_versions",
-                  postgresql_where="status = 'active'")
-    op.execute(f"CREATE UNIQUE INDEX uq_grid_versions_in_force ON grid_versions ((true)) "
-               f"WHERE {IN_FORCE}")
+    op.drop_index(
+        "uq_grid_versions_active", table_name="grid_versions", postgresql_where="status = 'active'"
+    )
+    op.execute(
+        f"CREATE UNIQUE INDEX uq_grid_versions_in_force ON grid_versions ((true)) WHERE {IN_FORCE}"
+    )
 
 
 def downgrade() -> None:
     op.execute("DROP INDEX uq_grid_versions_in_force")
-    op.create_index("uq_grid_versions_active", "grid_versions", ["status"], unique=True,
-                    postgresql_where="status = 'active'")
+    op.create_index(
+        "uq_grid_versions_active",
+        "grid_versions",
+        ["status"],
+        unique=True,
+        postgresql_where="status = 'active'",
+    )
