@@ -24,7 +24,16 @@ from psycopg import sql
 from etl import batch, coords, memory, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
 from etl.exchange import drop_leftovers, exchange_insert
-from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
+from etl.loaders import (
+    boundaries,
+    facilities,
+    grids,
+    hazards,
+    incidents,
+    key_sites,
+    polygons,
+    rentals,
+)
 from etl.loaders.rows import Context, Rows
 from etl.validate import clean_text, repeated_keys, repeating
 from geo.db import partitions
@@ -278,6 +287,9 @@ def _load(kind: str, path: str | Path, *, crs: str | None = None, encoding: str 
         }
         if counts["read"] != counts["loaded"] + counts["rejected"] + counts["duplicates"]:
             raise RuntimeError(f"load invariant broken (read = loaded + rejected + duplicates): {counts}")
+        if rows.repaired is not None and (warning := polygons.repair_warning(
+                rows.repaired, np.asarray(loaded_idx))):
+            rows.warnings.append(warning)
         if version_status is not None:
             rows.warnings.append(f"grid version {grid_version!r} is {version_status}")
         personal_cols = [f.field or f.column for f in found]

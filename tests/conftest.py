@@ -84,6 +84,30 @@ def clean_db(engine):
     return engine
 
 
+def clear_view_caches() -> int:
+    """Empty every cache of the views imported so far (geo.views.*: `kept` results,
+    lru_caches of cells and place names); how many were cleared."""
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("geo.views.") or module is None:
+            continue
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+                cleared += 1
+    return cleared
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_view_caches():
+    """Each test module starts with empty view caches: a result cached by the previous
+    module's data is never served to the next (caches are keyed by a data stamp, and
+    two modules' data can share one after a TRUNCATE … RESTART IDENTITY)."""
+    clear_view_caches()
+    yield
+    clear_view_caches()
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Folder for screenshots and files a person may want to look at after a run."""

@@ -1,8 +1,8 @@
 """Grids (网格) of one named version → grids, upserted by (version, grid_code).
 
-The version is created on first load: 'active' when no version is in force yet, else
-'draft' (activating is `civicgrid grids`' business). Loading into a filed or retired
-version is refused. Town and district codes are derived from the community code when
+The version is created on first load: 'active' when no version is in force yet (none
+active or filed: the view grid_versions_in_force), else 'draft' (activating is `civicgrid
+grids`' business). Loading into a filed or retired version is refused. Town and district codes are derived from the community code when
 the file leaves them out; a community code naming no loaded community is rejected as
 unknown_parent (checked only when communities are loaded).
 """

@@ -32,6 +32,20 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
     return shapely.MultiPolygon(parts) if parts else None
 
 
+def repair_warning(repaired: np.ndarray, loaded_idx: np.ndarray) -> str | None:
+    """The warning for the polygons make_valid repaired among the rows loaded.
+
+    Counted over the loaded rows only, as the load's `repaired` figure is: a repaired
+    row rejected later (unknown parent, duplicate…) was not loaded repaired.
+    """
+    rows_repaired = np.sort(loaded_idx[repaired[loaded_idx]])
+    if not len(rows_repaired):
+        return None
+    numbers = ", ".join(str(i + 1) for i in rows_repaired[:10])
+    return (f"{len(rows_repaired)} invalid polygon(s) repaired with make_valid "
+            f"(rows {numbers}{' …' if len(rows_repaired) > 10 else ''})")
+
+
 def shape(rows: Rows) -> None:
     """Set rows.geoms (WGS-84 MultiPolygons), repairing what make_valid can repair."""
     if rows.geometry is None:
@@ -58,10 +72,6 @@ def shape(rows: Rows) -> None:
                 continue
             out[i] = fixed
             repaired[i] = not valid[i]
-    if repaired.any():
-        numbers = ", ".join(str(i + 1) for i in np.flatnonzero(repaired)[:10])
-        rows.warnings.append(f"{int(repaired.sum())} invalid polygon(s) repaired with make_valid "
-                             f"(rows {numbers}{' …' if repaired.sum() > 10 else ''})")
     present = out != None  # noqa: E711 - elementwise on an object array
     centre = np.full((rows.n, 2), np.nan)
     if present.any():

@@ -53,6 +53,11 @@ def check_sizes(shp: Path) -> None:
 
 def detect_dbf_encoding(dbf: Path) -> str:
     """Detect the encoding of the DBF's records (the header holds only ASCII-safe names)."""
+    return enc.detect(_dbf_text(dbf))
+
+
+def _dbf_text(dbf: Path) -> bytes:
+    """The DBF's field names and a sample of its records: the bytes its encoding decodes."""
     with dbf.open("rb") as fh:
         head = fh.read(32)
         header_len = struct.unpack("<H", head[8:10])[0]
@@ -61,7 +66,7 @@ def detect_dbf_encoding(dbf: Path) -> str:
         records = fh.read(_SAMPLE)
     # field names (11 bytes each in 32-byte descriptors) may be Chinese too
     fields = b"".join(names[i:i + 11].split(b"\0")[0] for i in range(0, len(names) - 1, 32))
-    return enc.detect(fields + b" " + records)
+    return fields + b" " + records
 
 
 def read_shapefile(path: Path, encoding: str | None = None) -> Source:
@@ -74,6 +79,8 @@ def read_shapefile(path: Path, encoding: str | None = None) -> Source:
 def _read_shp(shp: Path, encoding: str | None, label: Path) -> Source:
     check_sizes(shp)
     cpg = enc.read_cpg(shp)
+    if cpg in ("gbk", "gb18030"):
+        _refuse_utf8_said_gbk(shp, cpg)
     if cpg:
         codec, origin = cpg, "cpg"
     elif encoding:
@@ -87,6 +94,20 @@ def _read_shp(shp: Path, encoding: str | None, label: Path) -> Source:
     if cpg and encoding and enc.normalise(encoding) != cpg:
         source.warnings.append(f"--encoding {encoding} ignored: the .cpg says {cpg}")
     return source
+
+
+def _refuse_utf8_said_gbk(shp: Path, cpg: str) -> None:
+    """InputError when the .cpg says GBK but the text is UTF-8 with Chinese in it.
+
+    UTF-8 bytes of Chinese mostly decode as GBK pairs without error, into other
+    characters: the field names come out garbled, so no column is found and every row
+    would be rejected. Chinese text that is also valid UTF-8 is almost never GBK.
+    """
+    dbf = _sibling(shp, ".dbf")
+    text = _dbf_text(dbf) if dbf is not None else b""
+    if not text.isascii() and enc.detect(text) == "utf-8":
+        raise InputError(f"the .cpg says {enc.reported(cpg).upper()} but the attribute text is "
+                         "UTF-8: correct the .cpg (or delete it)")
 
 
 def _read_zip(path: Path, encoding: str | None) -> Source:

@@ -28,6 +28,7 @@ from etl.sample.partition import Weight, tile
 from etl.sample.plane import M_PER_DEG_LAT, X_SCALE
 from etl.sample.scale import Scale
 from geo.crs import transform_geometries
+from geo.grids import naming
 
 #: rough outline of 苏州工业园区 (GCJ-02), cut out of Amap's 吴中区 polygon that contains it
 SIP_OUTLINE_GCJ = [(120.645, 31.25), (120.76, 31.25), (120.84, 31.285), (120.91, 31.30),
@@ -67,14 +68,6 @@ def district_polygons(codes: list[str]) -> dict[str, shapely.Geometry]:
     polys[WUZHONG] = shapely.make_valid(polys[WUZHONG].difference(sip))
     polys[SIP] = sip
     return {code: polys[code] for code in codes}
-
-
-def _short(name: str) -> str:
-    """Community name without its committee suffix (for grid names)."""
-    for suffix in ("社区居委会", "居民委员会", "村民委员会", "村委会", "居委会"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 def _community_kind(name: str, district: str) -> str:
@@ -133,7 +126,8 @@ def _grids(communities: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDa
         exclusive = rng.random(n) < 0.03
         for i, (cell, h) in enumerate(zip(cells, households, strict=True)):
             kind = "专属" if exclusive[i] else ("农村" if c.kind == "rural" else "城镇")
-            rows.append((f"{c.code}{i + 1:03d}", f"{_short(c.name)}第{i + 1}网格", c.code, c.town,
+            code = naming.grid_code(c.code, i + 1)
+            rows.append((code, naming.grid_name(c.name, code), c.code, c.town,
                          c.district, kind, int(h), int(round(h * persons)), cell))
     return gpd.GeoDataFrame(
         rows,

@@ -85,6 +85,14 @@ def retire_cmd(version: str = typer.Argument(..., help="版本名 / version name
     report(_version_row(versions.retire(_engine(), version)), as_json)
 
 
+def _band_source(source: dict[str, Any]) -> str:
+    """Where a workload band came from, in words."""
+    if source["source"] == "version":
+        return f"版本 / version {source['version']} ({source['status']}), the one it replaces"
+    return {"given": "--workload-band", "configured": "CIVICGRID_WORKLOAD_BAND",
+            "own": "本版本 / this version's own grids, mean ± 1.5 sd"}[source["source"]]
+
+
 @grids_app.command("check")
 def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
               tolerance: float = typer.Option(1.0, "--tolerance", min=0.0,
@@ -92,20 +100,26 @@ def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"
               whole_towns: bool = typer.Option(
                   False, "--whole-towns",
                   help="有网格的街镇内所有社区都应覆盖 / every community of a gridded town must be covered"),
+              band: tuple[float, float] | None = typer.Option(
+                  None, "--workload-band", show_default=False,
+                  help="工作量区间 LOW HIGH（默认：现行版本的区间）/ workload band to check "
+                       "against (default: the configured band, else the version in force's)"),
               as_json: bool = JSON) -> None:
     """拓扑与工作量检查 / gaps, overlaps, invalid shapes, duplicate codes, crossings, workload bands."""
     from geo.grids.workflow import check_version
 
-    result = check_version(_engine(), version, tolerance, whole_towns)
+    given = None if band is None or band[0] is None else band
+    result = check_version(_engine(), version, tolerance, whole_towns, given)
 
     def human(o: dict[str, Any]) -> None:
         console.print(f"[bold]网格检查 / grid check[/bold] {o['version']} ({o['status']}), "
                       f"{o['grids']} grids, result {o['result_id']}")
-        console.print(f"  problems: {o['problems'] or 'none'}")
+        console.print(f"  problems: {o['problems'] or 'none'} ({len(o['items'])} in all)")
         console.print(f"  households: {o['households_flag']}  band {o['households_band']}")
         console.print(f"  workload: {o['workload_flag']}  band "
-                      f"{[round(x) for x in o['workload_band']]}")
-        rows = [{k: r[k] for k in ("problem", "grid_codes", "unit_code", "area_m2")}
+                      f"{[round(x) for x in o['workload_band']]} "
+                      f"({_band_source(o['workload_band_source'])})")
+        rows = [{k: r[k] for k in ("id", "problem", "unit_code", "area_m2")}
                 for r in o["items"][:40]]
         if rows:
             _show_table(rows, f"问题 / problems (first {len(rows)} of {len(o['items'])})")
@@ -162,11 +176,37 @@ def propose_cmd(source: str = typer.Option(..., "--from", help="基础版本 / v
     report(result, as_json, human)
 
 
+def _acceptances(values: list[str]) -> dict[str, str]:
+    """`--accept ID=REASON` options as {id: reason}; a bad one is a bad argument."""
+    accepted: dict[str, str] = {}
+    for value in values:
+        problem, sep, reason = value.partition("=")
+        if not sep or not problem.strip() or not reason.strip():
+            raise typer.BadParameter(f"{value!r}: expected ID=REASON, e.g. "
+                                     "'gap:320508001002=河道，无需网格'", param_hint="--accept")
+        accepted[problem.strip()] = reason.strip()
+    return accepted
+
+
 @grids_app.command("file")
 def file_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
              out: Path = typer.Option(..., "--out", help="输出目录 / folder for the package"),
+             accept: list[str] = typer.Option(
+                 [], "--accept", metavar="ID=REASON",
+                 help="接受一项拓扑问题并说明理由（编号见 grids check / 拒绝信息）/ accept one "
+                      "topology problem, named as in the refusal (e.g. overlap:A+B), with a reason"),
+             accept_all: str = typer.Option(
+                 None, "--accept-all", metavar="REASON",
+                 help="以同一理由接受全部拓扑问题 / accept every topology problem, with one reason"),
              as_json: bool = JSON) -> None:
-    """生成备案材料并标记已备案 / write the filing package and mark the version filed."""
+    """生成备案材料并标记已备案 / write the filing package and mark the version filed.
+
+    有未处理的拓扑问题（缝隙、重叠、越界、重复编码、无效几何）时拒绝备案，除非逐项说明理由接受。
+    Refused while topology problems are open, unless each is accepted with a reason.
+    """
     from geo.grids.workflow import file_version
 
-    report(file_version(_engine(), version, out), as_json)
+    if accept_all is not None and not accept_all.strip():
+        raise typer.BadParameter("needs a reason", param_hint="--accept-all")
+    report(file_version(_engine(), version, out, accept=_acceptances(accept),
+                        accept_all=accept_all), as_json)

@@ -146,8 +146,9 @@ grid_versions = Table(
     Column("filed_at", DateTime(timezone=True)),
     Column("retired_at", DateTime(timezone=True)),
     CheckConstraint("status IN ('draft','active','filed','retired')", name="status"),
-    # at most one active version at a time
-    Index("uq_grid_versions_active", "status", unique=True, postgresql_where="status = 'active'"),
+    # at most one version in force (active or filed) at a time: migration 0007
+    Index("uq_grid_versions_in_force", text("(true)"), unique=True,
+          postgresql_where=text("status IN ('active', 'filed')")),
 )
 
 #: the versions in force (a view, migration 0004: status active or filed — the one rule,

@@ -9,7 +9,9 @@ Pure functions (GeoDataFrames in WGS-84 in and out, areas in m² in the metric C
 
 On PostGIS: `versions` (draft → active → filed → retired), `store` (read/write grids,
 analysis results), `workflow` (check_version, diff_versions, propose_version,
-file_version), `filing` (the 备案 package). Workload per grid: `workload`.
+file_version), `filing` (the 备案 package; a version with open topology problems is
+filed only with each accepted for a reason). Workload per grid: `workload`; how grids
+are coded and named: `naming`.
 """
 
 from geo.grids.check import check

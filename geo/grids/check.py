@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.grids.geometry import WGS84, polygonal, repaired, to_metric
+from geo.grids.geometry import SLIVER_M2, WGS84, polygonal, repaired, to_metric
 
 PROBLEMS = ("gap", "overlap", "invalid", "duplicate_code", "crosses_parent")
 COLUMNS = ["problem", "grid_codes", "unit_code", "area_m2", "detail"]
 
 
 def check(grids: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
-          tolerance_m2: float = 1.0, whole_towns: bool = False) -> gpd.GeoDataFrame:
+          tolerance_m2: float = SLIVER_M2, whole_towns: bool = False) -> gpd.GeoDataFrame:
     """Problems of `grids` (with `grid_code`, `community_code`, optional `town_code`)
     against `boundary` (admin units with `code` and `level`).
 

@@ -1,6 +1,9 @@
 """What changed between two grid versions, matched by area overlap.
 
-Old and new grids are linked when one holds at least half of the other's area (or,
+A grid kept as it was (same code, each holding ≥ 95 % of the other's area) is
+``unchanged`` first, whatever else overlaps it: a grid lying inside or on top of
+another is a topology problem for `check`, not a change, so a version diffed with
+itself is all ``unchanged``. The other grids are linked when one holds at least half of the other's area (or,
 for a grid linked to nothing, its largest counterpart when that holds ≥ 10 % of it).
 Each connected group of linked grids is one change:
 
@@ -42,9 +45,9 @@ def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame,
     """
     o, n = to_metric(old).reset_index(drop=True), to_metric(new).reset_index(drop=True)
     og, ng = repaired(o.geometry.to_numpy()), repaired(n.geometry.to_numpy())
-    labels_old, labels_new, pair_inter = _components(og, ng)
-    columns = [c for c in workload_columns if c in o and c in n]
     codes_o, codes_n = o["grid_code"].astype(str).to_numpy(), n["grid_code"].astype(str).to_numpy()
+    labels_old, labels_new, pair_inter = _components(og, ng, codes_o, codes_n)
+    columns = [c for c in workload_columns if c in o and c in n]
     area_o, area_n = shapely.area(og), shapely.area(ng)
     towns_o, towns_n = _towns(o), _towns(n)
     values = {c: (pd.to_numeric(o[c], errors="coerce").fillna(0).to_numpy(float),
@@ -81,21 +84,42 @@ def _columns(workload: list[str]) -> list[str]:
     return base + [f"{c}_{w}" for c in workload for w in ("before", "after")]
 
 
-def _components(og: np.ndarray, ng: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+def _components(og: np.ndarray, ng: np.ndarray, codes_o: np.ndarray, codes_n: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Connected-component label of each old and new grid in the overlap graph, and the
-    intersection area of every overlapping (old, new) pair."""
+    intersection area of every overlapping (old, new) pair.
+
+    A kept grid (see `_kept`) is a component of its own, linked to nothing else.
+    """
     i, j = shapely.STRtree(og).query(ng, predicate="intersects")[::-1]  # i old, j new
     inter = shapely.area(polygonal(shapely.intersection(og[i], ng[j])))
     share_old = inter / np.maximum(shapely.area(og[i]), 1e-9)
     share_new = inter / np.maximum(shapely.area(ng[j]), 1e-9)
-    link = (share_old >= LINK_SHARE) | (share_new >= LINK_SHARE)
-    link |= _fallback(i, share_old, link, len(og)) | _fallback(j, share_new, link, len(ng))
+    kept = _kept(i, j, codes_o, codes_n, share_old, share_new)
+    free = ~np.isin(i, i[kept]) & ~np.isin(j, j[kept])  # pairs of grids not kept
+    link = free & ((share_old >= LINK_SHARE) | (share_new >= LINK_SHARE))
+    link |= free & (_fallback(i, share_old, link, len(og)) | _fallback(j, share_new, link, len(ng)))
+    link |= kept
     n_old = len(og)
     graph = coo_matrix((np.ones(link.sum()), (i[link], n_old + j[link])),
                        shape=(n_old + len(ng),) * 2)
     _, labels = connected_components(graph, directed=False)
     pairs = zip(i.tolist(), j.tolist(), strict=True)
     return labels[:n_old], labels[n_old:], dict(zip(pairs, inter.tolist(), strict=True))
+
+
+def _kept(i: np.ndarray, j: np.ndarray, codes_o: np.ndarray, codes_n: np.ndarray,
+          share_old: np.ndarray, share_new: np.ndarray) -> np.ndarray:
+    """The (old, new) pairs that are one grid kept: same code, ≥ SAME_SHARE of each
+    other's area; each grid in one such pair at most (a duplicated code pairs once)."""
+    same = ((codes_o[i] == codes_n[j]) & (share_old >= SAME_SHARE)
+            & (share_new >= SAME_SHARE))
+    pairs = pd.DataFrame({"i": i, "j": j, "share": share_old + share_new})[same]
+    pairs = pairs.sort_values("share", ascending=False, kind="stable")
+    pairs = pairs.drop_duplicates("i").drop_duplicates("j")
+    kept = np.zeros(len(i), dtype=bool)
+    kept[pairs.index.to_numpy()] = True
+    return kept
 
 
 def _fallback(owner: np.ndarray, share: np.ndarray, link: np.ndarray, n: int) -> np.ndarray:

@@ -9,6 +9,11 @@ Everything an auditor needs without civicgrid, in one folder:
 - `summary.html`: one self-contained page — counts per change kind and per town, the
   topology check, a before/after map as an inline PNG, the field list;
 - `manifest.json`: the files with their SHA-256.
+
+A version is filed clean: every topology problem (gap, overlap, invalid geometry,
+duplicate code, grid crossing its parent unit) is fixed, or accepted by name with a
+reason (`open_problems`); the accepted ones are listed with their reasons on the
+summary page and in the manifest.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.errors import InputError
 from geo.export import write
 from geo.export.manifest import file_entries
 from geo.grids.check import check
@@ -64,11 +70,60 @@ class Package:
     changes: pd.DataFrame
     counts: dict[str, int]
     problems: dict[str, int]
+    accepted: dict[str, str]
+
+
+def problem_ids(problems: pd.DataFrame) -> list[str]:
+    """A name for each row of check(): `KIND:GRID[+GRID…]`, or `KIND:UNIT` for a gap;
+    `#2`, `#3`… when one name holds several rows (two gaps in one community).
+
+    Names, not row numbers, so that an acceptance given on the command line still
+    points at the same problem when the check is run again.
+    """
+    ids = []
+    for kind, codes, unit in zip(problems["problem"], problems["grid_codes"],
+                                 problems["unit_code"], strict=True):
+        subject = "+".join(map(str, codes)) if len(codes) else ("" if _blank(unit) else str(unit))
+        ids.append(f"{kind}:{subject}")
+    seen: dict[str, int] = {}
+    out = []
+    for i in ids:
+        seen[i] = seen.get(i, 0) + 1
+        out.append(i if seen[i] == 1 else f"{i}#{seen[i]}")
+    return out
+
+
+def open_problems(problems: pd.DataFrame, accept: dict[str, str],
+                  accept_all: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """(the problems still open, {problem id: reason} of those accepted).
+
+    `accept` names problems with a reason each; `accept_all` is one reason for every
+    problem found. A name that is not a problem of this check raises InputError, and
+    so does a blank reason: an acceptance must say why.
+    """
+    ids = problem_ids(problems)
+    unknown = sorted(set(accept) - set(ids))
+    if unknown:
+        raise InputError(f"--accept names no problem of this version: {', '.join(unknown)} "
+                         f"(problems: {', '.join(ids) or 'none'})", field="accept")
+    reasons = {**({i: accept_all for i in ids} if accept_all is not None else {}), **accept}
+    blank = sorted(i for i, why in reasons.items() if not str(why).strip())
+    if blank:
+        raise InputError(f"an accepted problem needs a reason: {', '.join(blank)}",
+                         field="accept")
+    accepted = {i: str(reasons[i]).strip() for i in ids if i in reasons}
+    return [i for i in ids if i not in accepted], accepted
 
 
 def build(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None, boundary: gpd.GeoDataFrame,
-          out: Path, *, version: str, previous: str | None) -> Package:
-    """Write the package for `grids` (replacing `before`, may be None) into `out`."""
+          out: Path, *, version: str, previous: str | None,
+          problems: gpd.GeoDataFrame | None = None,
+          accepted: dict[str, str] | None = None) -> Package:
+    """Write the package for `grids` (replacing `before`, may be None) into `out`.
+
+    `problems`: check(grids, boundary) when the caller ran it already; `accepted`:
+    {problem id: reason} of the problems filed knowingly (shown with their reasons).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     table = _shapefile_table(grids)
@@ -82,22 +137,28 @@ def build(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None, boundary: gp
     csv_path, xlsx_path = out / "changes.csv", out / "changes.xlsx"
     sheet.to_csv(csv_path, index=False, encoding="utf-8-sig")
     sheet.to_excel(xlsx_path, index=False, sheet_name="网格变更")
-    problems = check(grids, boundary)
+    problems = check(grids, boundary) if problems is None else problems
+    accepted = accepted or {}
     counts = {c: int((changes["change"] == c).sum()) for c in CHANGES}
     page = out / "summary.html"
-    page.write_text(_summary(grids, before, changes, sheet, problems, counts,
+    page.write_text(_summary(grids, before, changes, sheet, problems, counts, accepted,
                              version=version, previous=previous), encoding="utf-8")
     files += [csv_path, xlsx_path, page]
     manifest = out / "manifest.json"
     manifest.write_text(json.dumps({
         "version": version, "previous": previous, "grids": int(len(grids)),
-        "changes": counts, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "changes": counts, "accepted_problems": accepted,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "files": [{**e, "name": str(p.relative_to(out))}
                   for e, p in zip(file_entries(files), files, strict=True)],
     }, ensure_ascii=False, indent=2), encoding="utf-8")
     problem_counts = problems["problem"].value_counts().to_dict()
     return Package(out, [*files, manifest], sheet, counts,
-                   {str(k): int(v) for k, v in problem_counts.items()})
+                   {str(k): int(v) for k, v in problem_counts.items()}, accepted)
+
+
+def _blank(value) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
 
 
 def _safe(name: str) -> str:
@@ -182,10 +243,27 @@ def _map_png(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None,
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, na_rep="", escape=True, classes="t")
+    """An HTML table; missing values (None as well as NaN) blank."""
+    shown = frame.astype(object).map(lambda v: "" if _blank(v) else v)
+    return shown.to_html(index=False, border=0, na_rep="", escape=True, classes="t")
 
 
-def _summary(grids, before, changes, sheet, problems, counts, *, version, previous) -> str:
+def _problem_rows(problems: pd.DataFrame, accepted: dict[str, str]) -> pd.DataFrame:
+    """The check's problems as shown on the summary page, with their acceptance."""
+    ids = problem_ids(problems)
+    return pd.DataFrame({
+        "编号 / id": ids,
+        "问题 / problem": problems["problem"].to_numpy(),
+        "网格 / grids": problems["grid_codes"].map(lambda c: ";".join(map(str, c))).to_numpy(),
+        "单位 / unit": problems["unit_code"].to_numpy(),
+        "面积 / area m²": problems["area_m2"].round(1).to_numpy(),
+        "说明 / detail": problems["detail"].to_numpy(),
+        "接受理由 / accepted because": [accepted.get(i) for i in ids],
+    })
+
+
+def _summary(grids, before, changes, sheet, problems, counts, accepted, *, version,
+             previous) -> str:
     per_town = (sheet.groupby(["街镇代码", "街镇名称"], dropna=False)["变更类型"]
                 .value_counts().unstack(fill_value=0))
     per_town = per_town[[CHANGE_LABELS[c] for c in CHANGES if CHANGE_LABELS[c] in per_town]]
@@ -193,9 +271,7 @@ def _summary(grids, before, changes, sheet, problems, counts, *, version, previo
     per_town = per_town.reset_index()
     kinds = pd.DataFrame([{"变更类型": CHANGE_LABELS[c], "change": c, "数量 / count": n}
                           for c, n in counts.items()])
-    problem_rows = (problems.drop(columns="geometry").assign(
-        grid_codes=problems["grid_codes"].map(";".join), area_m2=problems["area_m2"].round(1))
-        if len(problems) else None)
+    problem_rows = _problem_rows(problems, accepted) if len(problems) else None
     fields = pd.DataFrame([{"字段 / field": f, "含义 / meaning": m} for f, (_, m) in FIELDS.items()])
     hh = pd.to_numeric(grids.get("households"), errors="coerce")
     esc = html.escape
@@ -222,6 +298,7 @@ table.t th, table.t td {{ border: 1px solid #ccc; padding: 2px 8px; text-align: 
 <div><h2>按变更类型 / by change kind</h2>{_table(kinds)}</div>
 <div><h2>按街镇 / by town</h2>{_table(per_town)}</div>
 <div><h2>拓扑检查 / topology check</h2>
+<p>{len(accepted)} 项经说明理由后接受 / accepted with a reason: {len(accepted)} of {len(problems)}</p>
 {_table(problem_rows) if problem_rows is not None else "<p>无缝隙、重叠、无效几何、重复编码或越界 / no gaps, overlaps, invalid geometries, duplicate codes or crossings</p>"}</div>
 </div>
 <h2>文件 / files</h2>

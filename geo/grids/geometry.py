@@ -12,6 +12,8 @@ WGS84 = "EPSG:4326"
 #: the city's metric CRS (the settings' value: no environment variable changes it)
 METRIC = Settings.metric_crs
 POLYGON, COLLECTION = 3, 7
+#: polygon parts and holes smaller than this (m²) are digitising or overlay slivers
+SLIVER_M2 = 1.0
 
 
 def to_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -50,3 +52,44 @@ def repaired(geoms: np.ndarray) -> np.ndarray:
     if bad.any():
         geoms[bad] = polygonal(shapely.make_valid(geoms[bad]))
     return geoms
+
+
+def without_slivers(geoms: np.ndarray, crs=WGS84, tolerance_m2: float = SLIVER_M2) -> np.ndarray:
+    """`geoms` (polygonal, in `crs`) without the parts and holes under `tolerance_m2`.
+
+    Areas are measured in the city's metric CRS, but the shapes kept are the given
+    ones, untouched (no round trip through another CRS that could pinch them again).
+    A geometry whose parts are all slivers is kept whole: it is a grid, not dust.
+    Overlays and reprojection leave parts of 1e-9 m² and holes of 1e-5 m² behind,
+    which a shapefile would carry as extra rings.
+    """
+    geoms = np.asarray(geoms, dtype=object).copy()
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    if not len(parts):
+        return geoms
+    area = _metric_areas(parts, crs)
+    keep = area >= tolerance_m2
+    for i in np.unique(index):
+        mine = index == i
+        chosen = parts[mine & keep] if (mine & keep).any() else parts[mine]
+        cleaned = [_without_small_holes(p, crs, tolerance_m2) for p in chosen]
+        if len(cleaned) != mine.sum() or any(c is not p for c, p in zip(cleaned, chosen, strict=True)):
+            geoms[i] = shapely.MultiPolygon(cleaned)
+    return geoms
+
+
+def _metric_areas(geoms, crs) -> np.ndarray:
+    """Areas in m² of `geoms` given in `crs`."""
+    return to_metric(gpd.GeoDataFrame(geometry=list(geoms), crs=crs)).area.to_numpy()
+
+
+def _without_small_holes(polygon, crs, tolerance_m2: float):
+    """`polygon` itself when no hole is a sliver, else a copy without those holes."""
+    holes = [shapely.Polygon(r) for r in polygon.interiors]
+    if not holes:
+        return polygon
+    area = _metric_areas(holes, crs)
+    if (area >= tolerance_m2).all():
+        return polygon
+    return shapely.Polygon(polygon.exterior, [h.exterior for h, a in zip(holes, area, strict=True)
+                                              if a >= tolerance_m2])

@@ -21,8 +21,8 @@ import shapely
 
 from geo.config import Settings
 from geo.errors import CivicgridError
-from geo.grids import regions, units
-from geo.grids.geometry import METRIC, WGS84, repaired, to_metric
+from geo.grids import naming, regions, units
+from geo.grids.geometry import METRIC, WGS84, repaired, to_metric, without_slivers
 from geo.grids.workload import WorkloadWeights, workload
 
 #: dedicated grids (a school, a park…): never redrawn, no household band
@@ -144,7 +144,7 @@ class _Context:
     def next_codes(self, community: str, n: int) -> list[str]:
         codes, i = [], 1
         while len(codes) < n:
-            code = f"{community}{i:03d}"
+            code = naming.grid_code(community, i)
             if code not in self.used:
                 codes.append(code)
                 self.used.add(code)
@@ -264,8 +264,7 @@ def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray) -> None:
 def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
     """One grid per label: union of its units, integer counts that add up to the totals."""
     found = sorted(set(labels.tolist()))
-    shapes = {r: _without_specks(units.merge(cells.geometry.to_numpy()[labels == r]))
-              for r in found}
+    shapes = {r: units.merge(cells.geometry.to_numpy()[labels == r]) for r in found}
     order = sorted(found, key=lambda r: _northwest(shapes[r]))  # codes run north-west first
     geoms = [shapes[r] for r in order]
     codes = ctx.next_codes(code, len(order))
@@ -274,7 +273,7 @@ def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
     out = pd.DataFrame({
         "_label": order,
         "grid_code": codes,
-        "name": [f"{name}第{int(c[-3:])}网格" for c in codes],
+        "name": [naming.grid_name(name, c) for c in codes],  # as the kept grids are named
         "community_code": code,
         "town_code": first.get("town_code", code[:9]),
         "district_code": first.get("district_code", code[:6]),
@@ -288,16 +287,9 @@ def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
          **{c: float(cells[c].to_numpy()[labels == r].sum()) for c in (*COUNT_COLUMNS, "workload")}}
         for r in order]
     gdf = gpd.GeoDataFrame(out, geometry=geoms, crs=cells.crs).to_crs(WGS84)
-    gdf.geometry = repaired(gdf.geometry.to_numpy())  # degrees may pinch what metres did not
+    # degrees may pinch what metres did not, and unit corners leave overlay dust
+    gdf.geometry = without_slivers(repaired(gdf.geometry.to_numpy()))
     return gdf
-
-
-def _without_specks(geom, min_m2: float = 1.0):
-    """Drop polygon parts under `min_m2` (overlay dust at unit corners, a sliver-sized
-    hole at most) that would turn invalid once reprojected."""
-    parts = shapely.get_parts(geom)
-    keep = parts[shapely.area(parts) >= min_m2]
-    return shapely.MultiPolygon(list(keep)) if len(keep) != len(parts) else geom
 
 
 def _northwest(geom) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from geo.db.tables import analysis_features, analysis_results
 from geo.db.tables import grids as grids_table
 from geo.errors import InputError
 from geo.grids import versions
-from geo.grids.geometry import WGS84
+from geo.grids.geometry import WGS84, without_slivers
 from geo.grids.workload import WorkloadWeights, as_of_timestamp, workload
 from geo.jsonable import dumps, jsonable, plain
 
@@ -66,8 +66,14 @@ def grid_codes(engine: Engine) -> set[str]:
 
 
 def write_grids(conn: Connection, version_id: int, gdf: gpd.GeoDataFrame) -> int:
-    """Insert the grids of `gdf` (WGS-84, GRID_COLUMNS + geometry) into a version."""
+    """Insert the grids of `gdf` (WGS-84, GRID_COLUMNS + geometry) into a version.
+
+    Every shape civicgrid writes (a proposal, an edited draft) is cleaned of sliver
+    parts and holes first (geometry.without_slivers); loaded files go through the ETL
+    and are kept as the district drew them.
+    """
     gdf = gdf.to_crs(WGS84)
+    gdf = gdf.set_geometry(without_slivers(gdf.geometry.to_numpy()), crs=WGS84)
     rows = []
     for record, geom in zip(
         gdf.drop(columns="geometry").to_dict("records"), gdf.geometry, strict=True

@@ -125,15 +125,33 @@ def retire(engine: Engine, name: str) -> Version:
 
 
 def mark_filed(conn: Connection, name: str, detail: dict[str, Any]) -> Version:
-    """Record the filing of `name` (must be in force: draft → active → filed)."""
+    """Record the filing of `name` (must be active: draft → active → filed, once)."""
     v = get(conn, name)
-    if v.status not in IN_FORCE:
-        raise InputError(f"grid version {name!r} is {v.status}: only the version in force "
-                         "(activated) can be filed", field="version")
-    conn.execute(update(grid_versions).where(grid_versions.c.id == v.id)
-                 .values(status="filed", filed_at=func.now()))
+    refuse_filing(v)
+    # only an active row turns filed: of two filings racing, the second finds it filed
+    done = conn.execute(update(grid_versions).where(grid_versions.c.id == v.id,
+                                                    grid_versions.c.status == "active")
+                        .values(status="filed", filed_at=func.now()))
+    if done.rowcount != 1:
+        refuse_filing(get(conn, name))
     audit.record(conn, "grids.file", {"version": name, **detail})
     return get(conn, name)
+
+
+def refuse_filing(v: Version) -> None:
+    """InputError unless `v` may be filed now: in force (activated) and not filed yet.
+
+    A version is filed once: a second filing would rewrite `filed_at` and the audit
+    trail of what the grid agency received.
+    """
+    if v.status == "filed":
+        when = f" at {v.filed_at:%Y-%m-%d %H:%M:%S %Z}" if v.filed_at else ""
+        raise InputError(f"grid version {v.name!r} was already filed{when}; "
+                         "a version is filed once",
+                         field="version")
+    if v.status not in IN_FORCE:
+        raise InputError(f"grid version {v.name!r} is {v.status}: only the version in force "
+                         "(activated) can be filed", field="version")
 
 
 def previous(conn: Connection | Engine, name: str) -> Version | None:

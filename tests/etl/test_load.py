@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 from sqlalchemy import text
 
 from etl.load import load
@@ -216,6 +217,31 @@ def test_grids_create_versions_repair_and_check_parents(city, db_url, tmp_path):
             "WHERE v.name = '2025' ORDER BY grid_code")).all()
     assert versions == {"2025": "active", "2026": "draft"}
     assert rows[0][1:] == ("urban", "320508001", "320508", "MULTIPOLYGON", True)
+
+
+def test_loading_a_version_while_one_is_filed_makes_a_draft(city, db_url, tmp_path):
+    path = write_shp(grids(), tmp_path / "g.shp")
+    load("grids", path, grid_version="2025", url=db_url)
+    with city.begin() as conn:
+        conn.execute(text("UPDATE grid_versions SET status = 'filed', filed_at = now() "
+                          "WHERE name = '2025'"))
+    second = load("grids", path, grid_version="2026", url=db_url)
+    assert second["loaded"] == len(grids())
+    with city.connect() as conn:
+        versions = dict(conn.execute(text("SELECT name, status FROM grid_versions")).all())
+    assert versions == {"2025": "filed", "2026": "draft"}  # one version in force
+
+
+def test_repaired_count_and_warning_agree(city, db_url, tmp_path):
+    gdf = grids()
+    bow = shapely.Polygon([(120.57, 31.29), (120.58, 31.30), (120.58, 31.29), (120.57, 31.30)])
+    gdf.loc[0, "geometry"] = bow  # repaired and loaded
+    gdf.loc[1, "geometry"] = shapely.affinity.translate(bow, 0.001)  # repaired, then rejected
+    gdf.loc[1, "社区代码"] = "320508009009"  # unknown_parent
+    result = load("grids", write_shp(gdf, tmp_path / "g.shp"), grid_version="2025", url=db_url)
+    assert result["repaired"] == 1 and result["reasons"] == {"unknown_parent": 1}
+    repaired = [w for w in result["warnings"] if "repaired" in w]
+    assert repaired == ["1 invalid polygon(s) repaired with make_valid (rows 1)"]
 
 
 def test_polygon_reasons_missing_and_invalid_geometry(city, db_url, tmp_path):

@@ -15,12 +15,40 @@ INJECTIONS = ["'; DROP TABLE incidents; --", "1 OR 1=1", "x') UNION SELECT passw
               "%' OR '%'='", "\0", "刑事案件'); DELETE FROM incidents; --"]
 
 
+#: incidents of the module's own city (the dashboard tests' constructed city)
+N_INCIDENTS = 500
+
+
 @pytest.fixture(scope="module")
-def client(engine):
+def city(engine):
+    """This module's own data, whatever earlier modules left: the tables emptied and the
+    dashboard tests' constructed city built with N_INCIDENTS incidents."""
+    import importlib.util
+    from pathlib import Path
+
+    from geo.db.tables import metadata
+
+    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    path = Path(__file__).parents[1] / "dashboards" / "city.py"
+    spec = importlib.util.spec_from_file_location("hostile_city", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(engine, n_incidents=N_INCIDENTS)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def client(city):
     from dashboards.app import create_app
 
-    app = create_app(engine)
+    app = create_app(city)
     return app, app.server.test_client()
+
+
+def test_the_module_has_its_own_data(client, engine):
+    assert intact(engine)[0] == N_INCIDENTS
 
 
 def hotspots_payload(app, cats, area, res, k, start="2025-01-01", end="2025-12-31") -> dict:

@@ -92,3 +92,24 @@ def test_identical_versions_are_all_unchanged(versions):
     changes = diff(old, old)
     assert set(changes["change"]) == {"unchanged"}
     assert len(changes) == len(old)
+
+
+@pytest.mark.parametrize("inner", [box(100, 100, 400, 400), box(0, 0, 1000, 1000)],
+                         ids=["inside", "on_top"])
+def test_a_version_diffed_with_itself_is_all_unchanged(inner):
+    # a grid inside (or exactly on top of) another: a drafting mistake check() reports
+    grids = frame([g("001", box(0, 0, 1000, 1000), 400), g("002", inner, 100),
+                   g("003", box(1000, 0, 2000, 1000), 300)])
+    changes = diff(grids, grids)
+    assert list(changes["change"]) == ["unchanged"] * 3
+    assert [c for c in changes["old_codes"]] == [[C + "001"], [C + "002"], [C + "003"]]
+    assert list(changes["old_codes"]) == list(changes["new_codes"])
+
+
+def test_a_kept_grid_stays_unchanged_next_to_a_new_one_inside_it():
+    old = frame([g("001", box(0, 0, 1000, 1000), 400)])
+    new = frame([g("001", box(0, 0, 1000, 1000), 400), g("002", box(100, 100, 300, 300), 50)])
+    changes = diff(old, new).set_index("change")
+    assert sorted(changes.index) == ["new", "unchanged"]
+    assert changes.loc["unchanged", "new_codes"] == [C + "001"]
+    assert changes.loc["new", "new_codes"] == [C + "002"]

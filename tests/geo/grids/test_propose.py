@@ -9,6 +9,7 @@ import shapely
 
 from geo.grids import check
 from geo.grids.propose import propose
+from geo.grids.workload import workload
 from tests.geo.grids.build import X0, Y0, box, frame
 
 T = "320508001"
@@ -86,6 +87,47 @@ def test_proposal_is_clean_topology(city):
     assert area == pytest.approx(4_000_000, rel=0.001)
 
 
+def test_proposal_topology_by_shapely_directly(city):
+    """The same promise as check() makes, verified without it: valid shapes, no overlaps,
+    no gaps, every grid inside its community (areas under 1 m² are slivers)."""
+    grids, communities, _ = city
+    new = propose(grids, communities, workload_band=(0, 10_000)).grids.to_crs("EPSG:4549")
+    units = communities.to_crs("EPSG:4549").set_index("code").geometry
+    shapes = list(new.geometry)
+    assert all(s.is_valid for s in shapes)
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1:]:
+            assert a.intersection(b).area < 1.0
+    for code, shape in zip(new["community_code"], shapes, strict=True):
+        assert shape.difference(units[code]).area < 1.0, code
+    for code, unit in units.items():
+        mine = new[new["community_code"] == code]
+        assert unit.difference(shapely.union_all(mine.geometry.to_numpy())).area < 1.0, code
+
+
+def test_the_workload_limit_adds_grids_the_household_band_would_not():
+    # one community, 1,200 households in two grids of 600 (above the band 300–500);
+    # workload index = households + 0.1 · population = 1.3 · households = 1,560
+    community = frame([{"code": BUSY, "name": "甲社区", "level": "community",
+                        "geometry": box(0, 0, 1200, 1000)}])
+    grids = frame([g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
+                   g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000))])
+    by_households = propose(grids, community, workload_band=(0, 10_000)).grids
+    assert len(by_households) == 3  # 1,200 / 400: the household band alone asks for three
+    # a workload limit of 420 needs ceil(1,560 / 420) = 4 grids; 1,200 // 300 = 4 allow it
+    result = propose(grids, community, workload_band=(0, 420))
+    assert len(result.grids) == 4
+    assert result.grids["households"].sum() == 1200
+    assert result.bands["workload"] == [0, 420]
+    new = workload(result.grids, None, None, None, workload_band=(0, 420))
+    assert (new["workload"] <= 420).all(), new["workload"].tolist()
+    # 1,200 over four grids cannot all reach 300 unless exactly even: any grid below the
+    # household band is named, with its count
+    below = new.loc[new["households"] < 300, "grid_code"].tolist()
+    assert sorted(c for u in result.unsatisfied for c in u["grid_codes"]) == sorted(below)
+    assert all("households outside 300–500" in u["reason"] for u in result.unsatisfied)
+
+
 def test_redrawn_grids_are_contiguous_and_compact(city):
     grids, communities, _ = city
     new = propose(grids, communities, workload_band=(0, 10_000)).grids.to_crs("EPSG:4549")
@@ -102,3 +144,31 @@ def test_used_codes_are_not_reused(city):
     new = propose(grids, communities, workload_band=(0, 10_000), used_codes=taken).grids
     busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
     assert min(busy["grid_code"]) == BUSY + "010"
+
+
+def test_slivers_are_cleaned_from_parts_and_holes():
+    from geo.grids.geometry import without_slivers
+
+    grid = box(0, 0, 100, 100).difference(box(50, 50, 50.01, 50.01))  # a 1e-4 m² hole
+    speck = box(200, 200, 200.03, 200.03)  # a 9e-4 m² second part
+    hole = box(10, 10, 30, 30)  # 400 m²: a real hole stays
+    messy = shapely.MultiPolygon([shapely.Polygon(grid.exterior, [*(r for r in grid.interiors),
+                                                                 hole.exterior]), speck])
+    dust = box(500, 500, 500.1, 500.1)  # a grid that is all sliver is kept whole
+    shapes = gpd.GeoSeries([messy, dust], crs="EPSG:4549").to_crs("EPSG:4326").to_numpy()
+    cleaned = gpd.GeoSeries(without_slivers(shapes), crs="EPSG:4326").to_crs("EPSG:4549")
+    parts = shapely.get_parts(cleaned.iloc[0])
+    assert len(parts) == 1 and len(parts[0].interiors) == 1
+    assert shapely.Polygon(parts[0].interiors[0]).area == pytest.approx(400, rel=1e-6)
+    assert parts[0].area == pytest.approx(10_000 - 400, rel=1e-6)
+    assert cleaned.iloc[1].area == pytest.approx(0.01, rel=1e-3)
+
+
+def test_redrawn_grids_are_named_like_kept_ones(city):
+    grids, communities, _ = city
+    communities = communities.assign(name=communities["name"] + "居委会")  # 甲社区居委会
+    new = propose(grids, communities, workload_band=(0, 10_000)).grids
+    busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
+    # the sample's rule: name without "社区居委会" + 第<last 3 digits of the code>网格
+    assert list(busy["name"]) == [f"甲第{int(code[-3:])}网格" for code in busy["grid_code"]]
+    assert list(busy["grid_code"]) == [BUSY + f"{i:03d}" for i in range(4, 9)]

@@ -51,6 +51,44 @@ def test_database_refuses_two_active_versions(db):
         c.execute(text("UPDATE grid_versions SET status = 'active' WHERE name = '2025'"))
 
 
+def test_database_refuses_a_second_version_in_force_next_to_a_filed_one(db):
+    versions.activate(db, "2024")
+    with db.begin() as c:
+        versions.mark_filed(c, "2024", {})
+    for status in ("active", "filed"):
+        with pytest.raises(IntegrityError, match="uq_grid_versions_in_force"), db.begin() as c:
+            c.execute(text(f"UPDATE grid_versions SET status = '{status}' WHERE name = '2025'"))
+    assert [(v.name, v.status) for v in versions.list_versions(db)] == [
+        ("2024", "filed"), ("2025", "draft")]
+
+
+def _filings(db) -> int:
+    with db.connect() as c:  # the audit log is append-only: it outlives clean_db
+        return c.execute(text("SELECT count(*) FROM audit_log WHERE action = 'grids.file'")
+                         ).scalar_one()
+
+
+def test_a_version_is_filed_once(db):
+    versions.activate(db, "2024")
+    before = _filings(db)
+    with db.begin() as c:
+        filed_at = versions.mark_filed(c, "2024", {}).filed_at
+    with pytest.raises(InputError, match="'2024' was already filed at .*filed once"), \
+            db.begin() as c:
+        versions.mark_filed(c, "2024", {})
+    assert versions.get(db, "2024").filed_at == filed_at
+    assert _filings(db) == before + 1
+
+
+def test_activating_after_a_filing_retires_the_filed_version(db):
+    versions.activate(db, "2024")
+    with db.begin() as c:
+        versions.mark_filed(c, "2024", {})
+    assert versions.activate(db, "2025").status == "active"
+    assert versions.get(db, "2024").status == "retired"
+    assert versions.in_force(db).name == "2025"
+
+
 def test_a_draft_never_changes_the_version_in_force(db):
     versions.activate(db, "2025")
     before = store.read_grids(db, "2025")
