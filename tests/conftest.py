@@ -25,12 +25,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from geo.db import cluster, migrate, roles
 from geo.db.engine import database_url, get_engine, owner_url
-from geo.db.tables import metadata
+from tests.database import empty
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -75,13 +74,7 @@ def engine(db_url):
 def clean_db(engine):
     """Empty every civicgrid table before the test (the schema stays); the vocabularies
     go back to the defaults migration 0004 seeded."""
-    names = ", ".join(t.name for t in metadata.sorted_tables
-                      if t.name not in ("audit_log", "vocab_terms"))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        conn.execute(text("DELETE FROM vocab_terms WHERE parent IS NOT NULL AND source <> 'default'"))
-        conn.execute(text("DELETE FROM vocab_terms WHERE source <> 'default'"))
-    return engine
+    return empty(engine)
 
 
 def clear_view_caches() -> int:

@@ -10,10 +10,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from geo.db.tables import metadata
+from tests.database import empty
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,9 +36,7 @@ def city_mod():
 def city(engine, city_mod):
     """Empty the test database and build the constructed city once per test module (other
     modules here empty the tables with `clean_db`)."""
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     return city_mod.build(engine)
 
 

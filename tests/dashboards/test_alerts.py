@@ -8,9 +8,8 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import text
 
-from geo.db.tables import metadata
+from tests.database import empty
 from tests.geo.hotspots.city import load_batch
 
 pytestmark = pytest.mark.browser
@@ -21,9 +20,7 @@ SURGE = (120.72, 31.37)  # quiet north-east corner of the constructed city
 @pytest.fixture(scope="module")
 def city(engine, city_mod):
     """The dashboard city plus ten thefts in one cell in the latest complete week (10-19…25)."""
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     built = city_mod.build(engine)
     rng = np.random.default_rng(3)
     at = pd.Timestamp("2026-10-19 09:00", tz="Asia/Shanghai") + pd.to_timedelta(rng.integers(0, 6 * 86400, 10), "s")

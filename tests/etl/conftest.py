@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from geo.db.tables import metadata
+from tests.database import empty
 from tests.etl.builders import boundaries, write_shp
 
 LEVELS = ("district", "town", "community")
@@ -16,10 +16,7 @@ LAYERS = "incidents, hazards, rentals, facilities, key_sites, grids, grid_versio
 def _reset(engine, db_url, folder) -> None:
     from etl.load import load
 
-    names = ", ".join(t.name for t in metadata.sorted_tables
-                     if t.name not in ("audit_log", "vocab_terms"))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     for level in LEVELS:
         path = write_shp(boundaries(level), folder / f"{level}.shp")
         assert load("boundaries", path, url=db_url)["loaded"] == len(boundaries(level))

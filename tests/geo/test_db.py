@@ -82,7 +82,8 @@ def test_schema_has_every_layer_with_spatial_indexes(engine):
             "SELECT indexname FROM pg_indexes WHERE indexdef ILIKE '%USING brin%'"
         )).scalars().all()
         srid = conn.execute(text(
-            "SELECT srid FROM geometry_columns WHERE f_table_name = 'incidents'"
+            "SELECT srid FROM geometry_columns WHERE f_table_schema = 'public' "
+            "AND f_table_name = 'incidents'"
         )).scalar_one()
     assert {"admin_units", "grids", "incidents", "hazards", "rentals", "facilities", "key_sites"} <= set(gist)
     assert "ix_incidents_occurred_brin" in brin

@@ -34,13 +34,13 @@ from typer.testing import CliRunner
 from geo.cli import app
 from geo.config import settings
 from geo.coverage import store as cov
-from geo.db.tables import metadata
 from geo.grids import versions
 from geo.grids.check import PROBLEMS
 from geo.hexes import centroids
 from geo.hotspots import store as hot_store
 from geo.hotspots.emerging import CATEGORIES
 from tests.conftest import ROOT, run_cli
+from tests.database import empty
 
 NOTEBOOKS = ROOT / "notebooks"
 pytestmark = pytest.mark.slow
@@ -53,10 +53,7 @@ def city(engine, tmp_path_factory) -> Path:
     The loads run the real `civicgrid load` command in-process (typer's runner): nine
     fresh interpreters would cost about a minute on a shared machine and test nothing more.
     """
-    names = ", ".join(t.name for t in metadata.sorted_tables
-                     if t.name not in ("audit_log", "vocab_terms"))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     folder = tmp_path_factory.mktemp("sample") / "small"
     done = run_cli("sample", "--out", str(folder), "--scale", "small", "--json")
     assert done.returncode == 0, done.stderr

@@ -640,7 +640,7 @@ CASES: list[Case] = [
     Case("geojson_huge", "grids", _geojson_huge, "error", GRID_V, mentions=("too large",),
          env={"CIVICGRID_MAX_GEOJSON_MB": "1"}),
     Case("geojson_brackets_in_text", "grids", _geojson_brackets_in_text, "report", GRID_V,
-         counts=(1, 0, 0)),
+         counts=(4, 0, 0)),
     # --- shapefiles
     Case("zip_good_control", "facilities", _shp_ok_zip, "report",
          counts=(12, 0, 0)),

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from geo.cli import main
+from tests.database import empty
 from tests.reliability.corpus import CASES, Case, boundaries
 
 #: tables a load may write to (besides the batch tables)
@@ -47,12 +48,8 @@ def run(args: list[str], capfd, monkeypatch, env: dict[str, str] | None = None
 def city(engine, db_url, tmp_path_factory):
     """The toy district loaded once; every case loads against it."""
     from etl.load import load
-    from geo.db.tables import metadata
 
-    names = ", ".join(t.name for t in metadata.sorted_tables
-                     if t.name not in ("audit_log", "vocab_terms"))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     path = tmp_path_factory.mktemp("city") / "district.shp"
     boundaries().to_file(path, engine="pyogrio", encoding="GBK")
     assert load("boundaries", path, url=db_url)["loaded"] == 1

@@ -11,6 +11,8 @@ import json
 import pytest
 from sqlalchemy import text
 
+from tests.database import empty
+
 INJECTIONS = ["'; DROP TABLE incidents; --", "1 OR 1=1", "x') UNION SELECT passwd FROM users --",
               "%' OR '%'='", "\0", "刑事案件'); DELETE FROM incidents; --"]
 
@@ -26,11 +28,8 @@ def city(engine):
     import importlib.util
     from pathlib import Path
 
-    from geo.db.tables import metadata
 
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     path = Path(__file__).parents[1] / "dashboards" / "city.py"
     spec = importlib.util.spec_from_file_location("hostile_city", path)
     module = importlib.util.module_from_spec(spec)

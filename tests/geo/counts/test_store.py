@@ -17,6 +17,7 @@ import pytest
 from geo import hexes
 from geo.counts import store
 from geo.counts.refresh import refresh_counts
+from tests.database import empty
 from tests.geo.hotspots.city import expected_counts, incidents, load_batch
 
 D = dt.date
@@ -30,13 +31,9 @@ RANGES = [(D(2026, 1, 5), D(2026, 1, 20)), (D(2026, 1, 25), D(2026, 2, 3)),
 def city(engine):
     """Incidents over 180 days in two batches (one on a local-midnight edge); the former
     cube of the same rows in pandas."""
-    from sqlalchemy import text
 
-    from geo.db.tables import metadata
 
-    with engine.begin() as conn:
-        names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     first, second = incidents(500, 80, seed=11), incidents(300, 40, seed=12)
     first.loc[0, "occurred_at"] = pd.Timestamp("2026-01-31 16:00", tz="UTC")  # 1 Feb 00:00 local
     second.loc[0, "occurred_at"] = pd.Timestamp("2026-01-31 15:59:59", tz="UTC")  # 31 Jan 23:59:59

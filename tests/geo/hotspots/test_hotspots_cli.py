@@ -8,14 +8,13 @@ import pandas as pd
 import pytest
 from esda.moran import Moran
 from libpysal.weights import W
-from sqlalchemy import text
 
 from geo import hexes
 from geo.counts.refresh import refresh_counts
-from geo.db.tables import metadata
 from geo.errors import InputError
 from geo.hotspots import store
 from geo.hotspots.run import HotspotParams, run_hotspots
+from tests.database import empty
 from tests.geo.hotspots.city import BOX, CLUSTER, incidents, load_batch, run_json, seed_places
 
 GUSU = (120.55, 31.25, 120.63, 31.35)  # district 320508 in seed_places
@@ -53,10 +52,7 @@ def _ring_w(area: list[int], k: int) -> W:
 @pytest.fixture(scope="module")
 def city(engine):
     """One synthetic city for the module (the tests only add runs to it)."""
-    names = ", ".join(t.name for t in metadata.sorted_tables
-                     if t.name not in ("audit_log", "vocab_terms"))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     seed_places(engine)
     load_batch(engine, incidents(600, 150, seed=4), "city.csv")
     refresh_counts(engine, [9], ["day"])

@@ -7,9 +7,8 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import text
 
-from geo.db.tables import metadata
+from tests.database import empty
 from tests.geo.hotspots.city import BOX, CLUSTER, load_batch, run_json, seed_places
 
 FIRST = pd.Timestamp("2026-01-05", tz="Asia/Shanghai")  # a Monday
@@ -66,9 +65,7 @@ def _near_repeats(rng, n=500) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def city(engine):
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     seed_places(engine)
     rng = np.random.default_rng(11)
     load_batch(
