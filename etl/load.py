@@ -25,7 +25,16 @@ from etl import batch, coords, memory, personal, readers, report
 from etl.columns import KINDS, SCHEMAS, Mapping, map_columns
 from etl.copy import Column, bulk_insert, constant, copy_rows, is_empty, stage, upsert
 from etl.exchange import drop_leftovers, exchange_insert
-from etl.loaders import boundaries, facilities, grids, hazards, incidents, key_sites, rentals
+from etl.loaders import (
+    boundaries,
+    facilities,
+    grids,
+    hazards,
+    incidents,
+    jurisdictions,
+    key_sites,
+    rentals,
+)
 from etl.loaders.rows import Context, Rows
 from etl.validate import clean_text, repeated_keys, repeating
 from geo.db import partitions
@@ -36,6 +45,7 @@ from geo.privacy.store import pii_key
 LOADERS = {
     "boundaries": boundaries, "grids": grids, "hazards": hazards, "rentals": rentals,
     "incidents": incidents, "facilities": facilities, "key-sites": key_sites,
+    "jurisdictions": jurisdictions,
 }
 #: from this many rows, a load into an empty table goes the bulk way (indexes rebuilt)
 BULK_ROWS = 50_000

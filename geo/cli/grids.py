@@ -170,3 +170,32 @@ def file_cmd(version: str = typer.Argument(..., help="版本名 / version name")
     from geo.grids.workflow import file_version
 
     report(file_version(_engine(), version, out), as_json)
+
+
+@grids_app.command("align")
+def align_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
+              department: str = typer.Option(..., "--department",
+                                             help="部门 / department: police 公安, urban_management 城管, "
+                                                  "emergency 应急管理, municipal 市政"),
+              min_share: float = typer.Option(0.02, "--min-share", min=0.0, max=1.0,
+                                              help="碎片比例 / sliver share of a grid's area"),
+              min_area: float = typer.Option(100.0, "--min-area", min=0.0,
+                                             help="碎片面积 m² / sliver area in m²"),
+              as_json: bool = JSON) -> None:
+    """网格与部门辖区对齐 / which departmental units each grid overlaps, split grids, a score."""
+    from geo.grids.alignment import align_version
+
+    result = align_version(_engine(), version, department, min_share=min_share,
+                           min_area_m2=min_area)
+
+    def human(o: dict[str, Any]) -> None:
+        console.print(f"[bold]网格对齐 / alignment[/bold] {o['version']} × {o['department_label']} "
+                      f"({o['units']} units): score {o['score']}, split grids {o['split_grids']} "
+                      f"of {o['grids']} (result {o['result_id']})")
+        rows = [{"grid": i["grid_code"], "units": [f"{u['code']} {u['share']:.0%}" for u in i["units"]
+                                                   if u["counted"]],
+                 "main share": f"{i['main_share']:.1%}"} for i in o["items"] if i["split"]][:40]
+        if rows:
+            _show_table(rows, "跨辖区网格 / grids split across units")
+
+    report(result, as_json, human)

@@ -151,6 +151,21 @@ grids = Table(
 )
 
 
+jurisdictions = Table(
+    "jurisdictions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("department", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("name", Text),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    Column("geom", _geom("MULTIPOLYGON"), nullable=False),
+    _batch_fk(),
+    UniqueConstraint("department", "code", name="uq_jurisdictions_department"),
+    Index("ix_jurisdictions_geom", "geom", postgresql_using="gist"),
+)
+
+
 def _point_layer(name: str, *columns: Column) -> Table:
     """A point layer with a source key, free attributes, GiST index and batch."""
     return Table(

@@ -1,0 +1,45 @@
+"""jurisdictions: departments' service areas (派出所辖区, 警务区, 城管片区 …)
+
+Revision ID: 0013
+Revises: 0009
+Create Date: 2026-12-06 22:40:00
+
+Polygons of a department's units, loaded as KIND `jurisdictions`, keyed by
+(department, code). `civicgrid grids align` compares grid versions with them.
+(Written against 0003 per the brief; chained to 0009, the head on this branch, so that
+the branch migrates to one head — re-chain on merge.)
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from geoalchemy2 import Geometry
+from sqlalchemy.dialects import postgresql
+
+revision = "0013"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "jurisdictions",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("department", sa.Text(), nullable=False),
+        sa.Column("code", sa.Text(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=True),
+        sa.Column("attributes", postgresql.JSONB(astext_type=sa.Text()), server_default="{}",
+                  nullable=False),
+        sa.Column("geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False),
+        sa.Column("batch_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(["batch_id"], ["load_batches.id"], ondelete="RESTRICT",
+                                name=op.f("fk_jurisdictions_batch_id_load_batches")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jurisdictions")),
+        sa.UniqueConstraint("department", "code", name=op.f("uq_jurisdictions_department")),
+    )
+    op.create_index(op.f("ix_jurisdictions_batch_id"), "jurisdictions", ["batch_id"])
+    op.create_index("ix_jurisdictions_geom", "jurisdictions", ["geom"], postgresql_using="gist")
+
+
+def downgrade() -> None:
+    op.drop_table("jurisdictions")
