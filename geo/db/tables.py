@@ -166,6 +166,36 @@ jurisdictions = Table(
 )
 
 
+service_item_lists = Table(
+    "service_item_lists",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("revision", Integer, nullable=False, unique=True),
+    Column("source", Text),
+    Column("sha256", Text, nullable=False),
+    Column("note", Text),
+    Column("username", Text),
+    _created(),
+)
+
+service_items = Table(
+    "service_items",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("list_id", BigInteger, ForeignKey("service_item_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("department", Text),
+    Column("layer", Text, nullable=False),
+    Column("selector", Text),
+    Column("frequency", Text, nullable=False),
+    Column("per_year", Float, nullable=False),
+    Column("minutes", Float, nullable=False),
+    Column("note", Text),
+    UniqueConstraint("list_id", "code", name="uq_service_items_list_code"),
+)
+
+
 def _point_layer(name: str, *columns: Column) -> Table:
     """A point layer with a source key, free attributes, GiST index and batch."""
     return Table(

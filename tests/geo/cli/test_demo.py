@@ -17,7 +17,8 @@ def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_pa
     # one line per load, and every load accounts for each row it read
     loads = re.findall(r"✔ load (\S+) .*read (\d+) = loaded (\d+) \+ rejected (\d+) \+ duplicates (\d+)", out.stdout)
     assert sorted({kind for kind, *_ in loads}) == sorted(
-        ["boundaries", "facilities", "grids", "hazards", "incidents", "key-sites", "rentals"])
+        ["boundaries", "facilities", "grids", "hazards", "incidents", "jurisdictions", "key-sites", "rentals"])
+    assert "✔ grids align 2025 --department police" in out.stdout
     for kind, read, loaded, rejected, dups in loads:
         assert int(read) == int(loaded) + int(rejected) + int(dups) > 0, kind
 
@@ -31,6 +32,10 @@ def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_pa
         assert count("SELECT count(*) FROM incident_counts") > 0  # aggregate
         assert count("SELECT count(DISTINCT kind) FROM hotspot_runs") == 2  # Gi* and emerging
         assert count("SELECT count(*) FROM grid_versions WHERE name = '2026-draft'") == 1  # propose
+        assert count("SELECT count(*) FROM jurisdictions WHERE department = 'police'") > 0
+        # grids straddling two police-station areas found and kept
+        assert count("SELECT count(*) FROM analysis_features f JOIN analysis_results r "
+                     "ON r.id = f.result_id WHERE r.kind = 'grid-align'") > 0
         assert count("SELECT count(*) FROM users WHERE username = 'admin' AND role = 'admin'") == 1
 
 
