@@ -199,3 +199,54 @@ def align_cmd(version: str = typer.Argument(..., help="版本名 / version name"
             _show_table(rows, "跨辖区网格 / grids split across units")
 
     report(result, as_json, human)
+
+
+@grids_app.command("consult")
+def consult_cmd(draft: str = typer.Argument(..., help="草稿版本 / draft version"),
+                against: str = typer.Option(None, "--against", help="对照版本（默认现行）/ version to "
+                                            "compare with (default: in force)"),
+                out: Path = typer.Option(None, "--out", help="征求意见表目录 / folder for the sheets"),
+                unit: str = typer.Option(None, "--record", help="登记意见的单位代码 / unit answering"),
+                opinion: str = typer.Option(None, "--opinion",
+                                            help="agree 同意 | agree-with-changes 修改后同意 | object 不同意"),
+                note: str = typer.Option(None, "--note", help="意见说明及处理 / what was said, how handled"),
+                date: str = typer.Option(None, "--date", help="答复日期 / date answered (YYYY-MM-DD)"),
+                export: Path = typer.Option(None, "--export", help="导出征求意见记录 CSV / write the record"),
+                as_json: bool = JSON) -> None:
+    """征求意见 / list the units a draft affects and write their sheets; record their opinions."""
+    import datetime as dt
+
+    from geo.errors import InputError
+    from geo.grids import consultation
+    from geo.grids.consult import check_answers
+
+    engine = _engine()
+    if unit is not None:
+        if opinion is None:
+            raise typer.BadParameter("--record needs --opinion", param_hint="--opinion")
+        try:
+            day = dt.date.fromisoformat(date) if date else None
+        except ValueError as exc:
+            raise InputError(f"--date {date!r} is not YYYY-MM-DD", field="date") from exc
+        result: dict[str, Any] = consultation.record_opinion(engine, draft, unit, opinion, note, day)
+    elif opinion is not None:
+        raise typer.BadParameter("--opinion needs --record UNIT", param_hint="--record")
+    elif export is None:
+        result = consultation.open_consultation(engine, draft, out or Path("consultation") / draft, against)
+    else:
+        result = {"version": draft}
+    record = consultation.record_of(engine, draft)
+    if export is not None:
+        result["export"] = str(consultation.export_record(record, export))
+    status = check_answers(record, override_reason="(status only)") if len(record) else None
+    result["answered"] = None if status is None else status["answered"]
+    result["missing"] = [] if status is None else status["missing"]
+    result["record"] = record.astype(object).where(record.notna(), None).to_dict("records")
+
+    def human(o: dict[str, Any]) -> None:
+        console.print(f"[bold]征求意见 / consultation[/bold] {draft}: {len(o['record'])} units, "
+                      f"answered {o['answered']}, waiting for {o['missing'] or 'nobody'}")
+        for sheet in o.get("sheets", [])[:20]:
+            console.print(f"  {sheet}")
+
+    report(result, as_json, human)

@@ -196,6 +196,27 @@ service_items = Table(
 )
 
 
+consultations = Table(
+    "consultations",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("against", Text),
+    Column("unit_code", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("unit_name", Text),
+    Column("sheet", Text),
+    Column("asked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("opinion", Text),
+    Column("note", Text),
+    Column("answered_on", Date),
+    Column("recorded_by", Text),
+    Column("recorded_at", DateTime(timezone=True)),
+    CheckConstraint("opinion IN ('agree','agree-with-changes','object')", name="opinion"),
+    UniqueConstraint("version_id", "unit_code", name="uq_consultations_version_unit"),
+)
+
+
 def _point_layer(name: str, *columns: Column) -> Table:
     """A point layer with a source key, free attributes, GiST index and batch."""
     return Table(

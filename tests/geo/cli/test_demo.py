@@ -19,6 +19,7 @@ def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_pa
     assert sorted({kind for kind, *_ in loads}) == sorted(
         ["boundaries", "facilities", "grids", "hazards", "incidents", "jurisdictions", "key-sites", "rentals"])
     assert "✔ grids align 2025 --department police" in out.stdout
+    assert "✔ items import" in out.stdout and "✔ items workload 2025" in out.stdout
     for kind, read, loaded, rejected, dups in loads:
         assert int(read) == int(loaded) + int(rejected) + int(dups) > 0, kind
 
@@ -36,6 +37,9 @@ def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_pa
         # grids straddling two police-station areas found and kept
         assert count("SELECT count(*) FROM analysis_features f JOIN analysis_results r "
                      "ON r.id = f.result_id WHERE r.kind = 'grid-align'") > 0
+        assert count("SELECT count(*) FROM service_items") >= 10  # the default list
+        assert count("SELECT count(*) FROM analysis_results WHERE kind = 'grid-items-workload' "
+                     "AND (summary->>'hours_total')::float > 0") == 1
         assert count("SELECT count(*) FROM users WHERE username = 'admin' AND role = 'admin'") == 1
 
 

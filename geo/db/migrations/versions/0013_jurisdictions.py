@@ -1,5 +1,6 @@
 """jurisdictions: departments' service areas (派出所辖区, 警务区, 城管片区 …);
-service_item_lists / service_items: the grid service-item list (网格服务管理事项清单)
+service_item_lists / service_items: the grid service-item list (网格服务管理事项清单);
+consultations: the units heard on a draft and their opinions (征求意见)
 
 Revision ID: 0013
 Revises: 0009
@@ -74,9 +75,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_items")),
         sa.UniqueConstraint("list_id", "code", name="uq_service_items_list_code"),
     )
+    op.create_table(
+        "consultations",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("version_id", sa.BigInteger(), nullable=False),
+        sa.Column("against", sa.Text(), nullable=True),
+        sa.Column("unit_code", sa.Text(), nullable=False),
+        sa.Column("level", sa.Text(), nullable=False),
+        sa.Column("unit_name", sa.Text(), nullable=True),
+        sa.Column("sheet", sa.Text(), nullable=True),
+        sa.Column("asked_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+                  nullable=False),
+        sa.Column("opinion", sa.Text(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("answered_on", sa.Date(), nullable=True),
+        sa.Column("recorded_by", sa.Text(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("opinion IN ('agree','agree-with-changes','object')",
+                           name=op.f("ck_consultations_opinion")),
+        sa.ForeignKeyConstraint(["version_id"], ["grid_versions.id"], ondelete="CASCADE",
+                                name=op.f("fk_consultations_version_id_grid_versions")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consultations")),
+        sa.UniqueConstraint("version_id", "unit_code", name="uq_consultations_version_unit"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("consultations")
     op.drop_table("service_items")
     op.drop_table("service_item_lists")
     op.drop_table("jurisdictions")
