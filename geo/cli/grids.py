@@ -165,11 +165,17 @@ def propose_cmd(source: str = typer.Option(..., "--from", help="基础版本 / v
 @grids_app.command("file")
 def file_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
              out: Path = typer.Option(..., "--out", help="输出目录 / folder for the package"),
+             override_consultation: str = typer.Option(
+                 None, "--override-consultation",
+                 help="未全部答复仍报备的理由（留痕）/ why filing goes ahead before every consulted unit answered"),
              as_json: bool = JSON) -> None:
     """生成备案材料并标记已备案 / write the filing package and mark the version filed."""
+    from geo.grids.consultation import include_record, require_answers
     from geo.grids.workflow import file_version
 
-    report(file_version(_engine(), version, out), as_json)
+    consulted = require_answers(_engine(), version, override_consultation)  # refuses before writing
+    report({**file_version(_engine(), version, out),
+            "consultation": include_record(_engine(), version, out, consulted)}, as_json)
 
 
 @grids_app.command("align")

@@ -182,3 +182,12 @@ def require_answers(engine: Engine, version: str, override_reason: str | None = 
         audit.record(engine, "grids.consult.override", {"version": version, "reason": result["override"],
                                                         "missing": result["missing"]})
     return {"consulted": True, **result}
+
+
+def include_record(engine: Engine, version: str, folder: Path, consulted: dict[str, Any]) -> dict[str, Any]:
+    """Put the consultation record of `version` into a filing package folder
+    (征求意见记录.csv) and return the summary to print with it (with the file's name)."""
+    if not consulted.get("consulted"):
+        return consulted
+    path = export_record(record_of(engine, version), Path(folder) / "征求意见记录.csv")
+    return {**consulted, "file": path.name}

@@ -93,3 +93,24 @@ def test_consult_sheets_opinions_record_and_the_filing_check(cli, city, tmp_path
     # asking again keeps the answers already in
     again = run_json(cli, "grids", "consult", "2026-draft", "--out", str(tmp_path / "sheets"))
     assert again["missing"] == []
+
+
+def test_grids_file_refuses_until_every_unit_answered_or_an_override_reason(cli, city, tmp_path):
+    run_json(cli, "grids", "consult", "2026-draft", "--out", str(tmp_path / "sheets"))
+    run_json(cli, "grids", "consult", "2026-draft", "--record", C1, "--opinion", "agree")
+    run_json(cli, "grids", "activate", "2026-draft")
+    refused = cli("grids", "file", "2026-draft", "--out", str(tmp_path / "pkg"), "--json")
+    assert refused.returncode == 1 and "have not answered: " + T in refused.stderr
+    assert not (tmp_path / "pkg").exists()
+    filed = run_json(cli, "grids", "file", "2026-draft", "--out", str(tmp_path / "pkg"),
+                     "--override-consultation", "街道书面意见在途，区政府同意先行报备")
+    assert filed["status"] == "filed"
+    assert filed["consultation"]["missing"] == [T]
+    assert filed["consultation"]["override"] == "街道书面意见在途，区政府同意先行报备"
+    with open(tmp_path / "pkg" / filed["consultation"]["file"], encoding="utf-8-sig") as fh:
+        rows = {r["单位代码"]: r["意见"] for r in csv.DictReader(fh)}
+    assert rows == {T: "", C1: "同意"}
+    with city.connect() as c:
+        reason = c.execute(text("SELECT detail->>'reason' FROM audit_log "
+                                "WHERE action = 'grids.consult.override' ORDER BY id DESC LIMIT 1")).scalar()
+    assert reason == "街道书面意见在途，区政府同意先行报备"
