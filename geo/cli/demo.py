@@ -46,6 +46,7 @@ ANALYSES: tuple[tuple[str, ...], ...] = (
     ("items", "workload", "2025"),
     ("grids", "propose", "--from", "2025", "--name", "2026-draft"),
     ("grids", "diff", "2025", "2026-draft"),
+    ("grids", "consult", "2026-draft", "--out", "{out}/consultation"),  # {out}: the sample folder
 )
 
 
@@ -178,7 +179,7 @@ def demo(
         if _left_by_earlier_demo(args):
             console.print(f"[green]✔[/green] {' '.join(args)}  (there from an earlier demo)")
             continue
-        step = _run(*args)
+        step = _run(*(a.replace("{out}", str(out)) for a in args))
         _show(step)
         failed += not step.ok
 

@@ -79,12 +79,18 @@ def import_cmd(path: Path = typer.Argument(None, help="CSV / XLSX（默认 data/
 def workload_cmd(version: str = typer.Argument(None, help="版本名 / version (default: in force)"),
                  grid: str = typer.Option(None, "--grid", help="只看一个网格 / one grid only"),
                  revision: int = typer.Option(None, "--revision", help="清单修订号 / list revision"),
+                 band: tuple[float, float] = typer.Option(
+                     None, "--band", help="工作量区间（小时/月）LOW HIGH / band in hours a month "
+                     "(default: mean ± 1.5 sd)"),
                  as_json: bool = JSON) -> None:
     """按事项清单计算网格工作量（小时/月）/ hours a month per grid from the item list, explained."""
     from geo.errors import InputError
     from geo.items import store
 
-    result = store.version_workload(_engine(), version, revision)
+    band = band if band and band[0] is not None else None
+    if band is not None and band[0] > band[1]:
+        raise typer.BadParameter("LOW must not exceed HIGH", param_hint="--band")
+    result = store.version_workload(_engine(), version, revision, band)
     if grid is not None:
         result["per_grid"] = [g for g in result["per_grid"] if g["grid_code"] == grid]
         if not result["per_grid"]:
@@ -92,9 +98,10 @@ def workload_cmd(version: str = typer.Argument(None, help="版本名 / version (
 
     def human(o: dict[str, Any]) -> None:
         console.print(f"[bold]{o['version']}[/bold] × item list revision {o['items_revision']}: "
-                      f"{o['grids']} grids, {o['hours_total']} h/month, mean {o['hours_mean']} h")
+                      f"{o['grids']} grids, {o['hours_total']} h/month, mean {o['hours_mean']} h, "
+                      f"band {o['band']}: {o['flags']}")
         for g in o["per_grid"][:20]:
             parts = ", ".join(f"{i['name']} {i['hours']}" for i in g["items"][:5])
-            console.print(f"  {g['grid_code']}: {g['hours']} h  ({parts})")
+            console.print(f"  {g['grid_code']}: {g['hours']} h · {g['flag']}  ({parts})")
 
     report(result, as_json, human)

@@ -18,7 +18,7 @@ from geo.errors import InputError
 from geo.grids import store as grid_store
 from geo.grids import versions
 from geo.items.catalogue import ITEM_COLUMNS, parse
-from geo.items.workload import item_workload
+from geo.items.workload import hour_flags, item_workload
 from geo.jsonable import jsonable
 
 
@@ -129,10 +129,11 @@ def read_layers(engine: Engine) -> dict[str, Any]:
             "incidents": incidents}
 
 
-def version_workload(engine: Engine, version: str | None = None,
-                     revision: int | None = None) -> dict[str, Any]:
+def version_workload(engine: Engine, version: str | None = None, revision: int | None = None,
+                     band: tuple[float, float] | None = None) -> dict[str, Any]:
     """Hours a month per grid of `version` (default: in force) from the item list, each
-    grid explained item by item; stored as 'grid-items-workload' naming the list revision."""
+    grid explained item by item and flagged against `band` (hours a month; default mean ±
+    1.5 sd); stored as 'grid-items-workload' naming the list revision."""
     v = versions.get(engine, version) if version else versions.in_force(engine)
     if v is None:
         raise InputError("no grid version is in force; name one", field="version")
@@ -143,6 +144,8 @@ def version_workload(engine: Engine, version: str | None = None,
     head, items = found
     grids = grid_store.read_grids(engine, v.name)
     per_grid, parts = item_workload(grids, items, read_layers(engine))
+    flags, used_band = hour_flags(per_grid["hours"], band)
+    per_grid = per_grid.assign(flag=flags.to_numpy())
     by_grid = {code: group for code, group in parts[parts["hours"] > 0].groupby("grid_code")}
     rows = []
     for r in per_grid.itertuples():
@@ -151,13 +154,17 @@ def version_workload(engine: Engine, version: str | None = None,
             {"code": p.item_code, "name": p.item_name, "count": float(p.count),
              "hours": round(float(p.hours), 2)}
             for p in mine.sort_values("hours", ascending=False).itertuples()]
-        rows.append({"grid_code": r.grid_code, "hours": round(float(r.hours), 2), "items": explained})
+        rows.append({"grid_code": r.grid_code, "hours": round(float(r.hours), 2), "flag": r.flag,
+                     "items": explained})
     total = parts.groupby(["item_code", "item_name"], sort=False)["hours"].sum().reset_index()
     summary = {"version": v.name, "items_revision": head["revision"], "grids": len(rows),
                "hours_total": round(float(per_grid["hours"].sum()), 1),
                "hours_mean": round(float(per_grid["hours"].mean()), 2) if rows else None,
+               "band": [round(x, 2) for x in used_band], "band_set": band is not None,
+               "flags": {k: int(n) for k, n in per_grid["flag"].value_counts().items()},
                "by_item": [{"code": t.item_code, "name": t.item_name, "hours": round(float(t.hours), 1)}
                            for t in total.itertuples()]}
     result_id = grid_store.save_result(engine, "grid-items-workload",
-                                       {"version": v.name, "items_revision": head["revision"]}, summary)
+                                       {"version": v.name, "items_revision": head["revision"],
+                                        "band": list(band) if band else None}, summary)
     return {**summary, "result_id": result_id, "per_grid": rows}

@@ -62,3 +62,16 @@ def item_workload(grids: gpd.GeoDataFrame, items: pd.DataFrame,
     per_grid = pd.DataFrame({"grid_code": codes,
                              "hours": pd.Series(codes).map(hours).fillna(0.0).to_numpy()})
     return per_grid, contributions[columns]
+
+
+def hour_flags(hours: pd.Series, band: tuple[float, float] | None = None,
+               band_sd: float = 1.5) -> tuple[pd.Series, tuple[float, float]]:
+    """(low / in_band / high per grid, the band used): `band` in hours a month as set by
+    the district, else mean ± band_sd · sd of these grids' hours."""
+    if band is None:
+        mean = float(hours.mean()) if len(hours) else 0.0
+        sd = float(hours.std(ddof=0)) if len(hours) else 0.0
+        band = (mean - band_sd * sd, mean + band_sd * sd)
+    low, high = float(band[0]), float(band[1])
+    flags = np.where(hours < low, "low", np.where(hours > high, "high", "in_band"))
+    return pd.Series(flags, index=hours.index), (low, high)

@@ -80,7 +80,11 @@ def test_import_revisions_audit_and_workload_by_hand(cli, version, tmp_path):
     second = run_json(cli, "items", "import", str(tmp_path / "items.xlsx"), "--note", "危险源巡查加时")
     assert (second["revision"], second["changed"], second["removed"]) == (2, ["B"], ["C"])
     later = {g["grid_code"]: g["hours"] for g in run_json(cli, "items", "workload", "2025")["per_grid"]}
-    assert later["G2"] == pytest.approx(120 * 4 * 10 / 720 + 52 * 60 / 720, abs=0.01)
+    assert later["G2"] == pytest.approx(120 * 4 * 10 / 720 + 52 * 60 / 720, abs=0.01)  # 11.0
+    banded = run_json(cli, "items", "workload", "2025", "--band", "0", "15")
+    assert {g["grid_code"]: g["flag"] for g in banded["per_grid"]} == {"G1": "high", "G2": "in_band"}
+    assert banded["band"] == [0, 15] and banded["flags"] == {"high": 1, "in_band": 1}
+    assert cli("items", "workload", "2025", "--band", "20", "5").returncode == 2
     old = run_json(cli, "items", "list", "--revision", "1")
     assert old["revision"] == 1 and {i["code"]: i["minutes"] for i in old["items"]}["B"] == 45
     listed = run_json(cli, "items", "list")
@@ -93,7 +97,7 @@ def test_import_revisions_audit_and_workload_by_hand(cli, version, tmp_path):
                               "WHERE kind = 'grid-items-workload' ORDER BY id")).scalars().all()
     assert audits[0]["revision"] == 2 and audits[0]["note"] == "危险源巡查加时"
     assert audits[1]["revision"] == 1
-    assert used == ["1", "2"]
+    assert used == ["1", "2", "2"]
 
 
 def test_a_bad_list_is_refused_in_one_line_and_changes_nothing(cli, version, tmp_path):

@@ -87,3 +87,16 @@ def test_the_shipped_default_list_parses():
     items = parse(pd.read_csv(default_list(), dtype=str), "service_items.csv")
     assert len(items) >= 10 and items["code"].is_unique
     assert set(items["layer"]) >= {"households", "rentals", "hazards", "key_sites", "incidents"}
+
+
+def test_hour_bands_set_by_the_district_or_from_the_spread():
+    from geo.items.workload import hour_flags
+
+    hours = pd.Series([10.0, 40.0, 80.0, 200.0])
+    flags, band = hour_flags(hours, (20, 100))
+    assert flags.tolist() == ["low", "in_band", "in_band", "high"] and band == (20.0, 100.0)
+    flags, band = hour_flags(hours, band_sd=1.0)
+    mean, sd = hours.mean(), hours.std(ddof=0)
+    assert band == pytest.approx((mean - sd, mean + sd))
+    # mean 82.5, sd 72.24: the band is 10.26–154.74
+    assert flags.tolist() == ["low", "in_band", "in_band", "high"]
