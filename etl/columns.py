@@ -129,6 +129,12 @@ SCHEMAS: dict[str, Schema] = {
                          vocab="facility_kind"),
         ADDRESS, LON, LAT,
     )),
+    "jurisdictions": Schema("jurisdictions", "jurisdictions", "code", "polygon", (
+        Field("code", ("辖区代码", "辖区编码", "单位代码", "编号", "编码", "代码", "code", "id"), "code",
+              required=True),
+        Field("name", ("辖区名称", "名称", "派出所", "警务区", "name")),
+        Field("department", ("部门", "所属部门", "条线", "department", "dept"), required=True),
+    )),
     "key-sites": Schema("key-sites", "key_sites", "source_key", "point", (
         KEY, NAME, Field("kind", ("类型", "类别", "kind"), required=True,
                          vocab="key_site_kind"),

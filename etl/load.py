@@ -30,6 +30,7 @@ from etl.loaders import (
     grids,
     hazards,
     incidents,
+    jurisdictions,
     key_sites,
     polygons,
     rentals,
@@ -46,6 +47,7 @@ from geo.vocab import store as vocab_store
 LOADERS = {
     "boundaries": boundaries, "grids": grids, "hazards": hazards, "rentals": rentals,
     "incidents": incidents, "facilities": facilities, "key-sites": key_sites,
+    "jurisdictions": jurisdictions,
 }
 #: from this many rows, a load into an empty table goes the bulk way (indexes rebuilt)
 BULK_ROWS = 50_000

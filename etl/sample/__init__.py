@@ -2,7 +2,8 @@
 
 `generate(out, seed, scale)` writes shapefiles (districts, towns, communities, grids;
 CGCS2000, GBK), incidents CSV (GCJ-02, UTF-8 BOM), rentals XLSX (BD-09), hazards GeoJSON
-(WGS-84), facilities CSV (WGS-84, GBK), key sites CSV (GCJ-02), `manifest.json` and a
+(WGS-84), facilities CSV (WGS-84, GBK), key sites CSV (GCJ-02), police-station areas
+(shapefile, CGCS2000, GBK), `manifest.json` and a
 README listing the deliberately bad rows. The file contract is in team/SAMPLE_SPEC.md.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from etl.sample import boundaries, incidents, point_files, points, readme, writers
+from etl.sample import boundaries, incidents, jurisdictions, point_files, points, readme, writers
 from etl.sample.bad_rows import BadRow
 from etl.sample.polygons import build_city
 from etl.sample.scale import SCALES
@@ -88,6 +89,12 @@ def generate(out: Path | str, seed: int = 42, scale: str = "small") -> dict[str,
     writers.csv_frame(df, out / "key_sites/key_sites.csv", "utf-8")
     files.append(_entry("key_sites/key_sites.csv", "key-sites", "csv", "gcj02", "utf-8", len(df),
                         ["--crs", "gcj02"]))
+    bad += b
+
+    gdf, b = jurisdictions.police_areas(city, faults)
+    writers.shapefile(gdf, out / "jurisdictions/police_areas.shp")
+    files.append(_entry("jurisdictions/police_areas.shp", "jurisdictions", "shapefile", "EPSG:4490",
+                        "GBK", len(gdf), []))
     bad += b
 
     manifest = {

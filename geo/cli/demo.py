@@ -28,6 +28,7 @@ LOADS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("hazards", "hazards/hazards.geojson", ()),
     ("facilities", "facilities/facilities.csv", ("--crs", "wgs84")),
     ("key-sites", "key_sites/key_sites.csv", ("--crs", "gcj02")),
+    ("jurisdictions", "jurisdictions/police_areas.shp", ()),
 )
 
 ANALYSES: tuple[tuple[str, ...], ...] = (
@@ -40,8 +41,12 @@ ANALYSES: tuple[tuple[str, ...], ...] = (
     ("coverage", "inspections", "--as-of", "2025-12-31"),  # the sample city's data end
     ("coverage", "workload", "--version", "2025"),
     ("grids", "check", "2025"),
+    ("grids", "align", "2025", "--department", "police"),
+    ("items", "import"),
+    ("items", "workload", "2025"),
     ("grids", "propose", "--from", "2025", "--name", "2026-draft"),
     ("grids", "diff", "2025", "2026-draft"),
+    ("grids", "consult", "2026-draft", "--out", "{out}/consultation"),  # {out}: the sample folder
 )
 
 
@@ -174,7 +179,7 @@ def demo(
         if _left_by_earlier_demo(args):
             console.print(f"[green]✔[/green] {' '.join(args)}  (there from an earlier demo)")
             continue
-        step = _run(*args)
+        step = _run(*(a.replace("{out}", str(out)) for a in args))
         _show(step)
         failed += not step.ok
 

@@ -198,15 +198,102 @@ def file_cmd(version: str = typer.Argument(..., help="版本名 / version name")
              accept_all: str = typer.Option(
                  None, "--accept-all", metavar="REASON",
                  help="以同一理由接受全部拓扑问题 / accept every topology problem, with one reason"),
+             override_consultation: str = typer.Option(
+                 None, "--override-consultation",
+                 help="未全部答复仍报备的理由（留痕）/ why filing goes ahead before every consulted unit answered"),
              as_json: bool = JSON) -> None:
     """生成备案材料并标记已备案 / write the filing package and mark the version filed.
 
-    有未处理的拓扑问题（缝隙、重叠、越界、重复编码、无效几何）时拒绝备案，除非逐项说明理由接受。
-    Refused while topology problems are open, unless each is accepted with a reason.
+    有未处理的拓扑问题（缝隙、重叠、越界、重复编码、无效几何）时拒绝备案，除非逐项说明理由接受；
+    征求意见未全部答复时拒绝，除非说明理由（留痕）。
+    Refused while topology problems are open, unless each is accepted with a reason, and
+    while a consulted unit has not answered, unless an override reason is given.
     """
+    from geo.grids.consultation import include_record, require_answers
     from geo.grids.workflow import file_version
 
     if accept_all is not None and not accept_all.strip():
         raise typer.BadParameter("needs a reason", param_hint="--accept-all")
-    report(file_version(_engine(), version, out, accept=_acceptances(accept),
-                        accept_all=accept_all), as_json)
+    consulted = require_answers(_engine(), version, override_consultation)  # refuses before writing
+    filed = file_version(_engine(), version, out, accept=_acceptances(accept), accept_all=accept_all)
+    report({**filed, "consultation": include_record(_engine(), version, out, consulted)}, as_json)
+
+
+@grids_app.command("align")
+def align_cmd(version: str = typer.Argument(..., help="版本名 / version name"),
+              department: str = typer.Option(..., "--department",
+                                             help="部门 / department: police 公安, urban_management 城管, "
+                                                  "emergency 应急管理, municipal 市政"),
+              min_share: float = typer.Option(0.02, "--min-share", min=0.0, max=1.0,
+                                              help="碎片比例 / sliver share of a grid's area"),
+              min_area: float = typer.Option(100.0, "--min-area", min=0.0,
+                                             help="碎片面积 m² / sliver area in m²"),
+              as_json: bool = JSON) -> None:
+    """网格与部门辖区对齐 / which departmental units each grid overlaps, split grids, a score."""
+    from geo.grids.alignment import align_version
+
+    result = align_version(_engine(), version, department, min_share=min_share,
+                           min_area_m2=min_area)
+
+    def human(o: dict[str, Any]) -> None:
+        console.print(f"[bold]网格对齐 / alignment[/bold] {o['version']} × {o['department_label']} "
+                      f"({o['units']} units): score {o['score']}, split grids {o['split_grids']} "
+                      f"of {o['grids']} (result {o['result_id']})")
+        rows = [{"grid": i["grid_code"], "units": [f"{u['code']} {u['share']:.0%}" for u in i["units"]
+                                                   if u["counted"]],
+                 "main share": f"{i['main_share']:.1%}"} for i in o["items"] if i["split"]][:40]
+        if rows:
+            _show_table(rows, "跨辖区网格 / grids split across units")
+
+    report(result, as_json, human)
+
+
+@grids_app.command("consult")
+def consult_cmd(draft: str = typer.Argument(..., help="草稿版本 / draft version"),
+                against: str = typer.Option(None, "--against", help="对照版本（默认现行）/ version to "
+                                            "compare with (default: in force)"),
+                out: Path = typer.Option(None, "--out", help="征求意见表目录 / folder for the sheets"),
+                unit: str = typer.Option(None, "--record", help="登记意见的单位代码 / unit answering"),
+                opinion: str = typer.Option(None, "--opinion",
+                                            help="agree 同意 | agree-with-changes 修改后同意 | object 不同意"),
+                note: str = typer.Option(None, "--note", help="意见说明及处理 / what was said, how handled"),
+                date: str = typer.Option(None, "--date", help="答复日期 / date answered (YYYY-MM-DD)"),
+                export: Path = typer.Option(None, "--export", help="导出征求意见记录 CSV / write the record"),
+                as_json: bool = JSON) -> None:
+    """征求意见 / list the units a draft affects and write their sheets; record their opinions."""
+    import datetime as dt
+
+    from geo.errors import InputError
+    from geo.grids import consultation
+    from geo.grids.consult import check_answers
+
+    engine = _engine()
+    if unit is not None:
+        if opinion is None:
+            raise typer.BadParameter("--record needs --opinion", param_hint="--opinion")
+        try:
+            day = dt.date.fromisoformat(date) if date else None
+        except ValueError as exc:
+            raise InputError(f"--date {date!r} is not YYYY-MM-DD", field="date") from exc
+        result: dict[str, Any] = consultation.record_opinion(engine, draft, unit, opinion, note, day)
+    elif opinion is not None:
+        raise typer.BadParameter("--opinion needs --record UNIT", param_hint="--record")
+    elif export is None:
+        result = consultation.open_consultation(engine, draft, out or Path("consultation") / draft, against)
+    else:
+        result = {"version": draft}
+    record = consultation.record_of(engine, draft)
+    if export is not None:
+        result["export"] = str(consultation.export_record(record, export))
+    status = check_answers(record, override_reason="(status only)") if len(record) else None
+    result["answered"] = None if status is None else status["answered"]
+    result["missing"] = [] if status is None else status["missing"]
+    result["record"] = record.astype(object).where(record.notna(), None).to_dict("records")
+
+    def human(o: dict[str, Any]) -> None:
+        console.print(f"[bold]征求意见 / consultation[/bold] {draft}: {len(o['record'])} units, "
+                      f"answered {o['answered']}, waiting for {o['missing'] or 'nobody'}")
+        for sheet in o.get("sheets", [])[:20]:
+            console.print(f"  {sheet}")
+
+    report(result, as_json, human)

@@ -13,7 +13,8 @@ from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, err_console, report
 from geo.errors import InputError
 
-KINDS = ("boundaries", "grids", "hazards", "rentals", "incidents", "facilities", "key-sites")
+KINDS = ("boundaries", "grids", "hazards", "rentals", "incidents", "facilities", "key-sites",
+         "jurisdictions")
 Kind = Enum("Kind", {k.replace("-", "_"): k for k in KINDS}, type=str)
 KIND_HELP = "图层 / layer: " + " ".join(KINDS)
 LONG_FILE = 50_000  # rows from which a progress bar is shown

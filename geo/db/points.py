@@ -25,6 +25,7 @@ POINT_COLUMNS: dict[str, tuple[str, ...]] = {
     "rentals": ("address", "rooms", "tenants", "last_inspected_at"),
     "hazards": ("name", "category", "risk_level", "address", "last_inspected_at"),
     "facilities": ("name", "kind", "address"),
+    "key_sites": ("name", "kind", "address"),
 }
 
 

@@ -177,6 +177,72 @@ grids = Table(
 )
 
 
+jurisdictions = Table(
+    "jurisdictions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("department", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("name", Text),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    Column("geom", _geom("MULTIPOLYGON"), nullable=False),
+    _batch_fk(),
+    UniqueConstraint("department", "code", name="uq_jurisdictions_department"),
+    Index("ix_jurisdictions_geom", "geom", postgresql_using="gist"),
+)
+
+
+service_item_lists = Table(
+    "service_item_lists",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("revision", Integer, nullable=False, unique=True),
+    Column("source", Text),
+    Column("sha256", Text, nullable=False),
+    Column("note", Text),
+    Column("username", Text),
+    _created(),
+)
+
+service_items = Table(
+    "service_items",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("list_id", BigInteger, ForeignKey("service_item_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("department", Text),
+    Column("layer", Text, nullable=False),
+    Column("selector", Text),
+    Column("frequency", Text, nullable=False),
+    Column("per_year", Float, nullable=False),
+    Column("minutes", Float, nullable=False),
+    Column("note", Text),
+    UniqueConstraint("list_id", "code", name="uq_service_items_list_code"),
+)
+
+
+consultations = Table(
+    "consultations",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("against", Text),
+    Column("unit_code", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("unit_name", Text),
+    Column("sheet", Text),
+    Column("asked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("opinion", Text),
+    Column("note", Text),
+    Column("answered_on", Date),
+    Column("recorded_by", Text),
+    Column("recorded_at", DateTime(timezone=True)),
+    CheckConstraint("opinion IN ('agree','agree-with-changes','object')", name="opinion"),
+    UniqueConstraint("version_id", "unit_code", name="uq_consultations_version_unit"),
+)
+
+
 def _point_layer(name: str, *columns: Column) -> Table:
     """A point layer with a source key, free attributes, GiST index and batch."""
     return Table(

@@ -173,3 +173,22 @@ def save_result(
         ]
         conn.execute(insert(analysis_features), rows)
     return result_id
+
+
+def read_jurisdictions(engine: Engine, department: str | None = None) -> gpd.GeoDataFrame:
+    """Departments' units (WGS-84): department, code, name; those of `department` only
+    when given."""
+    sql = text(
+        "SELECT department, code, name, geom FROM jurisdictions "
+        "WHERE CAST(:d AS text) IS NULL OR department = :d ORDER BY department, code"
+    )
+    with engine.connect() as c:
+        gdf = gpd.read_postgis(sql, c, geom_col="geom", params={"d": department})
+    return gdf.rename_geometry("geometry").set_crs(WGS84, allow_override=True)
+
+
+def departments(engine: Engine) -> list[str]:
+    """The departments whose units are loaded."""
+    with engine.connect() as c:
+        return list(c.execute(text("SELECT DISTINCT department FROM jurisdictions "
+                                   "ORDER BY department")).scalars())

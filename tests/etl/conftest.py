@@ -10,7 +10,8 @@ from tests.etl.builders import boundaries, write_shp
 
 LEVELS = ("district", "town", "community")
 #: tables a test may fill besides the boundaries (emptied before each test using `city`)
-LAYERS = "incidents, hazards, rentals, facilities, key_sites, grids, grid_versions, aggregate_state"
+LAYERS = ("incidents, hazards, rentals, facilities, key_sites, grids, grid_versions, aggregate_state, "
+          "jurisdictions")
 
 
 def _reset(engine, db_url, folder) -> None:

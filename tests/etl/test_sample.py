@@ -349,3 +349,24 @@ def test_cli_prints_one_json_object_and_rejects_bad_arguments(tmp_path):
         out = ["--out", str(tmp_path / "x")] if args else []
         assert CliRunner().invoke(app, ["sample", *out, *args]).exit_code == 2, args
     assert not (tmp_path / "x").exists()
+
+
+def test_police_areas_tile_the_towns_and_some_grids_straddle_two(out, manifest):
+    from geo.grids.align import align
+
+    path = "jurisdictions/police_areas.shp"
+    areas = pyogrio.read_dataframe(out / path, encoding="GBK")
+    bad = _bad(manifest, path)
+    assert {b["reason"] for b in bad.values()} == {"duplicate_row"}
+    areas = areas.drop(index=[r - 1 for r in bad]).reset_index(drop=True)
+    assert set(areas["部门"]) == {"公安"} and areas["编号"].is_unique
+    towns = pyogrio.read_dataframe(out / SHAPEFILES[1], encoding="GBK")
+    towns = _metric(_repaired(towns, _bad(manifest, SHAPEFILES[1])))
+    metric = _metric(areas)
+    assert metric.union_all().symmetric_difference(towns.union_all()).area < 1.0
+    assert metric.area.sum() == pytest.approx(towns.area.sum(), rel=1e-6)  # no overlaps
+    grids = pyogrio.read_dataframe(out / SHAPEFILES[3], encoding="GBK")
+    grids = _repaired(grids, _bad(manifest, SHAPEFILES[3])).rename(columns={"网格编码": "grid_code"})
+    result = align(grids, areas.rename(columns={"编号": "code", "名称": "name"}))
+    assert 0 < result.summary()["split_grids"] < len(grids)
+    assert 0.5 < result.score < 1.0

@@ -1,0 +1,77 @@
+"""Hours a month per grid from the service-item list, explained item by item.
+
+Pure: grids (with `grid_code`, `households`, `population`), the items (catalogue
+ITEM_COLUMNS) and the point layers in; per item and grid the count and the hours out.
+Incidents are counted as given (the caller passes the last 12 months). A point is
+counted in the first grid that holds it (geo.zones.assign).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.items.catalogue import LAYERS, selector_values
+from geo.zones import assign
+
+#: point layer → its column a filter selects on
+FILTERED = {layer: column for layer, (_, column) in LAYERS.items() if column is not None}
+
+
+def _counts(grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, column: str | None,
+            values: list[str] | None) -> np.ndarray:
+    if points is None or len(points) == 0:
+        return np.zeros(len(grids))
+    if values is not None and column is not None:
+        text = points[column].astype("string").str.replace(r"\.0$", "", regex=True)
+        points = points[text.isin(values).fillna(False).to_numpy()]
+        if len(points) == 0:
+            return np.zeros(len(grids))
+    where = assign(points.geometry, grids.geometry)
+    return np.bincount(where[where >= 0], minlength=len(grids)).astype(float)
+
+
+def item_workload(grids: gpd.GeoDataFrame, items: pd.DataFrame,
+                  layers: dict[str, gpd.GeoDataFrame | None]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per grid: grid_code, hours; per grid and item: grid_code, item_code, item_name,
+    department, count, hours) — hours a month = count × per_year × minutes ÷ 60 ÷ 12.
+
+    `layers`: 'rentals', 'hazards' (risk_level), 'key_sites' (kind), 'incidents'
+    (category) as WGS-84 points; a layer that is missing counts zero.
+    """
+    codes = grids["grid_code"].to_numpy()
+    parts = []
+    for item in items.itertuples():
+        if item.layer in ("households", "population"):
+            count = pd.to_numeric(grids[item.layer], errors="coerce").fillna(0).to_numpy(float) \
+                if item.layer in grids else np.zeros(len(grids))
+        elif item.layer == "grids":
+            count = np.ones(len(grids))
+        else:
+            count = _counts(grids, layers.get(item.layer), FILTERED.get(item.layer),
+                            selector_values(item.layer, item.selector))
+        parts.append(pd.DataFrame({
+            "grid_code": codes, "item_code": item.code, "item_name": item.name,
+            "department": item.department, "count": count,
+            "hours": count * item.per_year * item.minutes / 60.0 / 12.0,
+        }))
+    columns = ["grid_code", "item_code", "item_name", "department", "count", "hours"]
+    contributions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    hours = contributions.groupby("grid_code", sort=False)["hours"].sum()
+    per_grid = pd.DataFrame({"grid_code": codes,
+                             "hours": pd.Series(codes).map(hours).fillna(0.0).to_numpy()})
+    return per_grid, contributions[columns]
+
+
+def hour_flags(hours: pd.Series, band: tuple[float, float] | None = None,
+               band_sd: float = 1.5) -> tuple[pd.Series, tuple[float, float]]:
+    """(low / in_band / high per grid, the band used): `band` in hours a month as set by
+    the district, else mean ± band_sd · sd of these grids' hours."""
+    if band is None:
+        mean = float(hours.mean()) if len(hours) else 0.0
+        sd = float(hours.std(ddof=0)) if len(hours) else 0.0
+        band = (mean - band_sd * sd, mean + band_sd * sd)
+    low, high = float(band[0]), float(band[1])
+    flags = np.where(hours < low, "low", np.where(hours > high, "high", "in_band"))
+    return pd.Series(flags, index=hours.index), (low, high)
