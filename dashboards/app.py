@@ -19,7 +19,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboards import auth, compress, coverage, export, grids, hotspots, overview, plotlyjs
+from dashboards import auth, compress, coverage, export, glyphs, grids, hotspots, overview, plotlyjs
 from dashboards import tiles as tile_routes
 from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
@@ -191,6 +191,7 @@ def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Das
     for page in PAGES:
         page.module.register(app)
     tile_routes.register(app.server, lambda: app.server.config[ENGINE_KEY])
+    glyphs.register(app.server)
     if login:
         auth.register(app.server, lambda: app.server.config[ENGINE_KEY])
     return app

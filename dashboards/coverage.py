@@ -55,7 +55,7 @@ def _kpis(s: dict, lang: str) -> list:
 
 def _figure(eng, kind: str, lang: str, overdue):
     center, zoom = maps.view_of(extent(eng))
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base_url()), uirevision=f"cv-{kind}")
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base_url()), uirevision=f"cv-{kind}", base=base_url())
     areas = cov.service_areas(eng, kind)
     if len(areas):
         geo = json.loads(areas.geometry.set_precision(1e-5).to_json(drop_id=True))

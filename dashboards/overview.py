@@ -17,6 +17,7 @@ from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
 from dashboards.i18n import t
 from geo.views.counts import resolutions, trend
+from geo.views.hotareas import top_areas
 from geo.views.kpis import COVERAGE_KINDS, Kpis, overview_kpis, period_layer
 from geo.views.periods import incident_span
 from geo.views.places import extent
@@ -64,7 +65,14 @@ def map_figure(eng, days: int, lang: str, present: bool = False) -> dict:
 
 @kept(16)
 def _map_figure(eng, base: str, days: int, lang: str, present: bool) -> dict:
-    return _sized(hot_map(period_layer(eng, days), lang, extent(eng), base), present).to_dict()
+    layer = period_layer(eng, days)
+    fig = hot_map(layer, lang, extent(eng), base)
+    if layer is not None and len(layer.frame):
+        hot = layer.frame[layer.frame["bin"] > 0]
+        areas = top_areas(eng, hot["cell"].to_numpy(), hot["count"].to_numpy(), level="community")
+        if len(areas):
+            fig.add_trace(maps.area_labels(areas["name"], areas["lon"], areas["lat"]))
+    return _sized(fig, present).to_dict()
 
 
 def trend_view(eng, lang: str, present: bool = False) -> dict:
@@ -106,7 +114,7 @@ def _kpi_cards(k, lang: str, days: int) -> list:
 def hot_map(layer, lang: str, ext, base: str) -> go.Figure:
     """Significant Gi* cells over district and town boundaries (tiles from the app at `base`)."""
     center, zoom = maps.view_of(ext)
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="ov")
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="ov", base=base)
     if layer is not None and len(layer.frame):
         f = layer.frame[layer.frame["bin"] != 0]
         labels = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}
