@@ -159,7 +159,8 @@ def _layer_figure(eng, base, mode, start, end, cats, area, res, k, lang, geojson
     tiles from the app at `base`; the hexagons' geometry is inline, or at `geojson` (the
     view's URL) when given."""
     center, zoom = maps.view_of(extent(eng))
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="hs", base=base)
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="hs", base=base,
+                           caption=f"{t('hs.title', lang)} {start:%Y-%m-%d} – {end:%Y-%m-%d}")
     notes = []
     rows: list[dict] = []
     if mode == "emerging":

@@ -116,9 +116,11 @@ def boundary_layers(base: str, towns: bool = True) -> list[dict]:
 
 def base_figure(center: dict, zoom: float, layers: list[dict] | None = None,
                 height: int | None = None, uirevision: str | None = None,
-                base: str | None = None) -> go.Figure:
+                base: str | None = None, caption: str | None = None) -> go.Figure:
     """An empty offline map figure with the given base layers; `base`: this app's origin,
-    whose glyphs the layers' and traces' text use (required when there is any text)."""
+    whose glyphs the layers' and traces' text use (required when there is any text);
+    `caption`: title and date range that a PNG/PDF export of the map carries
+    (`layout.meta.caption`, drawn by assets/civicgrid.js with a scale bar and north arrow)."""
     # a map subplot only exists when a trace uses it: an empty, legend-less one
     fig = go.Figure(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
     fig.update_layout(
@@ -127,6 +129,7 @@ def base_figure(center: dict, zoom: float, layers: list[dict] | None = None,
         legend={"bgcolor": "rgba(255,255,255,0.85)", "x": 0.01, "y": 0.99, "font": {"size": 13}},
         font={"family": "Noto Sans CJK SC, Noto Sans, sans-serif"},
         uirevision=uirevision,
+        meta={"caption": caption} if caption else None,
         paper_bgcolor="white",
         **({"height": height} if height else {}),
     )

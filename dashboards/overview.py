@@ -19,7 +19,7 @@ from dashboards.i18n import t
 from geo.views.counts import resolutions, trend
 from geo.views.hotareas import top_areas
 from geo.views.kpis import COVERAGE_KINDS, Kpis, overview_kpis, period_layer
-from geo.views.periods import incident_span
+from geo.views.periods import incident_span, windows
 from geo.views.places import extent
 from geo.views.stamp import kept
 
@@ -66,7 +66,12 @@ def map_figure(eng, days: int, lang: str, present: bool = False) -> dict:
 @kept(16)
 def _map_figure(eng, base: str, days: int, lang: str, present: bool) -> dict:
     layer = period_layer(eng, days)
-    fig = hot_map(layer, lang, extent(eng), base)
+    span = incident_span(eng)
+    caption = t("ov.map", lang)
+    if span:
+        (a, b), _ = windows(span[1], days)
+        caption += f" {a:%Y-%m-%d} – {b:%Y-%m-%d}"
+    fig = hot_map(layer, lang, extent(eng), base, caption)
     if layer is not None and len(layer.frame):
         hot = layer.frame[layer.frame["bin"] > 0]
         areas = top_areas(eng, hot["cell"].to_numpy(), hot["count"].to_numpy(), level="community")
@@ -111,10 +116,12 @@ def _kpi_cards(k, lang: str, days: int) -> list:
     return cards
 
 
-def hot_map(layer, lang: str, ext, base: str) -> go.Figure:
-    """Significant Gi* cells over district and town boundaries (tiles from the app at `base`)."""
+def hot_map(layer, lang: str, ext, base: str, caption: str | None = None) -> go.Figure:
+    """Significant Gi* cells over district and town boundaries (tiles from the app at `base`);
+    `caption`: the title and period an export of the map carries."""
     center, zoom = maps.view_of(ext)
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="ov", base=base)
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="ov", base=base,
+                           caption=caption)
     if layer is not None and len(layer.frame):
         f = layer.frame[layer.frame["bin"] != 0]
         labels = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}

@@ -1,10 +1,17 @@
 """Place names on the maps in headless Chromium: district and town names from the app's
 label tiles, community names once zoomed in, the top hotspot areas named; glyphs come
-from the app (the page fixture fails on any request that leaves it)."""
+from the app (the page fixture fails on any request that leaves it). A PNG export of a
+map carries its title, period, a scale bar and a north arrow."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import math
+
+import numpy as np
 import pytest
+from PIL import Image
 from sqlalchemy import text
 
 pytestmark = pytest.mark.browser
@@ -70,3 +77,40 @@ def test_overview_map_names_districts_towns_hot_areas_and_communities_zoomed_in(
                            arg="ov-map")
     zoomed = set(page.evaluate(NAMES, "ov-map")["tiles"])
     assert zoomed & _names(engine, "community")
+
+
+FRAME = """(id) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  const m = gd._fullLayout.map._subplot.map;
+  return {frame: window.civicgridMapFrame(gd), lat: m.getCenter().lat, zoom: m.getZoom(),
+          width: gd._fullLayout.width, height: gd._fullLayout.height}; }"""
+
+
+def test_png_export_carries_title_period_scale_bar_and_north_arrow(page, server, engine, probe, artifacts):
+    from geo.brief.page import nice_length
+
+    page.goto(server + "/")
+    probe.wait("ov-map")
+    got = page.evaluate(FRAME, "ov-map")
+    notes = {a["name"]: a for a in got["frame"]["annotations"]}
+    with engine.connect() as conn:
+        last = conn.execute(text("SELECT max(occurred_at AT TIME ZONE 'Asia/Shanghai')::date FROM incidents")).scalar()
+    first = last - dt.timedelta(days=29)  # the page's default period: 30 days
+    assert f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" in notes["export-caption"]["text"]
+    # Web-Mercator metres per CSS pixel at the map's centre (MapLibre: 512 px tiles)
+    per_px = 40075016.68557849 * math.cos(math.radians(got["lat"])) / (512 * 2 ** got["zoom"])
+    bar = nice_length(per_px * got["width"] / 5)
+    assert notes["export-scale-label"]["text"] == (f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m")
+    (line,) = got["frame"]["shapes"]
+    assert line["x1"] - line["x0"] == pytest.approx(bar / per_px / got["width"])
+    assert notes["export-north"]["showarrow"] and notes["export-north"]["ay"] > 0  # arrow points up
+
+    with page.expect_download() as dl:
+        page.click("#btn-png")
+    png = dl.value.path().read_bytes()
+    (artifacts / "overview-export-framed.png").write_bytes(png)
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    assert img.shape == (2 * got["height"], 2 * got["width"])
+    # the scale bar: a black run along its row, a scale-bar length long, at 2x
+    row = round(img.shape[0] * (1 - line["y0"]))
+    dark = (img[row - 3:row + 4, : img.shape[1] // 2] < 60).any(axis=0)
+    assert abs(int(dark.sum()) - 2 * bar / per_px) < 12
