@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboards import auth, compress, coverage, export, glyphs, grids, hotspots, overview, plotlyjs
+from dashboards import brief as brief_route
 from dashboards import tiles as tile_routes
 from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
@@ -192,6 +193,7 @@ def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Das
         page.module.register(app)
     tile_routes.register(app.server, lambda: app.server.config[ENGINE_KEY])
     glyphs.register(app.server)
+    brief_route.register(app.server, lambda: app.server.config[ENGINE_KEY])
     if login:
         auth.register(app.server, lambda: app.server.config[ENGINE_KEY])
     return app

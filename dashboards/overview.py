@@ -36,6 +36,9 @@ def layout(lang: str, present: bool = False) -> html.Div:
     return html.Div([
         html.Div([
             html.H2(t("ov.title", lang), className="page-title"),
+            # the meeting brief, shown in presentation mode (civicgrid.css): where maps are shown at a meeting
+            html.A(t("ov.brief", lang), id="ov-brief", className="btn btn-brief", href="/brief.pdf?period=week",
+                   download="brief-week.pdf"),
             html.Div([
                 html.Span(t("ov.period", lang), className="filter-label"),
                 dcc.RadioItems(id="ov-days", value=DEFAULT_DAYS, inline=True,

@@ -13,10 +13,15 @@ from geo.brief.page import HEIGHT, WIDTH
 CHROMIUM = "/usr/bin/chromium"
 
 
-def write(fig: go.Figure, path: Path) -> Path:
-    """Write `fig` as a one-page PDF (A4 at 96 px per inch) to `path`."""
+def use_chromium() -> None:
+    """Point kaleido at the system Chromium unless BROWSER_PATH names another."""
     if not os.environ.get("BROWSER_PATH") and Path(CHROMIUM).exists():
         os.environ["BROWSER_PATH"] = CHROMIUM
+
+
+def write(fig: go.Figure, path: Path) -> Path:
+    """Write `fig` as a one-page PDF (A4 at 96 px per inch) to `path`."""
+    use_chromium()
     path.parent.mkdir(parents=True, exist_ok=True)
     pio.write_image(fig, path, format="pdf", width=WIDTH, height=HEIGHT)
     return path
