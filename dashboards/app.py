@@ -25,12 +25,14 @@ from dashboards import (
     compress,
     coverage,
     export,
+    glyphs,
     grids,
     headers,
     hotspots,
     overview,
     plotlyjs,
 )
+from dashboards import brief as brief_route
 from dashboards import tiles as tile_routes
 from dashboards.components import ENGINE_KEY, note
 from dashboards.i18n import DEFAULT, t
@@ -204,6 +206,8 @@ def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Das
     for page in PAGES:
         page.module.register(app)
     tile_routes.register(app.server, lambda: app.server.config[ENGINE_KEY])
+    glyphs.register(app.server)
+    brief_route.register(app.server, lambda: app.server.config[ENGINE_KEY])
     if login:
         auth.register(app.server, lambda: app.server.config[ENGINE_KEY])
     headers.register(app)  # last: the policy names the hashes of every inline script

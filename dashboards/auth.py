@@ -37,7 +37,7 @@ from geo.config import state_dir
 #: component-id prefix → the page whose callbacks use it
 ID_PAGES = {"ov-": "/", "kpi-": "/", "hs-": "/hotspots", "gr-": "/grids", "cv-": "/coverage", "ex-": "/export"}
 #: paths anyone may fetch: the login form and the app's own static bundles (no data in them)
-PUBLIC = ("/login", "/assets/", "/_dash-component-suites/", "/vendor/", "/_favicon.ico", "/favicon.ico")
+PUBLIC = ("/login", "/assets/", "/_dash-component-suites/", "/vendor/", "/glyphs/", "/_favicon.ico", "/favicon.ico")
 
 TEXT = {
     "zh": {"title": "登录 · 城市社会治理地理分析平台", "user": "用户名", "password": "密码",

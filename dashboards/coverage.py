@@ -13,6 +13,7 @@ from dashboards.components import base_url, engine, kpi_card, map_graph, note, p
 from dashboards.i18n import t
 from dashboards.inputs import one_of
 from geo.views import coverage as cov
+from geo.views.counts import incident_span
 from geo.views.places import extent
 from geo.views.sites import facility_points
 
@@ -56,7 +57,12 @@ def _kpis(s: dict, lang: str) -> list:
 
 def _figure(eng, kind: str, lang: str, overdue):
     center, zoom = maps.view_of(extent(eng))
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base_url()), uirevision=f"cv-{kind}")
+    span = incident_span(eng)
+    caption = f"{t('cv.title', lang)} · {t('kind.' + kind, lang)}"
+    if span:  # the blind spots weigh every loaded incident
+        caption += f" {span[0]:%Y-%m-%d} – {span[1]:%Y-%m-%d}"
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base_url()), uirevision=f"cv-{kind}",
+                           base=base_url(), caption=caption)
     areas = cov.service_areas(eng, kind)
     if len(areas):
         geo = json.loads(areas.geometry.set_precision(1e-5).to_json(drop_id=True))

@@ -97,7 +97,8 @@ def _figure(eng, a, b, theme, lang):
         layers.append(maps.tile_layer(base, "grids", color="#1f4e79", width=0.8, version=a))
         legend.append(_swatch("#1f4e79", a, dashed=False))
     layers += maps.boundary_layers(base, towns=False)
-    fig = maps.base_figure(center, zoom, layers, uirevision=f"gr-{a}-{b}")
+    fig = maps.base_figure(center, zoom, layers, uirevision=f"gr-{a}-{b}", base=base,
+                           caption=" ".join(x for x in (t("gr.title", lang), a, b and f"/ {b}") if x))
 
     if theme == "changes" and a and b:
         ch = changes(eng, a, b)

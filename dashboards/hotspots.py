@@ -34,6 +34,7 @@ from geo.hotspots.store import latest_run, places, run_cells
 from geo.palettes import NO_PATTERN_COLOR, emerging_color
 from geo.views.counts import categories, category_mix, incident_span, resolutions, trend
 from geo.views.hexlayer import hex_layer
+from geo.views.hotareas import top_areas
 from geo.views.places import extent, units
 from geo.views.sites import key_sites_near
 from geo.views.stamp import data_stamp, kept
@@ -163,7 +164,8 @@ def _layer_figure(eng, base, mode, start, end, cats, area, res, k, lang, geojson
     tiles from the app at `base`; the hexagons' geometry is inline, or at `geojson` (the
     view's URL) when given."""
     center, zoom = maps.view_of(extent(eng))
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="hs")
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="hs", base=base,
+                           caption=f"{t('hs.title', lang)} {start:%Y-%m-%d} – {end:%Y-%m-%d}")
     notes = []
     rows: list[dict] = []
     if mode == "emerging":
@@ -207,6 +209,10 @@ def _layer_figure(eng, base, mode, start, end, cats, area, res, k, lang, geojson
             colorbar={"title": {"text": t("col.count", lang)}, "len": 0.5, "thickness": 14,
                       "x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.85)"}))
         top = f.sort_values("count", ascending=False).head(TOP_N)
+    hot = top[top["bin"] > 0] if "bin" in top else top
+    areas = top_areas(eng, hot["cell"].to_numpy(), hot["count"].to_numpy(), level="community")
+    if len(areas):
+        fig.add_trace(maps.area_labels(areas["name"], areas["lon"], areas["lat"]))
     where = places(eng, top["cell"].to_numpy()) if len(top) else None
     for r in top.itertuples(index=False):
         row = {"cell": h3.int_to_str(int(r.cell)), "count": int(r.count)}

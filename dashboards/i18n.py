@@ -20,6 +20,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "lang.switch": ("English", "中文"),
     "present.on": ("演示模式", "Presentation"),
     "logout": ("退出登录", "Sign out"),
+    "ov.brief": ("会议简报（本周 PDF）", "Meeting brief (this week, PDF)"),
     "export.png": ("导出 PNG", "Export PNG"),
     "export.pdf": ("打印 / PDF", "Print / PDF"),
     "no_data": ("暂无数据：请先导入数据并运行分析。", "No data yet: load data and run the analyses first."),

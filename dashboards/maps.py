@@ -1,9 +1,12 @@
 """Offline Plotly map figures.
 
-Every map uses the `white-bg` style (no tiles from the internet) and draws its base
-layers (district/town boundaries, grids) from the app's own vector-tile endpoint
-through `layout.map.layers` with `sourcetype: "vector"`. No symbol layers: they
-would fetch glyphs from the internet, so names show on hover of point traces.
+Every map uses a white style of the app's own (plotly's `white-bg` with the `glyphs`
+URL on this app, dashboards.glyphs: no tile, font or glyph from the internet) and draws
+its base layers (district/town boundaries, grids) from the app's own vector-tile
+endpoint through `layout.map.layers` with `sourcetype: "vector"`. Place names are
+symbol layers over the tiles' label points: districts always, towns from zoom
+TOWN_NAMES_ZOOM until TOWN_NAMES_UNTIL, communities from COMMUNITY_NAMES_ZOOM; the top hotspot areas are a
+text trace (`area_labels`).
 Hexagon layers are Choroplethmap traces over a compact GeoJSON of H3 boundaries
 (coordinates rounded to ~1 m, ids as H3 strings), sent inline or, for views the
 analyst toggles between, as a URL of the app that plotly.js fetches once and keeps.
@@ -21,11 +24,29 @@ import numpy as np
 import plotly.graph_objects as go
 import shapely
 
+from dashboards.glyphs import glyphs_url
 from geo.hexes import boundaries
 from geo.palettes import BOUNDARY_COLORS, GI_COLORS
 
 MAP_STYLE = "white-bg"
 COORD_DIGITS = 5
+#: the zooms from which town and community names show (districts: always); town names
+#: give way to community names from TOWN_NAMES_UNTIL
+TOWN_NAMES_ZOOM = 9.5
+COMMUNITY_NAMES_ZOOM = 12.5
+TOWN_NAMES_UNTIL = 14
+#: label sizes (px) and colours per level: districts dark and large, communities small
+NAME_STYLE = {"district": (15, "#222222"), "town": (12, "#444444"), "community": (11, "#666666")}
+LABEL_FONT = "Noto Sans CJK SC Regular"
+
+
+def map_style(base: str) -> dict:
+    """plotly's `white-bg` style with glyphs from this app at `base` (not from the web)."""
+    # a source, as plotly.js drops an empty `sources` when it updates a figure
+    return {"version": 8, "id": MAP_STYLE, "glyphs": glyphs_url(base),
+            "sources": {"none": {"type": "geojson", "data": {"type": "Feature", "properties": None,
+                                                             "geometry": None}}},
+            "layers": [{"id": MAP_STYLE, "type": "background", "paint": {"background-color": "#ffffff"}}]}
 
 def view_of(extent: tuple[float, float, float, float] | None, width_px: int = 900,
             height_px: int = 600) -> tuple[dict, float]:
@@ -67,25 +88,48 @@ def tile_layer(base: str, layer: str, *, kind: str = "line", color: str = "#4040
     return entry
 
 
+def name_layer(base: str, level: str, minzoom: float = 0, maxzoom: float = 24) -> dict:
+    """The names of the `level` units (district, town, community) as a symbol layer
+    over the tiles' label points, shown from `minzoom` until `maxzoom`."""
+    size, color = NAME_STYLE[level]
+    layer = f"{level}_names"
+    return {"sourcetype": "vector", "source": [tile_url(base, layer)], "sourcelayer": layer,
+            "type": "symbol", "minzoom": minzoom, "maxzoom": maxzoom, "name": layer,
+            # no icon: plotly.js would fetch a missing icon image from a web site
+            "symbol": {"icon": "", "text": "{name}", "placement": "point", "textposition": "middle center",
+                       "textfont": {"family": LABEL_FONT, "size": size, "color": color}}}
+
+
+def name_layers(base: str) -> list[dict]:
+    """District names always, town and community names once zoomed in."""
+    return [name_layer(base, "community", COMMUNITY_NAMES_ZOOM), name_layer(base, "town", TOWN_NAMES_ZOOM, TOWN_NAMES_UNTIL),
+            name_layer(base, "district")]
+
+
 def boundary_layers(base: str, towns: bool = True) -> list[dict]:
-    """District (dark, thicker) and town (grey, thin) boundary lines."""
+    """District (dark, thicker) and town (grey, thin) boundary lines, and the names."""
     layers = [tile_layer(base, "district", color=BOUNDARY_COLORS["district"], width=1.6)]
     if towns:
         layers.insert(0, tile_layer(base, "town", color=BOUNDARY_COLORS["town"], width=0.6))
-    return layers
+    return layers + name_layers(base)
 
 
 def base_figure(center: dict, zoom: float, layers: list[dict] | None = None,
-                height: int | None = None, uirevision: str | None = None) -> go.Figure:
-    """An empty offline map figure with the given base layers."""
+                height: int | None = None, uirevision: str | None = None,
+                base: str | None = None, caption: str | None = None) -> go.Figure:
+    """An empty offline map figure with the given base layers; `base`: this app's origin,
+    whose glyphs the layers' and traces' text use (required when there is any text);
+    `caption`: title and date range that a PNG/PDF export of the map carries
+    (`layout.meta.caption`, drawn by assets/civicgrid.js with a scale bar and north arrow)."""
     # a map subplot only exists when a trace uses it: an empty, legend-less one
     fig = go.Figure(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
     fig.update_layout(
-        map={"style": MAP_STYLE, "center": center, "zoom": zoom, "layers": layers or []},
+        map={"style": map_style(base) if base else MAP_STYLE, "center": center, "zoom": zoom, "layers": layers or []},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={"bgcolor": "rgba(255,255,255,0.85)", "x": 0.01, "y": 0.99, "font": {"size": 13}},
         font={"family": "Noto Sans CJK SC, Noto Sans, sans-serif"},
         uirevision=uirevision,
+        meta={"caption": caption} if caption else None,
         paper_bgcolor="white",
         **({"height": height} if height else {}),
     )
@@ -201,4 +245,15 @@ def point_trace(lon, lat, *, color: str, name: str, size: float = 8,
         marker={"size": size, "color": color, "opacity": 0.9}, name=name,
         text=list(hover) if hover is not None else None, customdata=customdata,
         hovertemplate="%{text}<extra></extra>" if hover is not None else None,
+    )
+
+
+def area_labels(names: Sequence[str], lon, lat, name: str = "") -> go.Scattermap:
+    """Names drawn on the map at (lon, lat): the top hotspot areas (glyphs from the app).
+    Text only and no hover, so a click there still picks the cell under it."""
+    return go.Scattermap(
+        lon=np.round(np.asarray(lon, dtype=float), COORD_DIGITS),
+        lat=np.round(np.asarray(lat, dtype=float), COORD_DIGITS), mode="text",
+        text=list(names), textposition="middle center", name=name, showlegend=False, hoverinfo="skip",
+        textfont={"family": LABEL_FONT, "size": 14, "color": "#000000"},
     )

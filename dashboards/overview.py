@@ -17,7 +17,9 @@ from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
 from dashboards.i18n import LANGS, t
 from dashboards.inputs import one_of
+from geo.counts.periods import windows
 from geo.views.counts import incident_span, resolutions, trend
+from geo.views.hotareas import top_areas
 from geo.views.kpis import COVERAGE_KINDS, Kpis, overview_kpis, period_layer
 from geo.views.places import extent
 from geo.views.stamp import kept
@@ -35,6 +37,9 @@ def layout(lang: str, present: bool = False) -> html.Div:
     return html.Div([
         html.Div([
             html.H2(t("ov.title", lang), className="page-title"),
+            # the meeting brief, shown in presentation mode (civicgrid.css): where maps are shown at a meeting
+            html.A(t("ov.brief", lang), id="ov-brief", className="btn btn-brief", href="/brief.pdf?period=week",
+                   download="brief-week.pdf"),
             html.Div([
                 html.Span(t("ov.period", lang), className="filter-label"),
                 dcc.RadioItems(id="ov-days", value=DEFAULT_DAYS, inline=True,
@@ -64,7 +69,19 @@ def map_figure(eng, days: int, lang: str, present: bool = False) -> dict:
 
 @kept(16)
 def _map_figure(eng, base: str, days: int, lang: str, present: bool) -> dict:
-    return _sized(hot_map(period_layer(eng, days), lang, extent(eng), base), present).to_dict()
+    layer = period_layer(eng, days)
+    span = incident_span(eng)
+    caption = t("ov.map", lang)
+    if span:
+        (a, b), _ = windows(span[1], days)
+        caption += f" {a:%Y-%m-%d} – {b:%Y-%m-%d}"
+    fig = hot_map(layer, lang, extent(eng), base, caption)
+    if layer is not None and len(layer.frame):
+        hot = layer.frame[layer.frame["bin"] > 0]
+        areas = top_areas(eng, hot["cell"].to_numpy(), hot["count"].to_numpy(), level="community")
+        if len(areas):
+            fig.add_trace(maps.area_labels(areas["name"], areas["lon"], areas["lat"]))
+    return _sized(fig, present).to_dict()
 
 
 def trend_view(eng, lang: str, present: bool = False) -> dict:
@@ -103,10 +120,12 @@ def _kpi_cards(k, lang: str, days: int) -> list:
     return cards
 
 
-def hot_map(layer, lang: str, ext, base: str) -> go.Figure:
-    """Significant Gi* cells over district and town boundaries (tiles from the app at `base`)."""
+def hot_map(layer, lang: str, ext, base: str, caption: str | None = None) -> go.Figure:
+    """Significant Gi* cells over district and town boundaries (tiles from the app at `base`);
+    `caption`: the title and period an export of the map carries."""
     center, zoom = maps.view_of(ext)
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="ov")
+    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="ov", base=base,
+                           caption=caption)
     if layer is not None and len(layer.frame):
         f = layer.frame[layer.frame["bin"] != 0]
         labels = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}

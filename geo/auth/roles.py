@@ -11,6 +11,8 @@ PAGES: dict[str, frozenset[str]] = {
     "/grids": frozenset({"planner", "leader", "admin"}),
     "/coverage": frozenset({"planner", "analyst", "leader", "admin"}),
     "/export": frozenset({"auditor", "admin"}),
+    # the meeting brief (PDF) of the overview page, for those who review maps at meetings
+    "/brief.pdf": frozenset({"leader", "analyst", "planner", "admin"}),
 }
 
 #: roles that may see personal data (names, phones, ID numbers) in clear where it is kept

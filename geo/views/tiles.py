@@ -3,7 +3,8 @@
 The dashboard draws boundaries and grids from these tiles instead of shipping
 megabytes of GeoJSON. Layer names are whitelisted, every value is a bound
 parameter; a layer's optional `band` filter lets a map colour one class per
-layer (Plotly map layers have one colour each).
+layer (Plotly map layers have one colour each). The `<level>_names` layers hold one
+point per unit with its name, for the maps' label (symbol) layers.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from geo.errors import InputError
 
 ADMIN_LEVELS = ("district", "town", "community")
 BANDS = ("under", "in", "over", "unknown")
-LAYERS = (*ADMIN_LEVELS, "grids")
+#: one label point per unit (its point on surface, so in exactly one tile: no repeats)
+LABEL_LAYERS = tuple(f"{level}_names" for level in ADMIN_LEVELS)
+LAYERS = (*ADMIN_LEVELS, "grids", *LABEL_LAYERS)
 MAX_ZOOM = 20
 EXTENT = 4096
 # Web-Mercator width of the world, metres
@@ -33,6 +36,22 @@ _ADMIN_SQL = text(
              u.code, u.name, u.parent_code
       FROM admin_units u, b
       WHERE u.level = :level AND u.geom && ST_Transform(b.env, 4326)
+    )
+    SELECT ST_AsMVT(f.*, :layer, :extent, 'geom') FROM f WHERE f.geom IS NOT NULL
+    """
+)
+
+_LABEL_SQL = text(
+    """
+    WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+    p AS (
+      SELECT ST_Transform(ST_PointOnSurface(u.geom), 3857) AS pt, u.code, u.name
+      FROM admin_units u, b
+      WHERE u.level = :level AND u.geom && ST_Transform(b.env, 4326)
+    ),
+    f AS (
+      SELECT ST_AsMVTGeom(p.pt, b.env, :extent, 0, false) AS geom, p.code, p.name
+      FROM p, b WHERE ST_Intersects(p.pt, b.env)
     )
     SELECT ST_AsMVT(f.*, :layer, :extent, 'geom') FROM f WHERE f.geom IS NOT NULL
     """
@@ -104,6 +123,9 @@ def tile(engine: Engine, req: TileRequest) -> bytes:
         lo, hi = settings().households_band
         sql = _GRIDS_SQL
         params |= {"version": req.version, "band": req.band, "lo": lo, "hi": hi}
+    elif req.layer in LABEL_LAYERS:
+        sql = _LABEL_SQL
+        params["level"] = req.layer.removesuffix("_names")
     else:
         sql = _ADMIN_SQL
         params["level"] = req.layer

@@ -6,6 +6,7 @@ import math
 
 import mapbox_vector_tile
 import pytest
+from sqlalchemy import text
 
 from geo.views.tiles import TileRequest, tile
 
@@ -72,3 +73,15 @@ def test_hostile_version_is_just_a_value(client):
     assert resp.status_code == 200 and resp.data == b""
     again = client.get(f"/tiles/grids/8/{x}/{y}.pbf?version=2026-active")
     assert len(mapbox_vector_tile.decode(again.data)["grids"]["features"]) == 48
+
+
+def test_name_tiles_hold_one_point_per_unit_with_its_name(client, engine):
+    x, y = tile_of(120.65, 31.32, 8)
+    for level in ("district", "town", "community"):
+        resp = client.get(f"/tiles/{level}_names/8/{x}/{y}.pbf")
+        assert resp.status_code == 200
+        feats = mapbox_vector_tile.decode(resp.data)[f"{level}_names"]["features"]
+        with engine.connect() as conn:
+            names = conn.execute(text("SELECT name FROM admin_units WHERE level = :l"), {"l": level}).scalars().all()
+        assert sorted(f["properties"]["name"] for f in feats) == sorted(names)
+        assert {f["geometry"]["type"] for f in feats} == {"Point"}
