@@ -8,10 +8,10 @@ own text. Two rows are the same unit when department and code agree.
 
 from __future__ import annotations
 
-from etl.copy import Column
 from etl.loaders import polygons
 from etl.loaders.plan import Plan
 from etl.loaders.rows import Rows
+from geo.db.copy import Column
 from geo.departments import canonical
 
 

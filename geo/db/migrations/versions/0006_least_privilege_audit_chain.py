@@ -9,7 +9,7 @@ none of them, so it can neither change the schema nor switch a trigger off. It m
 INSERT and SELECT `audit_log` and `export_log`. The schema changes a load makes — a
 month partition of `incidents`, a month built aside and attached (`etl.exchange`), the
 keys and indexes of an empty table dropped for a bulk COPY and rebuilt
-(`etl.copy.bulk_insert`), the archive counts' stage tables (`geo.scale.store`) — are
+(`geo.db.copy.bulk_insert`), the archive counts' stage tables (`geo.counts.archive.stage`) — are
 SECURITY DEFINER functions owned by the owner that check what they are asked: only
 `incidents`-like partitioned tables, only tables named as stages, only empty tables,
 and keys dropped for a bulk load must be back before the transaction may commit.
@@ -335,7 +335,7 @@ BEGIN
     DELETE FROM civicgrid_bulk_pending WHERE xact = pg_current_xact_id() AND tbl = target;
 END $$;
 
--- stage tables of the archive counts (geo.scale.store), filled by COPY from any process
+-- stage tables of the archive counts (geo.counts.archive.stage), filled by COPY from any process
 CREATE FUNCTION civicgrid_counts_stage() RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
