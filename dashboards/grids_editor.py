@@ -47,8 +47,6 @@ OPS = {
     "ge-undo": "undo",
     "ge-redo": "redo",
 }
-#: above this many changed units a whole array is cheaper than single-index patches
-PATCH_ITEMS = 400
 
 
 def panel(lang: str) -> html.Section | None:
@@ -253,6 +251,26 @@ def _options(draft: edit.Draft) -> list[dict]:
     return [{"label": f"{c} {m['name'] or ''}", "value": c} for c, m in sorted(draft.grids.items())]
 
 
+def edit_outputs(after: edit.Draft, lang: str) -> tuple[Patch, list | object, list, list[dict]]:
+    """What an edit sends to the page: a Patch of the colour and hover of the units whose
+    grid changed or whose grid's band may have changed, the grid options (when grids
+    came or went), the draft's KPIs and the balance rows of the grids touched."""
+    change = after.last
+    touched = sorted(change.touched())
+    table_ = edit.balance(after, touched)  # grids removed by the edit have no row
+    bands = dict(zip(table_["grid_code"], table_["band"], strict=True))
+    units = sorted(set(change.units) | {int(u) for c in touched for u in after.units_of(c)})
+    patch = Patch()
+    patch["data"][1]["selectedpoints"] = None
+    for i, text in zip(units, _hover(after, np.array(units, dtype=int)), strict=True):
+        g = after.assign[i]
+        patch["data"][1]["z"][i] = Z[bands.get(g)] if g is not None else Z[None]
+        patch["data"][1]["text"][i] = text
+    options = _options(after) if change.grids else no_update
+    kpis, rows = _panel(after, touched, lang)
+    return patch, options, kpis, rows
+
+
 def register(app) -> None:
     @app.callback(
         Output("ge-draft", "options"),
@@ -381,7 +399,6 @@ def register(app) -> None:
             "redo": {},
         }[op]
         try:
-            before = drafts.open_draft(engine(), rev["version"])
             after = drafts.save(
                 engine(), rev["version"], op, rev["revision"], user=auth.visitor_name(), **params
             )
@@ -389,22 +406,7 @@ def register(app) -> None:
             return (*skip, note(f"{t('ge.stale', lang)} {err}", "error"))
         except InputError as err:
             return (*skip, note(str(err), "warn"))
-        bands = _bands(after)
-        z_new, z_old = _z(after, bands), _z(before, _bands(before))
-        moved = set(after.last.units)
-        changed = np.flatnonzero(z_new != z_old)
-        patch = Patch()
-        patch["data"][1]["selectedpoints"] = None
-        if len(changed) > PATCH_ITEMS:
-            patch["data"][1]["z"] = z_new.tolist()
-        else:
-            for i in changed:
-                patch["data"][1]["z"][int(i)] = int(z_new[i])
-        relabel = sorted(moved | {int(u) for c in after.last.grids for u in after.units_of(c)})
-        for i, text in zip(relabel, _hover(after, np.array(relabel, dtype=int)), strict=True):
-            patch["data"][1]["text"][i] = text
-        options = _options(after) if after.last.grids else no_update
-        kpis, rows = _panel(after, sorted(after.last.touched()), lang)
+        patch, options, kpis, rows = edit_outputs(after, lang)
         message = note(t("ge.saved", lang, op=t(f"ge.op.{op}", lang), rev=after.revision), "info")
         return (
             patch,

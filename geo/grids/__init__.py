@@ -10,6 +10,7 @@ Pure functions (GeoDataFrames in WGS-84 in and out, areas in m² in the metric C
 On PostGIS: `versions` (draft → active → filed → retired), `store` (read/write grids,
 analysis results), `workflow` (check_version, diff_versions, propose_version,
 file_version), `filing` (the 备案 package). Workload per grid: `workload`.
+The grid editor: `blocks` (units), `edit` (pure edits on a draft), `drafts` (their store).
 """
 
 from geo.grids.check import check
