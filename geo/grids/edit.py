@@ -29,6 +29,7 @@ from geo.errors import InputError
 from geo.grids import units as unit_geometry
 from geo.grids.geometry import repaired, to_metric
 
+_NONE = np.array([], dtype=int)
 META = ("name", "community_code", "town_code", "district_code", "kind")
 BANDS = ("under", "in", "over")
 
@@ -91,6 +92,10 @@ class Draft:
     undone: tuple[Change, ...] = ()
     revision: int = 0
     last: Change | None = None
+    #: unit positions per grid code, kept up to date by `apply` (no scan of all units)
+    members: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: the whole draft's balance once computed; `apply` recomputes only the touched rows
+    cache: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def start(
@@ -126,13 +131,19 @@ class Draft:
             dict(community_names or {}),
             neighbours if neighbours is not None else unit_geometry.adjacency(to_metric(units)),
             revision=revision,
+            members={
+                str(k): np.asarray(v)
+                for k, v in pd.Series(np.arange(len(assign)))
+                .groupby(assign, dropna=True)
+                .indices.items()
+            },
         )
 
     def grid_of(self, unit: int) -> str | None:
         return self.assign[unit]
 
     def units_of(self, code: str) -> np.ndarray:
-        return np.flatnonzero(self.assign == code)
+        return self.members.get(code, _NONE)
 
     def apply(
         self,
@@ -151,16 +162,41 @@ class Draft:
                 grids.pop(code, None)
             else:
                 grids[code] = dict(after)
-        return replace(
+        members = dict(self.members)
+        leaving: dict[str, set[int]] = {}
+        arriving: dict[str, set[int]] = {}
+        for u, (a, b) in change.units.items():
+            if a is not None:
+                leaving.setdefault(a, set()).add(u)
+            if b is not None:
+                arriving.setdefault(b, set()).add(u)
+        for code in set(leaving) | set(arriving):
+            now = (
+                set(members.get(code, _NONE).tolist()) - leaving.get(code, set())
+            ) | arriving.get(code, set())
+            if now:
+                members[code] = np.array(sorted(now))
+            else:
+                members.pop(code, None)
+        new = replace(
             self,
             assign=assign,
             grids=grids,
+            members=members,
+            cache={},
             used_codes=self.used_codes | set(grids),
             done=self.done + (change,) if done is None else done,
             undone=() if undone is None else undone,
             revision=self.revision + 1,
             last=change,
         )
+        if "table" in self.cache:  # only the touched grids' rows change
+            touched = change.touched()
+            old = self.cache["table"]
+            rows = balance(new, sorted(touched))
+            table = pd.concat([old[~old["grid_code"].isin(touched)], rows], ignore_index=True)
+            new.cache["table"] = table.sort_values("grid_code", ignore_index=True)
+        return new
 
 
 def move(draft: Draft, unit_ids, to: str | None) -> Draft:
@@ -280,6 +316,8 @@ def balance(draft: Draft, codes=None) -> pd.DataFrame:
     """One row per grid (all, or `codes`): units, households, population, workload, the
     household band and the workload band (under/in/over), whether its units are one
     contiguous piece, and whether it crosses its community or its town."""
+    if codes is None and "table" in draft.cache:
+        return draft.cache["table"].copy()
     wanted = sorted(draft.grids) if codes is None else [c for c in codes if c in draft.grids]
     u = draft.units
     rows = []
@@ -307,7 +345,7 @@ def balance(draft: Draft, codes=None) -> pd.DataFrame:
                 "crosses_town": len({t for t in towns if t is not None}) > 1,
             }
         )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         rows,
         columns=[
             "grid_code",
@@ -325,6 +363,9 @@ def balance(draft: Draft, codes=None) -> pd.DataFrame:
             "crosses_town",
         ],
     )
+    if codes is None:
+        draft.cache["table"] = table.copy()
+    return table
 
 
 def summary(draft: Draft, table: pd.DataFrame | None = None) -> dict[str, Any]:

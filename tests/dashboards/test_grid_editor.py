@@ -92,7 +92,10 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     # 2. split G33 by painting three of its western units, clicked on the map
     west = units_in(draft, "G33", 0.0, 0.4)
     area = draft.units["area_m2"].to_numpy()[west]
-    painted = west[area >= 0.99 * area.max()][::2][:3]  # whole hexagons, not touching
+    whole = west[area >= 0.99 * area.max()]  # whole hexagons, far apart north to south
+    ys = draft.units.geometry.iloc[whole].representative_point().y.to_numpy()
+    order = whole[np.argsort(ys)]
+    painted = order[[0, len(order) // 2, -1]]
     assert len(painted) == 3
     page.locator("#ge-map").scroll_into_view_if_needed()
     page.wait_for_timeout(500)

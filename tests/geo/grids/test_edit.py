@@ -179,3 +179,18 @@ def test_bad_edits_are_refused_with_a_reason(start):
 def test_a_change_survives_json():
     change = edit.Change("merge", {3: ("a", "b")}, {"a": ({"name": "x"}, None)})
     assert edit.Change.from_dict(change.as_dict()) == change
+
+
+def test_the_kept_balance_equals_a_fresh_one_after_edits(start):
+    from dataclasses import replace
+
+    _, _, d0 = start
+    edit.balance(d0)  # the whole balance is now kept and updated edit by edit
+    d = edit.merge(d0, [f"{A}001", f"{A}002"])
+    d = edit.split(d, units_at(d, 1000, 1200), name="新")
+    d = edit.undo(edit.move(d, units_at(d, 2000, 2100), f"{A}004"))
+    kept = edit.balance(d)
+    fresh = edit.balance(
+        replace(d, cache={}, members={c: np.flatnonzero(d.assign == c) for c in d.grids})
+    )
+    assert kept.equals(fresh) and len(kept) == len(d.grids)
