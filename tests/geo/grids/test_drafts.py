@@ -40,7 +40,8 @@ def test_a_draft_starts_as_an_exact_copy_of_the_version_in_force(clean_db, draft
             text("SELECT count(*) FROM grid_units WHERE version_id = :v"), {"v": v.id}
         ).scalar()
         who = c.execute(
-            text("SELECT username FROM audit_log WHERE action = 'grids.draft'")
+            # the audit log is never emptied between tests: the latest start
+            text("SELECT username FROM audit_log WHERE action = 'grids.draft' ORDER BY id DESC")
         ).scalar()
     assert n == len(draft.units) and who == "planner-li"
     # a copy of any version, by name
@@ -94,7 +95,10 @@ def test_edits_are_saved_audited_and_diffed(clean_db, draft):
 
     with clean_db.connect() as c:
         rows = c.execute(
-            text("SELECT username, detail FROM audit_log WHERE action = 'grids.edit' ORDER BY id")
+            text(
+                "SELECT username, detail FROM audit_log WHERE action = 'grids.edit' AND id > "
+                "(SELECT max(id) FROM audit_log WHERE action = 'grids.draft') ORDER BY id"
+            )
         ).all()
     assert [(r.username, r.detail["op"], r.detail["revision"]) for r in rows] == [
         ("planner-li", "merge", 1),
