@@ -31,6 +31,7 @@ from dashboards.i18n import LANGS
 from dashboards.throttle import throttle
 from geo import audit
 from geo.auth import authenticate, can_see, end_sessions
+from geo.auth.roles import GRID_EDITORS
 from geo.auth.users import get_user
 from geo.config import state_dir
 
@@ -248,3 +249,13 @@ def visitor_may_see(path: str) -> bool:
     except Exception:  # noqa: BLE001 - outside a request or without Flask-Login
         return True
     return can_see(current_user.role, path)
+
+
+def visitor_may_edit_grids() -> bool:
+    """Whether the current visitor may edit grid drafts (True without a login layer)."""
+    try:
+        if not current_user.is_authenticated:
+            return True  # no login manager on this app (tests, library use)
+    except Exception:  # noqa: BLE001 - outside a request or without Flask-Login
+        return True
+    return current_user.role in GRID_EDITORS

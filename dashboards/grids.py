@@ -10,7 +10,7 @@ import json
 import numpy as np
 from dash import Input, Output, Patch, State, dcc, html, no_update
 
-from dashboards import maps
+from dashboards import grids_editor, maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import t
 from geo.config import settings
@@ -59,6 +59,7 @@ def layout(lang: str) -> html.Div:
                                    csv_name="grid-problems.csv")), className="col"),
         ], className="row"),
         section(t("gr.table", lang), table("gr-table", GRID_COLUMNS, lang, csv_name="grids.csv")),
+        grids_editor.panel(lang),
     ])
 
 
@@ -137,6 +138,8 @@ def _figure(eng, a, b, theme, lang):
 
 
 def register(app) -> None:
+    grids_editor.register(app)
+
     @app.callback(
         Output("gr-map", "figure"), Output("gr-legend", "children"), Output("gr-note", "children"),
         Output("gr-problems", "rowData"), Output("gr-problem-note", "children"), Output("gr-table", "rowData"),

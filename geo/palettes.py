@@ -47,6 +47,8 @@ CHANGE_COLORS = {
     "unchanged": "#f0f0f0",
 }
 BOUNDARY_COLORS = {"district": "#404040", "town": "#9e9e9e"}
+#: grid-editor units that belong to no grid
+UNASSIGNED_COLOR = "#6a3d9a"
 
 
 def emerging_color(category: str) -> str:

@@ -15,6 +15,9 @@ PAGES: dict[str, frozenset[str]] = {
     "/brief.pdf": frozenset({"leader", "analyst", "planner", "admin"}),
 }
 
+#: roles that may edit grid drafts in the grid editor (the Grids page)
+GRID_EDITORS = frozenset({"planner", "admin"})
+
 #: roles that may see personal data (names, phones, ID numbers) in clear where it is kept
 PERSONAL_DATA_ROLES = frozenset({"admin"})
 

@@ -453,3 +453,37 @@ audit_log = Table(
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
 )
+
+# the grid editor (migration 0011): a draft's building blocks and its edit log
+grid_units = Table(
+    "grid_units",
+    metadata,
+    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("unit_id", Integer, primary_key=True),
+    Column("cell", BigInteger),
+    Column("community_code", Text),
+    Column("town_code", Text),
+    Column("district_code", Text),
+    Column("grid_code", Text),
+    Column("households", Integer, nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("workload", Float, nullable=False),
+    Column("area_m2", Float, nullable=False),
+    Column("geom", _geom("MULTIPOLYGON"), nullable=False),
+)
+
+grid_edits = Table(
+    "grid_edits",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("op", Text, nullable=False),
+    Column("params", JSONB, nullable=False, server_default="{}"),
+    Column("change", JSONB, nullable=False, server_default="{}"),
+    Column("username", Text),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("version_id", "revision", name="uq_grid_edits_version_revision"),
+)

@@ -12,6 +12,7 @@ analysis results), `workflow` (check_version, diff_versions, propose_version,
 file_version), `filing` (the 备案 package; a version with open topology problems is
 filed only with each accepted for a reason). Workload per grid: `workload`; how grids
 are coded and named: `naming`.
+The grid editor: `blocks` (units), `edit` (pure edits on a draft), `drafts` (their store).
 """
 
 from geo.grids.check import check

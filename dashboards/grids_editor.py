@@ -1,0 +1,459 @@
+"""The grid editor on the Grids page (planner and admin): a draft's units coloured by the
+workload band of their grid, selected by click or by box/lasso, moved to a grid, merged,
+split by painting into a new grid, renamed, undone and redone (Ctrl+Z / Ctrl+Y,
+assets/grid_editor.js); the live balance of the grids touched and of the whole draft;
+check, diff against the version in force, activate and file through the existing
+workflow. Every edit is saved by geo.grids.drafts with the revision the page was drawn
+from: a stale save is refused with a message and the page keeps its selection.
+
+After an edit only what changed travels: the colour and hover text of the units whose
+grid or band changed, as a Patch of the figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+from dash import ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html, no_update
+
+from dashboards import auth, maps
+from dashboards.components import base_url, engine, kpi_card, map_graph, note, section, table
+from dashboards.i18n import t
+from geo.config import state_dir
+from geo.errors import InputError
+from geo.grids import drafts, edit, versions, workflow
+from geo.palettes import BAND_COLORS, BOUNDARY_COLORS, UNASSIGNED_COLOR
+from geo.views.places import extent
+
+#: z of a unit: the workload band of its grid, or unassigned
+Z = {"under": 0, "in": 1, "over": 2, None: 3}
+COLORS = [BAND_COLORS["under"], BAND_COLORS["in"], BAND_COLORS["over"], UNASSIGNED_COLOR]
+BALANCE_COLUMNS = [
+    ("grid_code", "col.grid_code"),
+    ("name", "col.name"),
+    ("households", "col.households"),
+    ("population", "col.population"),
+    ("workload", "col.workload"),
+    ("band_label", "ge.band"),
+    ("flags", "ge.flags"),
+]
+OPS = {
+    "ge-move": "move",
+    "ge-merge-btn": "merge",
+    "ge-split": "split",
+    "ge-rename": "rename",
+    "ge-undo": "undo",
+    "ge-redo": "redo",
+}
+
+
+def panel(lang: str) -> html.Section | None:
+    """The editor section, for visitors who may edit grids (None for the others)."""
+    if not auth.visitor_may_edit_grids():
+        return None
+    vs = versions.list_versions(engine())
+    editable = [v.name for v in vs if v.status == "draft" and v.params.get("editor")]
+    sources = [{"label": f"{v.name}（{v.status}）", "value": v.name} for v in vs]
+    in_force = next((v.name for v in vs if v.status in versions.IN_FORCE), None)
+
+    def field(key, control):
+        return html.Div([html.Label(t(key, lang)), control], className="filter")
+
+    def button(el_id, key, cls="btn"):
+        return html.Button(t(key, lang), id=el_id, n_clicks=0, className=cls)
+
+    return section(
+        t("ge.title", lang),
+        html.Div(
+            [
+                field(
+                    "ge.draft",
+                    dcc.Dropdown(
+                        id="ge-draft", options=editable, value=editable[-1] if editable else None
+                    ),
+                ),
+                field(
+                    "ge.source",
+                    dcc.Dropdown(id="ge-source", options=sources, value=in_force, clearable=False),
+                ),
+                field("ge.name", dcc.Input(id="ge-name", type="text", debounce=False)),
+                field("ge.note", dcc.Input(id="ge-note", type="text", debounce=False)),
+                button("ge-start", "ge.start"),
+                button("ge-reload", "ge.reload"),
+            ],
+            className="filters",
+        ),
+        html.Div(id="ge-msg", role="status"),
+        html.Div(
+            [
+                html.Div(
+                    [
+                        map_graph("ge-map", "66vh"),
+                        html.Div(
+                            [
+                                html.Span(
+                                    [
+                                        html.Span(className="swatch", style={"background": c}),
+                                        t(f"ge.z{i}", lang),
+                                    ]
+                                )
+                                for i, c in enumerate(COLORS)
+                            ],
+                            className="legend-list",
+                        ),
+                    ],
+                    className="col-2",
+                ),
+                html.Div(
+                    [
+                        html.Div(
+                            [html.Span(id="ge-selcount"), button("ge-clear", "ge.clear")],
+                            className="filters",
+                        ),
+                        field("ge.target", dcc.Dropdown(id="ge-target")),
+                        button("ge-move", "ge.move"),
+                        field("ge.merge", dcc.Dropdown(id="ge-merge", multi=True)),
+                        button("ge-merge-btn", "ge.merge_btn"),
+                        field("ge.newname", dcc.Input(id="ge-newname", type="text")),
+                        button("ge-split", "ge.split"),
+                        field("ge.rename", dcc.Dropdown(id="ge-rename-code")),
+                        dcc.Input(id="ge-rename-name", type="text"),
+                        button("ge-rename", "ge.rename_btn"),
+                        html.Div(
+                            [button("ge-undo", "ge.undo"), button("ge-redo", "ge.redo")],
+                            className="filters",
+                        ),
+                        html.Div(id="ge-summary", className="kpis"),
+                        table(
+                            "ge-balance",
+                            BALANCE_COLUMNS,
+                            lang,
+                            height="220px",
+                            csv_name="balance.csv",
+                        ),
+                        html.Div(
+                            [
+                                button("ge-check", "ge.check"),
+                                button("ge-diff", "ge.diff"),
+                                button("ge-activate", "ge.activate"),
+                                button("ge-file", "ge.file"),
+                            ],
+                            className="filters",
+                        ),
+                        html.Div(id="ge-result"),
+                    ],
+                    className="col",
+                ),
+            ],
+            className="row",
+        ),
+        dcc.Store(id="ge-rev"),
+        dcc.Store(id="ge-sel", data=[]),
+        el_id="grid-editor",
+    )
+
+
+def _z(draft: edit.Draft, bands: dict[str, str]) -> np.ndarray:
+    return np.array([Z[bands.get(g)] if g is not None else Z[None] for g in draft.assign])
+
+
+def _hover(draft: edit.Draft, units: np.ndarray) -> list[str]:
+    out = []
+    for u in units:
+        code = draft.assign[u]
+        name = draft.grids[code]["name"] if code is not None else "—"
+        out.append(f"{code or '—'} {name}<br>#{u} · {int(draft.units['households'].iat[u])} 户")
+    return out
+
+
+def _figure(draft: edit.Draft, bands: dict[str, str], lang: str) -> go.Figure:
+    """The draft's units (ids = unit numbers) over the district/town/community lines."""
+    base = base_url()
+    layers = [
+        maps.tile_layer(base, "community", color=BOUNDARY_COLORS["town"], width=0.8, dash=[2, 2]),
+        *maps.boundary_layers(base),
+    ]
+    center, zoom = maps.view_of(extent(engine()))
+    fig = maps.base_figure(center, zoom, layers, uirevision=f"ge-{draft.revision}-load")
+    geo = draft.units.geometry.set_precision(10**-maps.COORD_DIGITS).__geo_interface__
+    ids = [str(i) for i in range(len(draft.units))]
+    for f, i in zip(geo["features"], ids, strict=True):
+        f["id"], f["properties"] = i, {}
+        f.pop("bbox", None)
+    fig.add_trace(
+        go.Choroplethmap(
+            geojson=geo,
+            locations=ids,
+            featureidkey="id",
+            z=_z(draft, bands),
+            colorscale=maps.stepped_scale(COLORS),
+            zmin=-0.5,
+            zmax=3.5,
+            showscale=False,
+            marker={"opacity": 0.8, "line": {"width": 0.4, "color": "#ffffff"}},
+            selected={"marker": {"opacity": 1.0}},
+            unselected={"marker": {"opacity": 0.45}},
+            text=_hover(draft, np.arange(len(ids))),
+            hovertemplate="%{text}<extra></extra>",
+            name=t("ge.units", lang),
+            showlegend=False,
+        )
+    )
+    fig.update_layout(dragmode="pan", clickmode="event")
+    return fig
+
+
+def _bands(draft: edit.Draft) -> dict[str, str]:
+    table_ = edit.balance(draft)
+    return dict(zip(table_["grid_code"], table_["band"], strict=True))
+
+
+def _panel(draft: edit.Draft, codes, lang: str) -> tuple[list, list[dict]]:
+    """KPIs of the whole draft and rows of the grids `codes`."""
+    s = edit.summary(draft)
+    kpis = [
+        kpi_card(t("ge.k.grids", lang), str(s["grids"])),
+        kpi_card(t("ge.k.households", lang), f"{s['households']:,}", card_id="ge-k-hh"),
+        kpi_card(
+            t("ge.k.bands", lang), f"{s['band']['under']} / {s['band']['in']} / {s['band']['over']}"
+        ),
+        kpi_card(
+            t("ge.k.unassigned", lang),
+            str(s["unassigned_units"]),
+            t("ge.k.unassigned_hh", lang, n=s["unassigned_households"]),
+        ),
+        kpi_card(t("ge.k.noncontiguous", lang), str(len(s["not_contiguous"]))),
+        kpi_card(
+            t("ge.k.crossing", lang),
+            str(len(set(s["crossing_community"]) | set(s["crossing_town"]))),
+        ),
+    ]
+    rows = edit.balance(draft, codes)
+    rows["band_label"] = [t(f"ge.band.{b}", lang) for b in rows["band"]]
+    rows["flags"] = [
+        ", ".join(
+            t(f"ge.flag.{k}", lang)
+            for k, bad in (("split", not c), ("community", cc), ("town", ct))
+            if bad
+        )
+        for c, cc, ct in zip(
+            rows["contiguous"], rows["crosses_community"], rows["crosses_town"], strict=True
+        )
+    ]
+    return kpis, rows.drop(columns=["contiguous", "crosses_community", "crosses_town"]).to_dict(
+        "records"
+    )
+
+
+def _options(draft: edit.Draft) -> list[dict]:
+    return [{"label": f"{c} {m['name'] or ''}", "value": c} for c, m in sorted(draft.grids.items())]
+
+
+def edit_outputs(after: edit.Draft, lang: str) -> tuple[Patch, list | object, list, list[dict]]:
+    """What an edit sends to the page: a Patch of the colour and hover of the units whose
+    grid changed or whose grid's band may have changed, the grid options (when grids
+    came or went), the draft's KPIs and the balance rows of the grids touched."""
+    change = after.last
+    touched = sorted(change.touched())
+    table_ = edit.balance(after, touched)  # grids removed by the edit have no row
+    bands = dict(zip(table_["grid_code"], table_["band"], strict=True))
+    units = sorted(set(change.units) | {int(u) for c in touched for u in after.units_of(c)})
+    patch = Patch()
+    patch["data"][1]["selectedpoints"] = None
+    for i, text in zip(units, _hover(after, np.array(units, dtype=int)), strict=True):
+        g = after.assign[i]
+        patch["data"][1]["z"][i] = Z[bands.get(g)] if g is not None else Z[None]
+        patch["data"][1]["text"][i] = text
+    options = _options(after) if change.grids else no_update
+    kpis, rows = _panel(after, touched, lang)
+    return patch, options, kpis, rows
+
+
+def register(app) -> None:
+    @app.callback(
+        Output("ge-draft", "options"),
+        Output("ge-draft", "value"),
+        Output("ge-msg", "children"),
+        Input("ge-start", "n_clicks"),
+        State("ge-name", "value"),
+        State("ge-note", "value"),
+        State("ge-source", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def start(_, name, note_text, source, lang):
+        if not auth.visitor_may_edit_grids():
+            return no_update, no_update, note(t("ge.forbidden", lang), "error")
+        if not name:
+            return no_update, no_update, note(t("ge.need_name", lang), "warn")
+        try:
+            drafts.start(
+                engine(), name.strip(), source=source, note=note_text, user=auth.visitor_name()
+            )
+        except InputError as err:
+            return no_update, no_update, note(str(err), "error")
+        names = [
+            v.name
+            for v in versions.list_versions(engine())
+            if v.status == "draft" and v.params.get("editor")
+        ]
+        return names, name.strip(), note(t("ge.started", lang, name=name.strip()), "info")
+
+    @app.callback(
+        Output("ge-map", "figure"),
+        Output("ge-rev", "data"),
+        Output("ge-sel", "data", allow_duplicate=True),
+        Output("ge-selcount", "children", allow_duplicate=True),
+        Output("ge-target", "options"),
+        Output("ge-merge", "options"),
+        Output("ge-rename-code", "options"),
+        Output("ge-summary", "children"),
+        Output("ge-balance", "rowData"),
+        Output("ge-msg", "children", allow_duplicate=True),
+        Input("ge-draft", "value"),
+        Input("ge-reload", "n_clicks"),
+        State("lang", "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def load(name, _, lang):
+        if not name:
+            return (
+                no_update,
+                None,
+                [],
+                None,
+                [],
+                [],
+                [],
+                None,
+                [],
+                note(t("ge.no_draft", lang), "info"),
+            )
+        draft = drafts.open_draft(engine(), name)
+        options = _options(draft)
+        kpis, rows = _panel(draft, None, lang)
+        return (
+            _figure(draft, _bands(draft), lang),
+            {"version": name, "revision": draft.revision},
+            [],
+            t("ge.selected", lang, n=0),
+            options,
+            options,
+            options,
+            kpis,
+            rows,
+            no_update,
+        )
+
+    # selecting units happens in the browser (assets/grid_editor.js): no lost clicks
+    app.clientside_callback(
+        ClientsideFunction("civicgridEditor", "select"),
+        Output("ge-sel", "data"),
+        Output("ge-selcount", "children"),
+        Input("ge-map", "clickData"),
+        Input("ge-map", "selectedData"),
+        Input("ge-clear", "n_clicks"),
+        State("ge-sel", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("ge-map", "figure", allow_duplicate=True),
+        Output("ge-rev", "data", allow_duplicate=True),
+        Output("ge-sel", "data", allow_duplicate=True),
+        Output("ge-selcount", "children", allow_duplicate=True),
+        Output("ge-target", "options", allow_duplicate=True),
+        Output("ge-merge", "options", allow_duplicate=True),
+        Output("ge-rename-code", "options", allow_duplicate=True),
+        Output("ge-summary", "children", allow_duplicate=True),
+        Output("ge-balance", "rowData", allow_duplicate=True),
+        Output("ge-msg", "children", allow_duplicate=True),
+        *(Input(b, "n_clicks") for b in OPS),
+        State("ge-rev", "data"),
+        State("ge-sel", "data"),
+        State("ge-target", "value"),
+        State("ge-merge", "value"),
+        State("ge-newname", "value"),
+        State("ge-rename-code", "value"),
+        State("ge-rename-name", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def change(*args):
+        rev, sel, target, merging, newname, rcode, rname, lang = args[len(OPS) :]
+        op = OPS.get(ctx.triggered_id)
+        skip = (no_update,) * 9
+        if op is None or not rev or not any(args[: len(OPS)]):
+            return (*skip, no_update)
+        if not auth.visitor_may_edit_grids():
+            return (*skip, note(t("ge.forbidden", lang), "error"))
+        params = {
+            "move": {"unit_ids": sel or [], "to": target},
+            "merge": {"codes": merging or []},
+            "split": {"unit_ids": sel or [], "name": newname or None},
+            "rename": {"code": rcode, "name": rname or ""},
+            "undo": {},
+            "redo": {},
+        }[op]
+        try:
+            after = drafts.save(
+                engine(), rev["version"], op, rev["revision"], user=auth.visitor_name(), **params
+            )
+        except drafts.StaleDraft as err:
+            return (*skip, note(f"{t('ge.stale', lang)} {err}", "error"))
+        except InputError as err:
+            return (*skip, note(str(err), "warn"))
+        patch, options, kpis, rows = edit_outputs(after, lang)
+        message = note(t("ge.saved", lang, op=t(f"ge.op.{op}", lang), rev=after.revision), "info")
+        return (
+            patch,
+            {"version": rev["version"], "revision": after.revision},
+            [],
+            t("ge.selected", lang, n=0),
+            options,
+            options,
+            options,
+            kpis,
+            rows,
+            message,
+        )
+
+    @app.callback(
+        Output("ge-result", "children"),
+        Input("ge-check", "n_clicks"),
+        Input("ge-diff", "n_clicks"),
+        Input("ge-activate", "n_clicks"),
+        Input("ge-file", "n_clicks"),
+        State("ge-rev", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def workflow_step(c, d, a, f, rev, lang):
+        if not rev or not any((c, d, a, f)):
+            return no_update
+        if not auth.visitor_may_edit_grids():
+            return note(t("ge.forbidden", lang), "error")
+        name, eng = rev["version"], engine()
+        try:
+            if ctx.triggered_id == "ge-check":
+                out = workflow.check_version(eng, name)
+                text = t("ge.checked", lang, problems=out["problems"] or "—")
+            elif ctx.triggered_id == "ge-diff":
+                current = versions.in_force(eng)
+                if current is None:
+                    raise InputError(t("ge.none_in_force", lang))
+                _, out = workflow.diff_versions(eng, current.name, name)
+                text = t("ge.diffed", lang, old=current.name, changes=out["changes"])
+            elif ctx.triggered_id == "ge-activate":
+                v = versions.activate(eng, name)
+                text = t("ge.activated", lang, name=v.name)
+            else:
+                folder = Path(state_dir()) / "filings" / eng.url.database / name
+                out = workflow.file_version(eng, name, folder)
+                text = t("ge.filed", lang, name=name, out=out["out"])
+        except InputError as err:
+            return note(str(err), "warn")
+        return note(text, "info", el_id="ge-result-note")

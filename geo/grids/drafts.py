@@ -1,0 +1,301 @@
+"""Drafts of the grid editor in PostGIS: start, open, and save edits with a revision.
+
+A draft is a grid version (status 'draft') plus its units (`grid_units`) and its edit
+log (`grid_edits`). `start` copies a version's grids exactly (the version in force by
+default) and cuts its units; `save` runs one `geo.grids.edit` operation and writes, in
+ONE transaction, the units that moved, the grids it touched (dissolved from their
+units, so check and diff run on the draft as on any version), the log row with the next
+revision and an audit row naming the user. A save based on a revision that is no longer
+the draft's is refused (`StaleDraft`) and changes nothing: the other planner's edit
+stays, and the refused one can be made again on the fresh state.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, Engine, bindparam, func, select, text
+
+from geo import audit
+from geo.db.tables import grid_edits, grid_units
+from geo.errors import InputError
+from geo.grids import blocks, edit, store, versions
+from geo.grids.geometry import WGS84
+from geo.grids.workflow import read_layers
+from geo.grids.workload import workload
+from geo.jsonable import jsonable
+
+_cache: dict[tuple[str, int], edit.Draft] = {}
+_lock = threading.Lock()
+
+
+class StaleDraft(InputError):
+    """A save based on a revision the draft has moved past."""
+
+
+def start(
+    engine: Engine,
+    name: str,
+    *,
+    source: str | None = None,
+    note: str | None = None,
+    user: str | None = None,
+    res: int | None = None,
+) -> edit.Draft:
+    """A new draft `name`: a copy of `source` (default: the version in force) with its
+    units cut, ready to edit. The workload band is the source's (mean ± 1.5 sd)."""
+    if source is None:
+        current = versions.in_force(engine)
+        if current is None:
+            raise InputError(
+                "no grid version is in force; name the version to copy", field="source"
+            )
+        source = current.name
+    src = versions.get(engine, source)
+    if any(v.name == name for v in versions.list_versions(engine)):
+        raise InputError(f"grid version {name!r} already exists", field="name")
+    grids = store.read_grids(engine, src.name)
+    communities = store.read_units(engine, ("community",))
+    layers = read_layers(engine)
+    load = workload(grids, layers.incidents, layers.rentals, layers.hazards)
+    cut = blocks.build_units(
+        grids,
+        communities,
+        res=res,
+        incidents=layers.incidents,
+        rentals=layers.rentals,
+        hazards=layers.hazards,
+        as_of=load.attrs["as_of"],
+    )
+    params = {
+        "editor": {
+            "source": src.name,
+            "res": cut.attrs["res"],
+            "households_band": list(load.attrs["households_band"]),
+            "workload_band": list(load.attrs["workload_band"]),
+            "as_of": load.attrs["as_of"],
+        }
+    }
+    with engine.begin() as c:
+        vid = versions.create(
+            c, name, parent=src.name, note=note or f"edited from {src.name}", params=params
+        )
+        c.execute(
+            text(
+                "INSERT INTO grids (version_id, grid_code, name, community_code, town_code, "
+                "district_code, kind, households, population, attributes, geom, batch_id) "
+                "SELECT :vid, grid_code, name, community_code, town_code, district_code, kind, "
+                "households, population, attributes, geom, batch_id FROM grids WHERE version_id = :src"
+            ),
+            {"vid": vid, "src": src.id},
+        )
+        _write_units(c, vid, cut)
+        audit.record(
+            c,
+            "grids.draft",
+            {
+                "version": name,
+                "source": src.name,
+                "note": note,
+                "units": int(len(cut)),
+                "res": cut.attrs["res"],
+            },
+            username=user,
+        )
+    return open_draft(engine, name)
+
+
+def open_draft(engine: Engine | Connection, name: str) -> edit.Draft:
+    """The draft `name` at its latest revision (kept in memory between saves)."""
+    if isinstance(engine, Engine):
+        with engine.connect() as c:
+            return open_draft(c, name)
+    v = versions.get(engine, name)
+    revision = _revision(engine, v.id)
+    key = (_db_key(engine), v.id)
+    with _lock:
+        kept = _cache.get(key)
+    if kept is not None and kept.revision == revision:
+        return kept
+    draft = _read(engine, v, revision)
+    with _lock:
+        _cache[key] = draft
+    return draft
+
+
+def save(
+    engine: Engine, version: str, op: str, revision: int, *, user: str | None = None, **params: Any
+) -> edit.Draft:
+    """Run edit operation `op` (move, merge, split, rename, undo, redo) with `params` on
+    draft `version`, if `revision` is still its revision; one transaction, audited."""
+    if op not in edit.OPS:
+        raise InputError(f"unknown edit {op!r} (known: {', '.join(edit.OPS)})", field="op")
+    with engine.begin() as c:
+        row = c.execute(
+            text("SELECT id, status FROM grid_versions WHERE name = :n FOR UPDATE"), {"n": version}
+        ).first()
+        if row is None:
+            versions.get(c, version)  # raises naming the known versions
+        if row.status != "draft":
+            raise InputError(
+                f"grid version {version!r} is {row.status}: only a draft can be edited",
+                field="version",
+            )
+        current = _revision(c, row.id)
+        if int(revision) != current:
+            raise StaleDraft(
+                f"draft {version!r} was changed by someone else (revision {current}, your edit was "
+                f"based on {revision}); nothing was saved — reload the draft and make the edit "
+                "again",
+                field="revision",
+            )
+        before = open_draft(c, version)
+        after = edit.OPS[op](before, **params)
+        change = after.last
+        _write_change(c, row.id, after, change)
+        c.execute(
+            grid_edits.insert().values(
+                version_id=row.id,
+                revision=after.revision,
+                op=op,
+                params=jsonable(params),
+                change=change.as_dict(),
+                username=user or audit.current_user(),
+            )
+        )
+        audit.record(
+            c,
+            "grids.edit",
+            {
+                "version": version,
+                "revision": after.revision,
+                "op": change.op,
+                "grids": sorted(change.touched()),
+                "units": len(change.units),
+            },
+            username=user,
+        )
+        key = (_db_key(c), row.id)
+    with _lock:
+        _cache[key] = after
+    return after
+
+
+def log(engine: Engine, name: str) -> pd.DataFrame:
+    """The edits of draft `name`: revision, op, username, at, params."""
+    v = versions.get(engine, name)
+    with engine.connect() as c:
+        rows = c.execute(
+            select(
+                grid_edits.c.revision,
+                grid_edits.c.op,
+                grid_edits.c.username,
+                grid_edits.c.at,
+                grid_edits.c.params,
+            )
+            .where(grid_edits.c.version_id == v.id)
+            .order_by(grid_edits.c.revision)
+        ).all()
+    return pd.DataFrame(
+        [dict(r._mapping) for r in rows], columns=["revision", "op", "username", "at", "params"]
+    )
+
+
+def _db_key(conn: Connection) -> str:
+    return conn.engine.url.render_as_string(hide_password=True)
+
+
+def _revision(conn: Connection, version_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.coalesce(func.max(grid_edits.c.revision), 0)).where(
+                grid_edits.c.version_id == version_id
+            )
+        ).scalar_one()
+    )
+
+
+def _read(conn: Connection, v: versions.Version, revision: int) -> edit.Draft:
+    cols = ", ".join(c.name for c in grid_units.columns if c.name not in ("version_id", "geom"))
+    units = gpd.read_postgis(
+        text(f"SELECT {cols}, geom FROM grid_units WHERE version_id = :v ORDER BY unit_id"),
+        conn,
+        geom_col="geom",
+        params={"v": v.id},
+    )
+    if not len(units):
+        raise InputError(
+            f"grid version {v.name!r} has no editor units: start a draft from it "
+            "(geo.grids.drafts.start)",
+            field="version",
+        )
+    units = units.rename_geometry("geometry").set_crs(WGS84, allow_override=True)
+    grids = pd.read_sql(
+        text(
+            "SELECT grid_code, name, community_code, town_code, district_code, "
+            "kind FROM grids WHERE version_id = :v"
+        ),
+        conn,
+        params={"v": v.id},
+    )
+    names = dict(
+        conn.execute(text("SELECT code, name FROM admin_units WHERE level = 'community'")).all()
+    )
+    editor = v.params.get("editor", {})
+    draft = edit.Draft.start(
+        units,
+        grids,
+        households_band=tuple(editor["households_band"]),
+        workload_band=tuple(editor["workload_band"]),
+        used_codes=set(conn.execute(text("SELECT DISTINCT grid_code FROM grids")).scalars()),
+        community_names=names,
+    )
+    entries = conn.execute(
+        select(grid_edits.c.op, grid_edits.c.change)
+        .where(grid_edits.c.version_id == v.id)
+        .order_by(grid_edits.c.revision)
+    ).all()
+    changes = [edit.Change.from_dict(e.change) for e in entries]
+    return edit.replay(draft, [e.op for e in entries], changes)
+
+
+def _write_units(conn: Connection, version_id: int, cut: gpd.GeoDataFrame) -> None:
+    cols = [c.name for c in grid_units.columns if c.name not in ("version_id", "geom")]
+    rows = []
+    for record, geom in zip(
+        cut[cols].astype(object).where(cut[cols].notna(), None).to_dict("records"),
+        cut.geometry,
+        strict=True,
+    ):
+        rows.append({**record, "version_id": version_id, "wkb": shapely.to_wkb(geom)})
+    if rows:
+        conn.execute(
+            text(
+                f"INSERT INTO grid_units (version_id, {', '.join(cols)}, geom) VALUES (:version_id, "
+                f"{', '.join(':' + c for c in cols)}, ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"
+            ),
+            rows,
+        )
+
+
+def _write_change(
+    conn: Connection, version_id: int, draft: edit.Draft, change: edit.Change
+) -> None:
+    """The units that moved and the touched grids, rewritten from the units."""
+    if change.units:
+        conn.execute(
+            text("UPDATE grid_units SET grid_code = :g WHERE version_id = :v AND unit_id = :u"),
+            [{"v": version_id, "u": u, "g": after} for u, (_, after) in change.units.items()],
+        )
+    touched = sorted(change.touched())
+    conn.execute(
+        text("DELETE FROM grids WHERE version_id = :v AND grid_code IN :codes").bindparams(
+            bindparam("codes", expanding=True)
+        ),
+        {"v": version_id, "codes": touched},
+    )
+    store.write_grids(conn, version_id, edit.shapes(draft, touched))
