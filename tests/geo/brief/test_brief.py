@@ -17,10 +17,11 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from geo.brief.page import fit_ranges, length_label, nice_length
-from geo.db.tables import metadata
+from geo.localtime import TZ
+from tests.database import empty
 
 CITY = Path(__file__).resolve().parents[2] / "dashboards" / "city.py"
-LOCAL = dt.timezone(dt.timedelta(hours=8))
+LOCAL = TZ  # the city's local time (geo.localtime)
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +29,7 @@ def city(engine):
     spec = importlib.util.spec_from_file_location("brief_city", CITY)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_log")
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty(engine)
     return mod.build(engine)
 
 
