@@ -1,6 +1,6 @@
 """Facility coverage: the share of demand within each facility kind's service radius.
 
-Distance is the straight line in the city's metric CRS (settings().metric_crs,
+Distance is the straight line in the city's metric CRS (geo.config.Settings.metric_crs,
 EPSG:4549), not the street network: a point is covered when some facility of the kind
 is at most `radius` metres away. Demand layers are incidents, rental housing, hazard
 sources and the centres of the study area's H3 cells; shares are given for the whole
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.config import settings
+from geo.config import Settings
 from geo.crs import metric
 from geo.zones import codes_of
 
@@ -28,7 +28,7 @@ SHARE_COLUMNS = ["kind", "radius_m", "layer", "level", "code", "name", "total", 
 
 def in_metric(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     """`geoms` in the metric CRS, projected only when not already there."""
-    crs = settings().metric_crs
+    crs = Settings.metric_crs
     return geoms if geoms.crs is not None and geoms.crs == crs else metric(geoms)
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo import localtime
+from geo.config import Settings
 from geo.errors import InputError
 from geo.export import write
 from geo.export.manifest import file_entries
@@ -166,9 +168,7 @@ def _safe(name: str) -> str:
 
 
 def _shapefile_table(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    from geo.config import settings
-
-    area = grids.to_crs(settings().metric_crs).area.round(1).to_numpy()
+    area = grids.to_crs(Settings.metric_crs).area.round(1).to_numpy()
     data = {field: (area if source == "area_m2" else grids[source].to_numpy())
             for field, (source, _) in FIELDS.items() if source == "area_m2" or source in grids}
     return gpd.GeoDataFrame(data, geometry=grids.geometry.to_numpy(), crs=grids.crs)
@@ -218,9 +218,7 @@ def _map_png(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None,
     font = cjk_font()
     props = font_manager.FontProperties(fname=font) if font else None
     label = (lambda c: CHANGE_LABELS[c]) if font else (lambda c: c)
-    from geo.config import settings
-
-    metric = settings().metric_crs
+    metric = Settings.metric_crs
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.5), dpi=110)
     panels = ((before, changes[changes["change"] != "new"], "调整前" if font else "before"),
               (grids, changes[changes["change"] != "removed"], "调整后" if font else "after"))
@@ -275,7 +273,7 @@ def _summary(grids, before, changes, sheet, problems, counts, accepted, *, versi
     fields = pd.DataFrame([{"字段 / field": f, "含义 / meaning": m} for f, (_, m) in FIELDS.items()])
     hh = pd.to_numeric(grids.get("households"), errors="coerce")
     esc = html.escape
-    created = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    created = dt.datetime.now(localtime.TZ)
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>网格调整备案材料 {esc(version)}</title>
