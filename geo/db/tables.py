@@ -373,8 +373,9 @@ hotspot_cells = Table(
     Column("category", Text),
     Column("trend_z", Float),
     Column("trend_p", Float),
-    Column("id", BigInteger, Identity(), unique=True),  # the key GIS clients see
+    Column("id", BigInteger, Identity()),  # the key GIS clients see
     Column("geom", Geometry("POLYGON", srid=SRID, spatial_index=False)),  # the hexagon
+    Index("uq_hotspot_cells_id", "id", unique=True),
 )
 
 analysis_results = Table(

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from geo.counts.periods import PERIODS
 from geo.counts.refresh import LOCK_KEY, STORED_PERIOD
 from geo.db.copy import Column, copy_rows
+from geo.vocab import UNCLASSIFIED
 
 
 def create_stage(engine: Engine) -> str:
@@ -48,7 +49,10 @@ def publish(engine: Engine, stage: str) -> tuple[int, int]:
     """Replace incident_counts by the stage's rows (one transaction); drop the stage.
 
     Only month rows are kept (`geo.counts.refresh`: days and weeks are read from the
-    incidents). Returns (rows, incidents) where incidents is the total of one resolution.
+    incidents). An archive holds categories as written in its files: each is stored by
+    its top level in the incident vocabulary (未分类 when unknown), as a load stores it,
+    so the archive's counts equal those of the same rows loaded. Returns (rows,
+    incidents) where incidents is the total of one resolution.
     """
     month = PERIODS.index(STORED_PERIOD)
     with engine.begin() as conn:
@@ -58,8 +62,12 @@ def publish(engine: Engine, stage: str) -> tuple[int, int]:
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
         rows = conn.execute(text(f"""
             INSERT INTO incident_counts (res, month, cell, category, count)
-            SELECT res, DATE '1970-01-01' + period_start, cell, category, count
-            FROM {stage} WHERE period = {month} ORDER BY 1, 2, 3, 4""")).rowcount
+            SELECT s.res, DATE '1970-01-01' + s.period_start, s.cell,
+                   coalesce(k.top_name, :unclassified), sum(s.count)
+            FROM {stage} s
+            LEFT JOIN vocab_keys k ON k.vocab = 'incident_category' AND k.key = lower(btrim(s.category))
+            WHERE s.period = {month} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""),
+            {"unclassified": UNCLASSIFIED}).rowcount
         incidents = conn.execute(text(f"""
             SELECT coalesce(sum(count), 0) FROM {stage} WHERE period = {month}
               AND res = (SELECT res FROM {stage} WHERE period = {month} LIMIT 1)""")).scalar_one()

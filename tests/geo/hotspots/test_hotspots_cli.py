@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from esda.moran import Moran
 from libpysal.weights import W
+from sqlalchemy import text
 
 from geo import hexes
 from geo.counts.refresh import refresh_counts
@@ -128,5 +129,11 @@ def test_hotspots_bad_input(city, cli):
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "999999" in out.stderr
     with pytest.raises(InputError, match="cover 2026-01-01 to 2026-06-"):
         run_hotspots(city, HotspotParams(categories=("no-such-category",)))
-    # res 8 has no kept months here: it is counted from the incidents, all 750 of them
-    assert run_hotspots(city, HotspotParams(res=8, k=1))["incidents"] == 750
+    # res 8 has no kept months here: it is counted from the incidents, all 750 of them,
+    # split into those whose cell lies in the city's study area and those outside it
+    out = run_hotspots(city, HotspotParams(res=8, k=1))
+    with city.connect() as conn:
+        cells10 = np.array(conn.execute(text("SELECT h3 FROM incidents")).scalars().all(), dtype=np.uint64)
+    inside = np.isin(hexes.parents(cells10, 8).astype(np.int64), store.study_area(city, 8))
+    assert (out["incidents"], out["incidents_outside_area"]) == (int(inside.sum()), int((~inside).sum()))
+    assert out["incidents"] + out["incidents_outside_area"] == 750
