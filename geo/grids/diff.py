@@ -3,7 +3,8 @@
 A grid kept as it was (same code, each holding ≥ 95 % of the other's area) is
 ``unchanged`` first, whatever else overlaps it: a grid lying inside or on top of
 another is a topology problem for `check`, not a change, so a version diffed with
-itself is all ``unchanged``. The other grids are linked when one holds at least half of the other's area (or,
+itself is all ``unchanged``; a grid that is not kept and lies mostly inside a kept one
+joins its change (cut out of it: ``split``; merged into it: ``merged``). The other grids are linked when one holds at least half of the other's area (or,
 for a grid linked to nothing, its largest counterpart when that holds ≥ 10 % of it).
 Each connected group of linked grids is one change:
 
@@ -89,15 +90,23 @@ def _components(og: np.ndarray, ng: np.ndarray, codes_o: np.ndarray, codes_n: np
     """Connected-component label of each old and new grid in the overlap graph, and the
     intersection area of every overlapping (old, new) pair.
 
-    A kept grid (see `_kept`) is a component of its own, linked to nothing else.
+    A kept grid (see `_kept`) is linked to no other kept grid, whatever their overlap; a
+    grid that is not kept joins it when it lies mostly inside it (a part cut out of it,
+    or a grid merged into it).
     """
     i, j = shapely.STRtree(og).query(ng, predicate="intersects")[::-1]  # i old, j new
     inter = shapely.area(polygonal(shapely.intersection(og[i], ng[j])))
     share_old = inter / np.maximum(shapely.area(og[i]), 1e-9)
     share_new = inter / np.maximum(shapely.area(ng[j]), 1e-9)
     kept = _kept(i, j, codes_o, codes_n, share_old, share_new)
-    free = ~np.isin(i, i[kept]) & ~np.isin(j, j[kept])  # pairs of grids not kept
+    free_old, free_new = ~np.isin(i, i[kept]), ~np.isin(j, j[kept])
+    free = free_old & free_new  # pairs of grids not kept
     link = free & ((share_old >= LINK_SHARE) | (share_new >= LINK_SHARE))
+    # a grid that is not kept and lies mostly inside a kept one joins its change when the
+    # kept grid gave up that ground (a part cut out of it: split; a grid merged into it),
+    # not when the kept grid still covers it (an overlap: `check`'s business)
+    link |= _carved(i, j, kept, free_new & ~free_old & (share_new >= LINK_SHARE), ng, ng)
+    link |= _carved(j, i, kept, free_old & ~free_new & (share_old >= LINK_SHARE), og, og)
     link |= free & (_fallback(i, share_old, link, len(og)) | _fallback(j, share_new, link, len(ng)))
     link |= kept
     n_old = len(og)
@@ -120,6 +129,21 @@ def _kept(i: np.ndarray, j: np.ndarray, codes_o: np.ndarray, codes_n: np.ndarray
     kept = np.zeros(len(i), dtype=bool)
     kept[pairs.index.to_numpy()] = True
     return kept
+
+
+def _carved(kept_side: np.ndarray, other: np.ndarray, kept: np.ndarray, candidate: np.ndarray,
+            geoms_other: np.ndarray, same_version: np.ndarray) -> np.ndarray:
+    """Candidate pairs (kept grid, grid not kept) where the kept grid's partner in the
+    other grid's version covers less than LINK_SHARE of that grid: ground it gave up."""
+    partner = dict(zip(kept_side[kept].tolist(), other[kept].tolist(), strict=True))
+    out = np.zeros(len(candidate), dtype=bool)
+    pos = np.flatnonzero(candidate)
+    if len(pos):
+        grids = geoms_other[other[pos]]
+        mates = same_version[[partner[int(k)] for k in kept_side[pos]]]
+        covered = shapely.area(polygonal(shapely.intersection(grids, mates)))
+        out[pos] = covered < LINK_SHARE * np.maximum(shapely.area(grids), 1e-9)
+    return out
 
 
 def _fallback(owner: np.ndarray, share: np.ndarray, link: np.ndarray, n: int) -> np.ndarray:

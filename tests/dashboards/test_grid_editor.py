@@ -208,6 +208,6 @@ def test_only_planners_and_admins_get_the_editor(engine, city):
     app = create_app(engine, login=True)
     for role, may in (("leader", False), ("analyst", False), ("planner", True), ("admin", True)):
         with app.server.test_request_context("/grids"):
-            login_user(auth.SessionUser(1, f"user-{role}", role))
+            login_user(auth.SessionUser(1, f"user-{role}", role, 0))
             assert auth.visitor_may_edit_grids() is may
             assert (grids_editor.panel("zh") is not None) is may
