@@ -176,7 +176,7 @@ def _figure(draft: edit.Draft, bands: dict[str, str], lang: str) -> go.Figure:
         *maps.boundary_layers(base),
     ]
     center, zoom = maps.view_of(extent(engine()))
-    fig = maps.base_figure(center, zoom, layers, uirevision=f"ge-{draft.revision}-load")
+    fig = maps.base_figure(center, zoom, layers, uirevision=f"ge-{draft.revision}-load", base=base)
     geo = draft.units.geometry.set_precision(10**-maps.COORD_DIGITS).__geo_interface__
     ids = [str(i) for i in range(len(draft.units))]
     for f, i in zip(geo["features"], ids, strict=True):
