@@ -55,22 +55,23 @@ def set_password(engine: Engine, username: str, password: str) -> None:
         pw = hash_password(password)
     except ValueError as exc:
         raise InputError(str(exc), field="password") from exc
-    with engine.begin() as conn:
-        done = conn.execute(update(users).where(users.c.username == username)
-                            .values(password_hash=pw, session_epoch=users.c.session_epoch + 1))
-        if done.rowcount == 0:
-            raise InputError(f"no user {username!r}", field="username")
-        audit.record(conn, "password_changed", {"username": username})
+    _change_and_end_sessions(engine, username, "password_changed", password_hash=pw)
 
 
 def deactivate_user(engine: Engine, username: str) -> None:
     """Refuse every later sign-in of `username` and end the sessions it has."""
+    _change_and_end_sessions(engine, username, "user_deactivated", active=False)
+
+
+def _change_and_end_sessions(engine: Engine, username: str, action: str, **values) -> None:
+    """Set `values` on `username`, move its session epoch on (every session of it ends)
+    and audit `action`, in one transaction; InputError for an unknown user."""
     with engine.begin() as conn:
         done = conn.execute(update(users).where(users.c.username == username)
-                            .values(active=False, session_epoch=users.c.session_epoch + 1))
+                            .values(**values, session_epoch=users.c.session_epoch + 1))
         if done.rowcount == 0:
             raise InputError(f"no user {username!r}", field="username")
-        audit.record(conn, "user_deactivated", {"username": username})
+        audit.record(conn, action, {"username": username})
 
 
 def end_sessions(engine: Engine, user_id: int) -> None:
