@@ -28,6 +28,7 @@ for f in districts towns communities; do
   "$CG" load boundaries "$WORK/city/boundaries/$f.shp" --json >/dev/null
 done
 "$CG" load grids "$WORK/city/grids/grids_2025.shp" --grid-version 2025 --json >/dev/null
-"$CG" grids file 2025 --out "$WORK/filing" --json >/dev/null
+"$CG" grids file 2025 --out "$WORK/filing" --json \
+  --accept-all "wheel smoke: the sample city's planted faults" >/dev/null
 test -n "$(ls "$WORK/filing")"
 echo "wheel-smoke: installed civicgrid ran --help and filed the sample grids"
