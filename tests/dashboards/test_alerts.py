@@ -64,5 +64,6 @@ def test_month_alerts_cover_the_latest_complete_month(page, server):
     page.locator("#hs-alerts button").first.wait_for(timeout=30000)
     page.get_by_label("最近一月").check()
     # the data end on 2026-10-31, the last day of October: October is complete
-    page.wait_for_function("() => document.querySelector('#hs-alerts')?.textContent.includes('2026-10-01 至 2026-10-31')")
+    # innerText, not textContent: a loading overlay can hide the list while it re-renders
+    page.wait_for_function("() => document.querySelector('#hs-alerts')?.innerText.includes('2026-10-01 至 2026-10-31')")
     assert "与此前 4 期比较" in page.inner_text("#hs-alerts")
