@@ -4,6 +4,9 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+# pytest workers for `make test`: one per core of the 2-core reference machine; a test file
+# stays on one worker (its module fixtures load its data once), each worker has its own database
+TEST_WORKERS ?= 2
 
 .PHONY: setup system venv db demo test lint bench clean notebooks
 
@@ -30,7 +33,7 @@ test: setup
 	$(BIN)/civicgrid db up
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv
 	$(BIN)/ruff check .

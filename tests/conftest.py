@@ -1,7 +1,8 @@
 """Shared fixtures: a real PostGIS database for the session, clean tables per test.
 
 The tests run against the project-local cluster (started if needed) in a database of
-their own, `<name>_test`, so demo data is never touched; with CIVICGRID_DATABASE_URL
+their own, `<name>_test` (`<name>_test_gw0`, `_gw1`… per worker under `pytest -n N`,
+which `make test` uses), so demo data is never touched; with CIVICGRID_DATABASE_URL
 set they use that server instead. CLI subprocesses inherit the test database's name.
 
 Who connects: the fixtures (`db_url`, `engine`, `clean_db`) as the owner role, which
@@ -47,6 +48,8 @@ def db_url() -> str:
         elif roles.passwords() is None:
             pytest.exit("the local cluster has no civicgrid roles yet: run `civicgrid db up`", 1)
     name = os.environ.get("CIVICGRID_TEST_DB") or f"{make_url(database_url()).database}_test"
+    if worker := os.environ.get("PYTEST_XDIST_WORKER"):  # `pytest -n N`: a database per worker
+        name = f"{name}_{worker}"
     url = make_url(owner_url()).set(database=name).render_as_string(hide_password=False)
     cluster.wait_ready(url)
     cluster.drop_database(url)
