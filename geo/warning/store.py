@@ -14,14 +14,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from geo.counts.levels import filter_sql
 from geo.db.arrow import read_arrow
 from geo.hexes import parents
 from geo.localtime import TZ, sql_local
 
-#: a category filter matching either level (top level or fine category)
-CATEGORY_FILTER = (
-    "(CAST(:cats AS text[]) IS NULL OR category = ANY(:cats) OR subcategory = ANY(:cats))"
-)
+
+def _category_filter(categories: Sequence[str] | None) -> str:
+    """SQL matching `categories` at either level (geo.vocab.store.matches); TRUE for none."""
+    return f"({filter_sql(categories)})" if categories else "TRUE"
 
 
 def _local_start(day: dt.date) -> dt.datetime:
@@ -44,13 +45,12 @@ def period_counts(
         SELECT h3, date_trunc('{period}', {sql_local("occurred_at")})::date AS period,
                count(*) AS count
         FROM incidents
-        WHERE occurred_at >= :a AND occurred_at < :b AND {CATEGORY_FILTER}
+        WHERE occurred_at >= :a AND occurred_at < :b AND {_category_filter(categories)}
         GROUP BY 1, 2
     """,
         {
             "a": _local_start(first),
             "b": _local_start(end),
-            "cats": list(categories) if categories else None,
         },
     )
     frame = table.to_pandas()
@@ -72,12 +72,11 @@ def points(
         engine,
         f"""
         SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat, occurred_at FROM incidents
-        WHERE occurred_at >= :a AND occurred_at < :b AND {CATEGORY_FILTER}
+        WHERE occurred_at >= :a AND occurred_at < :b AND {_category_filter(categories)}
     """,
         {
             "a": _local_start(start),
             "b": _local_start(end + dt.timedelta(days=1)),
-            "cats": list(categories) if categories else None,
         },
     )
     return table.to_pandas()
