@@ -22,8 +22,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Engine, text
+from sqlalchemy.dialects.postgresql.base import PGDialect
 
 from geo.config import settings
 from geo.counts import store
@@ -68,11 +68,14 @@ def trend(engine: Engine, res: int, period: str = "week", categories: Sequence[s
     return frame.rename(columns={"period": "period_start"})[["period_start", "category", "count"]]
 
 
-def filter_sql(categories: Sequence[str]) -> str:
-    """`geo.vocab.store.matches` on the incidents as SQL text with its values as literals
-    (callers read with ADBC or without parameters, see geo.counts.store)."""
+def filter_sql(categories: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """`geo.vocab.store.matches` on the incidents as SQL text with :named parameters and
+    their values (values stay parameters: a category may hold any character)."""
     expr = vocab_store.matches(incidents, "category", [str(c) for c in categories])
-    return str(expr.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    # the base dialect: no `::VARCHAR` after each parameter, which text() would misread
+    compiled = expr.compile(dialect=PGDialect(paramstyle="named"),
+                            compile_kwargs={"render_postcompile": True})
+    return str(compiled), dict(compiled.params)
 
 
 def _from_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.date | None,
@@ -90,9 +93,10 @@ def _from_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.dat
         return _empty(keys)
     select = [*(["h3"] if by_cell else []), *([f"{START_SQL[by]}"] if by else []),
               *(["category"] if by_category else [])]
+    matched, params = filter_sql(categories)
     where = [f"occurred_at >= '{local_midnight(start)}'::timestamptz",
              f"occurred_at < '{local_midnight(end + dt.timedelta(days=1))}'::timestamptz",
-             f"({filter_sql(categories)})"]
+             f"({matched})"]
     if cells is not None:
         finest = children(np.asarray(cells, dtype=np.int64).view(np.uint64), settings().h3_res)
         where.append("h3 = ANY('{" + ",".join(str(int(c)) for c in finest.view(np.int64)) + "}'::int8[])")
@@ -100,7 +104,7 @@ def _from_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.dat
     sql = (f"SELECT {', '.join([*select, 'count(*)'])} FROM incidents "
            f"WHERE {' AND '.join(where)}{group}")
     with engine.connect() as conn:
-        rows = conn.execution_options(no_parameters=True).exec_driver_sql(sql).all()
+        rows = conn.execute(text(sql), params).all()
     frame = pd.DataFrame(rows, columns=[*keys, "count"])
     if not len(frame):
         return _empty(keys)
