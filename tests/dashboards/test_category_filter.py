@@ -79,3 +79,18 @@ def test_choosing_a_fine_category_shows_its_counts(page, server, probe, engine, 
     want = _theft_counts(engine, res)
     assert len(want) > 20 and shown == want
     page.screenshot(path=str(artifacts / "hotspots-fine-category.png"), full_page=True)
+
+
+def test_the_english_switch_names_the_terms_in_english(page, server, probe):
+    page.goto(server + "/hotspots")
+    probe.wait("hs-map")
+    page.click("#btn-lang")
+    page.wait_for_selector("h2:text-is('Incident hotspot analysis')")
+    page.click("#hs-cats")
+    dialog = page.get_by_role("dialog")
+    assert dialog.get_by_text("criminal · 刑事", exact=True).is_visible()
+    assert dialog.get_by_text("· theft · 盗窃", exact=True).is_visible()
+    dialog.get_by_placeholder("Search").fill("扒窃")  # an alias finds its term
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[role=dialog] [role=option]')].length === 1")
+    assert dialog.get_by_role("option").inner_text().strip() == "· theft · 盗窃"
