@@ -7,6 +7,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
+from dashboards.categories import category_options
 from dashboards.components import engine, note, section
 from dashboards.inputs import choices, date_of
 from geo.errors import InputError
@@ -93,13 +94,15 @@ def layout(lang: str) -> html.Div:
 def register(app) -> None:
     @app.callback(Output("ex-version", "options"), Output("ex-version", "value"),
                   Output("ex-category", "options"), Output("ex-category", "value"),
-                  Input("ex-layer", "value"))
-    def layer_choices(layer):
+                  Input("ex-layer", "value"), State("lang", "data"))
+    def layer_choices(layer, lang):
         from dashboards.auth import may_use
 
         if not layer or not may_use(PAGE, "export_choices"):
             return [], None, [], []
-        return versions(layer, engine=engine()), None, categories(layer, engine=engine()), []
+        eng = engine()
+        cats = category_options(eng, lang) if layer == "incidents" else categories(layer, engine=eng)
+        return versions(layer, engine=eng), None, cats, []
 
     @app.callback(Output("ex-download", "data"), Output("ex-msg", "children"), Output("ex-history", "rowData"),
                   Input("ex-run", "n_clicks"),

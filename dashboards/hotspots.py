@@ -25,6 +25,7 @@ from dash import ALL, Input, Output, Patch, State, ctx, dcc, html, no_update
 from flask import Response, request
 
 from dashboards import maps
+from dashboards.categories import category_filter, category_values
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import LANGS, emerging_label, t
 from dashboards.inputs import bounded_int, choices, date_range, one_of, text_or_none
@@ -32,7 +33,7 @@ from geo.config import settings
 from geo.errors import InputError
 from geo.hotspots.store import latest_run, places, run_cells
 from geo.palettes import NO_PATTERN_COLOR, emerging_color
-from geo.views.counts import categories, category_mix, incident_span, resolutions, trend
+from geo.views.counts import category_mix, incident_span, resolutions, trend
 from geo.views.hexlayer import hex_layer
 from geo.views.hotareas import top_areas
 from geo.views.places import extent, units
@@ -88,8 +89,7 @@ def layout(lang: str) -> html.Div:
             filt("hs.dates", dcc.DatePickerRange(
                 id="hs-dates", min_date_allowed=lo, max_date_allowed=hi, start_date=start, end_date=hi,
                 display_format="YYYY-MM-DD")),
-            filt("hs.categories", dcc.Dropdown(id="hs-cats", options=categories(eng), multi=True,
-                                               placeholder="—")),
+            filt("hs.categories", category_filter("hs-cats", eng, lang)),
             filt("hs.area", dcc.Dropdown(id="hs-area", options=area_opts, placeholder=t("hs.all_areas", lang))),
             filt("hs.res", dcc.Slider(id="hs-res", min=min(res), max=max(res), step=1,
                                       value=min(max(res), 9) if min(res) <= 9 else min(res),
@@ -109,7 +109,7 @@ def layout(lang: str) -> html.Div:
                 options=[{"label": t(f"hs.alerts.{p}", lang), "value": p} for p in ("week", "month")]),
                 dcc.Loading(html.Div(id="hs-alerts", className="alert-list"), type="dot")), className="col"),
             html.Div(section(t("hs.nr", lang), html.Div([
-                dcc.Dropdown(id="hs-nr-cat", options=categories(eng), placeholder=t("hs.categories", lang)),
+                category_filter("hs-nr-cat", eng, lang, multi=False, placeholder=t("hs.categories", lang)),
                 html.Button(t("hs.nr.run", lang), id="hs-nr-run", className="btn btn-dark", n_clicks=0),
             ], className="filters"), dcc.Loading(html.Div(t("hs.nr.hint", lang), id="hs-nr"), type="dot")),
                 className="col"),
@@ -380,7 +380,7 @@ def register(app) -> None:
                   State("lang", "data"), prevent_initial_call=True)
     def show_near_repeat(_, category, lang):
         category, lang = text_or_none(category), one_of(lang, LANGS)
-        if not category or category not in categories(engine()):
+        if not category or category not in category_values(engine()):
             return note(t("hs.nr.hint", lang), "info")
         try:
             return near_repeat_view(near_repeat_report(engine(), category), lang)

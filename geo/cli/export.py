@@ -52,7 +52,7 @@ def export(
     where: list[str] = typer.Option([], "--where", help="KEY=VALUE filter, e.g. district=姑苏区 (repeatable)"),
     date_from: str = typer.Option(None, "--from", help="first day, YYYY-MM-DD"),
     date_to: str = typer.Option(None, "--to", help="last day, YYYY-MM-DD (inclusive)"),
-    category: list[str] = typer.Option([], "--category", help="category / kind (repeatable)"),
+    category: list[str] = typer.Option([], "--category", help="category / kind (repeatable); incidents: either level, 大类 or 细类 by code, name or alias"),
     encoding: str = typer.Option("utf-8", "--encoding", help="utf-8 | gbk (shp and csv)"),
     crs: str = typer.Option("EPSG:4490", "--crs", help="EPSG:4490 (CGCS2000) | EPSG:4326 | gcj02 | EPSG:n"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),

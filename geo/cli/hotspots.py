@@ -83,7 +83,7 @@ def hotspots(
     res: int = typer.Option(9, "--res", min=0, max=10, help="H3 resolution of the analysis"),
     date_from: str = typer.Option(None, "--from", help="first day, YYYY-MM-DD"),
     date_to: str = typer.Option(None, "--to", help="last day (inclusive), YYYY-MM-DD"),
-    category: list[str] = typer.Option(None, "--category", help="incident categories (repeat or comma-separate)"),
+    category: list[str] = typer.Option(None, "--category", help="incident categories, either level: 大类 or 细类 by code, name or alias (repeat or comma-separate)"),
     k: int = typer.Option(None, "--k", min=0, help="k-ring size of the neighbourhood (default 1)"),
     auto: bool = typer.Option(False, "--auto", help="choose k by incremental spatial autocorrelation"),
     is_emerging: bool = typer.Option(False, "--emerging", help="emerging (space-time) hot spots"),

@@ -48,14 +48,16 @@ def import_cmd(
                               "vocab column; default incident_category)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """导入词条 / add terms and aliases; stored rows with these values are reclassified.
+    """导入词条 / add terms and aliases; stored rows with these values are reclassified
+    and the incident counts of the reclassified batches follow at once.
 
     Aliases are separated by | ; ； or 、. A parent names the 大类 code of a 细类.
     """
+    from geo.counts.refresh import move_reclassified
     from geo.vocab.store import import_terms
     from geo.vocab.terms import read_terms
 
     if vocab is not None and vocab not in VOCABS:
         raise typer.BadParameter(f"use one of {', '.join(VOCABS)}", param_hint="--vocab")
-    result = import_terms(get_engine(), read_terms(path, vocab), file=str(path))
+    result = import_terms(get_engine(), read_terms(path, vocab), move_reclassified, file=str(path))
     report(result, as_json)

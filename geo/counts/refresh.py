@@ -21,6 +21,10 @@ of the batch they were counted with; so before adding, every stored resolution's
 is checked against the number of incidents in the batches already aggregated, and any
 difference (rows moved, changed or deleted) triggers a full rebuild. `full=True` always
 rebuilds.
+
+Reclassified incidents (a vocabulary import giving an unknown value its 大类) keep their
+batch and their total: `move_reclassified` moves their counts from the old category to
+the new one inside the import's transaction, so the counts equal a full rebuild at once.
 """
 
 from __future__ import annotations
@@ -194,3 +198,39 @@ def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
         mode = "full" if reason else "incremental"
         return AggregateResult(mode, reason or "new incident batches", batch_ids,
                                int(incidents), len(frame), res, per)
+
+
+def move_reclassified(conn: Connection, moved: pd.DataFrame) -> int:
+    """Move the counts of reclassified incidents from their old 大类 to their new one, in
+    the caller's transaction (the vocabulary import's; geo.vocab cannot import this
+    package, so the import is handed this hook). `moved` holds one row per changed
+    incident: batch_id, h3 (res 10), occurred_at (µs UTC), old and new category. Only
+    batches already counted move (a batch counted later is read with its new category);
+    the lock waits for a running aggregate, which then has either counted a batch or not.
+    Returns the count rows written."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    counted = set(conn.execute(text("SELECT batch_id FROM aggregate_state")).scalars())
+    moved = moved[moved["batch_id"].isin(counted) & (moved["old"] != moved["new"])]
+    stored = sorted(_stored_resolutions(conn))
+    if moved.empty or not stored:
+        return 0
+    cell = moved["h3"].to_numpy(dtype=np.int64)
+    micros = moved["occurred_at"].to_numpy(dtype=np.int64)
+    minus = cell_counts(cell, micros, moved["old"].to_numpy(dtype=object), stored, [STORED_PERIOD])
+    plus = cell_counts(cell, micros, moved["new"].to_numpy(dtype=object), stored, [STORED_PERIOD])
+    delta = pd.concat([minus.assign(count=-minus["count"]), plus], ignore_index=True)
+    delta = (delta.rename(columns={"period_start": "month"})
+             .groupby(list(KEY), sort=True)["count"].sum().reset_index())
+    delta = delta[delta["count"] != 0].reset_index(drop=True)
+    if delta.empty:
+        return 0
+    _write(conn, delta, empty=False)
+    conn.execute(text("""
+        DELETE FROM incident_counts ic USING counts_staged s
+        WHERE (ic.res, ic.month, ic.cell, ic.category) = (s.res, s.month, s.cell, s.category)
+          AND ic.count = 0
+    """))
+    # a new aggregated_at: the data stamp changes, so kept page views are made again
+    conn.execute(text("UPDATE aggregate_state SET aggregated_at = clock_timestamp() "
+                      "WHERE batch_id = ANY(:b)"), {"b": sorted({int(b) for b in moved["batch_id"]})})
+    return len(delta)

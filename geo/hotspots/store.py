@@ -12,16 +12,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, and_, func, literal, literal_column, select, text
+from sqlalchemy import Engine, text
 
 from geo import hexes
-from geo.counts import store as counts
-from geo.counts.periods import PERIODS
-from geo.db.tables import incidents
+from geo.counts import levels
 from geo.errors import InputError
 from geo.jsonable import dumps
-from geo.localtime import sql_local
-from geo.vocab import store as vocab_store
 
 
 def boundary(engine: Engine, district: str | None = None) -> shapely.Geometry | None:
@@ -56,47 +52,13 @@ def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.
                 categories: Sequence[str] | None = None, district: str | None = None,
                 by: str | None = None) -> pd.DataFrame:
     """Incident counts per cell (and per period start when `by` is day/week/month) from
-    `geo.counts`, `end` inclusive. `categories` may name either level (geo.vocab): 大类 are
-    read from the counts, which are kept per 大类; with a 细类 among them the incidents
-    themselves are counted. With `district`, only cells whose centre lies inside it.
-    Columns: cell, [period,] count."""
-    if categories:
-        with engine.connect() as conn:
-            tops, fine = vocab_store.levels(conn, "incident_category", list(categories))
-        if fine:
-            frame = _count_incidents(engine, res, start, end, list(categories), by)
-            if district:
-                frame = frame[frame["cell"].isin(study_area(engine, res, district))]
-            return frame.reset_index(drop=True)
-        categories = tops
-    frame = counts.period_counts(engine, res, start, end, categories, by)
+    `geo.counts`, `end` inclusive. `categories` may name either level (geo.counts.levels:
+    大类 are read from the counts, a 细类 from the incidents themselves). With
+    `district`, only cells whose centre lies inside it. Columns: cell, [period,] count."""
+    frame = levels.counts(engine, res, start, end, categories or None, by=by)
     if district:
         frame = frame[frame["cell"].isin(study_area(engine, res, district))].reset_index(drop=True)
     return frame
-
-
-def _count_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.date | None,
-                     categories: list[str], by: str | None) -> pd.DataFrame:
-    """`load_counts` from the incidents themselves (a 细类 is not in the counts): days
-    and periods in UTC+8 as the counts have them, cells the parents of each incident's
-    stored cell."""
-    day = func.date(literal_column(sql_local("incidents.occurred_at")))
-    if by is not None and by not in PERIODS:
-        raise InputError(f"period must be day, week or month, got {by!r}", field="period")
-    period = func.date(func.date_trunc(by, day)) if by else literal(None)
-    conds = [vocab_store.matches(incidents, "category", categories)]
-    if start is not None:
-        conds.append(day >= start)
-    if end is not None:
-        conds.append(day <= end)
-    with engine.connect() as conn:
-        rows = conn.execute(select(incidents.c.h3, period).where(and_(*conds))).all()
-    frame = pd.DataFrame(rows, columns=["h3", "period"])
-    frame["cell"] = hexes.parents(frame["h3"].to_numpy(dtype=np.int64).astype(np.uint64),
-                                  res).astype(np.int64)
-    keys = ["cell", "period"] if by else ["cell"]
-    return (frame.groupby(keys).size().rename("count").astype(np.int64).reset_index()
-            .sort_values(keys, ignore_index=True))
 
 
 CELL_COLUMNS = ("value", "gi_z", "p", "p_fdr", "bin", "category", "trend_z", "trend_p")

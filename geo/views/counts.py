@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine
 
-from geo.counts import store
-from geo.counts.store import categories, category_mix, resolutions, trend
+from geo.counts import levels, store
+from geo.counts.levels import trend
+from geo.counts.store import categories, category_mix, resolutions
 from geo.views.stamp import kept
 
 __all__ = ["categories", "category_mix", "cell_counts", "incident_span", "resolutions", "trend"]
@@ -21,8 +22,8 @@ __all__ = ["categories", "category_mix", "cell_counts", "incident_span", "resolu
 
 def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
                 categories: Sequence[str] | None = None) -> pd.Series:
-    """Incidents per cell (int64 index) at `res` between `start` and `end` inclusive;
-    cached per filter until the data change."""
+    """Incidents per cell (int64 index) at `res` between `start` and `end` inclusive, of
+    `categories` at either level (geo.counts.levels); cached per filter until the data change."""
     cats = tuple(sorted(categories)) if categories else None
     return _cell_counts(engine, res, start, end, cats).copy()
 
@@ -30,7 +31,7 @@ def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
 @kept(64)
 def _cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
                  categories: tuple[str, ...] | None) -> pd.Series:
-    return store.cell_counts(engine, res, start, end, categories)
+    return levels.cell_counts(engine, res, start, end, categories)
 
 
 @kept(4)

@@ -5,7 +5,8 @@ Defaults ship as CSV under `data/vocab/` and are seeded into `vocab_terms` by mi
 0004; `civicgrid vocab import FILE` adds terms and aliases. A loaded value is looked up
 by its code, name or an alias (trimmed, case-blind): found, it is stored as its code and
 top level; not found, it is stored as UNCLASSIFIED with its raw text kept, and an
-import that adds it reclassifies the stored rows (geo.vocab.store.reclassify).
+import that adds it reclassifies the stored rows (geo.vocab.store.reclassify) and moves
+their incident counts (geo.counts.refresh.move_reclassified).
 """
 
 from geo.vocab.terms import CODED, UNCLASSIFIED, VOCABS, Coded, key

@@ -7,7 +7,7 @@ read it once per load (`lookup`); an import reclassifies stored rows through it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -69,6 +69,11 @@ def matches(table: Table, column: str, values: Sequence[str]) -> ColumnElement[b
     return or_(*conds)
 
 
+#: columns of the changed incidents `reclassify` returns
+MOVED = ("batch_id", "h3", "occurred_at", "old", "new")
+#: the counts' hook an import calls with its connection and the changed incidents
+Recount = Callable[[Connection, pd.DataFrame], int]
+
 _VOCAB_KEYS = sa_table("vocab_keys", sa_column("vocab"), sa_column("key"), sa_column("code"))
 
 
@@ -87,12 +92,17 @@ def list_terms(engine: Engine, vocab: str | None = None) -> pd.DataFrame:
     return frame.where(frame.notna(), None)
 
 
-def import_terms(engine: Engine, terms: pd.DataFrame, file: str | None = None) -> dict[str, Any]:
-    """Add or update `terms` (geo.vocab.terms.read_terms) and reclassify stored rows.
+def import_terms(engine: Engine, terms: pd.DataFrame, recount: Recount,
+                 file: str | None = None) -> dict[str, Any]:
+    """Add or update `terms` (geo.vocab.terms.read_terms), reclassify stored rows and
+    move the counts of the reclassified incidents with `recount`
+    (geo.counts.refresh.move_reclassified: the counts resolve categories through this
+    package, so it cannot import them and is handed the hook).
 
     A term's aliases are added to those it has. Parents must exist (in the file or the
     database) and be top-level terms; no spelling may come to mean two terms. One
-    transaction: InputError and nothing changed when a check fails.
+    transaction: InputError and nothing changed when a check fails; pages never see
+    reclassified incidents with counts of before.
     """
     with engine.begin() as conn:
         known = list_terms_conn(conn)
@@ -119,11 +129,13 @@ def import_terms(engine: Engine, terms: pd.DataFrame, file: str | None = None) -
                    "aliases": list(r.aliases)}).scalar_one()
             added, updated = added + bool(new), updated + (not new)
         spellings = sorted({key(s) for r in terms.itertuples() for s in (r.code, r.name, *r.aliases)})
-        changed, batches = reclassify(conn, sorted(set(terms["vocab"])), spellings)
+        changed, moved = reclassify(conn, sorted(set(terms["vocab"])), spellings)
+        batches = sorted({int(b) for b in moved["batch_id"]})
+        counts = recount(conn, moved)
         audit.record(conn, "vocab.import", {"file": file, "added": added, "updated": updated,
-                                            "reclassified": changed})
+                                            "reclassified": changed, "count_rows": counts})
     return {"file": file, "added": added, "updated": updated, "reclassified": changed,
-            "incident_batches": batches}
+            "incident_batches": batches, "count_rows": counts}
 
 
 def list_terms_conn(conn: Connection) -> pd.DataFrame:
@@ -148,12 +160,13 @@ def _value(c: Coded, alias: str) -> str:
 
 
 def reclassify(conn: Connection, vocabs: Sequence[str], spellings: Sequence[str]
-               ) -> tuple[dict[str, int], list[int]]:
+               ) -> tuple[dict[str, int], pd.DataFrame]:
     """Re-resolve the stored rows whose raw text is one of `spellings` (lookup keys)
-    against the vocabularies now; returns rows changed per table.column and the load
-    batches of the incidents that changed (their counts need refreshing)."""
+    against the vocabularies now; returns rows changed per table.column and the changed
+    incidents (MOVED columns: batch, res-10 cell, time in µs UTC, old and new 大类), whose
+    counts must follow."""
     changed: dict[str, int] = {}
-    batches: set[int] = set()
+    moved = pd.DataFrame({c: pd.Series(dtype=object) for c in MOVED})
     for c in CODED:
         if c.vocab not in vocabs:
             continue
@@ -170,16 +183,20 @@ def reclassify(conn: Connection, vocabs: Sequence[str], spellings: Sequence[str]
         new = ", ".join(sets.values())
         old = ", ".join(f"t.{col}" for col in sets)
         match = " OR ".join(f"{r} = ANY(:keys)" for r in raw)
+        returning = ("t.batch_id, coalesce(t.h3, 0), "
+                     "(extract(epoch FROM t.occurred_at) * 1000000)::int8, "
+                     f"n.old_value, t.{c.column}") if c.table == "incidents" else "NULL"
         rows = conn.execute(text(f"""
             WITH n AS (
-                SELECT t.id AS row_id, {", ".join(f"{v} AS {k}" for k, v in sets.items())}
+                SELECT t.id AS row_id, t.{c.column} AS old_value,
+                       {", ".join(f"{v} AS {k}" for k, v in sets.items())}
                 FROM {c.table} t {joins}
                 WHERE ({match}) AND ROW({old}) IS DISTINCT FROM ROW({new}))
             UPDATE {c.table} t SET {", ".join(f"{k} = n.{k}" for k in sets)}
             FROM n WHERE t.id = n.row_id
-            RETURNING {"t.batch_id" if c.table == "incidents" else "NULL"}
-        """), {"vocab": c.vocab, "keys": list(spellings)}).scalars().all()
+            RETURNING {returning}
+        """), {"vocab": c.vocab, "keys": list(spellings)}).all()
         changed[f"{c.table}.{c.column}"] = len(rows)
-        if c.table == "incidents":
-            batches.update(int(b) for b in rows if b is not None)
-    return changed, sorted(batches)
+        if c.table == "incidents" and rows:
+            moved = pd.DataFrame([tuple(r) for r in rows], columns=list(MOVED))
+    return changed, moved

@@ -14,14 +14,19 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from geo.counts.levels import filter_sql
 from geo.db.arrow import read_arrow
 from geo.hexes import parents
 from geo.localtime import TZ, sql_local
 
-#: a category filter matching either level (top level or fine category)
-CATEGORY_FILTER = (
-    "(CAST(:cats AS text[]) IS NULL OR category = ANY(:cats) OR subcategory = ANY(:cats))"
-)
+
+def _category_filter(categories: Sequence[str] | None) -> tuple[str, dict[str, str]]:
+    """SQL matching `categories` at either level (geo.vocab.store.matches) and its
+    parameters; TRUE for none."""
+    if not categories:
+        return "TRUE", {}
+    sql, params = filter_sql(categories)
+    return f"({sql})", params
 
 
 def _local_start(day: dt.date) -> dt.datetime:
@@ -38,19 +43,20 @@ def period_counts(
 ) -> pd.DataFrame:
     """Incidents per H3 cell at `res` and period start (week: Monday; month: 1st), for
     local days in [first, end). Columns: cell (int64), period (date), count."""
+    matched, params = _category_filter(categories)
     table = read_arrow(
         engine,
         f"""
         SELECT h3, date_trunc('{period}', {sql_local("occurred_at")})::date AS period,
                count(*) AS count
         FROM incidents
-        WHERE occurred_at >= :a AND occurred_at < :b AND {CATEGORY_FILTER}
+        WHERE occurred_at >= :a AND occurred_at < :b AND {matched}
         GROUP BY 1, 2
     """,
         {
             "a": _local_start(first),
             "b": _local_start(end),
-            "cats": list(categories) if categories else None,
+            **params,
         },
     )
     frame = table.to_pandas()
@@ -68,16 +74,17 @@ def points(
     engine: Engine, start: dt.date, end: dt.date, categories: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Incidents with local days in [start, end]: lon, lat (WGS-84) and occurred_at (UTC)."""
+    matched, params = _category_filter(categories)
     table = read_arrow(
         engine,
         f"""
         SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat, occurred_at FROM incidents
-        WHERE occurred_at >= :a AND occurred_at < :b AND {CATEGORY_FILTER}
+        WHERE occurred_at >= :a AND occurred_at < :b AND {matched}
     """,
         {
             "a": _local_start(start),
             "b": _local_start(end + dt.timedelta(days=1)),
-            "cats": list(categories) if categories else None,
+            **params,
         },
     )
     return table.to_pandas()

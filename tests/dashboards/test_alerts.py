@@ -48,7 +48,7 @@ def test_alert_list_zooms_to_the_surge_and_opens_its_detail(page, server, probe,
 def test_near_repeat_panel_reads_the_table(page, server):
     page.goto(server + "/hotspots")
     page.locator("#hs-nr-cat").click()
-    page.get_by_role("option", name="盗窃", exact=True).click()
+    page.get_by_role("option", name="· 盗窃", exact=True).click()
     page.click("#hs-nr-run")
     page.locator("#hs-nr-reading").wait_for(timeout=60000)
     # ten thefts within a few hundred metres and six days: the first band is in excess

@@ -119,7 +119,7 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe, e
     # filter: one category — the map shows, cell by cell, the fraud incidents of the east
     # district in the page's default 90 days, as counted here from the incidents table
     page.click("#hs-cats")
-    page.get_by_role("dialog").get_by_text("诈骗", exact=True).click()
+    page.get_by_role("dialog").get_by_text("· 诈骗", exact=True).click()
     probe.wait_changed("hs-map", east)
     shown = {c: z for c, z in page.evaluate(CELL_VALUES, "hs-map") if z > 0}
     assert shown == _fraud_counts_east(engine, 8)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
@@ -149,3 +151,69 @@ def test_exports_and_hotspot_counts_filter_by_either_level(clean_db, db_url, tmp
     fine = load_counts(clean_db, 8, categories=["盗窃"])  # from the incidents themselves
     want = pd.Series(parents([h3["盗窃"], h3["扒窃"]], 8).astype("int64")).value_counts()
     assert dict(zip(fine["cell"], fine["count"], strict=True)) == want.to_dict()
+
+
+def _counts(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(text(
+            "SELECT res, month, cell, category, count FROM incident_counts")).all(),
+            columns=["res", "month", "cell", "category", "count"])
+    return frame.sort_values(["res", "month", "cell", "category"]).reset_index(drop=True)
+
+
+def test_import_moves_the_counts_of_reclassified_batches(clean_db, db_url, tmp_path, cli):
+    from geo.counts.refresh import refresh_counts
+    from geo.views.counts import cell_counts
+    from geo.views.stamp import data_stamp
+
+    df = builders.incidents(300, seed=5)
+    df["警情类别"] = np.random.default_rng(2).choice(["高空抛物", "盗窃", "家庭纠纷", "求助"], 300)
+    df["警情细类"] = None
+    unknown = int((df["警情类别"] == "高空抛物").sum())
+    df.iloc[:200].to_csv(tmp_path / "a.csv", index=False)
+    df.iloc[200:].to_csv(tmp_path / "b.csv", index=False)
+    assert cli("load", "incidents", str(tmp_path / "a.csv"), "--crs", "wgs84").returncode == 0
+    # a second batch loaded without counting: counted later, with its new category
+    assert cli("load", "incidents", str(tmp_path / "b.csv"), "--crs", "wgs84",
+               "--no-aggregate").returncode == 0
+    before = _counts(clean_db)
+    in_a = int((df.iloc[:200]["警情类别"] == "高空抛物").sum())
+    assert before.groupby("res")["count"].sum().tolist() == [200, 200, 200]
+    assert before[before.category == UNCLASSIFIED].groupby("res")["count"].sum().tolist() == [in_a] * 3
+    zhian = before[before.category == "治安"]["count"].sum()
+    year = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    page = cell_counts(clean_db, 8, *year, ["治安"])  # a page's view, kept per data stamp
+    stamp = data_stamp(clean_db)
+
+    path = tmp_path / "v.csv"
+    pd.DataFrame({"code": ["2099"], "name": ["高空抛物"], "parent": ["20"], "aliases": [""]}
+                 ).to_csv(path, index=False)
+    done = cli("vocab", "import", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["reclassified"]["incidents.category"] == unknown
+    assert report["count_rows"] > 0
+    after = _counts(clean_db)
+    assert UNCLASSIFIED not in set(after.category)
+    assert after[after.category == "治安"]["count"].sum() == zhian + 3 * in_a
+    assert data_stamp(clean_db) != stamp
+    assert int(cell_counts(clean_db, 8, *year, ["治安"]).sum()) == int(page.sum()) + in_a
+    # the same table as a full aggregate, before and after the second batch is counted
+    pd.testing.assert_frame_equal(after, _recount_first_batch(clean_db))
+    assert refresh_counts(clean_db).mode == "incremental"
+    incremental = _counts(clean_db)
+    refresh_counts(clean_db, full=True)
+    pd.testing.assert_frame_equal(incremental, _counts(clean_db))
+
+
+def _recount_first_batch(engine) -> pd.DataFrame:
+    """incident_counts of the first batch alone, as a full aggregate would write them."""
+    from geo.counts.refresh import count_batches, kept_resolutions
+
+    with engine.connect() as conn:
+        first = conn.execute(text("SELECT min(id) FROM load_batches")).scalar_one()
+    frame = count_batches(engine, [first], kept_resolutions())
+    frame["month"] = pd.to_datetime(frame["month"], unit="D").dt.date
+    frame = frame[["res", "month", "cell", "category", "count"]]
+    return frame.astype({"res": "int64", "cell": "int64", "count": "int64"}).sort_values(
+        ["res", "month", "cell", "category"]).reset_index(drop=True)
