@@ -20,7 +20,8 @@ from sqlalchemy import Engine
 from geo.crs import from_wgs84
 from geo.errors import InputError
 from geo.hotspots import store as hotspots_store
-from geo.views.counts import incident_span
+from geo.views.counts import categories, incident_span
+from geo.vocab.store import list_terms
 from geo.warning import store
 from geo.warning.alerts import detect
 from geo.warning.knox import near_repeat, reading
@@ -139,6 +140,21 @@ def run_alerts(engine: Engine, params: AlertParams) -> dict:
         f"{params.min_count} incidents",
         "alerts": _named(engine, alerts, params.res, params.radius_m),
     }
+
+
+def category_choices(engine: Engine) -> list[tuple[str, str]]:
+    """(value, label) of the categories a near-repeat run offers: each stored top level
+    (大类), followed by its 细类 from the vocabulary by code, labelled "大类 · 细类" —
+    near-repeat is read per 细类 (burglary, theft), which the counts do not hold."""
+    terms = list_terms(engine, "incident_category")
+    names = dict(zip(terms["code"], terms["name"], strict=True))
+    parent = terms["parent"].map(names)
+    out = []
+    for top in categories(engine):
+        out.append((top, top))
+        fine = terms[parent == top]
+        out += [(c, f"{top} · {n}") for c, n in zip(fine["code"], fine["name"], strict=True)]
+    return out
 
 
 @dataclass(frozen=True)

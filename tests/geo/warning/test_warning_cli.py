@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from etl.load import load
+from geo.warning.run import category_choices
 from tests.database import empty
 from tests.geo.hotspots.city import BOX, CLUSTER, run_json, seed_places
 
@@ -172,6 +173,15 @@ def test_near_repeat_chooses_a_category_by_code_name_or_alias(city, cli):
     # an alias spelled as loaded (抢夺) takes its whole 细类 too
     alias = run_json(cli, "near-repeat", "--category", "抢夺", *args)
     assert alias["incidents"] == _robberies(city)
+
+
+def test_near_repeat_offers_each_stored_top_level_with_its_fine_categories(city, engine):
+    choices = category_choices(engine)
+    assert [v for v, _ in choices] == [
+        *("刑事", "1001", "1002", "1003", "1004", "1005", "1006"),
+        *("治安", "2001", "2002", "2003", "2004", "2005"),
+    ]
+    assert ("1003", "刑事 · 抢劫") in choices and ("治安", "治安") in choices
 
 
 def test_bad_arguments_and_no_history_are_one_line(city, cli):
