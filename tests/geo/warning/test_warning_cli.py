@@ -104,6 +104,13 @@ def test_the_planted_surge_is_the_top_alert_with_its_place_and_key_site(city, cl
     # filtered to a category the surge does not have, the cell is quiet
     fights = run_json(cli, "alerts", "--period", "week", "--res", "8", "--category", "fight")
     assert top["cell"] not in [a["cell"] for a in fights["alerts"]]
+    # read by a person: Chinese first, the kind named
+    human = cli("alerts", "--period", "week", "--res", "8", env={"COLUMNS": "240"})
+    assert human.returncode == 0, human.stderr
+    assert "预警 alerts · week 2026-07-06 – 2026-07-12" in human.stdout
+    row = next(line for line in human.stdout.splitlines() if top["cell"] in line)
+    kind = "新增热点" if top["kind"] == "new_hot_spot" else "异常激增"
+    assert kind in row and "平江实验学校" in row
     # the week before the surge raises no alert there
     before = run_json(cli, "alerts", "--period", "week", "--res", "8", "--date", "2026-06-30")
     assert before["from"] == "2026-06-29" and top["cell"] not in [
