@@ -39,7 +39,12 @@ from geo.views.hotareas import top_areas
 from geo.views.places import extent, units
 from geo.views.sites import key_sites_near
 from geo.views.stamp import data_stamp, kept
-from geo.warning.run import AlertParams, NearRepeatParams, run_alerts, run_near_repeat
+from geo.warning.run import (
+    AlertParams,
+    NearRepeatParams,
+    run_alerts,
+    run_near_repeat,
+)
 
 TOP_N = 200
 #: views kept (a counts view of a city is ~0.7 MB of JSON)
@@ -279,16 +284,19 @@ def alert_items(report: dict, lang: str) -> list:
     for a in report["alerts"]:
         place = " · ".join(a[c] for c in ("district", "town", "community", "grid") if a[c]) or a["cell"]
         label = t("hs.alerts.item", lang, kind=t(f"alert.{a['kind']}", lang), place=place,
-                  count=a["count"], expected=f"{a['expected']:.1f}")
+                  count=a["count"], expected=f"{a['expected']:.1f}", p=f"{a['p']:.2g}")
+        if a["key_sites"]:
+            label += t("hs.alerts.near", lang, sites="、".join(s["name"] for s in a["key_sites"][:2]))
         items.append(html.Button(label, id={"type": "hs-alert", "cell": a["cell"]},
                                  className=f"alert-item alert-{a['kind']}", n_clicks=0))
     return [head, *items]
 
 
 @kept(8)
-def near_repeat_report(eng, category: str) -> dict:
-    """The Knox table of one category over the last year of data, kept until the data change."""
-    return run_near_repeat(eng, NearRepeatParams(categories=(category,), metric_crs=settings().metric_crs))
+def near_repeat_report(eng, category: str, start: dt.date, end: dt.date) -> dict:
+    """The Knox table of one category (either level) over the page's dates, kept until the data change."""
+    return run_near_repeat(eng, NearRepeatParams(start=start, end=end, categories=(category,),
+                                                 metric_crs=settings().metric_crs))
 
 
 def _ratio_colour(ratio: float | None, p: float) -> str:
@@ -313,6 +321,8 @@ def near_repeat_view(report: dict, lang: str) -> list:
         for r, p, o, e in zip(report["ratio"][i], report["p"][i], report["observed"][i], report["expected"][i],
                               strict=True)]]) for i in range(len(d) - 1)]
     return [html.Div(report["reading"][lang], id="hs-nr-reading", className="note note-info"),
+            html.Div(t("hs.nr.span", lang, start=report["from"], end=report["to"], n=report["incidents"],
+                       perms=report["permutations"]), id="hs-nr-span", className="kpi-sub"),
             html.Table([html.Thead(head), html.Tbody(rows)], id="hs-nr-table", className="knox-table")]
 
 
@@ -377,13 +387,15 @@ def register(app) -> None:
                      *_detail(engine(), cell, start, end, cats, lang)]
 
     @app.callback(Output("hs-nr", "children"), Input("hs-nr-run", "n_clicks"), State("hs-nr-cat", "value"),
-                  State("lang", "data"), prevent_initial_call=True)
-    def show_near_repeat(_, category, lang):
-        category, lang = text_or_none(category), one_of(lang, LANGS)
-        if not category or category not in category_values(engine()):
+                  State("hs-dates", "start_date"), State("hs-dates", "end_date"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def show_near_repeat(_, category, start, end, lang):
+        category, lang, eng = text_or_none(category), one_of(lang, LANGS), engine()
+        if not category or category not in category_values(eng):
             return note(t("hs.nr.hint", lang), "info")
+        start, end = date_range(start, end, incident_span(eng))
         try:
-            return near_repeat_view(near_repeat_report(engine(), category), lang)
+            return near_repeat_view(near_repeat_report(eng, category, start, end), lang)
         except InputError as exc:
             return note(str(exc), "warn")
 

@@ -28,29 +28,35 @@ def _categories(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v.strip() for item in values or [] for v in item.split(",") if v.strip())
 
 
+#: alert kinds as the table names them (the header says "类型 kind"; JSON keeps the codes)
+KIND_NAMES = {"new_hot_spot": "新增热点", "intensified": "热点加剧", "surge": "异常激增"}
+
+
 def _alerts_human(out: dict) -> None:
     console.print(
-        f"[bold]{out['period']} {out['from']} – {out['to']}[/bold]: {out['incidents']} incidents, "
-        f"{len(out['alerts'])} alerts (history from {out['history_from']}, "
-        f"{out['history_periods']} periods; {out['method']})"
+        f"[bold]预警 alerts · {out['period']} {out['from']} – {out['to']}[/bold]: "
+        f"{out['incidents']} 起警情 incidents, {len(out['alerts'])} 条预警 alerts "
+        f"(与此前 {out['history_periods']} 期比较 against the {out['history_periods']} periods "
+        f"from {out['history_from']}; {out['method']})"
     )
     table = Table(
-        "cell",
-        "kind",
-        "count",
-        "expected",
+        "单元 cell",
+        "类型 kind",
+        "警情 count",
+        "预期 expected",
         "p",
-        "district",
-        "town",
-        "community",
-        "grid",
-        "key sites",
+        "区 district",
+        "街道 town",
+        "社区 community",
+        "网格 grid",
+        "附近重点场所 key sites",
     )
+    table.columns[0].no_wrap = True
     for a in out["alerts"]:
         sites = "、".join(s["name"] for s in a["key_sites"][:3])
         table.add_row(
             a["cell"],
-            a["kind"],
+            KIND_NAMES[a["kind"]],
             str(a["count"]),
             f"{a['expected']:.1f}",
             f"{a['p']:.2g}",
@@ -102,11 +108,14 @@ def alerts(
 
 def _near_repeat_human(out: dict) -> None:
     console.print(
-        f"[bold]{out['incidents']} incidents {out['from']} – {out['to']}[/bold], "
-        f"{out['permutations']} permutations"
+        f"[bold]近重复 near-repeat · {out['from']} – {out['to']}[/bold]: "
+        f"{out['incidents']} 起警情 incidents, 随机置换 {out['permutations']} 次 permutations"
     )
     d, t = out["distance_edges_m"], out["time_edges_days"]
-    table = Table("distance \\ days", *[f"{t[j]:g}–{t[j + 1]:g}" for j in range(len(t) - 1)])
+    table = Table(
+        "相距米数 \\ 间隔天数 metres \\ days",
+        *[f"{t[j]:g}–{t[j + 1]:g}" for j in range(len(t) - 1)],
+    )
     for i in range(len(d) - 1):
         cells = [
             f"{r:.2f}{'*' if p <= 0.05 else ''}" if r is not None else "–"
@@ -114,7 +123,7 @@ def _near_repeat_human(out: dict) -> None:
         ]
         table.add_row(f"{d[i]:g}–{d[i + 1]:g} m", *cells)
     console.print(table)
-    console.print("observed / expected pairs; * p ≤ 0.05")
+    console.print("实际/期望案件对数 observed / expected pairs; * p ≤ 0.05")
     console.print(out["reading"]["zh"])
     console.print(out["reading"]["en"])
 

@@ -2,7 +2,8 @@
 
 Counts are taken from the incidents themselves (their stored res-10 cell and local
 time), over just the months the window spans, so an alert never depends on whether
-the counts cube holds that resolution and period.
+the counts cube holds that resolution and period. Categories are chosen by the
+project's one rule, `geo.vocab.store.matches`: either level, by code, name or alias.
 """
 
 from __future__ import annotations

@@ -62,6 +62,25 @@ def test_first_band_is_pointpats_knox_statistic():
     assert ours.observed[:3, :2].sum() == wide.statistic_
 
 
+@pytest.mark.parametrize("shuffled", [False, True], ids=["planted", "shuffled"])
+def test_shuffles_and_p_value_are_pointpats_for_the_same_seed(shuffled):
+    rng = np.random.default_rng(5)
+    xy, t = _with_repeats(rng, n_seeds=100)
+    if shuffled:
+        t = rng.permutation(t)
+    ours = near_repeat(xy, t, DIST, DAYS, permutations=99, seed=7)
+    for delta, tau, d, b in [(200, 7, 1, 1), (600, 14, 3, 2)]:
+        np.random.seed(7)
+        peer = Knox(xy, t.reshape(-1, 1), delta=delta, tau=tau, permutations=99, keep=True)
+        simulated = ours.simulated[:, :d, :b].sum(axis=(1, 2))
+        assert simulated.tolist() == peer.sim.tolist()
+        if (d, b) == (1, 1):
+            assert ours.p[0, 0] == peer.p_sim
+            assert ours.expected[0, 0] == peer.sim.mean()
+    # the planted pattern beats every shuffle; the shuffled times do not
+    assert (ours.p[0, 0] == 0.01) is not shuffled
+
+
 def test_uneven_bands_count_every_pair_once_by_brute_force():
     rng = np.random.default_rng(9)
     xy, t = rng.uniform(0, 3000, (400, 2)), rng.uniform(0, 60, 400)

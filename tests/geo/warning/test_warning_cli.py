@@ -1,5 +1,7 @@
 """civicgrid alerts and near-repeat against the real PostGIS test database: a planted surge
-is the top alert with its place and key site; a planted near-repeat pattern is read out."""
+is the top alert with its place and key site; a planted near-repeat pattern is read out.
+The incidents go through the loader, so their categories are stored as every load stores
+them (大类 name, 细类 code, raw text) and either level is chosen by code, name or alias."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from etl.load import load
 from tests.database import empty
-from tests.geo.hotspots.city import BOX, CLUSTER, load_batch, run_json, seed_places
+from tests.geo.hotspots.city import BOX, CLUSTER, run_json, seed_places
 
 FIRST = pd.Timestamp("2026-01-05", tz="Asia/Shanghai")  # a Monday
 WEEKS = 27  # 26 weeks of history and the week of 2026-07-06, complete on Sunday 07-12
@@ -23,7 +26,7 @@ def _background(rng, n=700) -> pd.DataFrame:
             "lon": rng.uniform(BOX[0], BOX[2], n),
             "lat": rng.uniform(BOX[1], BOX[3], n),
             "occurred_at": (FIRST + pd.to_timedelta(seconds, unit="s")).tz_convert("UTC"),
-            "category": rng.choice(["theft", "fight"], n),
+            "category": rng.choice(["盗窃", "打架斗殴"], n),
         }
     )
 
@@ -37,14 +40,15 @@ def _surge(rng) -> pd.DataFrame:
             "occurred_at": (
                 pd.Timestamp("2026-07-06", tz="Asia/Shanghai") + pd.to_timedelta(seconds, unit="s")
             ).tz_convert("UTC"),
-            "category": "theft",
+            "category": "扒窃",  # an alias of the 细类 盗窃 (1001)
         }
     )
 
 
 def _near_repeats(rng, n=500) -> pd.DataFrame:
-    """Burglaries, a third of them repeating one within 150 m and 5 days."""
-    base = _background(rng, n).assign(category="burglary")
+    """Robberies (抢劫, 1003), a third of them repeating one within 150 m and 5 days, those
+    written with the alias 抢夺."""
+    base = _background(rng, n).assign(category="抢劫")
     seeds = base.sample(n // 3, random_state=1)
     angle = rng.uniform(0, 2 * np.pi, len(seeds))
     step = rng.uniform(0, 150, len(seeds)) / 111_000
@@ -57,23 +61,34 @@ def _near_repeats(rng, n=500) -> pd.DataFrame:
             )
             .dt.floor("s")
             .to_numpy(),
-            "category": "burglary",
+            "category": "抢夺",
         }
     )
     return pd.concat([base, repeats], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
-def city(engine):
+def city(engine, db_url, tmp_path_factory):
     empty(engine)
     seed_places(engine)
     rng = np.random.default_rng(11)
-    load_batch(
-        engine,
-        pd.concat([_background(rng), _surge(rng), _near_repeats(rng)], ignore_index=True),
-        "warning.csv",
-    )
-    return engine
+    frame = pd.concat([_background(rng), _surge(rng), _near_repeats(rng)], ignore_index=True)
+    # a repeat shifted past the city's edge would be refused by the loader
+    frame = frame[frame["lon"].between(BOX[0], BOX[2]) & frame["lat"].between(BOX[1], BOX[3])]
+    path = tmp_path_factory.mktemp("warning") / "jq.csv"
+    local = frame["occurred_at"].dt.tz_convert("Asia/Shanghai")
+    pd.DataFrame(
+        {
+            "警情编号": [f"JQ{i:06d}" for i in range(len(frame))],
+            "报警时间": local.dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "警情类别": frame["category"],
+            "经度": frame["lon"].round(7),
+            "纬度": frame["lat"].round(7),
+        }
+    ).to_csv(path, index=False)
+    result = load("incidents", path, crs="wgs84", url=db_url)
+    assert (result["loaded"], result["rejected"]) == (len(frame), 0)
+    return frame
 
 
 def test_the_planted_surge_is_the_top_alert_with_its_place_and_key_site(city, cli):
@@ -88,6 +103,13 @@ def test_the_planted_surge_is_the_top_alert_with_its_place_and_key_site(city, cl
     # filtered to a category the surge does not have, the cell is quiet
     fights = run_json(cli, "alerts", "--period", "week", "--res", "8", "--category", "fight")
     assert top["cell"] not in [a["cell"] for a in fights["alerts"]]
+    # read by a person: Chinese first, the kind named
+    human = cli("alerts", "--period", "week", "--res", "8", env={"COLUMNS": "240"})
+    assert human.returncode == 0, human.stderr
+    assert "预警 alerts · week 2026-07-06 – 2026-07-12" in human.stdout
+    row = next(line for line in human.stdout.splitlines() if top["cell"] in line)
+    kind = "新增热点" if top["kind"] == "new_hot_spot" else "异常激增"
+    assert kind in row and "平江实验学校" in row
     # the week before the surge raises no alert there
     before = run_json(cli, "alerts", "--period", "week", "--res", "8", "--date", "2026-06-30")
     assert before["from"] == "2026-06-29" and top["cell"] not in [
@@ -95,12 +117,16 @@ def test_the_planted_surge_is_the_top_alert_with_its_place_and_key_site(city, cl
     ]
 
 
+def _robberies(city: pd.DataFrame) -> int:
+    return int(city["category"].isin(["抢劫", "抢夺"]).sum())
+
+
 def test_near_repeat_finds_the_planted_band_and_reads_it(city, cli):
     out = run_json(
         cli,
         "near-repeat",
         "--category",
-        "burglary",
+        "抢劫",
         "--from",
         "2026-01-01",
         "--to",
@@ -116,14 +142,43 @@ def test_near_repeat_finds_the_planted_band_and_reads_it(city, cli):
         "--permutations",
         "99",
     )
-    assert out["incidents"] == 500 + 500 // 3
+    assert out["incidents"] == _robberies(city) > 600
     assert out["strongest"]["distance_to"] == 200 and out["strongest"]["days_to"] == 7
     assert out["p"][0][0] == pytest.approx(0.01) and out["ratio"][0][0] > 2
     assert out["reading"]["en"].startswith("within 200 m and 7 days,")
     assert out["reading"]["zh"].startswith("200 米、7 天内")
     # fights, placed at random, show no such pattern (thefts would: the planted surge is one)
-    fights = run_json(cli, "near-repeat", "--category", "fight", "--permutations", "99")
+    fights = run_json(cli, "near-repeat", "--category", "打架斗殴", "--permutations", "99")
     assert fights["p"][0][0] > 0.05 and fights["ratio"][0][0] < 1.5
+
+
+@pytest.mark.parametrize(
+    "category",
+    ["盗窃", "1001", "theft", "刑事"],
+    ids=["fine-name", "fine-code", "fine-alias", "top-name"],
+)
+def test_alerts_choose_a_category_by_either_level_code_name_or_alias(city, cli, category):
+    """The surge was loaded as 扒窃 (an alias of 盗窃): its 细类 by name, code or another
+    alias, and its 大类, all find it first, with the same count."""
+    out = run_json(cli, "alerts", "--period", "week", "--res", "8", "--category", category)
+    assert out["categories"] == [category]
+    top = out["alerts"][0]
+    assert top["cell"] == h3.latlng_to_cell(CLUSTER[1], CLUSTER[0], 8)
+    assert top["count"] >= SURGE
+
+
+def test_near_repeat_chooses_a_category_by_code_name_or_alias(city, cli):
+    """Robberies were loaded as 抢劫 and 抢夺: the 细类 by name, code (1003) or alias
+    (robbery) reads the same incidents and the same table."""
+    args = ("--from", "2026-01-01", "--to", "2026-07-31", "--permutations", "19")
+    names = ("抢劫", "1003", "robbery")
+    by = {c: run_json(cli, "near-repeat", "--category", c, *args) for c in names}
+    assert {out["incidents"] for out in by.values()} == {_robberies(city)}
+    assert by["1003"]["observed"] == by["抢劫"]["observed"] == by["robbery"]["observed"]
+    assert by["robbery"]["p"] == by["抢劫"]["p"]
+    # an alias spelled as loaded (抢夺) takes its whole 细类 too
+    alias = run_json(cli, "near-repeat", "--category", "抢夺", *args)
+    assert alias["incidents"] == _robberies(city)
 
 
 def test_bad_arguments_and_no_history_are_one_line(city, cli):
