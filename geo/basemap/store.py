@@ -88,6 +88,21 @@ def entries(database: str) -> list[Entry]:
     return sorted(found, key=lambda e: (e.added_at, e.name))
 
 
+def stamp(database: str) -> str:
+    """A cheap fingerprint of the registered base maps (record names and times), which
+    changes with every add, replace and remove: cached map views key on it."""
+    where = folder(database)
+    if not where.is_dir():
+        return ""
+    records = []
+    for record in sorted(where.glob(f"*{RECORD_SUFFIX}")):
+        try:
+            records.append(f"{record.stem}@{record.stat().st_mtime_ns}")
+        except FileNotFoundError:
+            continue
+    return ",".join(records)
+
+
 def get(database: str, name: str) -> Entry:
     """The entry called `name`; InputError naming the registered ones when there is none."""
     for entry in entries(database):
