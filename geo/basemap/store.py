@@ -20,6 +20,10 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
+
+from geo.basemap import features
 from geo.basemap.archive import Archive, open_archive
 from geo.config import state_dir
 from geo.errors import InputError
@@ -167,3 +171,26 @@ def remove(database: str, name: str) -> Entry:
 def open_entry(entry: Entry) -> Archive:
     """The registered copy of `entry`, opened."""
     return open_archive(Path(entry.file))
+
+
+def shapes(
+    database: str, bounds: tuple[float, float, float, float], max_tiles: int = 16
+) -> gpd.GeoDataFrame | None:
+    """The features of `database`'s base maps over `bounds` (west, south, east, north;
+    WGS-84) with their `layer` and style `class`, each archive read at the highest zoom
+    that covers `bounds` in at most `max_tiles` tiles; None when no base map is registered."""
+    registered = entries(database)
+    if not registered:
+        return None
+    frames = [gpd.GeoDataFrame({"layer": [], "class": []}, geometry=[], crs=features.WGS84)]
+    for entry in registered:
+        archive = open_entry(entry)
+        try:
+            z = features.zoom_for(bounds, entry.minzoom, entry.maxzoom, max_tiles)
+            for t in features.tiles_covering(bounds, z)[:max_tiles]:
+                data = archive.tile(*t)
+                if data:
+                    frames.append(features.decode(data, *t))
+        finally:
+            archive.close()
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=features.WGS84)
