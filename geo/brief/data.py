@@ -16,14 +16,14 @@ GAP_COLUMNS = ["district", "town", "incidents"]
 
 def stored_gaps(run: pd.DataFrame | None, kinds: Sequence[str], n: int) -> dict[str, pd.DataFrame]:
     """Per facility kind, the first `n` blind spots with incidents of a stored
-    `coverage facilities` run (rows `part = blind_spot`, ranked by incidents): `district,
+    `coverage facilities` run (`run`: its blind-spot rows, ranked by incidents): `district,
     town` codes and `incidents`; no rows for a kind the run did not cover, or no run."""
     out = {}
     for kind in kinds:
-        if run is None or not {"part", "kind", "rank"} <= set(run.columns):
+        if run is None or not {"kind", "rank"} <= set(run.columns):
             out[kind] = pd.DataFrame(columns=GAP_COLUMNS)
             continue
-        rows = run[(run["part"] == "blind_spot") & (run["kind"] == kind)][["rank", *GAP_COLUMNS]]
+        rows = run[run["kind"] == kind][["rank", *GAP_COLUMNS]]
         rows = rows.astype({"rank": int, "incidents": int})
         rows = rows[rows["incidents"] > 0].sort_values("rank")
         out[kind] = rows[GAP_COLUMNS].head(n).reset_index(drop=True)

@@ -10,7 +10,6 @@ from sqlalchemy import Engine, text
 from geo.basemap import store as basemaps
 from geo.brief.data import BriefData, stored_gaps
 from geo.config import settings
-from geo.coverage import store as coverage_store
 from geo.errors import InputError
 from geo.grids.store import read_units
 from geo.localtime import sql_local
@@ -54,6 +53,24 @@ _BATCHES_SQL = text(f"""
 """)
 
 
+_GAPS_RUN_SQL = text("SELECT id, params, created_at FROM analysis_results WHERE kind = :kind "
+                     "ORDER BY id DESC LIMIT 1")
+_GAPS_ROWS_SQL = text("SELECT properties FROM analysis_features "
+                      "WHERE result_id = :run AND properties->>'part' = 'blind_spot'")
+
+
+def stored_run(engine: Engine):
+    """The latest stored coverage run (id, params, created_at) and its blind-spot rows
+    (`kind, rank, district, town, incidents`, …); (None, None) when none is stored. Read
+    here, not through geo.coverage, whose solvers cost seconds to import."""
+    with engine.connect() as conn:
+        run = conn.execute(_GAPS_RUN_SQL, {"kind": GAPS_RUN_KIND}).first()
+        if run is None:
+            return None, None
+        rows = pd.DataFrame([r[0] for r in conn.execute(_GAPS_ROWS_SQL, {"run": run.id})])
+    return run, rows
+
+
 def gather(engine: Engine, period: str) -> BriefData:
     """Read the brief of the latest week or month (ending on the last day with incidents)."""
     if period not in PERIOD_DAYS:
@@ -78,16 +95,15 @@ def gather(engine: Engine, period: str) -> BriefData:
                                columns=["id", "file_name", "loaded", "finished_at"])
     units = read_units(engine, ("district", "town"))
     names = dict(zip(units["code"], units["name"], strict=True))
-    run = coverage_store.latest_result(engine, GAPS_RUN_KIND)
-    spots = stored_gaps(run, COVERAGE_KINDS, GAPS_N)
+    run, rows = stored_run(engine)
+    spots = stored_gaps(rows, COVERAGE_KINDS, GAPS_N)
     gaps = {}
     for kind in COVERAGE_KINDS:
         cells = spots[kind].copy()
         cells["district"], cells["town"] = cells["district"].map(names), cells["town"].map(names)
         gaps[kind] = (k.coverage.get(kind), cells)
-    gaps_run = None if run is None else {
-        "id": int(run.attrs["result_id"]), "created_at": run.attrs["created_at"],
-        "res": (run.attrs["params"] or {}).get("res"), "kinds": (run.attrs["params"] or {}).get("kinds") or []}
+    gaps_run = None if run is None else {"id": run.id, "created_at": run.created_at,
+                                         "res": run.params.get("res"), "kinds": run.params.get("kinds") or []}
     hot = (layer.frame[layer.frame["bin"] != 0][["cell", "bin", "count"]] if layer is not None
            else pd.DataFrame(columns=["cell", "bin", "count"]))
     hottest = hot[hot["bin"] > 0]
