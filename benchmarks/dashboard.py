@@ -36,7 +36,8 @@ from pathlib import Path
 import bench_db
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DB = "civicgrid_bench_dashboard"
+#: the database measured ($CIVICGRID_BENCH_DB: another already loaded with the city sample)
+BENCH_DB = os.environ.get("CIVICGRID_BENCH_DB", "civicgrid_bench_dashboard")
 SAMPLE = ROOT / "demo-data" / "city"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -1,5 +1,5 @@
 """The Dash app: a shell (navigation, language switch, presentation mode, export buttons)
-around one module per page, plus the vector-tile route.
+around one module per page, plus the vector-tile, glyph and base-map routes.
 
 Pages are listed in PAGES: a path, a label key and the module, which gives
 `layout(lang)` and `register(app)`. A page guard (`allowed`) is the one place a
@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboards import (
     auth,
+    basemap,
     compress,
     coverage,
     export,
@@ -207,6 +208,7 @@ def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Das
         page.module.register(app)
     tile_routes.register(app.server, lambda: app.server.config[ENGINE_KEY])
     glyphs.register(app.server)
+    basemap.register(app.server, lambda: app.server.config[ENGINE_KEY])
     brief_route.register(app.server, lambda: app.server.config[ENGINE_KEY])
     if login:
         auth.register(app.server, lambda: app.server.config[ENGINE_KEY])

@@ -24,6 +24,8 @@ import numpy as np
 import plotly.graph_objects as go
 import shapely
 
+from dashboards import basemap
+from dashboards.components import base_url
 from dashboards.glyphs import glyphs_url
 from geo.hexes import boundaries
 from geo.palettes import BOUNDARY_COLORS, GI_COLORS
@@ -41,12 +43,15 @@ LABEL_FONT = "Noto Sans CJK SC Regular"
 
 
 def map_style(base: str) -> dict:
-    """plotly's `white-bg` style with glyphs from this app at `base` (not from the web)."""
+    """plotly's `white-bg` style with glyphs from this app at `base` (not from the web),
+    and the registered base map's layers over the white (dashboards.basemap)."""
+    extra_sources, extra_layers = basemap.style_parts(base)
     # a source, as plotly.js drops an empty `sources` when it updates a figure
     return {"version": 8, "id": MAP_STYLE, "glyphs": glyphs_url(base),
             "sources": {"none": {"type": "geojson", "data": {"type": "Feature", "properties": None,
-                                                             "geometry": None}}},
-            "layers": [{"id": MAP_STYLE, "type": "background", "paint": {"background-color": "#ffffff"}}]}
+                                                             "geometry": None}}, **extra_sources},
+            "layers": [{"id": MAP_STYLE, "type": "background", "paint": {"background-color": "#ffffff"}},
+                       *extra_layers]}
 
 def view_of(extent: tuple[float, float, float, float] | None, width_px: int = 900,
             height_px: int = 600) -> tuple[dict, float]:
@@ -118,13 +123,14 @@ def base_figure(center: dict, zoom: float, layers: list[dict] | None = None,
                 height: int | None = None, uirevision: str | None = None,
                 base: str | None = None, caption: str | None = None) -> go.Figure:
     """An empty offline map figure with the given base layers; `base`: this app's origin,
-    whose glyphs the layers' and traces' text use (required when there is any text);
+    whose glyphs the layers' and traces' text use and whose base map is drawn (default:
+    the origin of the request being answered);
     `caption`: title and date range that a PNG/PDF export of the map carries
     (`layout.meta.caption`, drawn by assets/civicgrid.js with a scale bar and north arrow)."""
     # a map subplot only exists when a trace uses it: an empty, legend-less one
     fig = go.Figure(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
     fig.update_layout(
-        map={"style": map_style(base) if base else MAP_STYLE, "center": center, "zoom": zoom, "layers": layers or []},
+        map={"style": map_style(base or base_url()), "center": center, "zoom": zoom, "layers": layers or []},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={"bgcolor": "rgba(255,255,255,0.85)", "x": 0.01, "y": 0.99, "font": {"size": 13}},
         font={"family": "Noto Sans CJK SC, Noto Sans, sans-serif"},

@@ -18,8 +18,10 @@ import numpy as np
 import plotly.graph_objects as go
 import shapely
 
+from geo.basemap import style as basemap_style
 from geo.brief.data import BriefData
 from geo.hexes import boundaries
+from geo.localtime import TZ
 from geo.palettes import BOUNDARY_COLORS, GI_COLORS
 
 #: A4 portrait at 96 px per inch (kaleido makes the PDF page this size)
@@ -70,6 +72,41 @@ def _lines(geoms: Iterable[shapely.Geometry]) -> tuple[list, list]:
     return xs, ys
 
 
+def _paths(geoms: Iterable[shapely.Geometry]) -> tuple[list, list]:
+    """x, y of all lines of `geoms`, lines separated by None (one scatter trace)."""
+    xs: list = []
+    ys: list = []
+    for g in geoms:
+        for part in getattr(g, "geoms", [g]):
+            c = np.asarray(part.coords)
+            xs += [*c[:, 0].tolist(), None]
+            ys += [*c[:, 1].tolist(), None]
+    return xs, ys
+
+
+def basemap_traces(shapes: gpd.GeoDataFrame) -> list[go.Scatter]:
+    """The base map under everything (metric CRS in): per style class, bottom up, its
+    polygons filled and its lines drawn in the colours of the app's maps (geo.basemap.style)."""
+    traces = []
+    kinds = shapes.geom_type
+    for cls in basemap_style.ORDER:
+        fill, line = basemap_style.COLORS[cls]
+        mine = shapes["class"] == cls
+        polys = shapes.loc[mine & kinds.isin(["Polygon", "MultiPolygon"]), "geometry"]
+        if len(polys):
+            xs, ys = _lines(polys)
+            traces.append(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=fill, mode="lines",
+                                     line={"color": line, "width": 0.4}, name=f"basemap-{cls}-fill",
+                                     hoverinfo="skip", showlegend=False))
+        paths = shapes.loc[mine & kinds.isin(["LineString", "MultiLineString"]), "geometry"]
+        if len(paths):
+            xs, ys = _paths(paths)
+            traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=f"basemap-{cls}-line",
+                                     line={"color": line, "width": basemap_style.LINE_WIDTH.get(cls, 0.8) * 0.75},
+                                     hoverinfo="skip", showlegend=False))
+    return traces
+
+
 def _text(x: float, y: float, s: str, size: int = 11, **kw) -> dict:
     return dict(x=x, y=y, xref="paper", yref="paper", text=s, showarrow=False, xanchor="left",
                 yanchor="top", font={"size": size, "family": FONT}, align="left", **kw)
@@ -85,6 +122,28 @@ def _table(header: list[str], rows: list[list], x: tuple[float, float], y: tuple
                     header={"values": header, "fill": {"color": "#1f4e79"}, "height": 20,
                             "font": {"color": "white", "size": 10, "family": FONT}, "align": "left"},
                     cells={"values": cols, "height": 18, "font": {"size": 10, "family": FONT}, "align": "left"})
+
+
+def gaps_title(run: dict | None) -> str:
+    """The gaps table's header, naming the stored coverage run it is read from."""
+    if run is None:
+        return "覆盖盲区（无设施覆盖的热点格）"
+    return f"覆盖盲区（覆盖分析 #{run['id']}，{run['created_at'].astimezone(TZ):%Y-%m-%d}）"
+
+
+def gap_rows(b: BriefData, kind_labels: Mapping[str, str]) -> list[list]:
+    """Rows of the gaps table: per facility kind its uncovered cells with most incidents;
+    a line saying how to make a coverage run when none is stored, or when the stored run
+    left a kind out."""
+    if b.gaps_run is None:
+        return [["尚无覆盖分析：请先运行 civicgrid coverage facilities", "—"]]
+    rows: list[list] = []
+    for kind, (_, df) in b.gaps.items():
+        label = kind_labels.get(kind, kind)
+        if kind not in b.gaps_run["kinds"]:
+            rows.append([f"{label}：该次覆盖分析未含此类设施", "—"])
+        rows += [[f"{label}：{r.district or ''}{r.town or ''}", int(r.incidents)] for r in df.itertuples()]
+    return rows
 
 
 def figure(b: BriefData, metric_crs: str, kind_labels: Mapping[str, str], made_at: dt.datetime) -> go.Figure:
@@ -107,6 +166,9 @@ def figure(b: BriefData, metric_crs: str, kind_labels: Mapping[str, str], made_a
     units = b.units.to_crs(metric_crs)
     box = ((MAP_X[1] - MAP_X[0]) * WIDTH, (MAP_Y[1] - MAP_Y[0]) * HEIGHT)
     xr, yr = fit_ranges(tuple(units.total_bounds), box)
+    if b.basemap is not None and len(b.basemap):
+        for trace in basemap_traces(b.basemap.to_crs(metric_crs)):
+            fig.add_trace(trace)
     for b_ in sorted(b.hot["bin"].unique()) if len(b.hot) else []:
         cells = b.hot.loc[b.hot["bin"] == b_, "cell"].to_numpy()
         hexes = gpd.GeoSeries(boundaries(cells), crs="EPSG:4326").to_crs(metric_crs)
@@ -151,9 +213,7 @@ def figure(b: BriefData, metric_crs: str, kind_labels: Mapping[str, str], made_a
     lo, hi = b.band
     band_rows = [[f"{r.name}（{r.grid_code}）", int(r.households)] for r in b.out_of_band.itertuples()]
     fig.add_trace(_table([f"户数超出 {lo}–{hi} 的网格", "户数"], band_rows, (0.53, 0.96), (0.22, 0.36)))
-    gap_rows = [[f"{kind_labels.get(kind, kind)}：{r.district or ''}{r.town or ''}", int(r.incidents)]
-                for kind, (_, df) in b.gaps.items() for r in df.itertuples()]
-    fig.add_trace(_table(["覆盖盲区（无设施覆盖的热点格）", "警情数"], gap_rows, (0.53, 0.96), (0.07, 0.20)))
+    fig.add_trace(_table([gaps_title(b.gaps_run), "警情数"], gap_rows(b, kind_labels), (0.53, 0.96), (0.07, 0.20)))
     batches = "；".join(f"#{r.id} {r.file_name}（{r.loaded} 条）" for r in b.batches.itertuples()) or "—"
     notes += [
         _text(0.04, 0.055, f"数据截至 {b.last_incident:%Y-%m-%d}；来源批次：{batches}", 9),

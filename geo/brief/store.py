@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from geo.brief.data import BriefData
+from geo.basemap import store as basemaps
+from geo.brief.data import BriefData, stored_gaps
 from geo.config import settings
 from geo.errors import InputError
 from geo.grids.store import read_units
 from geo.localtime import sql_local
-from geo.views.coverage import blind_spots
 from geo.views.hotareas import top_areas
 from geo.views.kpis import COVERAGE_KINDS, overview_kpis, period_layer
 
@@ -20,6 +20,8 @@ PERIOD_DAYS = {"week": 7, "month": 30}
 #: rows per table on the page
 TOP_N = 5
 GAPS_N = 2
+#: the stored run the coverage gaps are read from (`civicgrid coverage facilities`)
+GAPS_RUN_KIND = "coverage-facilities"
 OUT_OF_BAND_N = 6
 
 _PERIOD = (f"i.occurred_at >= {sql_local('CAST(:a AS timestamp)')} "
@@ -51,6 +53,24 @@ _BATCHES_SQL = text(f"""
 """)
 
 
+_GAPS_RUN_SQL = text("SELECT id, params, created_at FROM analysis_results WHERE kind = :kind "
+                     "ORDER BY id DESC LIMIT 1")
+_GAPS_ROWS_SQL = text("SELECT properties FROM analysis_features "
+                      "WHERE result_id = :run AND properties->>'part' = 'blind_spot'")
+
+
+def stored_run(engine: Engine):
+    """The latest stored coverage run (id, params, created_at) and its blind-spot rows
+    (`kind, rank, district, town, incidents`, …); (None, None) when none is stored. Read
+    here, not through geo.coverage, whose solvers cost seconds to import."""
+    with engine.connect() as conn:
+        run = conn.execute(_GAPS_RUN_SQL, {"kind": GAPS_RUN_KIND}).first()
+        if run is None:
+            return None, None
+        rows = pd.DataFrame([r[0] for r in conn.execute(_GAPS_ROWS_SQL, {"run": run.id})])
+    return run, rows
+
+
 def gather(engine: Engine, period: str) -> BriefData:
     """Read the brief of the latest week or month (ending on the last day with incidents)."""
     if period not in PERIOD_DAYS:
@@ -75,18 +95,23 @@ def gather(engine: Engine, period: str) -> BriefData:
                                columns=["id", "file_name", "loaded", "finished_at"])
     units = read_units(engine, ("district", "town"))
     names = dict(zip(units["code"], units["name"], strict=True))
+    run, rows = stored_run(engine)
+    spots = stored_gaps(rows, COVERAGE_KINDS, GAPS_N)
     gaps = {}
     for kind in COVERAGE_KINDS:
-        cells = blind_spots(engine, kind, top=GAPS_N)[["district", "town", "incidents"]].head(GAPS_N).copy()
+        cells = spots[kind].copy()
         cells["district"], cells["town"] = cells["district"].map(names), cells["town"].map(names)
         gaps[kind] = (k.coverage.get(kind), cells)
+    gaps_run = None if run is None else {"id": run.id, "created_at": run.created_at,
+                                         "res": run.params.get("res"), "kinds": run.params.get("kinds") or []}
     hot = (layer.frame[layer.frame["bin"] != 0][["cell", "bin", "count"]] if layer is not None
            else pd.DataFrame(columns=["cell", "bin", "count"]))
     hottest = hot[hot["bin"] > 0]
     areas = top_areas(engine, hottest["cell"].to_numpy(), hottest["count"].to_numpy(), level="community")
+    base = basemaps.shapes(engine.url.database, tuple(units.total_bounds))
     return BriefData(
         period=period, start=start, end=end, prev_start=start - dt.timedelta(days=days),
         prev_end=start - dt.timedelta(days=1), kpis=k, hot=hot.reset_index(drop=True),
         units=units, top=top, out_of_band=band, band=(lo, hi),
-        gaps=gaps, last_incident=end, batches=batches, hot_areas=areas,
+        gaps=gaps, gaps_run=gaps_run, last_incident=end, batches=batches, hot_areas=areas, basemap=base,
     )

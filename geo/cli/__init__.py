@@ -24,7 +24,7 @@ app = typer.Typer(
 # missing module is an error, never a command group silently left out
 # (in the order `civicgrid --help` lists them)
 from geo.cli import db, sample, load, hotspots, coverage, grids  # noqa: E402, F401, I001
-from geo.cli import export, serve, users, demo, warning, vocab, audit, items, brief  # noqa: E402, F401, I001
+from geo.cli import export, serve, users, demo, warning, vocab, audit, items, brief, basemap  # noqa: E402, F401, I001
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, func, select
 
+from geo.basemap import store as basemaps
 from geo.db.engine import get_engine
 from geo.db.tables import aggregate_state, grid_versions, load_batches, vocab_terms
 
@@ -18,7 +19,7 @@ T = TypeVar("T")
 def data_stamp(engine: Engine) -> str:
     """Changes whenever a load batch is added or finished, a grid version is added,
     activated, filed or retired, a vocabulary import lands or the incident aggregate is
-    refreshed."""
+    refreshed — or a base map is added or removed (geo.basemap: map styles carry it)."""
     with engine.connect() as conn:
         n, hi, done = conn.execute(select(func.count(load_batches.c.id), func.max(load_batches.c.id),
                                           func.max(load_batches.c.finished_at))).one()
@@ -28,7 +29,8 @@ def data_stamp(engine: Engine) -> str:
                                        func.max(grid_versions.c.retired_at))).one()
         vocab = conn.execute(select(func.count(), func.max(vocab_terms.c.imported_at))).one()
         counted = conn.execute(select(func.count(), func.max(aggregate_state.c.aggregated_at))).one()
-    return f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}"
+    return (f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}"
+            f":{basemaps.stamp(engine.url.database)}")
 
 
 def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:

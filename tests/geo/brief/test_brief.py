@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -139,3 +140,78 @@ def test_scale_bar_length_and_equal_metres_per_pixel():
     xr, yr = fit_ranges((0, 0, 10_000, 2_000), (800, 400))
     assert (xr[1] - xr[0]) / 800 == pytest.approx((yr[1] - yr[0]) / 400)
     assert xr[0] < 0 and xr[1] > 10_000 and yr[0] < 0 and yr[1] > 2_000
+
+
+def test_without_a_stored_coverage_run_the_brief_says_how_to_make_one(week):
+    body, _ = _pdf_text(week[1])
+    # (a table cell wraps its long text: read without the line breaks)
+    assert "尚无覆盖分析：请先运行civicgridcoveragefacilities" in body.replace("\n", "")
+
+
+def test_coverage_gaps_are_read_from_the_stored_coverage_run(city, engine, tmp_path):
+    from dashboards.i18n import t
+    from tests.conftest import run_cli
+
+    run = run_cli("coverage", "facilities", "--kind", "police_station", "--kind", "shelter", "--res", "8",
+                  "--out", str(tmp_path), "--json")
+    assert run.returncode == 0, run.stderr
+    result_id = json.loads(run.stdout)["result_id"]
+    out = tmp_path / "周报.pdf"
+    proc = run_cli("brief", "--period", "week", "--out", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    body, _ = _pdf_text(out)
+    with engine.connect() as conn:
+        made = conn.execute(text("SELECT created_at FROM analysis_results WHERE id = :i"), {"i": result_id}).scalar()
+        names = dict(conn.execute(text("SELECT code, name FROM admin_units")).all())
+        spots = conn.execute(text(
+            "SELECT properties->>'kind', properties->>'district', properties->>'town', (properties->>'incidents')::numeric::int"
+            " FROM analysis_features WHERE result_id = :i AND properties->>'part' = 'blind_spot'"
+            " AND (properties->>'incidents')::numeric::int > 0 ORDER BY properties->>'kind', (properties->>'rank')::numeric::int"),
+            {"i": result_id}).all()
+    assert f"覆盖盲区（覆盖分析#{result_id}，{made.astimezone(LOCAL):%Y-%m-%d}）" in body
+    lines = body.splitlines()
+    for kind in ("police_station", "shelter"):
+        top = [s for s in spots if s[0] == kind][:2]
+        assert top, f"the constructed city has blind spots of {kind}"
+        for _, district, town, _ in top:
+            label = f"{t('kind.' + kind)}：{names[district]}{names[town]}"
+            assert label in lines
+    # counts: the table's second column (read after the first column's header), in the rows' order
+    counts_at = lines.index(f"覆盖盲区（覆盖分析#{result_id}，{made.astimezone(LOCAL):%Y-%m-%d}）") + 1
+    want = [str(s[3]) for kind in ("police_station", "shelter") for s in [s for s in spots if s[0] == kind][:2]]
+    assert lines[counts_at: counts_at + len(want) + 1] == [*want, "—"]
+    assert f"{t('kind.mediation_room')}：该次覆盖分析未含此类设施" in lines
+
+
+def test_the_brief_map_draws_a_registered_base_map_under_the_hexagons(city, engine, tmp_path):
+    from sqlalchemy.engine import make_url
+
+    from geo.basemap import store as basemaps
+    from geo.brief import page, store
+    from geo.db.engine import database_url
+
+    spec = importlib.util.spec_from_file_location("basemap_archives", Path(__file__).resolve().parents[1]
+                                                  / "basemap" / "archives.py")
+    archives = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(archives)
+    water = gpd.read_postgis("SELECT name, geom FROM admin_units WHERE level = 'community' ORDER BY code LIMIT 1",
+                             engine, geom_col="geom")
+    roads = gpd.read_postgis("SELECT name, ST_Boundary(geom) AS geom FROM admin_units WHERE level = 'town'",
+                             engine, geom_col="geom")
+    archive = archives.build_mbtiles({"water": water, "roads": roads}, tmp_path / "city.mbtiles", 8, 13)
+    database = make_url(database_url()).database
+    assert store.gather(engine, "week").basemap is None  # none registered: no base map
+    basemaps.add(database, archive, name="brief-test", replace=True)
+    try:
+        data = store.gather(engine, "week")
+    finally:
+        basemaps.remove(database, "brief-test")
+    assert set(data.basemap["class"]) == {"water", "road"}
+    fig = page.figure(data, "EPSG:4549", {}, dt.datetime(2026, 11, 1, tzinfo=LOCAL))
+    names = [t.name for t in fig.data]
+    assert names[:2] == ["basemap-water-fill", "basemap-road-line"]  # first: under everything else
+    # the water drawn is the community, in the map's metres (within the tiles' precision)
+    xs = np.array([v for v in fig.data[0].x if v is not None])
+    ys = np.array([v for v in fig.data[0].y if v is not None])
+    w, s, e, n = water.to_crs("EPSG:4549").total_bounds
+    assert [xs.min(), ys.min(), xs.max(), ys.max()] == pytest.approx([w, s, e, n], abs=20)
