@@ -23,6 +23,9 @@ from geo.counts.periods import NO_TIME, PERIODS, local_days, period_starts
 from geo.hexes import cells, parents
 from geo.localtime import local_months
 
+#: month_counts tallies by index (np.bincount) while its key space holds at most 4 slots
+#: per row plus this many; a sparser one is counted by sorting (np.unique)
+DENSE_SLACK = 1_000_000
 KEYS = ["res", "cell", "period", "period_start", "category"]
 META = pd.DataFrame({"res": pd.Series(dtype="int16"), "cell": pd.Series(dtype="int64"),
                      "period": pd.Series(dtype="int8"), "period_start": pd.Series(dtype="int32"),
@@ -110,7 +113,7 @@ def month_counts(cell: np.ndarray, occurred_at: np.ndarray, category: pa.Array |
         uniq, parent_rank = np.unique(parent, return_inverse=True)
         keys = (month * len(uniq) + parent_rank[inverse]) * n_cat + cat
         size = span * len(uniq) * n_cat
-        if size <= 4 * len(keys) + 1_000_000:  # a dense key space: count by index, O(n)
+        if size <= 4 * len(keys) + DENSE_SLACK:  # a dense key space: count by index, O(n)
             tally = np.bincount(keys, minlength=size)
             keys = np.flatnonzero(tally)
             n = tally[keys]
