@@ -1,21 +1,23 @@
-"""What the incident counts cost on the city sample: the kept months against the former full cube.
+"""What the incident counts cost on the city sample: ours against the former refresh, and the former full cube.
 
-Peer, built in the same run from the same incidents: the former `incident_counts` — every
-H3 res 7–10 × day/week/month × category row, counted in memory and COPYed with its
-primary key and lookup index built after (the former full rebuild, `_count_into_empty`)
-— in a scratch table, read by the former queries. Ours: `geo.counts.refresh` (month
-counts at res 7–9) and `geo.counts.store`. Measured:
+Rebuild and batch refresh (default): the peer is the former refresh (`PeerRefresh`
+below, the code of `geo.counts.refresh` before #23's speed work: pandas groupby over
+(cell, month, category) per resolution, a lexsort of the result, the batch state read
+by three scans of the incidents), run in the same process on the same incidents into
+the same `incident_counts`, alternating with ours (`geo.counts.refresh`). Measured:
 
-- size of each table with its indexes, against the size of `incidents`;
-- full rebuild, seconds;
-- each read the pages, KPIs and hot spot runs make, median of --repeat, both ways, and
-  the answers compared (they must be equal);
-- with --batch, the seconds a load of a 10,000-row monthly file adds by refreshing the
-  counts of its batch (`civicgrid load incidents`, with and without --no-aggregate).
+- full rebuild, seconds, each of --rebuilds runs both ways, and the stored rows
+  compared (they must be equal);
+- with --batch, the refresh of one 10,000-row monthly file loaded with --no-aggregate:
+  the peer's incremental refresh (rolled back after reading what it stored) and ours,
+  their stored rows compared;
+- with --reads, the former full cube (res 7–10 × day/week/month × category) built in a
+  scratch table and each read the pages, KPIs and hot spot runs make against it
+  (median of --repeat, the answers compared).
 
 The database is CIVICGRID_DB_NAME (the city sample loaded, e.g. by `civicgrid demo`):
 
-    CIVICGRID_DB_NAME=civicgrid_counts .venv/bin/python benchmarks/counts.py --sample DIR [--batch]
+    CIVICGRID_DB_NAME=civicgrid_counts .venv/bin/python benchmarks/counts.py --sample DIR [--batch] [--reads]
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ from sqlalchemy import text
 from geo.counts import store
 from geo.counts.cube import cell_counts
 from geo.counts.periods import PERIODS, split_months
-from geo.counts.refresh import refresh_counts
+from geo.counts.refresh import LOCK_KEY, refresh_counts
 from geo.db.arrow import read_arrow
-from geo.db.copy import Column, bulk_insert
+from geo.db.copy import Column, bulk_insert, stage
 from geo.db.engine import get_engine
 from geo.hexes import parents
 
@@ -55,6 +57,114 @@ def size_mb(conn, table: str) -> float:
 def incidents_mb(conn) -> float:
     return float(conn.execute(text("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
                              "WHERE inhparent = 'incidents'::regclass")).scalar()) / 2**20
+
+
+class PeerRefresh:
+    """The former `geo.counts.refresh.refresh_counts` (before #23's speed work), kept here
+    as the peer: month counts at res 7–9 through pandas' groupby, lexsorted, COPYed."""
+
+    def __init__(self, engine, resolutions=(7, 8, 9)):
+        self.engine, self.res = engine, list(resolutions)
+
+    def _needs_rebuild(self, conn) -> bool:
+        aggregated = conn.execute(text(
+            "SELECT count(*) FROM incidents i JOIN aggregate_state s USING (batch_id)")).scalar_one()
+        totals = conn.execute(text("SELECT res, sum(count) FROM incident_counts GROUP BY res")).all()
+        return any(int(t) != aggregated for _, t in totals) or (not totals and aggregated > 0)
+
+    def _count(self, batch_ids) -> pd.DataFrame:
+        rows = read_arrow(self.engine, "SELECT h3, occurred_at, category FROM incidents WHERE batch_id = "
+                          f"ANY('{{{','.join(str(int(b)) for b in batch_ids)}}}'::int8[])")
+        counted = cell_counts(rows["h3"].to_numpy(), rows["occurred_at"].cast(pa.int64()).to_numpy(),
+                              rows["category"].to_numpy(zero_copy_only=False), self.res, ["month"])
+        frame = counted.rename(columns={"period_start": "month"}).drop(columns="period")
+        category = pd.Categorical(frame["category"])
+        order = np.lexsort((category.codes, frame["cell"].to_numpy(), frame["month"].to_numpy(),
+                            frame["res"].to_numpy()))
+        return frame.iloc[order].reset_index(drop=True)
+
+    def run(self, conn, full: bool) -> int:
+        """One refresh inside `conn`'s transaction (the caller commits or rolls back); rows written."""
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        rebuild = full or self._needs_rebuild(conn)
+        if rebuild:
+            conn.execute(text("TRUNCATE incident_counts"))
+            conn.execute(text("DELETE FROM aggregate_state"))
+        batch_ids = [int(b) for b in conn.execute(text(
+            "SELECT DISTINCT batch_id FROM incidents WHERE batch_id NOT IN "
+            "(SELECT batch_id FROM aggregate_state) ORDER BY 1")).scalars()]
+        if not batch_ids:
+            return 0
+        conn.execute(text("SELECT count(*) FROM incidents WHERE batch_id = ANY(:b)"), {"b": batch_ids})
+        frame = self._count(batch_ids)
+        columns = [Column("res", "int2", frame["res"].to_numpy()),
+                   Column("month", "date", frame["month"].to_numpy()),
+                   Column("cell", "int8", frame["cell"].to_numpy()),
+                   Column("category", "text", frame["category"]),
+                   Column("count", "int4", frame["count"].to_numpy())]
+        raw, idx = conn.connection.driver_connection, np.arange(len(frame))
+        if rebuild:
+            bulk_insert(raw, "incident_counts", columns, idx)
+        else:
+            stage(raw, "counts_staged", "incident_counts", columns, idx)
+            conn.execute(text("""
+                INSERT INTO incident_counts AS ic (res, month, cell, category, count)
+                SELECT res, month, cell, category, count FROM counts_staged
+                ON CONFLICT (res, month, cell, category) DO UPDATE SET count = ic.count + EXCLUDED.count"""))
+        conn.execute(text("INSERT INTO aggregate_state (batch_id) SELECT unnest(CAST(:b AS bigint[]))"),
+                     {"b": batch_ids})
+        return len(frame)
+
+
+def stored(conn) -> list[tuple]:
+    """Every stored count, in key order."""
+    return conn.execute(text("SELECT res, month, cell, category, count FROM incident_counts "
+                             "ORDER BY 1, 2, 3, 4")).all()
+
+
+def rebuilds(engine, runs: int) -> dict:
+    """Full rebuilds, peer then ours, `runs` times; seconds of each and whether equal."""
+    peer = PeerRefresh(engine)
+    out = {"peer_s": [], "ours_s": [], "equal": True}
+    for _ in range(runs):
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            rows = peer.run(conn, full=True)
+        out["peer_s"].append(round(time.perf_counter() - started, 2))
+        with engine.connect() as conn:
+            theirs = stored(conn)
+        started = time.perf_counter()
+        ours = refresh_counts(engine, full=True)
+        out["ours_s"].append(round(time.perf_counter() - started, 2))
+        with engine.connect() as conn:
+            out["equal"] &= stored(conn) == theirs and ours.rows == rows
+        print(json.dumps(out), flush=True)
+    out["rows"] = rows
+    return out
+
+
+def batch_refresh(engine, sample: Path) -> dict:
+    """A 10,000-row monthly file loaded without refresh, then the peer's incremental
+    refresh (rolled back) and ours, timed in process; their stored rows compared."""
+    folder = ROOT / ".civicgrid" / "bench-counts"
+    folder.mkdir(parents=True, exist_ok=True)
+    refresh_counts(engine)
+    tag = dt.datetime.now().strftime("%H%M%S")
+    loaded = load(monthly_file(sample, folder, "2026-03", int(tag), tag=tag), "--no-aggregate")
+    started = time.perf_counter()
+    with engine.connect() as conn, conn.begin() as tx:
+        PeerRefresh(engine).run(conn, full=False)
+        peer_s = time.perf_counter() - started
+        theirs = stored(conn)
+        tx.rollback()
+    started = time.perf_counter()
+    ours = refresh_counts(engine)
+    ours_s = time.perf_counter() - started
+    with engine.connect() as conn:
+        equal = stored(conn) == theirs
+    return {"rows": loaded["loaded"], "load_no_aggregate_s": round(loaded["wall"], 2),
+            "peer_refresh_s": round(peer_s, 2), "ours_refresh_s": round(ours_s, 2),
+            "ours_mode": ours.mode, "equal": equal}
 
 
 def build_peer(engine) -> tuple[float, int]:
@@ -162,17 +272,17 @@ def median_time(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def monthly_file(sample: Path, out: Path, month: str, seed: int, n: int = 10_000) -> Path:
+def monthly_file(sample: Path, out: Path, month: str, seed: int, n: int = 10_000, tag: str = "") -> Path:
     """n incidents of the sample, given new keys and times inside local month `month`."""
     rng = np.random.default_rng(seed)
     frame = pd.read_csv(sample / "incidents" / "incidents.csv", dtype=str, nrows=200_000)
     frame = frame.iloc[rng.choice(len(frame), n, replace=False)].reset_index(drop=True)
-    frame["警情编号"] = [f"BENCH{month.replace('-', '')}{i:06d}" for i in range(n)]
+    frame["警情编号"] = [f"BENCH{tag}{month.replace('-', '')}{i:06d}" for i in range(n)]
     start = pd.Timestamp(f"{month}-01")
     days = (start + pd.offsets.MonthBegin(1) - start).days
     frame["报警时间"] = (start + pd.to_timedelta(np.sort(rng.integers(0, days * 86400, n)), unit="s")
                      ).strftime("%Y-%m-%d %H:%M:%S")
-    path = out / f"incidents_{month}.csv"
+    path = out / f"incidents_{month}{tag}.csv"
     frame.to_csv(path, index=False)
     return path
 
@@ -188,46 +298,40 @@ def load(path: Path, *extra: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=7, help="runs of each read (--reads)")
+    ap.add_argument("--rebuilds", type=int, default=3, help="full rebuilds each way")
     ap.add_argument("--sample", type=Path, help="the city sample folder (for --batch)")
     ap.add_argument("--batch", action="store_true", help="time the refresh of a 10,000-row monthly load")
+    ap.add_argument("--reads", action="store_true", help="the former full cube and the pages' reads")
     args = ap.parse_args()
     engine = get_engine()
     out: dict = {"date": dt.date.today().isoformat()}
     with engine.connect() as conn:
         out["incidents"] = conn.execute(text("SELECT count(*) FROM incidents")).scalar()
         out["incidents_mb"] = round(incidents_mb(conn), 1)
-    peer_s, peer_rows = build_peer(engine)
-    started = time.perf_counter()
-    ours = refresh_counts(engine, full=True)
-    ours_s = time.perf_counter() - started
+        out["load_average"] = os.getloadavg()[0]
+    out["rebuild"] = rebuilds(engine, args.rebuilds)
     with engine.connect() as conn:
-        out["rebuild"] = {"ours_s": round(ours_s, 2), "ours_rows": ours.rows,
-                          "ours_mb": round(size_mb(conn, "incident_counts"), 1),
-                          "peer_s": round(peer_s, 2), "peer_rows": peer_rows,
-                          "peer_mb": round(size_mb(conn, PEER), 1)}
+        out["rebuild"]["mb"] = round(size_mb(conn, "incident_counts"), 1)
     print(json.dumps(out, ensure_ascii=False), flush=True)
-    lo, hi = store.incident_span(engine)
-    out["reads"] = []
-    for name, ours_fn, peer_fn, same in reads(engine, lo, hi):
-        t_ours, a = median_time(ours_fn, args.repeat)
-        t_peer, b = median_time(peer_fn, args.repeat)
-        row = {"read": name, "ours_s": round(t_ours, 3), "peer_s": round(t_peer, 3), "equal": bool(same(a, b))}
-        out["reads"].append(row)
-        print(json.dumps(row, ensure_ascii=False), flush=True)
     if args.batch:
-        folder = ROOT / ".civicgrid" / "bench-counts"
-        folder.mkdir(parents=True, exist_ok=True)
-        plain = load(monthly_file(args.sample, folder, "2026-01", 1), "--no-aggregate")
-        refresh_counts(engine)  # counts that file, so the next refresh has only its own batch
-        refreshed = load(monthly_file(args.sample, folder, "2026-02", 2))
-        out["batch"] = {"rows": refreshed["loaded"], "load_no_aggregate_s": round(plain["wall"], 2),
-                        "load_with_refresh_s": round(refreshed["wall"], 2),
-                        "refresh_s": refreshed["aggregate"]["seconds"],
-                        "refresh_mode": refreshed["aggregate"]["mode"]}
+        out["batch"] = batch_refresh(engine, args.sample)
         print(json.dumps(out["batch"]), flush=True)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE IF EXISTS {PEER}"))
+    if args.reads:
+        peer_s, peer_rows = build_peer(engine)
+        with engine.connect() as conn:
+            out["full_cube"] = {"s": round(peer_s, 2), "rows": peer_rows, "mb": round(size_mb(conn, PEER), 1)}
+        lo, hi = store.incident_span(engine)
+        out["reads"] = []
+        for name, ours_fn, peer_fn, same in reads(engine, lo, hi):
+            t_ours, a = median_time(ours_fn, args.repeat)
+            t_peer, b = median_time(peer_fn, args.repeat)
+            row = {"read": name, "ours_s": round(t_ours, 3), "peer_s": round(t_peer, 3), "equal": bool(same(a, b))}
+            out["reads"].append(row)
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {PEER}"))
+    out["load_average_end"] = os.getloadavg()[0]
     print(json.dumps(out, ensure_ascii=False))
 
 

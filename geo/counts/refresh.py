@@ -8,18 +8,24 @@ combination holds one incident, so such rows copied the raw data at a higher cos
 former res 7–10 × day/week/month cube had 8.3 M rows, 2.4× the size of the incidents);
 `geo.counts.store` counts them from the month-partitioned incidents by time range.
 
-How: the incidents to count are read as Arrow (their res-10 cell, time and category),
-counted in NumPy and pandas (`geo.counts.cube`, shared with the archive engines; past
-IN_MEMORY_MAX incidents one local month at a time, as month counts of one month are
-final) and COPYed in binary (`geo.db.copy`): into an empty table in bulk, its key built
-after; otherwise staged and added (ON CONFLICT … count + EXCLUDED.count).
+How: the incidents to count are read (their res-10 cell, time and category; a monthly
+file's rows on the open connection, a rebuild's through Arrow), counted in NumPy
+(`geo.counts.cube.month_counts`: one packed int64 key per row and resolution, counted
+by sort — already the table's key order; past IN_MEMORY_MAX incidents one local month
+at a time, as month counts of one month are final) and COPYed in binary
+(`geo.db.copy`): into an empty table in bulk, its key built after; otherwise staged and
+added (ON CONFLICT … count + EXCLUDED.count). Counting in SQL (one INSERT … SELECT with
+GROUP BY per resolution, parents by bit arithmetic) was measured too: its hash
+aggregates took longer than reading the rows out and counting them here.
 
 Incremental refresh: only incident batches not yet in `aggregate_state` are counted and
 added — `civicgrid aggregate`, and each `civicgrid load incidents` for its own batch.
 Re-loading a changed file upserts changed rows into the new batch, which takes them out
-of the batch they were counted with; so before adding, every stored resolution's total
-is checked against the number of incidents in the batches already aggregated, and any
-difference (rows moved, changed or deleted) triggers a full rebuild. `full=True` always
+of the batch they were counted with; so before adding, the stored total (of the
+coarsest resolution: every write adds the same incidents at each) is checked against
+the number of incidents in the batches already aggregated — one scan counting the
+incidents per batch gives both these and the batches still to add — and any difference
+(rows moved, changed or deleted) triggers a full rebuild. `full=True` always
 rebuilds.
 
 Reclassified incidents (a vocabulary import giving an unknown value its 大类) keep their
@@ -39,7 +45,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, text
 
 from geo.config import settings
-from geo.counts.cube import cell_counts
+from geo.counts.cube import month_counts
 from geo.counts.periods import PERIODS, check, local_midnight
 from geo.db.arrow import read_arrow
 from geo.db.copy import Column, bulk_insert, stage
@@ -49,6 +55,8 @@ LOCK_KEY = 4_240_001  # advisory lock: one aggregate at a time
 STORED_PERIOD = "month"
 #: most incidents read at once; more are read one local month at a time
 IN_MEMORY_MAX = 2_000_000
+#: most incidents read on the open connection; more are read through Arrow (ADBC)
+SMALL_BATCH = 50_000
 KEY = ("res", "month", "cell", "category")
 
 
@@ -83,30 +91,58 @@ def _stored_resolutions(conn: Connection) -> set[int]:
     return {int(r) for (r,) in rows}
 
 
-def _needs_rebuild(conn: Connection, stored: set[int], requested: set[int]) -> str | None:
-    """Why the stored counts cannot simply be added to, or None when they can."""
+def _batches(conn: Connection) -> tuple[dict[int, int], dict[int, int]]:
+    """Incidents per batch, (already aggregated, not yet): one scan of the incidents."""
+    rows = conn.execute(text("""
+        SELECT i.batch_id, i.n, s.batch_id IS NOT NULL
+        FROM (SELECT batch_id, count(*) AS n FROM incidents WHERE batch_id IS NOT NULL
+              GROUP BY batch_id) i
+        LEFT JOIN aggregate_state s USING (batch_id)""")).all()
+    return ({int(b): int(n) for b, n, done in rows if done},
+            {int(b): int(n) for b, n, done in rows if not done})
+
+
+def _needs_rebuild(conn: Connection, stored: set[int], requested: set[int], aggregated: int) -> str | None:
+    """Why the stored counts cannot simply be added to, or None when they can.
+
+    Every write adds the same incidents at every stored resolution in one transaction,
+    so the coarsest one's total (few rows, read by the key's prefix) stands for all."""
     if requested - stored and stored:
         return "new resolutions requested"
-    aggregated = conn.execute(text(
-        "SELECT count(*) FROM incidents i JOIN aggregate_state s USING (batch_id)")).scalar_one()
-    totals = conn.execute(text("SELECT res, sum(count) FROM incident_counts GROUP BY res")).all()
-    if any(int(total) != aggregated for _, total in totals):
+    if not stored:
+        return "aggregated batches have no stored counts" if aggregated else None
+    total = conn.execute(text("SELECT coalesce(sum(count), 0) FROM incident_counts WHERE res = :r"),
+                         {"r": min(stored)}).scalar_one()
+    if int(total) != aggregated:
         return "incidents of aggregated batches changed (re-loaded or deleted)"
-    if not totals and aggregated:
-        return "aggregated batches have no stored counts"
     return None
 
 
-def _read(engine: Engine, batch_ids: list[int], month: dt.date | None = None) -> pa.Table:
-    """(h3, occurred_at, category) of the batches' incidents, of one local month when given."""
+def _where(batch_ids: list[int], month: dt.date | None) -> str:
     # literals, not parameters: ADBC then reads the rows as one COPY (see geo.counts.store)
-    sql = ("SELECT h3, occurred_at, category FROM incidents "
-           f"WHERE batch_id = ANY('{{{','.join(str(int(b)) for b in batch_ids)}}}'::int8[])")
+    sql = f"batch_id = ANY('{{{','.join(str(int(b)) for b in batch_ids)}}}'::int8[])"
     if month is not None:
         after = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         sql += (f" AND occurred_at >= '{local_midnight(month)}'::timestamptz"
                 f" AND occurred_at < '{local_midnight(after)}'::timestamptz")
-    return read_arrow(engine, sql)
+    return sql
+
+
+def _read(engine: Engine, conn: Connection, batch_ids: list[int], month: dt.date | None,
+          small: bool) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """(res-10 cell, µs UTC, category) of the batches' incidents, of one local month when
+    given: a small batch on the open connection (opening an ADBC connection costs more
+    than reading a monthly file's rows), many through Arrow."""
+    if small:
+        rows = conn.execute(text(
+            "SELECT h3, (extract(epoch FROM occurred_at) * 1000000)::int8, category FROM incidents "
+            f"WHERE {_where(batch_ids, month)}")).all()
+        cell, micros, category = zip(*rows, strict=True) if rows else ((), (), ())
+        return (np.asarray(cell, dtype=np.int64), np.asarray(micros, dtype=np.int64),
+                pa.array(category, type=pa.string()))
+    table = read_arrow(engine, f"SELECT h3, occurred_at, category FROM incidents WHERE {_where(batch_ids, month)}")
+    return (table["h3"].to_numpy(), table["occurred_at"].cast(pa.int64()).to_numpy(),
+            table["category"].combine_chunks())
 
 
 def _months(conn: Connection, batch_ids: list[int]) -> list[dt.date]:
@@ -118,32 +154,25 @@ def _months(conn: Connection, batch_ids: list[int]) -> list[dt.date]:
     return [p.start_time.date() for p in pd.period_range(first, last, freq="M")]
 
 
-def count_batches(engine: Engine, batch_ids: list[int], resolutions: list[int],
-                  months: list[dt.date] | None = None) -> pd.DataFrame:
-    """Month counts of the batches' incidents (`res, month, cell, category, count`, month
-    as days since 1970-01-01), sorted by the table's key; read in one go, or month by
-    month when `months` are given."""
-    frames = []
-    for month in months or [None]:
-        rows = _read(engine, batch_ids, month)
-        counted = cell_counts(rows["h3"].to_numpy(), rows["occurred_at"].cast(pa.int64()).to_numpy(),
-                              rows["category"].to_numpy(zero_copy_only=False), resolutions,
-                              [STORED_PERIOD])
-        frames.append(counted.rename(columns={"period_start": "month"}).drop(columns="period"))
-    frame = pd.concat(frames, ignore_index=True)
-    # category codes sort as the texts do byte-wise (the key's C collation): a lexsort of
-    # integers instead of sorting Python strings (2.5 s for the city sample)
-    category = pd.Categorical(frame["category"])
-    order = np.lexsort((category.codes, frame["cell"].to_numpy(), frame["month"].to_numpy(),
-                        frame["res"].to_numpy()))
-    return frame.iloc[order].reset_index(drop=True)
+def count_batches(engine: Engine, conn: Connection, batch_ids: list[int], resolutions: list[int],
+                  incidents: int) -> pd.DataFrame:
+    """Month counts of the batches' `incidents` incidents (`res, month, cell, category,
+    count`, month as days since 1970-01-01; `geo.counts.cube.month_counts`): read in one
+    go, or past IN_MEMORY_MAX one local month at a time (month counts of one month are
+    final), each month's rows in the table's key order."""
+    months = _months(conn, batch_ids) if incidents > IN_MEMORY_MAX else [None]
+    frames = [month_counts(*_read(engine, conn, batch_ids, month, incidents <= SMALL_BATCH), resolutions)
+              for month in months]
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _columns(frame: pd.DataFrame) -> list[Column]:
+    category = frame["category"].array  # Categorical: its names taken by code in Arrow
+    names = pa.array(np.asarray(category.categories, dtype=object), type=pa.string())
     return [Column("res", "int2", frame["res"].to_numpy()),
             Column("month", "date", frame["month"].to_numpy()),
             Column("cell", "int8", frame["cell"].to_numpy()),
-            Column("category", "text", frame["category"]),
+            Column("category", "text", names.take(pa.array(category.codes))),
             Column("count", "int4", frame["count"].to_numpy())]
 
 
@@ -173,25 +202,22 @@ def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         stored = _stored_resolutions(conn)
-        reason = "--full requested" if full else _needs_rebuild(conn, stored, set(res))
+        done, new = _batches(conn)
+        reason = "--full requested" if full else _needs_rebuild(conn, stored, set(res), sum(done.values()))
         if reason:
             # TRUNCATE, not DELETE: every row goes at once (readers wait for the commit)
             conn.execute(text("TRUNCATE incident_counts"))
             conn.execute(text("DELETE FROM aggregate_state"))
+            new = done | new
         # incremental keeps every stored resolution current, not only those asked for
         res = sorted(set(res) if reason or not stored else stored)
-        batch_ids = [int(b) for b in conn.execute(text("""
-            SELECT DISTINCT batch_id FROM incidents
-            WHERE batch_id NOT IN (SELECT batch_id FROM aggregate_state) ORDER BY 1
-        """)).scalars()]
+        batch_ids = sorted(new)
         per = [STORED_PERIOD]
         if not batch_ids:
             return AggregateResult("up_to_date" if not reason else "full",
                                    reason or "no new incident batches", [], 0, 0, res, per)
-        incidents = conn.execute(text("SELECT count(*) FROM incidents WHERE batch_id = ANY(:b)"),
-                                 {"b": batch_ids}).scalar_one()
-        months = _months(conn, batch_ids) if incidents > IN_MEMORY_MAX else None
-        frame = count_batches(engine, batch_ids, res, months)
+        incidents = sum(new.values())
+        frame = count_batches(engine, conn, batch_ids, res, incidents)
         _write(conn, frame, empty=bool(reason) or not stored)
         conn.execute(text("INSERT INTO aggregate_state (batch_id) SELECT unnest(CAST(:b AS bigint[]))"),
                      {"b": batch_ids})

@@ -138,9 +138,10 @@ def counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date 
     return frame
 
 
-def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
+def cell_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
                 categories: Sequence[str] | None = None) -> pd.Series:
-    """Incidents per cell (int64 index) at `res` between `start` and `end` inclusive."""
+    """Incidents per cell (int64 index) at `res` between `start` and `end` inclusive
+    (None: from the first or to the last incident)."""
     frame = counts(engine, res, start, end, categories)
     s = pd.Series(frame["count"].to_numpy(), index=pd.Index(frame["cell"].to_numpy(), dtype="int64"),
                   dtype="int64", name="count")

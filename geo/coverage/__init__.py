@@ -14,8 +14,8 @@ Pure cores (GeoDataFrames in, DataFrames out):
   optimality gap reported)
 `cells`: `study_cells`, `area_cells`, `candidate_res` (the H3 study area).
 
-`store` does the I/O only: `read_inputs` and the layer readers (incidents with their
-stored H3 cell), `data_as_of` (the one "as of" default: the data's latest date),
+`store` does the I/O only: `read_inputs` and the layer readers (incidents per study
+cell from `geo.counts`, the points only where distance matters), `data_as_of` (the one "as of" default: the data's latest date),
 `save`, `latest_result`, `write_csv`, plus thin read-then-compute entry points
 (`facility_coverage`, `blind_spots`, `new_sites`, `inspection_coverage`, `overdue`).
 Grid workload lives in `geo.grids.workload`.

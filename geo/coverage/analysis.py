@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +19,7 @@ from geo.coverage import facilities as facilities_core
 from geo.coverage.cells import area_cells, candidate_res, centres
 from geo.coverage.mclp import TIME_BUDGET_S, mclp
 from geo.errors import InputError
-from geo.hexes import boundaries, parents
+from geo.hexes import boundaries
 
 WGS84 = "EPSG:4326"
 FACILITY_KINDS = ("police_station", "shelter", "mediation_room", "camera")
@@ -54,27 +53,26 @@ def radii(defaults: Mapping[str, float], radius: float | Mapping[str, float] | N
 class CoverageInputs:
     """The layers a facility-coverage run needs, read once (all WGS-84).
 
-    `incidents` carry their stored H3 cell (`h3`, at `h3_res`): the study-resolution
-    counts are its parents, never cells recomputed from the points.
+    `counts` are the incidents per study-resolution cell as `geo.counts` keeps them (the
+    blind spots' weights: never recounted from the points); `incidents` are the points,
+    needed only where distance to each incident matters (shares covered, siting) and
+    None when a run did not read them.
     """
 
     units: gpd.GeoDataFrame
     study: gpd.GeoDataFrame
-    incidents: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame | None
     rentals: gpd.GeoDataFrame
     hazards: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
+    counts: pd.Series
     res: int
-    h3_res: int
 
-    @cached_property
-    def counts(self) -> pd.Series:
-        """Incidents per study-resolution cell (parents of the stored cells)."""
-        if len(self.incidents) == 0:
-            return pd.Series(dtype=np.int64)
-        stored = self.incidents["h3"].to_numpy().astype(np.uint64)
-        ids = stored if self.res == self.h3_res else parents(stored, self.res)
-        return pd.Series(ids.astype(np.int64)).value_counts()
+    def points(self) -> gpd.GeoDataFrame:
+        """The incident points; ValueError when these inputs were read without them."""
+        if self.incidents is None:
+            raise ValueError("these coverage inputs were read without the incident points")
+        return self.incidents
 
     def sites(self, kind: str) -> gpd.GeoSeries:
         return self.facilities.geometry[(self.facilities["kind"] == kind).to_numpy()]
@@ -83,7 +81,7 @@ class CoverageInputs:
 def shares(data: CoverageInputs, kinds: Sequence[str], radius_of: Mapping[str, float]
            ) -> dict[str, pd.DataFrame]:
     """Covered shares per kind, layer and unit, and the facility count and radius per kind."""
-    demand = {"incidents": data.incidents, "rentals": data.rentals, "hazards": data.hazards,
+    demand = {"incidents": data.points(), "rentals": data.rentals, "hazards": data.hazards,
               "cells": data.study}
     table, _ = facilities_core.coverage_shares(demand, data.facilities, radius_of, data.units,
                                                list(kinds))
@@ -118,7 +116,7 @@ def siting(data: CoverageInputs, kind: str, n: int, radius: float, method: str =
     radius). Returns one row per site (order, kind, cell, res, gain, lon, lat, point);
     attrs hold SITING_REPORT (method, whether optimal, its optimality gap, …).
     """
-    incidents = data.incidents.geometry
+    incidents = data.points().geometry
     open_ = incidents[~facilities_core.covered(incidents, data.sites(kind), radius)]
     level = candidate_res(data.res, radius)
     ids = (data.study["cell"].to_numpy().astype(np.uint64) if level == data.res

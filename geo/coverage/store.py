@@ -4,7 +4,8 @@ This module reads and writes only; what is covered, where to site and what is ov
 is decided by the pure cores (`analysis`, `facilities`, `blind_spots`, `mclp`,
 `inspections`). The few entry points below (`facility_coverage`, `blind_spots`,
 `new_sites`, `inspection_coverage`, `overdue`) read, pass the settings in, and call a
-core. Layers come back as GeoDataFrames in WGS-84; incidents carry their stored H3 cell.
+core. Layers come back as GeoDataFrames in WGS-84; incidents per cell come from the
+counts (`geo.counts`), not from the points.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from geo.config import settings
+from geo.counts.store import cell_counts
 from geo.coverage import analysis
 from geo.coverage import inspections as inspections_core
 from geo.coverage.analysis import WGS84, CoverageInputs, check_kinds
@@ -31,8 +33,9 @@ from geo.grids import store as grid_store
 from geo.grids import versions
 from geo.localtime import TZ, sql_local
 
-#: what coverage reads of each incident: its time, category and stored H3 cell
-INCIDENT_COLUMNS = ("source_key", "occurred_at", "category", "h3")
+#: what coverage reads of each incident point besides its place: its time (the grids'
+#: workload window); the cells' counts come from `geo.counts`
+INCIDENT_COLUMNS = ("occurred_at",)
 
 #: how a report's "as of" date is chosen when none is given (printed with the date)
 AS_OF_RULE = ("latest date in the data (UTC+8): the latest incident or inspection / "
@@ -92,13 +95,18 @@ def read_grids(engine: Engine, version: str | None = None) -> gpd.GeoDataFrame:
 
 # ---------------------------------------------------------------- entry points
 
-def read_inputs(engine: Engine, kinds: Sequence[str] | None = None, res: int = 9) -> CoverageInputs:
-    """Admin units, study-area cells at `res`, demand layers and facilities of `kinds`."""
+def read_inputs(engine: Engine, kinds: Sequence[str] | None = None, res: int = 9,
+                points: bool = True) -> CoverageInputs:
+    """Admin units, study-area cells at `res`, demand layers and facilities of `kinds`,
+    and the incidents per cell at `res` from the counts (`geo.counts.store`: the kept
+    month counts and the incidents of the months not kept — the numbers every page
+    shows). The incident points are read only with `points` (shares, siting)."""
     kinds = check_kinds(kinds)
     units = read_units(engine)
-    return CoverageInputs(units, study_cells(units, res), read_incidents(engine, columns=INCIDENT_COLUMNS),
+    incidents = read_incidents(engine, columns=INCIDENT_COLUMNS) if points else None
+    return CoverageInputs(units, study_cells(units, res), incidents,
                           read_points(engine, "rentals"), read_points(engine, "hazards"),
-                          read_facilities(engine, kinds), res, settings().h3_res)
+                          read_facilities(engine, kinds), cell_counts(engine, res), res)
 
 
 def radii(radius: float | Mapping[str, float] | None = None) -> dict[str, float]:
@@ -126,7 +134,7 @@ def blind_spots(engine: Engine, res: int = 9, top: int | None = 100,
     Columns: rank, cell, district, town, lon, lat, incidents; geometry: the hexagon (WGS-84).
     """
     kinds = check_kinds(kinds)
-    return analysis.uncovered(read_inputs(engine, kinds, res), kinds, radii(radius), top)
+    return analysis.uncovered(read_inputs(engine, kinds, res, points=False), kinds, radii(radius), top)
 
 
 def new_sites(engine: Engine, kind: str, n: int, res: int = 9, method: str = "auto",

@@ -1,7 +1,9 @@
 """Coverage for the dashboard: the coverage module's inputs read once per data state.
 
-Reading every incident as points is the slow part of a coverage run, so the inputs
-are cached per database and per state of the load batches (a new load refreshes them).
+The incidents per cell that rank blind spots are the counts' (`geo.counts`); the
+incident points are read for the shares covered (distance to each incident) and the
+grids' workload. Reading them is the slow part, so the inputs are cached per database
+and per state of the load batches (a new load refreshes them).
 """
 
 from __future__ import annotations

@@ -74,3 +74,16 @@ def test_read_in_one_go_or_month_by_month_the_counts_are_the_same(clean_db, monk
     refresh_counts(clean_db, full=True)
     pd.testing.assert_series_equal(stored_counts(clean_db), by_month, check_dtype=False)
     pd.testing.assert_series_equal(by_month, expected_months(frame), check_dtype=False)
+
+
+@pytest.mark.parametrize("small", [0, 10**9])
+def test_read_on_the_connection_or_through_arrow_the_counts_are_the_same(clean_db, monkeypatch, small):
+    """A batch read on the open connection (a monthly file) and one read through Arrow
+    (a rebuild) are counted alike: both equal the pandas groupby."""
+    import geo.counts.refresh as refresh
+
+    frame = incidents(300, 40, seed=5)
+    load_batch(clean_db, frame, "e.csv")
+    monkeypatch.setattr(refresh, "SMALL_BATCH", small)
+    assert refresh_counts(clean_db, full=True).rows > 0
+    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(frame), check_dtype=False)

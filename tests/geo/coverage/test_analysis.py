@@ -7,6 +7,7 @@ from itertools import combinations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, box
@@ -44,7 +45,8 @@ def data() -> CoverageInputs:
         geometry=points, crs=4326)
     facilities = gpd.GeoDataFrame({"kind": ["camera"]}, geometry=_wgs([(100, 100)]), crs=4326)
     empty = gpd.GeoDataFrame(geometry=[], crs=4326)
-    return CoverageInputs(units, study_cells(units, 9), incidents, empty, empty, facilities, 9, 10)
+    return CoverageInputs(units, study_cells(units, 9), incidents, empty, empty, facilities,
+                          pd.Series(dtype=np.int64), 9)
 
 
 def _brute(data: CoverageInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

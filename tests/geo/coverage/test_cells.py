@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import h3
 import numpy as np
-from shapely.geometry import Point, box
+from shapely.geometry import box
 
-from geo.coverage.analysis import CoverageInputs
 from geo.coverage.cells import candidate_res, study_cells
 from geo.hexes import polyfill
 
@@ -33,24 +31,6 @@ def test_study_cells_are_the_districts_cells_with_their_units():
     assert (study["district"] == np.where(study["cell"].isin(d1), "D1", "D2")).all()
     t1 = set(polyfill(units.geometry[2], 9).astype(np.int64))
     assert (study["town"].notna() == study["cell"].isin(t1)).all()
-
-
-def test_counts_are_parents_of_the_stored_cells_not_recomputed():
-    """CoverageInputs.counts: the incidents' stored H3 cells (res 10) rolled up with the h3
-    library; the points themselves are deliberately elsewhere, so recomputing from them
-    would give other cells."""
-    stored = [h3.latlng_to_cell(31.3, 120.6, 10)] * 3 + [h3.latlng_to_cell(31.31, 120.61, 10)]
-    incidents = gpd.GeoDataFrame({"h3": [h3.str_to_int(c) for c in stored]},
-                                 geometry=[Point(121.5, 30.0)] * 4, crs="EPSG:4326")
-    empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
-    data = CoverageInputs(empty, empty, incidents, empty, empty, empty, res=9, h3_res=10)
-    want = {h3.str_to_int(h3.cell_to_parent(stored[0], 9)): 3,
-            h3.str_to_int(h3.cell_to_parent(stored[3], 9)): 1}
-    assert data.counts.to_dict() == want
-    same = CoverageInputs(empty, empty, incidents, empty, empty, empty, res=10, h3_res=10)
-    assert same.counts.to_dict() == {h3.str_to_int(stored[0]): 3, h3.str_to_int(stored[3]): 1}
-    none = CoverageInputs(empty, empty, incidents.iloc[0:0], empty, empty, empty, 9, 10)
-    assert none.counts.empty
 
 
 def test_candidate_resolution_follows_the_radius():

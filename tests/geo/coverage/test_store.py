@@ -8,10 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
+from sqlalchemy import text
 
+from geo.counts.refresh import refresh_counts
+from geo.coverage import blind_spots as blind_spots_core
 from geo.coverage import store
+from geo.coverage.facilities import covered
 from geo.errors import InputError
-from geo.hexes import centroids, polyfill
+from geo.hexes import centroids, parents, polyfill
 
 
 def test_facility_coverage_counts_cells_and_default_radii(city):
@@ -113,3 +117,46 @@ def test_data_as_of_is_the_latest_local_date_of_incidents_or_inspections(clean_d
     assert store.data_as_of(clean_db) == dt.date(2026, 7, 3)
     # a window "as of" a date ends with that local day
     assert store.end_of_day(dt.date(2026, 7, 1)) == pd.Timestamp("2026-07-01 16:00", tz="UTC")
+
+
+def _counts_from_points(engine, res: int) -> dict[int, int]:
+    """The former weights, the oracle: each incident's stored res-10 cell taken to `res`."""
+    with engine.connect() as conn:
+        stored = np.array(conn.execute(text("SELECT h3 FROM incidents")).scalars().all(), dtype=np.int64)
+    ids = stored if res == 10 else parents(stored.view(np.uint64), res).view(np.int64)
+    return {int(k): int(v) for k, v in pd.Series(ids).value_counts().items()}
+
+
+@pytest.mark.parametrize("kept", [False, True])
+@pytest.mark.parametrize("res", [8, 9, 10])
+def test_blind_spots_are_weighted_by_the_counts_as_the_points_weighed_them(city, res, kept):
+    """Blind spots read the incidents per cell from geo.counts (kept months, or the
+    incidents when none are kept) without the points; the numbers equal the former
+    weights computed from every point's stored cell."""
+    engine = city.engine
+    if kept:  # the incidents as one loaded batch, counted into incident_counts
+        with engine.begin() as conn:
+            batch = conn.execute(text("INSERT INTO load_batches (kind, file_name, file_sha256, file_size) "
+                                      "VALUES ('incidents', 'i.csv', 'x', 1) RETURNING id")).scalar_one()
+            conn.execute(text("UPDATE incidents SET batch_id = :b"), {"b": batch})
+        refresh_counts(engine, full=True)
+    with engine.connect() as conn:
+        held = conn.execute(text("SELECT count(*) FROM incident_counts WHERE res = :r"), {"r": res}).scalar()
+    assert (held > 0) == (kept and res < 10)
+    oracle = _counts_from_points(engine, res)
+    data = store.read_inputs(engine, ["camera"], res, points=False)
+    assert data.incidents is None and data.counts.to_dict() == oracle
+    spots = store.blind_spots(engine, res=res, top=None, kinds=["camera"])
+    want = blind_spots_core.blind_spots(pd.DataFrame(data.study.drop(columns="geometry")),
+                                        covered(data.study.geometry, data.sites("camera"), 150.0),
+                                        pd.Series(oracle, dtype=np.int64), None)
+    assert spots["cell"].tolist() == want["cell"].tolist()
+    assert spots["incidents"].tolist() == want["incidents"].tolist()
+    assert spots["incidents"].sum() == sum(n for c, n in oracle.items() if c in set(want["cell"]))
+    if kept and res < 10:  # the kept months are what is read: a changed count shows
+        top = int(want["cell"].iloc[0])
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE incident_counts SET count = count + 100 WHERE res = :r AND cell = :c"),
+                         {"r": res, "c": top})
+        again = store.blind_spots(engine, res=res, top=1, kinds=["camera"])
+        assert again["incidents"].iloc[0] == want["incidents"].iloc[0] + 100
