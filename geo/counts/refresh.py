@@ -242,12 +242,13 @@ def move_reclassified(conn: Connection, moved: pd.DataFrame) -> int:
         return 0
     cell = moved["h3"].to_numpy(dtype=np.int64)
     micros = moved["occurred_at"].to_numpy(dtype=np.int64)
-    minus = cell_counts(cell, micros, moved["old"].to_numpy(dtype=object), stored, [STORED_PERIOD])
-    plus = cell_counts(cell, micros, moved["new"].to_numpy(dtype=object), stored, [STORED_PERIOD])
+    minus = month_counts(cell, micros, moved["old"].to_numpy(dtype=object), stored)
+    plus = month_counts(cell, micros, moved["new"].to_numpy(dtype=object), stored)
     delta = pd.concat([minus.assign(count=-minus["count"]), plus], ignore_index=True)
-    delta = (delta.rename(columns={"period_start": "month"})
-             .groupby(list(KEY), sort=True)["count"].sum().reset_index())
+    delta["category"] = delta["category"].astype(str)  # the two sides' categories differ
+    delta = delta.groupby(list(KEY), sort=True)["count"].sum().reset_index()
     delta = delta[delta["count"] != 0].reset_index(drop=True)
+    delta["category"] = pd.Categorical(delta["category"], categories=sorted(set(delta["category"])))
     if delta.empty:
         return 0
     _write(conn, delta, empty=False)

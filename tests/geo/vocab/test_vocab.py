@@ -212,8 +212,10 @@ def _recount_first_batch(engine) -> pd.DataFrame:
 
     with engine.connect() as conn:
         first = conn.execute(text("SELECT min(id) FROM load_batches")).scalar_one()
-    frame = count_batches(engine, [first], kept_resolutions())
+        n = conn.execute(text("SELECT count(*) FROM incidents WHERE batch_id = :b"), {"b": first}).scalar_one()
+        frame = count_batches(engine, conn, [first], kept_resolutions(), n)
     frame["month"] = pd.to_datetime(frame["month"], unit="D").dt.date
+    frame["category"] = frame["category"].astype(str)
     frame = frame[["res", "month", "cell", "category", "count"]]
     return frame.astype({"res": "int64", "cell": "int64", "count": "int64"}).sort_values(
         ["res", "month", "cell", "category"]).reset_index(drop=True)
