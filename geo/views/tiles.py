@@ -4,7 +4,11 @@ The dashboard draws boundaries and grids from these tiles instead of shipping
 megabytes of GeoJSON. Layer names are whitelisted, every value is a bound
 parameter; a layer's optional `band` filter lets a map colour one class per
 layer (Plotly map layers have one colour each). The `<level>_names` layers hold one
-point per unit with its name, for the maps' label (symbol) layers.
+point per unit with its name, for the maps' label (symbol) layers. The `units` layer
+holds a grid-editor draft's building blocks with their grid, the workload band of that
+grid (`unknown`: no grid) and their point on surface (`lon`, `lat`, for box and lasso
+selection in the browser); `rev` only names the draft's revision, so a new revision is
+a new URL and cache entry.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ ADMIN_LEVELS = ("district", "town", "community")
 BANDS = ("under", "in", "over", "unknown")
 #: one label point per unit (its point on surface, so in exactly one tile: no repeats)
 LABEL_LAYERS = tuple(f"{level}_names" for level in ADMIN_LEVELS)
-LAYERS = (*ADMIN_LEVELS, "grids", *LABEL_LAYERS)
+LAYERS = (*ADMIN_LEVELS, "grids", "units", *LABEL_LAYERS)
+#: layers of one grid version, named by ?version=
+VERSION_LAYERS = ("grids", "units")
 MAX_ZOOM = 20
 EXTENT = 4096
 # Web-Mercator width of the world, metres
@@ -82,10 +88,42 @@ _GRIDS_SQL = text(
     """
 )
 
+_UNITS_SQL = text(
+    """
+    WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+    v AS (
+      SELECT id, (params #>> '{editor,workload_band,0}')::float8 AS lo,
+             (params #>> '{editor,workload_band,1}')::float8 AS hi
+      FROM grid_versions WHERE name = :version
+    ),
+    t AS (
+      SELECT u.unit_id, u.grid_code, u.geom FROM grid_units u, v, b
+      WHERE u.version_id = v.id AND u.geom && ST_Transform(b.env, 4326)
+    ),
+    g AS (
+      SELECT u.grid_code, sum(u.workload) AS workload FROM grid_units u, v
+      WHERE u.version_id = v.id AND u.grid_code IN (SELECT grid_code FROM t)
+      GROUP BY u.grid_code
+    ),
+    f AS (
+      SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), b.env, :extent, 64, true) AS geom,
+             t.unit_id, t.grid_code,
+             round(ST_X(ST_PointOnSurface(t.geom))::numeric, 6)::float8 AS lon,
+             round(ST_Y(ST_PointOnSurface(t.geom))::numeric, 6)::float8 AS lat,
+             CASE WHEN g.workload IS NULL THEN 'unknown' WHEN g.workload < v.lo THEN 'under'
+                  WHEN g.workload > v.hi THEN 'over' ELSE 'in' END AS band
+      FROM t LEFT JOIN g ON g.grid_code = t.grid_code, v, b
+    )
+    SELECT ST_AsMVT(f.*, :layer, :extent, 'geom') FROM f
+    WHERE f.geom IS NOT NULL AND (CAST(:band AS text) IS NULL OR f.band = :band)
+    """
+)
+
 
 @dataclass(frozen=True)
 class TileRequest:
-    """One tile of one layer: `layer` in LAYERS; grids need a `version` name."""
+    """One tile of one layer: `layer` in LAYERS; grids and units need a `version` name;
+    `revision` (digits) tells one revision of a draft's tiles from the next."""
 
     layer: str
     z: int
@@ -93,6 +131,7 @@ class TileRequest:
     y: int
     version: str | None = None
     band: str | None = None
+    revision: str | None = None
 
     def validate(self) -> TileRequest:
         """Raise InputError for an unknown layer, an impossible tile or a bad filter."""
@@ -100,8 +139,10 @@ class TileRequest:
             raise InputError(f"unknown tile layer {self.layer!r}; use one of {', '.join(LAYERS)}")
         if not 0 <= self.z <= MAX_ZOOM or not (0 <= self.x < 2**self.z and 0 <= self.y < 2**self.z):
             raise InputError(f"no tile {self.z}/{self.x}/{self.y}")
-        if self.layer == "grids" and not self.version:
-            raise InputError("the grids layer needs ?version=NAME")
+        if self.layer in VERSION_LAYERS and not self.version:
+            raise InputError(f"the {self.layer} layer needs ?version=NAME")
+        if self.revision is not None and not (self.revision.isdigit() and len(self.revision) < 10):
+            raise InputError(f"bad revision {self.revision!r}; use a whole number")
         if self.band is not None and self.band not in BANDS:
             raise InputError(f"unknown band {self.band!r}; use one of {', '.join(BANDS)}")
         return self
@@ -123,6 +164,9 @@ def tile(engine: Engine, req: TileRequest) -> bytes:
         lo, hi = settings().households_band
         sql = _GRIDS_SQL
         params |= {"version": req.version, "band": req.band, "lo": lo, "hi": hi}
+    elif req.layer == "units":
+        sql = _UNITS_SQL
+        params |= {"version": req.version, "band": req.band}
     elif req.layer in LABEL_LAYERS:
         sql = _LABEL_SQL
         params["level"] = req.layer.removesuffix("_names")
