@@ -1,0 +1,113 @@
+"""geo.views.tiles `units`: a grid-editor draft's units as a vector tile — every unit of
+the tile with its grid, the workload band of that grid and its point on surface, exactly
+as geo.grids.edit computes them, before and after an edit; one band per request when
+asked; a revision that is not a number refused."""
+
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+import numpy as np
+import pytest
+
+from geo.errors import InputError
+from geo.grids import drafts, edit
+from geo.views.tiles import TileRequest, tile
+from tests.geo.grids.build import insert_units, insert_version
+from tests.geo.grids.test_edit import A, city, units_at
+
+DRAFT = "2027-edit"
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def whole(draft: edit.Draft) -> tuple[int, int, int]:
+    """The deepest tile holding every unit of the draft."""
+    w, s, e, n = draft.units.total_bounds
+    for z in range(18, 0, -1):
+        if tile_of(w, n, z) == tile_of(e, s, z):
+            return (z, *tile_of(w, n, z))
+    raise AssertionError("no tile holds the draft")
+
+
+def decoded(engine, draft: edit.Draft, band: str | None = None) -> dict[int, dict]:
+    z, x, y = whole(draft)
+    data = tile(engine, TileRequest("units", z, x, y, version=DRAFT, band=band, revision="0"))
+    feats = mapbox_vector_tile.decode(data)["units"]["features"] if data else []
+    # an MVT leaves out null properties: an unassigned unit has no grid_code
+    out = {f["properties"]["unit_id"]: {"grid_code": None, **f["properties"]} for f in feats}
+    assert len(out) == len(feats)  # one feature per unit
+    return out
+
+
+def expected(draft: edit.Draft) -> dict[int, dict]:
+    bands = edit.balance(draft).set_index("grid_code")["band"]
+    pts = draft.units.geometry.representative_point()
+    return {
+        u: {
+            "unit_id": u,
+            "grid_code": draft.grid_of(u),
+            "band": "unknown" if draft.grid_of(u) is None else bands[draft.grid_of(u)],
+            "lon": round(float(pts.x.iat[u]), 6),
+            "lat": round(float(pts.y.iat[u]), 6),
+        }
+        for u in range(len(draft.units))
+    }
+
+
+@pytest.fixture
+def draft(clean_db):
+    grids, communities = city()
+    communities["level"] = "community"
+    insert_units(clean_db, communities)
+    insert_version(clean_db, "2026", grids, activate=True)
+    return drafts.start(clean_db, DRAFT, res=10)
+
+
+def test_a_unit_tile_holds_each_unit_with_its_grid_band_and_centre(clean_db, draft):
+    got = decoded(clean_db, draft)
+    want = expected(draft)
+    assert len(got) == len(draft.units) > 20
+    for u, props in got.items():
+        lon, lat = props.pop("lon"), props.pop("lat")
+        assert (lon, lat) == pytest.approx((want[u]["lon"], want[u]["lat"]), abs=1e-6)
+        assert props == {k: v for k, v in want[u].items() if k not in ("lon", "lat")}
+    assert {p["band"] for p in got.values()} == {"under", "in", "unknown"}
+
+
+def test_after_an_edit_the_tile_shows_the_new_grids_and_bands(clean_db, draft):
+    g1, g2 = f"{A}001", f"{A}002"
+    moved = units_at(draft, 0, 500)
+    after = drafts.save(clean_db, DRAFT, "move", 0, unit_ids=moved, to=g2)
+    got = decoded(clean_db, after)
+    want = expected(after)
+    assert {u: p["grid_code"] for u, p in got.items()} == {
+        u: w["grid_code"] for u, w in want.items()
+    }
+    assert {u: p["band"] for u, p in got.items()} == {u: w["band"] for u, w in want.items()}
+    assert all(got[u]["grid_code"] == g2 for u in moved) and g1 not in after.grids
+
+
+def test_one_band_per_request(clean_db, draft):
+    every = decoded(clean_db, draft)
+    parts = {b: decoded(clean_db, draft, band=b) for b in ("under", "in", "over", "unknown")}
+    assert sorted(np.concatenate([list(p) for p in parts.values()]).tolist()) == sorted(every)
+    for b, part in parts.items():
+        assert all(p["band"] == b for p in part.values())
+
+
+@pytest.mark.parametrize("rev", ["-1", "x", "1.5", "12345678901"])
+def test_a_revision_must_be_a_whole_number(rev):
+    with pytest.raises(InputError, match="bad revision"):
+        TileRequest("units", 10, 1, 1, version=DRAFT, revision=rev).validate()
+
+
+def test_units_need_a_version():
+    with pytest.raises(InputError, match="units layer needs"):
+        TileRequest("units", 10, 1, 1).validate()
