@@ -90,7 +90,8 @@ _GRIDS_SQL = text(
 
 _UNITS_SQL = text(
     """
-    WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+    WITH e AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+    b AS (SELECT env, ST_Transform(env, 4326) AS box FROM e),
     v AS (
       SELECT id, (params #>> '{editor,workload_band,0}')::float8 AS lo,
              (params #>> '{editor,workload_band,1}')::float8 AS hi
@@ -98,7 +99,7 @@ _UNITS_SQL = text(
     ),
     t AS (
       SELECT u.unit_id, u.grid_code, u.geom FROM grid_units u, v, b
-      WHERE u.version_id = v.id AND u.geom && ST_Transform(b.env, 4326)
+      WHERE u.version_id = v.id AND u.geom && b.box
     ),
     g AS (
       SELECT u.grid_code, sum(u.workload) AS workload FROM grid_units u, v
