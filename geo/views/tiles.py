@@ -8,13 +8,18 @@ point per unit with its name, for the maps' label (symbol) layers. The `units` l
 holds a grid-editor draft's building blocks with their grid, the workload band of that
 grid (`unknown`: no grid) and their point on surface (`lon`, `lat`, for box and lasso
 selection in the browser); `rev` only names the draft's revision, so a new revision is
-a new URL and cache entry.
+a new URL and cache entry. Below `units_zoom` of the draft's H3 resolution a unit is
+under two pixels wide: the layer then holds the draft's grids (no unit id), each in the
+band of its units' workload, and its unassigned units, so a city's first map is not
+100,000 specks.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import h3
 from sqlalchemy import Engine, text
 
 from geo.config import settings
@@ -98,7 +103,8 @@ _UNITS_SQL = text(
       FROM grid_versions WHERE name = :version
     ),
     t AS (
-      SELECT u.unit_id, u.grid_code, u.geom FROM grid_units u, v, b
+      SELECT u.unit_id, u.grid_code, u.geom, ST_PointOnSurface(u.geom) AS pt
+      FROM grid_units u, v, b
       WHERE u.version_id = v.id AND u.geom && b.box
     ),
     g AS (
@@ -109,14 +115,48 @@ _UNITS_SQL = text(
     f AS (
       SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), b.env, :extent, 64, true) AS geom,
              t.unit_id, t.grid_code,
-             round(ST_X(ST_PointOnSurface(t.geom))::numeric, 6)::float8 AS lon,
-             round(ST_Y(ST_PointOnSurface(t.geom))::numeric, 6)::float8 AS lat,
+             round(ST_X(t.pt)::numeric, 6)::float8 AS lon,
+             round(ST_Y(t.pt)::numeric, 6)::float8 AS lat,
              CASE WHEN g.workload IS NULL THEN 'unknown' WHEN g.workload < v.lo THEN 'under'
                   WHEN g.workload > v.hi THEN 'over' ELSE 'in' END AS band
       FROM t LEFT JOIN g ON g.grid_code = t.grid_code, v, b
     )
     SELECT ST_AsMVT(f.*, :layer, :extent, 'geom') FROM f
     WHERE f.geom IS NOT NULL AND (CAST(:band AS text) IS NULL OR f.band = :band)
+    """
+)
+
+_RES_SQL = text("SELECT params #>> '{editor,res}' FROM grid_versions WHERE name = :version")
+
+_UNIT_GRIDS_SQL = text(
+    """
+    WITH e AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+    b AS (SELECT env, ST_Transform(env, 4326) AS box FROM e),
+    v AS (
+      SELECT id, (params #>> '{editor,workload_band,0}')::float8 AS lo,
+             (params #>> '{editor,workload_band,1}')::float8 AS hi
+      FROM grid_versions WHERE name = :version
+    ),
+    g AS (
+      SELECT u.grid_code, sum(u.workload) AS workload FROM grid_units u, v
+      WHERE u.version_id = v.id AND u.grid_code IS NOT NULL GROUP BY u.grid_code
+    ),
+    p AS (
+      SELECT gr.geom, gr.grid_code,
+             CASE WHEN g.workload < v.lo THEN 'under' WHEN g.workload > v.hi THEN 'over'
+                  ELSE 'in' END AS band
+      FROM grids gr JOIN g ON g.grid_code = gr.grid_code, v, b
+      WHERE gr.version_id = v.id AND gr.geom && b.box
+      UNION ALL
+      SELECT u.geom, NULL, 'unknown' FROM grid_units u, v, b
+      WHERE u.version_id = v.id AND u.grid_code IS NULL AND u.geom && b.box
+    ),
+    f AS (
+      SELECT ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_Transform(p.geom, 3857), :tol),
+                          b.env, :extent, 64, true) AS geom, p.grid_code, p.band
+      FROM p, b WHERE CAST(:band AS text) IS NULL OR p.band = :band
+    )
+    SELECT ST_AsMVT(f.*, :layer, :extent, 'geom') FROM f WHERE f.geom IS NOT NULL
     """
 )
 
@@ -154,6 +194,13 @@ def simplify_tolerance(z: int) -> float:
     return WORLD_M / (2**z) / EXTENT / 2
 
 
+def units_zoom(res: int) -> int:
+    """The first tile zoom at which an H3 res-`res` unit (about two edges across) is two
+    pixels of a 512-px tile wide or more: 12 for res 11, 11 for res 10."""
+    edge = h3.average_hexagon_edge_length(res, "m")
+    return max(0, math.ceil(math.log2(WORLD_M / (512 * edge))))
+
+
 def tile(engine: Engine, req: TileRequest) -> bytes:
     """The MVT bytes of one tile (empty bytes when nothing falls in it)."""
     req.validate()
@@ -175,5 +222,9 @@ def tile(engine: Engine, req: TileRequest) -> bytes:
         sql = _ADMIN_SQL
         params["level"] = req.layer
     with engine.connect() as conn:
+        if req.layer == "units":
+            res = conn.execute(_RES_SQL, {"version": req.version}).scalar()
+            if res is not None and req.z < units_zoom(int(res)):
+                sql = _UNIT_GRIDS_SQL
         data = conn.execute(sql, params).scalar()
     return bytes(data or b"")
