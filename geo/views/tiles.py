@@ -9,7 +9,7 @@ holds a grid-editor draft's building blocks with their grid, the workload band o
 grid (`unknown`: no grid) and their point on surface (`lon`, `lat`, for box and lasso
 selection in the browser); `rev` only names the draft's revision, so a new revision is
 a new URL and cache entry. Below `units_zoom` of the draft's H3 resolution a unit is
-under two pixels wide: the layer then holds the draft's grids (no unit id), each in the
+under four pixels wide: the layer then holds the draft's grids (no unit id), each in the
 band of its units' workload, and its unassigned units, so a city's first map is not
 100,000 specks.
 """
@@ -195,10 +195,11 @@ def simplify_tolerance(z: int) -> float:
 
 
 def units_zoom(res: int) -> int:
-    """The first tile zoom at which an H3 res-`res` unit (about two edges across) is two
-    pixels of a 512-px tile wide or more: 12 for res 11, 11 for res 10."""
+    """The first tile zoom at which an H3 res-`res` unit (about two edges across) is four
+    pixels of a 512-px tile wide or more: 13 for res 11, 12 for res 10. (At two pixels a
+    z12 tile of a city's res-11 units is ~40,000 units, 2.8 MB per band.)"""
     edge = h3.average_hexagon_edge_length(res, "m")
-    return max(0, math.ceil(math.log2(WORLD_M / (512 * edge))))
+    return max(0, math.ceil(math.log2(2 * WORLD_M / (512 * edge))))
 
 
 def tile(engine: Engine, req: TileRequest) -> bytes:

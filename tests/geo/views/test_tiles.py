@@ -19,7 +19,7 @@ from tests.geo.grids.build import insert_units, insert_version
 from tests.geo.grids.test_edit import A, city, units_at
 
 DRAFT = "2027-edit"
-#: the zoom the unit tiles are read at (≥ units_zoom(10) = 11: units, not grids)
+#: the zoom the unit tiles are read at (≥ units_zoom(10) = 12: units, not grids)
 UNITS_ZOOM = 13
 
 
@@ -58,10 +58,10 @@ def decoded(engine, draft: edit.Draft, band: str | None = None) -> dict[int, dic
     return out
 
 
-def specks(draft: edit.Draft) -> set[int]:
-    """Units narrower than one tile unit at UNITS_ZOOM (~1 m here): ST_AsMVTGeom snaps
+def specks(draft: edit.Draft, z: int = UNITS_ZOOM) -> set[int]:
+    """Units narrower than one tile unit at zoom z (~1 m at z13 here): ST_AsMVTGeom snaps
     them to nothing, so no tile holds them (nobody could click them either)."""
-    unit_m = WORLD_M / 2**UNITS_ZOOM / 4096 * math.cos(math.radians(draft.units.total_bounds[1]))
+    unit_m = WORLD_M / 2**z / 4096 * math.cos(math.radians(draft.units.total_bounds[1]))
     rects = to_metric(draft.units).geometry.minimum_rotated_rectangle()
     width = [
         np.linalg.norm(np.diff(np.asarray(r.exterior.coords)[:3], axis=0), axis=1).min()
@@ -131,13 +131,14 @@ def test_one_band_per_request(clean_db, draft):
 def test_below_the_units_zoom_the_layer_holds_the_grids_in_their_band(clean_db, draft):
     bands = edit.balance(draft).set_index("grid_code")["band"].to_dict()
     res = versions.get(clean_db, DRAFT).params["editor"]["res"]
-    assert UNITS_ZOOM >= units_zoom(res) == 11
+    assert UNITS_ZOOM >= units_zoom(res) == 12
     feats = features(clean_db, draft, units_zoom(res) - 1)
     grids = {f["grid_code"]: f["band"] for f in feats if f["grid_code"] is not None}
     assert grids == bands and "unit_id" not in feats[0]
     free = [f for f in feats if f["grid_code"] is None]
     assert free and {f["band"] for f in free} == {"unknown"}
-    assert len(free) == sum(draft.grid_of(u) is None for u in range(len(draft.units)))
+    unassigned = {u for u in range(len(draft.units)) if draft.grid_of(u) is None}
+    assert len(free) == len(unassigned - specks(draft, units_zoom(res) - 1))
 
 
 @pytest.mark.parametrize("rev", ["-1", "x", "1.5", "12345678901"])
