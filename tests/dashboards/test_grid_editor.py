@@ -1,6 +1,7 @@
 """The grid editor in headless Chromium on the constructed city: a draft started on the
-page, a merge, a split by painting units with clicks, a move of a box selection, an
-undo and a redo by keyboard, and a stale save from a second browser refused; afterwards
+page, its units drawn from the app's unit tiles in the band of their grid (the first
+figure carries none), a merge, a split by painting units with clicks, a move of a box
+selection, an undo and a redo by keyboard, and a stale save from a second browser refused; afterwards
 `civicgrid grids diff` shows the merged, split and reshaped grids, the draft keeps every
 household, and each edit is in the audit log with its revision."""
 
