@@ -15,6 +15,12 @@ alternate between moving a unit into a neighbouring grid and undoing it. Per edi
 
 Server side only (no browser): the milliseconds exclude network and plotly.js drawing.
 
+First map: the bytes of the editor's figure with the units as vector tiles (the figure
+JSON, plus every unit and grid-outline tile MapLibre asks for at the figure's zoom over
+the whole city, cut by PostGIS through the app's /tiles route, cache empty) against the
+GeoJSON of all the draft's units that the figure carried inline before (features with
+ids only: the lower bound of what was sent).
+
     .venv/bin/python benchmarks/grid_editor.py [--communities 150] [--edits 20]
 """
 
@@ -32,14 +38,17 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from benchmarks.grids_check import city
+from dashboards import grids_editor, maps
+from dashboards.app import create_app
 from dashboards.grids_editor import edit_outputs
 from geo.db import cluster, migrate
-from geo.db.engine import database_url, get_engine
+from geo.db.engine import get_engine, owner_url
 from geo.grids import drafts, store, versions, workflow
+from geo.views.places import extent
 
 
 def _database() -> str:
-    base = make_url(database_url())
+    base = make_url(owner_url())  # migrations and the benchmark as the owner role
     url = base.set(database=f"{base.database}_bench_editor").render_as_string(hide_password=False)
     cluster.drop_database(url)
     cluster.ensure_database(url)
@@ -93,6 +102,49 @@ def _neighbour_move(draft, rng):
     raise RuntimeError("no movable unit")
 
 
+def _tiles_at(west: float, south: float, east: float, north: float, z: int) -> list[tuple]:
+    """The (z, x, y) of every tile of zoom z over the box."""
+    n = 2**z
+
+    def xy(lon: float, lat: float) -> tuple[int, int]:
+        y = (1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n
+        return int((lon + 180) / 360 * n), int(y)
+
+    (x0, y0), (x1, y1) = xy(west, north), xy(east, south)
+    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def first_map(engine, draft) -> None:
+    """Bytes of the first map: tiles (figure + the tiles of its view) vs inline GeoJSON."""
+    app = create_app(engine)
+    client = app.server.test_client()
+    with app.server.test_request_context("/grids"):
+        fig = grids_editor._figure("bench-edit", draft, "zh")
+    figure = len(json.dumps(fig.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder).encode())
+    w, s, e, n = extent(engine)
+    zoom = int(maps.view_of((w, s, e, n))[1])
+    tiles = _tiles_at(w, s, e, n, zoom)
+    urls = [
+        f"/tiles/units/{z}/{x}/{y}.pbf?version=bench-edit&band={band}&rev={draft.revision}"
+        for z, x, y in tiles
+        for band in grids_editor.UNIT_BANDS
+    ] + [f"/tiles/grids/{z}/{x}/{y}.pbf?version=bench-edit&rev=0" for z, x, y in tiles]
+    t0 = time.perf_counter()
+    sizes = [len(client.get(u).data) for u in urls]
+    took = time.perf_counter() - t0
+    geo = draft.units.geometry.set_precision(10**-maps.COORD_DIGITS).__geo_interface__
+    for i, f in enumerate(geo["features"]):
+        f["id"], f["properties"] = str(i), {}
+        f.pop("bbox", None)
+    inline = len(json.dumps(geo).encode())
+    print(
+        f"| first editor map, {len(draft.units)} units | figure {figure / 1024:.0f} KB + "
+        f"{len(urls)} tiles at z{zoom} {sum(sizes) / 2**20:.1f} MB (cut in {took:.1f} s) "
+        f"| units inline as GeoJSON {inline / 2**20:.1f} MB | "
+        f"{inline / (figure + sum(sizes)):.1f}× fewer bytes |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communities", type=int, default=150)
@@ -107,8 +159,10 @@ def main() -> None:
         f"{n} grids; draft started in {took:.1f} s with {len(draft.units)} units "
         f"(H3 res {versions.get(engine, 'bench-edit').params['editor']['res']})"
     )
+    first_map(engine, draft)
     rng = np.random.default_rng(1)
     ours, peer, payload = [], [], []
+    shown: list[int] = []
     for i in range(args.edits):
         t0 = time.perf_counter()
         if i % 2 == 0:
@@ -124,7 +178,8 @@ def main() -> None:
             )
         else:
             draft = drafts.save(engine, "bench-edit", "undo", draft.revision, user="bench")
-        out = edit_outputs(draft, "zh")
+        out = edit_outputs("bench-edit", draft, shown, "zh")
+        shown = out[1]
         ours.append(time.perf_counter() - t0)
         payload.append(len(json.dumps(out, cls=plotly.utils.PlotlyJSONEncoder).encode()))
         t0 = time.perf_counter()

@@ -1,13 +1,16 @@
 """The grid editor on the Grids page (planner and admin): a draft's units coloured by the
-workload band of their grid, selected by click or by box/lasso, moved to a grid, merged,
+workload band of their grid (vector tiles of this app, geo.views.tiles `units`, so a
+city's 100,000+ units are not sent as one GeoJSON), under the grids' outlines, selected
+by click or by box/lasso (in the browser, from the tiles' features), moved to a grid, merged,
 split by painting into a new grid, renamed, undone and redone (Ctrl+Z / Ctrl+Y,
 assets/grid_editor.js); the live balance of the grids touched and of the whole draft;
 check, diff against the version in force, activate and file through the existing
 workflow. Every edit is saved by geo.grids.drafts with the revision the page was drawn
 from: a stale save is refused with a message and the page keeps its selection.
 
-After an edit only what changed travels: the colour and hover text of the units whose
-grid or band changed, as a Patch of the figure.
+After an edit only what changed travels: the units whose grid or band changed, with
+their new colour and hover text, into a trace drawn over the tiles (a Patch of the
+figure), and the outlines' tile URL of the new revision.
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ from geo.views.places import extent
 #: z of a unit: the workload band of its grid, or unassigned
 Z = {"under": 0, "in": 1, "over": 2, None: 3}
 COLORS = [BAND_COLORS["under"], BAND_COLORS["in"], BAND_COLORS["over"], UNASSIGNED_COLOR]
+#: the `band` of the units tile layer drawn in each colour of COLORS
+UNIT_BANDS = ("under", "in", "over", "unknown")
+UNIT_OPACITY = 0.8
+GRID_LINE = "#303030"
+SELECTED_FILL, SELECTED_LINE = "rgba(255, 235, 59, 0.45)", "#111111"
+#: trace 1: the units edited since the map was drawn; trace 2: the selection
+EDITED, SELECTED = 1, 2
+#: the grid outlines' position in layout.map.layers (after the four unit layers)
+OUTLINE = len(UNIT_BANDS)
 BALANCE_COLUMNS = [
     ("grid_code", "col.grid_code"),
     ("name", "col.name"),
@@ -151,12 +163,20 @@ def panel(lang: str) -> html.Section | None:
         ),
         dcc.Store(id="ge-rev"),
         dcc.Store(id="ge-sel", data=[]),
+        dcc.Store(id="ge-click"),
         el_id="grid-editor",
     )
 
 
-def _z(draft: edit.Draft, bands: dict[str, str]) -> np.ndarray:
-    return np.array([Z[bands.get(g)] if g is not None else Z[None] for g in draft.assign])
+def _flat(color: str, opacity: float = UNIT_OPACITY) -> str:
+    """The colour `color` drawn at `opacity` over the white map, as an opaque colour: the
+    edited units cover the tiles' units below them and look the same."""
+    rgb = [int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(c * opacity + 255 * (1 - opacity)):02x}" for c in rgb)
+
+
+def _z(draft: edit.Draft, bands: dict[str, str], units: np.ndarray) -> list[int]:
+    return [Z[bands.get(draft.assign[u])] if draft.assign[u] is not None else Z[None] for u in units]
 
 
 def _hover(draft: edit.Draft, units: np.ndarray) -> list[str]:
@@ -168,46 +188,85 @@ def _hover(draft: edit.Draft, units: np.ndarray) -> list[str]:
     return out
 
 
-def _figure(draft: edit.Draft, bands: dict[str, str], lang: str) -> go.Figure:
-    """The draft's units (ids = unit numbers) over the district/town/community lines."""
+def _features(draft: edit.Draft, units) -> list[dict]:
+    """GeoJSON features of `units` (ids = unit numbers, coordinates to ~1 m)."""
+    geo = draft.units.geometry.iloc[list(units)].set_precision(10**-maps.COORD_DIGITS)
+    feats = []
+    for u, f in zip(units, geo.__geo_interface__["features"], strict=True):
+        feats.append({"type": "Feature", "id": str(u), "properties": {}, "geometry": f["geometry"]})
+    return feats
+
+
+def _units_layers(base: str, draft_name: str, revision: int) -> list[dict]:
+    """One fill layer of the draft's unit tiles per band (a map layer has one colour),
+    under the traces (the edited units and the selection)."""
+    return [
+        maps.tile_layer(
+            base, "units", kind="fill", color=color, opacity=UNIT_OPACITY, below="traces",
+            version=draft_name, band=band, rev=str(revision),
+        )
+        for band, color in zip(UNIT_BANDS, COLORS, strict=True)
+    ]
+
+
+def _outline_layer(base: str, draft_name: str, revision: int) -> dict:
+    """The draft's grids (dissolved from their units at each save) as lines, on top."""
+    return maps.tile_layer(
+        base, "grids", color=GRID_LINE, width=1.4, below="", version=draft_name, rev=str(revision)
+    )
+
+
+def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
+    """The draft's units as vector tiles of this app, coloured by the band of their grid,
+    under two traces that start empty: the units edited since the map was drawn (trace 1,
+    patched by each edit) and the selection (trace 2, drawn in the browser); over them
+    the grid outlines, the community/town/district lines and the place names."""
     base = base_url()
-    layers = [
+    lines = [
+        _outline_layer(base, draft_name, draft.revision),
         maps.tile_layer(base, "community", color=BOUNDARY_COLORS["town"], width=0.8, dash=[2, 2]),
         *maps.boundary_layers(base),
     ]
+    layers = [*_units_layers(base, draft_name, draft.revision), *({**x, "below": ""} for x in lines)]
     center, zoom = maps.view_of(extent(engine()))
     fig = maps.base_figure(center, zoom, layers, uirevision=f"ge-{draft.revision}-load", base=base)
-    geo = draft.units.geometry.set_precision(10**-maps.COORD_DIGITS).__geo_interface__
-    ids = [str(i) for i in range(len(draft.units))]
-    for f, i in zip(geo["features"], ids, strict=True):
-        f["id"], f["properties"] = i, {}
-        f.pop("bbox", None)
+    empty = {"type": "FeatureCollection", "features": []}
     fig.add_trace(
         go.Choroplethmap(
-            geojson=geo,
-            locations=ids,
+            geojson=empty,
+            locations=[],
             featureidkey="id",
-            z=_z(draft, bands),
-            colorscale=maps.stepped_scale(COLORS),
+            z=[],
+            colorscale=maps.stepped_scale([_flat(c) for c in COLORS]),
             zmin=-0.5,
             zmax=3.5,
             showscale=False,
-            marker={"opacity": 0.8, "line": {"width": 0.4, "color": "#ffffff"}},
-            selected={"marker": {"opacity": 1.0}},
-            unselected={"marker": {"opacity": 0.45}},
-            text=_hover(draft, np.arange(len(ids))),
+            marker={"opacity": 1.0, "line": {"width": 0.4, "color": "#ffffff"}},
+            unselected={"marker": {"opacity": 1.0}},
+            text=[],
             hovertemplate="%{text}<extra></extra>",
             name=t("ge.units", lang),
             showlegend=False,
         )
     )
+    fig.add_trace(
+        go.Choroplethmap(
+            geojson=empty,
+            locations=[],
+            featureidkey="id",
+            z=[],
+            colorscale=[[0, SELECTED_FILL], [1, SELECTED_FILL]],
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            marker={"opacity": 1.0, "line": {"width": 2.0, "color": SELECTED_LINE}},
+            unselected={"marker": {"opacity": 1.0}},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     fig.update_layout(dragmode="pan", clickmode="event")
     return fig
-
-
-def _bands(draft: edit.Draft) -> dict[str, str]:
-    table_ = edit.balance(draft)
-    return dict(zip(table_["grid_code"], table_["band"], strict=True))
 
 
 def _panel(draft: edit.Draft, codes, lang: str) -> tuple[list, list[dict]]:
@@ -251,24 +310,45 @@ def _options(draft: edit.Draft) -> list[dict]:
     return [{"label": f"{c} {m['name'] or ''}", "value": c} for c, m in sorted(draft.grids.items())]
 
 
-def edit_outputs(after: edit.Draft, lang: str) -> tuple[Patch, list | object, list, list[dict]]:
-    """What an edit sends to the page: a Patch of the colour and hover of the units whose
-    grid changed or whose grid's band may have changed, the grid options (when grids
-    came or went), the draft's KPIs and the balance rows of the grids touched."""
+def edit_outputs(
+    version: str, after: edit.Draft, shown: list[int], lang: str
+) -> tuple[Patch, list[int], list | object, list, list[dict]]:
+    """What an edit sends to the page: a Patch that gives the units whose grid changed
+    or whose grid's band may have changed their colour and hover in the edited-units
+    trace (`shown`: the units it holds already, in order; the others are appended),
+    empties the selection and points the grid outlines at the new revision; the units
+    the trace holds afterwards; the grid options (when grids came or went); the draft's
+    KPIs and the balance rows of the grids touched."""
     change = after.last
     touched = sorted(change.touched())
     table_ = edit.balance(after, touched)  # grids removed by the edit have no row
     bands = dict(zip(table_["grid_code"], table_["band"], strict=True))
-    units = sorted(set(change.units) | {int(u) for c in touched for u in after.units_of(c)})
+    units = np.array(
+        sorted(set(change.units) | {int(u) for c in touched for u in after.units_of(c)}), dtype=int
+    )
+    where = {int(u): i for i, u in enumerate(shown)}
     patch = Patch()
-    patch["data"][1]["selectedpoints"] = None
-    for i, text in zip(units, _hover(after, np.array(units, dtype=int)), strict=True):
-        g = after.assign[i]
-        patch["data"][1]["z"][i] = Z[bands.get(g)] if g is not None else Z[None]
-        patch["data"][1]["text"][i] = text
+    added: list[int] = []
+    for u, z, text in zip(units.tolist(), _z(after, bands, units), _hover(after, units), strict=True):
+        if u in where:
+            patch["data"][EDITED]["z"][where[u]] = z
+            patch["data"][EDITED]["text"][where[u]] = text
+        else:
+            added.append(u)
+    if added:
+        at = np.array(added, dtype=int)
+        patch["data"][EDITED]["geojson"]["features"].extend(_features(after, added))
+        patch["data"][EDITED]["locations"].extend([str(u) for u in added])
+        patch["data"][EDITED]["z"].extend(_z(after, bands, at))
+        patch["data"][EDITED]["text"].extend(_hover(after, at))
+    patch["data"][SELECTED]["geojson"] = {"type": "FeatureCollection", "features": []}
+    patch["data"][SELECTED]["locations"] = []
+    patch["data"][SELECTED]["z"] = []
+    patch["layout"]["map"]["layers"][OUTLINE] = _outline_layer(base_url(), version, after.revision)
+    patch["layout"]["datarevision"] = after.revision
     options = _options(after) if change.grids else no_update
     kpis, rows = _panel(after, touched, lang)
-    return patch, options, kpis, rows
+    return patch, [*shown, *added], options, kpis, rows
 
 
 def register(app) -> None:
@@ -335,8 +415,8 @@ def register(app) -> None:
         options = _options(draft)
         kpis, rows = _panel(draft, None, lang)
         return (
-            _figure(draft, _bands(draft), lang),
-            {"version": name, "revision": draft.revision},
+            _figure(name, draft, lang),
+            {"version": name, "revision": draft.revision, "shown": []},
             [],
             t("ge.selected", lang, n=0),
             options,
@@ -347,12 +427,13 @@ def register(app) -> None:
             no_update,
         )
 
-    # selecting units happens in the browser (assets/grid_editor.js): no lost clicks
+    # selecting units happens in the browser (assets/grid_editor.js): a click on the map
+    # is matched to the unit tiles drawn there and reported in ge-click
     app.clientside_callback(
         ClientsideFunction("civicgridEditor", "select"),
         Output("ge-sel", "data"),
         Output("ge-selcount", "children"),
-        Input("ge-map", "clickData"),
+        Input("ge-click", "data"),
         Input("ge-map", "selectedData"),
         Input("ge-clear", "n_clicks"),
         State("ge-sel", "data"),
@@ -406,11 +487,13 @@ def register(app) -> None:
             return (*skip, note(f"{t('ge.stale', lang)} {err}", "error"))
         except InputError as err:
             return (*skip, note(str(err), "warn"))
-        patch, options, kpis, rows = edit_outputs(after, lang)
+        patch, shown, options, kpis, rows = edit_outputs(
+            rev["version"], after, rev.get("shown") or [], lang
+        )
         message = note(t("ge.saved", lang, op=t(f"ge.op.{op}", lang), rev=after.revision), "info")
         return (
             patch,
-            {"version": rev["version"], "revision": after.revision},
+            {"version": rev["version"], "revision": after.revision, "shown": shown},
             [],
             t("ge.selected", lang, n=0),
             options,

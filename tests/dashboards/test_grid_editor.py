@@ -1,6 +1,7 @@
 """The grid editor in headless Chromium on the constructed city: a draft started on the
-page, a merge, a split by painting units with clicks, a move of a box selection, an
-undo and a redo by keyboard, and a stale save from a second browser refused; afterwards
+page, its units drawn from the app's unit tiles in the band of their grid (the first
+figure carries none), a merge, a split by painting units with clicks, a move of a box
+selection, an undo and a redo by keyboard, and a stale save from a second browser refused; afterwards
 `civicgrid grids diff` shows the merged, split and reshaped grids, the draft keeps every
 household, and each edit is in the audit log with its revision."""
 
@@ -12,13 +13,26 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from geo.grids import drafts, store
+from geo.grids import drafts, edit, store
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.browser
 
 DRAFT = "2027-edit"
 SLOW = 180_000
+# unit id -> band of the draft's unit tiles the editor map has drawn (null until drawn)
+RENDERED_UNITS = """
+() => {
+  const gd = document.querySelector('#ge-map .js-plotly-plot');
+  const m = gd._fullLayout.map._subplot.map;
+  if (!m.loaded() || !m.areTilesLoaded()) return null;
+  const out = {};
+  for (const f of m.queryRenderedFeatures()) {
+    if (f.sourceLayer === 'units') out[f.properties.unit_id] = f.properties.band;
+  }
+  return Object.keys(out).length ? Object.entries(out) : null;
+}
+"""
 
 
 def choose(page, dropdown: str, code: str) -> None:
@@ -67,9 +81,6 @@ def units_in(draft, code: str, west: float = 0.0, east: float = 1.0) -> np.ndarr
     return idx[keep]
 
 
-@pytest.mark.skip(reason="after the merge with the place-name layers (#21) the second unit "
-                         "click of the split step selects nothing in headless Chromium; the edits "
-                         "themselves are tested in tests/geo/grids/test_edit.py and test_drafts.py (#20 open)")
 def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artifacts):
     page.goto(server + "/grids")
     page.wait_for_selector("#grid-editor", timeout=SLOW)
@@ -79,11 +90,21 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     page.wait_for_function(
         "() => document.querySelector('#ge-msg')?.textContent.includes('已新建草稿')", timeout=SLOW
     )
-    probe.wait("ge-map", traces=True, timeout=SLOW)
+    probe.wait("ge-map", traces=False, timeout=SLOW)
     draft = drafts.open_draft(engine, DRAFT)
-    assert len(
-        page.evaluate("() => document.querySelector('#ge-map .js-plotly-plot').data[1].locations")
-    ) == len(draft.units)
+    # the first map carries no unit: they come as tiles, each drawn in its grid's band
+    assert page.evaluate(
+        "() => document.querySelector('#ge-map .js-plotly-plot').data[1].locations.length"
+    ) == 0
+    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    rendered = dict(page.evaluate(RENDERED_UNITS))
+    bands = edit.balance(draft).set_index("grid_code")["band"]
+    expected = {
+        u: "unknown" if draft.grid_of(u) is None else bands[draft.grid_of(u)]
+        for u in range(len(draft.units))
+    }
+    assert len(rendered) > len(draft.units) // 2
+    assert {int(u): b for u, b in rendered.items()} == {int(u): expected[int(u)] for u in rendered}
 
     # 1. merge G00 and G01
     choose(page, "ge-merge", "G00")
@@ -91,6 +112,13 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     page.click("#ge-merge-btn")
     saved(page, 1)
     assert page.locator("#ge-balance .ag-row", has_text="G00").count() == 1
+    merged = drafts.open_draft(engine, DRAFT).units_of("G00").tolist()
+    assert sorted(
+        int(u)
+        for u in page.evaluate(
+            "() => document.querySelector('#ge-map .js-plotly-plot').data[1].locations"
+        )
+    ) == sorted(merged)
 
     # 2. split G33 by painting three of its western units, clicked on the map
     west = units_in(draft, "G33", 0.0, 0.4)
