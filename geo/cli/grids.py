@@ -102,8 +102,8 @@ def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"
                   help="有网格的街镇内所有社区都应覆盖 / every community of a gridded town must be covered"),
               band: tuple[float, float] | None = typer.Option(
                   None, "--workload-band", show_default=False,
-                  help="工作量区间 LOW HIGH（默认：现行版本的区间）/ workload band to check "
-                       "against (default: the configured band, else the version in force's)"),
+                  help="工作量区间 LOW HIGH（小时/月；默认：现行版本的区间）/ workload band in "
+                       "hours a month (default: the configured band, else the version in force's)"),
               as_json: bool = JSON) -> None:
     """拓扑与工作量检查 / gaps, overlaps, invalid shapes, duplicate codes, crossings, workload bands."""
     from geo.grids.workflow import check_version

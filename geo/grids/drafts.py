@@ -25,8 +25,9 @@ from geo.db.tables import grid_edits, grid_units
 from geo.errors import InputError
 from geo.grids import blocks, edit, store, versions
 from geo.grids.geometry import WGS84
-from geo.grids.workflow import read_layers
+from geo.grids.workflow import read_inputs
 from geo.grids.workload import workload
+from geo.items.workload import grid_hours
 from geo.jsonable import jsonable
 
 _cache: dict[tuple[str, int], edit.Draft] = {}
@@ -60,16 +61,10 @@ def start(
         raise InputError(f"grid version {name!r} already exists", field="name")
     grids = store.read_grids(engine, src.name)
     communities = store.read_units(engine, ("community",))
-    layers = read_layers(engine)
-    load = workload(grids, layers.incidents, layers.rentals, layers.hazards)
+    inputs = read_inputs(engine)
+    load = workload(grids, inputs.items, inputs.layers, as_of=inputs.as_of)
     cut = blocks.build_units(
-        grids,
-        communities,
-        res=res,
-        incidents=layers.incidents,
-        rentals=layers.rentals,
-        hazards=layers.hazards,
-        as_of=load.attrs["as_of"],
+        grids, communities, inputs.items, inputs.layers, res=res, as_of=inputs.as_of
     )
     params = {
         "editor": {
@@ -78,6 +73,8 @@ def start(
             "households_band": list(load.attrs["households_band"]),
             "workload_band": list(load.attrs["workload_band"]),
             "as_of": load.attrs["as_of"],
+            "items_revision": inputs.revision,
+            "grid_hours": grid_hours(inputs.items),
         }
     }
     with engine.begin() as c:
@@ -251,6 +248,7 @@ def _read(conn: Connection, v: versions.Version, revision: int) -> edit.Draft:
         grids,
         households_band=tuple(editor["households_band"]),
         workload_band=tuple(editor["workload_band"]),
+        grid_hours=editor.get("grid_hours", 0.0),
         used_codes=set(conn.execute(text("SELECT DISTINCT grid_code FROM grids")).scalars()),
         community_names=names,
     )

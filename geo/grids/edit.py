@@ -6,7 +6,7 @@ names and codes, the bands to meet and the undo/redo stacks. Every edit returns 
 Draft whose `last` is the `Change` it made (unit → (grid before, grid after), grid →
 (attributes before, after)); undo applies the inverse of the last change, redo applies
 it again. `balance` and `summary` give the live balance (households, population,
-workload index and its band, contiguity, grids crossing their community or town,
+workload in hours a month and its band, contiguity, grids crossing their community or town,
 units left unassigned); `shapes` dissolves the grids an edit touched, so the draft's
 grids in PostGIS stay a valid version for check and diff. `geo.grids.drafts` stores
 the drafts and their edits.
@@ -96,6 +96,8 @@ class Draft:
     members: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     #: the whole draft's balance once computed; `apply` recomputes only the touched rows
     cache: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    #: hours a month every grid carries however it is drawn (geo.items.workload.grid_hours)
+    grid_hours: float = 0.0
 
     @classmethod
     def start(
@@ -109,6 +111,7 @@ class Draft:
         community_names: dict[str, str] | None = None,
         neighbours: list[set[int]] | None = None,
         revision: int = 0,
+        grid_hours: float = 0.0,
     ) -> Draft:
         """A draft from its units (`unit_id` 0…n−1 in order, `grid_code`) and the grids'
         attributes (`grid_code` + META columns)."""
@@ -131,6 +134,7 @@ class Draft:
             dict(community_names or {}),
             neighbours if neighbours is not None else unit_geometry.adjacency(to_metric(units)),
             revision=revision,
+            grid_hours=float(grid_hours),
             members={
                 str(k): np.asarray(v)
                 for k, v in pd.Series(np.arange(len(assign)))
@@ -325,7 +329,7 @@ def balance(draft: Draft, codes=None) -> pd.DataFrame:
         idx = draft.units_of(code)
         meta = draft.grids[code]
         hh = int(u["households"].to_numpy()[idx].sum())
-        wl = float(u["workload"].to_numpy()[idx].sum())
+        wl = float(u["workload"].to_numpy()[idx].sum()) + draft.grid_hours
         communities = set(u["community_code"].to_numpy()[idx]) | {meta.get("community_code")}
         towns = set(u["town_code"].to_numpy()[idx]) | {meta.get("town_code")}
         rows.append(
@@ -379,7 +383,7 @@ def summary(draft: Draft, table: pd.DataFrame | None = None) -> dict[str, Any]:
         "grids": int(len(table)),
         "households": int(u["households"].sum()),
         "population": int(u["population"].sum()),
-        "workload": round(float(u["workload"].sum()), 1),
+        "workload": round(float(u["workload"].sum()) + draft.grid_hours * len(table), 1),
         "band": {b: int((table["band"] == b).sum()) for b in BANDS},
         "households_band": {b: int((table["households_band"] == b).sum()) for b in BANDS},
         "not_contiguous": table.loc[~table["contiguous"].astype(bool), "grid_code"].tolist(),

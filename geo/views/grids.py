@@ -8,13 +8,14 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from geo.config import settings
 from geo.db.tables import grid_versions, grid_versions_in_force
 from geo.grids.check import check
 from geo.grids.diff import diff
 from geo.grids.store import read_grids as store_read
 from geo.grids.store import read_units as store_units
+from geo.grids.workflow import Inputs, read_inputs
 from geo.grids.workload import workload
-from geo.views.coverage import inputs
 from geo.views.stamp import kept
 
 
@@ -49,30 +50,35 @@ def read_units(engine: Engine) -> gpd.GeoDataFrame:
 BAND_OF_FLAG = {"below": "under", "in_band": "in", "above": "over", "unknown": "unknown"}
 
 
+def workload_inputs(engine: Engine) -> Inputs:
+    """The item list in use and the point layers it counts (cached until the data or the
+    list change)."""
+    return _workload_inputs(engine)
+
+
+@kept(2)
+def _workload_inputs(engine: Engine) -> Inputs:
+    return read_inputs(engine)
+
+
 def grid_table(engine: Engine, version: str) -> pd.DataFrame:
-    """One row per grid: codes, households, population, duties, workload index and flags
-    (geo.grids.workload), `band` (under/in/over/unknown households) and a label point;
-    cached until the data change."""
+    """One row per grid: codes, households, population, what it holds, its hours a month
+    from the item list, explained (`by_item`), and flags (geo.grids.workload, against the
+    configured band or the version's own), `band` (under/in/over/unknown households) and
+    a label point; cached until the data change."""
     return _grid_table(engine, version).copy()
 
 
 @kept(8)
 def _grid_table(engine: Engine, version: str) -> pd.DataFrame:
     gdf = read_grids(engine, version)
-    data = inputs(engine)
-    table = workload(gdf, data.incidents, data.rentals, data.hazards,
-                     as_of=latest_day(data.incidents))
+    data = _workload_inputs(engine)
+    table = workload(gdf, data.items, data.layers, as_of=data.as_of,
+                     workload_band=settings().workload_band)
     table["band"] = table["households_flag"].map(BAND_OF_FLAG).fillna("unknown")
     points = gdf.geometry.representative_point()
     table["lon"], table["lat"] = points.x.round(5).to_numpy(), points.y.round(5).to_numpy()
     return table
-
-
-def latest_day(incidents: gpd.GeoDataFrame):
-    """The last incident time (the workload window ends there, not at today's date)."""
-    if incidents is None or not len(incidents):
-        return None
-    return pd.to_datetime(incidents["occurred_at"], utc=True).max()
 
 
 def changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:

@@ -10,7 +10,13 @@ from typing import TypeVar
 from sqlalchemy import Engine, func, select
 
 from geo.db.engine import get_engine
-from geo.db.tables import aggregate_state, grid_versions, load_batches, vocab_terms
+from geo.db.tables import (
+    aggregate_state,
+    grid_versions,
+    load_batches,
+    service_item_lists,
+    vocab_terms,
+)
 
 T = TypeVar("T")
 
@@ -18,7 +24,7 @@ T = TypeVar("T")
 def data_stamp(engine: Engine) -> str:
     """Changes whenever a load batch is added or finished, a grid version is added,
     activated, filed or retired, a vocabulary import lands or the incident aggregate is
-    refreshed."""
+    refreshed, or a service-item list is imported."""
     with engine.connect() as conn:
         n, hi, done = conn.execute(select(func.count(load_batches.c.id), func.max(load_batches.c.id),
                                           func.max(load_batches.c.finished_at))).one()
@@ -28,7 +34,8 @@ def data_stamp(engine: Engine) -> str:
                                        func.max(grid_versions.c.retired_at))).one()
         vocab = conn.execute(select(func.count(), func.max(vocab_terms.c.imported_at))).one()
         counted = conn.execute(select(func.count(), func.max(aggregate_state.c.aggregated_at))).one()
-    return f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}"
+        items = conn.execute(select(func.max(service_item_lists.c.revision))).scalar()
+    return f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}:{items}"
 
 
 def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:

@@ -5,15 +5,22 @@ against a recount of the units and against the dissolved grids' geometry."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from geo.grids import blocks, edit
 from geo.grids.diff import diff
 from geo.grids.geometry import to_metric
+from geo.items.catalogue import parse
+from geo.items.workload import grid_hours
 from tests.geo.grids.build import box, frame
 
 A, B = "320508001001", "320508001002"
+#: hours a month: 0.1 a household, 0.01 a resident, 2 a grid
+ITEMS = parse(pd.DataFrame({"code": ["A", "B", "C"], "name": ["走访", "人口", "例会"],
+                            "layer": ["households", "population", "grids"],
+                            "frequency": ["每月"] * 3, "minutes": ["6", "0.6", "120"]}), "i.csv")
 
 
 def city():
@@ -58,12 +65,13 @@ def city():
 @pytest.fixture(scope="module")
 def start():
     grids, communities = city()
-    units = blocks.build_units(grids, communities, res=10)
+    units = blocks.build_units(grids, communities, ITEMS, res=10)
     draft = edit.Draft.start(
         units,
         grids,
         households_band=(300, 500),
-        workload_band=(0, 600),
+        workload_band=(0, 60),
+        grid_hours=grid_hours(ITEMS),
         used_codes={f"{A}005"},
         community_names={A: "东社区", B: "西社区"},
     )
@@ -83,8 +91,8 @@ def test_units_add_up_to_their_grids_and_cover_them(start):
     free = metric[units["grid_code"].isna()]
     assert abs(free.area.sum() - 300 * 1000) < 5 and free["households"].sum() == 0
     assert set(free["community_code"]) == {B}
-    # the workload index of a unit is the linear index of geo.grids.workload
-    assert np.allclose(units["workload"], units["households"] + 0.1 * units["population"])
+    # a unit's hours are its households' and residents'; a grid's 2 h are not in its units
+    assert np.allclose(units["workload"], 0.1 * units["households"] + 0.01 * units["population"])
 
 
 def units_at(draft, x1, x2):
@@ -106,10 +114,14 @@ def test_move_merge_split_rename_undo_redo(start):
     assert b.loc[g1, "households"] == recount[g1] < 300 and b.loc[g2, "households"] == recount[g2]
     assert b.loc[g1, "households"] + b.loc[g2, "households"] == 300 + 350
     assert d1.revision == 1 and d1.last.op == "move" and d1.last.touched() == {g1, g2}
+    # hours of the grid as a whole: 0.1 · 300 + 0.01 · 900 + 2 before the move
+    assert edit.balance(d0, [g1])["workload"].iloc[0] == pytest.approx(41.0)
 
     d2 = edit.merge(d1, [g3, g4])
     assert g4 not in d2.grids and edit.balance(d2, [g3])["households"].iloc[0] == 400 + 450
-    assert edit.balance(d2, [g3])["band"].iloc[0] == "over"  # workload 850 + 0.1·pop > 600
+    # 0.1 · 850 + 0.01 · (902 + 903) + 2 = 105.05 h > 60 (shown to 0.1 h)
+    assert edit.balance(d2, [g3])["workload"].iloc[0] == round(85 + 18.05 + 2, 1)
+    assert edit.balance(d2, [g3])["band"].iloc[0] == "over"
 
     painted = units_at(d2, 1000, 1250)
     d3 = edit.split(d2, painted)
