@@ -11,7 +11,7 @@ import json
 import numpy as np
 from dash import Input, Output, Patch, State, dcc, html, no_update
 
-from dashboards import grids_editor, maps
+from dashboards import grids_consult, grids_editor, maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import t
 from geo.config import settings
@@ -63,6 +63,7 @@ def layout(lang: str) -> html.Div:
                                    csv_name="grid-problems.csv")), className="col"),
         ], className="row"),
         section(t("gr.table", lang), table("gr-table", GRID_COLUMNS, lang, csv_name="grids.csv")),
+        grids_consult.panel(lang),
         grids_editor.panel(lang),
     ])
 
@@ -149,6 +150,7 @@ def _items_text(items: list[dict]) -> str:
 
 def register(app) -> None:
     grids_editor.register(app)
+    grids_consult.register(app)
 
     @app.callback(
         Output("gr-map", "figure"), Output("gr-legend", "children"), Output("gr-note", "children"),

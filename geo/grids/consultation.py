@@ -120,26 +120,29 @@ def open_consultation(engine: Engine, draft: str, out: Path,
 
 
 def record_opinion(engine: Engine, draft: str, unit: str, opinion: str, note: str | None,
-                   date: dt.date | None) -> dict[str, Any]:
-    """Store the answer of a consulted unit (audited as 'grids.consult.record')."""
+                   date: dt.date | None, user: str | None = None) -> dict[str, Any]:
+    """Store the answer of a consulted unit (audited as 'grids.consult.record'), recorded
+    by `user` (the signed-in user of the Grids page; default the OS user, as the CLI)."""
     if opinion not in OPINIONS:
         raise InputError(f"opinion must be one of {', '.join(OPINIONS)}", field="opinion")
     if opinion != "agree" and not (note or "").strip():
         raise InputError("an objection or a change asked for needs --note saying what", field="note")
     v = versions.get(engine, draft)
     answered_on = date or dt.date.today()
+    user = user or audit.current_user()
     with engine.begin() as c:
         done = c.execute(consultations.update()
                          .where(consultations.c.version_id == v.id, consultations.c.unit_code == unit)
                          .values(opinion=opinion, note=note, answered_on=answered_on,
-                                 recorded_by=audit.current_user(), recorded_at=dt.datetime.now(dt.UTC)))
+                                 recorded_by=user, recorded_at=dt.datetime.now(dt.UTC)))
         if done.rowcount == 0:
             asked = c.execute(select(consultations.c.unit_code)
                               .where(consultations.c.version_id == v.id)).scalars().all()
             raise InputError(f"unit {unit} was not consulted on {draft} (consulted: "
                              f"{', '.join(asked) or 'none; run grids consult first'})", field="unit")
         audit.record(c, "grids.consult.record", {"version": v.name, "unit": unit, "opinion": opinion,
-                                                 "note": note, "date": answered_on.isoformat()})
+                                                 "note": note, "date": answered_on.isoformat()},
+                     username=user)
     return {"version": v.name, "unit": unit, "opinion": opinion, "opinion_label": OPINIONS[opinion],
             "note": note, "date": answered_on.isoformat()}
 

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, select
 from geo.config import settings
 from geo.db.tables import grid_versions, grid_versions_in_force
 from geo.grids.check import check
+from geo.grids.consult import affected_units
+from geo.grids.consultation import record_of
 from geo.grids.diff import diff
 from geo.grids.store import read_grids as store_read
 from geo.grids.store import read_units as store_units
@@ -79,6 +81,35 @@ def _grid_table(engine: Engine, version: str) -> pd.DataFrame:
     points = gdf.geometry.representative_point()
     table["lon"], table["lat"] = points.x.round(5).to_numpy(), points.y.round(5).to_numpy()
     return table
+
+
+#: a unit's place in the consultation: not asked yet, asked and silent, or its answer
+STATUSES = ("not_sent", "sent", "agree", "agree-with-changes", "object")
+
+
+def consultation(engine: Engine, draft: str, against: str) -> pd.DataFrame:
+    """The consultation on `draft` per unit it affects: every town and community its
+    changes from `against` touch (geo.grids.consult) and every unit already asked, with
+    `status` (STATUSES), the unit's note and answer date. Read fresh each time (opinions
+    arrive without a data load)."""
+    affected = affected_units(_changes(engine, against, draft), _read_grids(engine, against),
+                              _read_grids(engine, draft), read_units(engine))
+    record = record_of(engine, draft)
+    asked = record.set_index("unit_code")
+    rows = []
+    for unit in sorted(set(affected["unit_code"]) | set(record["unit_code"])):
+        mine = affected[affected["unit_code"] == unit]
+        r = asked.loc[unit] if unit in asked.index else None
+        status = "not_sent" if r is None else (r["opinion"] if isinstance(r["opinion"], str)
+                                                else "sent")
+        first = mine.iloc[0] if len(mine) else r
+        rows.append({"unit_code": unit, "unit_name": first["unit_name"], "level": first["level"],
+                     "status": status, "note": None if r is None else r["note"],
+                     "answered_on": None if r is None or pd.isna(r["answered_on"])
+                     else str(r["answered_on"]),
+                     "recorded_by": None if r is None else r["recorded_by"]})
+    return pd.DataFrame(rows, columns=["unit_code", "unit_name", "level", "status", "note",
+                                       "answered_on", "recorded_by"])
 
 
 def changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:
