@@ -259,8 +259,11 @@ def consult_cmd(draft: str = typer.Argument(..., help="草稿版本 / draft vers
                 note: str = typer.Option(None, "--note", help="意见说明及处理 / what was said, how handled"),
                 date: str = typer.Option(None, "--date", help="答复日期 / date answered (YYYY-MM-DD)"),
                 export: Path = typer.Option(None, "--export", help="导出征求意见记录 CSV / write the record"),
+                fmt: str = typer.Option("all", "--format",
+                                        help="征求意见表格式 / sheet format: xlsx | pdf | all"),
                 as_json: bool = JSON) -> None:
-    """征求意见 / list the units a draft affects and write their sheets; record their opinions."""
+    """征求意见 / list the units a draft affects and write their sheets (XLSX and a PDF with a
+    map per unit); record their opinions."""
     import datetime as dt
 
     from geo.errors import InputError
@@ -279,7 +282,11 @@ def consult_cmd(draft: str = typer.Argument(..., help="草稿版本 / draft vers
     elif opinion is not None:
         raise typer.BadParameter("--opinion needs --record UNIT", param_hint="--record")
     elif export is None:
-        result = consultation.open_consultation(engine, draft, out or Path("consultation") / draft, against)
+        if fmt not in ("xlsx", "pdf", "all"):
+            raise typer.BadParameter("xlsx, pdf or all", param_hint="--format")
+        formats = consultation.FORMATS if fmt == "all" else (fmt,)
+        result = consultation.open_consultation(engine, draft, out or Path("consultation") / draft,
+                                                against, formats)
     else:
         result = {"version": draft}
     record = consultation.record_of(engine, draft)
@@ -293,7 +300,7 @@ def consult_cmd(draft: str = typer.Argument(..., help="草稿版本 / draft vers
     def human(o: dict[str, Any]) -> None:
         console.print(f"[bold]征求意见 / consultation[/bold] {draft}: {len(o['record'])} units, "
                       f"answered {o['answered']}, waiting for {o['missing'] or 'nobody'}")
-        for sheet in o.get("sheets", [])[:20]:
+        for sheet in [*o.get("sheets", []), *o.get("pdfs", [])][:40]:
             console.print(f"  {sheet}")
 
     report(result, as_json, human)
