@@ -158,13 +158,16 @@ def diff_cmd(old: str = typer.Argument(..., help="原版本 / old version"),
 def propose_cmd(source: str = typer.Option(..., "--from", help="基础版本 / version to start from"),
                 name: str = typer.Option(..., "--name", help="新草稿名 / name of the new draft"),
                 seed: int = typer.Option(0, "--seed", help="随机种子 / seed of the region growth"),
+                boundary: str = typer.Option(
+                    None, "--boundary", help="不可跨越的部门辖区 / department whose units no "
+                    "redrawn grid may cross, e.g. police 公安"),
                 as_json: bool = JSON) -> None:
     """生成调整方案（草稿）/ redraw out-of-band communities into a new draft version."""
     from geo.grids.workflow import propose_version
 
-    proposal, version = propose_version(_engine(), source, name, seed=seed)
+    proposal, version = propose_version(_engine(), source, name, seed=seed, boundary=boundary)
     result = {"version": version.name, "status": version.status, "source": source,
-              **proposal.summary()}
+              "boundary": version.params.get("boundary"), **proposal.summary()}
 
     def human(o: dict[str, Any]) -> None:
         console.print(f"[bold]草稿 / draft {o['version']}[/bold] from {source}: {o['grids']} grids; "

@@ -5,7 +5,9 @@ community), households/population of the current grids are spread over them by a
 incidents/rentals/hazards counted per unit, and the units regrouped into contiguous,
 compact grids whose households fall in the band (and workload in its band) — see
 `regions.py`. Communities in band keep their grids (same codes); dedicated grids
-(kind 专属) are never redrawn. What cannot be met is reported, with the reason.
+(kind 专属) are never redrawn. A department's units (e.g. police-station areas) given
+as a boundary are a hard line: units are cut along it and no redrawn grid crosses it.
+What cannot be met is reported, with the reason.
 """
 
 from __future__ import annotations
@@ -54,13 +56,15 @@ class Proposal:
 def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, items: pd.DataFrame,
             layers: Layers | None = None, *, band: tuple[float, float] | None = None,
             workload_band: tuple[float, float] | None = None, as_of=None,
-            used_codes: set[str] | frozenset[str] = frozenset(), seed: int = 0) -> Proposal:
+            used_codes: set[str] | frozenset[str] = frozenset(), seed: int = 0,
+            boundary: gpd.GeoDataFrame | None = None) -> Proposal:
     """Propose new grids from `grids` (one version) inside `communities` (code, name, geometry).
 
     `items`, `layers`, `as_of`: the service-item list and the point layers its workload
     counts (geo.grids.workload). `band` defaults to the settings' households_band;
     `workload_band` (hours a month) to the band the current grids give (mean ± 1.5 sd).
     New codes are the community code + 3 digits not in `used_codes` nor in `grids`.
+    `boundary`: polygons with `code` (a department's units) no redrawn grid may cross.
     """
     band = tuple(band or Settings.households_band)
     layers = dict(layers or {})
@@ -70,7 +74,11 @@ def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, items: pd.Da
                       workload_band=workload_band)
     wband = before.attrs["workload_band"]
     ctx = _Context(band, wband, items, grid_hours(items), as_of, layers, seed,
-                   set(used_codes) | set(grids["grid_code"].astype(str)))
+                   set(used_codes) | set(grids["grid_code"].astype(str)),
+                   None if boundary is None or not len(boundary) else
+                   gpd.GeoDataFrame({"boundary_code": boundary["code"].astype(str).to_numpy()},
+                                    geometry=repaired(to_metric(boundary).geometry.to_numpy()),
+                                    crs=METRIC))
     exempt = grids["kind"].isin(EXEMPT_KINDS).to_numpy() if "kind" in grids else np.zeros(len(grids), bool)
     flagged = before["flagged"].to_numpy() & ~exempt
     by_code = communities.to_crs(WGS84).set_index(communities["code"].astype(str))
@@ -134,6 +142,8 @@ class _Context:
     layers: dict[str, gpd.GeoDataFrame | None]
     seed: int
     used: set[str]
+    #: a department's units (metric, `boundary_code`) that grids must not cross, or None
+    boundary: gpd.GeoDataFrame | None = None
 
     @property
     def unit_band(self) -> tuple[float, float]:
@@ -176,6 +186,9 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFra
         k_work = int(np.ceil(cells["workload"].sum() / max(ctx.unit_band[1], 1e-6)))
         k = max(k, min(k_work, int(total // ctx.band[0])))
     neighbours = units.adjacency(cells)
+    side = cells["boundary_code"].to_numpy() if "boundary_code" in cells else None
+    if side is not None:  # no grid grows across the boundary: its two sides are not neighbours
+        neighbours = [{v for v in near if side[v] == side[u]} for u, near in enumerate(neighbours)]
     labels = np.full(len(cells), -1)
     pieces = regions.connected_pieces(neighbours)
     quotas = _quotas([cells["households"].to_numpy()[p].sum() for p in pieces], k)
@@ -194,7 +207,7 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFra
             band=ctx.band, workload_band=ctx.unit_band)
         labels[sub] = regions.partition(problem, quota, ctx.seed) + next_label
         next_label = labels[sub].max() + 1
-    _attach_orphans(cells, labels)
+    _attach_orphans(cells, labels, side)
     new = _dissolve(ctx, cells, labels, code, community, movable)
     info: dict[str, Any] = {"community_code": code, "status": "redrawn" if feasible else "infeasible",
                             "grids_before": int(len(movable)), "grids": int(len(new)),
@@ -228,6 +241,8 @@ def _units(ctx, area_wgs, area_m, movable, k) -> gpd.GeoDataFrame:
     """Clipped H3 cells of the community (finer when too few), with counts and workload."""
     res = units.resolution(area_m.area, MIN_UNITS_PER_GRID * k, Settings.h3_res)
     cells = units.clipped_cells(area_wgs, area_m, res)
+    if ctx.boundary is not None:
+        cells = _cut(cells, ctx.boundary)
     cells = units.apportion(cells, to_metric(movable))
     cells_wgs = cells.to_crs(WGS84)
     layers = {k: ctx.points_in(v, area_wgs) for k, v in ctx.layers.items()}
@@ -253,15 +268,33 @@ def _quotas(households: list[float], k: int) -> list[int]:
     return q.tolist()
 
 
-def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray) -> None:
-    """Pieces given no grid (detached bits with few households) join the nearest grid."""
+def _cut(cells: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Cells cut along the boundary's lines, each piece with the `boundary_code` of the
+    unit it lies in ('' outside every unit); pieces under 1 m² dropped."""
+    cut = gpd.overlay(cells, boundary, how="identity", keep_geom_type=True)
+    cut["boundary_code"] = cut["boundary_code"].fillna("").astype(str)
+    cut["area_m2"] = cut.area
+    return cut[cut["area_m2"] >= 1.0].reset_index(drop=True)
+
+
+def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray,
+                    side: np.ndarray | None = None) -> None:
+    """Pieces given no grid (detached bits with few households) join the nearest grid —
+    on their own side of the boundary when there is one (else they make a grid)."""
     orphan = labels < 0
     if not orphan.any():
         return
     centres = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
-    placed = np.flatnonzero(~orphan)
     for u in np.flatnonzero(orphan):
-        labels[u] = labels[placed[np.argmin(((centres[placed] - centres[u]) ** 2).sum(axis=1))]]
+        if labels[u] >= 0:
+            continue
+        placed = np.flatnonzero(labels >= 0)
+        if side is not None:
+            placed = placed[side[placed] == side[u]]
+        if len(placed):
+            labels[u] = labels[placed[np.argmin(((centres[placed] - centres[u]) ** 2).sum(axis=1))]]
+        else:  # a side of the boundary no grid reached: its own grid
+            labels[u] = labels.max() + 1
 
 
 def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from geo.config import settings
 from geo.db.points import latest_incident
+from geo.departments import canonical
 from geo.errors import InputError
 from geo.grids import filing, store, versions
 from geo.grids.check import check
@@ -165,19 +166,29 @@ def diff_versions(engine: Engine, old: str, new: str) -> tuple[gpd.GeoDataFrame,
 
 
 def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,
-                    note: str | None = None) -> tuple[Proposal, versions.Version]:
-    """Propose new grids from `source` and save them as the draft version `name`."""
+                    note: str | None = None,
+                    boundary: str | None = None) -> tuple[Proposal, versions.Version]:
+    """Propose new grids from `source` and save them as the draft version `name`;
+    `boundary`: a department whose loaded units no redrawn grid may cross."""
     src = versions.get(engine, source)
     if any(v.name == name for v in versions.list_versions(engine)):  # fail before the work
         raise InputError(f"grid version {name!r} already exists", field="name")
     grids = store.read_grids(engine, source)
     communities = store.read_units(engine, ("community",))
+    areas = None
+    if boundary is not None:
+        department = canonical(boundary)
+        areas = store.read_jurisdictions(engine, department)
+        if not len(areas):
+            raise InputError(f"no units of department {boundary!r} are loaded "
+                             "(civicgrid load jurisdictions FILE)", field="boundary")
+        boundary = department
     inputs = read_inputs(engine)
     used = store.grid_codes(engine)
     proposal = propose(grids, communities, inputs.items, inputs.layers, as_of=inputs.as_of,
-                       used_codes=used, seed=seed)
+                       used_codes=used, seed=seed, boundary=areas)
     summary = proposal.summary()
-    params = {"source": src.name, "seed": seed, "bands": summary["bands"],
+    params = {"source": src.name, "seed": seed, "bands": summary["bands"], "boundary": boundary,
               "communities": summary["communities"], "unsatisfied": len(proposal.unsatisfied)}
     with engine.begin() as c:
         vid = versions.create(c, name, parent=src.name, params=params,

@@ -206,3 +206,26 @@ def test_the_kept_balance_equals_a_fresh_one_after_edits(start):
         replace(d, cache={}, members={c: np.flatnonzero(d.assign == c) for c in d.grids})
     )
     assert kept.equals(fresh) and len(kept) == len(d.grids)
+
+
+def test_a_department_boundary_refuses_edits_across_it(start):
+    """Police areas P1 (x < 1000 m: grids 1 and 2) and P2 (the rest) as a hard boundary:
+    moving units of grid 2 into grid 3, merging grids 2 and 3 or painting a grid over
+    the line is refused; the same edits inside one area go through."""
+    grids, units, _ = start
+    x = to_metric(units).geometry.representative_point().x.to_numpy() - 500_000.0
+    barrier = np.where(x < 1000, "P1", "P2")
+    d0 = edit.Draft.start(units, grids, households_band=(300, 500), workload_band=(0, 60),
+                          grid_hours=grid_hours(ITEMS), barrier=barrier)
+    g1, g2, g3 = (f"{A}{i:03d}" for i in range(1, 4))
+    with pytest.raises(edit.EditError, match=f"grid {g3} would cross .* P1 / P2"):
+        edit.move(d0, units_at(d0, 900, 1000), g3)
+    with pytest.raises(edit.EditError, match="would cross"):
+        edit.merge(d0, [g2, g3])
+    with pytest.raises(edit.EditError, match="would cross"):
+        edit.split(d0, units_at(d0, 900, 1100))
+    assert edit.move(d0, units_at(d0, 400, 500), g2).revision == 1  # both in P1
+    assert len(edit.merge(d0, [g1, g2]).grids) == len(d0.grids) - 1
+    # without the boundary the same move is an ordinary edit
+    free = edit.Draft.start(units, grids, households_band=(300, 500), workload_band=(0, 60))
+    assert edit.move(free, units_at(free, 900, 1000), g3).revision == 1

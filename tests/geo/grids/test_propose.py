@@ -183,3 +183,33 @@ def test_redrawn_grids_are_named_like_kept_ones(city):
     # the sample's rule: name without "社区居委会" + 第<last 3 digits of the code>网格
     assert list(busy["name"]) == [f"甲第{int(code[-3:])}网格" for code in busy["grid_code"]]
     assert list(busy["grid_code"]) == [BUSY + f"{i:03d}" for i in range(4, 9)]
+
+
+def test_a_department_boundary_is_never_crossed_by_a_redrawn_grid():
+    """Two police areas split the community at x = 700 m, through the old grids; with the
+    areas as a boundary every new grid lies in one area (shapely, in metres), without it
+    some grid straddles the line."""
+    community = frame([{"code": BUSY, "name": "甲社区", "level": "community",
+                        "geometry": box(0, 0, 1200, 1000)}])
+    grids = frame([g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
+                   g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000))])
+    police = frame([{"code": "P1", "geometry": box(0, 0, 700, 1000)},
+                    {"code": "P2", "geometry": box(700, 0, 1200, 1000)}])
+    areas = police.to_crs("EPSG:4549").set_index("code").geometry
+
+    def straddling(result):
+        out = []
+        for code, shape in zip(result.grids["grid_code"],
+                               result.grids.to_crs("EPSG:4549").geometry, strict=True):
+            inside = [p for p, area in areas.items() if shape.intersection(area).area >= 1.0]
+            if len(inside) > 1:
+                out.append(code)
+        return out
+
+    free = propose(grids, community, ITEMS, workload_band=(0, 10_000))
+    assert straddling(free)  # the constraint is what keeps grids apart, not chance
+    kept = propose(grids, community, ITEMS, workload_band=(0, 10_000), boundary=police)
+    assert straddling(kept) == []
+    assert kept.grids["households"].sum() == 1200
+    assert kept.grids.to_crs("EPSG:4549").area.sum() == pytest.approx(1_200_000, rel=1e-3)
+    assert check(kept.grids, community).empty
