@@ -35,6 +35,18 @@ def write_pdf(fig: go.Figure, path: Path, size: tuple[int, int] = A4) -> Path:
     return path
 
 
+def write_pdfs(figs: list[go.Figure], paths: list[Path], size: tuple[int, int] = A4) -> list[Path]:
+    """Write each figure as a one-page PDF to its path in ONE browser session (starting
+    Chromium costs most of a page's time: benchmarks/consult_pdf.py)."""
+    if not figs:
+        return []
+    use_chromium()
+    for path in paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    pio.write_images(figs, [Path(p) for p in paths], format="pdf", width=size[0], height=size[1])
+    return [Path(p) for p in paths]
+
+
 def fit_ranges(
     bounds: tuple[float, float, float, float], box_px: tuple[float, float], pad: float = 0.04
 ) -> tuple[list[float], list[float]]:

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from geo.grids.consult import LEVELS
-from geo.printing import A4, FONT, fit_ranges, rings, write_pdf
+from geo.printing import A4, FONT, fit_ranges, rings, write_pdfs
 
 CHANGE_NAMES = {
     "split": "拆分",
@@ -196,6 +196,6 @@ def figure(
     return fig
 
 
-def write(path: Path, fig: go.Figure) -> Path:
-    """Print one sheet to `path` (A4 PDF)."""
-    return write_pdf(fig, path)
+def write(paths: list[Path], figs: list[go.Figure]) -> list[Path]:
+    """Print the sheets, each to its path (A4 PDFs, one browser session for all)."""
+    return write_pdfs(figs, paths)

@@ -88,20 +88,18 @@ def write_sheet(path: Path, unit: dict[str, Any], draft: str, against: str,
 FORMATS = ("xlsx", "pdf")
 
 
-def write_pdf_sheet(path: Path, unit: dict[str, Any], draft: str, against: str,
-                    before, after, units) -> Path:
-    """The unit's sheet as an A4 PDF: its grids before/after on a map, the figures, the
-    change list and the fields to sign (geo.grids.consult_pdf)."""
+def pdf_sheet(unit: dict[str, Any], draft: str, against: str, before, after, units):
+    """The unit's sheet as an A4 page: its grids before/after on a map, the figures, the
+    change list and the fields to sign (geo.grids.consult_pdf; printed by `consult_pdf.write`)."""
     from geo.config import settings
     from geo.grids import consult_pdf
 
     mine_before = before[before["grid_code"].isin(unit["grids_before"])]
     mine_after = after[after["grid_code"].isin(unit["grids_after"])]
     boundary = units[units["code"] == unit["unit_code"]] if "code" in units else None
-    fig = consult_pdf.figure(unit, draft, against, mine_before, mine_after, boundary,
-                             _grid_rows(before, unit["grids_before"]),
-                             _grid_rows(after, unit["grids_after"]), settings().metric_crs)
-    return consult_pdf.write(path, fig)
+    return consult_pdf.figure(unit, draft, against, mine_before, mine_after, boundary,
+                              _grid_rows(before, unit["grids_before"]),
+                              _grid_rows(after, unit["grids_after"]), settings().metric_crs)
 
 
 def open_consultation(engine: Engine, draft: str, out: Path,
@@ -126,7 +124,7 @@ def open_consultation(engine: Engine, draft: str, out: Path,
     units = store.read_units(engine, ("town", "community"))
     affected = affected_units(diff(before, after), before, after, units)
     out = Path(out)
-    sheets, pdfs = [], []
+    sheets, pdfs, pages = [], [], []
     rows = []
     for unit in affected.to_dict("records"):
         stem = out / f"{unit['unit_code']}_{_safe(unit['unit_name'] or '')}_征求意见表"
@@ -134,11 +132,15 @@ def open_consultation(engine: Engine, draft: str, out: Path,
             sheets.append(str(write_sheet(stem.with_suffix(".xlsx"), unit, v.name, base.name,
                                           before, after)))
         if "pdf" in formats:
-            pdfs.append(str(write_pdf_sheet(stem.with_suffix(".pdf"), unit, v.name, base.name,
-                                            before, after, units)))
+            pdfs.append(str(stem.with_suffix(".pdf")))
+            pages.append(pdf_sheet(unit, v.name, base.name, before, after, units))
         rows.append({"version_id": v.id, "against": base.name, "unit_code": unit["unit_code"],
                      "level": unit["level"], "unit_name": unit["unit_name"],
                      "sheet": (sheets or pdfs)[-1]})
+    if pages:
+        from geo.grids import consult_pdf
+
+        consult_pdf.write([Path(p) for p in pdfs], pages)
     with engine.begin() as c:
         if rows:
             stmt = insert(consultations).values(rows)
