@@ -24,6 +24,8 @@ from benchmarks.grids_check import city
 from geo.grids import regions, units
 from geo.grids.geometry import to_metric
 from geo.grids.propose import propose
+from geo.items.catalogue import parse
+from geo.items.store import default_list, read_file
 
 BAND = (300, 500)
 
@@ -39,6 +41,10 @@ def in_band(values) -> float:
     return float(((v >= BAND[0]) & (v <= BAND[1])).mean())
 
 
+#: the default service-item list of data/ (the workload every grid command uses)
+ITEMS = parse(read_file(default_list()), "service_items.csv")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communities", type=int, default=150)
@@ -52,7 +58,7 @@ def main() -> None:
     grids["geometry"] = grids.geometry.make_valid()
     print(f"{len(grids)} grids, in band before: {in_band(grids['households']):.0%}")
 
-    result, took = _timed(lambda: propose(grids, comms, workload_band=(0, 1e9)))
+    result, took = _timed(lambda: propose(grids, comms, ITEMS, workload_band=(0, 1e9)))
     s = result.summary()
     print(f"propose: {took:.1f} s; communities {s['communities']}; grids {s['grids']}; "
           f"in band after: {in_band(result.grids['households']):.0%}; "

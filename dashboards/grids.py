@@ -1,7 +1,8 @@
 """Grids for planners: two versions overlaid (active solid, compared dashed), themed by
 household band (from vector tiles), change classes (geo.grids.diff) or topology
-problems (geo.grids.check); the per-grid workload table and the problem list, whose
-rows centre the map on the problem."""
+problems (geo.grids.check); the per-grid workload table (hours a month from the
+service-item list, with the items that make them) and the problem list, whose rows
+centre the map on the problem."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import numpy as np
 from dash import Input, Output, Patch, State, dcc, html, no_update
 
-from dashboards import grids_editor, maps
+from dashboards import grids_consult, grids_editor, maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import t
 from geo.config import settings
@@ -20,7 +21,10 @@ from geo.views.places import extent
 
 GRID_COLUMNS = [("grid_code", "col.grid_code"), ("name", "col.name"), ("town_code", "col.town"),
                 ("households", "col.households"), ("population", "col.population"),
-                ("band_label", "col.band"), ("workload", "col.workload")]
+                ("band_label", "col.band"), ("workload", "col.workload"),
+                ("workload_flag_label", "col.workload_flag"), ("work_items", "col.work_items")]
+#: items named in a grid's row, most hours first
+SHOWN_ITEMS = 3
 PROBLEM_COLUMNS = [("problem_label", "col.problem"), ("grid_codes", "col.grids"),
                    ("unit_code", "col.unit"), ("area_m2", "col.area_m2")]
 PROBLEM_COLORS = {"gap": "#e66101", "overlap": "#5e3c99", "invalid": "#b2182b",
@@ -59,6 +63,7 @@ def layout(lang: str) -> html.Div:
                                    csv_name="grid-problems.csv")), className="col"),
         ], className="row"),
         section(t("gr.table", lang), table("gr-table", GRID_COLUMNS, lang, csv_name="grids.csv")),
+        grids_consult.panel(lang),
         grids_editor.panel(lang),
     ])
 
@@ -137,8 +142,15 @@ def _figure(eng, a, b, theme, lang):
     return fig, legend, notes, problem_rows
 
 
+def _items_text(items: list[dict]) -> str:
+    """'居民户入户走访 16.7 · 网格例会与台账 8.7 · …': the items costing a grid most."""
+    shown = " · ".join(f"{i['name']} {i['hours']:.1f}" for i in items[:SHOWN_ITEMS])
+    return shown + (" · …" if len(items) > SHOWN_ITEMS else "")
+
+
 def register(app) -> None:
     grids_editor.register(app)
+    grids_consult.register(app)
 
     @app.callback(
         Output("gr-map", "figure"), Output("gr-legend", "children"), Output("gr-note", "children"),
@@ -154,6 +166,8 @@ def register(app) -> None:
         labels = _band_labels(lang)
         tbl["band_label"] = tbl["band"].map(labels)
         tbl["workload"] = tbl["workload"].round(1)
+        tbl["workload_flag_label"] = [t(f"wl.{f}", lang) for f in tbl["workload_flag"]]
+        tbl["work_items"] = [_items_text(items) for items in tbl["by_item"]]
         rows = tbl[[c for c, _ in GRID_COLUMNS if c in tbl] + ["lon", "lat"]].replace({np.nan: None})
         pnote = None if prows else note(t("gr.no_problems", lang), "info")
         return fig, legend, notes, prows, pnote, rows.to_dict("records")

@@ -79,8 +79,8 @@ class Settings:
     max_geojson_bytes: int = field(
         default_factory=lambda: int(float(os.environ.get("CIVICGRID_MAX_GEOJSON_MB", "512")) * (1 << 20))
     )
-    #: workload band (index units) every version is checked against, e.g.
-    #: CIVICGRID_WORKLOAD_BAND="366,661"; unset: the band of the version in force
+    #: workload band (hours a month, geo.grids.workload) every version is checked against,
+    #: e.g. CIVICGRID_WORKLOAD_BAND="20,45"; unset: the band of the version in force
     workload_band: tuple[float, float] | None = field(default_factory=lambda: _band(
         os.environ.get("CIVICGRID_WORKLOAD_BAND", "")))
     #: largest file (or zip content) a load or upload accepts, in bytes

@@ -63,16 +63,17 @@ print(f"现行版本 / version in force: {active.name} ({active.status}, {active
 # %% [markdown]
 # ## 1. 现行网格的工作量 / Workload of the grids in force
 #
-# 工作量（户当量）= 户数 + 0.1×人口 + 2×出租房屋 + 危险源风险权重（2/5/10/20）+ 0.5×近 12 个月警情。
-# 户数合理区间 300–500 户；工作量区间为各网格均值 ± 1.5 倍标准差（见 `geo.grids.workload`）。
+# 工作量（小时/月）按网格服务管理事项清单计算：每项 = 数量 × 每年次数 × 每次分钟 ÷ 60 ÷ 12
+# （清单见 `civicgrid items list`，默认 `data/service_items.csv`）。户数合理区间 300–500 户；
+# 工作量区间为各网格均值 ± 1.5 倍标准差（见 `geo.grids.workload`）。
 #
-# Workload (household equivalents) = households + 0.1 × population + 2 × rental units +
-# hazard weights by risk level (2/5/10/20) + 0.5 × incidents of the last 12 months;
+# Workload in hours a month from the service-item list: each item = count × times a year ×
+# minutes ÷ 60 ÷ 12 (`civicgrid items list`; default `data/service_items.csv`);
 # households band 300–500, workload band the mean ± 1.5 sd over the grids.
 
 # %%
-layers = workflow.read_layers(engine)  # incidents (last 12 months), rentals, hazards
-before = workflow.grid_workload(engine, active.name, layers)
+inputs = workflow.read_inputs(engine)  # the item list in use and the layers it counts
+before = workflow.grid_workload(engine, active.name, inputs)
 low, high = before.attrs["households_band"]
 w_low, w_high = before.attrs["workload_band"]
 
@@ -134,7 +135,7 @@ problems = check(grids, store.read_units(engine, ("town", "community")))
 display(problems.drop(columns="geometry").assign(area_m2=problems["area_m2"].round(1)))
 
 # the draft's workload against the same bands as the version in force
-table = workload(grids, layers.incidents, layers.rentals, layers.hazards,
+table = workload(grids, inputs.items, inputs.layers, as_of=inputs.as_of,
                  workload_band=before.attrs["workload_band"])
 after = gpd.GeoDataFrame(table, geometry=grids.geometry.to_numpy(), crs=grids.crs)
 FLAGS = {"below": "偏少 / under", "low": "偏少 / under", "in_band": "合理 / in band",

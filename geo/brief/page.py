@@ -23,12 +23,11 @@ from geo.brief.data import BriefData
 from geo.hexes import boundaries
 from geo.localtime import TZ
 from geo.palettes import BOUNDARY_COLORS, GI_COLORS
+from geo.printing import FONT, fit_ranges
+from geo.printing import rings as _lines
 
 #: A4 portrait at 96 px per inch (kaleido makes the PDF page this size)
 WIDTH, HEIGHT = 794, 1123
-#: Latin and digits from a TrueType font: Chromium's PDF maps the CFF CJK font's digits
-#: to no character (text search and copy would lose every figure); CJK from Noto
-FONT = "DejaVu Sans, Noto Sans CJK SC, sans-serif"
 #: the map's box on the page (paper fractions)
 MAP_X, MAP_Y = (0.04, 0.96), (0.40, 0.80)
 TITLES = {"week": "社会治理周报", "month": "社会治理月报"}
@@ -46,30 +45,6 @@ def nice_length(max_m: float) -> float:
 
 def length_label(m: float) -> str:
     return f"{m / 1000:g} 公里" if m >= 1000 else f"{m:g} 米"
-
-
-def fit_ranges(bounds: tuple[float, float, float, float], box_px: tuple[float, float],
-               pad: float = 0.04) -> tuple[list[float], list[float]]:
-    """x and y ranges holding `bounds` (west, south, east, north, metres) with equal
-    metres per pixel on both axes of a box of `box_px` (width, height)."""
-    w, s, e, n = bounds
-    cx, cy = (w + e) / 2, (s + n) / 2
-    per_px = max((e - w) / box_px[0], (n - s) / box_px[1]) * (1 + 2 * pad)
-    half_x, half_y = per_px * box_px[0] / 2, per_px * box_px[1] / 2
-    return [cx - half_x, cx + half_x], [cy - half_y, cy + half_y]
-
-
-def _lines(geoms: Iterable[shapely.Geometry]) -> tuple[list, list]:
-    """x, y of all rings of `geoms`, rings separated by None (one scatter trace)."""
-    xs: list = []
-    ys: list = []
-    for g in geoms:
-        for part in getattr(g, "geoms", [g]):
-            for ring in [part.exterior, *part.interiors]:
-                c = np.asarray(ring.coords)
-                xs += [*c[:, 0].tolist(), None]
-                ys += [*c[:, 1].tolist(), None]
-    return xs, ys
 
 
 def _paths(geoms: Iterable[shapely.Geometry]) -> tuple[list, list]:

@@ -9,6 +9,7 @@ Facility distances are straight lines in EPSG:4549, not street distances.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -233,14 +234,23 @@ def workload_cmd(
     out: Path = typer.Option(None, "--out", help=OUT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """网格工作量 / workload index per grid; flags outside the household or workload band."""
+    """网格工作量（小时/月，按事项清单）/ hours a month per grid from the service-item list;
+    flags outside the household or workload band."""
     from geo.coverage import store
-    from geo.grids.store import read_workload
+    from geo.errors import InputError
+    from geo.grids import versions, workflow
 
     engine = _engine()
     day, rule = _report_date(engine, as_of)
-    table = read_workload(engine, version, as_of=store.end_of_day(day) if day else None)
-    name = table.attrs["version"]
+    if version is None:
+        current = versions.in_force(engine)
+        if current is None:
+            raise InputError("no grid version is in force; name one with --version",
+                             field="version")
+        version = current.name
+    name = versions.get(engine, version).name
+    inputs = workflow.read_inputs(engine, pd.Timestamp(store.end_of_day(day)) if day else None)
+    table = workflow.grid_workload(engine, name, inputs)
     summary = {
         "version": name,
         "grids": len(table),
@@ -252,11 +262,15 @@ def workload_cmd(
         "households_flag": {k: int(v) for k, v in table["households_flag"].value_counts().items()},
         "workload_flag": {k: int(v) for k, v in table["workload_flag"].value_counts().items()},
         "flagged": int(table["flagged"].sum()),
-        "weights": table.attrs["weights"],
+        "unit": "hours/month",
+        "items_revision": table.attrs["items_revision"],
     }
-    params = {"version": name, "as_of": table.attrs["as_of"], "weights": table.attrs["weights"]}
+    params = {"version": name, "as_of": table.attrs["as_of"],
+              "items_revision": table.attrs["items_revision"]}
     result_id = store.save(engine, "workload", params, summary, table)
-    csv = store.write_csv(table, _out(out), f"workload-{name}")
+    # the items explaining each grid's hours, as JSON text in one CSV column
+    explained = [json.dumps(x, ensure_ascii=False) for x in table["by_item"]]
+    csv = store.write_csv(table.assign(by_item=explained), _out(out), f"workload-{name}")
     obj = store.plain({"result_id": result_id, **summary, "csv": [str(csv)]})
     flagged = pd.DataFrame(table.loc[table["flagged"], ["grid_code", "name", "households", "workload",
                                                          "households_flag", "workload_flag"]])

@@ -102,8 +102,8 @@ def check_cmd(version: str = typer.Argument(..., help="版本名 / version name"
                   help="有网格的街镇内所有社区都应覆盖 / every community of a gridded town must be covered"),
               band: tuple[float, float] | None = typer.Option(
                   None, "--workload-band", show_default=False,
-                  help="工作量区间 LOW HIGH（默认：现行版本的区间）/ workload band to check "
-                       "against (default: the configured band, else the version in force's)"),
+                  help="工作量区间 LOW HIGH（小时/月；默认：现行版本的区间）/ workload band in "
+                       "hours a month (default: the configured band, else the version in force's)"),
               as_json: bool = JSON) -> None:
     """拓扑与工作量检查 / gaps, overlaps, invalid shapes, duplicate codes, crossings, workload bands."""
     from geo.grids.workflow import check_version
@@ -158,13 +158,16 @@ def diff_cmd(old: str = typer.Argument(..., help="原版本 / old version"),
 def propose_cmd(source: str = typer.Option(..., "--from", help="基础版本 / version to start from"),
                 name: str = typer.Option(..., "--name", help="新草稿名 / name of the new draft"),
                 seed: int = typer.Option(0, "--seed", help="随机种子 / seed of the region growth"),
+                boundary: str = typer.Option(
+                    None, "--boundary", help="不可跨越的部门辖区 / department whose units no "
+                    "redrawn grid may cross, e.g. police 公安"),
                 as_json: bool = JSON) -> None:
     """生成调整方案（草稿）/ redraw out-of-band communities into a new draft version."""
     from geo.grids.workflow import propose_version
 
-    proposal, version = propose_version(_engine(), source, name, seed=seed)
+    proposal, version = propose_version(_engine(), source, name, seed=seed, boundary=boundary)
     result = {"version": version.name, "status": version.status, "source": source,
-              **proposal.summary()}
+              "boundary": version.params.get("boundary"), **proposal.summary()}
 
     def human(o: dict[str, Any]) -> None:
         console.print(f"[bold]草稿 / draft {o['version']}[/bold] from {source}: {o['grids']} grids; "
@@ -259,8 +262,11 @@ def consult_cmd(draft: str = typer.Argument(..., help="草稿版本 / draft vers
                 note: str = typer.Option(None, "--note", help="意见说明及处理 / what was said, how handled"),
                 date: str = typer.Option(None, "--date", help="答复日期 / date answered (YYYY-MM-DD)"),
                 export: Path = typer.Option(None, "--export", help="导出征求意见记录 CSV / write the record"),
+                fmt: str = typer.Option("all", "--format",
+                                        help="征求意见表格式 / sheet format: xlsx | pdf | all"),
                 as_json: bool = JSON) -> None:
-    """征求意见 / list the units a draft affects and write their sheets; record their opinions."""
+    """征求意见 / list the units a draft affects and write their sheets (XLSX and a PDF with a
+    map per unit); record their opinions."""
     import datetime as dt
 
     from geo.errors import InputError
@@ -279,7 +285,11 @@ def consult_cmd(draft: str = typer.Argument(..., help="草稿版本 / draft vers
     elif opinion is not None:
         raise typer.BadParameter("--opinion needs --record UNIT", param_hint="--record")
     elif export is None:
-        result = consultation.open_consultation(engine, draft, out or Path("consultation") / draft, against)
+        if fmt not in ("xlsx", "pdf", "all"):
+            raise typer.BadParameter("xlsx, pdf or all", param_hint="--format")
+        formats = consultation.FORMATS if fmt == "all" else (fmt,)
+        result = consultation.open_consultation(engine, draft, out or Path("consultation") / draft,
+                                                against, formats)
     else:
         result = {"version": draft}
     record = consultation.record_of(engine, draft)
@@ -293,7 +303,7 @@ def consult_cmd(draft: str = typer.Argument(..., help="草稿版本 / draft vers
     def human(o: dict[str, Any]) -> None:
         console.print(f"[bold]征求意见 / consultation[/bold] {draft}: {len(o['record'])} units, "
                       f"answered {o['answered']}, waiting for {o['missing'] or 'nobody'}")
-        for sheet in o.get("sheets", [])[:20]:
+        for sheet in [*o.get("sheets", []), *o.get("pdfs", [])][:40]:
             console.print(f"  {sheet}")
 
     report(result, as_json, human)

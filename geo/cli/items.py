@@ -85,19 +85,20 @@ def workload_cmd(version: str = typer.Argument(None, help="版本名 / version (
                  as_json: bool = JSON) -> None:
     """按事项清单计算网格工作量（小时/月）/ hours a month per grid from the item list, explained."""
     from geo.errors import InputError
-    from geo.items import store
+    from geo.grids import workflow
 
     band = band if band and band[0] is not None else None
     if band is not None and band[0] > band[1]:
         raise typer.BadParameter("LOW must not exceed HIGH", param_hint="--band")
-    result = store.version_workload(_engine(), version, revision, band)
+    result = workflow.explain_version(_engine(), version, revision, band)
     if grid is not None:
         result["per_grid"] = [g for g in result["per_grid"] if g["grid_code"] == grid]
         if not result["per_grid"]:
             raise InputError(f"no grid {grid} in version {result['version']}", field="grid")
 
     def human(o: dict[str, Any]) -> None:
-        console.print(f"[bold]{o['version']}[/bold] × item list revision {o['items_revision']}: "
+        revision = o["items_revision"] or "default (data/service_items.csv)"
+        console.print(f"[bold]{o['version']}[/bold] × item list revision {revision}: "
                       f"{o['grids']} grids, {o['hours_total']} h/month, mean {o['hours_mean']} h, "
                       f"band {o['band']}: {o['flags']}")
         for g in o["per_grid"][:20]:

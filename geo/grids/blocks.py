@@ -8,14 +8,13 @@ outside every community stays with its grid.
 
 Each unit carries integer households and population — each grid's counts split over its
 units by area with the largest remainder, so a grid's units add up to its own counts
-and any regrouping conserves the totals — and the duties of `geo.grids.workload`
-counted inside it. The workload index is linear in those counts, so a grid's index is
-the sum of its units' indexes.
+and any regrouping conserves the totals — and the hours a month of `geo.grids.workload`
+counted inside it. Those hours are linear in the counts, so a grid's hours are the sum
+of its units' hours plus the hours every grid carries once (the items counting grids,
+`geo.items.workload.grid_hours`, which a unit does not count).
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import geopandas as gpd
 import numpy as np
@@ -24,13 +23,13 @@ import shapely
 
 from geo.grids import units
 from geo.grids.geometry import METRIC, WGS84, polygonal, repaired, to_metric
-from geo.grids.workload import WorkloadWeights, workload
+from geo.grids.workload import Layers, workload
 
 #: pieces smaller than this (overlay dust along shared edges) are not units
 MIN_UNIT_M2 = 1.0
 #: the coarsest resolution tried, and the units wanted in an average grid
 COARSEST, UNITS_PER_GRID = 7, 12
-DUTIES = ("rental_units", "hazards", "hazard_weight", "incidents")
+DUTIES = ("rental_units", "hazards", "key_sites", "incidents")
 COLUMNS = (
     "unit_id",
     "cell",
@@ -55,18 +54,17 @@ def resolution(grids_metric: gpd.GeoDataFrame) -> int:
 def build_units(
     grids: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
+    items: pd.DataFrame,
+    layers: Layers | None = None,
     *,
     res: int | None = None,
-    incidents: gpd.GeoDataFrame | None = None,
-    rentals: gpd.GeoDataFrame | None = None,
-    hazards: gpd.GeoDataFrame | None = None,
-    weights: WorkloadWeights | None = None,
-    as_of: dt.datetime | pd.Timestamp | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> gpd.GeoDataFrame:
     """The units of one grid version (WGS-84), columns COLUMNS + geometry.
 
     grids: one version (`grid_code`, `community_code`, `town_code`, `district_code`,
     `households`, `population`); communities: `code`, `parent_code` (its town), geometry.
+    items, layers, as_of: the service-item list and the point layers (geo.grids.workload).
     `grid_code` is None for community land no grid covers. `attrs['res']` is the H3
     resolution used.
     """
@@ -126,9 +124,7 @@ def build_units(
         out[column] = _split_counts(values, gi, area)
     result = gpd.GeoDataFrame(out, geometry=pieces.geometry.to_numpy(), crs=METRIC).to_crs(WGS84)
     result.geometry = repaired(result.geometry.to_numpy())
-    duties = workload(
-        result, incidents, rentals, hazards, weights=weights or WorkloadWeights(), as_of=as_of
-    )
+    duties = workload(result, items, layers, as_of=as_of, per_grid=False)
     for column in (*DUTIES, "workload"):
         result[column] = duties[column].to_numpy()
     result["area_m2"] = area

@@ -1,4 +1,5 @@
-"""Consultation on PostGIS: the units asked about a draft, their sheets (XLSX, Chinese),
+"""Consultation on PostGIS: the units asked about a draft, their sheets (XLSX and an A4
+PDF with a map, Chinese),
 their opinions (audited), and the record a filing includes.
 
 `open_consultation` writes one sheet per affected unit and remembers who was asked;
@@ -83,11 +84,35 @@ def write_sheet(path: Path, unit: dict[str, Any], draft: str, against: str,
     return path
 
 
+#: the sheet formats `open_consultation` writes
+FORMATS = ("xlsx", "pdf")
+
+
+def pdf_sheet(unit: dict[str, Any], draft: str, against: str, before, after, units):
+    """The unit's sheet as an A4 page: its grids before/after on a map, the figures, the
+    change list and the fields to sign (geo.grids.consult_pdf; printed by `consult_pdf.write`)."""
+    from geo.config import settings
+    from geo.grids import consult_pdf
+
+    mine_before = before[before["grid_code"].isin(unit["grids_before"])]
+    mine_after = after[after["grid_code"].isin(unit["grids_after"])]
+    boundary = units[units["code"] == unit["unit_code"]] if "code" in units else None
+    return consult_pdf.figure(unit, draft, against, mine_before, mine_after, boundary,
+                              _grid_rows(before, unit["grids_before"]),
+                              _grid_rows(after, unit["grids_after"]), settings().metric_crs)
+
+
 def open_consultation(engine: Engine, draft: str, out: Path,
-                      against: str | None = None) -> dict[str, Any]:
+                      against: str | None = None,
+                      formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
     """List the towns and communities the draft changes (its diff against `against`,
-    default the version in force), write one sheet per unit into `out`, and remember
-    them as consulted (opinions already recorded are kept)."""
+    default the version in force), write one sheet per unit into `out` in each of
+    `formats` (XLSX, PDF), and remember them as consulted (opinions already recorded
+    are kept)."""
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise InputError(f"sheet format must be {' or '.join(FORMATS)}, not {', '.join(unknown)}",
+                         field="format")
     v = versions.get(engine, draft)
     base = versions.get(engine, against) if against else versions.in_force(engine)
     if base is None:
@@ -99,14 +124,23 @@ def open_consultation(engine: Engine, draft: str, out: Path,
     units = store.read_units(engine, ("town", "community"))
     affected = affected_units(diff(before, after), before, after, units)
     out = Path(out)
-    sheets = []
+    sheets, pdfs, pages = [], [], []
     rows = []
     for unit in affected.to_dict("records"):
-        path = out / f"{unit['unit_code']}_{_safe(unit['unit_name'] or '')}_征求意见表.xlsx"
-        write_sheet(path, unit, v.name, base.name, before, after)
-        sheets.append(str(path))
+        stem = out / f"{unit['unit_code']}_{_safe(unit['unit_name'] or '')}_征求意见表"
+        if "xlsx" in formats:
+            sheets.append(str(write_sheet(stem.with_suffix(".xlsx"), unit, v.name, base.name,
+                                          before, after)))
+        if "pdf" in formats:
+            pdfs.append(str(stem.with_suffix(".pdf")))
+            pages.append(pdf_sheet(unit, v.name, base.name, before, after, units))
         rows.append({"version_id": v.id, "against": base.name, "unit_code": unit["unit_code"],
-                     "level": unit["level"], "unit_name": unit["unit_name"], "sheet": str(path)})
+                     "level": unit["level"], "unit_name": unit["unit_name"],
+                     "sheet": (sheets or pdfs)[-1]})
+    if pages:
+        from geo.grids import consult_pdf
+
+        consult_pdf.write([Path(p) for p in pdfs], pages)
     with engine.begin() as c:
         if rows:
             stmt = insert(consultations).values(rows)
@@ -116,30 +150,33 @@ def open_consultation(engine: Engine, draft: str, out: Path,
         audit.record(c, "grids.consult", {"version": v.name, "against": base.name,
                                           "units": [r["unit_code"] for r in rows]})
     return {"version": v.name, "against": base.name, "units": affected.to_dict("records"),
-            "sheets": sheets, "out": str(out)}
+            "sheets": sheets, "pdfs": pdfs, "out": str(out)}
 
 
 def record_opinion(engine: Engine, draft: str, unit: str, opinion: str, note: str | None,
-                   date: dt.date | None) -> dict[str, Any]:
-    """Store the answer of a consulted unit (audited as 'grids.consult.record')."""
+                   date: dt.date | None, user: str | None = None) -> dict[str, Any]:
+    """Store the answer of a consulted unit (audited as 'grids.consult.record'), recorded
+    by `user` (the signed-in user of the Grids page; default the OS user, as the CLI)."""
     if opinion not in OPINIONS:
         raise InputError(f"opinion must be one of {', '.join(OPINIONS)}", field="opinion")
     if opinion != "agree" and not (note or "").strip():
         raise InputError("an objection or a change asked for needs --note saying what", field="note")
     v = versions.get(engine, draft)
     answered_on = date or dt.date.today()
+    user = user or audit.current_user()
     with engine.begin() as c:
         done = c.execute(consultations.update()
                          .where(consultations.c.version_id == v.id, consultations.c.unit_code == unit)
                          .values(opinion=opinion, note=note, answered_on=answered_on,
-                                 recorded_by=audit.current_user(), recorded_at=dt.datetime.now(dt.UTC)))
+                                 recorded_by=user, recorded_at=dt.datetime.now(dt.UTC)))
         if done.rowcount == 0:
             asked = c.execute(select(consultations.c.unit_code)
                               .where(consultations.c.version_id == v.id)).scalars().all()
             raise InputError(f"unit {unit} was not consulted on {draft} (consulted: "
                              f"{', '.join(asked) or 'none; run grids consult first'})", field="unit")
         audit.record(c, "grids.consult.record", {"version": v.name, "unit": unit, "opinion": opinion,
-                                                 "note": note, "date": answered_on.isoformat()})
+                                                 "note": note, "date": answered_on.isoformat()},
+                     username=user)
     return {"version": v.name, "unit": unit, "opinion": opinion, "opinion_label": OPINIONS[opinion],
             "note": note, "date": answered_on.isoformat()}
 

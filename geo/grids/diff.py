@@ -28,7 +28,7 @@ from geo.grids.geometry import WGS84, polygonal, repaired, to_metric
 CHANGES = ("unchanged", "reshaped", "split", "merged", "new", "removed")
 #: columns summed before/after when both versions carry them
 #: (the names of geo.grids.workload's table)
-WORKLOAD_COLUMNS = ("households", "population", "rental_units", "hazards", "hazard_weight",
+WORKLOAD_COLUMNS = ("households", "population", "rental_units", "hazards", "key_sites",
                     "incidents", "workload")
 SAME_SHARE = 0.95
 LINK_SHARE = 0.5

@@ -22,12 +22,15 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, text
 
 from geo import audit
 from geo.db.tables import grid_edits, grid_units
+from geo.departments import canonical
 from geo.errors import InputError
 from geo.grids import blocks, edit, store, versions
 from geo.grids.geometry import WGS84
-from geo.grids.workflow import read_layers
+from geo.grids.workflow import read_inputs
 from geo.grids.workload import workload
+from geo.items.workload import grid_hours
 from geo.jsonable import jsonable
+from geo.zones import assign
 
 _cache: dict[tuple[str, int], edit.Draft] = {}
 _lock = threading.Lock()
@@ -45,9 +48,11 @@ def start(
     note: str | None = None,
     user: str | None = None,
     res: int | None = None,
+    boundary: str | None = None,
 ) -> edit.Draft:
     """A new draft `name`: a copy of `source` (default: the version in force) with its
-    units cut, ready to edit. The workload band is the source's (mean ± 1.5 sd)."""
+    units cut, ready to edit. The workload band is the source's (mean ± 1.5 sd).
+    `boundary`: a department whose units no edit may make a grid cross."""
     if source is None:
         current = versions.in_force(engine)
         if current is None:
@@ -58,18 +63,16 @@ def start(
     src = versions.get(engine, source)
     if any(v.name == name for v in versions.list_versions(engine)):
         raise InputError(f"grid version {name!r} already exists", field="name")
+    if boundary is not None:
+        boundary = canonical(boundary)
+        if not len(store.read_jurisdictions(engine, boundary)):
+            raise InputError(f"no units of department {boundary!r} are loaded", field="boundary")
     grids = store.read_grids(engine, src.name)
     communities = store.read_units(engine, ("community",))
-    layers = read_layers(engine)
-    load = workload(grids, layers.incidents, layers.rentals, layers.hazards)
+    inputs = read_inputs(engine)
+    load = workload(grids, inputs.items, inputs.layers, as_of=inputs.as_of)
     cut = blocks.build_units(
-        grids,
-        communities,
-        res=res,
-        incidents=layers.incidents,
-        rentals=layers.rentals,
-        hazards=layers.hazards,
-        as_of=load.attrs["as_of"],
+        grids, communities, inputs.items, inputs.layers, res=res, as_of=inputs.as_of
     )
     params = {
         "editor": {
@@ -78,6 +81,9 @@ def start(
             "households_band": list(load.attrs["households_band"]),
             "workload_band": list(load.attrs["workload_band"]),
             "as_of": load.attrs["as_of"],
+            "items_revision": inputs.revision,
+            "grid_hours": grid_hours(inputs.items),
+            "boundary": boundary,
         }
     }
     with engine.begin() as c:
@@ -251,6 +257,8 @@ def _read(conn: Connection, v: versions.Version, revision: int) -> edit.Draft:
         grids,
         households_band=tuple(editor["households_band"]),
         workload_band=tuple(editor["workload_band"]),
+        grid_hours=editor.get("grid_hours", 0.0),
+        barrier=_barrier(conn, units, editor.get("boundary")),
         used_codes=set(conn.execute(text("SELECT DISTINCT grid_code FROM grids")).scalars()),
         community_names=names,
     )
@@ -261,6 +269,17 @@ def _read(conn: Connection, v: versions.Version, revision: int) -> edit.Draft:
     ).all()
     changes = [edit.Change.from_dict(e.change) for e in entries]
     return edit.replay(draft, [e.op for e in entries], changes)
+
+
+def _barrier(conn: Connection, units: gpd.GeoDataFrame, department: str | None):
+    """Per unit, the code of the `department` unit holding its representative point (None
+    outside all), or None when the draft keeps no department boundary."""
+    if not department:
+        return None
+    areas = store.read_jurisdictions(conn.engine, department)
+    where = assign(units.geometry.representative_point(), areas.geometry)
+    codes = areas["code"].astype(str).to_numpy()
+    return [codes[i] if i >= 0 else None for i in where]
 
 
 def _write_units(conn: Connection, version_id: int, cut: gpd.GeoDataFrame) -> None:

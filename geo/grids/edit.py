@@ -6,7 +6,7 @@ names and codes, the bands to meet and the undo/redo stacks. Every edit returns 
 Draft whose `last` is the `Change` it made (unit → (grid before, grid after), grid →
 (attributes before, after)); undo applies the inverse of the last change, redo applies
 it again. `balance` and `summary` give the live balance (households, population,
-workload index and its band, contiguity, grids crossing their community or town,
+workload in hours a month and its band, contiguity, grids crossing their community or town,
 units left unassigned); `shapes` dissolves the grids an edit touched, so the draft's
 grids in PostGIS stay a valid version for check and diff. `geo.grids.drafts` stores
 the drafts and their edits.
@@ -96,6 +96,11 @@ class Draft:
     members: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     #: the whole draft's balance once computed; `apply` recomputes only the touched rows
     cache: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    #: hours a month every grid carries however it is drawn (geo.items.workload.grid_hours)
+    grid_hours: float = 0.0
+    #: per unit, the code of the department unit it lies in when the draft treats a
+    #: department's units as a hard boundary (None: no boundary); see `_refuse_crossing`
+    barrier: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def start(
@@ -109,6 +114,8 @@ class Draft:
         community_names: dict[str, str] | None = None,
         neighbours: list[set[int]] | None = None,
         revision: int = 0,
+        grid_hours: float = 0.0,
+        barrier=None,
     ) -> Draft:
         """A draft from its units (`unit_id` 0…n−1 in order, `grid_code`) and the grids'
         attributes (`grid_code` + META columns)."""
@@ -131,6 +138,8 @@ class Draft:
             dict(community_names or {}),
             neighbours if neighbours is not None else unit_geometry.adjacency(to_metric(units)),
             revision=revision,
+            grid_hours=float(grid_hours),
+            barrier=None if barrier is None else np.asarray(barrier, dtype=object),
             members={
                 str(k): np.asarray(v)
                 for k, v in pd.Series(np.arange(len(assign)))
@@ -207,6 +216,8 @@ def move(draft: Draft, unit_ids, to: str | None) -> Draft:
     moved = {u: (draft.assign[u], to) for u in ids if draft.assign[u] != to}
     if not moved:
         raise EditError(f"the units are already in {to!r}", field="units")
+    if to is not None:
+        _refuse_crossing(draft, to, draft.units_of(to), list(moved))
     return draft.apply(Change("move", moved, _emptied(draft, moved)))
 
 
@@ -223,6 +234,7 @@ def merge(draft: Draft, codes, into: str | None = None) -> Draft:
     if into not in codes:
         raise EditError(f"{into!r} is not one of the grids merged", field="into")
     moved = {int(u): (c, into) for c in codes if c != into for u in draft.units_of(c)}
+    _refuse_crossing(draft, into, draft.units_of(into), list(moved))
     gone = {c: (draft.grids[c], None) for c in codes if c != into}
     return draft.apply(Change("merge", moved, gone))
 
@@ -236,6 +248,7 @@ def split(draft: Draft, unit_ids, name: str | None = None) -> Draft:
     if community is None:
         raise EditError("the units painted have no community", field="units")
     code = next_code(draft, community)
+    _refuse_crossing(draft, code, _NONE, ids)
     source = _mode([draft.assign[u] for u in ids])
     base = draft.grids.get(source, {}) if source else {}
     serial = int(code[-3:])
@@ -325,7 +338,7 @@ def balance(draft: Draft, codes=None) -> pd.DataFrame:
         idx = draft.units_of(code)
         meta = draft.grids[code]
         hh = int(u["households"].to_numpy()[idx].sum())
-        wl = float(u["workload"].to_numpy()[idx].sum())
+        wl = float(u["workload"].to_numpy()[idx].sum()) + draft.grid_hours
         communities = set(u["community_code"].to_numpy()[idx]) | {meta.get("community_code")}
         towns = set(u["town_code"].to_numpy()[idx]) | {meta.get("town_code")}
         rows.append(
@@ -379,7 +392,7 @@ def summary(draft: Draft, table: pd.DataFrame | None = None) -> dict[str, Any]:
         "grids": int(len(table)),
         "households": int(u["households"].sum()),
         "population": int(u["population"].sum()),
-        "workload": round(float(u["workload"].sum()), 1),
+        "workload": round(float(u["workload"].sum()) + draft.grid_hours * len(table), 1),
         "band": {b: int((table["band"] == b).sum()) for b in BANDS},
         "households_band": {b: int((table["households_band"] == b).sum()) for b in BANDS},
         "not_contiguous": table.loc[~table["contiguous"].astype(bool), "grid_code"].tolist(),
@@ -417,6 +430,21 @@ def shapes(draft: Draft, codes) -> gpd.GeoDataFrame:
         crs=draft.units.crs,
     )
     return out
+
+
+def _refuse_crossing(draft: Draft, grid: str, held, joining) -> None:
+    """Refuse an edit that makes `grid` (holding units `held`, gaining `joining`) reach
+    across the boundary the draft keeps (Draft.barrier): into a department unit it did
+    not already hold, when it would then lie in two or more. A grid already drawn across
+    the line may still take units on either of its sides."""
+    if draft.barrier is None:
+        return
+    before = {draft.barrier[u] for u in held} - {None}
+    after = before | ({draft.barrier[u] for u in joining} - {None})
+    if len(after) > 1 and not after <= before:
+        raise EditError(f"grid {grid} would cross the department boundary between units "
+                        f"{' / '.join(sorted(map(str, after)))} (a hard boundary)",
+                        field="units")
 
 
 def _units(draft: Draft, unit_ids) -> list[int]:

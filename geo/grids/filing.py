@@ -59,7 +59,7 @@ CHANGE_HEADERS = {
     "area_before_m2": "调整前面积(m²)", "area_after_m2": "调整后面积(m²)",
     "households_before": "调整前户数", "households_after": "调整后户数",
     "population_before": "调整前人口", "population_after": "调整后人口",
-    "workload_before": "调整前工作量", "workload_after": "调整后工作量",
+    "workload_before": "调整前工作量(小时/月)", "workload_after": "调整后工作量(小时/月)",
 }
 
 

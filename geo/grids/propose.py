@@ -5,12 +5,13 @@ community), households/population of the current grids are spread over them by a
 incidents/rentals/hazards counted per unit, and the units regrouped into contiguous,
 compact grids whose households fall in the band (and workload in its band) — see
 `regions.py`. Communities in band keep their grids (same codes); dedicated grids
-(kind 专属) are never redrawn. What cannot be met is reported, with the reason.
+(kind 专属) are never redrawn. A department's units (e.g. police-station areas) given
+as a boundary are a hard line: units are cut along it and no redrawn grid crosses it.
+What cannot be met is reported, with the reason.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +24,12 @@ from geo.config import Settings
 from geo.errors import CivicgridError
 from geo.grids import naming, regions, units
 from geo.grids.geometry import METRIC, WGS84, repaired, to_metric, without_slivers
-from geo.grids.workload import WorkloadWeights, workload
+from geo.grids.workload import Layers, as_of_timestamp, workload
+from geo.items.workload import grid_hours
 
 #: dedicated grids (a school, a park…): never redrawn, no household band
 EXEMPT_KINDS = ("专属", "special")
-COUNT_COLUMNS = ("rental_units", "hazards", "hazard_weight", "incidents")
+COUNT_COLUMNS = ("rental_units", "hazards", "key_sites", "incidents")
 #: units per new grid below which the finer H3 resolution is used
 MIN_UNITS_PER_GRID = 12
 
@@ -51,27 +53,32 @@ class Proposal:
         }
 
 
-def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
-            incidents: gpd.GeoDataFrame | None = None, rentals: gpd.GeoDataFrame | None = None,
-            hazards: gpd.GeoDataFrame | None = None, band: tuple[float, float] | None = None,
-            workload_band: tuple[float, float] | None = None,
-            weights: WorkloadWeights | None = None, as_of: dt.datetime | None = None,
-            used_codes: set[str] | frozenset[str] = frozenset(), seed: int = 0) -> Proposal:
+def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, items: pd.DataFrame,
+            layers: Layers | None = None, *, band: tuple[float, float] | None = None,
+            workload_band: tuple[float, float] | None = None, as_of=None,
+            used_codes: set[str] | frozenset[str] = frozenset(), seed: int = 0,
+            boundary: gpd.GeoDataFrame | None = None) -> Proposal:
     """Propose new grids from `grids` (one version) inside `communities` (code, name, geometry).
 
-    `band` defaults to the settings' households_band; `workload_band` to the band the
-    current grids give (mean ± 1.5 sd of their workload index). New codes are the
-    community code + 3 digits not in `used_codes` nor in `grids`.
+    `items`, `layers`, `as_of`: the service-item list and the point layers its workload
+    counts (geo.grids.workload). `band` defaults to the settings' households_band;
+    `workload_band` (hours a month) to the band the current grids give (mean ± 1.5 sd).
+    New codes are the community code + 3 digits not in `used_codes` nor in `grids`.
+    `boundary`: polygons with `code` (a department's units) no redrawn grid may cross.
     """
     band = tuple(band or Settings.households_band)
-    weights = weights or WorkloadWeights()
+    layers = dict(layers or {})
     grids = grids.to_crs(WGS84).reset_index(drop=True)
-    before = workload(grids, incidents, rentals, hazards, weights=weights, as_of=as_of,
-                      households_band=band, workload_band=workload_band)
+    as_of = as_of_timestamp(as_of, layers.get("incidents"))  # one window for every community
+    before = workload(grids, items, layers, as_of=as_of, households_band=band,
+                      workload_band=workload_band)
     wband = before.attrs["workload_band"]
-    as_of = pd.Timestamp(before.attrs["as_of"])  # one incident window for every community
-    ctx = _Context(band, wband, weights, as_of, incidents, rentals, hazards, seed,
-                   set(used_codes) | set(grids["grid_code"].astype(str)))
+    ctx = _Context(band, wband, items, grid_hours(items), as_of, layers, seed,
+                   set(used_codes) | set(grids["grid_code"].astype(str)),
+                   None if boundary is None or not len(boundary) else
+                   gpd.GeoDataFrame({"boundary_code": boundary["code"].astype(str).to_numpy()},
+                                    geometry=repaired(to_metric(boundary).geometry.to_numpy()),
+                                    crs=METRIC))
     exempt = grids["kind"].isin(EXEMPT_KINDS).to_numpy() if "kind" in grids else np.zeros(len(grids), bool)
     flagged = before["flagged"].to_numpy() & ~exempt
     by_code = communities.to_crs(WGS84).set_index(communities["code"].astype(str))
@@ -102,8 +109,8 @@ def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
         proposal.communities.append(info)
         proposal.unsatisfied += info.pop("unsatisfied")
     proposal.grids = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
-    after = workload(proposal.grids, incidents, rentals, hazards, weights=weights, as_of=as_of,
-                     households_band=band, workload_band=wband)
+    after = workload(proposal.grids, items, layers, as_of=as_of, households_band=band,
+                     workload_band=wband)
     _explain_remaining(proposal, after, exempt_codes=set(grids["grid_code"][exempt]))
     return proposal
 
@@ -128,13 +135,20 @@ def _decide(code: str, idx: np.ndarray, grids: gpd.GeoDataFrame, flagged: np.nda
 class _Context:
     band: tuple[float, float]
     workload_band: tuple[float, float]
-    weights: WorkloadWeights
+    items: pd.DataFrame
+    #: hours a month every grid carries however it is cut (items counting grids)
+    fixed: float
     as_of: Any
-    incidents: gpd.GeoDataFrame | None
-    rentals: gpd.GeoDataFrame | None
-    hazards: gpd.GeoDataFrame | None
+    layers: dict[str, gpd.GeoDataFrame | None]
     seed: int
     used: set[str]
+    #: a department's units (metric, `boundary_code`) that grids must not cross, or None
+    boundary: gpd.GeoDataFrame | None = None
+
+    @property
+    def unit_band(self) -> tuple[float, float]:
+        """The workload band for the sum of a grid's units (the grid adds `fixed`)."""
+        return (self.workload_band[0] - self.fixed, self.workload_band[1] - self.fixed)
 
     def points_in(self, layer: gpd.GeoDataFrame | None, area_wgs84) -> gpd.GeoDataFrame | None:
         if layer is None or not len(layer):
@@ -169,9 +183,12 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFra
     k, feasible = regions.choose_k(total, ctx.band)
     cells = _units(ctx, area_wgs, area_m, movable, k)
     if feasible:  # more grids where the workload asks for them, if households allow
-        k_work = int(np.ceil(cells["workload"].sum() / max(ctx.workload_band[1], 1.0)))
+        k_work = int(np.ceil(cells["workload"].sum() / max(ctx.unit_band[1], 1e-6)))
         k = max(k, min(k_work, int(total // ctx.band[0])))
     neighbours = units.adjacency(cells)
+    side = cells["boundary_code"].to_numpy() if "boundary_code" in cells else None
+    if side is not None:  # no grid grows across the boundary: its two sides are not neighbours
+        neighbours = [{v for v in near if side[v] == side[u]} for u, near in enumerate(neighbours)]
     labels = np.full(len(cells), -1)
     pieces = regions.connected_pieces(neighbours)
     quotas = _quotas([cells["households"].to_numpy()[p].sum() for p in pieces], k)
@@ -187,24 +204,24 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFra
             workload=cells["workload"].to_numpy()[sub],
             xy=shapely.get_coordinates(cells.geometry.centroid.to_numpy()[sub]),
             area=cells["area_m2"].to_numpy()[sub],
-            band=ctx.band, workload_band=ctx.workload_band)
+            band=ctx.band, workload_band=ctx.unit_band)
         labels[sub] = regions.partition(problem, quota, ctx.seed) + next_label
         next_label = labels[sub].max() + 1
-    _attach_orphans(cells, labels)
+    _attach_orphans(cells, labels, side)
     new = _dissolve(ctx, cells, labels, code, community, movable)
     info: dict[str, Any] = {"community_code": code, "status": "redrawn" if feasible else "infeasible",
                             "grids_before": int(len(movable)), "grids": int(len(new)),
                             "households": round(total), "units": int(len(cells)),
                             "unsatisfied": []}
-    heavy = cells["workload"].to_numpy() > ctx.workload_band[1]
+    heavy = cells["workload"].to_numpy() > ctx.unit_band[1]
     if heavy.any():  # a hotspot no cut can share out
         worst = int(np.argmax(np.where(heavy, cells["workload"].to_numpy(), -np.inf)))
         grid = new.loc[new["_label"] == labels[worst], "grid_code"].iloc[0]
         info["unsatisfied"].append({
             "community_code": code, "grid_codes": [grid],
-            "reason": f"one block (H3 cell) alone carries workload "
-                      f"{cells['workload'].iloc[worst]:.0f}, above the band's top "
-                      f"{ctx.workload_band[1]:.0f}"})
+            "reason": f"one block (H3 cell) alone carries "
+                      f"{cells['workload'].iloc[worst] + ctx.fixed:.1f} h/month of work, above "
+                      f"the band's top {ctx.workload_band[1]:.1f}"})
     new = new.drop(columns="_label")
     if not feasible:
         info["unsatisfied"].append({"community_code": code, "grid_codes": sorted(new["grid_code"]),
@@ -224,12 +241,13 @@ def _units(ctx, area_wgs, area_m, movable, k) -> gpd.GeoDataFrame:
     """Clipped H3 cells of the community (finer when too few), with counts and workload."""
     res = units.resolution(area_m.area, MIN_UNITS_PER_GRID * k, Settings.h3_res)
     cells = units.clipped_cells(area_wgs, area_m, res)
+    if ctx.boundary is not None:
+        cells = _cut(cells, ctx.boundary)
     cells = units.apportion(cells, to_metric(movable))
     cells_wgs = cells.to_crs(WGS84)
-    load = workload(cells_wgs, ctx.points_in(ctx.incidents, area_wgs),
-                    ctx.points_in(ctx.rentals, area_wgs), ctx.points_in(ctx.hazards, area_wgs),
-                    weights=ctx.weights, as_of=ctx.as_of, households_band=ctx.band,
-                    workload_band=ctx.workload_band)
+    layers = {k: ctx.points_in(v, area_wgs) for k, v in ctx.layers.items()}
+    load = workload(cells_wgs, ctx.items, layers, as_of=ctx.as_of, households_band=ctx.band,
+                    workload_band=ctx.workload_band, per_grid=False)
     for column in (*COUNT_COLUMNS, "workload"):
         cells[column] = load[column].to_numpy()
     cells.attrs["res"] = res
@@ -250,15 +268,33 @@ def _quotas(households: list[float], k: int) -> list[int]:
     return q.tolist()
 
 
-def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray) -> None:
-    """Pieces given no grid (detached bits with few households) join the nearest grid."""
+def _cut(cells: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Cells cut along the boundary's lines, each piece with the `boundary_code` of the
+    unit it lies in ('' outside every unit); pieces under 1 m² dropped."""
+    cut = gpd.overlay(cells, boundary, how="identity", keep_geom_type=True)
+    cut["boundary_code"] = cut["boundary_code"].fillna("").astype(str)
+    cut["area_m2"] = cut.area
+    return cut[cut["area_m2"] >= 1.0].reset_index(drop=True)
+
+
+def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray,
+                    side: np.ndarray | None = None) -> None:
+    """Pieces given no grid (detached bits with few households) join the nearest grid —
+    on their own side of the boundary when there is one (else they make a grid)."""
     orphan = labels < 0
     if not orphan.any():
         return
     centres = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
-    placed = np.flatnonzero(~orphan)
     for u in np.flatnonzero(orphan):
-        labels[u] = labels[placed[np.argmin(((centres[placed] - centres[u]) ** 2).sum(axis=1))]]
+        if labels[u] >= 0:
+            continue
+        placed = np.flatnonzero(labels >= 0)
+        if side is not None:
+            placed = placed[side[placed] == side[u]]
+        if len(placed):
+            labels[u] = labels[placed[np.argmin(((centres[placed] - centres[u]) ** 2).sum(axis=1))]]
+        else:  # a side of the boundary no grid reached: its own grid
+            labels[u] = labels.max() + 1
 
 
 def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
@@ -284,7 +320,8 @@ def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
         out[column] = _integers([per_unit[labels == r].sum() for r in order])
     out["attributes"] = [
         {"proposed": True, "h3_res": cells.attrs["res"],
-         **{c: float(cells[c].to_numpy()[labels == r].sum()) for c in (*COUNT_COLUMNS, "workload")}}
+         **{c: float(cells[c].to_numpy()[labels == r].sum()) for c in COUNT_COLUMNS},
+         "workload": float(cells["workload"].to_numpy()[labels == r].sum()) + ctx.fixed}
         for r in order]
     gdf = gpd.GeoDataFrame(out, geometry=geoms, crs=cells.crs).to_crs(WGS84)
     # degrees may pinch what metres did not, and unit corners leave overlay dust
@@ -327,13 +364,13 @@ def _explain_remaining(proposal: Proposal, after: pd.DataFrame, exempt_codes: se
         if row.households_flag != "in_band":
             parts.append(f"{row.households:.0f} households outside {lo:.0f}–{hi:.0f}")
         if row.workload_flag == "high" and total / (k + 1) < lo:
-            parts.append(f"workload {row.workload:.0f} high, but one more grid in the community "
+            parts.append(f"workload {row.workload:.1f} h/month high, but one more grid in the community "
                          f"would leave {total / (k + 1):.0f} households per grid (< {lo:.0f})")
         elif row.workload_flag == "low" and k > 1 and total / (k - 1) > hi:
-            parts.append(f"workload {row.workload:.0f} low, but one grid fewer in the community "
+            parts.append(f"workload {row.workload:.1f} h/month low, but one grid fewer in the community "
                          f"would mean {total / (k - 1):.0f} households per grid (> {hi:.0f})")
         elif row.workload_flag != "in_band":
-            parts.append(f"workload {row.workload:.0f} {row.workload_flag}")
+            parts.append(f"workload {row.workload:.1f} h/month {row.workload_flag}")
         where = ("after redrawing its community" if row.community_code in redrawn
                  else "community kept (its grids were in band before)")
         proposal.unsatisfied.append({"community_code": row.community_code, "grid_codes": [code],

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, insert, select, text
 
-from geo.db.points import latest_incident, read_incidents, read_points
 from geo.db.tables import analysis_features, analysis_results
 from geo.db.tables import grids as grids_table
-from geo.errors import InputError
 from geo.grids import versions
 from geo.grids.geometry import WGS84, without_slivers
-from geo.grids.workload import WorkloadWeights, as_of_timestamp, workload
 from geo.jsonable import dumps, jsonable, plain
 
 GRID_COLUMNS = [
@@ -94,55 +89,6 @@ def write_grids(conn: Connection, version_id: int, gdf: gpd.GeoDataFrame) -> int
             rows,
         )
     return len(rows)
-
-
-def read_recent_incidents(engine: Engine, days: int = 365) -> gpd.GeoDataFrame:
-    """Incidents of the `days` up to the latest one (the data's own date, not today)."""
-    latest = latest_incident(engine)
-    if latest is None:
-        return read_points(engine, "incidents", "false", columns=("occurred_at",))
-    return read_incidents(engine, since=latest - pd.Timedelta(days=days), columns=("occurred_at",))
-
-
-def read_workload(
-    engine: Engine,
-    version: str | None = None,
-    *,
-    weights: WorkloadWeights | None = None,
-    as_of: dt.date | dt.datetime | pd.Timestamp | None = None,
-    households_band: tuple[float, float] | None = None,
-    workload_band: tuple[float, float] | None = None,
-    band_sd: float = 1.5,
-) -> gpd.GeoDataFrame:
-    """`geo.grids.workload.workload()` of grid version `version` (default: the one in
-    force) from PostGIS, with the grids' geometry (EPSG:4326) attached;
-    attrs['version'] names the version.
-    """
-    if version is None:
-        current = versions.in_force(engine)
-        if current is None:
-            raise InputError(
-                "no grid version is in force; name one with --version", field="version"
-            )
-        version = current.name
-    grids = read_grids(engine, versions.get(engine, version).name)
-    end = as_of_timestamp(as_of if as_of is not None else latest_incident(engine))
-    weights = weights or WorkloadWeights()
-    start = end - pd.Timedelta(days=weights.incident_window_days)
-    table = workload(
-        grids,
-        read_incidents(engine, since=start, until=end, columns=("occurred_at",)),
-        read_points(engine, "rentals"),
-        read_points(engine, "hazards"),
-        weights=weights,
-        as_of=end,
-        households_band=households_band,
-        workload_band=workload_band,
-        band_sd=band_sd,
-    )
-    result = gpd.GeoDataFrame(table, geometry=grids.geometry.to_numpy(), crs=grids.crs)
-    result.attrs.update(table.attrs, version=version)
-    return result
 
 
 def save_result(

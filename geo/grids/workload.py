@@ -1,47 +1,39 @@
-"""Workload per grid: the duties a grid worker carries, as one configurable index.
+"""Workload per grid: hours a month from the service-item list, explained item by item.
 
-The index is counted in *household equivalents*: each household weighs 1 by default and
-every other duty (residents, rental housing units, hazard sources by risk level,
-incidents of the last 12 months) is weighted by how many households' worth of work it
-takes. Weights live in one dataclass so a district can tune them; the flags compare each
-grid with the household band of the settings (300–500 per urban grid by default) and with
-a workload band (configured bounds, or mean ± k·sd over the grids given).
+The one workload every command and page shows or checks (grids check/diff/propose,
+coverage workload, the Grids page, the editor's balance): each item of the list in use
+(网格服务管理事项清单, `geo.items`) costs count × times a year × minutes ÷ 60 ÷ 12 hours a
+month, where the count is what the grid holds of the item's layer. There is no other
+formula: without a list in PostGIS the default list `data/service_items.csv` is used
+(`geo.items.store.in_use`). The flags compare each grid with the household band of the
+settings (300–500 per urban grid by default) and with a band in hours (configured
+bounds, or mean ± k·sd over the grids given).
 
-`workload()` is pure (GeoDataFrames in, DataFrame out);
-`geo.grids.store.read_workload()` reads one grid version and its point layers from
-PostGIS and calls it.
+`workload()` is pure (GeoDataFrames in, DataFrame out); `geo.grids.workflow.grid_workload`
+reads a version, the list in use and the point layers from PostGIS and calls it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo.config import Settings
+from geo.items.workload import hour_flags, item_workload
 from geo.zones import assign
 
 GRID_COLUMNS = ("grid_code", "name", "community_code", "town_code", "district_code")
+#: point layers an item list counts (geo.items.catalogue.LAYERS), in the table as counts
+POINT_LAYERS = {"rental_units": "rentals", "hazards": "hazards", "key_sites": "key_sites",
+                "incidents": "incidents"}
+#: incidents count when they occurred in (as_of − window, as_of]
+INCIDENT_WINDOW = pd.Timedelta(days=365)
 
-
-@dataclass(frozen=True)
-class WorkloadWeights:
-    """Household equivalents per unit of each duty (index = Σ weight × count)."""
-
-    households: float = 1.0
-    population: float = 0.1
-    rental_units: float = 2.0
-    #: per hazard source of risk level 1, 2, 3, 4 (4 = major hazard)
-    hazard_risk: tuple[float, float, float, float] = (2.0, 5.0, 10.0, 20.0)
-    incidents: float = 0.5
-    #: incidents count when they occurred in (as_of − window, as_of]
-    incident_window_days: int = 365
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+Layers = Mapping[str, gpd.GeoDataFrame | None]
 
 
 def as_of_timestamp(
@@ -59,16 +51,19 @@ def as_of_timestamp(
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts
 
 
-def _per_grid(
-    grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, values: np.ndarray | None = None
-) -> np.ndarray:
-    """Sum of `values` (1 per point by default) over the points inside each grid."""
+def recent(incidents: gpd.GeoDataFrame | None, end: pd.Timestamp) -> gpd.GeoDataFrame | None:
+    """The incidents of the window ending at `end`."""
+    if incidents is None or not len(incidents):
+        return incidents
+    when = pd.to_datetime(incidents["occurred_at"], utc=True)
+    return incidents[((when > end - INCIDENT_WINDOW) & (when <= end)).to_numpy()]
+
+
+def _count(grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None) -> np.ndarray:
     if points is None or len(points) == 0:
-        return np.zeros(len(grids))
+        return np.zeros(len(grids), dtype=np.int64)
     where = assign(points.geometry, grids.geometry)
-    hit = where >= 0
-    weights = np.ones(len(points)) if values is None else np.asarray(values, dtype=float)
-    return np.bincount(where[hit], weights=weights[hit], minlength=len(grids))
+    return np.bincount(where[where >= 0], minlength=len(grids)).astype(np.int64)
 
 
 def _band_flags(
@@ -80,91 +75,76 @@ def _band_flags(
 
 def workload(
     grids: gpd.GeoDataFrame,
-    incidents: gpd.GeoDataFrame | None,
-    rentals: gpd.GeoDataFrame | None,
-    hazards: gpd.GeoDataFrame | None,
+    items: pd.DataFrame,
+    layers: Layers | None = None,
     *,
-    weights: WorkloadWeights = WorkloadWeights(),
     as_of: dt.date | dt.datetime | pd.Timestamp | None = None,
     households_band: tuple[float, float] | None = None,
     workload_band: tuple[float, float] | None = None,
     band_sd: float = 1.5,
+    per_grid: bool = True,
 ) -> pd.DataFrame:
-    """One row per grid (same order as `grids`) with its duties, index and flags.
+    """One row per grid (same order as `grids`) with what it holds, its hours and flags.
 
     grids: polygons with `grid_code`, `households`, `population` (missing counts as 0 in
-    the index, and the household flag is then `unknown`); incidents: points with
-    `occurred_at`; rentals: points; hazards: points with `risk_level` 1–4. A point is
-    counted in the first grid that holds it. `as_of` ends the incident window (default:
-    the latest incident given, so old data still shows its last 12 months; now without
-    incidents). `households_band` defaults to the settings' households_band; `workload_band`
-    to mean ± band_sd · sd of the index over these grids.
+    the hours, and the household flag is then `unknown`); items: the list
+    (geo.items.catalogue.ITEM_COLUMNS); layers: 'incidents' (`occurred_at`, `category`),
+    'rentals', 'hazards' (`risk_level`), 'key_sites' (`kind`) as points, a missing layer
+    counting zero. A point is counted in the first grid that holds it. Incidents count in
+    the 12 months ending at `as_of` (default: the latest incident given, so old data still
+    shows its last 12 months). `households_band` defaults to the settings'; `workload_band`
+    (hours a month) to mean ± band_sd · sd over these grids. `per_grid=False` for pieces
+    of grids (see geo.items.workload.item_workload).
 
     Columns: the grid's code/name/unit columns present, households, population,
-    rental_units, hazards, hazard_weight, incidents, workload, workload_ratio (index over
-    the mean), households_flag (below/in_band/above/unknown), workload_flag
-    (low/in_band/high), flagged. `attrs` holds the bands, weights and as_of used.
+    rental_units, hazards, key_sites, incidents (counts), workload (hours a month),
+    workload_ratio (over the mean), by_item (the items that cost this grid time, most
+    first: code, name, count, hours), households_flag (below/in_band/above/unknown),
+    workload_flag (low/in_band/high), flagged. `attrs`: the bands and as_of used.
     """
-    end = as_of_timestamp(as_of, incidents)
-    start = end - pd.Timedelta(days=weights.incident_window_days)
+    layers = dict(layers or {})
+    end = as_of_timestamp(as_of, layers.get("incidents"))
+    layers["incidents"] = recent(layers.get("incidents"), end)
     out = pd.DataFrame({c: grids[c].to_numpy() for c in GRID_COLUMNS if c in grids.columns})
-    households = (
-        pd.to_numeric(grids.get("households"), errors="coerce") if "households" in grids else None
-    )
-    population = (
-        pd.to_numeric(grids.get("population"), errors="coerce") if "population" in grids else None
-    )
-    out["households"] = (
-        households.to_numpy() if households is not None else np.full(len(grids), np.nan)
-    )
-    out["population"] = (
-        population.to_numpy() if population is not None else np.full(len(grids), np.nan)
-    )
-    out["rental_units"] = _per_grid(grids, rentals).astype(np.int64)
+    for column in ("households", "population"):
+        out[column] = (pd.to_numeric(grids[column], errors="coerce").to_numpy(float)
+                       if column in grids else np.full(len(grids), np.nan))
+    for column, layer in POINT_LAYERS.items():
+        out[column] = _count(grids, layers.get(layer))
 
-    if hazards is not None and len(hazards):
-        risk = (
-            pd.to_numeric(hazards["risk_level"], errors="coerce").fillna(1).clip(1, 4).astype(int)
-        )
-        risk_weight = np.asarray(weights.hazard_risk, dtype=float)[risk.to_numpy() - 1]
-        out["hazards"] = _per_grid(grids, hazards).astype(np.int64)
-        out["hazard_weight"] = _per_grid(grids, hazards, risk_weight)
-    else:
-        out["hazards"] = 0
-        out["hazard_weight"] = 0.0
-
-    if incidents is not None and len(incidents):
-        when = pd.to_datetime(incidents["occurred_at"], utc=True)
-        recent = incidents[((when > start) & (when <= end)).to_numpy()]
-        out["incidents"] = _per_grid(grids, recent).astype(np.int64)
-    else:
-        out["incidents"] = 0
-
-    out["workload"] = (
-        weights.households * out["households"].fillna(0)
-        + weights.population * out["population"].fillna(0)
-        + weights.rental_units * out["rental_units"]
-        + out["hazard_weight"]
-        + weights.incidents * out["incidents"]
-    )
+    hours, parts = item_workload(grids.reset_index(drop=True), items, layers, per_grid=per_grid)
+    out["workload"] = hours["hours"].to_numpy()
     mean = float(out["workload"].mean()) if len(out) else 0.0
     out["workload_ratio"] = out["workload"] / mean if mean > 0 else np.nan
+    out["by_item"] = _explained(parts, len(grids))
 
     hh_low, hh_high = households_band or Settings.households_band
-    if workload_band is None:
-        sd = float(out["workload"].std(ddof=0)) if len(out) else 0.0
-        workload_band = (mean - band_sd * sd, mean + band_sd * sd)
     out["households_flag"] = _band_flags(
         out["households"], hh_low, hh_high, ("below", "in_band", "above")
     )
-    out["workload_flag"] = _band_flags(out["workload"], *workload_band, ("low", "in_band", "high"))
+    flags, used = hour_flags(out["workload"], workload_band, band_sd)
+    out["workload_flag"] = flags.to_numpy()
     out["flagged"] = out["households_flag"].isin(["below", "above"]) | (
         out["workload_flag"] != "in_band"
     )
     out.attrs.update(
         households_band=(float(hh_low), float(hh_high)),
-        workload_band=(float(workload_band[0]), float(workload_band[1])),
-        weights=weights.as_dict(),
+        workload_band=used,
         as_of=end.isoformat(),
     )
+    return out
+
+
+def _explained(parts: pd.DataFrame, n: int) -> list[list[dict]]:
+    """Per grid (in order), the items with hours > 0, most hours first."""
+    out: list[list[dict]] = [[] for _ in range(n)]
+    if not len(parts):
+        return out
+    position = np.tile(np.arange(n), len(parts) // n) if n else np.array([], dtype=int)
+    used = parts.assign(pos=position)
+    used = used[used["hours"] > 0].sort_values(["pos", "hours"], ascending=[True, False],
+                                               kind="stable")
+    for p in used.itertuples():
+        out[p.pos].append({"code": p.item_code, "name": p.item_name,
+                            "count": float(p.count), "hours": round(float(p.hours), 2)})
     return out

@@ -1,5 +1,5 @@
-"""The service-item list in PostGIS: revisions, import (audited), and the item-based
-workload of a grid version stored with the revision it used."""
+"""The service-item list in PostGIS: revisions, import (audited), the list in use, and
+the point layers its items count (the workload itself: geo.grids.workload)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,7 @@ from geo import audit
 from geo.db.points import latest_incident, read_incidents, read_points
 from geo.db.tables import service_item_lists, service_items
 from geo.errors import InputError
-from geo.grids import store as grid_store
-from geo.grids import versions
 from geo.items.catalogue import ITEM_COLUMNS, parse
-from geo.items.workload import hour_flags, item_workload
 from geo.jsonable import jsonable
 
 
@@ -115,56 +112,26 @@ def import_list(engine: Engine, path: Path | None = None, note: str | None = Non
             **changes}
 
 
-def read_layers(engine: Engine) -> dict[str, Any]:
+def in_use(engine: Engine, revision: int | None = None) -> tuple[int | None, pd.DataFrame]:
+    """(revision, items) of the list every workload uses: the latest revision in PostGIS
+    (or `revision`), else the default list of data/ (revision None) — the one documented
+    default, so a database without an imported list still has a workload."""
+    found = current(engine, revision)
+    if found is not None:
+        return found[0]["revision"], found[1]
+    path = default_list()
+    return None, parse(read_file(path), str(path))
+
+
+def read_layers(engine: Engine, as_of: pd.Timestamp | None = None) -> dict[str, Any]:
     """The point layers items count: rentals, hazards, key sites, and the incidents of the
-    12 months up to the latest one (the data's own date)."""
-    latest = latest_incident(engine)
+    12 months up to `as_of` (default: the latest one, the data's own date)."""
+    end = as_of if as_of is not None else latest_incident(engine)
     incidents = None
-    if latest is not None:
-        incidents = read_incidents(engine, since=latest - pd.Timedelta(days=365), until=latest,
+    if end is not None:
+        incidents = read_incidents(engine, since=end - pd.Timedelta(days=365), until=end,
                                    columns=("occurred_at", "category"))
     return {"rentals": read_points(engine, "rentals", columns=("source_key",)),
             "hazards": read_points(engine, "hazards", columns=("risk_level",)),
             "key_sites": read_points(engine, "key_sites", columns=("kind",)),
             "incidents": incidents}
-
-
-def version_workload(engine: Engine, version: str | None = None, revision: int | None = None,
-                     band: tuple[float, float] | None = None) -> dict[str, Any]:
-    """Hours a month per grid of `version` (default: in force) from the item list, each
-    grid explained item by item and flagged against `band` (hours a month; default mean ±
-    1.5 sd); stored as 'grid-items-workload' naming the list revision."""
-    v = versions.get(engine, version) if version else versions.in_force(engine)
-    if v is None:
-        raise InputError("no grid version is in force; name one", field="version")
-    found = current(engine, revision)
-    if found is None:
-        raise InputError("no service-item list is loaded: `civicgrid items import` "
-                         "(the default list is data/service_items.csv)")
-    head, items = found
-    grids = grid_store.read_grids(engine, v.name)
-    per_grid, parts = item_workload(grids, items, read_layers(engine))
-    flags, used_band = hour_flags(per_grid["hours"], band)
-    per_grid = per_grid.assign(flag=flags.to_numpy())
-    by_grid = {code: group for code, group in parts[parts["hours"] > 0].groupby("grid_code")}
-    rows = []
-    for r in per_grid.itertuples():
-        mine = by_grid.get(r.grid_code)
-        explained = [] if mine is None else [
-            {"code": p.item_code, "name": p.item_name, "count": float(p.count),
-             "hours": round(float(p.hours), 2)}
-            for p in mine.sort_values("hours", ascending=False).itertuples()]
-        rows.append({"grid_code": r.grid_code, "hours": round(float(r.hours), 2), "flag": r.flag,
-                     "items": explained})
-    total = parts.groupby(["item_code", "item_name"], sort=False)["hours"].sum().reset_index()
-    summary = {"version": v.name, "items_revision": head["revision"], "grids": len(rows),
-               "hours_total": round(float(per_grid["hours"].sum()), 1),
-               "hours_mean": round(float(per_grid["hours"].mean()), 2) if rows else None,
-               "band": [round(x, 2) for x in used_band], "band_set": band is not None,
-               "flags": {k: int(n) for k, n in per_grid["flag"].value_counts().items()},
-               "by_item": [{"code": t.item_code, "name": t.item_name, "hours": round(float(t.hours), 1)}
-                           for t in total.itertuples()]}
-    result_id = grid_store.save_result(engine, "grid-items-workload",
-                                       {"version": v.name, "items_revision": head["revision"],
-                                        "band": list(band) if band else None}, summary)
-    return {**summary, "result_id": result_id, "per_grid": rows}

@@ -32,36 +32,51 @@ def _counts(grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, column: st
     return np.bincount(where[where >= 0], minlength=len(grids)).astype(float)
 
 
+def rate(items: pd.DataFrame) -> np.ndarray:
+    """Hours a month each item costs per counted thing: per_year × minutes ÷ 60 ÷ 12."""
+    return items["per_year"].to_numpy(float) * items["minutes"].to_numpy(float) / 60.0 / 12.0
+
+
+def grid_hours(items: pd.DataFrame) -> float:
+    """Hours a month every grid carries whatever it holds (the items counting grids)."""
+    return float(rate(items)[(items["layer"] == "grids").to_numpy()].sum())
+
+
 def item_workload(grids: gpd.GeoDataFrame, items: pd.DataFrame,
-                  layers: dict[str, gpd.GeoDataFrame | None]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per grid: grid_code, hours; per grid and item: grid_code, item_code, item_name,
+                  layers: dict[str, gpd.GeoDataFrame | None], *,
+                  per_grid: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per grid, in order: grid_code, hours; per item then grid: grid_code, item_code, item_name,
     department, count, hours) — hours a month = count × per_year × minutes ÷ 60 ÷ 12.
 
     `layers`: 'rentals', 'hazards' (risk_level), 'key_sites' (kind), 'incidents'
-    (category) as WGS-84 points; a layer that is missing counts zero.
+    (category) as WGS-84 points; a layer that is missing counts zero. `per_grid=False`
+    is for pieces of grids (the editor's units, a proposal's cells): the items counting
+    grids count 0 there, since a grid carries them once however it is cut
+    (`grid_hours`), so the hours of a grid are the sum of its pieces' + grid_hours.
     """
-    codes = grids["grid_code"].to_numpy()
+    codes = (grids["grid_code"].to_numpy() if "grid_code" in grids
+             else np.full(len(grids), None, dtype=object))
+    total = np.zeros(len(grids))
     parts = []
     for item in items.itertuples():
         if item.layer in ("households", "population"):
             count = pd.to_numeric(grids[item.layer], errors="coerce").fillna(0).to_numpy(float) \
                 if item.layer in grids else np.zeros(len(grids))
         elif item.layer == "grids":
-            count = np.ones(len(grids))
+            count = np.full(len(grids), 1.0 if per_grid else 0.0)
         else:
             count = _counts(grids, layers.get(item.layer), FILTERED.get(item.layer),
                             selector_values(item.layer, item.selector))
+        hours = count * (item.per_year * item.minutes / 60.0 / 12.0)
+        total += hours
         parts.append(pd.DataFrame({
             "grid_code": codes, "item_code": item.code, "item_name": item.name,
-            "department": item.department, "count": count,
-            "hours": count * item.per_year * item.minutes / 60.0 / 12.0,
+            "department": item.department, "count": count, "hours": hours,
         }))
     columns = ["grid_code", "item_code", "item_name", "department", "count", "hours"]
     contributions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    hours = contributions.groupby("grid_code", sort=False)["hours"].sum()
-    per_grid = pd.DataFrame({"grid_code": codes,
-                             "hours": pd.Series(codes).map(hours).fillna(0.0).to_numpy()})
-    return per_grid, contributions[columns]
+    # summed by position: pieces of one grid share its code, and are costed apart
+    return pd.DataFrame({"grid_code": codes, "hours": total}), contributions[columns]
 
 
 def hour_flags(hours: pd.Series, band: tuple[float, float] | None = None,

@@ -8,13 +8,16 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from geo.config import settings
 from geo.db.tables import grid_versions, grid_versions_in_force
 from geo.grids.check import check
+from geo.grids.consult import affected_units
+from geo.grids.consultation import record_of
 from geo.grids.diff import diff
 from geo.grids.store import read_grids as store_read
 from geo.grids.store import read_units as store_units
+from geo.grids.workflow import Inputs, read_inputs
 from geo.grids.workload import workload
-from geo.views.coverage import inputs
 from geo.views.stamp import kept
 
 
@@ -49,30 +52,64 @@ def read_units(engine: Engine) -> gpd.GeoDataFrame:
 BAND_OF_FLAG = {"below": "under", "in_band": "in", "above": "over", "unknown": "unknown"}
 
 
+def workload_inputs(engine: Engine) -> Inputs:
+    """The item list in use and the point layers it counts (cached until the data or the
+    list change)."""
+    return _workload_inputs(engine)
+
+
+@kept(2)
+def _workload_inputs(engine: Engine) -> Inputs:
+    return read_inputs(engine)
+
+
 def grid_table(engine: Engine, version: str) -> pd.DataFrame:
-    """One row per grid: codes, households, population, duties, workload index and flags
-    (geo.grids.workload), `band` (under/in/over/unknown households) and a label point;
-    cached until the data change."""
+    """One row per grid: codes, households, population, what it holds, its hours a month
+    from the item list, explained (`by_item`), and flags (geo.grids.workload, against the
+    configured band or the version's own), `band` (under/in/over/unknown households) and
+    a label point; cached until the data change."""
     return _grid_table(engine, version).copy()
 
 
 @kept(8)
 def _grid_table(engine: Engine, version: str) -> pd.DataFrame:
     gdf = read_grids(engine, version)
-    data = inputs(engine)
-    table = workload(gdf, data.incidents, data.rentals, data.hazards,
-                     as_of=latest_day(data.incidents))
+    data = _workload_inputs(engine)
+    table = workload(gdf, data.items, data.layers, as_of=data.as_of,
+                     workload_band=settings().workload_band)
     table["band"] = table["households_flag"].map(BAND_OF_FLAG).fillna("unknown")
     points = gdf.geometry.representative_point()
     table["lon"], table["lat"] = points.x.round(5).to_numpy(), points.y.round(5).to_numpy()
     return table
 
 
-def latest_day(incidents: gpd.GeoDataFrame):
-    """The last incident time (the workload window ends there, not at today's date)."""
-    if incidents is None or not len(incidents):
-        return None
-    return pd.to_datetime(incidents["occurred_at"], utc=True).max()
+#: a unit's place in the consultation: not asked yet, asked and silent, or its answer
+STATUSES = ("not_sent", "sent", "agree", "agree-with-changes", "object")
+
+
+def consultation(engine: Engine, draft: str, against: str) -> pd.DataFrame:
+    """The consultation on `draft` per unit it affects: every town and community its
+    changes from `against` touch (geo.grids.consult) and every unit already asked, with
+    `status` (STATUSES), the unit's note and answer date. Read fresh each time (opinions
+    arrive without a data load)."""
+    affected = affected_units(_changes(engine, against, draft), _read_grids(engine, against),
+                              _read_grids(engine, draft), read_units(engine))
+    record = record_of(engine, draft)
+    asked = record.set_index("unit_code")
+    rows = []
+    for unit in sorted(set(affected["unit_code"]) | set(record["unit_code"])):
+        mine = affected[affected["unit_code"] == unit]
+        r = asked.loc[unit] if unit in asked.index else None
+        status = "not_sent" if r is None else (r["opinion"] if isinstance(r["opinion"], str)
+                                                else "sent")
+        first = mine.iloc[0] if len(mine) else r
+        rows.append({"unit_code": unit, "unit_name": first["unit_name"], "level": first["level"],
+                     "status": status, "note": None if r is None else r["note"],
+                     "answered_on": None if r is None or pd.isna(r["answered_on"])
+                     else str(r["answered_on"]),
+                     "recorded_by": None if r is None else r["recorded_by"]})
+    return pd.DataFrame(rows, columns=["unit_code", "unit_name", "level", "status", "note",
+                                       "answered_on", "recorded_by"])
 
 
 def changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:

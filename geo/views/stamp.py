@@ -11,7 +11,13 @@ from sqlalchemy import Engine, func, select
 
 from geo.basemap import store as basemaps
 from geo.db.engine import get_engine
-from geo.db.tables import aggregate_state, grid_versions, load_batches, vocab_terms
+from geo.db.tables import (
+    aggregate_state,
+    grid_versions,
+    load_batches,
+    service_item_lists,
+    vocab_terms,
+)
 
 T = TypeVar("T")
 
@@ -19,7 +25,8 @@ T = TypeVar("T")
 def data_stamp(engine: Engine) -> str:
     """Changes whenever a load batch is added or finished, a grid version is added,
     activated, filed or retired, a vocabulary import lands or the incident aggregate is
-    refreshed — or a base map is added or removed (geo.basemap: map styles carry it)."""
+    refreshed, a service-item list is imported — or a base map is added or removed
+    (geo.basemap: map styles carry it)."""
     with engine.connect() as conn:
         n, hi, done = conn.execute(select(func.count(load_batches.c.id), func.max(load_batches.c.id),
                                           func.max(load_batches.c.finished_at))).one()
@@ -29,7 +36,8 @@ def data_stamp(engine: Engine) -> str:
                                        func.max(grid_versions.c.retired_at))).one()
         vocab = conn.execute(select(func.count(), func.max(vocab_terms.c.imported_at))).one()
         counted = conn.execute(select(func.count(), func.max(aggregate_state.c.aggregated_at))).one()
-    return (f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}"
+        items = conn.execute(select(func.max(service_item_lists.c.revision))).scalar()
+    return (f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}:{items}"
             f":{basemaps.stamp(engine.url.database)}")
 
 

@@ -104,9 +104,20 @@ def test_workload(city, cli, tmp_path):
     rows = {f["grid_code"]: f for f in _features(city.engine, out["result_id"])}
     assert rows["G1"]["incidents"] == 3  # the fourth is 400 days old: outside the 12 months
     assert rows["G1"]["rental_units"] == 2
-    assert rows["G3"]["hazard_weight"] == 20.0
+    assert rows["G3"]["hazards"] == 1
+    # hours a month from the default list of data/ (no list imported): a household 4 × 10
+    # min a year, a resident 3 min, a rental 12 × 20 min, a major hazard 52 × 45 min, a
+    # grid 52 × 120 min; thefts (盗窃) are on no item
+    assert out["unit"] == "hours/month" and out["items_revision"] is None
+    assert rows["G1"]["workload"] == pytest.approx((400 * 40 + 800 * 3 + 2 * 240 + 6240) / 720)
+    assert rows["G3"]["workload"] == pytest.approx(
+        (600 * 40 + 1200 * 3 + 240 + 52 * 45 + 6240) / 720)
+    assert {i["code"]: i["hours"] for i in rows["G3"]["by_item"]}["GS04"] == 3.25
     assert _kind(city.engine, out["result_id"]) == "workload"
-    assert [r["grid_code"] for r in _csv(tmp_path / "workload-2025.csv")] == ["G1", "G2", "G3"]
+    table = _csv(tmp_path / "workload-2025.csv")
+    assert [r["grid_code"] for r in table] == ["G1", "G2", "G3"]
+    assert json.loads(table[2]["by_item"])[0] == {"code": "GS01", "name": "居民户入户走访",
+                                                  "count": 600.0, "hours": 33.33}
 
 
 def test_grids(city, cli, tmp_path):

@@ -78,8 +78,11 @@ def test_planner_workflow_to_filing(cli, city, tmp_path):
     assert by_kind["split"]["households_before"] == 1300
     assert by_kind["reshaped"]["households_before"] == 300
     assert by_kind["split"]["households_after"] + by_kind["reshaped"]["households_after"] == 1600
-    for item in by_kind.values():  # workload = households + 0.1 · population (3 a household)
-        assert item["workload_after"] == pytest.approx(1.3 * item["households_after"], rel=1e-3)
+    for item in by_kind.values():  # hours from the default list of data/ (no points):
+        # a household 4 × 10 min a year, a resident 3 min, a grid 52 × 120 min
+        hours = (40 * item["households_after"] + 3 * item["population_after"]
+                 + 6240 * len(item["new_codes"])) / 720
+        assert item["workload_after"] == pytest.approx(hours)
         assert 300 <= item["households_after"] / len(item["new_codes"]) <= 500
     itself = run_json(cli, "grids", "diff", "2025", "2025")
     assert itself["changes"] == {"unchanged": 4}

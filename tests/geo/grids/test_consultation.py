@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 
 import openpyxl
 import pytest
@@ -114,3 +115,47 @@ def test_grids_file_refuses_until_every_unit_answered_or_an_override_reason(cli,
         reason = c.execute(text("SELECT detail->>'reason' FROM audit_log "
                                 "WHERE action = 'grids.consult.override' ORDER BY id DESC LIMIT 1")).scalar()
     assert reason == "街道书面意见在途，区政府同意先行报备"
+
+
+def test_pdf_sheets_carry_the_map_the_figures_and_the_fields_to_sign(cli, city, tmp_path):
+    """One A4 PDF per affected unit; its text (pypdf) names the unit, its grids before and
+    after and their households as the database holds them."""
+    from pypdf import PdfReader
+
+    opened = run_json(cli, "grids", "consult", "2026-draft", "--format", "pdf",
+                      "--out", str(tmp_path / "pdf"))
+    assert opened["sheets"] == [] and len(opened["pdfs"]) == 2
+    assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == [
+        f"{C1}_甲社区_征求意见表.pdf", f"{T}_双塔街道_征求意见表.pdf"]
+    with city.connect() as c:
+        counts = dict(c.execute(text(
+            "SELECT v.name, count(*) || '/' || sum(g.households) FROM grids g JOIN grid_versions v "
+            "ON v.id = g.version_id WHERE g.community_code = :c GROUP BY v.name"), {"c": C1}).all())
+    assert counts == {"2025": "1/600", "2026-draft": "2/600"}
+    for path, name, code, before, after in (  # units in code order: the town first
+            (opened["pdfs"][0], "双塔街道", T, [C1 + "001", C2 + "001"],
+             [C1 + "002", C1 + "003", C2 + "001"]),
+            (opened["pdfs"][1], "甲社区", C1, [C1 + "001"], [C1 + "002", C1 + "003"])):
+        assert code in path
+        reader = PdfReader(path)
+        assert len(reader.pages) == 1
+        box = reader.pages[0].mediabox
+        assert abs(float(box.width) / float(box.height) - 794 / 1123) < 0.01  # A4 portrait
+        raw = "".join(reader.pages[0].extract_text().split())
+        # the CJK font draws some ideographs and their radical twins with one glyph (网
+        # U+7F51, ⽹ U+2F79), and a reader may name either: Kangxi radicals NFKC-normalised,
+        # the two twins NFKC leaves (⻅ → 见) or makes traditional (⼾ → 戶 → 户) by hand
+        words = "".join(unicodedata.normalize("NFKC", c) if 0x2E80 <= ord(c) <= 0x2FDF else c
+                        for c in raw).translate(str.maketrans({"⻅": "见", "戶": "户"}))
+        assert "网格调整征求意见表" in words, words
+        assert f"被征求意见单位：{name}（代码{code}" in words
+        assert "调整方案（草稿）：2026-draft" in words and "现行版本：2025" in words
+        assert f"网格数：调整前{len(before)}个，调整后{len(after)}个" in words
+        households = 600 if code == C1 else 1000
+        assert f"户数合计：调整前{households}户，调整后{households}户" in words
+        assert "调整类型：拆分" in words
+        for grid in before + after:
+            assert grid in words
+        assert "负责人签字（盖章）" in words and "□同意" in words and "None" not in words
+        # the map: the after grids' codes are drawn on it as well as listed
+        assert words.count(C1 + "002") == 2

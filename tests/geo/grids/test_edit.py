@@ -5,15 +5,22 @@ against a recount of the units and against the dissolved grids' geometry."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from geo.grids import blocks, edit
 from geo.grids.diff import diff
 from geo.grids.geometry import to_metric
+from geo.items.catalogue import parse
+from geo.items.workload import grid_hours
 from tests.geo.grids.build import box, frame
 
 A, B = "320508001001", "320508001002"
+#: hours a month: 0.1 a household, 0.01 a resident, 2 a grid
+ITEMS = parse(pd.DataFrame({"code": ["A", "B", "C"], "name": ["走访", "人口", "例会"],
+                            "layer": ["households", "population", "grids"],
+                            "frequency": ["每月"] * 3, "minutes": ["6", "0.6", "120"]}), "i.csv")
 
 
 def city():
@@ -58,12 +65,13 @@ def city():
 @pytest.fixture(scope="module")
 def start():
     grids, communities = city()
-    units = blocks.build_units(grids, communities, res=10)
+    units = blocks.build_units(grids, communities, ITEMS, res=10)
     draft = edit.Draft.start(
         units,
         grids,
         households_band=(300, 500),
-        workload_band=(0, 600),
+        workload_band=(0, 60),
+        grid_hours=grid_hours(ITEMS),
         used_codes={f"{A}005"},
         community_names={A: "东社区", B: "西社区"},
     )
@@ -83,8 +91,8 @@ def test_units_add_up_to_their_grids_and_cover_them(start):
     free = metric[units["grid_code"].isna()]
     assert abs(free.area.sum() - 300 * 1000) < 5 and free["households"].sum() == 0
     assert set(free["community_code"]) == {B}
-    # the workload index of a unit is the linear index of geo.grids.workload
-    assert np.allclose(units["workload"], units["households"] + 0.1 * units["population"])
+    # a unit's hours are its households' and residents'; a grid's 2 h are not in its units
+    assert np.allclose(units["workload"], 0.1 * units["households"] + 0.01 * units["population"])
 
 
 def units_at(draft, x1, x2):
@@ -106,10 +114,14 @@ def test_move_merge_split_rename_undo_redo(start):
     assert b.loc[g1, "households"] == recount[g1] < 300 and b.loc[g2, "households"] == recount[g2]
     assert b.loc[g1, "households"] + b.loc[g2, "households"] == 300 + 350
     assert d1.revision == 1 and d1.last.op == "move" and d1.last.touched() == {g1, g2}
+    # hours of the grid as a whole: 0.1 · 300 + 0.01 · 900 + 2 before the move
+    assert edit.balance(d0, [g1])["workload"].iloc[0] == pytest.approx(41.0)
 
     d2 = edit.merge(d1, [g3, g4])
     assert g4 not in d2.grids and edit.balance(d2, [g3])["households"].iloc[0] == 400 + 450
-    assert edit.balance(d2, [g3])["band"].iloc[0] == "over"  # workload 850 + 0.1·pop > 600
+    # 0.1 · 850 + 0.01 · (902 + 903) + 2 = 105.05 h > 60 (shown to 0.1 h)
+    assert edit.balance(d2, [g3])["workload"].iloc[0] == round(85 + 18.05 + 2, 1)
+    assert edit.balance(d2, [g3])["band"].iloc[0] == "over"
 
     painted = units_at(d2, 1000, 1250)
     d3 = edit.split(d2, painted)
@@ -194,3 +206,26 @@ def test_the_kept_balance_equals_a_fresh_one_after_edits(start):
         replace(d, cache={}, members={c: np.flatnonzero(d.assign == c) for c in d.grids})
     )
     assert kept.equals(fresh) and len(kept) == len(d.grids)
+
+
+def test_a_department_boundary_refuses_edits_across_it(start):
+    """Police areas P1 (x < 1000 m: grids 1 and 2) and P2 (the rest) as a hard boundary:
+    moving units of grid 2 into grid 3, merging grids 2 and 3 or painting a grid over
+    the line is refused; the same edits inside one area go through."""
+    grids, units, _ = start
+    x = to_metric(units).geometry.representative_point().x.to_numpy() - 500_000.0
+    barrier = np.where(x < 1000, "P1", "P2")
+    d0 = edit.Draft.start(units, grids, households_band=(300, 500), workload_band=(0, 60),
+                          grid_hours=grid_hours(ITEMS), barrier=barrier)
+    g1, g2, g3 = (f"{A}{i:03d}" for i in range(1, 4))
+    with pytest.raises(edit.EditError, match=f"grid {g3} would cross .* P1 / P2"):
+        edit.move(d0, units_at(d0, 900, 1000), g3)
+    with pytest.raises(edit.EditError, match="would cross"):
+        edit.merge(d0, [g2, g3])
+    with pytest.raises(edit.EditError, match="would cross"):
+        edit.split(d0, units_at(d0, 900, 1100))
+    assert edit.move(d0, units_at(d0, 400, 500), g2).revision == 1  # both in P1
+    assert len(edit.merge(d0, [g1, g2]).grids) == len(d0.grids) - 1
+    # without the boundary the same move is an ordinary edit
+    free = edit.Draft.start(units, grids, households_band=(300, 500), workload_band=(0, 60))
+    assert edit.move(free, units_at(free, 900, 1000), g3).revision == 1

@@ -10,10 +10,18 @@ import shapely
 from geo.grids import check
 from geo.grids.propose import propose
 from geo.grids.workload import workload
+from geo.items.catalogue import parse
 from tests.geo.grids.build import X0, Y0, box, frame
 
 T = "320508001"
 BUSY, FINE, SMALL, AWKWARD = T + "001", T + "002", T + "003", T + "004"
+#: hours a month: 0.1 a household, 1/30 a resident (3 a household: 0.2 h a household in
+#: all), 0.05 an incident of the last 12 months, 1 a grid
+ITEMS = parse(pd.DataFrame({
+    "code": ["A", "B", "C", "D"], "name": ["走访", "人口", "警情", "例会"],
+    "layer": ["households", "population", "incidents", "grids"],
+    "frequency": ["每月", "每月", "每起", "每月"], "minutes": ["6", "2", "36", "60"],
+}), "items.csv")
 
 
 def g(code, community, hh, geom, kind="城镇"):
@@ -52,7 +60,7 @@ def city():
 
 def test_every_grid_in_band_or_explained(city):
     grids, communities, incidents = city
-    result = propose(grids, communities, incidents=incidents,
+    result = propose(grids, communities, ITEMS, {"incidents": incidents},
                      as_of=pd.Timestamp("2025-12-31", tz="UTC"),
                      workload_band=(0, 10_000))
     new = result.grids
@@ -80,7 +88,7 @@ def test_every_grid_in_band_or_explained(city):
 
 def test_proposal_is_clean_topology(city):
     grids, communities, _ = city
-    new = propose(grids, communities, workload_band=(0, 10_000)).grids
+    new = propose(grids, communities, ITEMS, workload_band=(0, 10_000)).grids
     problems = check(new, communities)
     assert problems.empty, problems[["problem", "grid_codes", "area_m2"]]
     area = new.to_crs("EPSG:4549").area.sum()
@@ -91,7 +99,7 @@ def test_proposal_topology_by_shapely_directly(city):
     """The same promise as check() makes, verified without it: valid shapes, no overlaps,
     no gaps, every grid inside its community (areas under 1 m² are slivers)."""
     grids, communities, _ = city
-    new = propose(grids, communities, workload_band=(0, 10_000)).grids.to_crs("EPSG:4549")
+    new = propose(grids, communities, ITEMS, workload_band=(0, 10_000)).grids.to_crs("EPSG:4549")
     units = communities.to_crs("EPSG:4549").set_index("code").geometry
     shapes = list(new.geometry)
     assert all(s.is_valid for s in shapes)
@@ -107,20 +115,23 @@ def test_proposal_topology_by_shapely_directly(city):
 
 def test_the_workload_limit_adds_grids_the_household_band_would_not():
     # one community, 1,200 households in two grids of 600 (above the band 300–500);
-    # workload index = households + 0.1 · population = 1.3 · households = 1,560
+    # 0.2 h a household: 240 h a month of household work, plus 1 h per grid
     community = frame([{"code": BUSY, "name": "甲社区", "level": "community",
                         "geometry": box(0, 0, 1200, 1000)}])
     grids = frame([g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
                    g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000))])
-    by_households = propose(grids, community, workload_band=(0, 10_000)).grids
+    by_households = propose(grids, community, ITEMS, workload_band=(0, 10_000)).grids
     assert len(by_households) == 3  # 1,200 / 400: the household band alone asks for three
-    # a workload limit of 420 needs ceil(1,560 / 420) = 4 grids; 1,200 // 300 = 4 allow it
-    result = propose(grids, community, workload_band=(0, 420))
+    # a limit of 70 h leaves 69 h of household work a grid: ceil(240 / 69) = 4 grids;
+    # 1,200 // 300 = 4 allow it
+    result = propose(grids, community, ITEMS, workload_band=(0, 70))
     assert len(result.grids) == 4
     assert result.grids["households"].sum() == 1200
-    assert result.bands["workload"] == [0, 420]
-    new = workload(result.grids, None, None, None, workload_band=(0, 420))
-    assert (new["workload"] <= 420).all(), new["workload"].tolist()
+    assert result.bands["workload"] == [0, 70]
+    new = workload(result.grids, ITEMS, workload_band=(0, 70))
+    expected = 0.1 * new["households"] + new["population"] / 30 + 1
+    assert list(new["workload"]) == pytest.approx(list(expected))
+    assert (new["workload"] <= 70).all(), new["workload"].tolist()
     # 1,200 over four grids cannot all reach 300 unless exactly even: any grid below the
     # household band is named, with its count
     below = new.loc[new["households"] < 300, "grid_code"].tolist()
@@ -130,7 +141,7 @@ def test_the_workload_limit_adds_grids_the_household_band_would_not():
 
 def test_redrawn_grids_are_contiguous_and_compact(city):
     grids, communities, _ = city
-    new = propose(grids, communities, workload_band=(0, 10_000)).grids.to_crs("EPSG:4549")
+    new = propose(grids, communities, ITEMS, workload_band=(0, 10_000)).grids.to_crs("EPSG:4549")
     busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
     for geom in busy.geometry:
         assert len(shapely.get_parts(geom.buffer(0.05))) == 1  # one piece
@@ -141,7 +152,7 @@ def test_redrawn_grids_are_contiguous_and_compact(city):
 def test_used_codes_are_not_reused(city):
     grids, communities, _ = city
     taken = {BUSY + f"{i:03d}" for i in range(1, 10)}
-    new = propose(grids, communities, workload_band=(0, 10_000), used_codes=taken).grids
+    new = propose(grids, communities, ITEMS, workload_band=(0, 10_000), used_codes=taken).grids
     busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
     assert min(busy["grid_code"]) == BUSY + "010"
 
@@ -167,8 +178,38 @@ def test_slivers_are_cleaned_from_parts_and_holes():
 def test_redrawn_grids_are_named_like_kept_ones(city):
     grids, communities, _ = city
     communities = communities.assign(name=communities["name"] + "居委会")  # 甲社区居委会
-    new = propose(grids, communities, workload_band=(0, 10_000)).grids
+    new = propose(grids, communities, ITEMS, workload_band=(0, 10_000)).grids
     busy = new[(new["community_code"] == BUSY) & (new["kind"] != "专属")]
     # the sample's rule: name without "社区居委会" + 第<last 3 digits of the code>网格
     assert list(busy["name"]) == [f"甲第{int(code[-3:])}网格" for code in busy["grid_code"]]
     assert list(busy["grid_code"]) == [BUSY + f"{i:03d}" for i in range(4, 9)]
+
+
+def test_a_department_boundary_is_never_crossed_by_a_redrawn_grid():
+    """Two police areas split the community at x = 700 m, through the old grids; with the
+    areas as a boundary every new grid lies in one area (shapely, in metres), without it
+    some grid straddles the line."""
+    community = frame([{"code": BUSY, "name": "甲社区", "level": "community",
+                        "geometry": box(0, 0, 1200, 1000)}])
+    grids = frame([g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
+                   g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000))])
+    police = frame([{"code": "P1", "geometry": box(0, 0, 700, 1000)},
+                    {"code": "P2", "geometry": box(700, 0, 1200, 1000)}])
+    areas = police.to_crs("EPSG:4549").set_index("code").geometry
+
+    def straddling(result):
+        out = []
+        for code, shape in zip(result.grids["grid_code"],
+                               result.grids.to_crs("EPSG:4549").geometry, strict=True):
+            inside = [p for p, area in areas.items() if shape.intersection(area).area >= 1.0]
+            if len(inside) > 1:
+                out.append(code)
+        return out
+
+    free = propose(grids, community, ITEMS, workload_band=(0, 10_000))
+    assert straddling(free)  # the constraint is what keeps grids apart, not chance
+    kept = propose(grids, community, ITEMS, workload_band=(0, 10_000), boundary=police)
+    assert straddling(kept) == []
+    assert kept.grids["households"].sum() == 1200
+    assert kept.grids.to_crs("EPSG:4549").area.sum() == pytest.approx(1_200_000, rel=1e-3)
+    assert check(kept.grids, community).empty
