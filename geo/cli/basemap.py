@@ -31,6 +31,14 @@ def _database() -> str:
     return make_url(database_url()).database
 
 
+def _audit(action: str, detail: dict) -> None:
+    """Record a base-map change in the audit trail (what every map then shows changes)."""
+    from geo import audit
+    from geo.db.engine import get_engine
+
+    audit.record(get_engine(), action, detail)
+
+
 def _show(obj: dict) -> None:
     table = Table(title="底图 / base maps")
     for column in ("name", "format", "zooms", "layers", "bytes", "added_at", "source"):
@@ -65,6 +73,8 @@ def add_cmd(
     from geo.basemap import store
 
     entry = store.add(_database(), path, name, replace)
+    _audit("basemap.add", {"name": entry.name, "format": entry.format, "source": entry.source,
+                           "sha256": entry.sha256, "replace": replace})
     report(
         {"status": "added", **entry.as_dict()},
         as_json,
@@ -92,6 +102,7 @@ def remove_cmd(
     from geo.basemap import store
 
     entry = store.remove(_database(), name)
+    _audit("basemap.remove", {"name": entry.name, "sha256": entry.sha256})
     report(
         {"status": "removed", "name": entry.name, "file": entry.file},
         as_json,

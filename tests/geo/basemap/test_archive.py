@@ -193,12 +193,12 @@ def test_store_keeps_lists_replaces_and_removes(mbtiles, pmtiles, tmp_path, monk
         store.add("db1", mbtiles, name="城市")
 
 
-def test_cli_add_list_remove(mbtiles, tmp_path):
-    from tests.conftest import run_cli
+def test_cli_add_list_remove(mbtiles, tmp_path, clean_db, cli):
+    """On the test database (its name keys the folder); add and remove are audited."""
+    from sqlalchemy import text
 
-    env = {"CIVICGRID_DB_NAME": "cg_basemap_cli"}  # no database is opened: the name keys the folder
     try:
-        added = run_cli("basemap", "add", str(mbtiles), "--name", "gusu", "--json", env=env)
+        added = cli("basemap", "add", str(mbtiles), "--name", "gusu", "--json")
         assert added.returncode == 0, added.stderr
         obj = json.loads(added.stdout)
         assert (obj["status"], obj["name"], obj["format"], obj["minzoom"], obj["maxzoom"]) == (
@@ -208,15 +208,19 @@ def test_cli_add_list_remove(mbtiles, tmp_path):
             8,
             12,
         )
-        listed = json.loads(run_cli("basemap", "list", "--json", env=env).stdout)
+        listed = json.loads(cli("basemap", "list", "--json").stdout)
         assert [e["name"] for e in listed["basemaps"]] == ["gusu"]
-        bad = run_cli("basemap", "add", str(tmp_path / "nope.pmtiles"), env=env)
+        bad = cli("basemap", "add", str(tmp_path / "nope.pmtiles"))
         assert (bad.returncode, bad.stderr) == (
             1,
             f"civicgrid: {tmp_path / 'nope.pmtiles'}: no such file\n",
         )
-        gone = run_cli("basemap", "remove", "gusu", "--json", env=env)
+        gone = cli("basemap", "remove", "gusu", "--json")
         assert json.loads(gone.stdout)["status"] == "removed"
-        assert json.loads(run_cli("basemap", "list", "--json", env=env).stdout) == {"basemaps": []}
+        assert json.loads(cli("basemap", "list", "--json").stdout) == {"basemaps": []}
+        with clean_db.connect() as c:
+            logged = c.execute(text("SELECT action, detail->>'name', detail->>'sha256' FROM audit_log "
+                                    "WHERE action LIKE 'basemap.%' ORDER BY id")).all()
+        assert logged == [("basemap.add", "gusu", obj["sha256"]), ("basemap.remove", "gusu", obj["sha256"])]
     finally:
-        run_cli("basemap", "remove", "gusu", env=env)
+        cli("basemap", "remove", "gusu")
