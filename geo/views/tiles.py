@@ -10,8 +10,8 @@ grid (`unknown`: no grid) and their point on surface (`lon`, `lat`, for box and 
 selection in the browser); `rev` only names the draft's revision, so a new revision is
 a new URL and cache entry. Below `units_zoom` of the draft's H3 resolution a unit is
 under four pixels wide: the layer then holds the draft's grids (no unit id), each in the
-band of its units' workload, and its unassigned units, so a city's first map is not
-100,000 specks.
+band of its workload (its units' hours plus the hours every grid carries), and its
+unassigned units, so a city's first map is not 100,000 specks.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ _UNITS_SQL = text(
     b AS (SELECT env, ST_Transform(env, 4326) AS box FROM e),
     v AS (
       SELECT id, (params #>> '{editor,workload_band,0}')::float8 AS lo,
-             (params #>> '{editor,workload_band,1}')::float8 AS hi
+             (params #>> '{editor,workload_band,1}')::float8 AS hi,
+             coalesce((params #>> '{editor,grid_hours}')::float8, 0) AS grid_hours
       FROM grid_versions WHERE name = :version
     ),
     t AS (
@@ -108,7 +109,7 @@ _UNITS_SQL = text(
       WHERE u.version_id = v.id AND u.geom && b.box
     ),
     g AS (
-      SELECT u.grid_code, sum(u.workload) AS workload FROM grid_units u, v
+      SELECT u.grid_code, sum(u.workload) + min(v.grid_hours) AS workload FROM grid_units u, v
       WHERE u.version_id = v.id AND u.grid_code IN (SELECT grid_code FROM t)
       GROUP BY u.grid_code
     ),
@@ -134,11 +135,12 @@ _UNIT_GRIDS_SQL = text(
     b AS (SELECT env, ST_Transform(env, 4326) AS box FROM e),
     v AS (
       SELECT id, (params #>> '{editor,workload_band,0}')::float8 AS lo,
-             (params #>> '{editor,workload_band,1}')::float8 AS hi
+             (params #>> '{editor,workload_band,1}')::float8 AS hi,
+             coalesce((params #>> '{editor,grid_hours}')::float8, 0) AS grid_hours
       FROM grid_versions WHERE name = :version
     ),
     g AS (
-      SELECT u.grid_code, sum(u.workload) AS workload FROM grid_units u, v
+      SELECT u.grid_code, sum(u.workload) + min(v.grid_hours) AS workload FROM grid_units u, v
       WHERE u.version_id = v.id AND u.grid_code IS NOT NULL GROUP BY u.grid_code
     ),
     p AS (
