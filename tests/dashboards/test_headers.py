@@ -111,6 +111,9 @@ def test_every_page_loads_under_the_policy_in_both_languages(page, app_base, art
             page.goto(app_base + p.path)
             page.wait_for_selector("#page h2.page-title", timeout=60_000)
             if lang == "en" and page.inner_text("#btn-lang") != "中文":
+                # switch once the page's figures are drawn: plotly.js logs '_rangeSliderData'
+                # when a figure update lands on a graph the switch has just replaced
+                page.wait_for_load_state("networkidle")
                 page.click("#btn-lang")
                 page.wait_for_function("() => document.querySelector('#btn-lang').innerText === '中文'"
                                        " && !/[\\u4e00-\\u9fff]/.test(document.querySelector('#page h2').innerText)")
