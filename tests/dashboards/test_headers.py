@@ -96,6 +96,7 @@ def test_a_script_probe_on_the_login_page_is_inert(page, app_base):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_every_page_loads_under_the_policy_in_both_languages(page, app_base, artifacts):
     """Signed in as admin, each page in Chinese and in English: its title is drawn, no
     console error (the `page` fixture checks after the test) and no CSP violation."""

@@ -49,6 +49,7 @@ def _fraud_counts_east(engine, res: int) -> dict[str, float]:
     return out
 
 
+@pytest.mark.slow
 def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe, engine):
     page.goto(server + "/hotspots")
     probe.wait("hs-map")

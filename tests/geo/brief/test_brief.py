@@ -148,6 +148,7 @@ def test_without_a_stored_coverage_run_the_brief_says_how_to_make_one(week):
     assert "尚无覆盖分析：请先运行civicgridcoveragefacilities" in body.replace("\n", "")
 
 
+@pytest.mark.slow
 def test_coverage_gaps_are_read_from_the_stored_coverage_run(city, engine, tmp_path):
     from dashboards.i18n import t
     from tests.conftest import run_cli

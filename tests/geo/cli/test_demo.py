@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import text
 
 
+@pytest.mark.slow
 def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_path):
     out = cli("demo", "--scale", "small", "--no-serve", "--out", str(tmp_path / "city"),
               env={"CIVICGRID_DEMO_PASSWORD": "demo-test-password", "COLUMNS": "200"})

@@ -80,6 +80,7 @@ def test_row_outside_its_month_partition_is_named(archive, tmp_path):
         local.counts(tmp_path / "a", RES, PERIODS)
 
 
+@pytest.mark.slow
 def test_cli_dask_equals_postgis_aggregate_of_the_same_rows(archive, cli, clean_db, tmp_path):
     """The archive's rows loaded as a WGS-84 CSV and counted in PostGIS give the same table."""
     proc = cli("aggregate", "--engine", "dask", "--archive", str(archive), "--json")

@@ -47,6 +47,7 @@ def run_json(cli, *args):
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_planner_workflow_to_filing(cli, city, tmp_path):
 
     checked = run_json(cli, "grids", "check", "2025")

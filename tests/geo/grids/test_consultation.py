@@ -50,6 +50,7 @@ def run_json(cli, *args):
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_consult_sheets_opinions_record_and_the_filing_check(cli, city, tmp_path):
     opened = run_json(cli, "grids", "consult", "2026-draft", "--out", str(tmp_path / "sheets"))
     assert opened["against"] == "2025"
@@ -96,6 +97,7 @@ def test_consult_sheets_opinions_record_and_the_filing_check(cli, city, tmp_path
     assert again["missing"] == []
 
 
+@pytest.mark.slow
 def test_grids_file_refuses_until_every_unit_answered_or_an_override_reason(cli, city, tmp_path):
     run_json(cli, "grids", "consult", "2026-draft", "--out", str(tmp_path / "sheets"))
     run_json(cli, "grids", "consult", "2026-draft", "--record", C1, "--opinion", "agree")

@@ -57,6 +57,7 @@ def version(clean_db):
     return clean_db
 
 
+@pytest.mark.slow
 def test_import_revisions_audit_and_workload_by_hand(cli, version, tmp_path):
     path = tmp_path / "items.csv"
     LIST.to_csv(path, index=False, encoding="utf-8-sig")
