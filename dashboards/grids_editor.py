@@ -27,6 +27,7 @@ from dashboards.i18n import t
 from geo.config import state_dir
 from geo.errors import InputError
 from geo.grids import drafts, edit, versions, workflow
+from geo.grids import store as grid_store
 from geo.palettes import BAND_COLORS, BOUNDARY_COLORS, UNASSIGNED_COLOR
 from geo.views.places import extent
 
@@ -92,6 +93,10 @@ def panel(lang: str) -> html.Section | None:
                 ),
                 field("ge.name", dcc.Input(id="ge-name", type="text", debounce=False)),
                 field("ge.note", dcc.Input(id="ge-note", type="text", debounce=False)),
+                field(
+                    "ge.boundary",
+                    dcc.Dropdown(id="ge-boundary", options=grid_store.departments(engine()), value=None),
+                ),
                 button("ge-start", "ge.start"),
                 button("ge-reload", "ge.reload"),
             ],
@@ -360,17 +365,19 @@ def register(app) -> None:
         State("ge-name", "value"),
         State("ge-note", "value"),
         State("ge-source", "value"),
+        State("ge-boundary", "value"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def start(_, name, note_text, source, lang):
+    def start(_, name, note_text, source, boundary, lang):
         if not auth.visitor_may_edit_grids():
             return no_update, no_update, note(t("ge.forbidden", lang), "error")
         if not name:
             return no_update, no_update, note(t("ge.need_name", lang), "warn")
         try:
             drafts.start(
-                engine(), name.strip(), source=source, note=note_text, user=auth.visitor_name()
+                engine(), name.strip(), source=source, note=note_text, user=auth.visitor_name(),
+                boundary=boundary or None,
             )
         except InputError as err:
             return no_update, no_update, note(str(err), "error")

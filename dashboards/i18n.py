@@ -122,6 +122,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "ge.source": ("复制自版本", "Copy of version"),
     "ge.name": ("新草稿名称", "New draft name"),
     "ge.note": ("说明", "Note"),
+    "ge.boundary": ("不得跨越的部门辖区", "Department units not to cross"),
     "ge.start": ("新建草稿", "Start draft"),
     "ge.reload": ("重新载入", "Reload"),
     "ge.started": ("已新建草稿 {name}", "Draft {name} started"),

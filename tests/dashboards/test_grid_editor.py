@@ -242,3 +242,25 @@ def test_only_planners_and_admins_get_the_editor(engine, city):
             login_user(auth.SessionUser(1, f"user-{role}", role, 0))
             assert auth.visitor_may_edit_grids() is may
             assert (grids_editor.panel("zh") is not None) is may
+
+
+def test_a_draft_started_on_the_page_keeps_a_departments_units_as_its_boundary(page, server, engine):
+    """With police areas loaded, the start form offers their department; the draft started
+    with it stores the boundary its edits are checked against (geo.grids.edit)."""
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM jurisdictions"))
+        c.execute(text("""INSERT INTO jurisdictions (department, code, name, geom)
+                          SELECT 'police', 'P' || id, '派出所 ' || id, ST_Multi(geom)
+                          FROM grids WHERE version_id = (SELECT min(version_id) FROM grids)"""))
+    page.goto(server + "/grids")
+    page.wait_for_selector("#grid-editor", timeout=SLOW)
+    page.locator("#ge-boundary").click()
+    page.get_by_role("option", name="police", exact=True).click()
+    page.fill("#ge-name", "2027-police")
+    page.click("#ge-start")
+    page.wait_for_function(
+        "() => document.querySelector('#ge-msg')?.textContent.includes('已新建草稿')", timeout=SLOW
+    )
+    params = engine.connect().execute(
+        text("SELECT params FROM grid_versions WHERE name = '2027-police'")).scalar_one()
+    assert params["editor"]["boundary"] == "police"
