@@ -11,7 +11,7 @@ import json
 import numpy as np
 from dash import Input, Output, Patch, State, dcc, html, no_update
 
-from dashboards import grids_consult, grids_editor, maps
+from dashboards import grids_align, grids_consult, grids_editor, maps
 from dashboards.components import base_url, engine, map_graph, note, section, table
 from dashboards.i18n import t
 from geo.config import settings
@@ -64,6 +64,7 @@ def layout(lang: str) -> html.Div:
         ], className="row"),
         section(t("gr.table", lang), table("gr-table", GRID_COLUMNS, lang, csv_name="grids.csv")),
         grids_consult.panel(lang),
+        grids_align.panel(lang),
         grids_editor.panel(lang),
     ])
 
@@ -151,6 +152,7 @@ def _items_text(items: list[dict]) -> str:
 def register(app) -> None:
     grids_editor.register(app)
     grids_consult.register(app)
+    grids_align.register(app)
 
     @app.callback(
         Output("gr-map", "figure"), Output("gr-legend", "children"), Output("gr-note", "children"),

@@ -222,6 +222,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.problem": ("问题", "Problem"),
     # consultation on a draft (征求意见)
     "gc.title": ("征求意见", "Consultation"),
+    "ga.title": ("网格与部门辖区", "Grids and departments' units"),
+    "ga.department": ("部门", "Department"),
+    "ga.none": ("尚未载入部门辖区（civicgrid load jurisdictions）",
+                "No departments' units loaded yet (civicgrid load jurisdictions)"),
+    "ga.summary": ("{version}：{grids} 个网格，{split} 个跨越{dept}两个及以上辖区，{outside} 个在其辖区之外；"
+                   "对齐得分 {score}",
+                   "{version}: {grids} grids, {split} split across two or more units of {dept}, "
+                   "{outside} outside its units; alignment score {score}"),
+    "col.main_unit": ("主要辖区", "Main unit"),
+    "col.main_share": ("主要辖区占比 %", "Share in main unit %"),
+    "col.units": ("所跨辖区", "Units overlapped"),
     "gc.pick_draft": ("请选择对比版本（草案）查看征求意见情况", "Choose a compared version (draft) to see its consultation"),
     "gc.summary": ("受影响单位 {n} 个：已答复 {answered}，已发函未答复 {sent}，未征求 {not_sent}；不同意 {object}",
                    "{n} affected units: {answered} answered, {sent} sent without an answer, {not_sent} not asked; {object} object"),

@@ -15,9 +15,11 @@ from geo.grids.align import MIN_AREA_M2, MIN_SHARE, align
 
 
 def align_version(engine: Engine, version: str, department: str, *,
-                  min_share: float = MIN_SHARE, min_area_m2: float = MIN_AREA_M2) -> dict[str, Any]:
+                  min_share: float = MIN_SHARE, min_area_m2: float = MIN_AREA_M2,
+                  save: bool = True) -> dict[str, Any]:
     """Per grid of `version`: the units of `department` it overlaps with their shares,
-    the split grids and the version's score; the split grids are stored as features."""
+    the split grids and the version's score; with `save` (the CLI) the run is stored and
+    its split grids kept as features, without it (a page looking) nothing is written."""
     v = versions.get(engine, version)
     dept = canonical(department)
     units = store.read_jurisdictions(engine, dept)
@@ -55,6 +57,6 @@ def align_version(engine: Engine, version: str, department: str, *,
         crs=grids.crs)
     params = {"version": v.name, "department": dept, "min_share": min_share,
               "min_area_m2": min_area_m2}
-    result_id = store.save_result(engine, "grid-align", params, summary, features)
+    result_id = store.save_result(engine, "grid-align", params, summary, features) if save else None
     return {**summary, "result_id": result_id,
             "split": [i["grid_code"] for i in items if i["split"]], "items": items}

@@ -74,13 +74,16 @@ def period_counts(
 def points(
     engine: Engine, start: dt.date, end: dt.date, categories: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """Incidents with local days in [start, end]: lon, lat (WGS-84) and occurred_at (UTC)."""
+    """Incidents with local days in [start, end]: lon, lat (WGS-84) and occurred_at (UTC),
+    in key order, so that a seeded permutation test gives one answer for one set of
+    incidents however the filter that chose them was written."""
     matched, params = _category_filter(categories)
     table = read_arrow(
         engine,
         f"""
         SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat, occurred_at FROM incidents
         WHERE occurred_at >= :a AND occurred_at < :b AND {matched}
+        ORDER BY occurred_at, id
     """,
         {
             "a": _local_start(start),

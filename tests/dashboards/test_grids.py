@@ -82,3 +82,48 @@ def test_consultation_status_per_unit_and_an_opinion_recorded_from_the_page(page
     assert tuple(stored) == ("agree", dt.date(2026, 6, 5))
     assert audited == {"version": "2026-draft", "unit": units[1], "opinion": "agree", "note": None,
                        "date": "2026-06-05"}
+
+
+def test_grids_split_across_police_areas_are_listed_with_the_score(page, server, engine):
+    """Police areas P1 (west) and P2 (east) cutting the version in force's extent: the page lists
+    exactly the grids with at least 2 % and 100 m² on each side, and the score (the share of
+    grid area in each grid's main area), both worked out here with geopandas' overlay."""
+    import geopandas as gpd
+    from shapely.geometry import box
+    from sqlalchemy import text
+
+    grids = gpd.read_postgis(
+        "SELECT g.grid_code, g.geom FROM grids g JOIN grid_versions v ON v.id = g.version_id "
+        "WHERE v.status IN ('active', 'filed')", engine, geom_col="geom")
+    w, s, e, n = grids.total_bounds
+    mid = w + 0.37 * (e - w)  # off the centre, where the constructed grids have an edge
+    police = gpd.GeoDataFrame({"code": ["P1", "P2"]}, geometry=[box(w - 0.01, s - 0.01, mid, n + 0.01),
+                                                                box(mid, s - 0.01, e + 0.01, n + 0.01)],
+                              crs=4326)
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM jurisdictions"))
+        for r in police.itertuples():
+            c.execute(text("INSERT INTO jurisdictions (department, code, name, geom) VALUES "
+                           "('police', :c, :c, ST_Multi(ST_GeomFromText(:g, 4326)))"),
+                      {"c": r.code, "g": r.geometry.wkt})
+    metric = grids.rename_geometry("geometry").to_crs(4549)
+    metric["grid_area"] = metric.area
+    pieces = gpd.overlay(metric, police.to_crs(4549), how="intersection", keep_geom_type=True)
+    pieces["area"] = pieces.area
+    pieces["share"] = pieces["area"] / pieces["grid_area"]
+    counted = pieces[(pieces["share"] >= 0.02) & (pieces["area"] >= 100)]
+    split = sorted(counted.groupby("grid_code").filter(lambda p: len(p) >= 2)["grid_code"].unique())
+    main = pieces.groupby("grid_code")["area"].max()
+    score = float(main.sum() / metric["grid_area"].sum())
+    assert 0 < len(split) < len(grids)
+
+    page.goto(server + "/grids")
+    page.wait_for_function("() => document.querySelector('#ga-summary')?.innerText.includes('对齐得分')",
+                           timeout=120_000)
+    summary = page.locator("#ga-summary").inner_text()
+    assert f"{len(grids)} 个网格，{len(split)} 个跨越公安两个及以上辖区" in summary
+    assert f"对齐得分 {score:.3f}" in summary
+    # every row of the table (not only those drawn), through AG Grid's API
+    shown = page.evaluate("""() => { const out = [];
+        dash_ag_grid.getApi('ga-table').forEachNode(n => out.push(n.data.grid_code)); return out; }""")
+    assert sorted(shown) == split

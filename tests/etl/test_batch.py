@@ -68,15 +68,20 @@ def test_shapefile_hash_covers_the_dbf(tmp_path):
 def test_two_loads_of_one_file_at_the_same_time_make_one_batch(city, db_url, tmp_path):
     incidents(200).to_csv(tmp_path / "i.csv", index=False)
     results: list[dict] = []
+    errors: list[BaseException] = []
 
     def run():
-        results.append(load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url))
+        try:
+            results.append(load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     assert sorted(r["status"] for r in results) == ["already_loaded", "loaded"]
     assert len({r["batch_id"] for r in results}) == 1
     assert _count(city, "SELECT count(*) FROM load_batches WHERE kind = 'incidents'") == 1
