@@ -8,7 +8,17 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 PYTHON=${PYTHON:-python3}
 WORK=$(mktemp -d)
+SMOKE_DB=civicgrid_wheel_smoke
+# start from an empty database, so the smoke can run again on the same cluster
+drop_db() {
+  (cd "$ROOT" && CIVICGRID_HOME="$ROOT" "$ROOT/.venv/bin/python" -c "
+from sqlalchemy.engine import make_url
+from geo.db import cluster
+from geo.db.engine import owner_url
+cluster.drop_database(make_url(owner_url()).set(database='$SMOKE_DB').render_as_string(hide_password=False))")
+}
 trap 'rm -rf "$WORK"' EXIT
+drop_db
 
 "$PYTHON" -m pip wheel --no-deps -q -w "$WORK/dist" .
 "$PYTHON" -m venv "$WORK/venv"
@@ -18,7 +28,7 @@ if "$WORK/venv/bin/python" -c "import pytest" 2>/dev/null; then
 fi
 
 cd "$WORK"  # away from the checkout: the installed package must not read it
-export CIVICGRID_HOME="$ROOT" CIVICGRID_DB_NAME=civicgrid_wheel_smoke
+export CIVICGRID_HOME="$ROOT" CIVICGRID_DB_NAME=$SMOKE_DB
 CG="$WORK/venv/bin/civicgrid"
 "$CG" --help >/dev/null
 "$CG" db up >/dev/null
