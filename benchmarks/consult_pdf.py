@@ -34,16 +34,33 @@ def sheet():
     """A community split in two, as a sheet."""
     box = lambda a, b, c, d: shapely.box(X0 + a, Y0 + b, X0 + c, Y0 + d)  # noqa: E731
     before = _frame([{"grid_code": "C1001", "geometry": box(0, 0, 1000, 1000)}])
-    after = _frame([{"grid_code": "C1002", "geometry": box(0, 0, 500, 1000)},
-                    {"grid_code": "C1003", "geometry": box(500, 0, 1000, 1000)}])
-    unit = {"unit_code": "C1", "unit_name": "甲社区", "level": "community", "changes": ["split"],
-            "grids_before": ["C1001"], "grids_after": ["C1002", "C1003"],
-            "households_before": 600, "households_after": 600}
-    return consult_pdf.figure(unit, "2026-draft", "2025", before, after,
-                              _frame([{"code": "C1", "geometry": box(0, 0, 1000, 1000)}]),
-                              [["C1001", "甲第一网格", 600, 1800, 100.0]],
-                              [["C1002", "甲第二网格", 300, 900, 50.0],
-                               ["C1003", "甲第三网格", 300, 900, 50.0]], "EPSG:4549")
+    after = _frame(
+        [
+            {"grid_code": "C1002", "geometry": box(0, 0, 500, 1000)},
+            {"grid_code": "C1003", "geometry": box(500, 0, 1000, 1000)},
+        ]
+    )
+    unit = {
+        "unit_code": "C1",
+        "unit_name": "甲社区",
+        "level": "community",
+        "changes": ["split"],
+        "grids_before": ["C1001"],
+        "grids_after": ["C1002", "C1003"],
+        "households_before": 600,
+        "households_after": 600,
+    }
+    return consult_pdf.figure(
+        unit,
+        "2026-draft",
+        "2025",
+        before,
+        after,
+        _frame([{"code": "C1", "geometry": box(0, 0, 1000, 1000)}]),
+        [["C1001", "甲第一网格", 600, 1800, 100.0]],
+        [["C1002", "甲第二网格", 300, 900, 50.0], ["C1003", "甲第三网格", 300, 900, 50.0]],
+        "EPSG:4549",
+    )
 
 
 def main() -> None:
@@ -60,9 +77,11 @@ def main() -> None:
         for i in range(args.sheets):
             write_pdf(fig, Path(tmp) / f"peer-{i}.pdf")
         peer = time.perf_counter() - start
-    print(f"{args.sheets} sheets: one session {ours:.1f} s ({ours / args.sheets:.1f} s a sheet); "
-          f"one kaleido call each {peer:.1f} s ({peer / args.sheets:.1f} s a sheet); "
-          f"peer / ours {peer / ours:.1f}×")
+    print(
+        f"{args.sheets} sheets: one session {ours:.1f} s ({ours / args.sheets:.1f} s a sheet); "
+        f"one kaleido call each {peer:.1f} s ({peer / args.sheets:.1f} s a sheet); "
+        f"peer / ours {peer / ours:.1f}×"
+    )
 
 
 if __name__ == "__main__":

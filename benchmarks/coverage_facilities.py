@@ -49,19 +49,27 @@ def main() -> None:
     cameras = gpd.GeoDataFrame(geometry=gpd.points_from_xy(cams_xy[:, 0], cams_xy[:, 1]), crs=CRS)
 
     ours, t_ours = _timed(lambda: covered(points.geometry, cameras.geometry, 150.0))
-    joined, t_peer = _timed(lambda: gpd.sjoin_nearest(points, cameras, max_distance=150.0, how="inner"))
+    joined, t_peer = _timed(
+        lambda: gpd.sjoin_nearest(points, cameras, max_distance=150.0, how="inner")
+    )
     peer = np.zeros(len(points), dtype=bool)
     peer[joined.index.unique()] = True
     assert (ours == peer).all(), "covered flags differ from sjoin_nearest"
-    print(f"covered: {args.points:,} points × {args.cameras:,} cameras (150 m), "
-          f"{ours.mean():.1%} covered")
+    print(
+        f"covered: {args.points:,} points × {args.cameras:,} cameras (150 m), "
+        f"{ours.mean():.1%} covered"
+    )
     print(f"  geo.coverage.facilities.covered   {t_ours:7.2f} s")
     print(f"  geopandas.sjoin_nearest           {t_peer:7.2f} s   ratio {t_peer / t_ours:.1f}×")
 
     # towns: detailed polygons (~1,600 vertices each, like surveyed boundaries) tiling the square as a Voronoi diagram
     seeds = shapely.points(rng.uniform(0, SIDE, (args.towns, 2)) + (X0, Y0))
-    cells = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=shapely.box(X0, Y0, X0 + SIDE, Y0 + SIDE))
-    towns = shapely.intersection(np.asarray(shapely.get_parts(cells)), shapely.box(X0, Y0, X0 + SIDE, Y0 + SIDE))
+    cells = shapely.voronoi_polygons(
+        shapely.multipoints(seeds), extend_to=shapely.box(X0, Y0, X0 + SIDE, Y0 + SIDE)
+    )
+    towns = shapely.intersection(
+        np.asarray(shapely.get_parts(cells)), shapely.box(X0, Y0, X0 + SIDE, Y0 + SIDE)
+    )
     towns = shapely.segmentize(towns, max_segment_length=SIDE / 4000)
     zones = gpd.GeoDataFrame({"code": np.arange(len(towns))}, geometry=towns, crs=CRS)
     vertices = int(shapely.get_num_coordinates(towns).mean())

@@ -39,16 +39,27 @@ ROOT = Path(__file__).resolve().parents[1]
 #: the database measured ($CIVICGRID_BENCH_DB: another already loaded with the city sample)
 BENCH_DB = os.environ.get("CIVICGRID_BENCH_DB", "civicgrid_bench_dashboard")
 SAMPLE = ROOT / "demo-data" / "city"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 MIN_INCIDENTS = 900_000  # the city sample writes 1,000,000 rows, a few of them bad on purpose
 
 
 def civicgrid(*args: str, required: bool = True) -> bool:
     """Run a CLI step on the bench database; stop when a required step fails."""
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "geo", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "CIVICGRID_DB_NAME": BENCH_DB})
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CIVICGRID_DB_NAME": BENCH_DB},
+    )
     print(f"  civicgrid {' '.join(args)}: {time.perf_counter() - t:.1f} s", file=sys.stderr)
     if done.returncode != 0:
         message = f"civicgrid {' '.join(args)} failed: {done.stderr.strip()[-300:]}"
@@ -70,15 +81,22 @@ def prepare() -> str:
         n = conn.execute(text("SELECT count(*) FROM incidents")).scalar()
         facilities = conn.execute(text("SELECT count(*) FROM facilities")).scalar()
         counted = conn.execute(text("SELECT count(*) FROM aggregate_state")).scalar()
-        runs = conn.execute(text("SELECT count(*) FROM hotspot_runs WHERE kind = 'emerging'")).scalar()
+        runs = conn.execute(
+            text("SELECT count(*) FROM hotspot_runs WHERE kind = 'emerging'")
+        ).scalar()
     if n < MIN_INCIDENTS or not facilities:
         if not (SAMPLE / "manifest.json").exists():
             civicgrid("sample", "--out", str(SAMPLE), "--scale", "city")
         # loads are idempotent (a file already loaded is a no-op); only the
         # boundaries, grids and incidents are needed for the figures measured
         for kind, rel, extra in LOADS:
-            civicgrid("load", kind, str(SAMPLE / rel), *extra,
-                      required=kind in ("boundaries", "grids", "incidents"))
+            civicgrid(
+                "load",
+                kind,
+                str(SAMPLE / rel),
+                *extra,
+                required=kind in ("boundaries", "grids", "incidents"),
+            )
     if not counted:
         civicgrid("aggregate")
     if not runs:
@@ -111,9 +129,13 @@ def serve(url: str) -> tuple[str, subprocess.Popen]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login"], cwd=ROOT,
-                            env={**os.environ, "CIVICGRID_DB_NAME": BENCH_DB},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login"],
+        cwd=ROOT,
+        env={**os.environ, "CIVICGRID_DB_NAME": BENCH_DB},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -137,8 +159,11 @@ class Payload:
         page.on("response", self._seen)
 
     def _seen(self, resp) -> None:
-        kind = self.callbacks if "_dash-update-component" in resp.url else (
-            self.tiles if "/tiles/" in resp.url else None)
+        kind = (
+            self.callbacks
+            if "_dash-update-component" in resp.url
+            else (self.tiles if "/tiles/" in resp.url else None)
+        )
         if kind is None:
             return
         try:
@@ -150,8 +175,15 @@ class Payload:
             self.callbacks_wire.append(int(resp.headers.get("content-length") or size))
 
 
-def first_map(browser, base: str, path: str, graph: str, repeat: int, traces: bool = True,
-              keep_cache: bool = False) -> dict:
+def first_map(
+    browser,
+    base: str,
+    path: str,
+    graph: str,
+    repeat: int,
+    traces: bool = True,
+    keep_cache: bool = False,
+) -> dict:
     """Median seconds from navigation to a drawn map: each time in a fresh browser
     context (nothing cached), or with `keep_cache` in one context whose HTTP cache
     holds the scripts from the visit before (a returning user)."""
@@ -177,8 +209,12 @@ def first_map(browser, base: str, path: str, graph: str, repeat: int, traces: bo
             ctx.close()
     if shared is not None:
         shared.close()
-    return {"median_s": statistics.median(times), "max_s": max(times),
-            "tile_bytes": statistics.median(tile_bytes), "largest_callback_bytes": statistics.median(cb_bytes)}
+    return {
+        "median_s": statistics.median(times),
+        "max_s": max(times),
+        "tile_bytes": statistics.median(tile_bytes),
+        "largest_callback_bytes": statistics.median(cb_bytes),
+    }
 
 
 def hotspot_updates(browser, base: str, repeat: int) -> dict:
@@ -198,7 +234,8 @@ def hotspot_updates(browser, base: str, repeat: int) -> dict:
         page.keyboard.press("ArrowRight")
 
     actions = {
-        "resolution 9 → 8": res_down, "resolution 8 → 9": res_up,
+        "resolution 9 → 8": res_down,
+        "resolution 8 → 9": res_up,
         "layer Gi* → counts": lambda: page.get_by_label("警情数").check(),
         "layer counts → Gi*": lambda: page.get_by_label("Gi* 热冷点").check(),
     }
@@ -210,16 +247,25 @@ def hotspot_updates(browser, base: str, repeat: int) -> dict:
             pay.callbacks_wire.clear()
             t = time.perf_counter()
             act()
-            page.wait_for_function(f"(b) => ({LOCATIONS})('hs-map') !== b", arg=before, timeout=60_000, polling=10)
+            page.wait_for_function(
+                f"(b) => ({LOCATIONS})('hs-map') !== b", arg=before, timeout=60_000, polling=10
+            )
             page.wait_for_function(RENDERED, arg=["hs-map", True], timeout=60_000, polling=10)
             out[name]["times"].append(time.perf_counter() - t)
             out[name]["bytes"].append(sum(pay.callbacks))
             out[name]["wire"].append(sum(pay.callbacks_wire))
     ctx.close()
     # first_s: the first time each change is made, before the server has kept that view
-    return {name: {"median_s": statistics.median(v["times"]), "max_s": max(v["times"]),
-                   "first_s": v["times"][0], "payload_bytes": statistics.median(v["bytes"]),
-                   "payload_wire_bytes": statistics.median(v["wire"])} for name, v in out.items()}
+    return {
+        name: {
+            "median_s": statistics.median(v["times"]),
+            "max_s": max(v["times"]),
+            "first_s": v["times"][0],
+            "payload_bytes": statistics.median(v["bytes"]),
+            "payload_wire_bytes": statistics.median(v["wire"]),
+        }
+        for name, v in out.items()
+    }
 
 
 def layer_vs_raw(url: str, repeat: int) -> dict:
@@ -243,9 +289,13 @@ def layer_vs_raw(url: str, repeat: int) -> dict:
 
     def peer():
         with eng.connect() as c:
-            rows = c.execute(text(
-                "SELECT h3, count(*) FROM incidents WHERE (occurred_at AT TIME ZONE 'Asia/Shanghai')::date "
-                "BETWEEN :a AND :b GROUP BY h3"), {"a": start, "b": hi}).all()
+            rows = c.execute(
+                text(
+                    "SELECT h3, count(*) FROM incidents WHERE (occurred_at AT TIME ZONE 'Asia/Shanghai')::date "
+                    "BETWEEN :a AND :b GROUP BY h3"
+                ),
+                {"a": start, "b": hi},
+            ).all()
         cells = np.array([r[0] for r in rows], dtype=np.int64)
         counts = pd.Series([r[1] for r in rows], index=cells)
         counts = counts.groupby(parents(cells.astype(np.uint64), 9).astype(np.int64)).sum()
@@ -253,6 +303,7 @@ def layer_vs_raw(url: str, repeat: int) -> dict:
 
     a, b = ours(), peer()
     assert int(a.frame["count"].sum()) == int(b.sum()), "ours and the peer disagree"
+
     def timed(fn) -> float:
         t = time.perf_counter()
         fn()
@@ -260,8 +311,12 @@ def layer_vs_raw(url: str, repeat: int) -> dict:
 
     t_ours = [timed(ours) for _ in range(repeat)]
     t_peer = [timed(peer) for _ in range(max(3, repeat // 4))]  # the slow side, fewer runs
-    return {"ours_s": statistics.median(t_ours), "peer_s": statistics.median(t_peer),
-            "cells": len(a.frame), "res_shown": a.res}
+    return {
+        "ours_s": statistics.median(t_ours),
+        "peer_s": statistics.median(t_peer),
+        "cells": len(a.frame),
+        "res_shown": a.res,
+    }
 
 
 def grids_geojson_bytes(url: str) -> int:
@@ -271,25 +326,40 @@ def grids_geojson_bytes(url: str) -> int:
     from geo.db.engine import get_engine
 
     with get_engine(url).connect() as c:
-        return c.execute(text(
-            "SELECT length(json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object("
-            "'type', 'Feature', 'properties', json_build_object('grid_code', g.grid_code, 'households', g.households),"
-            "'geometry', ST_AsGeoJSON(g.geom, 5)::json)))::text) FROM grids g JOIN grid_versions v "
-            "ON v.id = g.version_id WHERE v.status = 'active'")).scalar() or 0
+        return (
+            c.execute(
+                text(
+                    "SELECT length(json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object("
+                    "'type', 'Feature', 'properties', json_build_object('grid_code', g.grid_code, 'households', g.households),"
+                    "'geometry', ST_AsGeoJSON(g.geom, 5)::json)))::text) FROM grids g JOIN grid_versions v "
+                    "ON v.id = g.version_id WHERE v.status = 'active'"
+                )
+            ).scalar()
+            or 0
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--prepare-only", action="store_true")
-    ap.add_argument("--server-only", action="store_true", help="only the server-side peer comparisons")
+    ap.add_argument(
+        "--server-only", action="store_true", help="only the server-side peer comparisons"
+    )
     args = ap.parse_args()
     url = prepare()
     if args.prepare_only:
         return
     if args.server_only:
-        print(json.dumps({"layer_vs_raw": layer_vs_raw(url, args.repeat),
-                          "geojson_bytes": grids_geojson_bytes(url)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "layer_vs_raw": layer_vs_raw(url, args.repeat),
+                    "geojson_bytes": grids_geojson_bytes(url),
+                },
+                indent=2,
+            )
+        )
         return
     from playwright.sync_api import sync_playwright
     from sqlalchemy import text
@@ -304,31 +374,46 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         # one visit of each page warms the server's caches (as after the first user)
-        for path, graph, traces in (("/", "ov-map", True), ("/hotspots", "hs-map", True),
-                                    ("/grids", "gr-map", False), ("/coverage", "cv-map", True)):
+        for path, graph, traces in (
+            ("/", "ov-map", True),
+            ("/hotspots", "hs-map", True),
+            ("/grids", "gr-map", False),
+            ("/coverage", "cv-map", True),
+        ):
             t = time.perf_counter()
             first_map(browser, base, path, graph, 1, traces)
             result.setdefault("cold_first_map_s", {})[path] = time.perf_counter() - t
-        result["first_map"] = {path: first_map(browser, base, path, graph, args.repeat)
-                               for path, graph in (("/", "ov-map"), ("/hotspots", "hs-map"))}
+        result["first_map"] = {
+            path: first_map(browser, base, path, graph, args.repeat)
+            for path, graph in (("/", "ov-map"), ("/hotspots", "hs-map"))
+        }
         result["first_map_cached_scripts"] = {
             path: first_map(browser, base, path, graph, args.repeat, keep_cache=True)
-            for path, graph in (("/", "ov-map"), ("/hotspots", "hs-map"))}
+            for path, graph in (("/", "ov-map"), ("/hotspots", "hs-map"))
+        }
         result["updates"] = hotspot_updates(browser, base, args.repeat)
         grids_view = first_map(browser, base, "/grids", "gr-map", 1, traces=False)
         browser.close()
     srv.terminate()
     srv.wait(timeout=30)
     result["layer_vs_raw"] = layer_vs_raw(url, args.repeat)
-    result["grids_tiles_vs_geojson"] = {"tile_bytes_first_view": grids_view["tile_bytes"],
-                                        "geojson_bytes": grids_geojson_bytes(url)}
+    result["grids_tiles_vs_geojson"] = {
+        "tile_bytes_first_view": grids_view["tile_bytes"],
+        "geojson_bytes": grids_geojson_bytes(url),
+    }
     print(json.dumps(result, indent=2, ensure_ascii=False))
     lv = result["layer_vs_raw"]
     gv = result["grids_tiles_vs_geojson"]
-    print(f"hex layer: aggregate {lv['ours_s']:.3f} s vs raw incidents {lv['peer_s']:.3f} s "
-          f"→ {lv['peer_s'] / lv['ours_s']:.1f}× faster", file=sys.stderr)
-    print(f"grids: tiles {gv['tile_bytes_first_view']:,} B vs GeoJSON {gv['geojson_bytes']:,} B "
-          f"→ {gv['geojson_bytes'] / max(gv['tile_bytes_first_view'], 1):.1f}× smaller", file=sys.stderr)
+    print(
+        f"hex layer: aggregate {lv['ours_s']:.3f} s vs raw incidents {lv['peer_s']:.3f} s "
+        f"→ {lv['peer_s'] / lv['ours_s']:.1f}× faster",
+        file=sys.stderr,
+    )
+    print(
+        f"grids: tiles {gv['tile_bytes_first_view']:,} B vs GeoJSON {gv['geojson_bytes']:,} B "
+        f"→ {gv['geojson_bytes'] / max(gv['tile_bytes_first_view'], 1):.1f}× smaller",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def sample(rows: int) -> gpd.GeoDataFrame:
             "code": np.arange(320500000000000, 320500000000000 + rows, dtype="int64"),
             "category": rng.choice(CATEGORIES, rows),
             "address": [f"姑苏区平江路{i % 997}号{i % 31}幢" for i in range(rows)],
-            "day": [dt.date(2026, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 300, rows)],
+            "day": [
+                dt.date(2026, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 300, rows)
+            ],
             "risk": rng.integers(1, 5, rows),
         },
         geometry=gpd.points_from_xy(lon, lat),
@@ -70,11 +72,29 @@ def main() -> None:
         n = args.repeats
         ours = timed(lambda: write(gdf, folder / "ours.shp", "shp", encoding="gbk"), n)
         t_estimate = timed(lambda: estimate_layer(gdf, "gbk"), n)
-        peer = timed(lambda: subprocess.run(
-            ["ogr2ogr", "-overwrite", "-f", "ESRI Shapefile", "-lco", "ENCODING=GBK",
-             str(folder / "peer.shp"), str(source)], check=True, capture_output=True), n)
-        naive = timed(lambda: gdf.set_crs(4490, allow_override=True)
-                      .to_file(folder / "naive.shp", encoding="GBK"), n)
+        peer = timed(
+            lambda: subprocess.run(
+                [
+                    "ogr2ogr",
+                    "-overwrite",
+                    "-f",
+                    "ESRI Shapefile",
+                    "-lco",
+                    "ENCODING=GBK",
+                    str(folder / "peer.shp"),
+                    str(source),
+                ],
+                check=True,
+                capture_output=True,
+            ),
+            n,
+        )
+        naive = timed(
+            lambda: gdf.set_crs(4490, allow_override=True).to_file(
+                folder / "naive.shp", encoding="GBK"
+            ),
+            n,
+        )
         a = pyogrio.read_dataframe(folder / "ours.shp")
         b = pyogrio.read_dataframe(folder / "peer.shp")
         for col in ("code", "category", "address", "risk", "day"):
@@ -88,9 +108,18 @@ def main() -> None:
     print(f"GeoDataFrame.to_file         {args.rows:>9,} rows  {naive:6.2f} s")
     print(f"estimate_layer (2 GB check)  {args.rows:>9,} rows  {t_estimate:6.2f} s")
     print(f"ratio ogr2ogr/ours {peer / ours:.2f}x")
-    print(json.dumps({"rows": args.rows, "ours_s": round(ours, 3), "ogr2ogr_s": round(peer, 3),
-                      "to_file_s": round(naive, 3), "estimate_s": round(t_estimate, 3),
-                      "ratio_vs_ogr2ogr": round(peer / ours, 2)}))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "ours_s": round(ours, 3),
+                "ogr2ogr_s": round(peer, 3),
+                "to_file_s": round(naive, 3),
+                "estimate_s": round(t_estimate, 3),
+                "ratio_vs_ogr2ogr": round(peer / ours, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -42,13 +42,22 @@ def city(n_comm: int, per: int, seed: int = 1) -> tuple[gpd.GeoDataFrame, gpd.Ge
         pts = shapely.multipoints(rng.uniform(0, 1000, (per, 2)) + [x, y])
         cells = shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box))
         for i, cell in enumerate(cells):
-            grids.append({"grid_code": f"{code}{i + 1:03d}", "community_code": code,
-                          "town_code": code[:9], "households": int(rng.integers(250, 550)),
-                          "geometry": cell.intersection(box)})
+            grids.append(
+                {
+                    "grid_code": f"{code}{i + 1:03d}",
+                    "community_code": code,
+                    "town_code": code[:9],
+                    "households": int(rng.integers(250, 550)),
+                    "geometry": cell.intersection(box),
+                }
+            )
     g = gpd.GeoDataFrame(grids, crs=CRS)
     # plant problems: every 50th grid grows 20 m (overlaps), every 70th shrinks 20 m (gaps)
-    g.loc[::50, "geometry"] = g.geometry[::50].buffer(20).intersection(
-        gpd.GeoSeries([c["geometry"] for c in comms], crs=CRS).union_all())
+    g.loc[::50, "geometry"] = (
+        g.geometry[::50]
+        .buffer(20)
+        .intersection(gpd.GeoSeries([c["geometry"] for c in comms], crs=CRS).union_all())
+    )
     g.loc[25::70, "geometry"] = g.geometry[25::70].buffer(-20)
     return g.to_crs("EPSG:4326"), gpd.GeoDataFrame(comms, crs=CRS).to_crs("EPSG:4326")
 
@@ -82,8 +91,10 @@ def main() -> None:
     (p_overlap, p_gap), peer = _timed(lambda: peer_check(grids, comms))
     area = problems.groupby("problem")["area_m2"].sum()
     print(f"check:  ours {ours:.2f} s, peer (2 overlays) {peer:.2f} s, ratio {peer / ours:.1f}x")
-    print(f"  overlap m²: ours {area.get('overlap', 0):.0f} peer {p_overlap:.0f}; "
-          f"gap m²: ours {area.get('gap', 0):.0f} peer {p_gap:.0f}")
+    print(
+        f"  overlap m²: ours {area.get('overlap', 0):.0f} peer {p_overlap:.0f}; "
+        f"gap m²: ours {area.get('gap', 0):.0f} peer {p_gap:.0f}"
+    )
     assert np.isclose(area.get("overlap", 0), p_overlap, rtol=1e-3)
     assert np.isclose(area.get("gap", 0), p_gap, rtol=1e-3)
 
@@ -93,16 +104,31 @@ def main() -> None:
         geom = grids.geometry.iloc[i]
         cx = geom.centroid.x
         minx, miny, maxx, maxy = geom.bounds
-        for j, part in enumerate((shapely.box(minx, miny, cx, maxy), shapely.box(cx, miny, maxx, maxy))):
-            rows.append({**grids.iloc[i].drop("geometry").to_dict(),
-                         "grid_code": grids["grid_code"].iloc[i][:-3] + f"{900 + j}",
-                         "geometry": geom.intersection(part)})
-    new = pd.concat([new.drop(index=range(0, len(grids), 10)), gpd.GeoDataFrame(rows, crs=grids.crs)])
+        for j, part in enumerate(
+            (shapely.box(minx, miny, cx, maxy), shapely.box(cx, miny, maxx, maxy))
+        ):
+            rows.append(
+                {
+                    **grids.iloc[i].drop("geometry").to_dict(),
+                    "grid_code": grids["grid_code"].iloc[i][:-3] + f"{900 + j}",
+                    "geometry": geom.intersection(part),
+                }
+            )
+    new = pd.concat(
+        [new.drop(index=range(0, len(grids), 10)), gpd.GeoDataFrame(rows, crs=grids.crs)]
+    )
     changes, ours = _timed(lambda: diff(grids, new))
-    _, peer = _timed(lambda: gpd.overlay(grids.to_crs(CRS), new.to_crs(CRS), how="intersection",
-                                         keep_geom_type=True).area)
-    print(f"diff:   ours {ours:.2f} s (complete), peer overlay step alone {peer:.2f} s, "
-          f"ratio {peer / ours:.1f}x; changes {changes['change'].value_counts().to_dict()}")
+    _, peer = _timed(
+        lambda: (
+            gpd.overlay(
+                grids.to_crs(CRS), new.to_crs(CRS), how="intersection", keep_geom_type=True
+            ).area
+        )
+    )
+    print(
+        f"diff:   ours {ours:.2f} s (complete), peer overlay step alone {peer:.2f} s, "
+        f"ratio {peer / ours:.1f}x; changes {changes['change'].value_counts().to_dict()}"
+    )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,11 @@ def main() -> None:
 
     result, took = _timed(lambda: propose(grids, comms, ITEMS, workload_band=(0, 1e9)))
     s = result.summary()
-    print(f"propose: {took:.1f} s; communities {s['communities']}; grids {s['grids']}; "
-          f"in band after: {in_band(result.grids['households']):.0%}; "
-          f"unsatisfied {len(result.unsatisfied)}")
+    print(
+        f"propose: {took:.1f} s; communities {s['communities']}; grids {s['grids']}; "
+        f"in band after: {in_band(result.grids['households']):.0%}; "
+        f"unsatisfied {len(result.unsatisfied)}"
+    )
 
     from libpysal.weights import W
     from spopt.region import MaxPHeuristic
@@ -73,14 +75,21 @@ def main() -> None:
     metric = to_metric(comms.set_index("code"))
     for code in redrawn[: args.peer_communities]:
         mine = grids[grids["community_code"] == code]
-        cells = units.apportion(units.clipped_cells(comms.set_index("code").geometry[code],
-                                                    metric.geometry[code], 10), to_metric(mine))
+        cells = units.apportion(
+            units.clipped_cells(comms.set_index("code").geometry[code], metric.geometry[code], 10),
+            to_metric(mine),
+        )
         neighbours = units.adjacency(cells)
         hh = cells["households"].to_numpy()
         k, _ = regions.choose_k(hh.sum(), BAND)
-        problem = regions.Problem(neighbours, hh, np.zeros(len(hh)),
-                                  shapely.get_coordinates(cells.geometry.centroid.to_numpy()),
-                                  cells["area_m2"].to_numpy(), BAND)
+        problem = regions.Problem(
+            neighbours,
+            hh,
+            np.zeros(len(hh)),
+            shapely.get_coordinates(cells.geometry.centroid.to_numpy()),
+            cells["area_m2"].to_numpy(),
+            BAND,
+        )
         labels, t = _timed(lambda p=problem, k=k: regions.partition(p, k))
         ours_t += t
         ours_regions += np.bincount(labels, hh).tolist()
@@ -93,10 +102,12 @@ def main() -> None:
         peer_labels = np.asarray(model.labels_)
         peer_regions += [hh[peer_labels == r].sum() for r in np.unique(peer_labels) if r > 0]
     n = min(len(redrawn), args.peer_communities)
-    print(f"regions on {n} communities: ours {ours_t:.2f} s, {len(ours_regions)} regions, "
-          f"{in_band(ours_regions):.0%} in band; spopt MaxPHeuristic {peer_t:.2f} s, "
-          f"{len(peer_regions)} regions, {in_band(peer_regions):.0%} in band; "
-          f"time ratio {peer_t / ours_t:.1f}x")
+    print(
+        f"regions on {n} communities: ours {ours_t:.2f} s, {len(ours_regions)} regions, "
+        f"{in_band(ours_regions):.0%} in band; spopt MaxPHeuristic {peer_t:.2f} s, "
+        f"{len(peer_regions)} regions, {in_band(peer_regions):.0%} in band; "
+        f"time ratio {peer_t / ours_t:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -96,14 +96,20 @@ def main() -> None:
     for name, (wall, cpu) in ratios.items():
         print(f"ratio {name:12s} {wall:5.2f}x wall  {cpu:5.2f}x CPU")
     print(f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
-    print(json.dumps({
-        "points": args.points, "loop_points": m, "res": args.res,
-        "per_s_wall": {n: round(w) for n, _, w, _ in rows},
-        "per_s_cpu": {n: round(c) for n, _, _, c in rows},
-        "ratio_wall": {k: round(v[0], 2) for k, v in ratios.items()},
-        "ratio_cpu": {k: round(v[1], 2) for k, v in ratios.items()},
-        "loadavg": [round(load_before, 1), round(os.getloadavg()[0], 1)],
-    }))
+    print(
+        json.dumps(
+            {
+                "points": args.points,
+                "loop_points": m,
+                "res": args.res,
+                "per_s_wall": {n: round(w) for n, _, w, _ in rows},
+                "per_s_cpu": {n: round(c) for n, _, _, c in rows},
+                "ratio_wall": {k: round(v[0], 2) for k, v in ratios.items()},
+                "ratio_cpu": {k: round(v[1], 2) for k, v in ratios.items()},
+                "loadavg": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def libpysal_w(cells: np.ndarray, k: int) -> W:
     keep = rows != cols
     rows, cols = rows[keep], cols[keep]
     starts = np.searchsorted(rows, np.arange(len(cells) + 1))
-    lists = {i: cols[starts[i]:starts[i + 1]].tolist() for i in range(len(cells))}
+    lists = {i: cols[starts[i] : starts[i + 1]].tolist() for i in range(len(cells))}
     return W(lists, silence_warnings=True)
 
 
@@ -89,16 +89,19 @@ def main() -> None:
     w_esda = best_of(args.repeat, lambda: libpysal_w(cells, args.k))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gi_esda = best_of(args.repeat, lambda: G_Local(
-            y, w_esda[2], transform="B", star=True, permutations=0))
+        gi_esda = best_of(
+            args.repeat, lambda: G_Local(y, w_esda[2], transform="B", star=True, permutations=0)
+        )
 
     ours, ref = gi_ours[2], gi_esda[2]
     diff = float(np.max(np.abs(ours["gi_z"].to_numpy() - ref.Zs)))
     for label, i in (("wall", 0), ("CPU", 1)):
         a = [w_ours[i], gi_ours[i], w_ours[i] + gi_ours[i]]
         b = [w_esda[i], gi_esda[i], w_esda[i] + gi_esda[i]]
-        table = pd.DataFrame({"civicgrid s": a, "esda s": b},
-                             index=["weights", "Gi* (z, p, FDR, bins | G_Local)", "total"])
+        table = pd.DataFrame(
+            {"civicgrid s": a, "esda s": b},
+            index=["weights", "Gi* (z, p, FDR, bins | G_Local)", "total"],
+        )
         table["esda / civicgrid"] = table["esda s"] / table["civicgrid s"]
         print(f"-- {label} time, best of {args.repeat}")
         print(table.to_string(float_format=lambda v: f"{v:.3f}"))

@@ -63,17 +63,22 @@ def make_csv(path: Path, rows: int, city: shapely.Geometry, seed: int = 2026) ->
     lon, lat = lon[:rows].round(6), lat[:rows].round(6)
     start = np.datetime64("2024-01-01T00:00:00")
     times = start + rng.integers(0, 2 * 365 * 86400, rows).astype("timedelta64[s]")
-    table = pa.table({
-        "警情编号": pa.array(np.char.add("JQ", np.arange(rows).astype("U12"))),
-        "报警时间": pa.array(np.datetime_as_string(times, unit="s")).cast(pa.string()),
-        "警情类别": pa.array(np.array(CATEGORIES)[rng.integers(0, len(CATEGORIES), rows)]),
-        "警情细类": pa.array(np.full(rows, "一般")),
-        "处置结果": pa.array(np.full(rows, "已处置")),
-        "发生地址": pa.array(np.char.add("苏州市某路", rng.integers(1, 999, rows).astype("U4"))),
-        "经度": lon, "纬度": lat,
-        "报警人": pa.array(np.char.add("张", rng.integers(0, 50_000, rows).astype("U5"))),
-        "联系电话": pa.array(np.char.add("138", rng.integers(10**7, 10**8, rows).astype("U8"))),
-    })
+    table = pa.table(
+        {
+            "警情编号": pa.array(np.char.add("JQ", np.arange(rows).astype("U12"))),
+            "报警时间": pa.array(np.datetime_as_string(times, unit="s")).cast(pa.string()),
+            "警情类别": pa.array(np.array(CATEGORIES)[rng.integers(0, len(CATEGORIES), rows)]),
+            "警情细类": pa.array(np.full(rows, "一般")),
+            "处置结果": pa.array(np.full(rows, "已处置")),
+            "发生地址": pa.array(
+                np.char.add("苏州市某路", rng.integers(1, 999, rows).astype("U4"))
+            ),
+            "经度": lon,
+            "纬度": lat,
+            "报警人": pa.array(np.char.add("张", rng.integers(0, 50_000, rows).astype("U5"))),
+            "联系电话": pa.array(np.char.add("138", rng.integers(10**7, 10**8, rows).astype("U8"))),
+        }
+    )
     times_col = pa.compute.replace_substring(table["报警时间"], "T", " ")
     table = table.set_column(1, "报警时间", times_col)
     pacsv.write_csv(table, path)
@@ -86,9 +91,13 @@ def bench_database() -> str:
     url = bench_db.migrated(BENCH_DB)
     with get_engine(bench_db.owner()).begin() as conn:
         conn.execute(text("TRUNCATE load_batches, load_rejects, incidents, admin_units CASCADE"))
-        conn.execute(text("INSERT INTO admin_units (level, code, name, geom) VALUES "
-                          "('city', '320500', '苏州市', ST_Multi(ST_GeomFromText(:wkt, 4326)))"),
-                     {"wkt": city_outline().wkt})
+        conn.execute(
+            text(
+                "INSERT INTO admin_units (level, code, name, geom) VALUES "
+                "('city', '320500', '苏州市', ST_Multi(ST_GeomFromText(:wkt, 4326)))"
+            ),
+            {"wkt": city_outline().wkt},
+        )
     return url
 
 
@@ -102,8 +111,11 @@ def run_civicgrid(url: str, csv: Path) -> tuple[float, int]:
     start = time.perf_counter()
     result = load("incidents", csv, crs="wgs84", url=url)
     seconds = time.perf_counter() - start
-    print(f"civicgrid phases (s): {result['timings']} ({result['write_path']} write; "
-          f"rejected {result['rejected']})", flush=True)
+    print(
+        f"civicgrid phases (s): {result['timings']} ({result['write_path']} write; "
+        f"rejected {result['rejected']})",
+        flush=True,
+    )
     return seconds, result["loaded"]
 
 
@@ -112,10 +124,29 @@ def run_ogr2ogr(url: str, csv: Path) -> tuple[float, int]:
 
     start = time.perf_counter()
     subprocess.run(
-        ["ogr2ogr", "-f", "PostgreSQL", f"PG:{libpq_dsn(url)}", str(csv), "-nln", "bench_ogr2ogr",
-         "-overwrite", "-a_srs", "EPSG:4326", "-oo", "X_POSSIBLE_NAMES=经度",
-         "-oo", "Y_POSSIBLE_NAMES=纬度", "-lco", "GEOMETRY_NAME=geom", "-gt", "65536"],
-        check=True, capture_output=True)
+        [
+            "ogr2ogr",
+            "-f",
+            "PostgreSQL",
+            f"PG:{libpq_dsn(url)}",
+            str(csv),
+            "-nln",
+            "bench_ogr2ogr",
+            "-overwrite",
+            "-a_srs",
+            "EPSG:4326",
+            "-oo",
+            "X_POSSIBLE_NAMES=经度",
+            "-oo",
+            "Y_POSSIBLE_NAMES=纬度",
+            "-lco",
+            "GEOMETRY_NAME=geom",
+            "-gt",
+            "65536",
+        ],
+        check=True,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - start
     with get_engine(url).connect() as conn:
         return seconds, conn.execute(text("SELECT count(*) FROM bench_ogr2ogr")).scalar()
@@ -147,18 +178,25 @@ def main() -> None:
         if args.csv is None:
             make_csv(csv, args.rows, city_outline())
         # civicgrid loads as the application role; the peers create tables, so as the owner
-        ways = {"civicgrid": run_civicgrid,
-                "ogr2ogr": lambda _, csv: run_ogr2ogr(bench_db.owner(), csv),
-                "geopandas": lambda _, csv: run_to_postgis(bench_db.owner(), csv)}
+        ways = {
+            "civicgrid": run_civicgrid,
+            "ogr2ogr": lambda _, csv: run_ogr2ogr(bench_db.owner(), csv),
+            "geopandas": lambda _, csv: run_to_postgis(bench_db.owner(), csv),
+        }
         results = {}
         for name, run in ways.items():
             if args.only and name not in args.only:
                 continue
             seconds, rows = run(url, csv)
-            results[name] = {"seconds": round(seconds, 2), "rows": rows,
-                             "rows_per_s": round(rows / seconds)}
-            print(f"{name:10s} {rows:>9,d} rows in {seconds:7.2f} s = {rows / seconds:>10,.0f} rows/s",
-                  flush=True)
+            results[name] = {
+                "seconds": round(seconds, 2),
+                "rows": rows,
+                "rows_per_s": round(rows / seconds),
+            }
+            print(
+                f"{name:10s} {rows:>9,d} rows in {seconds:7.2f} s = {rows / seconds:>10,.0f} rows/s",
+                flush=True,
+            )
     if "civicgrid" in results:
         ours = results["civicgrid"]["rows_per_s"]
         for peer in ("ogr2ogr", "geopandas"):

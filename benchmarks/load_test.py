@@ -43,8 +43,14 @@ BENCH_DB = "civicgrid_bench_loadtest"
 SAMPLE = Path("/tmp/civicgrid-loadtest-small")
 PAGES = (("/", "overview"), ("/hotspots", "hotspots"))
 BANNER = ("数据库暂时不可用", "callback_error", "出错")  # the app's one-line error texts
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,23 @@ def prepare() -> None:
     except SQLAlchemyError:
         pass
     print("preparing the small sample city (civicgrid demo --scale small) ...", file=sys.stderr)
-    done = subprocess.run([sys.executable, "-m", "geo", "demo", "--scale", "small", "--no-serve",
-                           "--out", str(SAMPLE)], cwd=ROOT, env=_env(), capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geo",
+            "demo",
+            "--scale",
+            "small",
+            "--no-serve",
+            "--out",
+            str(SAMPLE),
+        ],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         sys.exit(f"civicgrid demo failed: {done.stderr.strip()[-500:]}")
 
@@ -92,8 +113,13 @@ def free_port() -> int:
 
 def serve(port: int) -> subprocess.Popen:
     """`civicgrid serve` on loopback; returns once it answers."""
-    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--no-login", "--workers", "2", "--port", str(port)], cwd=ROOT,
-                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo", "serve", "--no-login", "--workers", "2", "--port", str(port)],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -128,8 +154,12 @@ def record(base: str) -> dict[str, list[Request]]:
 
             def on_request(req, seen=seen) -> None:
                 url = urlsplit(req.url)
-                if not req.url.startswith(base) or req.resource_type in ("script", "stylesheet",
-                                                                         "image", "font"):
+                if not req.url.startswith(base) or req.resource_type in (
+                    "script",
+                    "stylesheet",
+                    "image",
+                    "font",
+                ):
                     return
                 if url.path.startswith(("/_dash-component-suites", "/assets", "/_favicon")):
                     return
@@ -157,8 +187,16 @@ def is_error(resp: requests.Response, req: Request) -> bool:
     return False
 
 
-def user(base: str, recordings: dict[str, list[Request]], stop_at: float, think: float,
-         samples: list, errors: list, lock: threading.Lock, seed: int) -> None:
+def user(
+    base: str,
+    recordings: dict[str, list[Request]],
+    stop_at: float,
+    think: float,
+    samples: list,
+    errors: list,
+    lock: threading.Lock,
+    seed: int,
+) -> None:
     """One simulated user: page after page, each page's requests in recorded order."""
     rng = random.Random(seed)
     names = list(recordings)
@@ -170,8 +208,9 @@ def user(base: str, recordings: dict[str, list[Request]], stop_at: float, think:
             t = time.perf_counter()
             try:
                 headers = {"Content-Type": "application/json"} if req.body else None
-                resp = session.request(req.method, base + req.path, data=req.body, headers=headers,
-                                       timeout=60)
+                resp = session.request(
+                    req.method, base + req.path, data=req.body, headers=headers, timeout=60
+                )
                 failed = is_error(resp, req)
                 what = f"{resp.status_code} {req.kind}"
             except requests.RequestException as exc:
@@ -193,8 +232,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(base: str, recordings: dict[str, list[Request]], users: int, seconds: float,
-        think: float, server_pid: int) -> dict:
+def run(
+    base: str,
+    recordings: dict[str, list[Request]],
+    users: int,
+    seconds: float,
+    think: float,
+    server_pid: int,
+) -> dict:
     samples: list[tuple[str, float]] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -202,31 +247,48 @@ def run(base: str, recordings: dict[str, list[Request]], users: int, seconds: fl
     cpu_server, cpu_client = cpu_seconds(server_pid), time.process_time()
     t0 = time.monotonic()
     stop_at = t0 + seconds
-    threads = [threading.Thread(target=user, args=(base, recordings, stop_at, think, samples, errors,
-                                                   lock, i), daemon=True) for i in range(users)]
+    threads = [
+        threading.Thread(
+            target=user,
+            args=(base, recordings, stop_at, think, samples, errors, lock, i),
+            daemon=True,
+        )
+        for i in range(users)
+    ]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
     wall = time.monotonic() - t0
     cpu_server, cpu_client = cpu_seconds(server_pid) - cpu_server, time.process_time() - cpu_client
-    return {"users": users, "seconds": round(wall, 1), "requests": len(samples),
-            "errors": len(errors), "error_kinds": sorted(set(errors))[:10],
-            "rps": round(len(samples) / wall, 1), **stats([s for _, s in samples]),
-            "by_kind": {k: stats([s for kk, s in samples if kk == k])
-                        for k in sorted({k for k, _ in samples})},
-            "server_cpu_per_wall": round(cpu_server / wall, 2),
-            "client_cpu_per_wall": round(cpu_client / wall, 2),
-            "load_avg_before": [round(x, 1) for x in load_before],
-            "load_avg_after": [round(x, 1) for x in os.getloadavg()]}
+    return {
+        "users": users,
+        "seconds": round(wall, 1),
+        "requests": len(samples),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:10],
+        "rps": round(len(samples) / wall, 1),
+        **stats([s for _, s in samples]),
+        "by_kind": {
+            k: stats([s for kk, s in samples if kk == k]) for k in sorted({k for k, _ in samples})
+        },
+        "server_cpu_per_wall": round(cpu_server / wall, 2),
+        "client_cpu_per_wall": round(cpu_client / wall, 2),
+        "load_avg_before": [round(x, 1) for x in load_before],
+        "load_avg_after": [round(x, 1) for x in os.getloadavg()],
+    }
 
 
 def stats(values: list[float]) -> dict:
     if not values:
         return {"n": 0}
     q = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
-    return {"n": len(values), "p50": round(q[49], 3), "p95": round(q[94], 3),
-            "max": round(max(values), 3)}
+    return {
+        "n": len(values),
+        "p50": round(q[49], 3),
+        "p95": round(q[94], 3),
+        "max": round(max(values), 3),
+    }
 
 
 def main() -> None:
@@ -244,19 +306,30 @@ def main() -> None:
     try:
         recordings = record(base)
         for name, reqs in recordings.items():
-            print(f"{name}: {len(reqs)} requests per view: "
-                  + ", ".join(sorted({r.kind for r in reqs})), file=sys.stderr)
+            print(
+                f"{name}: {len(reqs)} requests per view: "
+                + ", ".join(sorted({r.kind for r in reqs})),
+                file=sys.stderr,
+            )
         solo = run(base, recordings, 1, args.solo_seconds, args.think, server.pid)
         crowd = run(base, recordings, args.users, args.seconds, args.think, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
     ratio = crowd["p95"] / solo["p95"] if solo.get("p95") else None
-    print(json.dumps({"crowd": crowd, "solo_peer": solo,
-                      "p95_ratio_crowd_over_solo": round(ratio, 1) if ratio else None,
-                      "target": "p95 < 1 s, 0 errors",
-                      "met": crowd.get("p95", 99) < 1.0 and crowd["errors"] == 0},
-                     ensure_ascii=False, indent=1))
+    print(
+        json.dumps(
+            {
+                "crowd": crowd,
+                "solo_peer": solo,
+                "p95_ratio_crowd_over_solo": round(ratio, 1) if ratio else None,
+                "target": "p95 < 1 s, 0 errors",
+                "met": crowd.get("p95", 99) < 1.0 and crowd["errors"] == 0,
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,9 @@ def archive_for(size: int, root: Path) -> Path:
                 if int(f.stem.split("-")[1]) < chunks:
                     (path / f.parent.name).mkdir(parents=True, exist_ok=True)
                     os.link(f, path / f.parent.name / f.name)
-            (path / MANIFEST).write_text(json.dumps({**info, "rows": size, "chunks": chunks,
-                                                     "linked_from": str(bigger)}))
+            (path / MANIFEST).write_text(
+                json.dumps({**info, "rows": size, "chunks": chunks, "linked_from": str(bigger)})
+            )
             return path
     write(path, rows=size, jobs=os.cpu_count() or 1)
     return path
@@ -92,8 +93,13 @@ def run_single(path: Path, res, periods) -> dict:
         local.stream(path, res, periods, pieces.append)
         seconds = time.perf_counter() - t
     total = sum(int(p["count"].sum()) for p in pieces)
-    return {"seconds": seconds, "cpu_s": time.process_time() - cpu, "peak_gb": mem.peak / 1e9,
-            "rows": sum(len(p) for p in pieces), "points": total // (len(res) * len(periods))}
+    return {
+        "seconds": seconds,
+        "cpu_s": time.process_time() - cpu,
+        "peak_gb": mem.peak / 1e9,
+        "rows": sum(len(p) for p in pieces),
+        "points": total // (len(res) * len(periods)),
+    }
 
 
 def _worker_cpu() -> float:
@@ -114,8 +120,14 @@ def run_dask(path: Path, res, periods, client: Client) -> dict:
     cpu = sum(client.run(_worker_cpu).values()) - before
     peak_workers = float(sampler.to_pandas()["dask"].max())
     del counts
-    return {"seconds": seconds, "cpu_s": cpu, "peak_gb": peak_workers / 1e9,
-            "client_peak_gb": mem.peak / 1e9, "rows": rows, "points": points}
+    return {
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "peak_gb": peak_workers / 1e9,
+        "client_peak_gb": mem.peak / 1e9,
+        "rows": rows,
+        "points": points,
+    }
 
 
 def publish(path: Path, how: str, scheduler: str | None, res, periods) -> float:
@@ -140,16 +152,26 @@ def main() -> None:
     res = [int(r) for r in args.res.split(",")]
     periods = [p for p in args.period.split(",") if p]
     args.root.mkdir(parents=True, exist_ok=True)
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         for size in (int(s) for s in args.sizes.split(",")):
             path = archive_for(size, args.root)
             load = os.getloadavg()[0]
             single = run_single(path, res, periods)
             dsk = run_dask(path, res, periods, client)
             assert single["rows"] == dsk["rows"] and single["points"] == dsk["points"] == size
-            line = {"size": size, "workers": args.workers, "res": res, "periods": periods,
-                    "load_avg_before": round(load, 1), "load_avg_after": round(os.getloadavg()[0], 1)}
+            line = {
+                "size": size,
+                "workers": args.workers,
+                "res": res,
+                "periods": periods,
+                "load_avg_before": round(load, 1),
+                "load_avg_after": round(os.getloadavg()[0], 1),
+            }
             for name, r in (("single", single), ("dask", dsk)):
                 cores = 1 if name == "single" else args.workers
                 line[name] = {k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()}
@@ -157,9 +179,12 @@ def main() -> None:
                 line[name]["points_per_s_per_core"] = round(size / r["seconds"] / cores)
             line["dask_speedup_vs_single"] = round(single["seconds"] / dsk["seconds"], 2)
             if args.publish:
-                line["publish_s"] = {"single": round(publish(path, "local", None, res, periods), 1),
-                                     "dask": round(publish(path, "dask", cluster.scheduler_address,
-                                                           res, periods), 1)}
+                line["publish_s"] = {
+                    "single": round(publish(path, "local", None, res, periods), 1),
+                    "dask": round(
+                        publish(path, "dask", cluster.scheduler_address, res, periods), 1
+                    ),
+                }
             print(json.dumps(line), flush=True)
 
 

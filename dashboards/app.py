@@ -67,43 +67,71 @@ def allowed(page: Page) -> bool:
 
 def _nav(lang: str, path: str) -> list:
     return [
-        dcc.Link(t(p.label, lang), href=p.path, id=f"nav-{p.path.strip('/') or 'overview'}",
-                 className="nav-link active" if p.path == path else "nav-link")
-        for p in PAGES if allowed(p)
+        dcc.Link(
+            t(p.label, lang),
+            href=p.path,
+            id=f"nav-{p.path.strip('/') or 'overview'}",
+            className="nav-link active" if p.path == path else "nav-link",
+        )
+        for p in PAGES
+        if allowed(p)
     ]
 
 
 def _shell() -> html.Div:
-    return html.Div([
-        dcc.Location(id="url"),
-        dcc.Store(id="lang", storage_type="local", data=DEFAULT),
-        dcc.Store(id="present", storage_type="session", data=False),
-        html.Header([
-            html.Div(id="app-title", className="brand"),
-            html.Nav(id="nav", className="nav"),
-            html.Div([
-                html.Button(id="btn-png", className="btn", n_clicks=0),
-                html.Button(id="btn-pdf", className="btn", n_clicks=0),
-                html.Button(id="btn-present", className="btn", n_clicks=0),
-                html.Button(id="btn-lang", className="btn btn-lang", n_clicks=0),
-                # a full page load: sign-out ends every session of the user (dashboards.auth)
-                html.A(id="btn-logout", href="/logout", className="btn", hidden=auth.visitor_name() is None),
-            ], className="actions"),
-        ], className="topbar"),
-        html.Div(id="alert", className="note note-error", hidden=True, role="alert"),
-        html.Main(id="page", className="page"),
-        html.Div(id="export-done", hidden=True),
-    ], id="root", className="root")
+    return html.Div(
+        [
+            dcc.Location(id="url"),
+            dcc.Store(id="lang", storage_type="local", data=DEFAULT),
+            dcc.Store(id="present", storage_type="session", data=False),
+            html.Header(
+                [
+                    html.Div(id="app-title", className="brand"),
+                    html.Nav(id="nav", className="nav"),
+                    html.Div(
+                        [
+                            html.Button(id="btn-png", className="btn", n_clicks=0),
+                            html.Button(id="btn-pdf", className="btn", n_clicks=0),
+                            html.Button(id="btn-present", className="btn", n_clicks=0),
+                            html.Button(id="btn-lang", className="btn btn-lang", n_clicks=0),
+                            # a full page load: sign-out ends every session of the user (dashboards.auth)
+                            html.A(
+                                id="btn-logout",
+                                href="/logout",
+                                className="btn",
+                                hidden=auth.visitor_name() is None,
+                            ),
+                        ],
+                        className="actions",
+                    ),
+                ],
+                className="topbar",
+            ),
+            html.Div(id="alert", className="note note-error", hidden=True, role="alert"),
+            html.Main(id="page", className="page"),
+            html.Div(id="export-done", hidden=True),
+        ],
+        id="root",
+        className="root",
+    )
 
 
 def _register_shell(app: dash.Dash) -> None:
-    @app.callback(Output("lang", "data"), Input("btn-lang", "n_clicks"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("lang", "data"),
+        Input("btn-lang", "n_clicks"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def toggle_lang(_, lang):
         return "en" if lang != "en" else "zh"
 
-    @app.callback(Output("present", "data"), Input("btn-present", "n_clicks"), State("present", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("present", "data"),
+        Input("btn-present", "n_clicks"),
+        State("present", "data"),
+        prevent_initial_call=True,
+    )
     def toggle_present(_, on):
         return not on
 
@@ -112,16 +140,34 @@ def _register_shell(app: dash.Dash) -> None:
         return "root present" if on else "root"
 
     @app.callback(
-        Output("app-title", "children"), Output("nav", "children"), Output("btn-lang", "children"),
-        Output("btn-present", "children"), Output("btn-png", "children"), Output("btn-pdf", "children"),
-        Output("btn-logout", "children"), Input("lang", "data"), Input("url", "pathname"),
+        Output("app-title", "children"),
+        Output("nav", "children"),
+        Output("btn-lang", "children"),
+        Output("btn-present", "children"),
+        Output("btn-png", "children"),
+        Output("btn-pdf", "children"),
+        Output("btn-logout", "children"),
+        Input("lang", "data"),
+        Input("url", "pathname"),
     )
     def shell_labels(lang, path):
-        return (t("app.title", lang), _nav(lang, path), t("lang.switch", lang), t("present.on", lang),
-                t("export.png", lang), t("export.pdf", lang), t("logout", lang))
+        return (
+            t("app.title", lang),
+            _nav(lang, path),
+            t("lang.switch", lang),
+            t("present.on", lang),
+            t("export.png", lang),
+            t("export.pdf", lang),
+            t("logout", lang),
+        )
 
-    @app.callback(Output("page", "children"), Output("alert", "hidden"),
-                  Input("url", "pathname"), Input("lang", "data"), State("present", "data"))
+    @app.callback(
+        Output("page", "children"),
+        Output("alert", "hidden"),
+        Input("url", "pathname"),
+        Input("lang", "data"),
+        State("present", "data"),
+    )
     def route(path, lang, present):
         page = next((p for p in PAGES if p.path == (path or "/")), None)
         if page is None or not allowed(page):
@@ -137,11 +183,15 @@ def _register_shell(app: dash.Dash) -> None:
     # PNG of the page's first map through Plotly.downloadImage; PDF via the browser's print
     app.clientside_callback(
         ClientsideFunction("civicgrid", "exportPng"),
-        Output("export-done", "children"), Input("btn-png", "n_clicks"), prevent_initial_call=True,
+        Output("export-done", "children"),
+        Input("btn-png", "n_clicks"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(
         ClientsideFunction("civicgrid", "printPage"),
-        Output("export-done", "title"), Input("btn-pdf", "n_clicks"), prevent_initial_call=True,
+        Output("export-done", "title"),
+        Input("btn-pdf", "n_clicks"),
+        prevent_initial_call=True,
     )
 
 

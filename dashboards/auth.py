@@ -36,17 +36,46 @@ from geo.auth.users import get_user
 from geo.config import state_dir
 
 #: component-id prefix → the page whose callbacks use it
-ID_PAGES = {"ov-": "/", "kpi-": "/", "hs-": "/hotspots", "gr-": "/grids", "cv-": "/coverage", "ex-": "/export"}
+ID_PAGES = {
+    "ov-": "/",
+    "kpi-": "/",
+    "hs-": "/hotspots",
+    "gr-": "/grids",
+    "cv-": "/coverage",
+    "ex-": "/export",
+}
 #: paths anyone may fetch: the login form and the app's own static bundles (no data in them)
-PUBLIC = ("/login", "/assets/", "/_dash-component-suites/", "/vendor/", "/glyphs/", "/_favicon.ico", "/favicon.ico")
+PUBLIC = (
+    "/login",
+    "/assets/",
+    "/_dash-component-suites/",
+    "/vendor/",
+    "/glyphs/",
+    "/_favicon.ico",
+    "/favicon.ico",
+)
 
 TEXT = {
-    "zh": {"title": "登录 · 城市社会治理地理分析平台", "user": "用户名", "password": "密码",
-           "submit": "登录", "failed": "用户名或密码错误", "switch": "English", "other": "en",
-           "throttled": "登录失败次数过多，请 {minutes} 分钟后再试"},
-    "en": {"title": "Sign in · City governance geo-analytics", "user": "User name", "password": "Password",
-           "submit": "Sign in", "failed": "Wrong user name or password", "switch": "中文", "other": "zh",
-           "throttled": "Too many failed sign-ins: try again in {minutes} min"},
+    "zh": {
+        "title": "登录 · 城市社会治理地理分析平台",
+        "user": "用户名",
+        "password": "密码",
+        "submit": "登录",
+        "failed": "用户名或密码错误",
+        "switch": "English",
+        "other": "en",
+        "throttled": "登录失败次数过多，请 {minutes} 分钟后再试",
+    },
+    "en": {
+        "title": "Sign in · City governance geo-analytics",
+        "user": "User name",
+        "password": "Password",
+        "submit": "Sign in",
+        "failed": "Wrong user name or password",
+        "switch": "中文",
+        "other": "zh",
+        "throttled": "Too many failed sign-ins: try again in {minutes} min",
+    },
 }
 
 
@@ -118,8 +147,15 @@ def _login_page(lang: str, nxt: str, message: str = "", status: int = 200) -> Re
     the template."""
     session["csrf"] = secrets.token_urlsafe(32)
     tx = TEXT[lang]
-    body = render_template("login.html", lang=lang, tx=tx, message=message, token=session["csrf"],
-                           next=nxt, switch_query=urlencode({"lang": tx["other"], "next": nxt}))
+    body = render_template(
+        "login.html",
+        lang=lang,
+        tx=tx,
+        message=message,
+        token=session["csrf"],
+        next=nxt,
+        switch_query=urlencode({"lang": tx["other"], "next": nxt}),
+    )
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -132,7 +168,12 @@ def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect to another site is refused (browsers read a
     backslash as a slash, so "/\\host" would be "//host")."""
     parsed = urlparse(target or "/")
-    if parsed.scheme or parsed.netloc or not (target or "/").startswith("/") or "\\" in (target or ""):
+    if (
+        parsed.scheme
+        or parsed.netloc
+        or not (target or "/").startswith("/")
+        or "\\" in (target or "")
+    ):
         return "/"
     return target or "/"
 
@@ -175,7 +216,9 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
         token = session.pop("csrf", None)
         if not token or not hmac.compare_digest(token, request.form.get("csrf", "")):
             abort(400)
-        user = authenticate(engine(), request.form.get("username", ""), request.form.get("password", ""))
+        user = authenticate(
+            engine(), request.form.get("username", ""), request.form.get("password", "")
+        )
         if user is None:
             return _login_page(lang, nxt, TEXT[lang]["failed"], status=401)
         session.clear()
@@ -191,7 +234,12 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
             return redirect("/")
         if current_user.is_authenticated:
             end_sessions(engine(), current_user.id)
-            audit.record(engine(), "logout", {"username": current_user.username}, username=current_user.username)
+            audit.record(
+                engine(),
+                "logout",
+                {"username": current_user.username},
+                username=current_user.username,
+            )
         logout_user()
         session.clear()
         return redirect("/login")
@@ -210,7 +258,11 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
             page = callback_page(request.get_data(cache=True))
             if page == "?" or (page is not None and not can_see(role, page)):
                 return Response("forbidden", status=403, mimetype="text/plain")
-        elif path != "/logout" and not path.startswith(("/_dash", "/tiles/")) and not can_see(role, page_of(path)):
+        elif (
+            path != "/logout"
+            and not path.startswith(("/_dash", "/tiles/"))
+            and not can_see(role, page_of(path))
+        ):
             return Response("forbidden", status=403, mimetype="text/plain")
         return None
 
@@ -236,8 +288,12 @@ def may_use(path: str, action: str) -> bool:
         return True
     from dashboards.components import engine
 
-    audit.record(engine(), "forbidden", {"page": path, "action": action, "role": current_user.role},
-                 username=current_user.username)
+    audit.record(
+        engine(),
+        "forbidden",
+        {"page": path, "action": action, "role": current_user.role},
+        username=current_user.username,
+    )
     return False
 
 

@@ -38,11 +38,23 @@ def category_options(engine: Engine, lang: str) -> list[dict]:
     for t in terms.itertuples():
         aliases = list(t.aliases)
         label = _label(t.name, aliases, lang)
-        options.append({"label": label if t.parent is None else f"{INDENT}· {label}", "value": t.name,
-                        "search": " ".join([t.name, t.code, *aliases])})
+        options.append(
+            {
+                "label": label if t.parent is None else f"{INDENT}· {label}",
+                "value": t.name,
+                "search": " ".join([t.name, t.code, *aliases]),
+            }
+        )
     known = {o["value"] for o in options}
-    options += [{"label": "unclassified · 未分类" if lang == "en" and v == "未分类" else v, "value": v,
-                 "search": v} for v in stored_tops(engine) if v not in known]
+    options += [
+        {
+            "label": "unclassified · 未分类" if lang == "en" and v == "未分类" else v,
+            "value": v,
+            "search": v,
+        }
+        for v in stored_tops(engine)
+        if v not in known
+    ]
     return options
 
 
@@ -51,8 +63,10 @@ def category_values(engine: Engine) -> set[str]:
     return {o["value"] for o in category_options(engine, "zh")}
 
 
-def category_filter(el_id: str, engine: Engine, lang: str, multi: bool = True,
-                    placeholder: str = "—") -> dcc.Dropdown:
+def category_filter(
+    el_id: str, engine: Engine, lang: str, multi: bool = True, placeholder: str = "—"
+) -> dcc.Dropdown:
     """The category dropdown with id `el_id`."""
-    return dcc.Dropdown(id=el_id, options=category_options(engine, lang), multi=multi,
-                        placeholder=placeholder)
+    return dcc.Dropdown(
+        id=el_id, options=category_options(engine, lang), multi=multi, placeholder=placeholder
+    )

@@ -40,8 +40,12 @@ RANGES_KEPT = 256
 @cache
 def font_file() -> tuple[str, int]:
     """Path and face index of the installed Noto Sans CJK SC (via fontconfig)."""
-    out = subprocess.run(["fc-match", "-f", "%{file}|%{index}", f"{FONT_FAMILY}:style=Regular"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["fc-match", "-f", "%{file}|%{index}", f"{FONT_FAMILY}:style=Regular"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     path, index = out.rsplit("|", 1)
     return path, int(index or 0)
 
@@ -50,7 +54,9 @@ def font_file() -> tuple[str, int]:
 def _codes() -> frozenset[int]:
     """The code points the font has a glyph for."""
     path, index = font_file()
-    face = TTCollection(path, lazy=True)[index] if path.endswith(".ttc") else TTFont(path, lazy=True)
+    face = (
+        TTCollection(path, lazy=True)[index] if path.endswith(".ttc") else TTFont(path, lazy=True)
+    )
     return frozenset(face.getBestCmap())
 
 
@@ -101,8 +107,13 @@ def glyph(code: int) -> bytes | None:
         img = Image.new("L", (w + 2 * BUFFER, h + 2 * BUFFER), 0)
         ImageDraw.Draw(img).text((BUFFER - x0, BUFFER - y0), ch, font=font, fill=255, anchor="ls")
         fields += _field(2, sdf(np.asarray(img)).tobytes())
-    fields += (_field(3, w) + _field(4, h) + _field(5, x0, signed=True)
-               + _field(6, -y0 - TOP_SHIFT, signed=True) + _field(7, advance))
+    fields += (
+        _field(3, w)
+        + _field(4, h)
+        + _field(5, x0, signed=True)
+        + _field(6, -y0 - TOP_SHIFT, signed=True)
+        + _field(7, advance)
+    )
     return fields
 
 

@@ -19,16 +19,32 @@ from geo.palettes import BAND_COLORS, CHANGE_COLORS
 from geo.views.grids import changes, grid_table, problems, versions
 from geo.views.places import extent
 
-GRID_COLUMNS = [("grid_code", "col.grid_code"), ("name", "col.name"), ("town_code", "col.town"),
-                ("households", "col.households"), ("population", "col.population"),
-                ("band_label", "col.band"), ("workload", "col.workload"),
-                ("workload_flag_label", "col.workload_flag"), ("work_items", "col.work_items")]
+GRID_COLUMNS = [
+    ("grid_code", "col.grid_code"),
+    ("name", "col.name"),
+    ("town_code", "col.town"),
+    ("households", "col.households"),
+    ("population", "col.population"),
+    ("band_label", "col.band"),
+    ("workload", "col.workload"),
+    ("workload_flag_label", "col.workload_flag"),
+    ("work_items", "col.work_items"),
+]
 #: items named in a grid's row, most hours first
 SHOWN_ITEMS = 3
-PROBLEM_COLUMNS = [("problem_label", "col.problem"), ("grid_codes", "col.grids"),
-                   ("unit_code", "col.unit"), ("area_m2", "col.area_m2")]
-PROBLEM_COLORS = {"gap": "#e66101", "overlap": "#5e3c99", "invalid": "#b2182b",
-                  "duplicate_code": "#1b7837", "crosses_parent": "#fdb863"}
+PROBLEM_COLUMNS = [
+    ("problem_label", "col.problem"),
+    ("grid_codes", "col.grids"),
+    ("unit_code", "col.unit"),
+    ("area_m2", "col.area_m2"),
+]
+PROBLEM_COLORS = {
+    "gap": "#e66101",
+    "overlap": "#5e3c99",
+    "invalid": "#b2182b",
+    "duplicate_code": "#1b7837",
+    "crosses_parent": "#fdb863",
+}
 BANDS = ("under", "in", "over", "unknown")
 
 
@@ -42,31 +58,66 @@ def layout(lang: str) -> html.Div:
     opts = [{"label": f"{v['name']}（{v['status']}）", "value": v["name"]} for v in vs]
     active = next((v["name"] for v in vs if v["in_force"]), vs[0]["name"] if vs else None)
     draft = next((v["name"] for v in vs if v["name"] != active), None)
-    themes = [{"label": t(f"gr.layer.{k}", lang), "value": k} for k in ("band", "changes", "problems")]
+    themes = [
+        {"label": t(f"gr.layer.{k}", lang), "value": k} for k in ("band", "changes", "problems")
+    ]
 
     def filt(key, control):
         return html.Div([html.Label(t(key, lang)), control], className="filter")
 
-    return html.Div([
-        html.H2(t("gr.title", lang), className="page-title"),
-        html.Div([
-            filt("gr.active", dcc.Dropdown(id="gr-a", options=opts, value=active, clearable=False)),
-            filt("gr.draft", dcc.Dropdown(id="gr-b", options=opts, value=draft)),
-            filt("gr.layer", dcc.RadioItems(id="gr-theme", options=themes, value="band", inline=True)),
-        ], className="filters panel"),
-        html.Div(id="gr-note"),
-        html.Div([
-            html.Div(section(t("gr.title", lang), map_graph("gr-map", "62vh"),
-                             html.Div(id="gr-legend", className="legend-list")), className="col-2"),
-            html.Div(section(t("gr.problems", lang), html.Div(id="gr-problem-note"),
-                             table("gr-problems", PROBLEM_COLUMNS, lang, height="58vh",
-                                   csv_name="grid-problems.csv")), className="col"),
-        ], className="row"),
-        section(t("gr.table", lang), table("gr-table", GRID_COLUMNS, lang, csv_name="grids.csv")),
-        grids_consult.panel(lang),
-        grids_align.panel(lang),
-        grids_editor.panel(lang),
-    ])
+    return html.Div(
+        [
+            html.H2(t("gr.title", lang), className="page-title"),
+            html.Div(
+                [
+                    filt(
+                        "gr.active",
+                        dcc.Dropdown(id="gr-a", options=opts, value=active, clearable=False),
+                    ),
+                    filt("gr.draft", dcc.Dropdown(id="gr-b", options=opts, value=draft)),
+                    filt(
+                        "gr.layer",
+                        dcc.RadioItems(id="gr-theme", options=themes, value="band", inline=True),
+                    ),
+                ],
+                className="filters panel",
+            ),
+            html.Div(id="gr-note"),
+            html.Div(
+                [
+                    html.Div(
+                        section(
+                            t("gr.title", lang),
+                            map_graph("gr-map", "62vh"),
+                            html.Div(id="gr-legend", className="legend-list"),
+                        ),
+                        className="col-2",
+                    ),
+                    html.Div(
+                        section(
+                            t("gr.problems", lang),
+                            html.Div(id="gr-problem-note"),
+                            table(
+                                "gr-problems",
+                                PROBLEM_COLUMNS,
+                                lang,
+                                height="58vh",
+                                csv_name="grid-problems.csv",
+                            ),
+                        ),
+                        className="col",
+                    ),
+                ],
+                className="row",
+            ),
+            section(
+                t("gr.table", lang), table("gr-table", GRID_COLUMNS, lang, csv_name="grids.csv")
+            ),
+            grids_consult.panel(lang),
+            grids_align.panel(lang),
+            grids_editor.panel(lang),
+        ]
+    )
 
 
 def _swatch(color: str, label: str, dashed: bool = False) -> html.Span:
@@ -94,18 +145,36 @@ def _figure(eng, a, b, theme, lang):
     if a and theme == "band":
         labels = _band_labels(lang)
         for band in BANDS:
-            layers.append(maps.tile_layer(base, "grids", kind="fill", color=BAND_COLORS[band],
-                                          opacity=0.75, below="traces", version=a, band=band))
+            layers.append(
+                maps.tile_layer(
+                    base,
+                    "grids",
+                    kind="fill",
+                    color=BAND_COLORS[band],
+                    opacity=0.75,
+                    below="traces",
+                    version=a,
+                    band=band,
+                )
+            )
             legend.append(_swatch(BAND_COLORS[band], labels[band]))
     if b:
-        layers.append(maps.tile_layer(base, "grids", color="#e66101", width=1.6, dash=[2, 2], version=b))
+        layers.append(
+            maps.tile_layer(base, "grids", color="#e66101", width=1.6, dash=[2, 2], version=b)
+        )
         legend.append(_swatch("#e66101", b, dashed=True))
     if a:
         layers.append(maps.tile_layer(base, "grids", color="#1f4e79", width=0.8, version=a))
         legend.append(_swatch("#1f4e79", a, dashed=False))
     layers += maps.boundary_layers(base, towns=False)
-    fig = maps.base_figure(center, zoom, layers, uirevision=f"gr-{a}-{b}", base=base,
-                           caption=" ".join(x for x in (t("gr.title", lang), a, b and f"/ {b}") if x))
+    fig = maps.base_figure(
+        center,
+        zoom,
+        layers,
+        uirevision=f"gr-{a}-{b}",
+        base=base,
+        caption=" ".join(x for x in (t("gr.title", lang), a, b and f"/ {b}") if x),
+    )
 
     if theme == "changes" and a and b:
         ch = changes(eng, a, b)
@@ -115,10 +184,19 @@ def _figure(eng, a, b, theme, lang):
             if not len(part):
                 continue
             geo, ids = _geojson(part, kind)
-            hover = [f"{t('change.' + kind, lang)}<br>{', '.join(o) or '—'} → {', '.join(n) or '—'}"
-                     for o, n in zip(part["old_codes"], part["new_codes"], strict=True)]
-            fig.add_trace(maps.polygon_trace(geo, ids, CHANGE_COLORS[kind],
-                                             f"{t('change.' + kind, lang)} ({len(part)})", hover))
+            hover = [
+                f"{t('change.' + kind, lang)}<br>{', '.join(o) or '—'} → {', '.join(n) or '—'}"
+                for o, n in zip(part["old_codes"], part["new_codes"], strict=True)
+            ]
+            fig.add_trace(
+                maps.polygon_trace(
+                    geo,
+                    ids,
+                    CHANGE_COLORS[kind],
+                    f"{t('change.' + kind, lang)} ({len(part)})",
+                    hover,
+                )
+            )
     checked = b or a
     if checked:
         pr = problems(eng, checked)
@@ -128,18 +206,37 @@ def _figure(eng, a, b, theme, lang):
                 if not len(part):
                     continue
                 geo, ids = _geojson(part, kind)
-                hover = [f"{t('problem.' + kind, lang)}<br>{', '.join(map(str, c))}" for c in part["grid_codes"]]
-                fig.add_trace(maps.polygon_trace(geo, ids, color, f"{t('problem.' + kind, lang)} ({len(part)})",
-                                                 hover, opacity=0.85))
+                hover = [
+                    f"{t('problem.' + kind, lang)}<br>{', '.join(map(str, c))}"
+                    for c in part["grid_codes"]
+                ]
+                fig.add_trace(
+                    maps.polygon_trace(
+                        geo,
+                        ids,
+                        color,
+                        f"{t('problem.' + kind, lang)} ({len(part)})",
+                        hover,
+                        opacity=0.85,
+                    )
+                )
         pts = pr.geometry.representative_point() if len(pr) else None
         for i, r in enumerate(pr.itertuples(index=False)):
-            problem_rows.append({
-                "problem_label": t(f"problem.{r.problem}", lang), "problem": r.problem,
-                "grid_codes": ", ".join(map(str, r.grid_codes)), "unit_code": r.unit_code,
-                "area_m2": round(float(r.area_m2), 1),
-                "lon": float(pts.iloc[i].x) if pts is not None and not pts.iloc[i].is_empty else None,
-                "lat": float(pts.iloc[i].y) if pts is not None and not pts.iloc[i].is_empty else None,
-            })
+            problem_rows.append(
+                {
+                    "problem_label": t(f"problem.{r.problem}", lang),
+                    "problem": r.problem,
+                    "grid_codes": ", ".join(map(str, r.grid_codes)),
+                    "unit_code": r.unit_code,
+                    "area_m2": round(float(r.area_m2), 1),
+                    "lon": float(pts.iloc[i].x)
+                    if pts is not None and not pts.iloc[i].is_empty
+                    else None,
+                    "lat": float(pts.iloc[i].y)
+                    if pts is not None and not pts.iloc[i].is_empty
+                    else None,
+                }
+            )
     return fig, legend, notes, problem_rows
 
 
@@ -155,9 +252,16 @@ def register(app) -> None:
     grids_align.register(app)
 
     @app.callback(
-        Output("gr-map", "figure"), Output("gr-legend", "children"), Output("gr-note", "children"),
-        Output("gr-problems", "rowData"), Output("gr-problem-note", "children"), Output("gr-table", "rowData"),
-        Input("gr-a", "value"), Input("gr-b", "value"), Input("gr-theme", "value"), State("lang", "data"),
+        Output("gr-map", "figure"),
+        Output("gr-legend", "children"),
+        Output("gr-note", "children"),
+        Output("gr-problems", "rowData"),
+        Output("gr-problem-note", "children"),
+        Output("gr-table", "rowData"),
+        Input("gr-a", "value"),
+        Input("gr-b", "value"),
+        Input("gr-theme", "value"),
+        State("lang", "data"),
     )
     def update(a, b, theme, lang):
         eng = engine()
@@ -170,13 +274,18 @@ def register(app) -> None:
         tbl["workload"] = tbl["workload"].round(1)
         tbl["workload_flag_label"] = [t(f"wl.{f}", lang) for f in tbl["workload_flag"]]
         tbl["work_items"] = [_items_text(items) for items in tbl["by_item"]]
-        rows = tbl[[c for c, _ in GRID_COLUMNS if c in tbl] + ["lon", "lat"]].replace({np.nan: None})
+        rows = tbl[[c for c, _ in GRID_COLUMNS if c in tbl] + ["lon", "lat"]].replace(
+            {np.nan: None}
+        )
         pnote = None if prows else note(t("gr.no_problems", lang), "info")
         return fig, legend, notes, prows, pnote, rows.to_dict("records")
 
-    @app.callback(Output("gr-map", "figure", allow_duplicate=True),
-                  Input("gr-problems", "selectedRows"), Input("gr-table", "selectedRows"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("gr-map", "figure", allow_duplicate=True),
+        Input("gr-problems", "selectedRows"),
+        Input("gr-table", "selectedRows"),
+        prevent_initial_call=True,
+    )
     def locate(p_rows, g_rows):
         rows = p_rows or g_rows
         if not rows or rows[0].get("lon") is None:

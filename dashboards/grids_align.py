@@ -27,12 +27,18 @@ COLUMNS = [
 def panel(lang: str) -> html.Section:
     """The department picker, the version's alignment summary and its split grids."""
     depts = departments(engine())
-    picker = dcc.Dropdown(id="ga-dept", options=[{"label": label(d), "value": d} for d in depts],
-                          value=depts[0] if depts else None, clearable=False)
+    picker = dcc.Dropdown(
+        id="ga-dept",
+        options=[{"label": label(d), "value": d} for d in depts],
+        value=depts[0] if depts else None,
+        clearable=False,
+    )
     return section(
         t("ga.title", lang),
-        html.Div([html.Div([html.Label(t("ga.department", lang)), picker], className="filter")],
-                 className="filters"),
+        html.Div(
+            [html.Div([html.Label(t("ga.department", lang)), picker], className="filter")],
+            className="filters",
+        ),
         html.Div(id="ga-summary", role="status"),
         table("ga-table", COLUMNS, lang, height="300px", csv_name="grid-alignment.csv"),
     )
@@ -40,16 +46,31 @@ def panel(lang: str) -> html.Section:
 
 def split_rows(items: list[dict]) -> list[dict]:
     """Table rows of the split grids, each unit written as 'code name share%'."""
-    return [{"grid_code": i["grid_code"], "name": i["name"], "main_unit": i["main_unit"],
-             "main_share_pct": round(100 * i["main_share"], 1),
-             "units_text": "；".join(f"{u['code']} {u['name'] or ''} {100 * u['share']:.1f}%"
-                                    for u in i["units"] if u["counted"])}
-            for i in items if i["split"]]
+    return [
+        {
+            "grid_code": i["grid_code"],
+            "name": i["name"],
+            "main_unit": i["main_unit"],
+            "main_share_pct": round(100 * i["main_share"], 1),
+            "units_text": "；".join(
+                f"{u['code']} {u['name'] or ''} {100 * u['share']:.1f}%"
+                for u in i["units"]
+                if u["counted"]
+            ),
+        }
+        for i in items
+        if i["split"]
+    ]
 
 
 def register(app) -> None:
-    @app.callback(Output("ga-summary", "children"), Output("ga-table", "rowData"),
-                  Input("ga-dept", "value"), Input("gr-a", "value"), State("lang", "data"))
+    @app.callback(
+        Output("ga-summary", "children"),
+        Output("ga-table", "rowData"),
+        Input("ga-dept", "value"),
+        Input("gr-a", "value"),
+        State("lang", "data"),
+    )
     def show(dept, version, lang):
         eng = engine()
         if not dept or dept not in departments(eng):
@@ -61,7 +82,14 @@ def register(app) -> None:
         except InputError as err:
             return note(str(err), "warn"), []
         score = "—" if report["score"] is None else f"{report['score']:.3f}"
-        summary = t("ga.summary", lang, version=version, grids=report["grids"],
-                    split=report["split_grids"], dept=report["department_label"],
-                    outside=report["outside_grids"], score=score)
+        summary = t(
+            "ga.summary",
+            lang,
+            version=version,
+            grids=report["grids"],
+            split=report["split_grids"],
+            dept=report["department_label"],
+            outside=report["outside_grids"],
+            score=score,
+        )
         return note(summary, "info"), split_rows(report["items"])

@@ -95,7 +95,9 @@ def panel(lang: str) -> html.Section | None:
                 field("ge.note", dcc.Input(id="ge-note", type="text", debounce=False)),
                 field(
                     "ge.boundary",
-                    dcc.Dropdown(id="ge-boundary", options=grid_store.departments(engine()), value=None),
+                    dcc.Dropdown(
+                        id="ge-boundary", options=grid_store.departments(engine()), value=None
+                    ),
                 ),
                 button("ge-start", "ge.start"),
                 button("ge-reload", "ge.reload"),
@@ -181,7 +183,9 @@ def _flat(color: str, opacity: float = UNIT_OPACITY) -> str:
 
 
 def _z(draft: edit.Draft, bands: dict[str, str], units: np.ndarray) -> list[int]:
-    return [Z[bands.get(draft.assign[u])] if draft.assign[u] is not None else Z[None] for u in units]
+    return [
+        Z[bands.get(draft.assign[u])] if draft.assign[u] is not None else Z[None] for u in units
+    ]
 
 
 def _hover(draft: edit.Draft, units: np.ndarray) -> list[str]:
@@ -207,8 +211,15 @@ def _units_layers(base: str, draft_name: str, revision: int) -> list[dict]:
     under the traces (the edited units and the selection)."""
     return [
         maps.tile_layer(
-            base, "units", kind="fill", color=color, opacity=UNIT_OPACITY, below="traces",
-            version=draft_name, band=band, rev=str(revision),
+            base,
+            "units",
+            kind="fill",
+            color=color,
+            opacity=UNIT_OPACITY,
+            below="traces",
+            version=draft_name,
+            band=band,
+            rev=str(revision),
         )
         for band, color in zip(UNIT_BANDS, COLORS, strict=True)
     ]
@@ -232,7 +243,10 @@ def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
         maps.tile_layer(base, "community", color=BOUNDARY_COLORS["town"], width=0.8, dash=[2, 2]),
         *maps.boundary_layers(base),
     ]
-    layers = [*_units_layers(base, draft_name, draft.revision), *({**x, "below": ""} for x in lines)]
+    layers = [
+        *_units_layers(base, draft_name, draft.revision),
+        *({**x, "below": ""} for x in lines),
+    ]
     center, zoom = maps.view_of(extent(engine()))
     fig = maps.base_figure(center, zoom, layers, uirevision=f"ge-{draft.revision}-load", base=base)
     empty = {"type": "FeatureCollection", "features": []}
@@ -334,7 +348,9 @@ def edit_outputs(
     where = {int(u): i for i, u in enumerate(shown)}
     patch = Patch()
     added: list[int] = []
-    for u, z, text in zip(units.tolist(), _z(after, bands, units), _hover(after, units), strict=True):
+    for u, z, text in zip(
+        units.tolist(), _z(after, bands, units), _hover(after, units), strict=True
+    ):
         if u in where:
             patch["data"][EDITED]["z"][where[u]] = z
             patch["data"][EDITED]["text"][where[u]] = text
@@ -376,7 +392,11 @@ def register(app) -> None:
             return no_update, no_update, note(t("ge.need_name", lang), "warn")
         try:
             drafts.start(
-                engine(), name.strip(), source=source, note=note_text, user=auth.visitor_name(),
+                engine(),
+                name.strip(),
+                source=source,
+                note=note_text,
+                user=auth.visitor_name(),
                 boundary=boundary or None,
             )
         except InputError as err:

@@ -23,12 +23,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "ov.brief": ("会议简报（本周 PDF）", "Meeting brief (this week, PDF)"),
     "export.png": ("导出 PNG", "Export PNG"),
     "export.pdf": ("打印 / PDF", "Print / PDF"),
-    "no_data": ("暂无数据：请先导入数据并运行分析。", "No data yet: load data and run the analyses first."),
+    "no_data": (
+        "暂无数据：请先导入数据并运行分析。",
+        "No data yet: load data and run the analyses first.",
+    ),
     "table.empty": ("暂无记录", "No rows"),
     "table.loading": ("加载中…", "Loading…"),
-    "callback_error": ("更新失败，请调整条件后重试。", "The update failed; change the filters and retry."),
+    "callback_error": (
+        "更新失败，请调整条件后重试。",
+        "The update failed; change the filters and retry.",
+    ),
     "not_found": ("页面不存在", "Page not found"),
-    "db_error": ("数据库暂时不可用，请稍后重试。", "The database is unavailable; please retry shortly."),
+    "db_error": (
+        "数据库暂时不可用，请稍后重试。",
+        "The database is unavailable; please retry shortly.",
+    ),
     # overview
     "ov.title": ("总览", "Overview"),
     "ov.incidents": ("近{days}天警情", "Incidents, last {days} days"),
@@ -53,38 +62,58 @@ LABELS: dict[str, tuple[str, str]] = {
     "hs.mode.gi": ("Gi* 热冷点", "Gi* bins"),
     "hs.mode.emerging": ("时空热点", "Emerging"),
     "hs.detail": ("单元详情", "Cell detail"),
-    "hs.detail.hint": ("点击地图上的六边形查看详情。", "Click a hexagon on the map for its detail."),
+    "hs.detail.hint": (
+        "点击地图上的六边形查看详情。",
+        "Click a hexagon on the map for its detail.",
+    ),
     "hs.series": ("时间序列", "Time series"),
     "hs.mix": ("类别构成", "Category mix"),
     "hs.sites": ("附近重点场所（1 公里内）", "Key sites within 1 km"),
     "hs.no_sites": ("1 公里内无重点场所", "No key site within 1 km"),
     "hs.top": ("热点排行", "Top hotspots"),
     "hs.csv": ("下载 CSV", "Download CSV"),
-    "hs.coarser": ("单元过多，已按分辨率 {res} 聚合显示", "Too many cells: shown at resolution {res}"),
-    "hs.run_note": ("已存储的时空热点分析（H3 {res}，第 {run} 次，{at}）；日期、类别、区域筛选不适用于此图层。",
-                    "Stored emerging hot-spot run (H3 {res}, run #{run}, {at}); the date, category and area filters do not apply to this layer."),
+    "hs.coarser": (
+        "单元过多，已按分辨率 {res} 聚合显示",
+        "Too many cells: shown at resolution {res}",
+    ),
+    "hs.run_note": (
+        "已存储的时空热点分析（H3 {res}，第 {run} 次，{at}）；日期、类别、区域筛选不适用于此图层。",
+        "Stored emerging hot-spot run (H3 {res}, run #{run}, {at}); the date, category and area filters do not apply to this layer.",
+    ),
     "hs.alerts": ("预警：本期新增与激增", "Alerts: new and surging this period"),
     "hs.alerts.period": ("统计周期", "Period"),
     "hs.alerts.week": ("最近一周", "Latest week"),
     "hs.alerts.month": ("最近一月", "Latest month"),
     "hs.alerts.none": ("本期无预警", "No alert this period"),
-    "hs.alerts.span": ("{start} 至 {end}，与此前 {n} 期比较", "{start} to {end}, against the {n} periods before"),
-    "hs.alerts.item": ("{kind}｜{place}｜{count} 起（预期 {expected}，p = {p}）",
-                       "{kind} | {place} | {count} (expected {expected}, p = {p})"),
+    "hs.alerts.span": (
+        "{start} 至 {end}，与此前 {n} 期比较",
+        "{start} to {end}, against the {n} periods before",
+    ),
+    "hs.alerts.item": (
+        "{kind}｜{place}｜{count} 起（预期 {expected}，p = {p}）",
+        "{kind} | {place} | {count} (expected {expected}, p = {p})",
+    ),
     "hs.alerts.near": ("｜附近：{sites}", " | near {sites}"),
     "alert.new_hot_spot": ("新增热点", "New hot spot"),
     "alert.intensified": ("热点加剧", "Intensified"),
     "alert.surge": ("异常激增", "Surge"),
     "hs.nr": ("近重复分析（Knox 检验）", "Near-repeat (Knox test)"),
     "hs.nr.run": ("分析", "Analyse"),
-    "hs.nr.hint": ("选择一个警情类别（大类或细类）后点击“分析”：所选日期范围内该类警情在各距离、时间段内的案件对数与随机情况之比。",
-                   "Choose a category (either level) and press Analyse: pairs of its incidents in the chosen "
-                   "dates per distance and time band, against chance."),
-    "hs.nr.span": ("{start} 至 {end}，{n} 起警情，随机置换 {perms} 次；表内为实际/期望案件对数，* p ≤ 0.05",
-                   "{start} to {end}, {n} incidents, {perms} permutations; observed / expected pairs, * p ≤ 0.05"),
+    "hs.nr.hint": (
+        "选择一个警情类别（大类或细类）后点击“分析”：所选日期范围内该类警情在各距离、时间段内的案件对数与随机情况之比。",
+        "Choose a category (either level) and press Analyse: pairs of its incidents in the chosen "
+        "dates per distance and time band, against chance.",
+    ),
+    "hs.nr.span": (
+        "{start} 至 {end}，{n} 起警情，随机置换 {perms} 次；表内为实际/期望案件对数，* p ≤ 0.05",
+        "{start} to {end}, {n} incidents, {perms} permutations; observed / expected pairs, * p ≤ 0.05",
+    ),
     "hs.nr.x": ("间隔天数", "Days apart"),
     "hs.nr.y": ("相距米数", "Metres apart"),
-    "hs.no_run": ("尚无时空热点分析结果（civicgrid hotspots）", "No emerging hot-spot run yet (civicgrid hotspots)"),
+    "hs.no_run": (
+        "尚无时空热点分析结果（civicgrid hotspots）",
+        "No emerging hot-spot run yet (civicgrid hotspots)",
+    ),
     "col.cell": ("H3 单元", "H3 cell"),
     "col.count": ("警情数", "Incidents"),
     "col.gi_z": ("Gi* z 值", "Gi* z"),
@@ -127,7 +156,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "ge.reload": ("重新载入", "Reload"),
     "ge.started": ("已新建草稿 {name}", "Draft {name} started"),
     "ge.need_name": ("请填写新草稿名称", "Give the new draft a name"),
-    "ge.no_draft": ("尚无可编辑的草稿：选择版本并新建草稿", "No draft to edit yet: pick a version and start a draft"),
+    "ge.no_draft": (
+        "尚无可编辑的草稿：选择版本并新建草稿",
+        "No draft to edit yet: pick a version and start a draft",
+    ),
     "ge.forbidden": ("仅网格规划人员和管理员可编辑网格", "Only planners and admins may edit grids"),
     "ge.units": ("编辑单元", "Units"),
     "ge.z0": ("工作量偏低", "Workload under band"),
@@ -161,8 +193,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "ge.op.undo": ("撤销", "undo"),
     "ge.op.redo": ("重做", "redo"),
     "ge.saved": ("已保存：{op}（修订 {rev}）", "Saved: {op} (revision {rev})"),
-    "ge.stale": ("保存被拒绝：草稿已被他人修改，您的操作未保存，请重新载入后再做。",
-                 "Save refused: someone else changed the draft; your edit was not saved — reload and make it again."),
+    "ge.stale": (
+        "保存被拒绝：草稿已被他人修改，您的操作未保存，请重新载入后再做。",
+        "Save refused: someone else changed the draft; your edit was not saved — reload and make it again.",
+    ),
     "ge.k.grids": ("网格数", "Grids"),
     "ge.k.households": ("总户数", "Households"),
     "ge.k.bands": ("偏低 / 适中 / 偏高", "Under / in / over"),
@@ -224,18 +258,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "gc.title": ("征求意见", "Consultation"),
     "ga.title": ("网格与部门辖区", "Grids and departments' units"),
     "ga.department": ("部门", "Department"),
-    "ga.none": ("尚未载入部门辖区（civicgrid load jurisdictions）",
-                "No departments' units loaded yet (civicgrid load jurisdictions)"),
-    "ga.summary": ("{version}：{grids} 个网格，{split} 个跨越{dept}两个及以上辖区，{outside} 个在其辖区之外；"
-                   "对齐得分 {score}",
-                   "{version}: {grids} grids, {split} split across two or more units of {dept}, "
-                   "{outside} outside its units; alignment score {score}"),
+    "ga.none": (
+        "尚未载入部门辖区（civicgrid load jurisdictions）",
+        "No departments' units loaded yet (civicgrid load jurisdictions)",
+    ),
+    "ga.summary": (
+        "{version}：{grids} 个网格，{split} 个跨越{dept}两个及以上辖区，{outside} 个在其辖区之外；"
+        "对齐得分 {score}",
+        "{version}: {grids} grids, {split} split across two or more units of {dept}, "
+        "{outside} outside its units; alignment score {score}",
+    ),
     "col.main_unit": ("主要辖区", "Main unit"),
     "col.main_share": ("主要辖区占比 %", "Share in main unit %"),
     "col.units": ("所跨辖区", "Units overlapped"),
-    "gc.pick_draft": ("请选择对比版本（草案）查看征求意见情况", "Choose a compared version (draft) to see its consultation"),
-    "gc.summary": ("受影响单位 {n} 个：已答复 {answered}，已发函未答复 {sent}，未征求 {not_sent}；不同意 {object}",
-                   "{n} affected units: {answered} answered, {sent} sent without an answer, {not_sent} not asked; {object} object"),
+    "gc.pick_draft": (
+        "请选择对比版本（草案）查看征求意见情况",
+        "Choose a compared version (draft) to see its consultation",
+    ),
+    "gc.summary": (
+        "受影响单位 {n} 个：已答复 {answered}，已发函未答复 {sent}，未征求 {not_sent}；不同意 {object}",
+        "{n} affected units: {answered} answered, {sent} sent without an answer, {not_sent} not asked; {object} object",
+    ),
     "gc.status.not_sent": ("未征求", "Not asked"),
     "gc.status.sent": ("已发函，未答复", "Sent, no answer"),
     "gc.status.agree": ("同意", "Agree"),
@@ -263,7 +306,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "cv.title": ("设施覆盖与巡查", "Facility coverage and inspections"),
     "cv.kind": ("设施类型", "Facility kind"),
     "cv.circles": ("服务范围", "Service areas"),
-    "cv.blind": ("覆盖盲区（有警情未覆盖的单元）", "Blind spots (cells with incidents, not covered)"),
+    "cv.blind": (
+        "覆盖盲区（有警情未覆盖的单元）",
+        "Blind spots (cells with incidents, not covered)",
+    ),
     "cv.overdue": ("逾期未巡查", "Overdue inspections"),
     "cv.share": ("警情覆盖率", "Incidents covered"),
     "cv.gaps": ("覆盖空白", "Coverage gaps"),
@@ -295,8 +341,16 @@ def t(key: str, lang: str = DEFAULT, **fmt: object) -> str:
 def emerging_label(category: str, lang: str = DEFAULT) -> str:
     """Label of an emerging category such as `intensifying hot spot` / `new cold spot`."""
     cat = (category or "").lower()
-    for base in ("new", "consecutive", "intensifying", "persistent", "diminishing",
-                 "sporadic", "oscillating", "historical"):
+    for base in (
+        "new",
+        "consecutive",
+        "intensifying",
+        "persistent",
+        "diminishing",
+        "sporadic",
+        "oscillating",
+        "historical",
+    ):
         if base in cat:
             kind = t("em.cold" if "cold" in cat else "em.hot", lang)
             sep = " " if lang == "en" else ""

@@ -50,7 +50,9 @@ def date_of(value: object) -> dt.date:
         raise PreventUpdate from None
 
 
-def date_range(start: object, end: object, span: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date]:
+def date_range(
+    start: object, end: object, span: tuple[dt.date, dt.date] | None
+) -> tuple[dt.date, dt.date]:
     """(start, end) clamped to `span` (the data's first and last day; None: not clamped);
     refused when they are not dates or start is after end."""
     a, b = date_of(start), date_of(end)

@@ -47,14 +47,27 @@ def map_style(base: str) -> dict:
     and the registered base map's layers over the white (dashboards.basemap)."""
     extra_sources, extra_layers = basemap.style_parts(base)
     # a source, as plotly.js drops an empty `sources` when it updates a figure
-    return {"version": 8, "id": MAP_STYLE, "glyphs": glyphs_url(base),
-            "sources": {"none": {"type": "geojson", "data": {"type": "Feature", "properties": None,
-                                                             "geometry": None}}, **extra_sources},
-            "layers": [{"id": MAP_STYLE, "type": "background", "paint": {"background-color": "#ffffff"}},
-                       *extra_layers]}
+    return {
+        "version": 8,
+        "id": MAP_STYLE,
+        "glyphs": glyphs_url(base),
+        "sources": {
+            "none": {
+                "type": "geojson",
+                "data": {"type": "Feature", "properties": None, "geometry": None},
+            },
+            **extra_sources,
+        },
+        "layers": [
+            {"id": MAP_STYLE, "type": "background", "paint": {"background-color": "#ffffff"}},
+            *extra_layers,
+        ],
+    }
 
-def view_of(extent: tuple[float, float, float, float] | None, width_px: int = 900,
-            height_px: int = 600) -> tuple[dict, float]:
+
+def view_of(
+    extent: tuple[float, float, float, float] | None, width_px: int = 900, height_px: int = 600
+) -> tuple[dict, float]:
     """Map centre and zoom that fit `extent` (west, south, east, north)."""
     if extent is None:
         return {"lon": 120.62, "lat": 31.3}, 8.0
@@ -73,14 +86,27 @@ def tile_url(base: str, layer: str, **params: str | None) -> str:
     return f"{url}?{query}" if query else url
 
 
-def tile_layer(base: str, layer: str, *, kind: str = "line", color: str = "#404040",
-               width: float = 1.0, opacity: float = 1.0, below: str | None = None,
-               dash: Sequence[float] | None = None, name: str | None = None,
-               **params: str | None) -> dict:
+def tile_layer(
+    base: str,
+    layer: str,
+    *,
+    kind: str = "line",
+    color: str = "#404040",
+    width: float = 1.0,
+    opacity: float = 1.0,
+    below: str | None = None,
+    dash: Sequence[float] | None = None,
+    name: str | None = None,
+    **params: str | None,
+) -> dict:
     """One `layout.map.layers` entry drawing layer `layer` of the tile endpoint."""
     entry: dict = {
-        "sourcetype": "vector", "source": [tile_url(base, layer, **params)],
-        "sourcelayer": layer, "type": kind, "color": color, "opacity": opacity,
+        "sourcetype": "vector",
+        "source": [tile_url(base, layer, **params)],
+        "sourcelayer": layer,
+        "type": kind,
+        "color": color,
+        "opacity": opacity,
     }
     if kind == "line":
         entry["line"] = {"width": width, **({"dash": list(dash)} if dash else {})}
@@ -98,17 +124,32 @@ def name_layer(base: str, level: str, minzoom: float = 0, maxzoom: float = 24) -
     over the tiles' label points, shown from `minzoom` until `maxzoom`."""
     size, color = NAME_STYLE[level]
     layer = f"{level}_names"
-    return {"sourcetype": "vector", "source": [tile_url(base, layer)], "sourcelayer": layer,
-            "type": "symbol", "minzoom": minzoom, "maxzoom": maxzoom, "name": layer,
-            # no icon: plotly.js would fetch a missing icon image from a web site
-            "symbol": {"icon": "", "text": "{name}", "placement": "point", "textposition": "middle center",
-                       "textfont": {"family": LABEL_FONT, "size": size, "color": color}}}
+    return {
+        "sourcetype": "vector",
+        "source": [tile_url(base, layer)],
+        "sourcelayer": layer,
+        "type": "symbol",
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "name": layer,
+        # no icon: plotly.js would fetch a missing icon image from a web site
+        "symbol": {
+            "icon": "",
+            "text": "{name}",
+            "placement": "point",
+            "textposition": "middle center",
+            "textfont": {"family": LABEL_FONT, "size": size, "color": color},
+        },
+    }
 
 
 def name_layers(base: str) -> list[dict]:
     """District names always, town and community names once zoomed in."""
-    return [name_layer(base, "community", COMMUNITY_NAMES_ZOOM), name_layer(base, "town", TOWN_NAMES_ZOOM, TOWN_NAMES_UNTIL),
-            name_layer(base, "district")]
+    return [
+        name_layer(base, "community", COMMUNITY_NAMES_ZOOM),
+        name_layer(base, "town", TOWN_NAMES_ZOOM, TOWN_NAMES_UNTIL),
+        name_layer(base, "district"),
+    ]
 
 
 def boundary_layers(base: str, towns: bool = True) -> list[dict]:
@@ -119,18 +160,31 @@ def boundary_layers(base: str, towns: bool = True) -> list[dict]:
     return layers + name_layers(base)
 
 
-def base_figure(center: dict, zoom: float, layers: list[dict] | None = None,
-                height: int | None = None, uirevision: str | None = None,
-                base: str | None = None, caption: str | None = None) -> go.Figure:
+def base_figure(
+    center: dict,
+    zoom: float,
+    layers: list[dict] | None = None,
+    height: int | None = None,
+    uirevision: str | None = None,
+    base: str | None = None,
+    caption: str | None = None,
+) -> go.Figure:
     """An empty offline map figure with the given base layers; `base`: this app's origin,
     whose glyphs the layers' and traces' text use and whose base map is drawn (default:
     the origin of the request being answered);
     `caption`: title and date range that a PNG/PDF export of the map carries
     (`layout.meta.caption`, drawn by assets/civicgrid.js with a scale bar and north arrow)."""
     # a map subplot only exists when a trace uses it: an empty, legend-less one
-    fig = go.Figure(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip"))
+    fig = go.Figure(
+        go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip")
+    )
     fig.update_layout(
-        map={"style": map_style(base or base_url()), "center": center, "zoom": zoom, "layers": layers or []},
+        map={
+            "style": map_style(base or base_url()),
+            "center": center,
+            "zoom": zoom,
+            "layers": layers or [],
+        },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={"bgcolor": "rgba(255,255,255,0.85)", "x": 0.01, "y": 0.99, "font": {"size": 13}},
         font={"family": "Noto Sans CJK SC, Noto Sans, sans-serif"},
@@ -156,8 +210,14 @@ def hex_geojson(cells: Sequence[int]) -> tuple[dict, list[str]]:
     ends = np.cumsum(shapely.get_num_coordinates(polys))
     feats, start = [], 0
     for hid, end in zip(ids, ends, strict=True):
-        feats.append({"type": "Feature", "id": hid, "properties": {},
-                      "geometry": {"type": "Polygon", "coordinates": [coords[start:end]]}})
+        feats.append(
+            {
+                "type": "Feature",
+                "id": hid,
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [coords[start:end]]},
+            }
+        )
         start = end
     return {"type": "FeatureCollection", "features": feats}, ids
 
@@ -171,11 +231,22 @@ def stepped_scale(colors: Sequence[str]) -> list[list]:
     return scale
 
 
-def hex_trace(cells: Sequence[int], z: np.ndarray, *, colorscale, zmin: float, zmax: float,
-              colorbar: dict | None = None, hover: Sequence[str] | None = None,
-              name: str = "", opacity: float = 0.8, showscale: bool = True,
-              template: str | None = None, customdata: np.ndarray | None = None,
-              geojson: str | None = None) -> go.Choroplethmap:
+def hex_trace(
+    cells: Sequence[int],
+    z: np.ndarray,
+    *,
+    colorscale,
+    zmin: float,
+    zmax: float,
+    colorbar: dict | None = None,
+    hover: Sequence[str] | None = None,
+    name: str = "",
+    opacity: float = 0.8,
+    showscale: bool = True,
+    template: str | None = None,
+    customdata: np.ndarray | None = None,
+    geojson: str | None = None,
+) -> go.Choroplethmap:
     """A Choroplethmap of H3 cells coloured by `z`. Hover from one `template` (with
     numbers in `customdata`) keeps the payload small; `hover` gives a text per cell.
     `geojson`: URL of the cells' hex_geojson on this app, instead of sending it inline."""
@@ -188,31 +259,64 @@ def hex_trace(cells: Sequence[int], z: np.ndarray, *, colorscale, zmin: float, z
     else:
         hovertemplate = "%{text}<extra></extra>" if hover is not None else None
     return go.Choroplethmap(
-        geojson=geojson, locations=ids, featureidkey="id", z=np.asarray(z, dtype=float),
-        colorscale=colorscale, zmin=zmin, zmax=zmax, marker={"opacity": opacity, "line": {"width": 0}},
-        colorbar=colorbar, showscale=showscale, name=name,
+        geojson=geojson,
+        locations=ids,
+        featureidkey="id",
+        z=np.asarray(z, dtype=float),
+        colorscale=colorscale,
+        zmin=zmin,
+        zmax=zmax,
+        marker={"opacity": opacity, "line": {"width": 0}},
+        colorbar=colorbar,
+        showscale=showscale,
+        name=name,
         text=list(hover) if hover is not None and template is None else None,
-        customdata=customdata, hovertemplate=hovertemplate,
+        customdata=customdata,
+        hovertemplate=hovertemplate,
     )
 
 
-def gi_trace(cells: Sequence[int], bins: np.ndarray, labels: dict[int, str],
-             hover: Sequence[str] | None = None, template: str | None = None,
-             customdata: np.ndarray | None = None, geojson: str | None = None) -> go.Choroplethmap:
+def gi_trace(
+    cells: Sequence[int],
+    bins: np.ndarray,
+    labels: dict[int, str],
+    hover: Sequence[str] | None = None,
+    template: str | None = None,
+    customdata: np.ndarray | None = None,
+    geojson: str | None = None,
+) -> go.Choroplethmap:
     """Gi* confidence bins −3…3 on the diverging RdBu ramp, with a labelled legend bar."""
     colors = [GI_COLORS[b] for b in range(-3, 4)]
     return hex_trace(
-        cells, bins, colorscale=stepped_scale(colors), zmin=-3.5, zmax=3.5, hover=hover,
-        template=template, customdata=customdata, geojson=geojson,
-        colorbar={"tickvals": list(range(-3, 4)), "ticktext": [labels[b] for b in range(-3, 4)],
-                  "len": 0.6, "thickness": 16, "x": 0.99, "xanchor": "right",
-                  "bgcolor": "rgba(255,255,255,0.85)"},
+        cells,
+        bins,
+        colorscale=stepped_scale(colors),
+        zmin=-3.5,
+        zmax=3.5,
+        hover=hover,
+        template=template,
+        customdata=customdata,
+        geojson=geojson,
+        colorbar={
+            "tickvals": list(range(-3, 4)),
+            "ticktext": [labels[b] for b in range(-3, 4)],
+            "len": 0.6,
+            "thickness": 16,
+            "x": 0.99,
+            "xanchor": "right",
+            "bgcolor": "rgba(255,255,255,0.85)",
+        },
         opacity=0.85,
     )
 
 
-def category_traces(cells: Sequence[int], cats: Sequence[str], colors: dict[str, str],
-                    labels: dict[str, str], hover: Sequence[str] | None = None) -> list[go.Choroplethmap]:
+def category_traces(
+    cells: Sequence[int],
+    cats: Sequence[str],
+    colors: dict[str, str],
+    labels: dict[str, str],
+    hover: Sequence[str] | None = None,
+) -> list[go.Choroplethmap]:
     """One single-colour Choroplethmap per category, so the legend lists them by name."""
     cells = np.asarray(cells)
     cats = np.asarray(cats, dtype=object)
@@ -220,20 +324,41 @@ def category_traces(cells: Sequence[int], cats: Sequence[str], colors: dict[str,
     traces = []
     for cat in [c for c in colors if c in set(cats)]:
         m = cats == cat
-        tr = hex_trace(cells[m], np.zeros(int(m.sum())), colorscale=[[0, colors[cat]], [1, colors[cat]]],
-                       zmin=0, zmax=1, showscale=False, name=labels.get(cat, cat),
-                       hover=hover_arr[m] if hover_arr is not None else None, opacity=0.85)
+        tr = hex_trace(
+            cells[m],
+            np.zeros(int(m.sum())),
+            colorscale=[[0, colors[cat]], [1, colors[cat]]],
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            name=labels.get(cat, cat),
+            hover=hover_arr[m] if hover_arr is not None else None,
+            opacity=0.85,
+        )
         tr.showlegend = True
         traces.append(tr)
     return traces
 
 
-def polygon_trace(geojson: dict, ids: Sequence[str], color: str, name: str,
-                  hover: Sequence[str] | None = None, opacity: float = 0.7) -> go.Choroplethmap:
+def polygon_trace(
+    geojson: dict,
+    ids: Sequence[str],
+    color: str,
+    name: str,
+    hover: Sequence[str] | None = None,
+    opacity: float = 0.7,
+) -> go.Choroplethmap:
     """A single-colour Choroplethmap of arbitrary polygons (problems, changed grids)."""
     tr = go.Choroplethmap(
-        geojson=geojson, locations=list(ids), featureidkey="id", z=np.zeros(len(ids)),
-        colorscale=[[0, color], [1, color]], zmin=0, zmax=1, showscale=False, name=name,
+        geojson=geojson,
+        locations=list(ids),
+        featureidkey="id",
+        z=np.zeros(len(ids)),
+        colorscale=[[0, color], [1, color]],
+        zmin=0,
+        zmax=1,
+        showscale=False,
+        name=name,
         marker={"opacity": opacity, "line": {"width": 1, "color": "#333333"}},
         text=list(hover) if hover is not None else None,
         hovertemplate="%{text}<extra></extra>" if hover is not None else None,
@@ -242,14 +367,25 @@ def polygon_trace(geojson: dict, ids: Sequence[str], color: str, name: str,
     return tr
 
 
-def point_trace(lon, lat, *, color: str, name: str, size: float = 8,
-                hover: Sequence[str] | None = None, customdata=None) -> go.Scattermap:
+def point_trace(
+    lon,
+    lat,
+    *,
+    color: str,
+    name: str,
+    size: float = 8,
+    hover: Sequence[str] | None = None,
+    customdata=None,
+) -> go.Scattermap:
     """Circle markers (no symbol layer, so no glyph requests)."""
     return go.Scattermap(
         lon=np.round(np.asarray(lon, dtype=float), COORD_DIGITS),
-        lat=np.round(np.asarray(lat, dtype=float), COORD_DIGITS), mode="markers",
-        marker={"size": size, "color": color, "opacity": 0.9}, name=name,
-        text=list(hover) if hover is not None else None, customdata=customdata,
+        lat=np.round(np.asarray(lat, dtype=float), COORD_DIGITS),
+        mode="markers",
+        marker={"size": size, "color": color, "opacity": 0.9},
+        name=name,
+        text=list(hover) if hover is not None else None,
+        customdata=customdata,
         hovertemplate="%{text}<extra></extra>" if hover is not None else None,
     )
 
@@ -259,7 +395,12 @@ def area_labels(names: Sequence[str], lon, lat, name: str = "") -> go.Scattermap
     Text only and no hover, so a click there still picks the cell under it."""
     return go.Scattermap(
         lon=np.round(np.asarray(lon, dtype=float), COORD_DIGITS),
-        lat=np.round(np.asarray(lat, dtype=float), COORD_DIGITS), mode="text",
-        text=list(names), textposition="middle center", name=name, showlegend=False, hoverinfo="skip",
+        lat=np.round(np.asarray(lat, dtype=float), COORD_DIGITS),
+        mode="text",
+        text=list(names),
+        textposition="middle center",
+        name=name,
+        showlegend=False,
+        hoverinfo="skip",
         textfont={"family": LABEL_FONT, "size": 14, "color": "#000000"},
     )

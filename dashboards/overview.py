@@ -34,26 +34,66 @@ def layout(lang: str, present: bool = False) -> html.Div:
     eng = engine()
     # the first view is computed with the page, saving the browser callback round trips
     first = map_figure(eng, DEFAULT_DAYS, lang, present)
-    return html.Div([
-        html.Div([
-            html.H2(t("ov.title", lang), className="page-title"),
-            # the meeting brief, shown in presentation mode (civicgrid.css): where maps are shown at a meeting
-            html.A(t("ov.brief", lang), id="ov-brief", className="btn btn-brief", href="/brief.pdf?period=week",
-                   download="brief-week.pdf"),
-            html.Div([
-                html.Span(t("ov.period", lang), className="filter-label"),
-                dcc.RadioItems(id="ov-days", value=DEFAULT_DAYS, inline=True,
-                               options=[{"label": t("ov.days", lang, days=d), "value": d} for d in PERIODS]),
-            ], className="filter"),
-        ], className="row", style={"justifyContent": "space-between", "alignItems": "center"}),
-        html.Div(_kpi_cards(kpis(eng, DEFAULT_DAYS), lang, DEFAULT_DAYS), id="ov-kpis", className="kpis"),
-        html.Div([
-            html.Div(section(t("ov.map", lang), map_graph("ov-map", "60vh", first)), className="col-2"),
-            html.Div(section(t("ov.trend", lang), dcc.Graph(
-                id="ov-trend", style={"height": "60vh"}, config={"displaylogo": False},
-                figure=trend_view(eng, lang, present))), className="col"),
-        ], className="row"),
-    ])
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H2(t("ov.title", lang), className="page-title"),
+                    # the meeting brief, shown in presentation mode (civicgrid.css): where maps are shown at a meeting
+                    html.A(
+                        t("ov.brief", lang),
+                        id="ov-brief",
+                        className="btn btn-brief",
+                        href="/brief.pdf?period=week",
+                        download="brief-week.pdf",
+                    ),
+                    html.Div(
+                        [
+                            html.Span(t("ov.period", lang), className="filter-label"),
+                            dcc.RadioItems(
+                                id="ov-days",
+                                value=DEFAULT_DAYS,
+                                inline=True,
+                                options=[
+                                    {"label": t("ov.days", lang, days=d), "value": d}
+                                    for d in PERIODS
+                                ],
+                            ),
+                        ],
+                        className="filter",
+                    ),
+                ],
+                className="row",
+                style={"justifyContent": "space-between", "alignItems": "center"},
+            ),
+            html.Div(
+                _kpi_cards(kpis(eng, DEFAULT_DAYS), lang, DEFAULT_DAYS),
+                id="ov-kpis",
+                className="kpis",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        section(t("ov.map", lang), map_graph("ov-map", "60vh", first)),
+                        className="col-2",
+                    ),
+                    html.Div(
+                        section(
+                            t("ov.trend", lang),
+                            dcc.Graph(
+                                id="ov-trend",
+                                style={"height": "60vh"},
+                                config={"displaylogo": False},
+                                figure=trend_view(eng, lang, present),
+                            ),
+                        ),
+                        className="col",
+                    ),
+                ],
+                className="row",
+            ),
+        ]
+    )
 
 
 def _sized(fig: go.Figure, present: bool) -> go.Figure:
@@ -108,15 +148,27 @@ def _kpi_cards(k, lang: str, days: int) -> list:
     arrow = "" if change is None else ("▲ " if change > 0 else "▼ ")
     period = f"{k.period_start:%Y-%m-%d} – {k.period_end:%Y-%m-%d}"
     cards = [
-        kpi_card(t("ov.incidents", lang, days=days), num(k.incidents),
-                 f"{arrow}{pct(abs(change)) if change is not None else '—'} {t('ov.vs_prev', lang, days=days)}", tone,
-                 card_id="kpi-incidents"),
+        kpi_card(
+            t("ov.incidents", lang, days=days),
+            num(k.incidents),
+            f"{arrow}{pct(abs(change)) if change is not None else '—'} {t('ov.vs_prev', lang, days=days)}",
+            tone,
+            card_id="kpi-incidents",
+        ),
         kpi_card(t("ov.hot_share", lang), pct(k.hot_share), period, card_id="kpi-hot"),
-        kpi_card(t("ov.out_of_band", lang), num(k.grids_out_of_band),
-                 f"/ {num(k.grids_total)}" if k.grids_total else "", card_id="kpi-band"),
+        kpi_card(
+            t("ov.out_of_band", lang),
+            num(k.grids_out_of_band),
+            f"/ {num(k.grids_total)}" if k.grids_total else "",
+            card_id="kpi-band",
+        ),
     ]
     for kind in COVERAGE_KINDS:
-        cards.append(kpi_card(f"{t('kind.' + kind, lang)} {t('ov.coverage', lang)}", pct(k.coverage.get(kind))))
+        cards.append(
+            kpi_card(
+                f"{t('kind.' + kind, lang)} {t('ov.coverage', lang)}", pct(k.coverage.get(kind))
+            )
+        )
     return cards
 
 
@@ -124,12 +176,16 @@ def hot_map(layer, lang: str, ext, base: str, caption: str | None = None) -> go.
     """Significant Gi* cells over district and town boundaries (tiles from the app at `base`);
     `caption`: the title and period an export of the map carries."""
     center, zoom = maps.view_of(ext)
-    fig = maps.base_figure(center, zoom, maps.boundary_layers(base), uirevision="ov", base=base,
-                           caption=caption)
+    fig = maps.base_figure(
+        center, zoom, maps.boundary_layers(base), uirevision="ov", base=base, caption=caption
+    )
     if layer is not None and len(layer.frame):
         f = layer.frame[layer.frame["bin"] != 0]
         labels = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}
-        hover = [f"{labels[int(b)]}<br>{t('col.count', lang)}: {int(c)}" for b, c in zip(f["bin"], f["count"], strict=True)]
+        hover = [
+            f"{labels[int(b)]}<br>{t('col.count', lang)}: {int(c)}"
+            for b, c in zip(f["bin"], f["count"], strict=True)
+        ]
         fig.add_trace(maps.gi_trace(f["cell"].to_numpy(), f["bin"].to_numpy(), labels, hover))
     return fig
 
@@ -154,12 +210,20 @@ def trend_figure(eng, lang: str) -> go.Figure:
     fig = go.Figure()
     if df is not None and len(df):
         for cat, g in df.groupby("category"):
-            fig.add_trace(go.Scatter(x=g["period_start"], y=g["count"], name=str(cat), mode="lines",
-                                     stackgroup="all"))
-    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 30}, legend={"orientation": "h", "y": -0.15},
-                      font={"family": "Noto Sans CJK SC, sans-serif", "size": 13},
-                      yaxis_title=t("col.count", lang), plot_bgcolor="white",
-                      xaxis={"gridcolor": "#eee"}, yaxis={"gridcolor": "#eee"})
+            fig.add_trace(
+                go.Scatter(
+                    x=g["period_start"], y=g["count"], name=str(cat), mode="lines", stackgroup="all"
+                )
+            )
+    fig.update_layout(
+        margin={"l": 40, "r": 10, "t": 10, "b": 30},
+        legend={"orientation": "h", "y": -0.15},
+        font={"family": "Noto Sans CJK SC, sans-serif", "size": 13},
+        yaxis_title=t("col.count", lang),
+        plot_bgcolor="white",
+        xaxis={"gridcolor": "#eee"},
+        yaxis={"gridcolor": "#eee"},
+    )
     return fig
 
 
@@ -167,18 +231,31 @@ def register(app) -> None:
     # the page comes with its first view (in the language and type size of the moment,
     # as the shell re-renders the page when the language changes), so these run only
     # on a change; three callbacks, so the map is not held up by the KPI queries
-    @app.callback(Output("ov-map", "figure"), Input("ov-days", "value"), Input("lang", "data"),
-                  Input("present", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("ov-map", "figure"),
+        Input("ov-days", "value"),
+        Input("lang", "data"),
+        Input("present", "data"),
+        prevent_initial_call=True,
+    )
     def update_map(days, lang, present):
         return map_figure(engine(), one_of(days, PERIODS), one_of(lang, LANGS), bool(present))
 
-    @app.callback(Output("ov-kpis", "children"), Input("ov-days", "value"), Input("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("ov-kpis", "children"),
+        Input("ov-days", "value"),
+        Input("lang", "data"),
+        prevent_initial_call=True,
+    )
     def update_kpis(days, lang):
         days = one_of(days, PERIODS)
         return _kpi_cards(kpis(engine(), days), one_of(lang, LANGS), days)
 
-    @app.callback(Output("ov-trend", "figure"), Input("lang", "data"), Input("present", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("ov-trend", "figure"),
+        Input("lang", "data"),
+        Input("present", "data"),
+        prevent_initial_call=True,
+    )
     def update_trend(lang, present):
         return trend_view(engine(), one_of(lang, LANGS), bool(present))

@@ -63,8 +63,13 @@ class FailureStore(Storage, MovingWindowSupport):
 
     STORAGE_SCHEME = ["civicgrid"]
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
-                 engine: Callable[[], Engine] | None = None, **options) -> None:
+    def __init__(
+        self,
+        uri: str | None = None,
+        wrap_exceptions: bool = False,
+        engine: Callable[[], Engine] | None = None,
+        **options,
+    ) -> None:
         super().__init__(uri, wrap_exceptions, **options)
         self.engine = engine
 
@@ -101,31 +106,54 @@ class FailureStore(Storage, MovingWindowSupport):
         failures.forget(self.engine(), key)
 
 
-def throttle(server: Flask, engine: Callable[[], Engine],
-             refused: Callable[[int], Response]) -> Callable[[Callable], Callable]:
+def throttle(
+    server: Flask, engine: Callable[[], Engine], refused: Callable[[int], Response]
+) -> Callable[[Callable], Callable]:
     """A decorator for the sign-in view of `server`: POSTs are counted and refused as
     above; `refused(seconds)` makes the 429 page (seconds: until the next try may pass).
     `engine()` gives the database that keeps the counts and audits each refusal."""
-    limiter = Limiter(_address, app=server, storage_uri="civicgrid://", storage_options={"engine": engine},
-                      strategy="moving-window",
-                      headers_enabled=False)  # Retry-After is set on the 429 page itself
+    limiter = Limiter(
+        _address,
+        app=server,
+        storage_uri="civicgrid://",
+        storage_options={"engine": engine},
+        strategy="moving-window",
+        headers_enabled=False,
+    )  # Retry-After is set on the 429 page itself
 
     def breached(what: str) -> Callable[[RequestLimit], Response]:
         def on_breach(limit: RequestLimit) -> Response:
-            audit.record(engine(), "login_throttled",
-                         {"username": _account(), "address": _address(), "by": what, "limit": str(limit.limit)},
-                         username=_account())
+            audit.record(
+                engine(),
+                "login_throttled",
+                {
+                    "username": _account(),
+                    "address": _address(),
+                    "by": what,
+                    "limit": str(limit.limit),
+                },
+                username=_account(),
+            )
             return refused(max(1, int(limit.reset_at - time.time())))
 
         return on_breach
 
     def limit(value: str, key: Callable[[], str], what: str):
-        return limiter.limit(value, key_func=key, methods=["POST"], deduct_when=_failed,
-                             on_breach=breached(what), scope=f"login-{what}")
+        return limiter.limit(
+            value,
+            key_func=key,
+            methods=["POST"],
+            deduct_when=_failed,
+            on_breach=breached(what),
+            scope=f"login-{what}",
+        )
 
     def wrap(view: Callable) -> Callable:
-        for value, key, what in ((PAIR_LIMITS, _pair, "pair"), (ADDRESS_LIMIT, _address, "address"),
-                                 (ACCOUNT_LIMIT, _account, "account")):
+        for value, key, what in (
+            (PAIR_LIMITS, _pair, "pair"),
+            (ADDRESS_LIMIT, _address, "address"),
+            (ACCOUNT_LIMIT, _account, "account"),
+        ):
             view = limit(value, key, what)(view)
         return view
 

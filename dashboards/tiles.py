@@ -49,9 +49,15 @@ def register(server: Flask, engine: Callable[[], Engine]) -> None:
 
     @server.route("/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf")
     def vector_tile(layer: str, z: int, x: int, y: int) -> Response:
-        req = TileRequest(layer, z, x, y, version=request.args.get("version") or None,
-                          band=request.args.get("band") or None,
-                          revision=request.args.get("rev") or None)
+        req = TileRequest(
+            layer,
+            z,
+            x,
+            y,
+            version=request.args.get("version") or None,
+            band=request.args.get("band") or None,
+            revision=request.args.get("rev") or None,
+        )
         try:
             req.validate()
             key = (req, engine().url)

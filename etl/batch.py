@@ -43,45 +43,90 @@ def file_sha256(path: Path) -> tuple[str, int]:
 
 def lock(conn: psycopg.Connection, kind: str, sha: str, grid_version: str | None) -> None:
     """Hold a transaction-level advisory lock on this (kind, content, version)."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                 (f"{kind}|{sha}|{grid_version or ''}",))
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+        (f"{kind}|{sha}|{grid_version or ''}",),
+    )
 
 
-def existing(conn: psycopg.Connection, kind: str, sha: str, grid_version: str | None) -> dict | None:
+def existing(
+    conn: psycopg.Connection, kind: str, sha: str, grid_version: str | None
+) -> dict | None:
     """The finished batch that already loaded this content, if any."""
     row = conn.execute(
         """SELECT id, read, loaded, rejected, duplicates, repaired, encoding, source_crs,
                   personal_columns, warnings, options
            FROM load_batches WHERE kind = %s AND file_sha256 = %s
            AND grid_version IS NOT DISTINCT FROM %s""",
-        (kind, sha, grid_version)).fetchone()
+        (kind, sha, grid_version),
+    ).fetchone()
     if row is None:
         return None
-    keys = ("batch_id", "read", "loaded", "rejected", "duplicates", "repaired", "encoding", "crs",
-            "personal_columns", "warnings", "options")
+    keys = (
+        "batch_id",
+        "read",
+        "loaded",
+        "rejected",
+        "duplicates",
+        "repaired",
+        "encoding",
+        "crs",
+        "personal_columns",
+        "warnings",
+        "options",
+    )
     return dict(zip(keys, row, strict=True))
 
 
-def create(conn: psycopg.Connection, *, kind: str, path: Path, sha: str, size: int,
-           source_format: str, crs: str | None, encoding: str | None,
-           grid_version: str | None, options: dict) -> int:
+def create(
+    conn: psycopg.Connection,
+    *,
+    kind: str,
+    path: Path,
+    sha: str,
+    size: int,
+    source_format: str,
+    crs: str | None,
+    encoding: str | None,
+    grid_version: str | None,
+    options: dict,
+) -> int:
     """Insert the batch row (counts filled in by `finish`) and return its id."""
     return conn.execute(
         """INSERT INTO load_batches (kind, file_name, file_sha256, file_size, source_format,
                source_crs, encoding, grid_version, options)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb) RETURNING id""",
-        (kind, path.name, sha, size, source_format, crs, encoding, grid_version,
-         json.dumps(options, ensure_ascii=False))).fetchone()[0]
+        (
+            kind,
+            path.name,
+            sha,
+            size,
+            source_format,
+            crs,
+            encoding,
+            grid_version,
+            json.dumps(options, ensure_ascii=False),
+        ),
+    ).fetchone()[0]
 
 
-def finish(conn: psycopg.Connection, batch_id: int, counts: dict, personal: list[str],
-           warnings: list[str]) -> None:
+def finish(
+    conn: psycopg.Connection, batch_id: int, counts: dict, personal: list[str], warnings: list[str]
+) -> None:
     """Record the counts, the personal columns treated and the warnings; stamp the end."""
     conn.execute(
         """UPDATE load_batches SET read = %s, loaded = %s, rejected = %s, duplicates = %s,
                repaired = %s, personal_columns = %s::jsonb, warnings = %s::jsonb,
                finished_at = now()
            WHERE id = %s""",
-        (counts["read"], counts["loaded"], counts["rejected"], counts["duplicates"],
-         counts["repaired"], json.dumps(personal, ensure_ascii=False),
-         json.dumps(warnings, ensure_ascii=False), batch_id))
+        (
+            counts["read"],
+            counts["loaded"],
+            counts["rejected"],
+            counts["duplicates"],
+            counts["repaired"],
+            json.dumps(personal, ensure_ascii=False),
+            json.dumps(warnings, ensure_ascii=False),
+            batch_id,
+        ),
+    )

@@ -19,14 +19,22 @@ _SAMPLE = 20_000
 _TOLERANCE_DEG = 5e-5  # ≈ 5 m: far below the ~500 m GCJ-02 offset
 
 
-def choose(declared: str | None, option: str | None, *, declared_is_default: bool = False,
-           file: str | None = None) -> tuple[str, list[str]]:
+def choose(
+    declared: str | None,
+    option: str | None,
+    *,
+    declared_is_default: bool = False,
+    file: str | None = None,
+) -> tuple[str, list[str]]:
     """(CRS to read the file in, warnings) from what the file declares and `--crs`."""
     wanted = normalise_name(option) if option else None
     if declared is None:
         if wanted is None:
-            raise InputError("no coordinate system: the file has no .prj; give --crs "
-                             "(wgs84, gcj02, bd09, cgcs2000 or EPSG:n)", file=file)
+            raise InputError(
+                "no coordinate system: the file has no .prj; give --crs "
+                "(wgs84, gcj02, bd09, cgcs2000 or EPSG:n)",
+                file=file,
+            )
         return wanted, []
     if wanted is None or wanted == declared:
         return declared, []
@@ -37,8 +45,9 @@ def choose(declared: str | None, option: str | None, *, declared_is_default: boo
     return declared, [f"--crs {wanted} ignored: the file declares {declared}"]
 
 
-def offset_warning(area: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray,
-                   crs: str) -> str | None:
+def offset_warning(
+    area: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarray, crs: str
+) -> str | None:
     """A warning when points read as WGS-84 fit the boundaries far better as GCJ-02/BD-09.
 
     Compares the share of points outside the loaded city with the share outside after
@@ -61,6 +70,8 @@ def offset_warning(area: shapely.Geometry | None, lon: np.ndarray, lat: np.ndarr
         cx, cy = to_wgs84(x, y, candidate)
         out_c = 1 - inside(area, cx, cy).mean()
         if out_c <= out / 2:
-            return (f"{out:.1%} of points fall outside the city as {crs} but {out_c:.1%} as "
-                    f"{label}: the file is probably {label} (load it with --crs {candidate})")
+            return (
+                f"{out:.1%} of points fall outside the city as {crs} but {out_c:.1%} as "
+                f"{label}: the file is probably {label} (load it with --crs {candidate})"
+            )
     return None

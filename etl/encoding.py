@@ -13,9 +13,16 @@ from geo.errors import InputError
 
 #: .cpg / option spellings → Python codec names we report
 _ALIASES = {
-    "utf-8": "utf-8", "utf8": "utf-8", "utf_8": "utf-8", "65001": "utf-8",
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf_8": "utf-8",
+    "65001": "utf-8",
     "utf-8-sig": "utf-8-sig",
-    "gbk": "gbk", "cp936": "gbk", "936": "gbk", "ansi 936": "gbk", "gb2312": "gbk",
+    "gbk": "gbk",
+    "cp936": "gbk",
+    "936": "gbk",
+    "ansi 936": "gbk",
+    "gb2312": "gbk",
     "gb18030": "gb18030",
 }
 

@@ -42,15 +42,21 @@ WORKERS = 2  # this machine's cores; the server builds one month per connection 
 
 def drop_leftovers(conn: psycopg.Connection, table: str) -> list[str]:
     """Drop month tables of earlier loads that never got attached (a killed load's)."""
-    return [n for (n,) in conn.execute("SELECT civicgrid_stage_drop(%s, NULL, NULL)", (table,)).fetchall()]
+    return [
+        n
+        for (n,) in conn.execute("SELECT civicgrid_stage_drop(%s, NULL, NULL)", (table,)).fetchall()
+    ]
 
 
 def _month_groups(times: np.ndarray, idx: np.ndarray) -> list[tuple[dt.date, np.ndarray]]:
     """Rows `idx` (in time order) split by local month."""
     local = partitions.local_months(times[idx])
     cuts = np.flatnonzero(local[1:] != local[:-1]) + 1
-    return [(local[part[0]].astype("datetime64[D]").astype(dt.date), idx[part])
-            for part in np.split(np.arange(len(idx)), cuts) if len(part)]
+    return [
+        (local[part[0]].astype("datetime64[D]").astype(dt.date), idx[part])
+        for part in np.split(np.arange(len(idx)), cuts)
+        if len(part)
+    ]
 
 
 def _share(groups: list, workers: int) -> list[list]:
@@ -69,9 +75,18 @@ def _finish(w: psycopg.Connection, table: str, batch_id: int, month: dt.date) ->
     w.execute("SELECT civicgrid_stage_finish(%s, %s, %s)", (table, batch_id, month))
 
 
-def _build(dsn: str, table: str, names: Sequence[str], ready: list, share: list,
-           batch_id: int, on_rows: Callable[[int], None] | None, seconds: list[float],
-           built: Callable[[dt.date], None], failed: list[BaseException]) -> None:
+def _build(
+    dsn: str,
+    table: str,
+    names: Sequence[str],
+    ready: list,
+    share: list,
+    batch_id: int,
+    on_rows: Callable[[int], None] | None,
+    seconds: list[float],
+    built: Callable[[dt.date], None],
+    failed: list[BaseException],
+) -> None:
     """One worker: for each of its months, a table with `table`'s columns filled, indexed,
     keyed, with its bounds checked, committed, and handed to `built`; it stops early once
     anything in the load has `failed`."""
@@ -79,8 +94,9 @@ def _build(dsn: str, table: str, names: Sequence[str], ready: list, share: list,
         for month, part in share:
             if failed:
                 return
-            stage = w.execute("SELECT civicgrid_stage_create(%s, %s, %s)",
-                              (table, batch_id, month)).fetchone()[0]
+            stage = w.execute(
+                "SELECT civicgrid_stage_create(%s, %s, %s)", (table, batch_id, month)
+            ).fetchone()[0]
             # FREEZE (the table is this transaction's own): rows are written frozen and
             # all-visible, so the first reads after the load neither set hint bits nor
             # rewrite the pages, and index-only scans need no heap visits
@@ -105,15 +121,24 @@ def _ids(conn: psycopg.Connection, table: str, idx: np.ndarray, n: int) -> list[
     seq = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()[0]
     if seq is None or not len(idx):
         return []
-    last = conn.execute("SELECT setval(%s, nextval(%s) + %s - 1)", (seq, seq, len(idx))).fetchone()[0]
+    last = conn.execute("SELECT setval(%s, nextval(%s) + %s - 1)", (seq, seq, len(idx))).fetchone()[
+        0
+    ]
     ids = np.zeros(n, dtype=np.int64)
     ids[idx] = np.arange(last - len(idx) + 1, last + 1, dtype=np.int64)
     return [Column("id", "int8", ids)]
 
 
-def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Sequence[Column],
-                    idx: np.ndarray, times: np.ndarray, batch_id: int,
-                    on_rows: Callable[[int], None] | None = None) -> float:
+def exchange_insert(
+    conn: psycopg.Connection,
+    dsn: str,
+    table: str,
+    columns: Sequence[Column],
+    idx: np.ndarray,
+    times: np.ndarray,
+    batch_id: int,
+    on_rows: Callable[[int], None] | None = None,
+) -> float:
     """Rows `idx` (in time order; `times` µs UTC of every row, the partition column)
     into the empty partitioned `table`, month by month, WORKERS months at a time, each
     attached in `conn`'s transaction once built. Returns the seconds the workers spent
@@ -136,7 +161,9 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
         finally:
             built.put(None)  # this worker is done
 
-    threads = [threading.Thread(target=run, args=(share,)) for share in _share(groups, WORKERS) if share]
+    threads = [
+        threading.Thread(target=run, args=(share,)) for share in _share(groups, WORKERS) if share
+    ]
     for t in threads:
         t.start()
     try:
@@ -159,7 +186,9 @@ def exchange_insert(conn: psycopg.Connection, dsn: str, table: str, columns: Seq
             conn.rollback()
             with psycopg.connect(dsn, autocommit=True) as clean:
                 for month, _ in groups:
-                    clean.execute("SELECT civicgrid_stage_drop(%s, %s, %s)", (table, batch_id, month))
+                    clean.execute(
+                        "SELECT civicgrid_stage_drop(%s, %s, %s)", (table, batch_id, month)
+                    )
     if errors:
         raise errors[0]
     return sum(seconds) / max(len(threads), 1)

@@ -20,9 +20,28 @@ from rich.table import Table
 from geo.config import state_dir
 
 #: the keys every report has (`--json` prints exactly these and a few more)
-KEYS = ("status", "batch_id", "kind", "file", "read", "loaded", "rejected", "duplicates",
-        "repaired", "inserted", "updated", "unchanged", "encoding", "crs", "personal_columns",
-        "reasons", "warnings", "rejects_csv", "report_dir", "seconds")
+KEYS = (
+    "status",
+    "batch_id",
+    "kind",
+    "file",
+    "read",
+    "loaded",
+    "rejected",
+    "duplicates",
+    "repaired",
+    "inserted",
+    "updated",
+    "unchanged",
+    "encoding",
+    "crs",
+    "personal_columns",
+    "reasons",
+    "warnings",
+    "rejects_csv",
+    "report_dir",
+    "seconds",
+)
 
 
 def folder(database: str, batch_id: int) -> Path:
@@ -39,9 +58,13 @@ def write_rejects(database: str, batch_id: int, source: Path, rejects: pd.DataFr
     return path
 
 
-def unclassified(database: str, batch_id: int, source: Path,
-                 found: dict[str, tuple[str, pd.Series, np.ndarray]], loaded: np.ndarray
-                 ) -> list[dict[str, Any]]:
+def unclassified(
+    database: str,
+    batch_id: int,
+    source: Path,
+    found: dict[str, tuple[str, pd.Series, np.ndarray]],
+    loaded: np.ndarray,
+) -> list[dict[str, Any]]:
     """One entry per value no vocabulary knows among the loaded rows — field, vocabulary,
     value, count (most frequent first) and the command that adds it: `vocab import` of
     `<file>.<vocab>.csv`, written here with one term per value (set its parent to place
@@ -56,10 +79,13 @@ def unclassified(database: str, batch_id: int, source: Path,
         path = folder_ / f"{source.name}.{vocab}.csv"
         values = [str(v) for v in counts.index]
         pd.DataFrame({"code": values, "name": values, "parent": "", "aliases": ""}).to_csv(
-            path, index=False, encoding="utf-8-sig")
+            path, index=False, encoding="utf-8-sig"
+        )
         command = f"civicgrid vocab import {path} --vocab {vocab}"
-        out += [{"field": name, "vocab": vocab, "value": v, "count": int(n), "add": command}
-                for v, n in zip(values, counts.to_numpy(), strict=True)]
+        out += [
+            {"field": name, "vocab": vocab, "value": v, "count": int(n), "add": command}
+            for v, n in zip(values, counts.to_numpy(), strict=True)
+        ]
     return out
 
 
@@ -73,8 +99,13 @@ def write_json(report: dict[str, Any]) -> Path:
 
 
 #: words of the personal-data lines, Chinese first
-_WORDS = {"header": "表头 header", "content": "内容 content", "hash": "假名 hash",
-          "drop": "删除 drop", "keep": "保留 keep"}
+_WORDS = {
+    "header": "表头 header",
+    "content": "内容 content",
+    "hash": "假名 hash",
+    "drop": "删除 drop",
+    "keep": "保留 keep",
+}
 
 
 def _personal(report: dict[str, Any]) -> str:
@@ -104,8 +135,9 @@ def _masked(report: dict[str, Any]) -> str:
 def human(report: dict[str, Any], console: Console | None = None) -> None:
     """Print the report as a rich table (Chinese first, English after)."""
     console = console or Console()
-    title = ("已加载过 / already loaded" if report["status"] == "already_loaded"
-             else "加载完成 / loaded")
+    title = (
+        "已加载过 / already loaded" if report["status"] == "already_loaded" else "加载完成 / loaded"
+    )
     table = Table(title=f"{title}: {report['kind']} ← {report['file']}", show_header=False)
     table.add_column("item", style="bold")
     table.add_column("value")
@@ -116,8 +148,10 @@ def human(report: dict[str, Any], console: Console | None = None) -> None:
         ("拒绝 / rejected", report["rejected"]),
         ("重复 / duplicates", report["duplicates"]),
         ("修复 / repaired", report["repaired"]),
-        ("新增·更新·未变 / inserted·updated·unchanged",
-         f"{report['inserted']} · {report['updated']} · {report['unchanged']}"),
+        (
+            "新增·更新·未变 / inserted·updated·unchanged",
+            f"{report['inserted']} · {report['updated']} · {report['unchanged']}",
+        ),
         ("表头行 / header row", report.get("header_row") or "—"),
         ("坐标系 / CRS", report["crs"]),
         ("编码 / encoding", report["encoding"]),
@@ -125,8 +159,10 @@ def human(report: dict[str, Any], console: Console | None = None) -> None:
         ("掩码 / masked in free text", _masked(report)),
         ("拒绝原因 / reasons", ", ".join(f"{k} {v}" for k, v in report["reasons"].items()) or "—"),
         ("拒绝清单 / rejects CSV", report["rejects_csv"] or "—"),
-        ("未分类 / unclassified", ", ".join(f"{u['value']} {u['count']}" for u in
-                                             report.get("unclassified", [])) or "—"),
+        (
+            "未分类 / unclassified",
+            ", ".join(f"{u['value']} {u['count']}" for u in report.get("unclassified", [])) or "—",
+        ),
         ("用时 / seconds", report["seconds"]),
     ]
     for label, value in rows:

@@ -36,8 +36,10 @@ def check_input_size(path: Path, limit: int | None = None) -> None:
     limit = settings().max_input_bytes if limit is None else limit
     size = sum(part.stat().st_size for part in content_files(path))
     if size > limit:
-        raise InputError(f"file too large ({_mb(size)}; the limit is {_mb(limit)}, "
-                         "CIVICGRID_MAX_INPUT_MB)", file=str(path))
+        raise InputError(
+            f"file too large ({_mb(size)}; the limit is {_mb(limit)}, CIVICGRID_MAX_INPUT_MB)",
+            file=str(path),
+        )
 
 
 def unsafe_name(name: str) -> str | None:
@@ -66,12 +68,16 @@ def check_zip(archive: zipfile.ZipFile, limit: int | None = None) -> None:
         if stat.S_ISLNK(info.external_attr >> 16):
             raise InputError(f"zip member {info.filename!r} is a symbolic link; refused")
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise InputError(f"zip member {info.filename!r} expands {_mb(info.file_size)} from "
-                             f"{info.compress_size:,} bytes (compression bomb); refused")
+            raise InputError(
+                f"zip member {info.filename!r} expands {_mb(info.file_size)} from "
+                f"{info.compress_size:,} bytes (compression bomb); refused"
+            )
         total += info.file_size
         if total > limit:
-            raise InputError(f"zip expands to more than {_mb(limit)} (the input limit, "
-                             "CIVICGRID_MAX_INPUT_MB); refused")
+            raise InputError(
+                f"zip expands to more than {_mb(limit)} (the input limit, "
+                "CIVICGRID_MAX_INPUT_MB); refused"
+            )
     _check_overlap(members)
 
 
@@ -83,8 +89,10 @@ def _check_overlap(members: list[zipfile.ZipInfo]) -> None:
         name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
         end = info.header_offset + 30 + len(name) + info.compress_size
         if following.header_offset < end:
-            raise InputError(f"zip members {info.filename!r} and {following.filename!r} overlap "
-                             "(zip bomb); refused")
+            raise InputError(
+                f"zip members {info.filename!r} and {following.filename!r} overlap "
+                "(zip bomb); refused"
+            )
 
 
 def extract(archive: zipfile.ZipFile, name: str, folder: Path, limit: int | None = None) -> Path:

@@ -152,8 +152,9 @@ def parse_time(series: pd.Series, tz: str | None = None) -> tuple[np.ndarray, np
         local = fast.to_numpy(zero_copy_only=False).astype("datetime64[s]")
         retry = pc.and_(fast.is_null(), text.is_valid()).to_numpy(zero_copy_only=False)
         if retry.any():
-            again = pd.to_datetime(pd.Series(text.filter(pa.array(retry)).to_pylist()),
-                                   format="mixed", errors="coerce")
+            again = pd.to_datetime(
+                pd.Series(text.filter(pa.array(retry)).to_pylist()), format="mixed", errors="coerce"
+            )
             local[retry] = again.astype("datetime64[s]").to_numpy()
         valid = ~np.isnat(local)
         if tz is None:  # the fixed UTC+8 rule: no time-zone database needed
@@ -192,8 +193,12 @@ def parse_date(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """True inside the generous China rectangle (NaN → False)."""
     with np.errstate(invalid="ignore"):
-        return ((lon >= CHINA_LON[0]) & (lon <= CHINA_LON[1])
-                & (lat >= CHINA_LAT[0]) & (lat <= CHINA_LAT[1]))
+        return (
+            (lon >= CHINA_LON[0])
+            & (lon <= CHINA_LON[1])
+            & (lat >= CHINA_LAT[0])
+            & (lat <= CHINA_LAT[1])
+        )
 
 
 def off_globe(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -224,8 +229,12 @@ def repeating(series: pd.Series | None) -> np.ndarray | None:
     return pd.Series(arrow_text(series)).duplicated(keep=False).to_numpy()
 
 
-def repeated_keys(keys: pd.Series, candidates: np.ndarray, content: Callable[[np.ndarray], np.ndarray],
-                  repeating: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def repeated_keys(
+    keys: pd.Series,
+    candidates: np.ndarray,
+    content: Callable[[np.ndarray], np.ndarray],
+    repeating: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(exact copies, same key but other content) among candidate rows after the first.
 
     `content(idx)` gives a hash of the rows `idx`; it is called only for rows whose key

@@ -77,20 +77,25 @@ class Settings:
     households_band: tuple[int, int] = (300, 500)
     #: largest GeoJSON a load accepts, in bytes (GDAL parses it whole, in memory)
     max_geojson_bytes: int = field(
-        default_factory=lambda: int(float(os.environ.get("CIVICGRID_MAX_GEOJSON_MB", "512")) * (1 << 20))
+        default_factory=lambda: int(
+            float(os.environ.get("CIVICGRID_MAX_GEOJSON_MB", "512")) * (1 << 20)
+        )
     )
     #: workload band (hours a month, geo.grids.workload) every version is checked against,
     #: e.g. CIVICGRID_WORKLOAD_BAND="20,45"; unset: the band of the version in force
-    workload_band: tuple[float, float] | None = field(default_factory=lambda: _band(
-        os.environ.get("CIVICGRID_WORKLOAD_BAND", "")))
+    workload_band: tuple[float, float] | None = field(
+        default_factory=lambda: _band(os.environ.get("CIVICGRID_WORKLOAD_BAND", ""))
+    )
     #: largest file (or zip content) a load or upload accepts, in bytes
     max_input_bytes: int = field(
-        default_factory=lambda: int(float(os.environ.get("CIVICGRID_MAX_INPUT_MB", "2048")) * (1 << 20))
+        default_factory=lambda: int(
+            float(os.environ.get("CIVICGRID_MAX_INPUT_MB", "2048")) * (1 << 20)
+        )
     )
 
 
 def _band(value: str) -> tuple[float, float] | None:
-    """"LOW,HIGH" as two floats; None when empty."""
+    """ "LOW,HIGH" as two floats; None when empty."""
     if not value.strip():
         return None
     low, high = (float(x) for x in value.split(","))

@@ -18,8 +18,14 @@ DEPARTMENTS: dict[str, str] = {
 _ALIASES: dict[str, str] = {
     **{code: code for code in DEPARTMENTS},
     **{label: code for code, label in DEPARTMENTS.items()},
-    **{w: "police" for w in ("公安局", "公安分局", "派出所", "派出所辖区", "警务区", "警务", "警察")},
-    **{w: "urban_management" for w in ("城市管理", "城管局", "城管执法", "综合执法", "urban management")},
+    **{
+        w: "police"
+        for w in ("公安局", "公安分局", "派出所", "派出所辖区", "警务区", "警务", "警察")
+    },
+    **{
+        w: "urban_management"
+        for w in ("城市管理", "城管局", "城管执法", "综合执法", "urban management")
+    },
     **{w: "emergency" for w in ("应急", "应急局", "应急管理局", "消防", "emergency management")},
     **{w: "municipal" for w in ("市政局", "住建", "市政公用")},
 }

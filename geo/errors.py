@@ -12,8 +12,14 @@ class CivicgridError(Exception):
 class InputError(CivicgridError):
     """The input cannot be used; says which file, row and field when known."""
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
         self.file, self.row, self.field, self.reason = file, row, field, message
         where = ", ".join(
             part

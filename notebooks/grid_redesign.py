@@ -78,27 +78,42 @@ low, high = before.attrs["households_band"]
 w_low, w_high = before.attrs["workload_band"]
 
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.5), gridspec_kw={"width_ratios": [1, 1, 1.3]})
-for ax, column, (a, b), title in ((axes[0], "households", (low, high), "户数 / households"),
-                                  (axes[1], "workload", (w_low, w_high), "工作量 / workload")):
+for ax, column, (a, b), title in (
+    (axes[0], "households", (low, high), "户数 / households"),
+    (axes[1], "workload", (w_low, w_high), "工作量 / workload"),
+):
     ax.hist(before[column].dropna(), bins=30, color="#8c8c8c")
     ax.axvspan(a, b, color="#59a14f", alpha=0.15, label="合理区间 / band")
     ax.set(title=title, ylabel="网格数 / grids")
     ax.legend(frameon=False)
 band = before["households_flag"].map({"below": "under", "in_band": "in", "above": "over"})
-before.to_crs(METRIC).plot(ax=axes[2], color=band.map(BAND_COLORS).fillna(BAND_COLORS["unknown"]),
-                           edgecolor="#555555", linewidth=0.3)
+before.to_crs(METRIC).plot(
+    ax=axes[2],
+    color=band.map(BAND_COLORS).fillna(BAND_COLORS["unknown"]),
+    edgecolor="#555555",
+    linewidth=0.3,
+)
 axes[2].set_axis_off()
 axes[2].set_title(f"户数分档 / household band ({active.name})")
-axes[2].legend(handles=[Patch(color=BAND_COLORS[k], label=lbl) for k, lbl in
-                        (("under", "偏少 / under"), ("in", "合理 / in band"), ("over", "偏多 / over"))],
-               loc="lower left", fontsize=8, frameon=False)
+axes[2].legend(
+    handles=[
+        Patch(color=BAND_COLORS[k], label=lbl)
+        for k, lbl in (("under", "偏少 / under"), ("in", "合理 / in band"), ("over", "偏多 / over"))
+    ],
+    loc="lower left",
+    fontsize=8,
+    frameon=False,
+)
 fig.tight_layout()
 fig.savefig(OUT / "workload.png", dpi=110, bbox_inches="tight")
 plt.show()
 
 flagged = before[before["flagged"]].sort_values("workload", ascending=False)
-display(flagged[["grid_code", "name", "households", "households_flag", "workload", "workload_flag"]]
-        .head(10).round(1))
+display(
+    flagged[["grid_code", "name", "households", "households_flag", "workload", "workload_flag"]]
+    .head(10)
+    .round(1)
+)
 print(f"{len(flagged)} of {len(before)} grids outside a band")
 
 # %% [markdown]
@@ -135,16 +150,33 @@ problems = check(grids, store.read_units(engine, ("town", "community")))
 display(problems.drop(columns="geometry").assign(area_m2=problems["area_m2"].round(1)))
 
 # the draft's workload against the same bands as the version in force
-table = workload(grids, inputs.items, inputs.layers, as_of=inputs.as_of,
-                 workload_band=before.attrs["workload_band"])
+table = workload(
+    grids,
+    inputs.items,
+    inputs.layers,
+    as_of=inputs.as_of,
+    workload_band=before.attrs["workload_band"],
+)
 after = gpd.GeoDataFrame(table, geometry=grids.geometry.to_numpy(), crs=grids.crs)
-FLAGS = {"below": "偏少 / under", "low": "偏少 / under", "in_band": "合理 / in band",
-         "above": "偏多 / over", "high": "偏多 / over", "unknown": "未知 / unknown"}
-bands = pd.DataFrame({
-    (name, column): frame[f"{column}_flag"].map(FLAGS).value_counts()
-    for name, frame in ((active.name, before), (DRAFT, after))
-    for column in ("households", "workload")
-}).fillna(0).astype(int)
+FLAGS = {
+    "below": "偏少 / under",
+    "low": "偏少 / under",
+    "in_band": "合理 / in band",
+    "above": "偏多 / over",
+    "high": "偏多 / over",
+    "unknown": "未知 / unknown",
+}
+bands = (
+    pd.DataFrame(
+        {
+            (name, column): frame[f"{column}_flag"].map(FLAGS).value_counts()
+            for name, frame in ((active.name, before), (DRAFT, after))
+            for column in ("households", "workload")
+        }
+    )
+    .fillna(0)
+    .astype(int)
+)
 bands.columns.names = ["版本 / version", "网格数 / grids"]
 display(bands)
 
@@ -162,23 +194,51 @@ display(counts.rename_axis("变更 / change").to_frame("处 / changes").T)
 
 changed = changes[changes["change"] != "unchanged"].to_crs(METRIC)
 fig, axes = plt.subplots(1, 2, figsize=(13, 6))
-for ax, layer, title in ((axes[0], before, f"调整前 / before ({active.name})"),
-                         (axes[1], after, f"调整后 / after ({DRAFT})")):
+for ax, layer, title in (
+    (axes[0], before, f"调整前 / before ({active.name})"),
+    (axes[1], after, f"调整后 / after ({DRAFT})"),
+):
     for kind, part in changed.groupby("change"):
         part.plot(ax=ax, color=CHANGE_COLORS.get(kind, "#cccccc"), linewidth=0)
     layer.to_crs(METRIC).boundary.plot(ax=ax, color="#333333", linewidth=0.3)
     ax.set_axis_off()
     ax.set_title(title)
-labels = {"reshaped": "边界调整 / reshaped", "split": "拆分 / split", "merged": "合并 / merged",
-          "new": "新增 / new", "removed": "撤销 / removed"}
-fig.legend(handles=[Patch(color=CHANGE_COLORS.get(k, "#cccccc"), label=v) for k, v in labels.items()
-                    if k in counts.index], loc="lower center", ncol=5, frameon=False)
+labels = {
+    "reshaped": "边界调整 / reshaped",
+    "split": "拆分 / split",
+    "merged": "合并 / merged",
+    "new": "新增 / new",
+    "removed": "撤销 / removed",
+}
+fig.legend(
+    handles=[
+        Patch(color=CHANGE_COLORS.get(k, "#cccccc"), label=v)
+        for k, v in labels.items()
+        if k in counts.index
+    ],
+    loc="lower center",
+    ncol=5,
+    frameon=False,
+)
 fig.tight_layout(rect=(0, 0.05, 1, 1))
 fig.savefig(OUT / "changes.png", dpi=110, bbox_inches="tight")
 plt.show()
 
-display(changed[["change", "old_codes", "new_codes", "households_before", "households_after",
-               "workload_before", "workload_after"]].round(0).head(15))
+display(
+    changed[
+        [
+            "change",
+            "old_codes",
+            "new_codes",
+            "households_before",
+            "households_after",
+            "workload_before",
+            "workload_after",
+        ]
+    ]
+    .round(0)
+    .head(15)
+)
 
 # %% [markdown]
 # ## 5. 备案材料 / Filing package
@@ -194,19 +254,36 @@ display(changed[["change", "old_codes", "new_codes", "households_before", "house
 # `civicgrid grids file NAME --out DIR` (same package, and the version is marked filed).
 
 # %%
-package = filing.build(grids, store.read_grids(engine, active.name),
-                       store.read_units(engine, ("district", "town", "community")),
-                       OUT / "filing", version=DRAFT, previous=active.name)
-display(pd.DataFrame({"文件 / file": [str(p.relative_to(package.folder)) for p in package.files],
-                      "字节 / bytes": [p.stat().st_size for p in package.files]}))
+package = filing.build(
+    grids,
+    store.read_grids(engine, active.name),
+    store.read_units(engine, ("district", "town", "community")),
+    OUT / "filing",
+    version=DRAFT,
+    previous=active.name,
+)
+display(
+    pd.DataFrame(
+        {
+            "文件 / file": [str(p.relative_to(package.folder)) for p in package.files],
+            "字节 / bytes": [p.stat().st_size for p in package.files],
+        }
+    )
+)
 
 summary = {
-    "active": active.name, "draft": DRAFT, "grids_before": int(len(before)),
-    "grids_after": int(len(after)), "flagged_before": int(before["flagged"].sum()),
+    "active": active.name,
+    "draft": DRAFT,
+    "grids_before": int(len(before)),
+    "grids_after": int(len(after)),
+    "flagged_before": int(before["flagged"].sum()),
     "flagged_after": int(after["flagged"].sum()),
     "problems": {k: int(n) for k, n in problems["problem"].value_counts().items()},
     "changes": {k: int(n) for k, n in counts.items()},
-    "filing": str(package.folder), "filing_files": len(package.files),
+    "filing": str(package.folder),
+    "filing_files": len(package.files),
 }
-(OUT / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+(OUT / "summary.json").write_text(
+    json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+)
 print(json.dumps(summary, ensure_ascii=False))

@@ -74,6 +74,7 @@ print(engine.url.render_as_string(hide_password=True), "|", SAMPLE, "→", OUT)
 # 每个文件一次加载（一个事务）；已加载过的文件不会重复入库。读入行数 = 入库 + 拒绝 + 重复。
 # One transaction per file; a file loaded before changes nothing. Read = loaded + rejected + duplicates.
 
+
 # %%
 def load_sample(folder: Path) -> pd.DataFrame:
     """Run the manifest's load commands in order (boundaries first); one report row per file."""
@@ -81,9 +82,13 @@ def load_sample(folder: Path) -> pd.DataFrame:
     rows = []
     for entry in manifest["files"]:
         kind, rel, *rest = entry["load"][2:]  # civicgrid load KIND PATH [--option value]…
-        options = {k.lstrip("-").replace("-", "_"): v for k, v in zip(rest[::2], rest[1::2], strict=True)}
+        options = {
+            k.lstrip("-").replace("-", "_"): v for k, v in zip(rest[::2], rest[1::2], strict=True)
+        }
         rows.append(load(kind, folder / rel, **options))
-    return pd.DataFrame(rows)[["kind", "file", "status", "read", "loaded", "rejected", "duplicates"]]
+    return pd.DataFrame(rows)[
+        ["kind", "file", "status", "read", "loaded", "rejected", "duplicates"]
+    ]
 
 
 if (SAMPLE / "manifest.json").exists():
@@ -113,8 +118,10 @@ print(agg.mode, "—", agg.reason, f"({agg.incidents:,} incidents added)")
 
 area = hot_store.study_area(engine, RES)  # every cell of the city, zero where no incident
 totals = hot_store.load_counts(engine, RES).set_index("cell")["count"]
-print(f"{len(area):,} study cells at res {RES}, {(totals > 0).sum():,} with incidents, "
-      f"{int(totals.sum()):,} incidents")
+print(
+    f"{len(area):,} study cells at res {RES}, {(totals > 0).sum():,} with incidents, "
+    f"{int(totals.sum()):,} incidents"
+)
 
 # %% [markdown]
 # ## 3. 自动尺度的 Gi* 热点 / Gi* hot spots at the automatic scale
@@ -131,15 +138,28 @@ gi = gi_star(totals, k=k, area=area)
 
 fig, ax = plt.subplots(figsize=(5, 2.6))
 ax.plot(k_table["k"], k_table["z"], marker="o", color="#555555")
-ax.scatter([k], k_table.loc[k_table["peak"], "z"], s=120, color=GI_COLORS[3], zorder=3,
-           label=f"选定 / chosen k = {k}")
+ax.scatter(
+    [k],
+    k_table.loc[k_table["peak"], "z"],
+    s=120,
+    color=GI_COLORS[3],
+    zorder=3,
+    label=f"选定 / chosen k = {k}",
+)
 ax.set(xlabel="k 环 / k-ring", ylabel="Moran's I z", title="空间聚集强度 / clustering by scale")
 ax.legend(frameon=False)
 plt.show()
 
 bins = gi["bin"].value_counts().reindex(range(3, -4, -1), fill_value=0)
-display(pd.DataFrame({"Gi_Bin": bins.index, "含义 / meaning": [t(f"bin.{b}") for b in bins.index],
-                      "单元数 / cells": bins.to_numpy()}))
+display(
+    pd.DataFrame(
+        {
+            "Gi_Bin": bins.index,
+            "含义 / meaning": [t(f"bin.{b}") for b in bins.index],
+            "单元数 / cells": bins.to_numpy(),
+        }
+    )
+)
 
 # %% [markdown]
 # ## 4. 按月的时空热点 / Emerging hot spots by month
@@ -156,8 +176,12 @@ print(f"{len(months)} months, {months[0]:%Y-%m} … {months[-1]:%Y-%m}")
 
 patterns = em["category"].value_counts()
 fig, ax = plt.subplots(figsize=(6, 3.2))
-ax.barh([emerging_label(c) for c in patterns.index], patterns.to_numpy(),
-        color=[emerging_color(c) for c in patterns.index], edgecolor="#999999")
+ax.barh(
+    [emerging_label(c) for c in patterns.index],
+    patterns.to_numpy(),
+    color=[emerging_color(c) for c in patterns.index],
+    edgecolor="#999999",
+)
 ax.invert_yaxis()
 ax.set(xlabel="单元数 / cells", title="时空模式 / emerging patterns")
 plt.show()
@@ -177,13 +201,16 @@ cells = gi.index[(gi["bin"] != 0) | (category != "no_pattern")].to_numpy()
 hexmap = gpd.GeoDataFrame(
     {"bin": gi.loc[cells, "bin"].to_numpy(), "category": category.loc[cells].to_numpy()},
     geometry=gpd.GeoSeries(hexes.boundaries(cells.astype(np.uint64)), index=cells, crs="EPSG:4326"),
-    index=cells).to_crs(METRIC)
+    index=cells,
+).to_crs(METRIC)
 hot = gi[gi["bin"] > 0].sort_values("gi_z", ascending=False)
 top = hot.head(10)
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 6.5))
-for ax, column, colour_of, blank in ((axes[0], "bin", GI_COLORS.get, 0),
-                                     (axes[1], "category", emerging_color, "no_pattern")):
+for ax, column, colour_of, blank in (
+    (axes[0], "bin", GI_COLORS.get, 0),
+    (axes[1], "category", emerging_color, "no_pattern"),
+):
     units[units["level"] == "district"].plot(ax=ax, color=GI_COLORS[0], linewidth=0)
     shown = hexmap[hexmap[column] != blank]
     shown.plot(ax=ax, color=shown[column].map(colour_of), linewidth=0)
@@ -193,13 +220,24 @@ for ax, column, colour_of, blank in ((axes[0], "bin", GI_COLORS.get, 0),
 hexmap.loc[top.index].boundary.plot(ax=axes[0], color="#000000", linewidth=1.2)
 axes[0].set_title(f"Gi* 热点（k = {k}，FDR）/ Gi* hot spots")
 axes[1].set_title("时空模式（按月）/ emerging patterns by month")
-axes[0].legend(handles=[*(Patch(color=GI_COLORS[b], label=t(f"bin.{b}")) for b in range(3, -4, -1)),
-                        Patch(facecolor="none", edgecolor="#000000", label="报告表前 10 / top 10")],
-               loc="lower left", fontsize=8, frameon=False)
+axes[0].legend(
+    handles=[
+        *(Patch(color=GI_COLORS[b], label=t(f"bin.{b}")) for b in range(3, -4, -1)),
+        Patch(facecolor="none", edgecolor="#000000", label="报告表前 10 / top 10"),
+    ],
+    loc="lower left",
+    fontsize=8,
+    frameon=False,
+)
 order = [f"{p}_{sign}_spot" for sign in ("hot", "cold") for p in PATTERNS]
 shown = [c for c in order if c in patterns.index]
-axes[1].legend(handles=[Patch(color=emerging_color(c), label=emerging_label(c)) for c in shown],
-               loc="lower left", fontsize=8, frameon=False, ncol=2)
+axes[1].legend(
+    handles=[Patch(color=emerging_color(c), label=emerging_label(c)) for c in shown],
+    loc="lower left",
+    fontsize=8,
+    frameon=False,
+    ncol=2,
+)
 fig.tight_layout()
 map_png = OUT / "hotspot_map.png"
 fig.savefig(map_png, dpi=120, bbox_inches="tight")
@@ -214,20 +252,28 @@ plt.show()
 
 # %%
 WATCH = ("persistent_hot_spot", "intensifying_hot_spot", "new_hot_spot", "consecutive_hot_spot")
-SITE_KINDS = {"school": "学校", "hospital": "医院", "station": "车站", "elder_care": "养老机构",
-              "government": "政府机关", "mall": "商场"}
+SITE_KINDS = {
+    "school": "学校",
+    "hospital": "医院",
+    "station": "车站",
+    "elder_care": "养老机构",
+    "government": "政府机关",
+    "mall": "商场",
+}
 watched = em.index[em["category"].isin(WATCH)]
 near = hot_store.key_sites_near(engine, watched, radius_m=300)
 near = near.sort_values("distance_m").drop_duplicates("name")  # each site by its nearest hot cell
 places = hot_store.places(engine, near["cell"])
-sites = pd.DataFrame({
-    "重点场所 / site": near["name"].to_numpy(),
-    "类型 / kind": near["kind"].map(SITE_KINDS).fillna(near["kind"]).to_numpy(),
-    "距离（米）/ distance m": near["distance_m"].round(0).astype(int).to_numpy(),
-    "时空模式 / pattern": em.loc[near["cell"], "category"].map(emerging_label).to_numpy(),
-    "街道 / town": places["town"].to_numpy(),
-    "网格 / grid": places["grid"].to_numpy(),
-})
+sites = pd.DataFrame(
+    {
+        "重点场所 / site": near["name"].to_numpy(),
+        "类型 / kind": near["kind"].map(SITE_KINDS).fillna(near["kind"]).to_numpy(),
+        "距离（米）/ distance m": near["distance_m"].round(0).astype(int).to_numpy(),
+        "时空模式 / pattern": em.loc[near["cell"], "category"].map(emerging_label).to_numpy(),
+        "街道 / town": places["town"].to_numpy(),
+        "网格 / grid": places["grid"].to_numpy(),
+    }
+)
 sites.to_csv(OUT / "key_sites_near_hotspots.csv", index=False, encoding="utf-8-sig")
 print(f"{len(watched)} persistent/new hot cells, {len(sites)} key sites within 300 m")
 display(sites.head(15))
@@ -252,32 +298,43 @@ def trend(cell: int) -> str:
     return "上升 / rising" if row["trend_z"] > 0 else "下降 / falling"
 
 
-report = pd.DataFrame({
-    "排名 / rank": range(1, len(top) + 1),
-    "H3 单元 / cell": [h3.int_to_str(int(c)) for c in top.index],
-    "街道 / town": where["town"].to_numpy(),
-    "网格 / grid": where["grid"].to_numpy(),
-    "警情数 / incidents": top["value"].astype(int).to_numpy(),
-    "Gi* z": top["gi_z"].round(2).to_numpy(),
-    "Gi_Bin": top["bin"].to_numpy(),
-    "置信度 / confidence": [t(f"bin.{b}") for b in top["bin"]],
-    "时空模式 / pattern": [emerging_label(em.loc[c, "category"]) for c in top.index],
-    "趋势 / trend": [trend(c) for c in top.index],
-    "附近重点场所 / key sites": ["、".join(nearby.get_group(c).head(3)) if c in nearby.groups else ""
-                                for c in top.index],
-})
+report = pd.DataFrame(
+    {
+        "排名 / rank": range(1, len(top) + 1),
+        "H3 单元 / cell": [h3.int_to_str(int(c)) for c in top.index],
+        "街道 / town": where["town"].to_numpy(),
+        "网格 / grid": where["grid"].to_numpy(),
+        "警情数 / incidents": top["value"].astype(int).to_numpy(),
+        "Gi* z": top["gi_z"].round(2).to_numpy(),
+        "Gi_Bin": top["bin"].to_numpy(),
+        "置信度 / confidence": [t(f"bin.{b}") for b in top["bin"]],
+        "时空模式 / pattern": [emerging_label(em.loc[c, "category"]) for c in top.index],
+        "趋势 / trend": [trend(c) for c in top.index],
+        "附近重点场所 / key sites": [
+            "、".join(nearby.get_group(c).head(3)) if c in nearby.groups else "" for c in top.index
+        ],
+    }
+)
 report.to_csv(OUT / "hotspot_report.csv", index=False, encoding="utf-8-sig")
 display(report)
 
 # %%
 summary = {
     "loads": dict(zip(loads["file"], loads["status"], strict=True)),
-    "res": RES, "k": k, "months": len(months), "study_cells": int(len(area)),
-    "incidents": int(totals.sum()), "hot_cells": int((gi["bin"] > 0).sum()),
-    "cold_cells": int((gi["bin"] < 0).sum()), "patterns": {c: int(n) for c, n in patterns.items()},
-    "watched_cells": int(len(watched)), "key_sites_near": int(len(sites)),
+    "res": RES,
+    "k": k,
+    "months": len(months),
+    "study_cells": int(len(area)),
+    "incidents": int(totals.sum()),
+    "hot_cells": int((gi["bin"] > 0).sum()),
+    "cold_cells": int((gi["bin"] < 0).sum()),
+    "patterns": {c: int(n) for c, n in patterns.items()},
+    "watched_cells": int(len(watched)),
+    "key_sites_near": int(len(sites)),
     "top_cells": [int(c) for c in top.index],
     "files": sorted(p.name for p in OUT.iterdir() if p.name != "summary.json"),
 }
-(OUT / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+(OUT / "summary.json").write_text(
+    json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+)
 print(json.dumps({key: v for key, v in summary.items() if key != "top_cells"}, ensure_ascii=False))

@@ -150,7 +150,9 @@ def private_cluster() -> Iterator[cluster.Cluster]:
             shutil.rmtree(home, ignore_errors=True)
 
 
-def run_cli(*args: str, check: bool = False, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, check: bool = False, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run `civicgrid ARGS` in a subprocess, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "geo", *args],

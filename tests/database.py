@@ -16,6 +16,8 @@ def empty(engine: Engine) -> Engine:
     names = ", ".join(t.name for t in metadata.sorted_tables if t.name not in KEPT)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        conn.execute(text("DELETE FROM vocab_terms WHERE parent IS NOT NULL AND source <> 'default'"))
+        conn.execute(
+            text("DELETE FROM vocab_terms WHERE parent IS NOT NULL AND source <> 'default'")
+        )
         conn.execute(text("DELETE FROM vocab_terms WHERE source <> 'default'"))
     return engine

@@ -67,7 +67,11 @@ def test_readme_commands_run_as_written(clean_db, tmp_path):
     assert set(levels) == {"district", "town", "community"}
     assert statuses == {"2025": "retired", "2026-draft": "filed"}
     assert [b.kind for b in batches] == ["boundaries"] * 3 + [
-        "grids", "incidents", "facilities", "jurisdictions"]
+        "grids",
+        "incidents",
+        "facilities",
+        "jurisdictions",
+    ]
     for b in batches:  # nothing lost
         assert b.read == b.loaded + b.rejected + b.duplicates, b
     assert ("wang", "analyst") in users

@@ -18,10 +18,21 @@ def sample_archive(out: Path, seed: int, rows: int | None, as_json: bool) -> Non
         manifest = write(out, rows=rows or PROVINCE_ROWS, seed=seed, jobs=os.cpu_count() or 1)
     except OSError as exc:
         raise CivicgridError(f"{out}: cannot write the archive ({exc.strerror or exc})") from exc
-    summary = {"out": str(out.resolve()), "scale": "province", "format": "parquet", "seed": seed,
-               "rows": manifest["rows"], "chunks": manifest["chunks"],
-               "partitions": len(manifest["months"]),
-               "seconds": round(time.perf_counter() - started, 2)}
-    report(summary, as_json, lambda s: console.print(
-        f"省级警情归档 / province archive → {s['out']}: {s['rows']:,} incidents, "
-        f"{s['partitions']} month partitions, {s['seconds']:.1f} s"))
+    summary = {
+        "out": str(out.resolve()),
+        "scale": "province",
+        "format": "parquet",
+        "seed": seed,
+        "rows": manifest["rows"],
+        "chunks": manifest["chunks"],
+        "partitions": len(manifest["months"]),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    report(
+        summary,
+        as_json,
+        lambda s: console.print(
+            f"省级警情归档 / province archive → {s['out']}: {s['rows']:,} incidents, "
+            f"{s['partitions']} month partitions, {s['seconds']:.1f} s"
+        ),
+    )

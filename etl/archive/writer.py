@@ -25,11 +25,13 @@ MANIFEST = "_archive.json"
 
 def geo_metadata(bbox: list[float]) -> bytes:
     """GeoParquet 1.1 file metadata for the WKB `geometry` column (WGS-84 lon/lat)."""
-    return json.dumps({
-        "version": "1.1.0",
-        "primary_column": "geometry",
-        "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"], "bbox": bbox}},
-    }).encode()
+    return json.dumps(
+        {
+            "version": "1.1.0",
+            "primary_column": "geometry",
+            "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"], "bbox": bbox}},
+        }
+    ).encode()
 
 
 def _write_months(table: pa.Table, month: np.ndarray, out: Path, index: int) -> dict[str, int]:
@@ -49,7 +51,9 @@ def _write_months(table: pa.Table, month: np.ndarray, out: Path, index: int) -> 
     return written
 
 
-def _write_chunks(out: Path, rows: int, seed: int, chunk_rows: int, indexes: range) -> dict[str, int]:
+def _write_chunks(
+    out: Path, rows: int, seed: int, chunk_rows: int, indexes: range
+) -> dict[str, int]:
     """Draw and write the chunks `indexes` (the city is built once per call); rows per month."""
     city = build_city(SCALES["city"], np.random.default_rng([seed, 0]))
     months: dict[str, int] = {}
@@ -61,8 +65,13 @@ def _write_chunks(out: Path, rows: int, seed: int, chunk_rows: int, indexes: ran
     return months
 
 
-def write(out: Path | str, rows: int = PROVINCE_ROWS, seed: int = 42,
-          chunk_rows: int = CHUNK_ROWS, jobs: int = 1) -> dict[str, Any]:
+def write(
+    out: Path | str,
+    rows: int = PROVINCE_ROWS,
+    seed: int = 42,
+    chunk_rows: int = CHUNK_ROWS,
+    jobs: int = 1,
+) -> dict[str, Any]:
     """Write `rows` synthetic incidents into `out` (replacing an archive there); return the manifest.
 
     The incidents of the whole sample city (`city` scale) are drawn `chunk_rows` at a time;
@@ -82,16 +91,33 @@ def write(out: Path | str, rows: int = PROVINCE_ROWS, seed: int = 42,
         found = [_write_chunks(out, rows, seed, chunk_rows, range(n_chunks))]
     else:
         with ProcessPoolExecutor(jobs) as pool:
-            found = list(pool.map(_write_chunks, *zip(*[
-                (out, rows, seed, chunk_rows, range(j, n_chunks, jobs)) for j in range(jobs)],
-                strict=True)))
+            found = list(
+                pool.map(
+                    _write_chunks,
+                    *zip(
+                        *[
+                            (out, rows, seed, chunk_rows, range(j, n_chunks, jobs))
+                            for j in range(jobs)
+                        ],
+                        strict=True,
+                    ),
+                )
+            )
     months: dict[str, int] = {}
     for part in found:
         for key, count in part.items():
             months[key] = months.get(key, 0) + count
-    manifest = {"rows": rows, "seed": seed, "chunk_rows": chunk_rows, "chunks": n_chunks,
-                "partitioning": "hive, month = local month (UTC+8)",
-                "columns": ["source_key", "occurred_at", "category", "lon", "lat", "geometry"],
-                "crs": "EPSG:4326", "months": dict(sorted(months.items()))}
-    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    manifest = {
+        "rows": rows,
+        "seed": seed,
+        "chunk_rows": chunk_rows,
+        "chunks": n_chunks,
+        "partitioning": "hive, month = local month (UTC+8)",
+        "columns": ["source_key", "occurred_at", "category", "lon", "lat", "geometry"],
+        "crs": "EPSG:4326",
+        "months": dict(sorted(months.items())),
+    }
+    (out / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return manifest

@@ -56,9 +56,12 @@ def prepare(rows: Rows) -> Plan:
     missing_parent = checkable & ~parent.isin(known.keys()).fillna(False)
     rows.verdict.reject(missing_parent.to_numpy(dtype=bool), "unknown_parent", "parent_code")
     columns = [
-        key, name, polygons.geometry_column(rows),
-        Column("level", "text", level), Column("parent_code", "text", parent),
-        rows.integer("households"), rows.integer("population"),
+        key,
+        name,
+        polygons.geometry_column(rows),
+        Column("level", "text", level),
+        Column("parent_code", "text", parent),
+        rows.integer("households"),
+        rows.integer("population"),
     ]
     return Plan("admin_units", columns, ["code"], key)
-

@@ -30,16 +30,25 @@ def prepare(rows: Rows) -> Plan:
         known = {c for c, level in rows.context.admin_codes.items() if level == "community"}
         unknown = community.values.notna() & ~community.values.isin(known).fillna(False)
         rows.verdict.reject(unknown.to_numpy(dtype=bool), "unknown_parent", "community_code")
-    columns = [key, rows.text("name"), community, town, district, rows.text("kind"),
-               rows.integer("households"), rows.integer("population"),
-               polygons.geometry_column(rows)]
+    columns = [
+        key,
+        rows.text("name"),
+        community,
+        town,
+        district,
+        rows.text("kind"),
+        rows.integer("households"),
+        rows.integer("population"),
+        polygons.geometry_column(rows),
+    ]
     return Plan("grids", columns, ["version_id", "grid_code"], key)
 
 
 def version(conn: psycopg.Connection, name: str) -> tuple[int, str, bool]:
     """(id, status, created) of grid version `name`, creating it when it does not exist."""
-    row = conn.execute("SELECT id, status FROM grid_versions WHERE name = %s FOR UPDATE",
-                       (name,)).fetchone()
+    row = conn.execute(
+        "SELECT id, status FROM grid_versions WHERE name = %s FOR UPDATE", (name,)
+    ).fetchone()
     if row is not None:
         if row[1] in ("filed", "retired"):
             raise InputError(f"grid version {name!r} is {row[1]}; load into a new version")
@@ -51,5 +60,6 @@ def version(conn: psycopg.Connection, name: str) -> tuple[int, str, bool]:
         """INSERT INTO grid_versions (name, status, note, activated_at)
            VALUES (%s, %s, 'loaded by civicgrid load',
                    CASE WHEN %s = 'active' THEN now() END) RETURNING id""",
-        (name, status, status)).fetchone()[0]
+        (name, status, status),
+    ).fetchone()[0]
     return new_id, status, True

@@ -12,7 +12,14 @@ def prepare(rows: Rows) -> Plan:
     """Validate hazard rows and lay out their hazards columns."""
     key = rows.key()
     points.locate(rows)
-    columns = [key, rows.text("name"), *rows.coded("category"), *rows.coded("risk_level"),
-               rows.text("address"), rows.text("unit_code"), rows.date("last_inspected_at"),
-               points.geometry_column(rows)]
+    columns = [
+        key,
+        rows.text("name"),
+        *rows.coded("category"),
+        *rows.coded("risk_level"),
+        rows.text("address"),
+        rows.text("unit_code"),
+        rows.date("last_inspected_at"),
+        points.geometry_column(rows),
+    ]
     return Plan("hazards", columns, ["source_key"], key)

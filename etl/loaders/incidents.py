@@ -25,8 +25,9 @@ def h3_column(lon: np.ndarray, lat: np.ndarray, usable: np.ndarray) -> Column:
     """H3 cells of the `usable` points (0 elsewhere), as int64."""
     out = np.zeros(len(lon), dtype=np.int64)
     if usable.any():
-        out[usable] = np.asarray(cells(lon[usable], lat[usable], settings().h3_res),
-                                 dtype=np.uint64).view(np.int64)
+        out[usable] = np.asarray(
+            cells(lon[usable], lat[usable], settings().h3_res), dtype=np.uint64
+        ).view(np.int64)
     return Column("h3", "int8", out)
 
 
@@ -41,12 +42,21 @@ def prepare(rows: Rows) -> Plan:
     points.locate(rows)
     with ThreadPoolExecutor(max_workers=1) as pool:
         h3 = pool.submit(h3_column, rows.lon, rows.lat, rows.verdict.ok.copy())
-        columns = [key, rows.timestamp("occurred_at"),
-                   *rows.coded("category", also="subcategory", stores="top_name",
-                               code_column="category_code"),
-                   rows.text("subcategory"), rows.text("disposition"), rows.text("address"),
-                   rows.text("reporter"), rows.text("reporter_phone"), points.geometry_column(rows),
-                   h3.result()]
+        columns = [
+            key,
+            rows.timestamp("occurred_at"),
+            *rows.coded(
+                "category", also="subcategory", stores="top_name", code_column="category_code"
+            ),
+            rows.text("subcategory"),
+            rows.text("disposition"),
+            rows.text("address"),
+            rows.text("reporter"),
+            rows.text("reporter_phone"),
+            points.geometry_column(rows),
+            h3.result(),
+        ]
     # incidents are partitioned by month: the unique key holds occurred_at (geo.db.copy.upsert)
-    return Plan("incidents", columns, ["source_key", "occurred_at"], key,
-                partition_by="occurred_at")
+    return Plan(
+        "incidents", columns, ["source_key", "occurred_at"], key, partition_by="occurred_at"
+    )

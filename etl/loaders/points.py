@@ -66,7 +66,8 @@ def locate(rows: Rows) -> None:
     if candidates.sum() and swapped[candidates].mean() > 0.5:
         rows.warnings.append(
             f"{swapped[candidates].mean():.0%} of rows have longitude and latitude the other way "
-            "round: read the two columns exchanged")
+            "round: read the two columns exchanged"
+        )
         x, y = y, x
         lon, lat, swapped = _transform(x, y, rows.crs)
     rows.verdict.reject(swapped, "swapped_coordinates", "lon")
@@ -99,6 +100,11 @@ def named_sites(rows: Rows, table: str) -> Plan:
     located point."""
     key = rows.key()
     locate(rows)
-    columns = [key, rows.text("name"), *rows.coded("kind"), rows.text("address"),
-               geometry_column(rows)]
+    columns = [
+        key,
+        rows.text("name"),
+        *rows.coded("kind"),
+        rows.text("address"),
+        geometry_column(rows),
+    ]
     return Plan(table, columns, ["source_key"], key)

@@ -23,10 +23,13 @@ _POLYGON, _MULTIPOLYGON = 3, 6
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
     """The polygonal part of a geometry as a MultiPolygon (None when there is none)."""
-    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) == _POLYGON
-             and not p.is_empty]
+    parts = [
+        p for p in shapely.get_parts(geom) if shapely.get_type_id(p) == _POLYGON and not p.is_empty
+    ]
     if not parts:
-        collections = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (_MULTIPOLYGON, 7)]
+        collections = [
+            p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (_MULTIPOLYGON, 7)
+        ]
         for c in collections:
             parts.extend(p for p in shapely.get_parts(c) if shapely.get_type_id(p) == _POLYGON)
     return shapely.MultiPolygon(parts) if parts else None
@@ -42,14 +45,18 @@ def repair_warning(repaired: np.ndarray, loaded_idx: np.ndarray) -> str | None:
     if not len(rows_repaired):
         return None
     numbers = ", ".join(str(i + 1) for i in rows_repaired[:10])
-    return (f"{len(rows_repaired)} invalid polygon(s) repaired with make_valid "
-            f"(rows {numbers}{' …' if len(rows_repaired) > 10 else ''})")
+    return (
+        f"{len(rows_repaired)} invalid polygon(s) repaired with make_valid "
+        f"(rows {numbers}{' …' if len(rows_repaired) > 10 else ''})"
+    )
 
 
 def shape(rows: Rows) -> None:
     """Set rows.geoms (WGS-84 MultiPolygons), repairing what make_valid can repair."""
     if rows.geometry is None:
-        raise InputError(f"{rows.schema.kind} need polygons: give a Shapefile, GeoPackage or GeoJSON")
+        raise InputError(
+            f"{rows.schema.kind} need polygons: give a Shapefile, GeoPackage or GeoJSON"
+        )
     g = np.asarray(rows.geometry, dtype=object)
     missing = shapely.is_missing(g) | shapely.is_empty(g)
     rows.verdict.reject(missing, "missing_geometry", "geometry")
@@ -77,8 +84,12 @@ def shape(rows: Rows) -> None:
     if present.any():
         c = shapely.centroid(out[present])
         centre[present] = np.column_stack([shapely.get_x(c), shapely.get_y(c)])
-    rows.verdict.reject(present & v.off_globe(centre[:, 0], centre[:, 1]), "bad_coordinates", "geometry")
-    rows.verdict.reject(present & ~v.in_china(centre[:, 0], centre[:, 1]), "outside_city", "geometry")
+    rows.verdict.reject(
+        present & v.off_globe(centre[:, 0], centre[:, 1]), "bad_coordinates", "geometry"
+    )
+    rows.verdict.reject(
+        present & ~v.in_china(centre[:, 0], centre[:, 1]), "outside_city", "geometry"
+    )
     present_idx = np.flatnonzero(out != None)  # noqa: E711
     # canonical ring order and orientation: the same shape from any format compares equal
     out[present_idx] = shapely.normalize(out[present_idx])

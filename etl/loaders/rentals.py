@@ -15,7 +15,15 @@ def prepare(rows: Rows) -> Plan:
     """Validate rental rows and lay out their rentals columns."""
     key = rows.key()
     points.locate(rows)
-    columns = [key, rows.text("address"), rows.integer("rooms"), rows.integer("tenants"),
-               rows.text("landlord"), rows.text("landlord_phone"), rows.text("landlord_id_no"),
-               rows.date("last_inspected_at"), points.geometry_column(rows)]
+    columns = [
+        key,
+        rows.text("address"),
+        rows.integer("rooms"),
+        rows.integer("tenants"),
+        rows.text("landlord"),
+        rows.text("landlord_phone"),
+        rows.text("landlord_id_no"),
+        rows.date("last_inspected_at"),
+        points.geometry_column(rows),
+    ]
     return Plan("rentals", columns, ["source_key"], key)

@@ -84,8 +84,14 @@ class Rows:
             text = mapped.astype("string")
         return Column(name, "text", text)
 
-    def coded(self, name: str, *, also: str | None = None, stores: str = "code",
-              code_column: str | None = None) -> list[Column]:
+    def coded(
+        self,
+        name: str,
+        *,
+        also: str | None = None,
+        stores: str = "code",
+        code_column: str | None = None,
+    ) -> list[Column]:
         """A field coded by a vocabulary: the stored value (the term's code, or its top
         level's name when `stores` is top_name; 未分类 / NULL when unknown), the raw text
         (`<name>_raw`) and, with `code_column`, the finest code found. A value of `also`
@@ -94,13 +100,16 @@ class Rows:
         f = self.schema.field(name)
         raw = self.text(name)
         table = self.context.vocab.get(f.vocab, {})
-        keys = pd.Series(np.asarray(raw.values.str.strip().str.lower().to_numpy(
-            dtype=object, na_value=None)), dtype=object)
+        keys = pd.Series(
+            np.asarray(raw.values.str.strip().str.lower().to_numpy(dtype=object, na_value=None)),
+            dtype=object,
+        )
         hit = keys.map(table)
         if also is not None:
             other = self.text(also).values.str.strip().str.lower()
-            first = pd.Series(np.asarray(other.to_numpy(dtype=object, na_value=None)),
-                              dtype=object).map(table)
+            first = pd.Series(
+                np.asarray(other.to_numpy(dtype=object, na_value=None)), dtype=object
+            ).map(table)
             hit = first.where(first.notna(), hit)
         part = 2 if stores == "top_name" else 0
         value = hit.map(lambda h: None if not isinstance(h, tuple) else h[part])
@@ -109,8 +118,18 @@ class Rows:
             self.unclassified[name] = (f.vocab, raw.values, unknown)
         columns = [Column(f"{name}_raw", "text", raw.values)]
         if f.type == "int":
-            columns.insert(0, Column(name, "int2", pd.Series(pd.array(
-                [int(v) if isinstance(v, str) else None for v in value], dtype="Int16"))))
+            columns.insert(
+                0,
+                Column(
+                    name,
+                    "int2",
+                    pd.Series(
+                        pd.array(
+                            [int(v) if isinstance(v, str) else None for v in value], dtype="Int16"
+                        )
+                    ),
+                ),
+            )
         else:
             stored = value.where(~unknown, UNCLASSIFIED).where(raw.values.notna().to_numpy(), None)
             columns.insert(0, Column(name, "text", pd.Series(pd.array(stored, dtype="string"))))

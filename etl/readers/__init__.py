@@ -29,8 +29,9 @@ def format_of(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
-            f"unsupported file type {path.suffix or '(none)'!r}; use "
-            + ", ".join(sorted(FORMATS)), file=str(path))
+            f"unsupported file type {path.suffix or '(none)'!r}; use " + ", ".join(sorted(FORMATS)),
+            file=str(path),
+        )
     return fmt
 
 
@@ -45,8 +46,9 @@ def read(path: Path, encoding: str | None = None, header_row: int | None = None)
     fmt = format_of(path)
     check_input_size(path)
     if header_row is not None and fmt not in ("csv", "xlsx"):
-        raise InputError("--header-row applies to CSV and XLSX files only", file=str(path),
-                         field="header_row")
+        raise InputError(
+            "--header-row applies to CSV and XLSX files only", file=str(path), field="header_row"
+        )
     if fmt == "shapefile":
         from etl.readers.shapefile import read_shapefile as reader
     elif fmt == "gpkg":

@@ -60,15 +60,24 @@ def read_csv(path: Path, encoding: str | None = None, header_row: int | None = N
             table, at, used = _parse(path, sample, codec, header_row)
         else:
             first = str(exc).splitlines()[0].replace("\ufffd", "")
-            raise InputError(f"not a readable CSV: {first[:200]}",
-                             row=_quoted_row(path, codec, first)) from exc
+            raise InputError(
+                f"not a readable CSV: {first[:200]}", row=_quoted_row(path, codec, first)
+            ) from exc
     tail = table.slice(max(0, table.num_rows - 5)).to_pylist()
     totals = header.totals_at_end([list(r.values()) for r in tail])
     frame = table.slice(0, table.num_rows - totals).to_pandas()
     frame.columns = [str(c).strip() for c in frame.columns]
-    return Source(path=path, format="csv", frame=frame, encoding=enc.reported(codec),
-                  encoding_source=origin, header_row=at + 1, header_rows=used, total_rows=totals,
-                  warnings=header.notes(at, used, totals, header_row))
+    return Source(
+        path=path,
+        format="csv",
+        frame=frame,
+        encoding=enc.reported(codec),
+        encoding_source=origin,
+        header_row=at + 1,
+        header_rows=used,
+        total_rows=totals,
+        warnings=header.notes(at, used, totals, header_row),
+    )
 
 
 def _quoted_row(path: Path, codec: str, message: str) -> int | None:
@@ -84,19 +93,29 @@ def _quoted_row(path: Path, codec: str, message: str) -> int | None:
     return None
 
 
-def _parse(path: Path, sample: bytes, codec: str, header_row: int | None
-           ) -> tuple[pa.Table, int, int]:
-    names, at, used = _header(sample.removeprefix(enc.BOM),
-                              "utf-8" if codec.startswith("utf-8") else codec, header_row)
+def _parse(
+    path: Path, sample: bytes, codec: str, header_row: int | None
+) -> tuple[pa.Table, int, int]:
+    names, at, used = _header(
+        sample.removeprefix(enc.BOM), "utf-8" if codec.startswith("utf-8") else codec, header_row
+    )
     if len(set(names)) != len(names):
         raise InputError("repeated column names in the header")
     read = pacsv.ReadOptions(
-        encoding="utf8" if codec.startswith("utf-8") else codec, column_names=names,
+        encoding="utf8" if codec.startswith("utf-8") else codec,
+        column_names=names,
         skip_rows=at + used,
-        block_size=8 << 20)
+        block_size=8 << 20,
+    )
     convert = pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in names}, null_values=[""], strings_can_be_null=True,
-        quoted_strings_can_be_null=True)
+        column_types={n: pa.string() for n in names},
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
     parse = pacsv.ParseOptions(newlines_in_values=False)
-    return (pacsv.read_csv(path, read_options=read, convert_options=convert, parse_options=parse),
-            at, used)
+    return (
+        pacsv.read_csv(path, read_options=read, convert_options=convert, parse_options=parse),
+        at,
+        used,
+    )

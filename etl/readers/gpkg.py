@@ -25,5 +25,7 @@ def read_gpkg(path: Path, encoding: str | None = None) -> Source:
     source = read_vector(path, "gpkg", layer=str(layers[0][0]))
     source.encoding, source.encoding_source = "utf-8", "format"
     if len(layers) > 1:
-        source.warnings.append(f"GeoPackage has {len(layers)} layers; read the first, {layers[0][0]}")
+        source.warnings.append(
+            f"GeoPackage has {len(layers)} layers; read the first, {layers[0][0]}"
+        )
     return source

@@ -69,11 +69,20 @@ def header_names(rows: Sequence[Row], at: int) -> tuple[list[str], int]:
         below = list(rows[at + 1]) + [None] * (width - len(rows[at + 1]))
         blanks = [i for i in range(width) if i not in _filled(upper)]
         inner = [i for i in blanks if i <= max(_filled(below) or [-1])]
-        if len(_filled(upper)) >= 2 and _header_like(below) and any(i in _filled(below) for i in inner):
-            top = [b if b is not None and str(b).strip() else t for t, b in zip(upper, below, strict=True)]
+        if (
+            len(_filled(upper)) >= 2
+            and _header_like(below)
+            and any(i in _filled(below) for i in inner)
+        ):
+            top = [
+                b if b is not None and str(b).strip() else t
+                for t, b in zip(upper, below, strict=True)
+            ]
             used = 2
-    names = [str(v).strip() if v is not None and str(v).strip() else f"column_{i + 1}"
-             for i, v in enumerate(top)]
+    names = [
+        str(v).strip() if v is not None and str(v).strip() else f"column_{i + 1}"
+        for i, v in enumerate(top)
+    ]
     return names, used
 
 
@@ -83,8 +92,9 @@ def chosen(rows: Sequence[Row], header_row: int | None) -> int:
     if header_row is None:
         return find_header(rows)
     if not 1 <= header_row <= len(rows):
-        raise InputError(f"--header-row {header_row}: the table has {len(rows)} rows",
-                         field="header_row")
+        raise InputError(
+            f"--header-row {header_row}: the table has {len(rows)} rows", field="header_row"
+        )
     return header_row - 1
 
 

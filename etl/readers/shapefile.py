@@ -65,7 +65,7 @@ def _dbf_text(dbf: Path) -> bytes:
         names = fh.read(max(header_len - 32, 0))
         records = fh.read(_SAMPLE)
     # field names (11 bytes each in 32-byte descriptors) may be Chinese too
-    fields = b"".join(names[i:i + 11].split(b"\0")[0] for i in range(0, len(names) - 1, 32))
+    fields = b"".join(names[i : i + 11].split(b"\0")[0] for i in range(0, len(names) - 1, 32))
     return fields + b" " + records
 
 
@@ -106,8 +106,10 @@ def _refuse_utf8_said_gbk(shp: Path, cpg: str) -> None:
     dbf = _sibling(shp, ".dbf")
     text = _dbf_text(dbf) if dbf is not None else b""
     if not text.isascii() and enc.detect(text) == "utf-8":
-        raise InputError(f"the .cpg says {enc.reported(cpg).upper()} but the attribute text is "
-                         "UTF-8: correct the .cpg (or delete it)")
+        raise InputError(
+            f"the .cpg says {enc.reported(cpg).upper()} but the attribute text is "
+            "UTF-8: correct the .cpg (or delete it)"
+        )
 
 
 def _read_zip(path: Path, encoding: str | None) -> Source:
@@ -116,7 +118,9 @@ def _read_zip(path: Path, encoding: str | None) -> Source:
     try:
         with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as tmp:
             safety.check_zip(archive)
-            shps = [n for n in archive.namelist() if n.lower().endswith(".shp") and "__MACOSX" not in n]
+            shps = [
+                n for n in archive.namelist() if n.lower().endswith(".shp") and "__MACOSX" not in n
+            ]
             if len(shps) != 1:
                 raise InputError(f"the zip must hold exactly one .shp (found {len(shps)})")
             stem = shps[0][:-4]

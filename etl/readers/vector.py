@@ -18,12 +18,25 @@ from geo.errors import InputError
 # an unclosed polygon ring reads as an empty geometry (a rejected row), not a GDAL warning
 pyogrio.set_gdal_config_options({"OGR_GEOMETRY_ACCEPT_UNCLOSED_RING": "NO"})
 #: GEOSException: geometries GEOS cannot build (an unclosed ring in a GeoJSON polygon)
-_ERRORS = (DataSourceError, DataLayerError, GeometryError, FieldError, RuntimeError, ValueError,
-           GEOSException)
+_ERRORS = (
+    DataSourceError,
+    DataLayerError,
+    GeometryError,
+    FieldError,
+    RuntimeError,
+    ValueError,
+    GEOSException,
+)
 
 
-def read_vector(path: Path, fmt: str, *, layer: str | None = None, encoding: str | None = None,
-                label: Path | None = None) -> Source:
+def read_vector(
+    path: Path,
+    fmt: str,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    label: Path | None = None,
+) -> Source:
     """All features of one layer: attributes as a DataFrame, geometries as shapely objects.
 
     The CRS the layer declares is normalised with `geo.crs.from_prj` (None when absent).
@@ -35,9 +48,13 @@ def read_vector(path: Path, fmt: str, *, layer: str | None = None, encoding: str
             warnings.simplefilter("error", RuntimeWarning)
             gdf = pyogrio.read_dataframe(path, layer=layer, **kwargs)
     except _ERRORS as exc:
-        raise InputError(f"cannot read as {fmt}: {_first_line(exc)}", file=str(label or path)) from exc
+        raise InputError(
+            f"cannot read as {fmt}: {_first_line(exc)}", file=str(label or path)
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"attributes are not {encoding}: {exc.reason}", file=str(label or path)) from exc
+        raise InputError(
+            f"attributes are not {encoding}: {exc.reason}", file=str(label or path)
+        ) from exc
     crs = None
     if gdf.crs is not None:
         crs = from_prj(gdf.crs)

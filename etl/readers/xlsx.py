@@ -63,15 +63,26 @@ def read_xlsx(path: Path, encoding: str | None = None, header_row: int | None = 
         raise InputError("empty worksheet")
     at = header.chosen(rows, header_row)
     names, used = header.header_names(rows, at)
-    data = rows[at + used:]
-    while names and names[-1].startswith("column_") and all(
-            len(r) < len(names) or r[len(names) - 1] is None for r in data):
+    data = rows[at + used :]
+    while (
+        names
+        and names[-1].startswith("column_")
+        and all(len(r) < len(names) or r[len(names) - 1] is None for r in data)
+    ):
         names.pop()
     body = [list(r[: len(names)]) + [None] * (len(names) - len(r)) for r in data]
     while body and all(v is None for v in body[-1]):
         body.pop()  # trailing blank rows Excel keeps after deletions
     totals = header.totals_at_end(body)
     frame = pd.DataFrame(body[: len(body) - totals], columns=names, dtype=object)
-    return Source(path=path, format="xlsx", frame=frame, encoding="utf-8", encoding_source="format",
-                  header_row=at + 1, header_rows=used, total_rows=totals,
-                  warnings=header.notes(at, used, totals, header_row))
+    return Source(
+        path=path,
+        format="xlsx",
+        frame=frame,
+        encoding="utf-8",
+        encoding_source="format",
+        header_row=at + 1,
+        header_rows=used,
+        total_rows=totals,
+        warnings=header.notes(at, used, totals, header_row),
+    )

@@ -28,10 +28,18 @@ def _rngs(seed: int) -> dict[str, np.random.Generator]:
     return {name: np.random.default_rng([seed, i]) for i, name in enumerate(STREAMS)}
 
 
-def _entry(path: str, kind: str, fmt: str, crs: str, encoding: str, rows: int,
-           load: list[str]) -> dict[str, Any]:
-    return {"path": path, "kind": kind, "format": fmt, "crs": crs, "encoding": encoding,
-            "rows": int(rows), "load": ["civicgrid", "load", kind, path, *load]}
+def _entry(
+    path: str, kind: str, fmt: str, crs: str, encoding: str, rows: int, load: list[str]
+) -> dict[str, Any]:
+    return {
+        "path": path,
+        "kind": kind,
+        "format": fmt,
+        "crs": crs,
+        "encoding": encoding,
+        "rows": int(rows),
+        "load": ["civicgrid", "load", kind, path, *load],
+    }
 
 
 def generate(out: Path | str, seed: int = 42, scale: str = "small") -> dict[str, Any]:
@@ -47,8 +55,11 @@ def generate(out: Path | str, seed: int = 42, scale: str = "small") -> dict[str,
     files: list[dict[str, Any]] = []
     faults = rng["faults"]
 
-    for name, build in (("districts", boundaries.districts), ("towns", boundaries.towns),
-                        ("communities", boundaries.communities)):
+    for name, build in (
+        ("districts", boundaries.districts),
+        ("towns", boundaries.towns),
+        ("communities", boundaries.communities),
+    ):
         gdf, b = build(city, faults)
         path = f"boundaries/{name}.shp"
         writers.shapefile(gdf, out / path)
@@ -56,53 +67,108 @@ def generate(out: Path | str, seed: int = 42, scale: str = "small") -> dict[str,
         bad += b
     gdf, b = boundaries.grids(city, faults)
     writers.shapefile(gdf, out / "grids/grids_2025.shp")
-    files.append(_entry("grids/grids_2025.shp", "grids", "shapefile", "EPSG:4490", "GBK", len(gdf),
-                        ["--grid-version", "2025"]))
+    files.append(
+        _entry(
+            "grids/grids_2025.shp",
+            "grids",
+            "shapefile",
+            "EPSG:4490",
+            "GBK",
+            len(gdf),
+            ["--grid-version", "2025"],
+        )
+    )
     bad += b
 
     # as many rows more as faults will spoil, so that sc.incidents of them load
     drawn = sc.incidents + len(point_files.incident_edits())
     table, b = point_files.incidents(incidents.generate(city, drawn, rng["incidents"]), faults)
     writers.csv_table(table, out / "incidents/incidents.csv")
-    files.append(_entry("incidents/incidents.csv", "incidents", "csv", "gcj02", "utf-8-sig",
-                        table.num_rows, ["--crs", "gcj02"]))
+    files.append(
+        _entry(
+            "incidents/incidents.csv",
+            "incidents",
+            "csv",
+            "gcj02",
+            "utf-8-sig",
+            table.num_rows,
+            ["--crs", "gcj02"],
+        )
+    )
     bad += b
 
     df, b = point_files.rentals(points.rentals(city, sc.rentals, rng["rentals"]), faults)
     writers.xlsx(df, out / "rentals/rentals.xlsx", "出租房屋")
-    files.append(_entry("rentals/rentals.xlsx", "rentals", "xlsx", "bd09", "-", len(df), ["--crs", "bd09"]))
+    files.append(
+        _entry("rentals/rentals.xlsx", "rentals", "xlsx", "bd09", "-", len(df), ["--crs", "bd09"])
+    )
     bad += b
 
     df, b = point_files.hazards(points.hazards(city, sc.hazards, rng["hazards"]), faults)
     writers.geojson_points(df, out / "hazards/hazards.geojson")
-    files.append(_entry("hazards/hazards.geojson", "hazards", "geojson", "wgs84", "utf-8", len(df), []))
+    files.append(
+        _entry("hazards/hazards.geojson", "hazards", "geojson", "wgs84", "utf-8", len(df), [])
+    )
     bad += b
 
     df, b = point_files.facilities(
-        points.facilities(city, sc.shelters, sc.cameras, sc.mediation_share, rng["facilities"]), faults)
+        points.facilities(city, sc.shelters, sc.cameras, sc.mediation_share, rng["facilities"]),
+        faults,
+    )
     writers.csv_frame(df, out / "facilities/facilities.csv", "gbk")
-    files.append(_entry("facilities/facilities.csv", "facilities", "csv", "wgs84", "gbk", len(df),
-                        ["--crs", "wgs84", "--encoding", "gbk"]))
+    files.append(
+        _entry(
+            "facilities/facilities.csv",
+            "facilities",
+            "csv",
+            "wgs84",
+            "gbk",
+            len(df),
+            ["--crs", "wgs84", "--encoding", "gbk"],
+        )
+    )
     bad += b
 
     df, b = point_files.key_sites(points.key_sites(city, sc.key_sites, rng["key_sites"]), faults)
     writers.csv_frame(df, out / "key_sites/key_sites.csv", "utf-8")
-    files.append(_entry("key_sites/key_sites.csv", "key-sites", "csv", "gcj02", "utf-8", len(df),
-                        ["--crs", "gcj02"]))
+    files.append(
+        _entry(
+            "key_sites/key_sites.csv",
+            "key-sites",
+            "csv",
+            "gcj02",
+            "utf-8",
+            len(df),
+            ["--crs", "gcj02"],
+        )
+    )
     bad += b
 
     gdf, b = jurisdictions.police_areas(city, faults)
     writers.shapefile(gdf, out / "jurisdictions/police_areas.shp")
-    files.append(_entry("jurisdictions/police_areas.shp", "jurisdictions", "shapefile", "EPSG:4490",
-                        "GBK", len(gdf), []))
+    files.append(
+        _entry(
+            "jurisdictions/police_areas.shp",
+            "jurisdictions",
+            "shapefile",
+            "EPSG:4490",
+            "GBK",
+            len(gdf),
+            [],
+        )
+    )
     bad += b
 
     manifest = {
         "generator": "civicgrid sample",
         "seed": int(seed),
         "scale": scale,
-        "city": {"districts": len(city.districts), "towns": len(city.towns),
-                 "communities": len(city.communities), "grids": len(city.grids)},
+        "city": {
+            "districts": len(city.districts),
+            "towns": len(city.towns),
+            "communities": len(city.communities),
+            "grids": len(city.grids),
+        },
         "files": files,
         "bad_rows": [r.to_dict() for r in bad],
     }

@@ -72,21 +72,45 @@ def coordinate_faults(lon: str = "经度", lat: str = "纬度", text: bool = Tru
     """Missing, unparseable, swapped and out-of-city coordinates (text=True: CSV strings)."""
     fmt = (lambda v: f"{v:.6f}") if text else (lambda v: v)
     return [
-        Fault("missing_coordinates", lon, lambda r: {lon: None, lat: None}, "经纬度为空 / lon and lat empty"),
-        Fault("bad_coordinates", lon, lambda r: {lon: f"东经{r[lon]}"}, "经度不是数字 / lon is not a number"),
-        Fault("swapped_coordinates", lon, lambda r: {lon: r[lat], lat: r[lon]},
-              "经纬度颠倒 / lon and lat swapped"),
-        Fault("outside_city", lon, lambda r: {lon: fmt(OUTSIDE[0]), lat: fmt(OUTSIDE[1])},
-              "点位在南京 / point in Nanjing, outside the city"),
+        Fault(
+            "missing_coordinates",
+            lon,
+            lambda r: {lon: None, lat: None},
+            "经纬度为空 / lon and lat empty",
+        ),
+        Fault(
+            "bad_coordinates",
+            lon,
+            lambda r: {lon: f"东经{r[lon]}"},
+            "经度不是数字 / lon is not a number",
+        ),
+        Fault(
+            "swapped_coordinates",
+            lon,
+            lambda r: {lon: r[lat], lat: r[lon]},
+            "经纬度颠倒 / lon and lat swapped",
+        ),
+        Fault(
+            "outside_city",
+            lon,
+            lambda r: {lon: fmt(OUTSIDE[0]), lat: fmt(OUTSIDE[1])},
+            "点位在南京 / point in Nanjing, outside the city",
+        ),
     ]
 
 
 def duplicate_faults(key: str, other: str, value: Change) -> list[Fault]:
     """An exact copy of a row, and a row with the same key but a different `other` field."""
     return [
-        Fault("duplicate_row", key, lambda r: {}, "与前面某行完全相同 / exact copy of an earlier row"),
-        Fault("duplicate_key", key, lambda r: {other: value(r)},
-              f"编号重复但{other}不同 / same key as an earlier row, different {other}"),
+        Fault(
+            "duplicate_row", key, lambda r: {}, "与前面某行完全相同 / exact copy of an earlier row"
+        ),
+        Fault(
+            "duplicate_key",
+            key,
+            lambda r: {other: value(r)},
+            f"编号重复但{other}不同 / same key as an earlier row, different {other}",
+        ),
     ]
 
 
@@ -104,18 +128,26 @@ def bow_tie(geom: shapely.Geometry, sliver_m2: float = 0.2) -> shapely.Geometry:
     u = (b - a) / length[i]  # degrees per metre along the edge
     depth_m = 4 * sliver_m2 / length[i]  # each sliver: ½ · length · depth/2
     nrm = np.array([-u[1] * M_PER_DEG_LAT / M_PER_DEG_LON, u[0] * M_PER_DEG_LON / M_PER_DEG_LAT])
-    coords = np.vstack([ring[: i + 1], [b + nrm * depth_m, a + nrm * depth_m], ring[i + 1:]])
+    coords = np.vstack([ring[: i + 1], [b + nrm * depth_m, a + nrm * depth_m], ring[i + 1 :]])
     parts[k] = shapely.Polygon(coords, [h.coords for h in parts[k].interiors])
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 
 
 def _positions(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
     """`k` row positions out of `n`, distinct while there are enough rows (tiny tables reuse)."""
-    return np.sort(np.resize(rng.permutation(n), k) if k > n else rng.choice(n, size=k, replace=False))
+    return np.sort(
+        np.resize(rng.permutation(n), k) if k > n else rng.choice(n, size=k, replace=False)
+    )
 
 
-def inject(df: pd.DataFrame, file: str, edits: list[Fault], appends: list[Fault],
-           rng: np.random.Generator, allowed: np.ndarray | None = None) -> tuple[pd.DataFrame, list[BadRow]]:
+def inject(
+    df: pd.DataFrame,
+    file: str,
+    edits: list[Fault],
+    appends: list[Fault],
+    rng: np.random.Generator,
+    allowed: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, list[BadRow]]:
     """Faults applied to a DataFrame (or GeoDataFrame): edits in place, appends at the end.
 
     `allowed`: row positions eligible to carry a fault or be copied (default: all).
@@ -132,13 +164,19 @@ def inject(df: pd.DataFrame, file: str, edits: list[Fault], appends: list[Fault]
         row = out.iloc[p].to_dict()
         for col, value in fault.change(row).items():
             out.iat[p, out.columns.get_loc(col)] = value
-        bad.append(BadRow(file, int(p) + 1, fault.field, fault.reason, EXPECT[fault.reason], fault.note))
+        bad.append(
+            BadRow(file, int(p) + 1, fault.field, fault.reason, EXPECT[fault.reason], fault.note)
+        )
     extra = []
-    for j, (fault, p) in enumerate(zip(appends, pos[len(edits):], strict=True)):
+    for j, (fault, p) in enumerate(zip(appends, pos[len(edits) :], strict=True)):
         row = out.iloc[p].to_dict()
         row.update(fault.change(row))
         extra.append(row)
-        bad.append(BadRow(file, len(out) + j + 1, fault.field, fault.reason, EXPECT[fault.reason], fault.note))
+        bad.append(
+            BadRow(
+                file, len(out) + j + 1, fault.field, fault.reason, EXPECT[fault.reason], fault.note
+            )
+        )
     if extra:
         out = pd.concat([out, pd.DataFrame(extra, columns=out.columns)], ignore_index=True)
     for col in out.columns:  # give back the original types where the faults allow it
@@ -150,8 +188,9 @@ def inject(df: pd.DataFrame, file: str, edits: list[Fault], appends: list[Fault]
     return out, sorted(bad, key=lambda b: b.row)
 
 
-def inject_table(table: pa.Table, file: str, edits: list[Fault], appends: list[Fault],
-                 rng: np.random.Generator) -> tuple[pa.Table, list[BadRow]]:
+def inject_table(
+    table: pa.Table, file: str, edits: list[Fault], appends: list[Fault], rng: np.random.Generator
+) -> tuple[pa.Table, list[BadRow]]:
     """As `inject`, for a large pyarrow table of strings (only the touched rows leave Arrow)."""
     n = table.num_rows
     pos = _positions(n, len(edits) + len(appends), rng)
@@ -161,10 +200,14 @@ def inject_table(table: pa.Table, file: str, edits: list[Fault], appends: list[F
     patched = []
     for fault, row, p in zip(edits, rows, pos, strict=False):
         patched.append({**row, **fault.change(row)})
-        bad.append(BadRow(file, int(p) + 1, fault.field, fault.reason, EXPECT[fault.reason], fault.note))
-    for j, (fault, row) in enumerate(zip(appends, rows[len(edits):], strict=True)):
+        bad.append(
+            BadRow(file, int(p) + 1, fault.field, fault.reason, EXPECT[fault.reason], fault.note)
+        )
+    for j, (fault, row) in enumerate(zip(appends, rows[len(edits) :], strict=True)):
         patched.append({**row, **fault.change(row)})
-        bad.append(BadRow(file, n + j + 1, fault.field, fault.reason, EXPECT[fault.reason], fault.note))
+        bad.append(
+            BadRow(file, n + j + 1, fault.field, fault.reason, EXPECT[fault.reason], fault.note)
+        )
     patch = pa.Table.from_pylist(patched, schema=table.schema)
     index = np.arange(n + len(appends))
     index[pos[: len(edits)]] = n + np.arange(len(edits))

@@ -31,7 +31,9 @@ def conform(layers: list[np.ndarray]) -> list[np.ndarray]:
         starts = np.searchsorted(owner, np.arange(len(geoms) + 1))
         snapped = np.empty(len(geoms), dtype=object)
         for i, geom in enumerate(geoms):
-            near = hit[starts[i]:starts[i + 1]]
-            snapped[i] = shapely.snap(geom, shapely.multipoints(points[near]), HAIR) if len(near) else geom
+            near = hit[starts[i] : starts[i + 1]]
+            snapped[i] = (
+                shapely.snap(geom, shapely.multipoints(points[near]), HAIR) if len(near) else geom
+            )
         out.append(snapped)
     return out

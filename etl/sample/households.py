@@ -17,7 +17,9 @@ GRID_HOUSEHOLDS = 400
 OUT_OF_BAND_SHARE = 0.08
 
 
-def community_households(kind: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def community_households(
+    kind: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Households and population of communities of kind 'core' / 'urban' / 'rural'."""
     median = np.array([MEDIAN_HOUSEHOLDS[k] for k in kind])
     households = np.round(median * rng.lognormal(0.0, 0.35, len(kind))).astype(np.int64)

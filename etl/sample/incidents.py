@@ -43,16 +43,56 @@ SHARES = {
 #: share of incidents in place clusters (the rest is background)
 CLUSTER_SHARE = 0.35
 TRENDS = ("steady", "emerging", "fading")
-ROADS = ("人民路", "干将路", "十全街", "凤凰街", "三香路", "劳动路", "金门路", "广济路", "东环路",
-         "西环路", "南环路", "北环路", "金鸡湖大道", "星湖街", "现代大道", "苏州大道", "长江路",
-         "竹园路", "友新路", "吴中大道", "东吴北路", "相城大道", "太湖大道", "中山路", "新华路",
-         "解放路", "建设路", "学府路", "文化路", "园林路")
-COLUMNS = ("警情编号", "报警时间", "警情类别", "警情细类", "处置结果", "发生地址", "经度", "纬度",
-           "报警人", "联系电话")
+ROADS = (
+    "人民路",
+    "干将路",
+    "十全街",
+    "凤凰街",
+    "三香路",
+    "劳动路",
+    "金门路",
+    "广济路",
+    "东环路",
+    "西环路",
+    "南环路",
+    "北环路",
+    "金鸡湖大道",
+    "星湖街",
+    "现代大道",
+    "苏州大道",
+    "长江路",
+    "竹园路",
+    "友新路",
+    "吴中大道",
+    "东吴北路",
+    "相城大道",
+    "太湖大道",
+    "中山路",
+    "新华路",
+    "解放路",
+    "建设路",
+    "学府路",
+    "文化路",
+    "园林路",
+)
+COLUMNS = (
+    "警情编号",
+    "报警时间",
+    "警情类别",
+    "警情细类",
+    "处置结果",
+    "发生地址",
+    "经度",
+    "纬度",
+    "报警人",
+    "联系电话",
+)
 
 
 def _places_in(area: shapely.Geometry) -> list[Place]:
-    lon, lat = to_wgs84(np.array([p.lon for p in PLACES]), np.array([p.lat for p in PLACES]), "gcj02")
+    lon, lat = to_wgs84(
+        np.array([p.lon for p in PLACES]), np.array([p.lat for p in PLACES]), "gcj02"
+    )
     inside = shapely.contains_xy(area, lon, lat)
     return [p for p, ok in zip(PLACES, inside, strict=True) if ok]
 
@@ -91,8 +131,11 @@ def generate(city: City, n: int, rng: np.random.Generator) -> pa.Table:
 
     # where: cluster points around their place, background points in a community
     lon, lat = np.empty(n), np.empty(n)
-    p_lon, p_lat = to_wgs84(np.array([0.0] + [p.lon for p in places]),
-                            np.array([0.0] + [p.lat for p in places]), "gcj02")
+    p_lon, p_lat = to_wgs84(
+        np.array([0.0] + [p.lon for p in places]),
+        np.array([0.0] + [p.lat for p in places]),
+        "gcj02",
+    )
     sigma = np.array([0.0] + [p.sigma_m for p in places])
     clustered = comp > 0
     c = comp[clustered]
@@ -107,7 +150,9 @@ def generate(city: City, n: int, rng: np.random.Generator) -> pa.Table:
 
     secs = timeline.seconds(category, trend_of[comp], rng, TRENDS)
     order = np.argsort(secs, kind="stable")
-    secs, category, comp, community, lon, lat = (a[order] for a in (secs, category, comp, community, lon, lat))
+    secs, category, comp, community, lon, lat = (
+        a[order] for a in (secs, category, comp, community, lon, lat)
+    )
     stamps = pa.array(timeline.START.astype("datetime64[s]") + secs.astype("timedelta64[s]"))
     day = secs // 86_400
     first = np.searchsorted(day, day, side="left")
@@ -119,7 +164,8 @@ def generate(city: City, n: int, rng: np.random.Generator) -> pa.Table:
     town_name = dict(zip(city.towns.code, city.towns.name, strict=True))
     dist_name = dict(zip(city.districts.code, city.districts.name, strict=True))
     prefix_names = [
-        "苏州市" + dist_name[d] + town_name[t] for d, t in zip(comms.district, comms.town, strict=True)
+        "苏州市" + dist_name[d] + town_name[t]
+        for d, t in zip(comms.district, comms.town, strict=True)
     ] + prefix_names
     prefix = np.where(comp > 0, len(comms) + comp - 1, community)
     name_pool = people.names(20_000, rng)
@@ -127,14 +173,19 @@ def generate(city: City, n: int, rng: np.random.Generator) -> pa.Table:
 
     columns = {
         "警情编号": pc.binary_join_element_wise(
-            "JQ", pc.strftime(stamps, format="%Y%m%d"), _ints(seq, 6), ""),
+            "JQ", pc.strftime(stamps, format="%Y%m%d"), _ints(seq, 6), ""
+        ),
         "报警时间": pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S"),
         "警情类别": _strings(CATEGORIES, category),
         "警情细类": _strings([s for group in SUBCATEGORIES for s in group], sub),
         "处置结果": _strings(DISPOSITIONS, disposition),
         "发生地址": pc.binary_join_element_wise(
-            _strings(prefix_names, prefix), _strings(ROADS, rng.integers(0, len(ROADS), n)),
-            _ints(rng.integers(1, 400, n)), "号", ""),
+            _strings(prefix_names, prefix),
+            _strings(ROADS, rng.integers(0, len(ROADS), n)),
+            _ints(rng.integers(1, 400, n)),
+            "号",
+            "",
+        ),
         "经度": _coords(g_lon),
         "纬度": _coords(g_lat),
         "报警人": _strings(name_pool, rng.integers(0, len(name_pool), n)),

@@ -18,8 +18,10 @@ def _halves(town: shapely.Geometry) -> tuple[shapely.Geometry, shapely.Geometry]
     """West and east parts of `town`, cut at its centroid's longitude."""
     minx, miny, maxx, maxy = town.bounds
     cx = town.centroid.x
-    return (shapely.intersection(town, shapely.box(minx - 1, miny - 1, cx, maxy + 1)),
-            shapely.intersection(town, shapely.box(cx, miny - 1, maxx + 1, maxy + 1)))
+    return (
+        shapely.intersection(town, shapely.box(minx - 1, miny - 1, cx, maxy + 1)),
+        shapely.intersection(town, shapely.box(cx, miny - 1, maxx + 1, maxy + 1)),
+    )
 
 
 def police_areas(city: City, rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, list[BadRow]]:
@@ -30,14 +32,29 @@ def police_areas(city: City, rng: np.random.Generator) -> tuple[gpd.GeoDataFrame
     for town in city.towns.itertuples():
         short = town.name.removesuffix("街道").removesuffix("镇")
         if town.code in split:
-            for suffix, name, part in zip(("01", "02"), ("西", "东"), _halves(town.geometry), strict=True):
-                rows.append({"编号": f"{town.code}{suffix}", "名称": f"{short}派出所{name}片警务区",
-                             "部门": "公安", "所属街镇": town.code})
+            for suffix, name, part in zip(
+                ("01", "02"), ("西", "东"), _halves(town.geometry), strict=True
+            ):
+                rows.append(
+                    {
+                        "编号": f"{town.code}{suffix}",
+                        "名称": f"{short}派出所{name}片警务区",
+                        "部门": "公安",
+                        "所属街镇": town.code,
+                    }
+                )
                 geoms.append(part)
         else:
-            rows.append({"编号": f"{town.code}00", "名称": f"{short}派出所", "部门": "公安",
-                         "所属街镇": town.code})
+            rows.append(
+                {
+                    "编号": f"{town.code}00",
+                    "名称": f"{short}派出所",
+                    "部门": "公安",
+                    "所属街镇": town.code,
+                }
+            )
             geoms.append(town.geometry)
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")[COLUMNS]
-    return inject(gdf, "jurisdictions/police_areas.shp", [],
-                  duplicate_faults("编号", "名称", str)[:1], rng)
+    return inject(
+        gdf, "jurisdictions/police_areas.shp", [], duplicate_faults("编号", "名称", str)[:1], rng
+    )

@@ -34,8 +34,9 @@ def points_inside(region: shapely.Geometry, n: int, rng: np.random.Generator) ->
     return np.concatenate(found)[:n]
 
 
-def seeds(region: shapely.Geometry, n: int, rng: np.random.Generator,
-          weight: Weight | None = None) -> np.ndarray:
+def seeds(
+    region: shapely.Geometry, n: int, rng: np.random.Generator, weight: Weight | None = None
+) -> np.ndarray:
     """`n` distinct seed points in `region`, denser where `weight(x, y)` is larger."""
     if weight is None:
         return points_inside(region, n, rng)
@@ -67,8 +68,9 @@ def voronoi_cells(region: shapely.Geometry, points: np.ndarray) -> list[shapely.
     return [_polygonal(g) for g in shapely.intersection(cells, region)]
 
 
-def tile(region: shapely.Geometry, n: int, rng: np.random.Generator,
-         weight: Weight | None = None) -> tuple[list[shapely.Geometry], np.ndarray]:
+def tile(
+    region: shapely.Geometry, n: int, rng: np.random.Generator, weight: Weight | None = None
+) -> tuple[list[shapely.Geometry], np.ndarray]:
     """`region` cut into `n` cells; returns the cells and their seed points."""
     pts = seeds(region, n, rng, weight)
     return voronoi_cells(region, pts), pts

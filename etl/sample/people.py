@@ -13,9 +13,36 @@ from geo.privacy.surnames import SINGLE
 from geo.privacy.values import id_check_digit
 
 SURNAMES = list(SINGLE)
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉玲建国文斌宇浩凯健俊帆雪琳晨欣怡佳子涵梓轩浩然雨萱一诺")
-MOBILE_PREFIXES = np.array([130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158,
-                            159, 177, 180, 181, 186, 187, 188, 189, 199])
+GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉玲建国文斌宇浩凯健俊帆雪琳晨欣怡佳子涵梓轩浩然雨萱一诺"
+)
+MOBILE_PREFIXES = np.array(
+    [
+        130,
+        131,
+        132,
+        133,
+        135,
+        136,
+        137,
+        138,
+        139,
+        150,
+        151,
+        152,
+        157,
+        158,
+        159,
+        177,
+        180,
+        181,
+        186,
+        187,
+        188,
+        189,
+        199,
+    ]
+)
 
 
 def names(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -29,8 +29,28 @@ RISK_LEVELS = ("低", "一般", "较大", "重大")
 RISK_P = (0.35, 0.40, 0.20, 0.05)
 FACILITY_KINDS = ("派出所", "应急避难场所", "人民调解室", "视频监控")
 KEY_SITE_KINDS = ("学校", "医院", "火车站", "地铁站", "商场", "政府机关", "养老院")
-BRANDS = ("华润", "金鼎", "恒信", "苏新", "吴越", "东方", "长江", "国泰", "新城", "润泽", "中联",
-          "嘉禾", "永安", "天成", "宏达", "科润", "德信", "姑苏", "金阊", "沧浪")
+BRANDS = (
+    "华润",
+    "金鼎",
+    "恒信",
+    "苏新",
+    "吴越",
+    "东方",
+    "长江",
+    "国泰",
+    "新城",
+    "润泽",
+    "中联",
+    "嘉禾",
+    "永安",
+    "天成",
+    "宏达",
+    "科润",
+    "德信",
+    "姑苏",
+    "金阊",
+    "沧浪",
+)
 
 
 def short(name: str) -> str:
@@ -47,8 +67,9 @@ def _inspected(n: int, rng: np.random.Generator) -> list[dt.date]:
     return [TODAY - dt.timedelta(days=int(d)) for d in days]
 
 
-def _in_communities(city: City, n: int, rng: np.random.Generator,
-                    power: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _in_communities(
+    city: City, n: int, rng: np.random.Generator, power: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`n` points in communities drawn ∝ population**power: (community index, lon, lat)."""
     comms = city.communities
     w = comms.population.to_numpy().astype(float) ** power
@@ -62,8 +83,10 @@ def _address(city: City, which: np.ndarray, rng: np.random.Generator) -> list[st
     dist = dict(zip(city.districts.code, city.districts.name, strict=True))
     town = dict(zip(city.towns.code, city.towns.name, strict=True))
     road = rng.integers(1, 300, len(which))
-    return [f"苏州市{dist[comms.district.iat[i]]}{town[comms.town.iat[i]]}{short(comms.name.iat[i])}路{r}号"
-            for i, r in zip(which, road, strict=True)]
+    return [
+        f"苏州市{dist[comms.district.iat[i]]}{town[comms.town.iat[i]]}{short(comms.name.iat[i])}路{r}号"
+        for i, r in zip(which, road, strict=True)
+    ]
 
 
 def rentals(city: City, n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -74,17 +97,23 @@ def rentals(city: City, n: int, rng: np.random.Generator) -> pd.DataFrame:
     seq = pd.Series(code).groupby(code).cumcount().to_numpy() + 1
     building, unit, room = rng.integers(1, 40, n), rng.integers(1, 5, n), rng.integers(101, 2605, n)
     addr = _address(city, which, rng)
-    return pd.DataFrame({
-        "房屋编号": [f"FW{c}{s:04d}" for c, s in zip(code, seq, strict=True)],
-        "地址": [f"{a}{b}幢{u}单元{r}室" for a, b, u, r in zip(addr, building, unit, room, strict=True)],
-        "房间数": rng.integers(1, 6, n),
-        "租住人数": rng.integers(1, 9, n),
-        "房东姓名": people.names(n, rng),
-        "房东电话": people.mobiles(n, rng).astype(str),
-        "房东身份证号": people.id_numbers(n, "320508", rng),
-        "最近检查日期": _inspected(n, rng),
-        "lon": lon, "lat": lat,
-    })
+    return pd.DataFrame(
+        {
+            "房屋编号": [f"FW{c}{s:04d}" for c, s in zip(code, seq, strict=True)],
+            "地址": [
+                f"{a}{b}幢{u}单元{r}室"
+                for a, b, u, r in zip(addr, building, unit, room, strict=True)
+            ],
+            "房间数": rng.integers(1, 6, n),
+            "租住人数": rng.integers(1, 9, n),
+            "房东姓名": people.names(n, rng),
+            "房东电话": people.mobiles(n, rng).astype(str),
+            "房东身份证号": people.id_numbers(n, "320508", rng),
+            "最近检查日期": _inspected(n, rng),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
 
 
 def hazards(city: City, n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -93,35 +122,77 @@ def hazards(city: City, n: int, rng: np.random.Generator) -> pd.DataFrame:
     cat = rng.choice(len(HAZARD_CATEGORIES), size=n, p=HAZARD_P)
     brand = rng.integers(0, len(BRANDS), n)
     names = city.communities.name.to_numpy()[which]
-    return pd.DataFrame({
-        "编号": [f"WX{i + 1:06d}" for i in range(n)],
-        "名称": [f"{short(nm)}{BRANDS[b]}{HAZARD_SUFFIX[c]}" for nm, b, c in zip(names, brand, cat, strict=True)],
-        "类别": [HAZARD_CATEGORIES[c] for c in cat],
-        "风险等级": [RISK_LEVELS[r] for r in rng.choice(4, size=n, p=RISK_P)],
-        "地址": _address(city, which, rng),
-        "最近检查日期": _inspected(n, rng),
-        "lon": lon, "lat": lat,
-    })
+    return pd.DataFrame(
+        {
+            "编号": [f"WX{i + 1:06d}" for i in range(n)],
+            "名称": [
+                f"{short(nm)}{BRANDS[b]}{HAZARD_SUFFIX[c]}"
+                for nm, b, c in zip(names, brand, cat, strict=True)
+            ],
+            "类别": [HAZARD_CATEGORIES[c] for c in cat],
+            "风险等级": [RISK_LEVELS[r] for r in rng.choice(4, size=n, p=RISK_P)],
+            "地址": _address(city, which, rng),
+            "最近检查日期": _inspected(n, rng),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
 
 
-def facilities(city: City, shelters: int, cameras: int, mediation_share: float,
-               rng: np.random.Generator) -> pd.DataFrame:
+def facilities(
+    city: City, shelters: int, cameras: int, mediation_share: float, rng: np.random.Generator
+) -> pd.DataFrame:
     """Police stations (~1 per town), shelters, mediation rooms, cameras."""
     towns = city.towns
     t_pts = shapely.point_on_surface(towns.geometry.values)
-    frames = [pd.DataFrame({"名称": [f"{short(n)}派出所" for n in towns.name], "类型": "派出所",
-                            "lon": shapely.get_x(t_pts), "lat": shapely.get_y(t_pts),
-                            "which": -1})]
+    frames = [
+        pd.DataFrame(
+            {
+                "名称": [f"{short(n)}派出所" for n in towns.name],
+                "类型": "派出所",
+                "lon": shapely.get_x(t_pts),
+                "lat": shapely.get_y(t_pts),
+                "which": -1,
+            }
+        )
+    ]
     which, lon, lat = _in_communities(city, shelters, rng, power=0.5)
-    frames.append(pd.DataFrame({"名称": [f"{short(city.communities.name.iat[i])}应急避难场所" for i in which],
-                                "类型": "应急避难场所", "lon": lon, "lat": lat, "which": which}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "名称": [f"{short(city.communities.name.iat[i])}应急避难场所" for i in which],
+                "类型": "应急避难场所",
+                "lon": lon,
+                "lat": lat,
+                "which": which,
+            }
+        )
+    )
     med = np.flatnonzero(rng.random(len(city.communities)) < mediation_share)
     lon, lat = sample(triangulate(city.communities.geometry.values), med, rng)
-    frames.append(pd.DataFrame({"名称": [f"{short(city.communities.name.iat[i])}人民调解室" for i in med],
-                                "类型": "人民调解室", "lon": lon, "lat": lat, "which": med}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "名称": [f"{short(city.communities.name.iat[i])}人民调解室" for i in med],
+                "类型": "人民调解室",
+                "lon": lon,
+                "lat": lat,
+                "which": med,
+            }
+        )
+    )
     which, lon, lat = _in_communities(city, cameras, rng, power=1.5)
-    frames.append(pd.DataFrame({"名称": [f"视频监控点{i + 1:05d}" for i in range(cameras)],
-                                "类型": "视频监控", "lon": lon, "lat": lat, "which": which}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "名称": [f"视频监控点{i + 1:05d}" for i in range(cameras)],
+                "类型": "视频监控",
+                "lon": lon,
+                "lat": lat,
+                "which": which,
+            }
+        )
+    )
     df = pd.concat(frames, ignore_index=True)
     where = df.which.to_numpy()
     inside = where >= 0
@@ -137,29 +208,55 @@ def key_sites(city: City, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """Schools, hospitals, stations (the real railway stations), malls, government, elder care."""
     area = shapely.union_all(city.districts.geometry.values)
     rows = []
-    s_lon, s_lat = to_wgs84(np.array([s[1] for s in STATIONS]), np.array([s[2] for s in STATIONS]), "gcj02")
+    s_lon, s_lat = to_wgs84(
+        np.array([s[1] for s in STATIONS]), np.array([s[2] for s in STATIONS]), "gcj02"
+    )
     for (name, _, _), x, y in zip(STATIONS, s_lon, s_lat, strict=True):
         if area.contains(shapely.Point(x, y)):
             rows.append((name, "火车站", f"苏州市{name}", x, y))
     malls = [p for p in PLACES if p.kind == "commercial"]
-    m_lon, m_lat = to_wgs84(np.array([p.lon for p in malls]), np.array([p.lat for p in malls]), "gcj02")
+    m_lon, m_lat = to_wgs84(
+        np.array([p.lon for p in malls]), np.array([p.lat for p in malls]), "gcj02"
+    )
     for p, x, y in zip(malls, m_lon, m_lat, strict=True):
         for k in range(3):
             px = x + rng.normal(0, 300) / M_PER_DEG_LON
             py = y + rng.normal(0, 300) / M_PER_DEG_LAT
             if area.contains(shapely.Point(px, py)):
-                rows.append((f"{p.name}{BRANDS[(k * 7) % len(BRANDS)]}购物中心", "商场", f"苏州市{p.name}", px, py))
-    for t, pt in zip(city.towns.itertuples(), shapely.point_on_surface(city.towns.geometry.values), strict=True):
+                rows.append(
+                    (
+                        f"{p.name}{BRANDS[(k * 7) % len(BRANDS)]}购物中心",
+                        "商场",
+                        f"苏州市{p.name}",
+                        px,
+                        py,
+                    )
+                )
+    for t, pt in zip(
+        city.towns.itertuples(), shapely.point_on_surface(city.towns.geometry.values), strict=True
+    ):
         rows.append((f"{t.name}办事处", "政府机关", f"苏州市{t.name}", pt.x, pt.y))
     rest = max(n - len(rows), 0)
     kinds = rng.choice(["学校", "医院", "地铁站", "养老院"], size=rest, p=[0.5, 0.15, 0.15, 0.2])
-    suffix = {"学校": ("实验小学", "中学", "幼儿园"), "医院": ("社区卫生服务中心", "医院"),
-              "地铁站": ("站",), "养老院": ("养老院", "日间照料中心")}
+    suffix = {
+        "学校": ("实验小学", "中学", "幼儿园"),
+        "医院": ("社区卫生服务中心", "医院"),
+        "地铁站": ("站",),
+        "养老院": ("养老院", "日间照料中心"),
+    }
     which, lon, lat = _in_communities(city, rest, rng)
     addr = _address(city, which, rng)
     for k, i, x, y, a in zip(kinds, which, lon, lat, addr, strict=True):
         options = suffix[k]
-        rows.append((f"{short(city.communities.name.iat[i])}{options[rng.integers(len(options))]}", k, a, x, y))
+        rows.append(
+            (
+                f"{short(city.communities.name.iat[i])}{options[rng.integers(len(options))]}",
+                k,
+                a,
+                x,
+                y,
+            )
+        )
     df = pd.DataFrame(rows, columns=["名称", "类型", "地址", "lon", "lat"])
     df.insert(0, "编号", [f"ZD{i + 1:06d}" for i in range(len(df))])
     return df

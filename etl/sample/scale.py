@@ -31,6 +31,7 @@ class Scale:
 
 SCALES = {
     "small": Scale("small", (GUSU,), (GUSU,), 150, 20_000, 600, 200, 20, 600, 150, 0.6),
-    "city": Scale("city", None, CORE_DISTRICTS, None, 1_000_000, 30_000, 3_000, 300, 20_000,
-                  3_000, 0.6),
+    "city": Scale(
+        "city", None, CORE_DISTRICTS, None, 1_000_000, 30_000, 3_000, 300, 20_000, 3_000, 0.6
+    ),
 }

@@ -18,12 +18,22 @@ EMERGE_DAY = int((np.datetime64("2025-07-01") - START).astype(int))
 FADE_FROM = int((np.datetime64("2025-01-01") - START).astype(int))
 FADE_TO = int((np.datetime64("2025-04-01") - START).astype(int))
 
-WEEKLY = np.array([0.93, 0.93, 0.95, 0.98, 1.10, 1.16, 1.02])  # Monday first; 2024-01-01 is a Monday
+WEEKLY = np.array(
+    [0.93, 0.93, 0.95, 0.98, 1.10, 1.16, 1.02]
+)  # Monday first; 2024-01-01 is a Monday
 
-_NIGHT = np.array([9, 7, 5, 3, 2, 1, 1, 1.5, 2, 2.5, 3, 3, 3, 3, 3, 3, 3.5, 4, 4.5, 5, 6, 7, 9, 10.0])
-_RUSH = np.array([1, .6, .4, .3, .4, 1, 3, 9, 10, 6, 3, 3, 3.5, 3, 3, 3.5, 5, 10, 10, 6, 3.5, 2.5, 2, 1.5])
-_DAY = np.array([1.5, 1, .7, .5, .5, .8, 1.5, 3, 5, 6, 6.5, 6.5, 6, 6, 6, 6, 6, 6, 5.5, 5, 4.5, 3.5, 2.5, 2])
-_NOISE = np.array([10, 7, 3, 1.5, 1, .5, .5, .8, 1, 1, 1, 1, 1.5, 1, 1, 1, 1, 1, 1.5, 2.5, 4, 6, 10, 11.0])
+_NIGHT = np.array(
+    [9, 7, 5, 3, 2, 1, 1, 1.5, 2, 2.5, 3, 3, 3, 3, 3, 3, 3.5, 4, 4.5, 5, 6, 7, 9, 10.0]
+)
+_RUSH = np.array(
+    [1, 0.6, 0.4, 0.3, 0.4, 1, 3, 9, 10, 6, 3, 3, 3.5, 3, 3, 3.5, 5, 10, 10, 6, 3.5, 2.5, 2, 1.5]
+)
+_DAY = np.array(
+    [1.5, 1, 0.7, 0.5, 0.5, 0.8, 1.5, 3, 5, 6, 6.5, 6.5, 6, 6, 6, 6, 6, 6, 5.5, 5, 4.5, 3.5, 2.5, 2]
+)
+_NOISE = np.array(
+    [10, 7, 3, 1.5, 1, 0.5, 0.5, 0.8, 1, 1, 1, 1, 1.5, 1, 1, 1, 1, 1, 1.5, 2.5, 4, 6, 10, 11.0]
+)
 #: hourly profile per category, in the order of incidents.CATEGORIES
 HOURLY = np.array([0.5 * _DAY + 0.5 * _NIGHT, _NIGHT, _RUSH, _DAY, _NIGHT, _DAY, _NOISE, _DAY])
 
@@ -40,8 +50,9 @@ def day_weights(trend: str) -> np.ndarray:
     return w / w.sum()
 
 
-def seconds(category: np.ndarray, trend: np.ndarray, rng: np.random.Generator,
-            trends: tuple[str, ...]) -> np.ndarray:
+def seconds(
+    category: np.ndarray, trend: np.ndarray, rng: np.random.Generator, trends: tuple[str, ...]
+) -> np.ndarray:
     """Seconds since 2024-01-01 00:00 local time for each event (vectorised per group)."""
     n = len(category)
     day = np.empty(n, dtype=np.int64)

@@ -32,9 +32,14 @@ def shapefile(gdf: gpd.GeoDataFrame, path: Path) -> None:
     """A polygon shapefile in CGCS2000 (EPSG:4490 .prj) with GBK attributes and a GBK .cpg."""
     path.parent.mkdir(parents=True, exist_ok=True)
     out = gdf.set_crs("EPSG:4490", allow_override=True)
-    pyogrio.write_dataframe(out, path, driver="ESRI Shapefile", encoding="GBK",
-                            geometry_type="Polygon",
-                            layer_options={"DBF_DATE_LAST_UPDATE": FIXED_TIME.date().isoformat()})
+    pyogrio.write_dataframe(
+        out,
+        path,
+        driver="ESRI Shapefile",
+        encoding="GBK",
+        geometry_type="Polygon",
+        layer_options={"DBF_DATE_LAST_UPDATE": FIXED_TIME.date().isoformat()},
+    )
 
 
 def csv_table(table: pa.Table, path: Path, bom: bool = True) -> None:
@@ -61,7 +66,9 @@ def _stable_zip(data: bytes) -> bytes:
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), body)
+                body = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), body
+                )
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(entry, body)
@@ -101,11 +108,21 @@ def geojson_points(df: pd.DataFrame, path: Path) -> None:
     for row in df.itertuples(index=False):
         values = dict(zip(df.columns, row, strict=True))
         geom = values["geometry"]
-        geometry = None if geom is None else {
-            "type": "Point", "coordinates": [round(shapely.get_x(geom), 6), round(shapely.get_y(geom), 6)]}
-        features.append({"type": "Feature",
-                         "properties": {p: _json(values[p]) for p in props},
-                         "geometry": geometry})
+        geometry = (
+            None
+            if geom is None
+            else {
+                "type": "Point",
+                "coordinates": [round(shapely.get_x(geom), 6), round(shapely.get_y(geom), 6)],
+            }
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {p: _json(values[p]) for p in props},
+                "geometry": geometry,
+            }
+        )
     text = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
 

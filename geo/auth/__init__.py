@@ -11,4 +11,15 @@ from geo.auth.users import (
     set_password,
 )
 
-__all__ = ["PAGES", "ROLES", "User", "add_user", "authenticate", "can_see", "deactivate_user", "end_sessions", "list_users", "set_password"]
+__all__ = [
+    "PAGES",
+    "ROLES",
+    "User",
+    "add_user",
+    "authenticate",
+    "can_see",
+    "deactivate_user",
+    "end_sessions",
+    "list_users",
+    "set_password",
+]

@@ -22,7 +22,9 @@ def add(engine: Engine, key: str, limit: int, window: float, now: float, amount:
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
         conn.execute(delete(failures).where(failures.c.at < now - KEEP_SECONDS))
-        held = conn.execute(select(func.count()).where(failures.c.key == key, failures.c.at >= now - window)).scalar_one()
+        held = conn.execute(
+            select(func.count()).where(failures.c.key == key, failures.c.at >= now - window)
+        ).scalar_one()
         if held + amount > limit:
             return False
         conn.execute(insert(failures), [{"key": key, "at": now}] * amount)
@@ -33,7 +35,9 @@ def window(engine: Engine, key: str, window: float, now: float) -> tuple[float, 
     """(time of the oldest failure within the last `window` seconds, or `now`; how many)."""
     with engine.connect() as conn:
         oldest, count = conn.execute(
-            select(func.min(failures.c.at), func.count()).where(failures.c.key == key, failures.c.at >= now - window)
+            select(func.min(failures.c.at), func.count()).where(
+                failures.c.key == key, failures.c.at >= now - window
+            )
         ).one()
     return (oldest if count else now), count
 

@@ -44,7 +44,9 @@ def add_user(engine: Engine, username: str, password: str, role: str) -> User:
         if conn.execute(select(users.c.id).where(users.c.username == username)).first():
             raise InputError(f"user {username!r} exists already", field="username")
         uid = conn.execute(
-            insert(users).values(username=username, password_hash=pw, role=role).returning(users.c.id)
+            insert(users)
+            .values(username=username, password_hash=pw, role=role)
+            .returning(users.c.id)
         ).scalar_one()
         audit.record(conn, "user_added", {"username": username, "role": role})
     return User(uid, username, role, True)
@@ -67,8 +69,11 @@ def _change_and_end_sessions(engine: Engine, username: str, action: str, **value
     """Set `values` on `username`, move its session epoch on (every session of it ends)
     and audit `action`, in one transaction; InputError for an unknown user."""
     with engine.begin() as conn:
-        done = conn.execute(update(users).where(users.c.username == username)
-                            .values(**values, session_epoch=users.c.session_epoch + 1))
+        done = conn.execute(
+            update(users)
+            .where(users.c.username == username)
+            .values(**values, session_epoch=users.c.session_epoch + 1)
+        )
         if done.rowcount == 0:
             raise InputError(f"no user {username!r}", field="username")
         audit.record(conn, action, {"username": username})
@@ -77,20 +82,27 @@ def _change_and_end_sessions(engine: Engine, username: str, action: str, **value
 def end_sessions(engine: Engine, user_id: int) -> None:
     """End every session of the user (sign-out ends them on every browser)."""
     with engine.begin() as conn:
-        conn.execute(update(users).where(users.c.id == user_id).values(session_epoch=users.c.session_epoch + 1))
+        conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(session_epoch=users.c.session_epoch + 1)
+        )
 
 
 def list_users(engine: Engine) -> list[User]:
     with engine.connect() as conn:
-        rows = conn.execute(select(users.c.id, users.c.username, users.c.role, users.c.active).order_by(users.c.id))
+        rows = conn.execute(
+            select(users.c.id, users.c.username, users.c.role, users.c.active).order_by(users.c.id)
+        )
         return [User(*r) for r in rows]
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(
-            select(users.c.id, users.c.username, users.c.role, users.c.active, users.c.session_epoch)
-            .where(users.c.id == user_id)
+            select(
+                users.c.id, users.c.username, users.c.role, users.c.active, users.c.session_epoch
+            ).where(users.c.id == user_id)
         ).first()
     return User(*row) if row else None
 
@@ -99,10 +111,17 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
     """The user when the password matches and the account is active; logs the attempt."""
     with engine.begin() as conn:
         row = conn.execute(
-            select(users.c.id, users.c.username, users.c.role, users.c.active, users.c.session_epoch,
-                   users.c.password_hash)
-            .where(users.c.username == username)
+            select(
+                users.c.id,
+                users.c.username,
+                users.c.role,
+                users.c.active,
+                users.c.session_epoch,
+                users.c.password_hash,
+            ).where(users.c.username == username)
         ).first()
         ok = bool(row and row.active and verify_password(row.password_hash, password))
-        audit.record(conn, "login" if ok else "login_failed", {"username": username}, username=username)
+        audit.record(
+            conn, "login" if ok else "login_failed", {"username": username}, username=username
+        )
     return User(row.id, row.username, row.role, row.active, row.session_epoch) if ok else None

@@ -24,8 +24,10 @@ GAPS_N = 2
 GAPS_RUN_KIND = "coverage-facilities"
 OUT_OF_BAND_N = 6
 
-_PERIOD = (f"i.occurred_at >= {sql_local('CAST(:a AS timestamp)')} "
-           f"AND i.occurred_at < {sql_local('CAST(:b AS timestamp)')}")
+_PERIOD = (
+    f"i.occurred_at >= {sql_local('CAST(:a AS timestamp)')} "
+    f"AND i.occurred_at < {sql_local('CAST(:b AS timestamp)')}"
+)
 _TOP_UNITS_SQL = text(f"""
     SELECT u.name, count(*) AS incidents FROM incidents i
     JOIN admin_units u ON u.level = :level AND ST_Intersects(u.geom, i.geom)
@@ -53,10 +55,14 @@ _BATCHES_SQL = text(f"""
 """)
 
 
-_GAPS_RUN_SQL = text("SELECT id, params, created_at FROM analysis_results WHERE kind = :kind "
-                     "ORDER BY id DESC LIMIT 1")
-_GAPS_ROWS_SQL = text("SELECT properties FROM analysis_features "
-                      "WHERE result_id = :run AND properties->>'part' = 'blind_spot'")
+_GAPS_RUN_SQL = text(
+    "SELECT id, params, created_at FROM analysis_results WHERE kind = :kind "
+    "ORDER BY id DESC LIMIT 1"
+)
+_GAPS_ROWS_SQL = text(
+    "SELECT properties FROM analysis_features "
+    "WHERE result_id = :run AND properties->>'part' = 'blind_spot'"
+)
 
 
 def stored_run(engine: Engine):
@@ -84,15 +90,24 @@ def gather(engine: Engine, period: str) -> BriefData:
     span = {"a": start, "b": end + dt.timedelta(days=1)}
     lo, hi = settings().households_band
     with engine.connect() as conn:
-        top = {level: pd.DataFrame(conn.execute(_TOP_UNITS_SQL, {**span, "level": level, "n": TOP_N}).all(),
-                                   columns=["name", "incidents"])
-               for level in ("district", "town", "community")}
-        top["grid"] = pd.DataFrame(conn.execute(_TOP_GRIDS_SQL, {**span, "n": TOP_N}).all(),
-                                   columns=["name", "incidents"])
-        band = pd.DataFrame(conn.execute(_OUT_OF_BAND_SQL, {"lo": lo, "hi": hi, "n": OUT_OF_BAND_N}).all(),
-                            columns=["grid_code", "name", "households"])
-        batches = pd.DataFrame(conn.execute(_BATCHES_SQL, span).all(),
-                               columns=["id", "file_name", "loaded", "finished_at"])
+        top = {
+            level: pd.DataFrame(
+                conn.execute(_TOP_UNITS_SQL, {**span, "level": level, "n": TOP_N}).all(),
+                columns=["name", "incidents"],
+            )
+            for level in ("district", "town", "community")
+        }
+        top["grid"] = pd.DataFrame(
+            conn.execute(_TOP_GRIDS_SQL, {**span, "n": TOP_N}).all(), columns=["name", "incidents"]
+        )
+        band = pd.DataFrame(
+            conn.execute(_OUT_OF_BAND_SQL, {"lo": lo, "hi": hi, "n": OUT_OF_BAND_N}).all(),
+            columns=["grid_code", "name", "households"],
+        )
+        batches = pd.DataFrame(
+            conn.execute(_BATCHES_SQL, span).all(),
+            columns=["id", "file_name", "loaded", "finished_at"],
+        )
     units = read_units(engine, ("district", "town"))
     names = dict(zip(units["code"], units["name"], strict=True))
     run, rows = stored_run(engine)
@@ -102,16 +117,42 @@ def gather(engine: Engine, period: str) -> BriefData:
         cells = spots[kind].copy()
         cells["district"], cells["town"] = cells["district"].map(names), cells["town"].map(names)
         gaps[kind] = (k.coverage.get(kind), cells)
-    gaps_run = None if run is None else {"id": run.id, "created_at": run.created_at,
-                                         "res": run.params.get("res"), "kinds": run.params.get("kinds") or []}
-    hot = (layer.frame[layer.frame["bin"] != 0][["cell", "bin", "count"]] if layer is not None
-           else pd.DataFrame(columns=["cell", "bin", "count"]))
+    gaps_run = (
+        None
+        if run is None
+        else {
+            "id": run.id,
+            "created_at": run.created_at,
+            "res": run.params.get("res"),
+            "kinds": run.params.get("kinds") or [],
+        }
+    )
+    hot = (
+        layer.frame[layer.frame["bin"] != 0][["cell", "bin", "count"]]
+        if layer is not None
+        else pd.DataFrame(columns=["cell", "bin", "count"])
+    )
     hottest = hot[hot["bin"] > 0]
-    areas = top_areas(engine, hottest["cell"].to_numpy(), hottest["count"].to_numpy(), level="community")
+    areas = top_areas(
+        engine, hottest["cell"].to_numpy(), hottest["count"].to_numpy(), level="community"
+    )
     base = basemaps.shapes(engine.url.database, tuple(units.total_bounds))
     return BriefData(
-        period=period, start=start, end=end, prev_start=start - dt.timedelta(days=days),
-        prev_end=start - dt.timedelta(days=1), kpis=k, hot=hot.reset_index(drop=True),
-        units=units, top=top, out_of_band=band, band=(lo, hi),
-        gaps=gaps, gaps_run=gaps_run, last_incident=end, batches=batches, hot_areas=areas, basemap=base,
+        period=period,
+        start=start,
+        end=end,
+        prev_start=start - dt.timedelta(days=days),
+        prev_end=start - dt.timedelta(days=1),
+        kpis=k,
+        hot=hot.reset_index(drop=True),
+        units=units,
+        top=top,
+        out_of_band=band,
+        band=(lo, hi),
+        gaps=gaps,
+        gaps_run=gaps_run,
+        last_incident=end,
+        batches=batches,
+        hot_areas=areas,
+        basemap=base,
     )

@@ -73,8 +73,16 @@ def add_cmd(
     from geo.basemap import store
 
     entry = store.add(_database(), path, name, replace)
-    _audit("basemap.add", {"name": entry.name, "format": entry.format, "source": entry.source,
-                           "sha256": entry.sha256, "replace": replace})
+    _audit(
+        "basemap.add",
+        {
+            "name": entry.name,
+            "format": entry.format,
+            "source": entry.source,
+            "sha256": entry.sha256,
+            "replace": replace,
+        },
+    )
     report(
         {"status": "added", **entry.as_dict()},
         as_json,

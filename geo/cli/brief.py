@@ -14,7 +14,9 @@ from geo.cli.output import JSON_OPTION_HELP, console, report
 @app.command("brief")
 def brief(
     period: str = typer.Option("week", "--period", help="week or month / 周或月"),
-    out: Path = typer.Option(None, "--out", help="the PDF to write (default: brief-<period>-<last day>.pdf)"),
+    out: Path = typer.Option(
+        None, "--out", help="the PDF to write (default: brief-<period>-<last day>.pdf)"
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """会议简报 / the meeting brief: KPIs, hot-spot map with place names, top areas, grids
@@ -34,10 +36,17 @@ def brief(
     fig = page.figure(data, settings().metric_crs, kinds, dt.datetime.now(TZ))
     pdf.write(fig, path)
     result = {
-        "path": str(path.resolve()), "period": period, "from": data.start, "to": data.end,
-        "incidents": data.kpis.incidents, "incidents_prev": data.kpis.incidents_prev,
+        "path": str(path.resolve()),
+        "period": period,
+        "from": data.start,
+        "to": data.end,
+        "incidents": data.kpis.incidents,
+        "incidents_prev": data.kpis.incidents_prev,
         "top": {level: df.to_dict("records") for level, df in data.top.items()},
         "batches": data.batches["id"].tolist(),
     }
-    report(result, as_json, lambda o: console.print(
-        f"{o['path']}: {o['from']} – {o['to']}, {o['incidents']} 起警情"))
+    report(
+        result,
+        as_json,
+        lambda o: console.print(f"{o['path']}: {o['from']} – {o['to']}, {o['incidents']} 起警情"),
+    )

@@ -21,8 +21,9 @@ from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, console, report
 from geo.config import state_dir
 
-coverage_app = typer.Typer(help="覆盖分析 / coverage: grids, facilities, inspections, workload",
-                           no_args_is_help=True)
+coverage_app = typer.Typer(
+    help="覆盖分析 / coverage: grids, facilities, inspections, workload", no_args_is_help=True
+)
 app.add_typer(coverage_app, name="coverage")
 
 VERSION_HELP = "网格版本 / grid version (default: the version in force)"
@@ -90,13 +91,16 @@ def _human(title: str, tables: dict[str, pd.DataFrame]):
             console.print(_table(name, frame))
         for path in obj.get("csv", []):
             console.print(f"  csv: {path}")
+
     return show
 
 
 @coverage_app.command("grids")
 def grids_cmd(
     version: str = typer.Option(None, "--version", help=VERSION_HELP),
-    tolerance: float = typer.Option(1.0, "--tolerance-m2", min=0, help="忽略的碎片面积 / sliver tolerance in m²"),
+    tolerance: float = typer.Option(
+        1.0, "--tolerance-m2", min=0, help="忽略的碎片面积 / sliver tolerance in m²"
+    ),
     out: Path = typer.Option(None, "--out", help=OUT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
@@ -121,19 +125,40 @@ def grids_cmd(
     result_id = store.save(engine, "coverage-grids", params, summary, problems)
     csv = store.write_csv(problems, _out(out), f"coverage-grids-{name}")
     obj = store.plain({"result_id": result_id, **summary, "csv": [str(csv)]})
-    report(obj, as_json, _human("网格覆盖 / grid coverage", {"problems": pd.DataFrame(problems.drop(columns="geometry"))}))
+    report(
+        obj,
+        as_json,
+        _human(
+            "网格覆盖 / grid coverage",
+            {"problems": pd.DataFrame(problems.drop(columns="geometry"))},
+        ),
+    )
 
 
 @coverage_app.command("facilities")
 def facilities_cmd(
-    kind: list[str] = typer.Option(None, "--kind", help="设施类型 / facility kind (repeatable): police_station shelter mediation_room camera"),
-    radius: float = typer.Option(None, "--radius", min=0, help="服务半径（米，直线）/ service radius in metres for all kinds (default: settings)"),
-    res: int = typer.Option(9, "--res", min=0, max=15, help="H3 resolution of the study-area cells"),
+    kind: list[str] = typer.Option(
+        None,
+        "--kind",
+        help="设施类型 / facility kind (repeatable): police_station shelter mediation_room camera",
+    ),
+    radius: float = typer.Option(
+        None,
+        "--radius",
+        min=0,
+        help="服务半径（米，直线）/ service radius in metres for all kinds (default: settings)",
+    ),
+    res: int = typer.Option(
+        9, "--res", min=0, max=15, help="H3 resolution of the study-area cells"
+    ),
     top: int = typer.Option(100, "--top", min=1, help="盲区数量 / blind spots listed per kind"),
-    new_sites: int = typer.Option(0, "--new-sites", min=0, help="新增设施选址数 / new sites to suggest per kind (MCLP)"),
+    new_sites: int = typer.Option(
+        0, "--new-sites", min=0, help="新增设施选址数 / new sites to suggest per kind (MCLP)"
+    ),
     method: str = typer.Option("auto", "--method", help="MCLP solver: auto | exact | greedy"),
-    time_budget: float = typer.Option(30.0, "--time-budget", min=1,
-                                      help="选址求解时间预算（秒）/ seconds the MCLP solver may use"),
+    time_budget: float = typer.Option(
+        30.0, "--time-budget", min=1, help="选址求解时间预算（秒）/ seconds the MCLP solver may use"
+    ),
     out: Path = typer.Option(None, "--out", help=OUT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
@@ -148,10 +173,15 @@ def facilities_cmd(
     data = store.read_inputs(engine, kinds, res)
     result = analysis.shares(data, kinds, radius_of)
     shares, per_kind = result["shares"], result["facilities"]
-    spots = pd.concat([analysis.uncovered(data, [k], radius_of, top).assign(kind=k) for k in kinds],
-                      ignore_index=True)
-    sites = ([analysis.siting(data, k, new_sites, radius_of[k], method, time_budget) for k in kinds]
-             if new_sites else [])
+    spots = pd.concat(
+        [analysis.uncovered(data, [k], radius_of, top).assign(kind=k) for k in kinds],
+        ignore_index=True,
+    )
+    sites = (
+        [analysis.siting(data, k, new_sites, radius_of[k], method, time_budget) for k in kinds]
+        if new_sites
+        else []
+    )
 
     city = shares[shares["level"] == "city"]
     summary = {
@@ -161,34 +191,62 @@ def facilities_cmd(
         "facilities": _records(per_kind),
         "city": _records(city[["kind", "layer", "total", "covered", "share"]]),
         "blind_spots": {k: int((spots["kind"] == k).sum()) for k in per_kind["kind"]},
-        "new_sites": [{"kind": k, "sites": len(s), **{a: s.attrs[a] for a in analysis.SITING_REPORT}}
-                      for k, s in zip(kinds, sites, strict=True)] if sites else [],
+        "new_sites": [
+            {"kind": k, "sites": len(s), **{a: s.attrs[a] for a in analysis.SITING_REPORT}}
+            for k, s in zip(kinds, sites, strict=True)
+        ]
+        if sites
+        else [],
     }
     features = pd.concat(
-        [shares.assign(part="share"), spots.assign(part="blind_spot"),
-         *[s.assign(part="new_site") for s in sites]], ignore_index=True)
+        [
+            shares.assign(part="share"),
+            spots.assign(part="blind_spot"),
+            *[s.assign(part="new_site") for s in sites],
+        ],
+        ignore_index=True,
+    )
     import geopandas as gpd
 
     features = gpd.GeoDataFrame(features, geometry="geometry", crs=store.WGS84)
-    params = {"kinds": kinds, "radius": radius, "res": res, "top": top,
-              "new_sites": new_sites, "method": method, "time_budget_s": time_budget}
+    params = {
+        "kinds": kinds,
+        "radius": radius,
+        "res": res,
+        "top": top,
+        "new_sites": new_sites,
+        "method": method,
+        "time_budget_s": time_budget,
+    }
     result_id = store.save(engine, "coverage-facilities", params, summary, features)
     folder = _out(out)
-    csv = [store.write_csv(shares, folder, "coverage-facilities-shares"),
-           store.write_csv(spots, folder, "coverage-facilities-blind-spots")]
+    csv = [
+        store.write_csv(shares, folder, "coverage-facilities-shares"),
+        store.write_csv(spots, folder, "coverage-facilities-blind-spots"),
+    ]
     if sites:
-        csv.append(store.write_csv(pd.concat(sites, ignore_index=True), folder, "coverage-facilities-new-sites"))
+        csv.append(
+            store.write_csv(
+                pd.concat(sites, ignore_index=True), folder, "coverage-facilities-new-sites"
+            )
+        )
     obj = store.plain({"result_id": result_id, **summary, "csv": [str(p) for p in csv]})
-    tables = {"city": city[["kind", "radius_m", "layer", "total", "covered", "share"]],
-              "facilities": per_kind}
+    tables = {
+        "city": city[["kind", "radius_m", "layer", "total", "covered", "share"]],
+        "facilities": per_kind,
+    }
     if sites:
-        tables["new sites"] = pd.DataFrame(pd.concat(sites, ignore_index=True).drop(columns="geometry"))
+        tables["new sites"] = pd.DataFrame(
+            pd.concat(sites, ignore_index=True).drop(columns="geometry")
+        )
     report(obj, as_json, _human("设施覆盖 / facility coverage (straight-line distance)", tables))
 
 
 @coverage_app.command("inspections")
 def inspections_cmd(
-    days: int = typer.Option(180, "--days", min=1, help="检查周期（天）/ inspected within the last N days"),
+    days: int = typer.Option(
+        180, "--days", min=1, help="检查周期（天）/ inspected within the last N days"
+    ),
     version: str = typer.Option(None, "--version", help=VERSION_HELP),
     as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
     out: Path = typer.Option(None, "--out", help=OUT_HELP),
@@ -212,25 +270,36 @@ def inspections_cmd(
         "overdue": {layer: int((late["layer"] == layer).sum()) for layer in ("rentals", "hazards")},
         "never_inspected": int(late["never_inspected"].sum()) if len(late) else 0,
     }
-    points = (gpd.points_from_xy(late["lon"], late["lat"], crs=store.WGS84) if len(late)
-              else [])
+    points = gpd.points_from_xy(late["lon"], late["lat"], crs=store.WGS84) if len(late) else []
     features = gpd.GeoDataFrame(
         pd.concat([shares.assign(part="share"), late.assign(part="overdue")], ignore_index=True),
-        geometry=[None] * len(shares) + list(points), crs=store.WGS84)
+        geometry=[None] * len(shares) + list(points),
+        crs=store.WGS84,
+    )
     params = {"days": days, "version": version, "as_of": summary["as_of"]}
     result_id = store.save(engine, "coverage-inspections", params, summary, features)
     folder = _out(out)
-    csv = [store.write_csv(shares, folder, "coverage-inspections-shares"),
-           store.write_csv(late, folder, "coverage-inspections-overdue")]
+    csv = [
+        store.write_csv(shares, folder, "coverage-inspections-shares"),
+        store.write_csv(late, folder, "coverage-inspections-overdue"),
+    ]
     obj = store.plain({"result_id": result_id, **summary, "csv": [str(p) for p in csv]})
-    report(obj, as_json, _human("检查覆盖 / inspection coverage",
-                                {"city": city[["layer", "total", "inspected", "share"]]}))
+    report(
+        obj,
+        as_json,
+        _human(
+            "检查覆盖 / inspection coverage",
+            {"city": city[["layer", "total", "inspected", "share"]]},
+        ),
+    )
 
 
 @coverage_app.command("workload")
 def workload_cmd(
     version: str = typer.Option(None, "--version", help=VERSION_HELP),
-    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP + "; ends the 12-month incident window"),
+    as_of: str = typer.Option(
+        None, "--as-of", help=AS_OF_HELP + "; ends the 12-month incident window"
+    ),
     out: Path = typer.Option(None, "--out", help=OUT_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
@@ -245,8 +314,9 @@ def workload_cmd(
     if version is None:
         current = versions.in_force(engine)
         if current is None:
-            raise InputError("no grid version is in force; name one with --version",
-                             field="version")
+            raise InputError(
+                "no grid version is in force; name one with --version", field="version"
+            )
         version = current.name
     name = versions.get(engine, version).name
     inputs = workflow.read_inputs(engine, pd.Timestamp(store.end_of_day(day)) if day else None)
@@ -265,13 +335,20 @@ def workload_cmd(
         "unit": "hours/month",
         "items_revision": table.attrs["items_revision"],
     }
-    params = {"version": name, "as_of": table.attrs["as_of"],
-              "items_revision": table.attrs["items_revision"]}
+    params = {
+        "version": name,
+        "as_of": table.attrs["as_of"],
+        "items_revision": table.attrs["items_revision"],
+    }
     result_id = store.save(engine, "workload", params, summary, table)
     # the items explaining each grid's hours, as JSON text in one CSV column
     explained = [json.dumps(x, ensure_ascii=False) for x in table["by_item"]]
     csv = store.write_csv(table.assign(by_item=explained), _out(out), f"workload-{name}")
     obj = store.plain({"result_id": result_id, **summary, "csv": [str(csv)]})
-    flagged = pd.DataFrame(table.loc[table["flagged"], ["grid_code", "name", "households", "workload",
-                                                         "households_flag", "workload_flag"]])
+    flagged = pd.DataFrame(
+        table.loc[
+            table["flagged"],
+            ["grid_code", "name", "households", "workload", "households_flag", "workload_flag"],
+        ]
+    )
     report(obj, as_json, _human("网格工作量 / grid workload", {"flagged": flagged}))

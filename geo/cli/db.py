@@ -86,8 +86,11 @@ def status(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP))
         info["revision"] = None
     info["up_to_date"] = info["revision"] == info["head"]
     if info.get("superuser") or info.get("may_alter_audit_log"):
-        typer.echo("警告 / warning: the connection in use may alter the audit log; "
-                   "connect as the application role (see README, Security)", err=True)
+        typer.echo(
+            "警告 / warning: the connection in use may alter the audit log; "
+            "connect as the application role (see README, Security)",
+            err=True,
+        )
     report(info, as_json)
 
 
@@ -97,8 +100,11 @@ def _months() -> dict | None:
         if conn.execute("SELECT to_regclass(%s) IS NULL", (partitions.DEFAULT,)).fetchone()[0]:
             return None
         names = partitions.months(conn)
-    return {"count": len(names), "first": names[0] if names else None,
-            "last": names[-1] if names else None}
+    return {
+        "count": len(names),
+        "first": names[0] if names else None,
+        "last": names[-1] if names else None,
+    }
 
 
 def _privileges() -> dict:
@@ -106,12 +112,14 @@ def _privileges() -> dict:
     or the owner of `audit_log` (who may switch its triggers off), may alter it."""
     with psycopg.connect(libpq_dsn(database_url())) as conn:
         user, superuser = conn.execute(
-            "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+            "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
         may = conn.execute(
             "SELECT to_regclass('audit_log') IS NOT NULL AND (%s OR pg_has_role("
             "(SELECT relowner FROM pg_class WHERE oid = 'audit_log'::regclass), 'USAGE') "
             "OR has_table_privilege('audit_log', 'UPDATE, DELETE, TRUNCATE'))",
-            (superuser,)).fetchone()[0]
+            (superuser,),
+        ).fetchone()[0]
     return {"role": user, "superuser": superuser, "may_alter_audit_log": may}
 
 

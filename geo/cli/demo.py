@@ -219,10 +219,14 @@ def demo(
         failed += not step.ok
 
     if failed:
-        err_console.print(f"[yellow]{failed} step(s) failed; the dashboard shows what is loaded[/yellow]")
+        err_console.print(
+            f"[yellow]{failed} step(s) failed; the dashboard shows what is loaded[/yellow]"
+        )
     user, password = demo_admin()
-    console.print(f"登录 / sign in: user [bold]{user}[/bold], password [bold]{password}[/bold] "
-                  f"(kept in .civicgrid/demo-admin-password; more users: civicgrid users add NAME --role ROLE)")
+    console.print(
+        f"登录 / sign in: user [bold]{user}[/bold], password [bold]{password}[/bold] "
+        f"(kept in .civicgrid/demo-admin-password; more users: civicgrid users add NAME --role ROLE)"
+    )
     if serve:
         console.print(f"dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)")
         subprocess.run([sys.executable, "-m", "geo", "serve", "--port", str(port)], check=False)

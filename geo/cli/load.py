@@ -13,8 +13,16 @@ from geo.cli import app
 from geo.cli.output import JSON_OPTION_HELP, err_console, report
 from geo.errors import InputError
 
-KINDS = ("boundaries", "grids", "hazards", "rentals", "incidents", "facilities", "key-sites",
-         "jurisdictions")
+KINDS = (
+    "boundaries",
+    "grids",
+    "hazards",
+    "rentals",
+    "incidents",
+    "facilities",
+    "key-sites",
+    "jurisdictions",
+)
 Kind = Enum("Kind", {k.replace("-", "_"): k for k in KINDS}, type=str)
 KIND_HELP = "图层 / layer: " + " ".join(KINDS)
 LONG_FILE = 50_000  # rows from which a progress bar is shown
@@ -26,8 +34,12 @@ class Personal(StrEnum):
     keep = "keep"
 
 
-PHASES = {"read": "读取 / reading", "validate": "校验 / validating", "copy": "写入 / copying",
-          "upsert": "合并 / upserting"}
+PHASES = {
+    "read": "读取 / reading",
+    "validate": "校验 / validating",
+    "copy": "写入 / copying",
+    "upsert": "合并 / upserting",
+}
 
 
 def _progress_callback(bar: Progress):
@@ -40,6 +52,7 @@ def _progress_callback(bar: Progress):
             bar.update(task, description=PHASES[phase], total=n, completed=0)
         else:
             bar.update(task, description=PHASES[phase])
+
     return on
 
 
@@ -47,19 +60,34 @@ def _progress_callback(bar: Progress):
 def load_command(
     kind: Kind = typer.Argument(..., help=KIND_HELP),
     path: Path = typer.Argument(..., help="SHP (or .zip) / GPKG / GeoJSON / CSV / XLSX"),
-    crs: str = typer.Option(None, "--crs", help="wgs84 | gcj02 | bd09 | cgcs2000 | EPSG:n "
-                            "(when the file has no .prj)"),
-    encoding: str = typer.Option(None, "--encoding", help="utf-8 | gbk (when the file has no .cpg; "
-                                 "detected otherwise)"),
-    grid_version: str = typer.Option(None, "--grid-version", help="网格版本 / grid version name "
-                                     "(grids only; created if new)"),
-    personal: Personal = typer.Option(None, "--personal", help="个人信息 / personal columns: hash "
-                                      "(default), drop, keep (needs CIVICGRID_KEEP_PERSONAL_DATA=1)"),
-    header_row: int = typer.Option(None, "--header-row", min=1, help="表头所在行 / the row "
-                                   "(1-based) holding the header of a CSV/XLSX (found below "
-                                   "title rows when not given)"),
-    no_aggregate: bool = typer.Option(False, "--no-aggregate", help="incidents: leave the counts "
-                                      "as they are (bulk loading; `civicgrid aggregate` after)"),
+    crs: str = typer.Option(
+        None, "--crs", help="wgs84 | gcj02 | bd09 | cgcs2000 | EPSG:n (when the file has no .prj)"
+    ),
+    encoding: str = typer.Option(
+        None, "--encoding", help="utf-8 | gbk (when the file has no .cpg; detected otherwise)"
+    ),
+    grid_version: str = typer.Option(
+        None, "--grid-version", help="网格版本 / grid version name (grids only; created if new)"
+    ),
+    personal: Personal = typer.Option(
+        None,
+        "--personal",
+        help="个人信息 / personal columns: hash "
+        "(default), drop, keep (needs CIVICGRID_KEEP_PERSONAL_DATA=1)",
+    ),
+    header_row: int = typer.Option(
+        None,
+        "--header-row",
+        min=1,
+        help="表头所在行 / the row "
+        "(1-based) holding the header of a CSV/XLSX (found below "
+        "title rows when not given)",
+    ),
+    no_aggregate: bool = typer.Option(
+        False,
+        "--no-aggregate",
+        help="incidents: leave the counts as they are (bulk loading; `civicgrid aggregate` after)",
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """加载文件到数据库 / load a file into PostGIS (validated; rejects kept with reasons).
@@ -74,13 +102,22 @@ def load_command(
 
     if kind.value == "grids" and not grid_version:
         raise typer.BadParameter("grids need --grid-version NAME", param_hint="--grid-version")
-    options = dict(crs=crs, encoding=encoding, grid_version=grid_version,
-                   personal_mode=personal.value if personal else None, header_row=header_row)
+    options = dict(
+        crs=crs,
+        encoding=encoding,
+        grid_version=grid_version,
+        personal_mode=personal.value if personal else None,
+        header_row=header_row,
+    )
     show_bar = not as_json and path.is_file() and path.stat().st_size > LONG_FILE * 60
     try:
         if show_bar:
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                       TimeElapsedColumn())
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
             with Progress(*columns, console=err_console, transient=True) as bar:
                 result = load(kind.value, path, progress=_progress_callback(bar), **options)
         else:

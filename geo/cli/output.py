@@ -32,7 +32,9 @@ def to_json(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False, default=_default)
 
 
-def report(obj: dict[str, Any], as_json: bool, human: Callable[[dict[str, Any]], None] | None = None) -> None:
+def report(
+    obj: dict[str, Any], as_json: bool, human: Callable[[dict[str, Any]], None] | None = None
+) -> None:
     """Print `obj` as one JSON line, or hand it to `human` (default: key: value lines)."""
     if as_json:
         print(to_json(obj))

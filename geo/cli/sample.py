@@ -28,23 +28,37 @@ def _human(summary: dict[str, Any]) -> None:
     for f in summary["files"]:
         table.add_row(f["path"], f["kind"], f["crs"], f["encoding"], f"{f['rows']:,}")
     console.print(table)
-    console.print(f"scale [bold]{summary['scale']}[/bold], seed [bold]{summary['seed']}[/bold], "
-                  f"故意错误行 / bad rows: [bold]{summary['bad_rows']}[/bold] (manifest.json, README.md), "
-                  f"{summary['seconds']:.1f} s")
+    console.print(
+        f"scale [bold]{summary['scale']}[/bold], seed [bold]{summary['seed']}[/bold], "
+        f"故意错误行 / bad rows: [bold]{summary['bad_rows']}[/bold] (manifest.json, README.md), "
+        f"{summary['seconds']:.1f} s"
+    )
 
 
 @app.command("sample")
 def sample(
     out: Path = typer.Option(..., "--out", file_okay=False, help="输出目录 / folder for the files"),
-    seed: int = typer.Option(42, "--seed", min=0, help="随机种子 / random seed (same seed → same bytes)"),
-    scale: ScaleName = typer.Option(ScaleName.small, "--scale", help="small (姑苏区, tests) | city (全市, demo)"),
-    fmt: str = typer.Option("files", "--format", help="files (the city's files) | parquet (partitioned incident archive)"),
-    rows: int = typer.Option(None, "--rows", min=1, help="incidents in a parquet archive (default 50,000,000)"),
+    seed: int = typer.Option(
+        42, "--seed", min=0, help="随机种子 / random seed (same seed → same bytes)"
+    ),
+    scale: ScaleName = typer.Option(
+        ScaleName.small, "--scale", help="small (姑苏区, tests) | city (全市, demo)"
+    ),
+    fmt: str = typer.Option(
+        "files",
+        "--format",
+        help="files (the city's files) | parquet (partitioned incident archive)",
+    ),
+    rows: int = typer.Option(
+        None, "--rows", min=1, help="incidents in a parquet archive (default 50,000,000)"
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """生成样例城市数据 / write the sample city as the files users really receive."""
     if fmt not in ("files", "parquet") or (fmt == "parquet") != (scale == ScaleName.province):
-        raise typer.BadParameter("use --format parquet with --scale province (only)", param_hint="--format")
+        raise typer.BadParameter(
+            "use --format parquet with --scale province (only)", param_hint="--format"
+        )
     if fmt == "parquet":
         from etl.archive.cli import sample_archive
 
@@ -55,13 +69,17 @@ def sample(
     try:
         manifest = generate(out, seed=seed, scale=scale.value)
     except OSError as exc:
-        raise CivicgridError(f"{out}: cannot write the sample files ({exc.strerror or exc})") from exc
+        raise CivicgridError(
+            f"{out}: cannot write the sample files ({exc.strerror or exc})"
+        ) from exc
     summary = {
         "out": str(out.resolve()),
         "scale": scale.value,
         "seed": seed,
-        "files": [{k: f[k] for k in ("path", "kind", "format", "crs", "encoding", "rows")}
-                  for f in manifest["files"]],
+        "files": [
+            {k: f[k] for k in ("path", "kind", "format", "crs", "encoding", "rows")}
+            for f in manifest["files"]
+        ],
         "bad_rows": len(manifest["bad_rows"]),
         "seconds": round(time.perf_counter() - started, 2),
     }

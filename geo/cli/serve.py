@@ -44,11 +44,17 @@ def _gunicorn(host: str, port: int, workers: int, login: bool) -> None:
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            for key, value in {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
-                               "threads": THREADS, "timeout": TIMEOUT, "graceful_timeout": 10,
-                               "accesslog": None,
-                               # no control socket in the home folder (shared by every instance)
-                               "control_socket_disable": True}.items():
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": THREADS,
+                "timeout": TIMEOUT,
+                "graceful_timeout": 10,
+                "accesslog": None,
+                # no control socket in the home folder (shared by every instance)
+                "control_socket_disable": True,
+            }.items():
                 self.cfg.set(key, value)
 
         def load(self):
@@ -61,12 +67,25 @@ def _gunicorn(host: str, port: int, workers: int, login: bool) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / address to listen on"),
     port: int = typer.Option(8050, "--port", min=1, max=65535, help="端口 / port"),
-    dev: bool = typer.Option(False, "--dev", help="Flask 开发服务器 / Flask's development server (one process)"),
-    debug: bool = typer.Option(False, "--debug", help="Dash debug mode (reloader, dev tools; implies --dev)"),
-    login: bool = typer.Option(True, "--login/--no-login", envvar="CIVICGRID_LOGIN",
-                               help="要求登录 / require sign-in and check roles (users: civicgrid users add)"),
-    workers: int = typer.Option(0, "--workers", min=0, envvar="CIVICGRID_WORKERS",
-                                help="工作进程数 / worker processes (default: one per core)"),
+    dev: bool = typer.Option(
+        False, "--dev", help="Flask 开发服务器 / Flask's development server (one process)"
+    ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Dash debug mode (reloader, dev tools; implies --dev)"
+    ),
+    login: bool = typer.Option(
+        True,
+        "--login/--no-login",
+        envvar="CIVICGRID_LOGIN",
+        help="要求登录 / require sign-in and check roles (users: civicgrid users add)",
+    ),
+    workers: int = typer.Option(
+        0,
+        "--workers",
+        min=0,
+        envvar="CIVICGRID_WORKERS",
+        help="工作进程数 / worker processes (default: one per core)",
+    ),
 ) -> None:
     """启动看板 / serve the dashboard (offline: every asset comes from this server)."""
     if login:

@@ -17,8 +17,9 @@ app.add_typer(users_app, name="users")
 def add(
     username: str,
     role: str = typer.Option(..., help="leader | analyst | planner | auditor | admin"),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
-                                 envvar="CIVICGRID_NEW_PASSWORD"),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="CIVICGRID_NEW_PASSWORD"
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """添加用户 / add a user with a role."""
@@ -29,8 +30,9 @@ def add(
 @users_app.command("passwd")
 def passwd(
     username: str,
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
-                                 envvar="CIVICGRID_NEW_PASSWORD"),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="CIVICGRID_NEW_PASSWORD"
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """修改密码 / change a user's password."""
@@ -51,5 +53,8 @@ def deactivate(
 @users_app.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """列出用户 / list users and roles."""
-    rows = [{"id": u.id, "username": u.username, "role": u.role, "active": u.active} for u in list_users(get_engine())]
+    rows = [
+        {"id": u.id, "username": u.username, "role": u.role, "active": u.active}
+        for u in list_users(get_engine())
+    ]
     report({"users": rows}, as_json)

@@ -12,8 +12,11 @@ from geo.cli.output import JSON_OPTION_HELP, console, report
 from geo.db.engine import get_engine
 from geo.vocab import VOCABS
 
-vocab_app = typer.Typer(help="词表 / vocabularies: incident categories, hazard categories, "
-                             "facility and key-site kinds, risk levels", no_args_is_help=True)
+vocab_app = typer.Typer(
+    help="词表 / vocabularies: incident categories, hazard categories, "
+    "facility and key-site kinds, risk levels",
+    no_args_is_help=True,
+)
 app.add_typer(vocab_app, name="vocab")
 VOCAB_HELP = "词表 / vocabulary: " + " ".join(VOCABS)
 
@@ -23,8 +26,14 @@ def _table(result: dict) -> None:
     for column in ("vocab", "code", "name", "parent", "aliases", "source"):
         table.add_column(column)
     for t in result["terms"]:
-        table.add_row(t["vocab"], t["code"], t["name"], t["parent"] or "", "、".join(t["aliases"]),
-                      t["source"])
+        table.add_row(
+            t["vocab"],
+            t["code"],
+            t["name"],
+            t["parent"] or "",
+            "、".join(t["aliases"]),
+            t["source"],
+        )
     console.print(table)
 
 
@@ -44,8 +53,11 @@ def list_cmd(
 @vocab_app.command("import")
 def import_cmd(
     path: Path = typer.Argument(..., help="CSV / XLSX: code, name, parent, aliases [, vocab]"),
-    vocab: str = typer.Option(None, "--vocab", help=VOCAB_HELP + " (when the file has no "
-                              "vocab column; default incident_category)"),
+    vocab: str = typer.Option(
+        None,
+        "--vocab",
+        help=VOCAB_HELP + " (when the file has no vocab column; default incident_category)",
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """导入词条 / add terms and aliases; stored rows with these values are reclassified

@@ -27,21 +27,33 @@ from geo.localtime import local_months
 #: per row plus this many; a sparser one is counted by sorting (np.unique)
 DENSE_SLACK = 1_000_000
 KEYS = ["res", "cell", "period", "period_start", "category"]
-META = pd.DataFrame({"res": pd.Series(dtype="int16"), "cell": pd.Series(dtype="int64"),
-                     "period": pd.Series(dtype="int8"), "period_start": pd.Series(dtype="int32"),
-                     "category": pd.Series(dtype=object), "count": pd.Series(dtype="int64")})
+META = pd.DataFrame(
+    {
+        "res": pd.Series(dtype="int16"),
+        "cell": pd.Series(dtype="int64"),
+        "period": pd.Series(dtype="int8"),
+        "period_start": pd.Series(dtype="int32"),
+        "category": pd.Series(dtype=object),
+        "count": pd.Series(dtype="int64"),
+    }
+)
 
 
-
-def partition_counts(columns: dict[str, np.ndarray], resolutions: Sequence[int],
-                     periods: Sequence[str]) -> pd.DataFrame:
+def partition_counts(
+    columns: dict[str, np.ndarray], resolutions: Sequence[int], periods: Sequence[str]
+) -> pd.DataFrame:
     """Counts of the incidents in `columns` (occurred_at µs UTC, category, lon, lat)."""
     cell = cells(columns["lon"], columns["lat"], settings().h3_res).view(np.int64)
     return cell_counts(cell, columns["occurred_at"], columns["category"], resolutions, periods)
 
 
-def cell_counts(cell: np.ndarray, occurred_at: np.ndarray, category: np.ndarray,
-                resolutions: Sequence[int], periods: Sequence[str]) -> pd.DataFrame:
+def cell_counts(
+    cell: np.ndarray,
+    occurred_at: np.ndarray,
+    category: np.ndarray,
+    resolutions: Sequence[int],
+    periods: Sequence[str],
+) -> pd.DataFrame:
     """Counts of incidents given by their finest H3 cell (int64, 0 for none), time (µs
     UTC) and category; one row per key."""
     micros = np.asarray(occurred_at, dtype=np.int64)
@@ -51,8 +63,11 @@ def cell_counts(cell: np.ndarray, occurred_at: np.ndarray, category: np.ndarray,
     day = local_days(micros[ok])
     if set(periods) == {"month"}:  # months alone: count by month from the start, fewer keys
         day = period_starts(day, "month")
-    base = (pd.DataFrame({"cell": cell[ok], "day": day, "cat": cat.codes[ok]})
-            .groupby(["cell", "day", "cat"], sort=False).size())
+    base = (
+        pd.DataFrame({"cell": cell[ok], "day": day, "cat": cat.codes[ok]})
+        .groupby(["cell", "day", "cat"], sort=False)
+        .size()
+    )
     b_cell = base.index.get_level_values("cell").to_numpy()
     b_day = base.index.get_level_values("day").to_numpy()
     b_cat = base.index.get_level_values("cat").to_numpy()
@@ -63,20 +78,34 @@ def cell_counts(cell: np.ndarray, occurred_at: np.ndarray, category: np.ndarray,
         parent = parents(uniq.view(np.uint64), res).view(np.int64)[inverse]
         for period in periods:
             start = period_starts(b_day, period)
-            summed = (pd.DataFrame({"cell": parent, "start": start, "cat": b_cat, "n": b_n})
-                      .groupby(["cell", "start", "cat"], sort=False)["n"].sum())
-            frames.append(pd.DataFrame({
-                "res": np.int16(res), "cell": summed.index.get_level_values("cell"),
-                "period": np.int8(PERIODS.index(period)),
-                "period_start": summed.index.get_level_values("start").astype(np.int32),
-                "category": np.asarray(cat.categories, dtype=object)[
-                    summed.index.get_level_values("cat")],
-                "count": summed.to_numpy().astype(np.int64)}))
+            summed = (
+                pd.DataFrame({"cell": parent, "start": start, "cat": b_cat, "n": b_n})
+                .groupby(["cell", "start", "cat"], sort=False)["n"]
+                .sum()
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "res": np.int16(res),
+                        "cell": summed.index.get_level_values("cell"),
+                        "period": np.int8(PERIODS.index(period)),
+                        "period_start": summed.index.get_level_values("start").astype(np.int32),
+                        "category": np.asarray(cat.categories, dtype=object)[
+                            summed.index.get_level_values("cat")
+                        ],
+                        "count": summed.to_numpy().astype(np.int64),
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True) if frames else META.copy()
 
 
-def month_counts(cell: np.ndarray, occurred_at: np.ndarray, category: pa.Array | np.ndarray,
-                 resolutions: Sequence[int]) -> pd.DataFrame:
+def month_counts(
+    cell: np.ndarray,
+    occurred_at: np.ndarray,
+    category: pa.Array | np.ndarray,
+    resolutions: Sequence[int],
+) -> pd.DataFrame:
     """Month counts per H3 cell and category at each of `resolutions`, in the key order of
     `incident_counts` (res, month, cell, category byte-wise), of incidents given by their
     finest cell (int64, 0 for none), time (µs UTC) and category (text; null for none).
@@ -128,11 +157,17 @@ def month_counts(cell: np.ndarray, occurred_at: np.ndarray, category: pa.Array |
         parts["count"].append(n)
     joined = {k: np.concatenate(v) if v else np.empty(0, dtype=np.int64) for k, v in parts.items()}
     months = (joined["month"] + m0).astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
-    return pd.DataFrame({"res": joined["res"].astype(np.int16), "month": months,
-                         "cell": joined["cell"].astype(np.int64),
-                         "category": pd.Categorical.from_codes(joined["code"],
-                                                               pd.Index(names[order], dtype=object)),
-                         "count": joined["count"].astype(np.int64)})
+    return pd.DataFrame(
+        {
+            "res": joined["res"].astype(np.int16),
+            "month": months,
+            "cell": joined["cell"].astype(np.int64),
+            "category": pd.Categorical.from_codes(
+                joined["code"], pd.Index(names[order], dtype=object)
+            ),
+            "count": joined["count"].astype(np.int64),
+        }
+    )
 
 
 def split_complete(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -36,9 +36,17 @@ from geo.vocab import store as vocab_store
 VOCAB = "incident_category"
 
 
-def counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
-           categories: Sequence[str] | None = None, cells: Sequence[int] | None = None,
-           by: str | None = None, by_category: bool = False, by_cell: bool = True) -> pd.DataFrame:
+def counts(
+    engine: Engine,
+    res: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    categories: Sequence[str] | None = None,
+    cells: Sequence[int] | None = None,
+    by: str | None = None,
+    by_category: bool = False,
+    by_cell: bool = True,
+) -> pd.DataFrame:
     """`geo.counts.store.counts` with `categories` at either level: the same columns
     ([cell,] [period,] [category,] count, sorted by key) and the same answer."""
     if not categories:
@@ -47,24 +55,37 @@ def counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date 
         tops, fine = vocab_store.levels(conn, VOCAB, list(categories))
     if not fine:
         return store.counts(engine, res, start, end, tops, cells, by, by_category, by_cell)
-    return _from_incidents(engine, res, start, end, list(categories), cells, by, by_category, by_cell)
+    return _from_incidents(
+        engine, res, start, end, list(categories), cells, by, by_category, by_cell
+    )
 
 
-def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
-                categories: Sequence[str] | None = None) -> pd.Series:
+def cell_counts(
+    engine: Engine, res: int, start: dt.date, end: dt.date, categories: Sequence[str] | None = None
+) -> pd.Series:
     """Incidents per cell (int64 index named cell) at `res` between `start` and `end` inclusive."""
     frame = counts(engine, res, start, end, categories)
-    s = pd.Series(frame["count"].to_numpy(), index=pd.Index(frame["cell"].to_numpy(), dtype="int64"),
-                  dtype="int64", name="count")
+    s = pd.Series(
+        frame["count"].to_numpy(),
+        index=pd.Index(frame["cell"].to_numpy(), dtype="int64"),
+        dtype="int64",
+        name="count",
+    )
     s.index.name = "cell"
     return s
 
 
-def trend(engine: Engine, res: int, period: str = "week", categories: Sequence[str] | None = None,
-          cells: Sequence[int] | None = None) -> pd.DataFrame:
+def trend(
+    engine: Engine,
+    res: int,
+    period: str = "week",
+    categories: Sequence[str] | None = None,
+    cells: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Counts per period start and category (`period_start, category, count`)."""
-    frame = counts(engine, res, categories=categories, cells=cells, by=period, by_category=True,
-                   by_cell=False)
+    frame = counts(
+        engine, res, categories=categories, cells=cells, by=period, by_category=True, by_cell=False
+    )
     return frame.rename(columns={"period": "period_start"})[["period_start", "category", "count"]]
 
 
@@ -73,36 +94,57 @@ def filter_sql(categories: Sequence[str]) -> tuple[str, dict[str, str]]:
     their values (values stay parameters: a category may hold any character)."""
     expr = vocab_store.matches(incidents, "category", [str(c) for c in categories])
     # the base dialect: no `::VARCHAR` after each parameter, which text() would misread
-    compiled = expr.compile(dialect=PGDialect(paramstyle="named"),
-                            compile_kwargs={"render_postcompile": True})
+    compiled = expr.compile(
+        dialect=PGDialect(paramstyle="named"), compile_kwargs={"render_postcompile": True}
+    )
     return str(compiled), dict(compiled.params)
 
 
-def _from_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.date | None,
-                    categories: list[str], cells: Sequence[int] | None, by: str | None,
-                    by_category: bool, by_cell: bool) -> pd.DataFrame:
+def _from_incidents(
+    engine: Engine,
+    res: int,
+    start: dt.date | None,
+    end: dt.date | None,
+    categories: list[str],
+    cells: Sequence[int] | None,
+    by: str | None,
+    by_category: bool,
+    by_cell: bool,
+) -> pd.DataFrame:
     if by is not None and by not in PERIODS:
         raise InputError(f"period must be day, week or month, got {by!r}", field="period")
-    keys = [*(["cell"] if by_cell else []), *(["period"] if by else []),
-            *(["category"] if by_category else [])]
+    keys = [
+        *(["cell"] if by_cell else []),
+        *(["period"] if by else []),
+        *(["category"] if by_category else []),
+    ]
     if start is None or end is None:
         span = store.counts_span(engine, res)
         if span is not None:
             start, end = start or span[0], end or span[1]
     if start is None or end is None or start > end or (cells is not None and not len(cells)):
         return _empty(keys)
-    select = [*(["h3"] if by_cell else []), *([f"{START_SQL[by]}"] if by else []),
-              *(["category"] if by_category else [])]
+    select = [
+        *(["h3"] if by_cell else []),
+        *([f"{START_SQL[by]}"] if by else []),
+        *(["category"] if by_category else []),
+    ]
     matched, params = filter_sql(categories)
-    where = [f"occurred_at >= '{local_midnight(start)}'::timestamptz",
-             f"occurred_at < '{local_midnight(end + dt.timedelta(days=1))}'::timestamptz",
-             f"({matched})"]
+    where = [
+        f"occurred_at >= '{local_midnight(start)}'::timestamptz",
+        f"occurred_at < '{local_midnight(end + dt.timedelta(days=1))}'::timestamptz",
+        f"({matched})",
+    ]
     if cells is not None:
         finest = children(np.asarray(cells, dtype=np.int64).view(np.uint64), settings().h3_res)
-        where.append("h3 = ANY('{" + ",".join(str(int(c)) for c in finest.view(np.int64)) + "}'::int8[])")
+        where.append(
+            "h3 = ANY('{" + ",".join(str(int(c)) for c in finest.view(np.int64)) + "}'::int8[])"
+        )
     group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(select)))}" if select else ""
-    sql = (f"SELECT {', '.join([*select, 'count(*)'])} FROM incidents "
-           f"WHERE {' AND '.join(where)}{group}")
+    sql = (
+        f"SELECT {', '.join([*select, 'count(*)'])} FROM incidents "
+        f"WHERE {' AND '.join(where)}{group}"
+    )
     with engine.connect() as conn:
         rows = conn.execute(text(sql), params).all()
     frame = pd.DataFrame(rows, columns=[*keys, "count"])
@@ -122,5 +164,7 @@ def _from_incidents(engine: Engine, res: int, start: dt.date | None, end: dt.dat
 
 
 def _empty(keys: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({k: pd.Series(dtype="int64" if k == "cell" else object) for k in keys}
-                        | {"count": pd.Series(dtype="int64")})
+    return pd.DataFrame(
+        {k: pd.Series(dtype="int64" if k == "cell" else object) for k in keys}
+        | {"count": pd.Series(dtype="int64")}
+    )

@@ -27,24 +27,33 @@ def local_sql(instant: str = "occurred_at") -> str:
 
 
 #: SQL: the start (a date) of the local day, week or month holding `occurred_at`
-START_SQL = {"day": f"{local_sql()}::date", "week": f"date_trunc('week', {local_sql()})::date",
-             "month": f"date_trunc('month', {local_sql()})::date"}
+START_SQL = {
+    "day": f"{local_sql()}::date",
+    "week": f"date_trunc('week', {local_sql()})::date",
+    "month": f"date_trunc('month', {local_sql()})::date",
+}
 
 
-def check(resolutions: Iterable[int], periods: Iterable[str], finest: int) -> tuple[list[int], list[str]]:
+def check(
+    resolutions: Iterable[int], periods: Iterable[str], finest: int
+) -> tuple[list[int], list[str]]:
     """The asked resolutions (sorted) and periods (in PERIODS order), or InputError naming
     what is wrong; `finest` is the resolution incidents are indexed at."""
     res = sorted({int(r) for r in resolutions})
     bad = [r for r in res if not 0 <= r <= finest]
     if not res or bad:
-        raise InputError(f"resolutions must be between 0 and {finest} (incidents are indexed at "
-                         f"res {finest}), got {bad or 'none'}", field="res")
+        raise InputError(
+            f"resolutions must be between 0 and {finest} (incidents are indexed at "
+            f"res {finest}), got {bad or 'none'}",
+            field="res",
+        )
     periods = set(periods)
     per = [p for p in PERIODS if p in periods]
     unknown = sorted(periods - set(PERIODS))
     if not per or unknown:
-        raise InputError(f"periods must be among {', '.join(PERIODS)}, got {unknown or 'none'}",
-                         field="period")
+        raise InputError(
+            f"periods must be among {', '.join(PERIODS)}, got {unknown or 'none'}", field="period"
+        )
     return res, per
 
 
@@ -64,10 +73,14 @@ def period_starts(day: np.ndarray, period: str) -> np.ndarray:
         return day
     if period == "week":
         return day - (day + 3) % 7  # 1970-01-01 was a Thursday
-    return day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return (
+        day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    )
 
 
-def split_months(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
+def split_months(
+    start: dt.date, end: dt.date
+) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
     """Month starts wholly inside [start, end] and the leftover day ranges (inclusive)."""
     months: list[dt.date] = []
     m = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
@@ -88,7 +101,9 @@ def split_months(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[tupl
     return months, edges
 
 
-def windows(last_day: dt.date, days: int = 30) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+def windows(
+    last_day: dt.date, days: int = 30
+) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
     """(this, previous): two back-to-back windows of `days` days ending at `last_day`, inclusive."""
     this = (last_day - dt.timedelta(days=days - 1), last_day)
     prev = (this[0] - dt.timedelta(days=days), this[0] - dt.timedelta(days=1))

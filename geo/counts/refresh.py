@@ -86,23 +86,33 @@ def kept_resolutions(resolutions: Iterable[int] | None = None) -> list[int]:
 
 
 def _stored_resolutions(conn: Connection) -> set[int]:
-    rows = conn.execute(text("SELECT r FROM generate_series(0, 15) AS r "
-                             "WHERE EXISTS (SELECT 1 FROM incident_counts WHERE res = r)"))
+    rows = conn.execute(
+        text(
+            "SELECT r FROM generate_series(0, 15) AS r "
+            "WHERE EXISTS (SELECT 1 FROM incident_counts WHERE res = r)"
+        )
+    )
     return {int(r) for (r,) in rows}
 
 
 def _batches(conn: Connection) -> tuple[dict[int, int], dict[int, int]]:
     """Incidents per batch, (already aggregated, not yet): one scan of the incidents."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT i.batch_id, i.n, s.batch_id IS NOT NULL
         FROM (SELECT batch_id, count(*) AS n FROM incidents WHERE batch_id IS NOT NULL
               GROUP BY batch_id) i
-        LEFT JOIN aggregate_state s USING (batch_id)""")).all()
-    return ({int(b): int(n) for b, n, done in rows if done},
-            {int(b): int(n) for b, n, done in rows if not done})
+        LEFT JOIN aggregate_state s USING (batch_id)""")
+    ).all()
+    return (
+        {int(b): int(n) for b, n, done in rows if done},
+        {int(b): int(n) for b, n, done in rows if not done},
+    )
 
 
-def _needs_rebuild(conn: Connection, stored: set[int], requested: set[int], aggregated: int) -> str | None:
+def _needs_rebuild(
+    conn: Connection, stored: set[int], requested: set[int], aggregated: int
+) -> str | None:
     """Why the stored counts cannot simply be added to, or None when they can.
 
     Every write adds the same incidents at every stored resolution in one transaction,
@@ -111,8 +121,10 @@ def _needs_rebuild(conn: Connection, stored: set[int], requested: set[int], aggr
         return "new resolutions requested"
     if not stored:
         return "aggregated batches have no stored counts" if aggregated else None
-    total = conn.execute(text("SELECT coalesce(sum(count), 0) FROM incident_counts WHERE res = :r"),
-                         {"r": min(stored)}).scalar_one()
+    total = conn.execute(
+        text("SELECT coalesce(sum(count), 0) FROM incident_counts WHERE res = :r"),
+        {"r": min(stored)},
+    ).scalar_one()
     if int(total) != aggregated:
         return "incidents of aggregated batches changed (re-loaded or deleted)"
     return None
@@ -123,57 +135,77 @@ def _where(batch_ids: list[int], month: dt.date | None) -> str:
     sql = f"batch_id = ANY('{{{','.join(str(int(b)) for b in batch_ids)}}}'::int8[])"
     if month is not None:
         after = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        sql += (f" AND occurred_at >= '{local_midnight(month)}'::timestamptz"
-                f" AND occurred_at < '{local_midnight(after)}'::timestamptz")
+        sql += (
+            f" AND occurred_at >= '{local_midnight(month)}'::timestamptz"
+            f" AND occurred_at < '{local_midnight(after)}'::timestamptz"
+        )
     return sql
 
 
-def _read(engine: Engine, conn: Connection, batch_ids: list[int], month: dt.date | None,
-          small: bool) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+def _read(
+    engine: Engine, conn: Connection, batch_ids: list[int], month: dt.date | None, small: bool
+) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """(res-10 cell, µs UTC, category) of the batches' incidents, of one local month when
     given: a small batch on the open connection (opening an ADBC connection costs more
     than reading a monthly file's rows), many through Arrow."""
     if small:
-        rows = conn.execute(text(
-            "SELECT h3, (extract(epoch FROM occurred_at) * 1000000)::int8, category FROM incidents "
-            f"WHERE {_where(batch_ids, month)}")).all()
+        rows = conn.execute(
+            text(
+                "SELECT h3, (extract(epoch FROM occurred_at) * 1000000)::int8, category FROM incidents "
+                f"WHERE {_where(batch_ids, month)}"
+            )
+        ).all()
         cell, micros, category = zip(*rows, strict=True) if rows else ((), (), ())
-        return (np.asarray(cell, dtype=np.int64), np.asarray(micros, dtype=np.int64),
-                pa.array(category, type=pa.string()))
-    table = read_arrow(engine, f"SELECT h3, occurred_at, category FROM incidents WHERE {_where(batch_ids, month)}")
-    return (table["h3"].to_numpy(), table["occurred_at"].cast(pa.int64()).to_numpy(),
-            table["category"].combine_chunks())
+        return (
+            np.asarray(cell, dtype=np.int64),
+            np.asarray(micros, dtype=np.int64),
+            pa.array(category, type=pa.string()),
+        )
+    table = read_arrow(
+        engine, f"SELECT h3, occurred_at, category FROM incidents WHERE {_where(batch_ids, month)}"
+    )
+    return (
+        table["h3"].to_numpy(),
+        table["occurred_at"].cast(pa.int64()).to_numpy(),
+        table["category"].combine_chunks(),
+    )
 
 
 def _months(conn: Connection, batch_ids: list[int]) -> list[dt.date]:
-    lo, hi = conn.execute(text(
-        "SELECT min(occurred_at), max(occurred_at) FROM incidents WHERE batch_id = ANY(:b)"),
-        {"b": batch_ids}).one()
+    lo, hi = conn.execute(
+        text("SELECT min(occurred_at), max(occurred_at) FROM incidents WHERE batch_id = ANY(:b)"),
+        {"b": batch_ids},
+    ).one()
     first = pd.Timestamp(lo).tz_convert("Etc/GMT-8").tz_localize(None).to_period("M")
     last = pd.Timestamp(hi).tz_convert("Etc/GMT-8").tz_localize(None).to_period("M")
     return [p.start_time.date() for p in pd.period_range(first, last, freq="M")]
 
 
-def count_batches(engine: Engine, conn: Connection, batch_ids: list[int], resolutions: list[int],
-                  incidents: int) -> pd.DataFrame:
+def count_batches(
+    engine: Engine, conn: Connection, batch_ids: list[int], resolutions: list[int], incidents: int
+) -> pd.DataFrame:
     """Month counts of the batches' `incidents` incidents (`res, month, cell, category,
     count`, month as days since 1970-01-01; `geo.counts.cube.month_counts`): read in one
     go, or past IN_MEMORY_MAX one local month at a time (month counts of one month are
     final), each month's rows in the table's key order."""
     months = _months(conn, batch_ids) if incidents > IN_MEMORY_MAX else [None]
-    frames = [month_counts(*_read(engine, conn, batch_ids, month, incidents <= SMALL_BATCH), resolutions)
-              for month in months]
+    frames = [
+        month_counts(*_read(engine, conn, batch_ids, month, incidents <= SMALL_BATCH), resolutions)
+        for month in months
+    ]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _columns(frame: pd.DataFrame) -> list[Column]:
     category = frame["category"].array  # Categorical: its names taken by code in Arrow
     names = pa.array(np.asarray(category.categories, dtype=object), type=pa.string())
-    return [Column("res", "int2", frame["res"].to_numpy()),
-            Column("month", "date", frame["month"].to_numpy()),
-            Column("cell", "int8", frame["cell"].to_numpy()),
-            Column("category", "text", names.take(pa.array(category.codes))),
-            Column("count", "int4", frame["count"].to_numpy())]
+    return [
+        Column("res", "int2", frame["res"].to_numpy()),
+        Column("month", "date", frame["month"].to_numpy()),
+        Column("cell", "int8", frame["cell"].to_numpy()),
+        Column("category", "text", names.take(pa.array(category.codes))),
+        Column("count", "int4", frame["count"].to_numpy()),
+    ]
 
 
 def _write(conn: Connection, frame: pd.DataFrame, empty: bool) -> None:
@@ -184,15 +216,21 @@ def _write(conn: Connection, frame: pd.DataFrame, empty: bool) -> None:
         bulk_insert(raw, "incident_counts", _columns(frame), idx)
         return
     stage(raw, "counts_staged", "incident_counts", _columns(frame), idx)
-    conn.execute(text("""
+    conn.execute(
+        text("""
         INSERT INTO incident_counts AS ic (res, month, cell, category, count)
         SELECT res, month, cell, category, count FROM counts_staged
         ON CONFLICT (res, month, cell, category) DO UPDATE SET count = ic.count + EXCLUDED.count
-    """))
+    """)
+    )
 
 
-def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
-                   periods: Iterable[str] = PERIODS, full: bool = False) -> AggregateResult:
+def refresh_counts(
+    engine: Engine,
+    resolutions: Iterable[int] | None = None,
+    periods: Iterable[str] = PERIODS,
+    full: bool = False,
+) -> AggregateResult:
     """Bring incident_counts up to date with the incidents table (one transaction).
 
     `periods` is checked (day, week, month) but only months are stored: days and weeks
@@ -203,7 +241,11 @@ def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         stored = _stored_resolutions(conn)
         done, new = _batches(conn)
-        reason = "--full requested" if full else _needs_rebuild(conn, stored, set(res), sum(done.values()))
+        reason = (
+            "--full requested"
+            if full
+            else _needs_rebuild(conn, stored, set(res), sum(done.values()))
+        )
         if reason:
             # TRUNCATE, not DELETE: every row goes at once (readers wait for the commit)
             conn.execute(text("TRUNCATE incident_counts"))
@@ -214,16 +256,26 @@ def refresh_counts(engine: Engine, resolutions: Iterable[int] | None = None,
         batch_ids = sorted(new)
         per = [STORED_PERIOD]
         if not batch_ids:
-            return AggregateResult("up_to_date" if not reason else "full",
-                                   reason or "no new incident batches", [], 0, 0, res, per)
+            return AggregateResult(
+                "up_to_date" if not reason else "full",
+                reason or "no new incident batches",
+                [],
+                0,
+                0,
+                res,
+                per,
+            )
         incidents = sum(new.values())
         frame = count_batches(engine, conn, batch_ids, res, incidents)
         _write(conn, frame, empty=bool(reason) or not stored)
-        conn.execute(text("INSERT INTO aggregate_state (batch_id) SELECT unnest(CAST(:b AS bigint[]))"),
-                     {"b": batch_ids})
+        conn.execute(
+            text("INSERT INTO aggregate_state (batch_id) SELECT unnest(CAST(:b AS bigint[]))"),
+            {"b": batch_ids},
+        )
         mode = "full" if reason else "incremental"
-        return AggregateResult(mode, reason or "new incident batches", batch_ids,
-                               int(incidents), len(frame), res, per)
+        return AggregateResult(
+            mode, reason or "new incident batches", batch_ids, int(incidents), len(frame), res, per
+        )
 
 
 def move_reclassified(conn: Connection, moved: pd.DataFrame) -> int:
@@ -252,12 +304,18 @@ def move_reclassified(conn: Connection, moved: pd.DataFrame) -> int:
     if delta.empty:
         return 0
     _write(conn, delta, empty=False)
-    conn.execute(text("""
+    conn.execute(
+        text("""
         DELETE FROM incident_counts ic USING counts_staged s
         WHERE (ic.res, ic.month, ic.cell, ic.category) = (s.res, s.month, s.cell, s.category)
           AND ic.count = 0
-    """))
+    """)
+    )
     # a new aggregated_at: the data stamp changes, so kept page views are made again
-    conn.execute(text("UPDATE aggregate_state SET aggregated_at = clock_timestamp() "
-                      "WHERE batch_id = ANY(:b)"), {"b": sorted({int(b) for b in moved["batch_id"]})})
+    conn.execute(
+        text(
+            "UPDATE aggregate_state SET aggregated_at = clock_timestamp() WHERE batch_id = ANY(:b)"
+        ),
+        {"b": sorted({int(b) for b in moved["batch_id"]})},
+    )
     return len(delta)

@@ -48,15 +48,29 @@ def _instant(day: dt.date) -> str:
 def _kept(engine: Engine, res: int) -> bool:
     """Whether `incident_counts` holds months at `res`."""
     with engine.connect() as conn:
-        return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM incident_counts WHERE res = :r)"),
-                                 {"r": res}).scalar())
+        return bool(
+            conn.execute(
+                text("SELECT EXISTS (SELECT 1 FROM incident_counts WHERE res = :r)"), {"r": res}
+            ).scalar()
+        )
 
 
-def _months_sql(res: int, months: list[dt.date], categories, cells, by_cell: bool, by_period: bool,
-                by_category: bool) -> str:
+def _months_sql(
+    res: int,
+    months: list[dt.date],
+    categories,
+    cells,
+    by_cell: bool,
+    by_period: bool,
+    by_category: bool,
+) -> str:
     """SQL: the kept month counts at `res` (column src = 1)."""
-    keys = ["1 AS src", *(["cell"] if by_cell else []), *(["month AS period"] if by_period else []),
-            *(["category"] if by_category else [])]
+    keys = [
+        "1 AS src",
+        *(["cell"] if by_cell else []),
+        *(["month AS period"] if by_period else []),
+        *(["category"] if by_category else []),
+    ]
     where = [f"res = {int(res)}", f"month = ANY({_dates(months)})"]
     if categories:
         where.append(f"category = ANY({_texts(categories)})")
@@ -65,12 +79,26 @@ def _months_sql(res: int, months: list[dt.date], categories, cells, by_cell: boo
     return _grouped(keys, "sum(count)::int8", "incident_counts", where)
 
 
-def _incidents_sql(start: dt.date, end: dt.date, categories, cells, by_cell: bool, by: str | None,
-                   by_category: bool) -> str:
+def _incidents_sql(
+    start: dt.date,
+    end: dt.date,
+    categories,
+    cells,
+    by_cell: bool,
+    by: str | None,
+    by_category: bool,
+) -> str:
     """SQL: counts of the incidents from local day `start` to `end` by their res-10 cell (src = 0)."""
-    keys = ["0 AS src", *(["h3 AS cell"] if by_cell else []),
-            *([f"{START_SQL[by]} AS period"] if by else []), *(["category"] if by_category else [])]
-    where = [f"occurred_at >= {_instant(start)}", f"occurred_at < {_instant(end + dt.timedelta(days=1))}"]
+    keys = [
+        "0 AS src",
+        *(["h3 AS cell"] if by_cell else []),
+        *([f"{START_SQL[by]} AS period"] if by else []),
+        *(["category"] if by_category else []),
+    ]
+    where = [
+        f"occurred_at >= {_instant(start)}",
+        f"occurred_at < {_instant(end + dt.timedelta(days=1))}",
+    ]
     if categories:
         where.append(f"category = ANY({_texts(categories)})")
     if cells is not None:
@@ -91,13 +119,23 @@ def _read(engine: Engine, sql: str, columns: list[str], large: bool) -> pd.DataF
 
 
 def _grouped(keys: list[str], total: str, table: str, where: list[str]) -> str:
-    group = f" GROUP BY {', '.join(str(i + 1) for i in range(1, len(keys)))}" if len(keys) > 1 else ""
+    group = (
+        f" GROUP BY {', '.join(str(i + 1) for i in range(1, len(keys)))}" if len(keys) > 1 else ""
+    )
     return f"SELECT {', '.join([*keys, f'{total} AS count'])} FROM {table} WHERE {' AND '.join(where)}{group}"
 
 
-def counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
-           categories: Sequence[str] | None = None, cells: Sequence[int] | None = None,
-           by: str | None = None, by_category: bool = False, by_cell: bool = True) -> pd.DataFrame:
+def counts(
+    engine: Engine,
+    res: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    categories: Sequence[str] | None = None,
+    cells: Sequence[int] | None = None,
+    by: str | None = None,
+    by_category: bool = False,
+    by_cell: bool = True,
+) -> pd.DataFrame:
     """Incidents per cell at `res` (and per period start when `by` is day/week/month, per
     category with `by_category`; summed over the cells without `by_cell`) from local day
     `start` to `end` inclusive (None: from the first or to the last incident), of
@@ -105,10 +143,15 @@ def counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date 
     [category,] count (int64), sorted by key."""
     if by is not None and by not in PERIODS:
         raise InputError(f"period must be day, week or month, got {by!r}", field="period")
-    keys = [*(["cell"] if by_cell else []), *(["period"] if by else []),
-            *(["category"] if by_category else [])]
-    empty = pd.DataFrame({k: pd.Series(dtype="int64" if k == "cell" else object) for k in keys}
-                         | {"count": pd.Series(dtype="int64")})
+    keys = [
+        *(["cell"] if by_cell else []),
+        *(["period"] if by else []),
+        *(["category"] if by_category else []),
+    ]
+    empty = pd.DataFrame(
+        {k: pd.Series(dtype="int64" if k == "cell" else object) for k in keys}
+        | {"count": pd.Series(dtype="int64")}
+    )
     if start is None or end is None:
         span = counts_span(engine, res)
         if span is None:
@@ -121,9 +164,15 @@ def counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date 
         months, edges = split_months(start, end)
     parts = [_incidents_sql(a, b, categories, cells, by_cell, by, by_category) for a, b in edges]
     if months:
-        parts.append(_months_sql(res, months, categories, cells, by_cell, by is not None, by_category))
-    frame = _read(engine, " UNION ALL ".join(f"({p})" for p in parts), ["src", *keys, "count"],
-                  large=by_cell and cells is None)
+        parts.append(
+            _months_sql(res, months, categories, cells, by_cell, by is not None, by_category)
+        )
+    frame = _read(
+        engine,
+        " UNION ALL ".join(f"({p})" for p in parts),
+        ["src", *keys, "count"],
+        large=by_cell and cells is None,
+    )
     if not len(frame):
         return empty
     fine = frame.pop("src").to_numpy() == 0
@@ -138,13 +187,22 @@ def counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date 
     return frame
 
 
-def cell_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
-                categories: Sequence[str] | None = None) -> pd.Series:
+def cell_counts(
+    engine: Engine,
+    res: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    categories: Sequence[str] | None = None,
+) -> pd.Series:
     """Incidents per cell (int64 index) at `res` between `start` and `end` inclusive
     (None: from the first or to the last incident)."""
     frame = counts(engine, res, start, end, categories)
-    s = pd.Series(frame["count"].to_numpy(), index=pd.Index(frame["cell"].to_numpy(), dtype="int64"),
-                  dtype="int64", name="count")
+    s = pd.Series(
+        frame["count"].to_numpy(),
+        index=pd.Index(frame["cell"].to_numpy(), dtype="int64"),
+        dtype="int64",
+        name="count",
+    )
     s.index.name = "cell"
     return s
 
@@ -171,30 +229,46 @@ def categories(engine: Engine) -> list[str]:
 def resolutions(engine: Engine) -> list[int]:
     """H3 resolutions the pages offer (`settings().agg_resolutions`) once there are counts."""
     with engine.connect() as conn:
-        some = conn.execute(text("SELECT EXISTS (SELECT 1 FROM incidents) "
-                                 "OR EXISTS (SELECT 1 FROM incident_counts)")).scalar()
+        some = conn.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM incidents) OR EXISTS (SELECT 1 FROM incident_counts)"
+            )
+        ).scalar()
     return sorted(settings().agg_resolutions) if some else []
 
 
-def trend(engine: Engine, res: int, period: str = "week",
-          categories: Sequence[str] | None = None,
-          cells: Sequence[int] | None = None) -> pd.DataFrame:
+def trend(
+    engine: Engine,
+    res: int,
+    period: str = "week",
+    categories: Sequence[str] | None = None,
+    cells: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Counts per period start and category (`period_start, category, count`), of the
     incidents in `cells` (at `res`) when given."""
-    frame = counts(engine, res, categories=categories, cells=cells, by=period, by_category=True,
-                   by_cell=False)
+    frame = counts(
+        engine, res, categories=categories, cells=cells, by=period, by_category=True, by_cell=False
+    )
     return frame.rename(columns={"period": "period_start"})[["period_start", "category", "count"]]
 
 
-def category_mix(engine: Engine, res: int, cells: Sequence[int], start: dt.date, end: dt.date) -> pd.Series:
+def category_mix(
+    engine: Engine, res: int, cells: Sequence[int], start: dt.date, end: dt.date
+) -> pd.Series:
     """Incidents per category in `cells` between `start` and `end`, largest first."""
     frame = counts(engine, res, start, end, cells=cells, by_category=True, by_cell=False)
     mix = pd.Series(frame["count"].to_numpy(), index=frame["category"].to_numpy(), dtype="int64")
     return mix.sort_values(ascending=False)
 
 
-def period_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
-                  categories: Sequence[str] | None = None, by: str | None = None) -> pd.DataFrame:
+def period_counts(
+    engine: Engine,
+    res: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    categories: Sequence[str] | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
     """Incident counts per cell (and per period start when `by` is day/week/month), `end`
     inclusive. Columns: cell, [period,] count."""
     return counts(engine, res, start, end, categories, by=by)
@@ -217,24 +291,34 @@ def counts_span(engine: Engine, res: int | None = None) -> tuple[dt.date, dt.dat
 def aggregated_batches(engine: Engine) -> list[int]:
     """Incident batches whose rows are counted (the data a run used)."""
     with engine.connect() as conn:
-        return [int(b) for b in conn.execute(
-            text("SELECT batch_id FROM aggregate_state ORDER BY 1")).scalars()]
+        return [
+            int(b)
+            for b in conn.execute(text("SELECT batch_id FROM aggregate_state ORDER BY 1")).scalars()
+        ]
 
 
 def incident_span(engine: Engine) -> tuple[dt.date, dt.date] | None:
     """First and last local day with incidents (on the month-partitioned table min/max
     scan every month: ≈ 60 ms for a million rows)."""
     with engine.connect() as conn:
-        lo, hi = conn.execute(text(
-            f"SELECT {local_sql('min(occurred_at)')}::date, {local_sql('max(occurred_at)')}::date "
-            "FROM incidents")).one()
+        lo, hi = conn.execute(
+            text(
+                f"SELECT {local_sql('min(occurred_at)')}::date, {local_sql('max(occurred_at)')}::date "
+                "FROM incidents"
+            )
+        ).one()
     return (lo, hi) if lo is not None else None
 
 
 def incidents_between(engine: Engine, start: dt.date, end: dt.date) -> int:
     """Incidents from local day `start` to `end` inclusive (the months prune by partition)."""
     with engine.connect() as conn:
-        return int(conn.execute(text(
-            "SELECT count(*) FROM incidents WHERE occurred_at >= CAST(:a AS timestamptz) "
-            "AND occurred_at < CAST(:b AS timestamptz)"),
-            {"a": local_midnight(start), "b": local_midnight(end + dt.timedelta(days=1))}).scalar())
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM incidents WHERE occurred_at >= CAST(:a AS timestamptz) "
+                    "AND occurred_at < CAST(:b AS timestamptz)"
+                ),
+                {"a": local_midnight(start), "b": local_midnight(end + dt.timedelta(days=1))},
+            ).scalar()
+        )

@@ -24,8 +24,18 @@ from geo.hexes import boundaries
 WGS84 = "EPSG:4326"
 FACILITY_KINDS = ("police_station", "shelter", "mediation_room", "camera")
 #: what a siting run reports besides its rows (attrs of `siting()`, the CLI's summary)
-SITING_REPORT = ("method", "optimal", "optimality_gap", "time_budget_s", "radius_m", "covered",
-                 "uncovered_before", "share", "upper_bound", "guarantee")
+SITING_REPORT = (
+    "method",
+    "optimal",
+    "optimality_gap",
+    "time_budget_s",
+    "radius_m",
+    "covered",
+    "uncovered_before",
+    "share",
+    "upper_bound",
+    "guarantee",
+)
 
 
 def check_kinds(kinds: Sequence[str] | None) -> list[str]:
@@ -33,13 +43,16 @@ def check_kinds(kinds: Sequence[str] | None) -> list[str]:
     kinds = list(kinds) if kinds else list(FACILITY_KINDS)
     unknown = sorted(set(kinds) - set(FACILITY_KINDS))
     if unknown:
-        raise InputError(f"unknown facility kind {', '.join(unknown)} "
-                         f"(known: {', '.join(FACILITY_KINDS)})", field="kind")
+        raise InputError(
+            f"unknown facility kind {', '.join(unknown)} (known: {', '.join(FACILITY_KINDS)})",
+            field="kind",
+        )
     return kinds
 
 
-def radii(defaults: Mapping[str, float], radius: float | Mapping[str, float] | None
-          ) -> dict[str, float]:
+def radii(
+    defaults: Mapping[str, float], radius: float | Mapping[str, float] | None
+) -> dict[str, float]:
     """Service radius per kind: `defaults`, overridden by one radius or per-kind ones."""
     out = {k: float(v) for k, v in defaults.items()}
     if isinstance(radius, Mapping):
@@ -78,21 +91,36 @@ class CoverageInputs:
         return self.facilities.geometry[(self.facilities["kind"] == kind).to_numpy()]
 
 
-def shares(data: CoverageInputs, kinds: Sequence[str], radius_of: Mapping[str, float]
-           ) -> dict[str, pd.DataFrame]:
+def shares(
+    data: CoverageInputs, kinds: Sequence[str], radius_of: Mapping[str, float]
+) -> dict[str, pd.DataFrame]:
     """Covered shares per kind, layer and unit, and the facility count and radius per kind."""
-    demand = {"incidents": data.points(), "rentals": data.rentals, "hazards": data.hazards,
-              "cells": data.study}
-    table, _ = facilities_core.coverage_shares(demand, data.facilities, radius_of, data.units,
-                                               list(kinds))
+    demand = {
+        "incidents": data.points(),
+        "rentals": data.rentals,
+        "hazards": data.hazards,
+        "cells": data.study,
+    }
+    table, _ = facilities_core.coverage_shares(
+        demand, data.facilities, radius_of, data.units, list(kinds)
+    )
     counts = data.facilities["kind"].value_counts()
-    summary = pd.DataFrame({"kind": list(kinds), "radius_m": [radius_of[k] for k in kinds],
-                            "facilities": [int(counts.get(k, 0)) for k in kinds]})
+    summary = pd.DataFrame(
+        {
+            "kind": list(kinds),
+            "radius_m": [radius_of[k] for k in kinds],
+            "facilities": [int(counts.get(k, 0)) for k in kinds],
+        }
+    )
     return {"shares": table, "facilities": summary}
 
 
-def uncovered(data: CoverageInputs, kinds: Sequence[str], radius_of: Mapping[str, float],
-              top: int | None = 100) -> gpd.GeoDataFrame:
+def uncovered(
+    data: CoverageInputs,
+    kinds: Sequence[str],
+    radius_of: Mapping[str, float],
+    top: int | None = 100,
+) -> gpd.GeoDataFrame:
     """Blind spots: study cells covered by none of `kinds`, most incidents first (hexagons)."""
     study = data.study
     covered = np.zeros(len(study), dtype=bool)
@@ -105,8 +133,14 @@ def uncovered(data: CoverageInputs, kinds: Sequence[str], radius_of: Mapping[str
     return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(hexes, crs=WGS84), crs=WGS84)
 
 
-def siting(data: CoverageInputs, kind: str, n: int, radius: float, method: str = "auto",
-           time_budget: float = TIME_BUDGET_S) -> gpd.GeoDataFrame:
+def siting(
+    data: CoverageInputs,
+    kind: str,
+    n: int,
+    radius: float,
+    method: str = "auto",
+    time_budget: float = TIME_BUDGET_S,
+) -> gpd.GeoDataFrame:
     """N new sites of `kind` among study-area H3 cell centres, maximising incidents newly covered.
 
     Demand: every incident no facility of this kind covers yet, as its own point (weight
@@ -119,19 +153,45 @@ def siting(data: CoverageInputs, kind: str, n: int, radius: float, method: str =
     incidents = data.points().geometry
     open_ = incidents[~facilities_core.covered(incidents, data.sites(kind), radius)]
     level = candidate_res(data.res, radius)
-    ids = (data.study["cell"].to_numpy().astype(np.uint64) if level == data.res
-           else area_cells(data.units, level))
+    ids = (
+        data.study["cell"].to_numpy().astype(np.uint64)
+        if level == data.res
+        else area_cells(data.units, level)
+    )
     candidates = centres(ids)
-    result = mclp(gpd.GeoSeries(open_.to_numpy(), crs=WGS84), np.ones(len(open_)), candidates,
-                  radius, n, method=method, time_budget=time_budget)
+    result = mclp(
+        gpd.GeoSeries(open_.to_numpy(), crs=WGS84),
+        np.ones(len(open_)),
+        candidates,
+        radius,
+        n,
+        method=method,
+        time_budget=time_budget,
+    )
     chosen = candidates.iloc[result.chosen]
-    out = gpd.GeoDataFrame({"order": np.arange(1, len(chosen) + 1), "kind": kind,
-                            "cell": ids[result.chosen].astype(np.int64), "res": level,
-                            "gain": result.gains,
-                            "lon": chosen.x.to_numpy(), "lat": chosen.y.to_numpy()},
-                           geometry=chosen.to_numpy(), crs=WGS84)
-    out.attrs.update(method=result.method, optimal=result.optimal, optimality_gap=result.gap,
-                     time_budget_s=time_budget, radius_m=radius, covered=result.covered_weight,
-                     uncovered_before=result.total_weight, share=result.share,
-                     upper_bound=result.upper_bound, guarantee=result.guarantee)
+    out = gpd.GeoDataFrame(
+        {
+            "order": np.arange(1, len(chosen) + 1),
+            "kind": kind,
+            "cell": ids[result.chosen].astype(np.int64),
+            "res": level,
+            "gain": result.gains,
+            "lon": chosen.x.to_numpy(),
+            "lat": chosen.y.to_numpy(),
+        },
+        geometry=chosen.to_numpy(),
+        crs=WGS84,
+    )
+    out.attrs.update(
+        method=result.method,
+        optimal=result.optimal,
+        optimality_gap=result.gap,
+        time_budget_s=time_budget,
+        radius_m=radius,
+        covered=result.covered_weight,
+        uncovered_before=result.total_weight,
+        share=result.share,
+        upper_bound=result.upper_bound,
+        guarantee=result.guarantee,
+    )
     return out

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 
-def blind_spots(cells: pd.DataFrame, covered: np.ndarray, incidents: pd.Series,
-                top: int | None = 100) -> pd.DataFrame:
+def blind_spots(
+    cells: pd.DataFrame, covered: np.ndarray, incidents: pd.Series, top: int | None = 100
+) -> pd.DataFrame:
     """Uncovered cells ranked by incident count (ties: lower cell index first).
 
     cells: one row per study-area cell with `cell` (int H3 index) and any unit columns

@@ -18,8 +18,14 @@ WGS84 = "EPSG:4326"
 
 def _top_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The study area's outline units: the city, else its districts, else its towns."""
-    return next((units[units["level"] == lv] for lv in ("city", "district", "town")
-                 if (units["level"] == lv).any()), units.iloc[0:0])
+    return next(
+        (
+            units[units["level"] == lv]
+            for lv in ("city", "district", "town")
+            if (units["level"] == lv).any()
+        ),
+        units.iloc[0:0],
+    )
 
 
 def area_cells(units: gpd.GeoDataFrame, res: int) -> np.ndarray:
@@ -50,5 +56,7 @@ def study_cells(units: gpd.GeoDataFrame, res: int) -> gpd.GeoDataFrame:
 def candidate_res(res: int, radius: float) -> int:
     """Finest needed resolution for candidate sites: cell edge (= the farthest any point
     lies from its cell centre) at most 0.6 × radius, never coarser than `res`."""
-    fine = next((r for r in range(res, 16) if h3.average_hexagon_edge_length(r, "m") <= 0.6 * radius), 15)
+    fine = next(
+        (r for r in range(res, 16) if h3.average_hexagon_edge_length(r, "m") <= 0.6 * radius), 15
+    )
     return max(res, fine)

@@ -32,8 +32,9 @@ def in_metric(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return geoms if geoms.crs is not None and geoms.crs == crs else metric(geoms)
 
 
-def nearest_distance(points: gpd.GeoSeries, sites: gpd.GeoSeries, max_distance: float | None = None
-                     ) -> np.ndarray:
+def nearest_distance(
+    points: gpd.GeoSeries, sites: gpd.GeoSeries, max_distance: float | None = None
+) -> np.ndarray:
     """Straight-line distance in metres (metric CRS) from each point to its nearest site.
 
     `inf` where no site exists, or none within `max_distance` when given. Uses one
@@ -44,8 +45,9 @@ def nearest_distance(points: gpd.GeoSeries, sites: gpd.GeoSeries, max_distance: 
         return out
     pts = np.asarray(in_metric(points).values)
     tree = shapely.STRtree(np.asarray(in_metric(sites).values))
-    (idx, _), dist = tree.query_nearest(pts, max_distance=max_distance, return_distance=True,
-                                        all_matches=False)
+    (idx, _), dist = tree.query_nearest(
+        pts, max_distance=max_distance, return_distance=True, all_matches=False
+    )
     out[idx] = dist
     return out
 
@@ -60,8 +62,11 @@ def unit_codes(points: gpd.GeoSeries, units: gpd.GeoDataFrame | None) -> pd.Data
     out = pd.DataFrame(index=range(len(points)))
     for level in LEVELS:
         zones = units[units["level"] == level] if units is not None and len(units) else None
-        out[level] = (codes_of(points, zones, "code") if zones is not None and len(zones)
-                      else np.full(len(points), None, dtype=object))
+        out[level] = (
+            codes_of(points, zones, "code")
+            if zones is not None and len(zones)
+            else np.full(len(points), None, dtype=object)
+        )
     return out
 
 
@@ -75,8 +80,10 @@ def _shares(mask: np.ndarray, units_of: pd.DataFrame) -> pd.DataFrame:
             continue
         frame = pd.DataFrame({"code": codes[known].to_numpy(), "covered": mask[known]})
         grouped = frame.groupby("code", sort=True)["covered"].agg(["size", "sum"])
-        rows += [{"level": level, "code": code, "total": int(r["size"]), "covered": int(r["sum"])}
-                 for code, r in grouped.iterrows()]
+        rows += [
+            {"level": level, "code": code, "total": int(r["size"]), "covered": int(r["sum"])}
+            for code, r in grouped.iterrows()
+        ]
     table = pd.DataFrame(rows)
     table["share"] = table["covered"] / table["total"].where(table["total"] > 0)
     return table
@@ -99,8 +106,11 @@ def coverage_shares(
     flag of each demand point, in the order given, so callers can list what is not covered.
     """
     kinds = list(kinds) if kinds is not None else sorted(radii)
-    names = (dict(zip(units["code"], units["name"], strict=False))
-             if units is not None and "name" in units else {})
+    names = (
+        dict(zip(units["code"], units["name"], strict=False))
+        if units is not None and "name" in units
+        else {}
+    )
     layers = {}
     for layer, points in demand.items():
         geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points

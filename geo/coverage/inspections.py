@@ -27,8 +27,9 @@ def _day(as_of: dt.date | dt.datetime | pd.Timestamp | None) -> pd.Timestamp:
     return ts.normalize()
 
 
-def days_since(last_inspected: pd.Series, as_of: dt.date | dt.datetime | pd.Timestamp | None
-               ) -> pd.Series:
+def days_since(
+    last_inspected: pd.Series, as_of: dt.date | dt.datetime | pd.Timestamp | None
+) -> pd.Series:
     """Whole days from each inspection date to `as_of` (NaN where never inspected)."""
     when = pd.to_datetime(last_inspected, errors="coerce")
     if getattr(when.dt, "tz", None) is not None:
@@ -36,15 +37,17 @@ def days_since(last_inspected: pd.Series, as_of: dt.date | dt.datetime | pd.Time
     return (_day(as_of) - when.dt.normalize()).dt.days.astype("float")
 
 
-def inspected(last_inspected: pd.Series, days: int,
-              as_of: dt.date | dt.datetime | pd.Timestamp | None = None) -> np.ndarray:
+def inspected(
+    last_inspected: pd.Series, days: int, as_of: dt.date | dt.datetime | pd.Timestamp | None = None
+) -> np.ndarray:
     """True where the last inspection lies within the `days` days up to `as_of` (inclusive)."""
     since = days_since(last_inspected, as_of)
     return ((since >= 0) & (since <= days)).to_numpy()
 
 
-def locate(items: gpd.GeoDataFrame, grids: gpd.GeoDataFrame | None,
-           towns: gpd.GeoDataFrame | None) -> pd.DataFrame:
+def locate(
+    items: gpd.GeoDataFrame, grids: gpd.GeoDataFrame | None, towns: gpd.GeoDataFrame | None
+) -> pd.DataFrame:
     """Grid code and town code of each item: the town polygon holding it, else its grid's town."""
     out = pd.DataFrame(index=items.index)
     geoms = items.geometry
@@ -59,10 +62,13 @@ def locate(items: gpd.GeoDataFrame, grids: gpd.GeoDataFrame | None,
     return out
 
 
-def inspection_shares(items: Mapping[str, gpd.GeoDataFrame], days: int,
-                      as_of: dt.date | dt.datetime | pd.Timestamp | None = None,
-                      grids: gpd.GeoDataFrame | None = None,
-                      towns: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def inspection_shares(
+    items: Mapping[str, gpd.GeoDataFrame],
+    days: int,
+    as_of: dt.date | dt.datetime | pd.Timestamp | None = None,
+    grids: gpd.GeoDataFrame | None = None,
+    towns: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
     """Inspected share per layer (e.g. rentals, hazards) for the city, each grid and town.
 
     items: points with `last_inspected_at`; grids: polygons with `grid_code` (and
@@ -73,18 +79,40 @@ def inspection_shares(items: Mapping[str, gpd.GeoDataFrame], days: int,
     for layer, frame in items.items():
         mask = inspected(frame["last_inspected_at"], days, as_of)
         where = locate(frame, grids, towns)
-        rows.append(pd.DataFrame([{"layer": layer, "level": "city", "code": None,
-                                   "total": len(mask), "inspected": int(mask.sum())}]))
+        rows.append(
+            pd.DataFrame(
+                [
+                    {
+                        "layer": layer,
+                        "level": "city",
+                        "code": None,
+                        "total": len(mask),
+                        "inspected": int(mask.sum()),
+                    }
+                ]
+            )
+        )
         for level, column in (("grid", "grid_code"), ("town", "town_code")):
             codes = where[column]
             known = codes.notna().to_numpy()
             if not known.any():
                 continue
-            grouped = (pd.DataFrame({"code": codes[known].to_numpy(), "ok": mask[known]})
-                       .groupby("code", sort=True)["ok"].agg(["size", "sum"]))
-            rows.append(pd.DataFrame({"layer": layer, "level": level, "code": grouped.index,
-                                      "total": grouped["size"].to_numpy(),
-                                      "inspected": grouped["sum"].to_numpy().astype(int)}))
+            grouped = (
+                pd.DataFrame({"code": codes[known].to_numpy(), "ok": mask[known]})
+                .groupby("code", sort=True)["ok"]
+                .agg(["size", "sum"])
+            )
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "layer": layer,
+                        "level": level,
+                        "code": grouped.index,
+                        "total": grouped["size"].to_numpy(),
+                        "inspected": grouped["sum"].to_numpy().astype(int),
+                    }
+                )
+            )
     if not rows:
         return pd.DataFrame(columns=SHARE_COLUMNS)
     table = pd.concat(rows, ignore_index=True)
@@ -92,10 +120,13 @@ def inspection_shares(items: Mapping[str, gpd.GeoDataFrame], days: int,
     return table[SHARE_COLUMNS]
 
 
-def overdue(items: Mapping[str, gpd.GeoDataFrame], days: int,
-            as_of: dt.date | dt.datetime | pd.Timestamp | None = None,
-            grids: gpd.GeoDataFrame | None = None,
-            towns: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def overdue(
+    items: Mapping[str, gpd.GeoDataFrame],
+    days: int,
+    as_of: dt.date | dt.datetime | pd.Timestamp | None = None,
+    grids: gpd.GeoDataFrame | None = None,
+    towns: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
     """Items not inspected within `days` days of `as_of`, most urgent first.
 
     Columns: layer, the item's own columns (except geometry), grid_code, town_code,
@@ -119,13 +150,26 @@ def overdue(items: Mapping[str, gpd.GeoDataFrame], days: int,
             table["lon"], table["lat"] = picked.geometry.x.to_numpy(), picked.geometry.y.to_numpy()
         frames.append(table)
     if not frames:
-        return pd.DataFrame(columns=["layer", "grid_code", "town_code", "days_since",
-                                     "days_overdue", "never_inspected"])
+        return pd.DataFrame(
+            columns=[
+                "layer",
+                "grid_code",
+                "town_code",
+                "days_since",
+                "days_overdue",
+                "never_inspected",
+            ]
+        )
     out = pd.concat(frames, ignore_index=True)
     if "risk_level" in out:  # hazards only: keep it an integer next to rentals' blanks
         out["risk_level"] = out["risk_level"].astype("Int64")
     risk = out["risk_level"] if "risk_level" in out else pd.Series(0, index=out.index)
-    order = pd.DataFrame({"risk": risk.fillna(0), "never": out["never_inspected"],
-                          "late": out["days_overdue"].fillna(np.inf)})
+    order = pd.DataFrame(
+        {
+            "risk": risk.fillna(0),
+            "never": out["never_inspected"],
+            "late": out["days_overdue"].fillna(np.inf),
+        }
+    )
     ranked = order.sort_values(["risk", "never", "late"], ascending=False, kind="stable").index
     return out.loc[ranked].reset_index(drop=True)

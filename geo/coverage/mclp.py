@@ -74,11 +74,14 @@ class Siting:
         return 0.0 if self.optimal else max(0.0, 1.0 - self.guarantee)
 
 
-def coverage_matrix(demand: gpd.GeoSeries, candidates: gpd.GeoSeries, radius: float) -> sparse.csr_matrix:
+def coverage_matrix(
+    demand: gpd.GeoSeries, candidates: gpd.GeoSeries, radius: float
+) -> sparse.csr_matrix:
     """Sparse candidates × demand 0/1 matrix: 1 where the distance is ≤ radius metres."""
     tree = shapely.STRtree(np.asarray(in_metric(demand).values))
-    cand, dem = tree.query(np.asarray(in_metric(candidates).values), predicate="dwithin",
-                           distance=radius)
+    cand, dem = tree.query(
+        np.asarray(in_metric(candidates).values), predicate="dwithin", distance=radius
+    )
     data = np.ones(len(cand), dtype=np.float64)
     return sparse.csr_matrix((data, (cand, dem)), shape=(len(candidates), len(demand)))
 
@@ -105,8 +108,9 @@ def greedy(cover: sparse.csr_matrix, weights: np.ndarray, n: int) -> Siting:
         value += float(gain[best])
         remaining[cover[best].indices] = 0.0
     bound = min(bound, value + _top_sum(cover @ remaining, n))
-    return Siting(chosen, value, total, "greedy", bound, gains,
-                  optimal=value >= bound * (1 - 1e-12))
+    return Siting(
+        chosen, value, total, "greedy", bound, gains, optimal=value >= bound * (1 - 1e-12)
+    )
 
 
 def _useful(cover: sparse.csr_matrix, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,8 +120,9 @@ def _useful(cover: sparse.csr_matrix, weights: np.ndarray) -> tuple[np.ndarray, 
     return cand, dem
 
 
-def exact(cover: sparse.csr_matrix, weights: np.ndarray, n: int, time_limit: float | None = 120
-          ) -> Siting:
+def exact(
+    cover: sparse.csr_matrix, weights: np.ndarray, n: int, time_limit: float | None = 120
+) -> Siting:
     """Maximal covering by spopt.locate.MCLP solved with CBC within `time_limit` seconds.
 
     `optimal` is CBC's proof; without it (time ran out) the incumbent is returned with
@@ -131,10 +136,12 @@ def exact(cover: sparse.csr_matrix, weights: np.ndarray, n: int, time_limit: flo
         return Siting([], 0.0, total, "exact", 0.0, [], optimal=True)
     # spopt takes a clients × facilities cost matrix; 0 inside the radius, 2 outside, radius 1
     costs = np.where(sub.T.toarray() > 0, 0.0, 2.0)
-    model = MCLP.from_cost_matrix(costs, weights[useful_dem], service_radius=1.0,
-                                  p_facilities=min(n, sub.shape[0]))
-    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=None if time_limit is None
-                               else max(1, math.ceil(time_limit)))
+    model = MCLP.from_cost_matrix(
+        costs, weights[useful_dem], service_radius=1.0, p_facilities=min(n, sub.shape[0])
+    )
+    solver = pulp.PULP_CBC_CMD(
+        msg=False, timeLimit=None if time_limit is None else max(1, math.ceil(time_limit))
+    )
     model.solve(solver, results=False)
     proven = model.problem.sol_status == pulp.LpSolutionOptimal
     todo = [int(useful_cand[j]) for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
@@ -144,8 +151,9 @@ def exact(cover: sparse.csr_matrix, weights: np.ndarray, n: int, time_limit: flo
     return Siting(order, value, total, "exact", bound, gains, optimal=proven)
 
 
-def _in_gain_order(cover: sparse.csr_matrix, weights: np.ndarray, todo: list[int]
-                   ) -> tuple[list[int], list[float]]:
+def _in_gain_order(
+    cover: sparse.csr_matrix, weights: np.ndarray, todo: list[int]
+) -> tuple[list[int], list[float]]:
     """The chosen sites recounted from the matrix, largest newly covered weight first."""
     remaining = np.asarray(weights, dtype=float).copy()
     order, gains = [], []
@@ -159,8 +167,9 @@ def _in_gain_order(cover: sparse.csr_matrix, weights: np.ndarray, todo: list[int
     return order, gains
 
 
-def merge_equivalent(cover: sparse.csr_matrix, weights: np.ndarray
-                     ) -> tuple[sparse.csr_matrix, np.ndarray]:
+def merge_equivalent(
+    cover: sparse.csr_matrix, weights: np.ndarray
+) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Demand columns reached by exactly the same candidates merged (weights summed).
 
     Such points are covered together or not at all by any choice of sites, so the
@@ -170,15 +179,16 @@ def merge_equivalent(cover: sparse.csr_matrix, weights: np.ndarray
     by_demand = sparse.csr_matrix(cover.T)
     by_demand.sort_indices()
     ptr, idx = by_demand.indptr, by_demand.indices
-    keys = [idx[ptr[i]:ptr[i + 1]].tobytes() for i in range(by_demand.shape[0])]
+    keys = [idx[ptr[i] : ptr[i + 1]].tobytes() for i in range(by_demand.shape[0])]
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
     first = np.unique(codes, return_index=True)[1]  # codes are numbered by first occurrence
     merged = np.bincount(codes, weights=weights, minlength=len(uniques))
     return sparse.csr_matrix(cover[:, first]), merged
 
 
-def _exact_within(cover: sparse.csr_matrix, weights: np.ndarray, n: int, seconds: float
-                  ) -> Siting | None:
+def _exact_within(
+    cover: sparse.csr_matrix, weights: np.ndarray, n: int, seconds: float
+) -> Siting | None:
     """`exact()` in a child process given `seconds` in all, building the programme
     included (spopt builds it with Python loops over a dense matrix, which on a city
     can take longer than solving it); None when it is not done in time (the child is
@@ -192,8 +202,15 @@ def _exact_within(cover: sparse.csr_matrix, weights: np.ndarray, n: int, seconds
             return None
 
 
-def mclp(demand: gpd.GeoSeries, weights: np.ndarray, candidates: gpd.GeoSeries, radius: float,
-         n: int, method: str = "auto", time_budget: float = TIME_BUDGET_S) -> Siting:
+def mclp(
+    demand: gpd.GeoSeries,
+    weights: np.ndarray,
+    candidates: gpd.GeoSeries,
+    radius: float,
+    n: int,
+    method: str = "auto",
+    time_budget: float = TIME_BUDGET_S,
+) -> Siting:
     """Choose `n` of `candidates` covering the most demand weight within `radius` metres.
 
     method: "exact" (spopt MCLP + CBC, `time_budget` seconds for CBC), "greedy" (with its
@@ -202,8 +219,9 @@ def mclp(demand: gpd.GeoSeries, weights: np.ndarray, candidates: gpd.GeoSeries, 
     if method not in ("auto", "exact", "greedy"):
         raise ValueError(f"unknown method {method!r}: auto, exact or greedy")
     started = time.monotonic()
-    cover, weights = merge_equivalent(coverage_matrix(demand, candidates, radius),
-                                      np.asarray(weights, dtype=float))
+    cover, weights = merge_equivalent(
+        coverage_matrix(demand, candidates, radius), np.asarray(weights, dtype=float)
+    )
     if method == "exact":
         return exact(cover, weights, n, time_budget)
     quick = greedy(cover, weights, n)
@@ -216,5 +234,8 @@ def mclp(demand: gpd.GeoSeries, weights: np.ndarray, candidates: gpd.GeoSeries, 
     if found.optimal:
         return found
     best = found if found.covered_weight > quick.covered_weight else quick
-    return replace(best, method=f"{best.method} (time budget {time_budget:g} s)",
-                   upper_bound=min(quick.upper_bound, found.upper_bound))
+    return replace(
+        best,
+        method=f"{best.method} (time budget {time_budget:g} s)",
+        upper_bound=min(quick.upper_bound, found.upper_bound),
+    )

@@ -38,8 +38,7 @@ from geo.localtime import TZ, sql_local
 INCIDENT_COLUMNS = ("occurred_at",)
 
 #: how a report's "as of" date is chosen when none is given (printed with the date)
-AS_OF_RULE = ("latest date in the data (UTC+8): the latest incident or inspection / "
-              "数据最新日期")
+AS_OF_RULE = "latest date in the data (UTC+8): the latest incident or inspection / 数据最新日期"
 
 
 def data_as_of(engine: Engine) -> dt.date | None:
@@ -50,17 +49,21 @@ def data_as_of(engine: Engine) -> dt.date | None:
     data set, today would make every inspection overdue and empty every window.
     """
     with engine.connect() as conn:
-        latest = conn.execute(text(f"""
+        latest = conn.execute(
+            text(f"""
             SELECT greatest(
                 (SELECT {sql_local("max(occurred_at)")}::date FROM incidents),
                 (SELECT max(last_inspected_at) FROM rentals),
-                (SELECT max(last_inspected_at) FROM hazards))""")).scalar()
+                (SELECT max(last_inspected_at) FROM hazards))""")
+        ).scalar()
     return latest
 
 
 def end_of_day(day: dt.date) -> pd.Timestamp:
     """The end of `day` in UTC+8 (as a UTC timestamp): a window "as of" a date includes it."""
-    return pd.Timestamp(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), TZ)).tz_convert("UTC")
+    return pd.Timestamp(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), TZ)).tz_convert(
+        "UTC"
+    )
 
 
 def read_facilities(engine: Engine, kinds: Sequence[str] | None = None) -> gpd.GeoDataFrame:
@@ -95,8 +98,10 @@ def read_grids(engine: Engine, version: str | None = None) -> gpd.GeoDataFrame:
 
 # ---------------------------------------------------------------- entry points
 
-def read_inputs(engine: Engine, kinds: Sequence[str] | None = None, res: int = 9,
-                points: bool = True) -> CoverageInputs:
+
+def read_inputs(
+    engine: Engine, kinds: Sequence[str] | None = None, res: int = 9, points: bool = True
+) -> CoverageInputs:
     """Admin units, study-area cells at `res`, demand layers and facilities of `kinds`,
     and the incidents per cell at `res` from the counts (`geo.counts.store`: the kept
     month counts and the incidents of the months not kept — the numbers every page
@@ -104,9 +109,16 @@ def read_inputs(engine: Engine, kinds: Sequence[str] | None = None, res: int = 9
     kinds = check_kinds(kinds)
     units = read_units(engine)
     incidents = read_incidents(engine, columns=INCIDENT_COLUMNS) if points else None
-    return CoverageInputs(units, study_cells(units, res), incidents,
-                          read_points(engine, "rentals"), read_points(engine, "hazards"),
-                          read_facilities(engine, kinds), cell_counts(engine, res), res)
+    return CoverageInputs(
+        units,
+        study_cells(units, res),
+        incidents,
+        read_points(engine, "rentals"),
+        read_points(engine, "hazards"),
+        read_facilities(engine, kinds),
+        cell_counts(engine, res),
+        res,
+    )
 
 
 def radii(radius: float | Mapping[str, float] | None = None) -> dict[str, float]:
@@ -114,9 +126,12 @@ def radii(radius: float | Mapping[str, float] | None = None) -> dict[str, float]
     return analysis.radii(settings().service_radius_m, radius)
 
 
-def facility_coverage(engine: Engine, kinds: Sequence[str] | None = None,
-                      radius: float | Mapping[str, float] | None = None, res: int = 9
-                      ) -> dict[str, pd.DataFrame]:
+def facility_coverage(
+    engine: Engine,
+    kinds: Sequence[str] | None = None,
+    radius: float | Mapping[str, float] | None = None,
+    res: int = 9,
+) -> dict[str, pd.DataFrame]:
     """Covered shares of incidents, rentals, hazards and study-area cells per facility kind.
 
     Returns {"shares": city/district/town rows (facilities.SHARE_COLUMNS),
@@ -126,19 +141,32 @@ def facility_coverage(engine: Engine, kinds: Sequence[str] | None = None,
     return analysis.shares(read_inputs(engine, kinds, res), kinds, radii(radius))
 
 
-def blind_spots(engine: Engine, res: int = 9, top: int | None = 100,
-                kinds: Sequence[str] | None = None,
-                radius: float | Mapping[str, float] | None = None) -> gpd.GeoDataFrame:
+def blind_spots(
+    engine: Engine,
+    res: int = 9,
+    top: int | None = 100,
+    kinds: Sequence[str] | None = None,
+    radius: float | Mapping[str, float] | None = None,
+) -> gpd.GeoDataFrame:
     """Study-area H3 cells covered by no facility of `kinds` (default all), most incidents first.
 
     Columns: rank, cell, district, town, lon, lat, incidents; geometry: the hexagon (WGS-84).
     """
     kinds = check_kinds(kinds)
-    return analysis.uncovered(read_inputs(engine, kinds, res, points=False), kinds, radii(radius), top)
+    return analysis.uncovered(
+        read_inputs(engine, kinds, res, points=False), kinds, radii(radius), top
+    )
 
 
-def new_sites(engine: Engine, kind: str, n: int, res: int = 9, method: str = "auto",
-              radius: float | None = None, time_budget: float = TIME_BUDGET_S) -> gpd.GeoDataFrame:
+def new_sites(
+    engine: Engine,
+    kind: str,
+    n: int,
+    res: int = 9,
+    method: str = "auto",
+    radius: float | None = None,
+    time_budget: float = TIME_BUDGET_S,
+) -> gpd.GeoDataFrame:
     """`analysis.siting()` read from PostGIS: N new sites of `kind` among study-cell centres."""
     [kind] = check_kinds([kind])
     r = radii({kind: radius} if radius is not None else None)[kind]
@@ -156,8 +184,9 @@ def _inspection_inputs(engine: Engine, version: str | None):
     return items, grids, read_units(engine, ("town",))
 
 
-def inspection_coverage(engine: Engine, days: int = 180, version: str | None = None,
-                        as_of: dt.date | None = None) -> pd.DataFrame:
+def inspection_coverage(
+    engine: Engine, days: int = 180, version: str | None = None, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """Share of rentals and hazards inspected within `days` days, per city, grid and town.
 
     `as_of` defaults to `data_as_of()`; attrs['as_of'] holds the date used.
@@ -169,8 +198,9 @@ def inspection_coverage(engine: Engine, days: int = 180, version: str | None = N
     return table
 
 
-def overdue(engine: Engine, days: int = 180, version: str | None = None,
-            as_of: dt.date | None = None) -> pd.DataFrame:
+def overdue(
+    engine: Engine, days: int = 180, version: str | None = None, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """Rentals and hazards not inspected within `days` days, highest risk and longest first.
 
     `as_of` defaults to `data_as_of()`; attrs['as_of'] holds the date used.
@@ -183,6 +213,7 @@ def overdue(engine: Engine, days: int = 180, version: str | None = None,
 
 
 # ---------------------------------------------------------------- writing
+
 
 def plain(obj: Any) -> Any:
     """`obj` with NaN/inf as None and numpy scalars as Python ones (JSON has no NaN)."""
@@ -202,22 +233,34 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
 
 
-def save(engine: Engine, kind: str, params: dict[str, Any], summary: dict[str, Any],
-         features: pd.DataFrame | None = None) -> int:
+def save(
+    engine: Engine,
+    kind: str,
+    params: dict[str, Any],
+    summary: dict[str, Any],
+    features: pd.DataFrame | None = None,
+) -> int:
     """Store one run in analysis_results and its rows in analysis_features; the result id.
 
     A plain DataFrame is stored without geometry; a GeoDataFrame with its shapes.
     Missing values (NaN) become JSON null.
     """
     if features is not None:
-        geometry = (features.geometry.to_numpy() if isinstance(features, gpd.GeoDataFrame)
-                    else [None] * len(features))
-        table = pd.DataFrame(features).drop(columns=getattr(features, "_geometry_column_name", None)
-                                            if isinstance(features, gpd.GeoDataFrame) else [])
+        geometry = (
+            features.geometry.to_numpy()
+            if isinstance(features, gpd.GeoDataFrame)
+            else [None] * len(features)
+        )
+        table = pd.DataFrame(features).drop(
+            columns=getattr(features, "_geometry_column_name", None)
+            if isinstance(features, gpd.GeoDataFrame)
+            else []
+        )
         table = table.map(_iso).astype(object)
         table = table.where(table.notna(), None)
-        features = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=WGS84,
-                                                                  index=table.index), crs=WGS84)
+        features = gpd.GeoDataFrame(
+            table, geometry=gpd.GeoSeries(geometry, crs=WGS84, index=table.index), crs=WGS84
+        )
     return grid_store.save_result(engine, kind, plain(params), plain(summary), features)
 
 
@@ -228,17 +271,30 @@ def latest_result(engine: Engine, kind: str) -> gpd.GeoDataFrame | None:
     params, summary and created_at. Lets a page show the last run without recomputing.
     """
     with engine.connect() as conn:
-        head = conn.execute(text("SELECT id, params, summary, created_at FROM analysis_results "
-                                 "WHERE kind = :k ORDER BY id DESC LIMIT 1"), {"k": kind}).first()
+        head = conn.execute(
+            text(
+                "SELECT id, params, summary, created_at FROM analysis_results "
+                "WHERE kind = :k ORDER BY id DESC LIMIT 1"
+            ),
+            {"k": kind},
+        ).first()
         if head is None:
             return None
-        rows = conn.execute(text("SELECT properties, ST_AsBinary(geom) FROM analysis_features "
-                                 "WHERE result_id = :r ORDER BY id"), {"r": head.id}).all()
+        rows = conn.execute(
+            text(
+                "SELECT properties, ST_AsBinary(geom) FROM analysis_features "
+                "WHERE result_id = :r ORDER BY id"
+            ),
+            {"r": head.id},
+        ).all()
     table = pd.DataFrame([r[0] for r in rows])
-    shapes = gpd.GeoSeries.from_wkb([None if r[1] is None else bytes(r[1]) for r in rows], crs=WGS84)
+    shapes = gpd.GeoSeries.from_wkb(
+        [None if r[1] is None else bytes(r[1]) for r in rows], crs=WGS84
+    )
     result = gpd.GeoDataFrame(table, geometry=shapes, crs=WGS84)
-    result.attrs.update(result_id=head.id, params=head.params, summary=head.summary,
-                        created_at=head.created_at)
+    result.attrs.update(
+        result_id=head.id, params=head.params, summary=head.summary, created_at=head.created_at
+    )
     return result
 
 
@@ -246,6 +302,8 @@ def write_csv(frame: pd.DataFrame, out_dir: Path, name: str) -> Path:
     """`frame` without shapes as `out_dir/name.csv` (UTF-8 with BOM, so Excel reads Chinese)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.csv"
-    table = frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame
+    table = (
+        frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame
+    )
     table.to_csv(path, index=False, encoding="utf-8-sig")
     return path

@@ -27,7 +27,10 @@ _ALIASES = {
     **{a: WGS84 for a in ("wgs84", "wgs-84", "wgs_84", "wgs 84", "gps", "4326")},
     **{a: GCJ02 for a in ("gcj02", "gcj-02", "gcj_02", "gcj", "mars", "amap", "gaode", "火星")},
     **{a: BD09 for a in ("bd09", "bd-09", "bd_09", "bd09ll", "baidu", "百度")},
-    **{a: CGCS2000 for a in ("cgcs2000", "cgcs-2000", "cgcs_2000", "cgcs 2000", "china2000", "4490")},
+    **{
+        a: CGCS2000
+        for a in ("cgcs2000", "cgcs-2000", "cgcs_2000", "cgcs 2000", "china2000", "4490")
+    },
 }
 _EPSG = re.compile(r"^\s*(?:epsg\s*[:：]?\s*)?(\d{4,6})\s*$", re.IGNORECASE)
 

@@ -42,8 +42,10 @@ def read_arrow(engine: Engine, sql: str, params: Mapping[str, Any] | None = None
     import adbc_driver_postgresql.dbapi as adbc
 
     query, values = positional(sql, params)
-    with adbc.connect(libpq_dsn(engine.url.render_as_string(hide_password=False))) as conn, \
-            conn.cursor() as cur:
+    with (
+        adbc.connect(libpq_dsn(engine.url.render_as_string(hide_password=False))) as conn,
+        conn.cursor() as cur,
+    ):
         cur.execute(query, values or None)
         return cur.fetch_arrow_table()
 

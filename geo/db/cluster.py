@@ -108,7 +108,9 @@ def _own(cluster: Cluster, *paths: Path) -> None:
 def is_running(cluster: Cluster) -> bool:
     if not (cluster.datadir / "PG_VERSION").exists():
         return False
-    return _run(cluster, "pg_ctl", "-D", str(cluster.datadir), "status", check=False).returncode == 0
+    return (
+        _run(cluster, "pg_ctl", "-D", str(cluster.datadir), "status", check=False).returncode == 0
+    )
 
 
 def init(cluster: Cluster) -> bool:
@@ -120,8 +122,16 @@ def init(cluster: Cluster) -> bool:
         _make_traversable(cluster.root)
     _own(cluster, cluster.root)
     _run(
-        cluster, "initdb", "-D", str(cluster.datadir), "-U", "postgres", "--auth=trust",
-        "--locale=C.UTF-8", "-E", "UTF8",
+        cluster,
+        "initdb",
+        "-D",
+        str(cluster.datadir),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--locale=C.UTF-8",
+        "-E",
+        "UTF8",
     )
     conf = cluster.datadir / "postgresql.conf"
     with conf.open("a") as fh:
@@ -153,7 +163,8 @@ def write_auth(cluster: Cluster) -> bool:
     )
     users = dict.fromkeys([_server_user(), "postgres", "root"])
     ident = "# civicgrid: system users allowed to sign in as postgres on the socket\n" + "".join(
-        f"civicgrid   {u}   postgres\n" for u in users)
+        f"civicgrid   {u}   postgres\n" for u in users
+    )
     changed = False
     for name, text in (("pg_hba.conf", hba), ("pg_ident.conf", ident)):
         path = cluster.datadir / name
@@ -181,11 +192,19 @@ def secure(cluster: Cluster) -> None:
     with psycopg.connect(admin_dsn(cluster), autocommit=True) as conn:
         for role in roles.ROLES:
             verifier = conn.pgconn.encrypt_password(
-                secrets[role].encode(), role.encode(), b"scram-sha-256").decode()
+                secrets[role].encode(), role.encode(), b"scram-sha-256"
+            ).decode()
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-            conn.execute(sql.SQL("{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                                 "NOREPLICATION NOBYPASSRLS PASSWORD {}").format(
-                sql.SQL("ALTER" if exists else "CREATE"), sql.Identifier(role), sql.Literal(verifier)))
+            conn.execute(
+                sql.SQL(
+                    "{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                    "NOREPLICATION NOBYPASSRLS PASSWORD {}"
+                ).format(
+                    sql.SQL("ALTER" if exists else "CREATE"),
+                    sql.Identifier(role),
+                    sql.Literal(verifier),
+                )
+            )
         # the owner watches the application's sessions (pg_stat_activity: queries, waits)
         conn.execute(sql.SQL("GRANT pg_read_all_stats TO {}").format(sql.Identifier(roles.OWNER)))
 
@@ -203,8 +222,18 @@ def start(cluster: Cluster) -> None:
     _own(cluster, cluster.sockdir)
     opts = f"-p {cluster.port} -k {cluster.sockdir} -c listen_addresses=127.0.0.1"
     _run(
-        cluster, "pg_ctl", "-D", str(cluster.datadir), "-l", str(cluster.logfile),
-        "-o", opts, "-w", "-t", "60", "start",
+        cluster,
+        "pg_ctl",
+        "-D",
+        str(cluster.datadir),
+        "-l",
+        str(cluster.logfile),
+        "-o",
+        opts,
+        "-w",
+        "-t",
+        "60",
+        "start",
     )
 
 
@@ -283,16 +312,25 @@ def ensure_database(url: str) -> bool:
     with psycopg.connect(_admin(url, "postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
+                    sql.Identifier(name)
+                )
+            )
             created = True
         if local:
-            conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
-                sql.Identifier(name), sql.Identifier(roles.OWNER)))
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(name), sql.Identifier(roles.OWNER)
+                )
+            )
     with psycopg.connect(_admin(url, name), autocommit=True) as conn:
         try:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         except psycopg.Error as exc:
-            raise DatabaseError(f"cannot create extension postgis in {name}: {exc}; {INSTALL_HINT}") from exc
+            raise DatabaseError(
+                f"cannot create extension postgis in {name}: {exc}; {INSTALL_HINT}"
+            ) from exc
         if local:
             for (statement,) in conn.execute(_NOT_OWNERS, {"owner": roles.OWNER}).fetchall():
                 conn.execute(statement)
@@ -305,4 +343,6 @@ def drop_database(url: str) -> None:
     from psycopg import sql
 
     with psycopg.connect(_admin(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_dbname(url))))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_dbname(url)))
+        )

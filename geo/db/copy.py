@@ -57,8 +57,12 @@ class Column:
 
 def points_ewkb(lon: np.ndarray, lat: np.ndarray, srid: int = 4326) -> pa.Array:
     """EWKB points (little-endian, with SRID) built as one 25-byte record per row."""
-    rec = np.empty(len(lon), dtype=np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"),
-                                              ("x", "<f8"), ("y", "<f8")]))
+    rec = np.empty(
+        len(lon),
+        dtype=np.dtype(
+            [("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")]
+        ),
+    )
     rec["order"], rec["type"], rec["srid"] = 1, 0x20000001, srid
     rec["x"], rec["y"] = lon, lat
     return _fixed(rec.view(np.uint8).reshape(len(lon), 25), 25)
@@ -93,8 +97,11 @@ def _arrow_binary(values: object, type_: pa.DataType) -> pa.Array:
     elif isinstance(values, pd.Series) and isinstance(values.array, pd.arrays.ArrowStringArray):
         arr = pa.array(values.array)
     else:
-        arr = pa.array(np.asarray(values, dtype=object) if type_ == pa.binary() else values,
-                       type=type_, from_pandas=True)
+        arr = pa.array(
+            np.asarray(values, dtype=object) if type_ == pa.binary() else values,
+            type=type_,
+            from_pandas=True,
+        )
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return arr.cast(pa.binary())
@@ -107,12 +114,17 @@ def _ready(column: Column) -> _Ready:
             return _Ready(t, ints=column.values.astype(np.int64, copy=False))
         series = pd.Series(column.values)
         missing = series.isna().to_numpy()
-        return _Ready(t, ints=series.fillna(0).to_numpy(dtype=np.int64),
-                      missing=missing if missing.any() else None)
+        return _Ready(
+            t,
+            ints=series.fillna(0).to_numpy(dtype=np.int64),
+            missing=missing if missing.any() else None,
+        )
     if t in ("text", "jsonb"):
         arr = _arrow_binary(column.values, pa.string())
         if t == "jsonb":
-            arr = pc.binary_join_element_wise(pa.scalar(b"\x01"), arr, b"", null_handling="emit_null")
+            arr = pc.binary_join_element_wise(
+                pa.scalar(b"\x01"), arr, b"", null_handling="emit_null"
+            )
         return _Ready(t, binary=arr)
     if t == "geometry":
         return _Ready(t, binary=_arrow_binary(column.values, pa.binary()))
@@ -145,31 +157,45 @@ def tuples(columns: Sequence[Column | _Ready], idx: np.ndarray) -> pa.Buffer:
         lengths = pc.fill_null(pc.binary_length(values), -1).to_numpy(zero_copy_only=False)
         lengths = lengths.astype(">i4")
         parts += [_fixed(lengths.view(np.uint8).reshape(n, 4), 4), values]
-    joined = pc.binary_join_element_wise(*parts, b"", null_handling="replace",
-                                         null_replacement=b"")
-    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * joined.offset)
-    return joined.buffers()[2][int(offsets[0]):int(offsets[-1])]
+    joined = pc.binary_join_element_wise(*parts, b"", null_handling="replace", null_replacement=b"")
+    offsets = np.frombuffer(
+        joined.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * joined.offset
+    )
+    return joined.buffers()[2][int(offsets[0]) : int(offsets[-1])]
 
 
-def copy_rows(conn: psycopg.Connection, table: str, columns: Sequence[Column], idx: np.ndarray,
-              on_rows: Callable[[int], None] | None = None) -> None:
+def copy_rows(
+    conn: psycopg.Connection,
+    table: str,
+    columns: Sequence[Column],
+    idx: np.ndarray,
+    on_rows: Callable[[int], None] | None = None,
+) -> None:
     """Binary COPY of rows `idx` of `columns` into `table`, CHUNK rows at a time."""
     copy_ready(conn, table, [c.name for c in columns], [_ready(c) for c in columns], idx, on_rows)
 
 
-def copy_ready(conn: psycopg.Connection, table: str, names: Sequence[str], ready: Sequence[_Ready],
-               idx: np.ndarray, on_rows: Callable[[int], None] | None = None,
-               freeze: bool = False) -> None:
+def copy_ready(
+    conn: psycopg.Connection,
+    table: str,
+    names: Sequence[str],
+    ready: Sequence[_Ready],
+    idx: np.ndarray,
+    on_rows: Callable[[int], None] | None = None,
+    freeze: bool = False,
+) -> None:
     """copy_rows for columns converted once beforehand (`_ready`), as a caller writing
     several tables from the same columns does; `freeze` for a table made in this
     transaction (rows written frozen and all-visible)."""
     query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY{})").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names)),
-        sql.SQL(", FREEZE" if freeze else ""))
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, names)),
+        sql.SQL(", FREEZE" if freeze else ""),
+    )
     with conn.cursor() as cur, cur.copy(query, writer=QueuedLibpqWriter(cur)) as cp:
         cp.write(HEADER)
         for start in range(0, len(idx), CHUNK):
-            part = idx[start:start + CHUNK]
+            part = idx[start : start + CHUNK]
             cp.write(tuples(ready, part))
             if on_rows:
                 on_rows(len(part))
@@ -183,18 +209,33 @@ def constant(name: str, type_: str, value: object, n: int) -> Column:
     return Column(name, type_, pd.Series([value] * n, dtype=object))
 
 
-def stage(conn: psycopg.Connection, name: str, target: str, columns: Sequence[Column],
-          idx: np.ndarray, on_rows: Callable[[int], None] | None = None) -> None:
+def stage(
+    conn: psycopg.Connection,
+    name: str,
+    target: str,
+    columns: Sequence[Column],
+    idx: np.ndarray,
+    on_rows: Callable[[int], None] | None = None,
+) -> None:
     """Temp table `name` shaped like those columns of `target` (dropped at commit), filled."""
-    conn.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA")
-                 .format(sql.Identifier(name),
-                         sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
-                         sql.Identifier(target)))
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+            sql.Identifier(name),
+            sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
+            sql.Identifier(target),
+        )
+    )
     copy_rows(conn, name, columns, idx, on_rows)
 
 
-def upsert(conn: psycopg.Connection, target: str, staged: str, names: Sequence[str],
-           conflict: Sequence[str], unique: str | None = None) -> tuple[int, int]:
+def upsert(
+    conn: psycopg.Connection,
+    target: str,
+    staged: str,
+    names: Sequence[str],
+    conflict: Sequence[str],
+    unique: str | None = None,
+) -> tuple[int, int]:
     """INSERT … SELECT from the staging table, updating rows whose source key exists.
 
     Rows equal to what is stored (batch_id aside) are left alone and not counted: one
@@ -212,41 +253,61 @@ def upsert(conn: psycopg.Connection, target: str, staged: str, names: Sequence[s
     changed = f"{staged}_changed"
     same = [sql.SQL("t.{0} = s.{0}").format(ident(c)) for c in conflict]
     if compared:
-        same.append(sql.SQL("({}) IS NOT DISTINCT FROM ({})").format(
-            sql.SQL(", ").join(sql.SQL("t.{}").format(ident(n)) for n in compared),
-            sql.SQL(", ").join(sql.SQL("s.{}").format(ident(n)) for n in compared)))
-    conn.execute(sql.SQL(
-        "CREATE TEMP TABLE {changed} ON COMMIT DROP AS SELECT * FROM {staged} s WHERE NOT EXISTS "
-        "(SELECT 1 FROM {target} t WHERE {same})").format(
-        changed=ident(changed), staged=ident(staged), target=ident(target),
-        same=sql.SQL(" AND ").join(same)))
+        same.append(
+            sql.SQL("({}) IS NOT DISTINCT FROM ({})").format(
+                sql.SQL(", ").join(sql.SQL("t.{}").format(ident(n)) for n in compared),
+                sql.SQL(", ").join(sql.SQL("s.{}").format(ident(n)) for n in compared),
+            )
+        )
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {changed} ON COMMIT DROP AS SELECT * FROM {staged} s WHERE NOT EXISTS "
+            "(SELECT 1 FROM {target} t WHERE {same})"
+        ).format(
+            changed=ident(changed),
+            staged=ident(staged),
+            target=ident(target),
+            same=sql.SQL(" AND ").join(same),
+        )
+    )
     conn.execute(sql.SQL("ANALYZE {}").format(ident(changed)))  # few rows: index lookups below
     staged = changed
     moved = 0
     others = [c for c in conflict if c != unique]
     if unique is not None and others:
-        moved = conn.execute(sql.SQL("""
+        moved = conn.execute(
+            sql.SQL("""
             WITH gone AS (DELETE FROM {target} t USING {staged} s
                           WHERE t.{key} = s.{key} AND ({old}) IS DISTINCT FROM ({new})
                           RETURNING 1)
             SELECT count(*) FROM gone""").format(
-            target=ident(target), staged=ident(staged), key=ident(unique),
-            old=sql.SQL(", ").join(sql.SQL("t.{}").format(ident(c)) for c in others),
-            new=sql.SQL(", ").join(sql.SQL("s.{}").format(ident(c)) for c in others),
-        )).fetchone()[0]
+                target=ident(target),
+                staged=ident(staged),
+                key=ident(unique),
+                old=sql.SQL(", ").join(sql.SQL("t.{}").format(ident(c)) for c in others),
+                new=sql.SQL(", ").join(sql.SQL("s.{}").format(ident(c)) for c in others),
+            )
+        ).fetchone()[0]
     # new = staged keys not stored yet (a partitioned table cannot return xmax to tell)
-    new_rows = conn.execute(sql.SQL(
-        "SELECT count(*) FROM {staged} s WHERE NOT EXISTS "
-        "(SELECT 1 FROM {target} t WHERE {match})").format(
-        staged=ident(staged), target=ident(target),
-        match=sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(ident(c)) for c in conflict),
-    )).fetchone()[0]
+    new_rows = conn.execute(
+        sql.SQL(
+            "SELECT count(*) FROM {staged} s WHERE NOT EXISTS "
+            "(SELECT 1 FROM {target} t WHERE {match})"
+        ).format(
+            staged=ident(staged),
+            target=ident(target),
+            match=sql.SQL(" AND ").join(
+                sql.SQL("t.{0} = s.{0}").format(ident(c)) for c in conflict
+            ),
+        )
+    ).fetchone()[0]
     query = sql.SQL("""
         INSERT INTO {target} ({names}) SELECT {names} FROM {staged}
         ON CONFLICT ({conflict}) DO UPDATE SET {sets}
         WHERE ({old}) IS DISTINCT FROM ({new})
     """).format(
-        target=ident(target), staged=ident(staged),
+        target=ident(target),
+        staged=ident(staged),
         names=sql.SQL(", ").join(map(ident, names)),
         conflict=sql.SQL(", ").join(map(ident, conflict)),
         sets=sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(ident(n)) for n in keys),
@@ -258,12 +319,18 @@ def upsert(conn: psycopg.Connection, target: str, staged: str, names: Sequence[s
 
 
 def is_empty(conn: psycopg.Connection, table: str) -> bool:
-    return conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(
-        sql.Identifier(table))).fetchone()[0]
+    return conn.execute(
+        sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
+    ).fetchone()[0]
 
 
-def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[Column], idx: np.ndarray,
-                on_rows: Callable[[int], None] | None = None) -> float:
+def bulk_insert(
+    conn: psycopg.Connection,
+    table: str,
+    columns: Sequence[Column],
+    idx: np.ndarray,
+    on_rows: Callable[[int], None] | None = None,
+) -> float:
     """COPY into an empty `table` with its secondary indexes, unique and foreign keys
     and (when no other table refers to it) its primary key dropped, then rebuilt from
     their catalog definitions, keys before foreign keys (all in this transaction).

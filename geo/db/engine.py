@@ -22,8 +22,14 @@ def local_url(dbname: str | None = None, role: str = roles.APP) -> str:
     """
     name = dbname or os.environ.get("CIVICGRID_DB_NAME") or LOCAL_DB
     secret = (roles.passwords() or {}).get(role)
-    return URL.create("postgresql+psycopg", username=role, password=secret, host="127.0.0.1",
-                      port=default_port(), database=name).render_as_string(hide_password=False)
+    return URL.create(
+        "postgresql+psycopg",
+        username=role,
+        password=secret,
+        host="127.0.0.1",
+        port=default_port(),
+        database=name,
+    ).render_as_string(hide_password=False)
 
 
 def owner_url() -> str:

@@ -41,7 +41,8 @@ def ensure_postgis(url: str | None = None) -> None:
                 raise DatabaseError(
                     f"database {name!r} has no PostGIS and this role may not add it: run "
                     f"`CREATE EXTENSION postgis;` in {name!r} as its owner or a superuser "
-                    f"(the server needs the postgis package): {database_said(exc)}") from exc
+                    f"(the server needs the postgis package): {database_said(exc)}"
+                ) from exc
     finally:
         engine.dispose()
 

@@ -69,6 +69,9 @@ def ensure(dsn: str, months: list[dt.date]) -> list[str]:
         ).fetchone()[0]:
             return []
         have = existing(conn)
-        created = [conn.execute("SELECT civicgrid_incident_month(%s)", (m,)).fetchone()[0]
-                   for m in months if name(m) not in have]
+        created = [
+            conn.execute("SELECT civicgrid_incident_month(%s)", (m,)).fetchone()[0]
+            for m in months
+            if name(m) not in have
+        ]
         return [n for n in created if n]

@@ -53,7 +53,9 @@ def _geom(kind: str) -> Geometry:
 
 
 def _batch_fk() -> Column:
-    return Column("batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="RESTRICT"), index=True)
+    return Column(
+        "batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="RESTRICT"), index=True
+    )
 
 
 def _created() -> Column:
@@ -83,8 +85,13 @@ load_batches = Table(
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),
     # one batch per (kind, file content, target grid version): the same file twice is a no-op
-    UniqueConstraint("kind", "file_sha256", "grid_version", name="uq_load_batches_file",
-                     postgresql_nulls_not_distinct=True),
+    UniqueConstraint(
+        "kind",
+        "file_sha256",
+        "grid_version",
+        name="uq_load_batches_file",
+        postgresql_nulls_not_distinct=True,
+    ),
 )
 
 #: code lists (geo.vocab): incident categories in two levels (parent = the 大类 code),
@@ -99,15 +106,22 @@ vocab_terms = Table(
     Column("aliases", ARRAY(Text), nullable=False, server_default="{}"),
     Column("source", Text, nullable=False, server_default="import"),
     Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    ForeignKeyConstraint(["vocab", "parent"], ["vocab_terms.vocab", "vocab_terms.code"],
-                         name="fk_vocab_terms_parent"),
+    ForeignKeyConstraint(
+        ["vocab", "parent"], ["vocab_terms.vocab", "vocab_terms.code"], name="fk_vocab_terms_parent"
+    ),
 )
 
 load_rejects = Table(
     "load_rejects",
     metadata,
     Column("id", BigInteger, primary_key=True),
-    Column("batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "batch_id",
+        BigInteger,
+        ForeignKey("load_batches.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     Column("row_number", Integer, nullable=False),
     Column("field", Text),
     Column("reason", Text, nullable=False),
@@ -147,20 +161,27 @@ grid_versions = Table(
     Column("retired_at", DateTime(timezone=True)),
     CheckConstraint("status IN ('draft','active','filed','retired')", name="status"),
     # at most one version in force (active or filed) at a time: migration 0007
-    Index("uq_grid_versions_in_force", text("(true)"), unique=True,
-          postgresql_where=text("status IN ('active', 'filed')")),
+    Index(
+        "uq_grid_versions_in_force",
+        text("(true)"),
+        unique=True,
+        postgresql_where=text("status IN ('active', 'filed')"),
+    ),
 )
 
 #: the versions in force (a view, migration 0004: status active or filed — the one rule,
 #: geo.grids.versions.IN_FORCE); read it, never compare a status by hand
-grid_versions_in_force = table("grid_versions_in_force", column("id"), column("name"),
-                               column("status"), column("activated_at"))
+grid_versions_in_force = table(
+    "grid_versions_in_force", column("id"), column("name"), column("status"), column("activated_at")
+)
 
 grids = Table(
     "grids",
     metadata,
     Column("id", BigInteger, primary_key=True),
-    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("grid_code", Text, nullable=False),
     Column("name", Text),
     Column("community_code", Text, index=True),
@@ -208,7 +229,12 @@ service_items = Table(
     "service_items",
     metadata,
     Column("id", BigInteger, primary_key=True),
-    Column("list_id", BigInteger, ForeignKey("service_item_lists.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "list_id",
+        BigInteger,
+        ForeignKey("service_item_lists.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
     Column("code", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("department", Text),
@@ -226,7 +252,9 @@ consultations = Table(
     "consultations",
     metadata,
     Column("id", BigInteger, primary_key=True),
-    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("against", Text),
     Column("unit_code", Text, nullable=False),
     Column("level", Text, nullable=False),
@@ -288,8 +316,12 @@ rentals = _point_layer(
 incidents = Table(
     "incidents",
     metadata,
-    Column("id", BigInteger, primary_key=True,
-           server_default=text("nextval('incidents_id_seq'::regclass)")),
+    Column(
+        "id",
+        BigInteger,
+        primary_key=True,
+        server_default=text("nextval('incidents_id_seq'::regclass)"),
+    ),
     Column("source_key", Text(collation="C"), nullable=False),
     Column("occurred_at", DateTime(timezone=True), primary_key=True),
     # the top level of the category (大类 name; 未分类 when unknown): incident_counts keys on it
@@ -345,7 +377,9 @@ incident_counts = Table(
 aggregate_state = Table(
     "aggregate_state",
     metadata,
-    Column("batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "batch_id", BigInteger, ForeignKey("load_batches.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("aggregated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
@@ -363,7 +397,9 @@ hotspot_runs = Table(
 hotspot_cells = Table(
     "hotspot_cells",
     metadata,
-    Column("run_id", BigInteger, ForeignKey("hotspot_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "run_id", BigInteger, ForeignKey("hotspot_runs.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("cell", BigInteger, primary_key=True),
     Column("value", Float),
     Column("gi_z", Float),
@@ -382,7 +418,9 @@ analysis_results = Table(
     "analysis_results",
     metadata,
     Column("id", BigInteger, primary_key=True),
-    Column("kind", Text, nullable=False, index=True),  # coverage-grids, coverage-facilities, grid-diff…
+    Column(
+        "kind", Text, nullable=False, index=True
+    ),  # coverage-grids, coverage-facilities, grid-diff…
     Column("params", JSONB, nullable=False, server_default="{}"),
     Column("summary", JSONB, nullable=False, server_default="{}"),
     _created(),
@@ -392,7 +430,13 @@ analysis_features = Table(
     "analysis_features",
     metadata,
     Column("id", BigInteger, primary_key=True),
-    Column("result_id", BigInteger, ForeignKey("analysis_results.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "result_id",
+        BigInteger,
+        ForeignKey("analysis_results.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     Column("properties", JSONB, nullable=False, server_default="{}"),
     Column("geom", Geometry("GEOMETRY", srid=SRID, spatial_index=False)),
     Index("ix_analysis_features_geom", "geom", postgresql_using="gist"),
@@ -459,8 +503,12 @@ audit_log = Table(
 grid_units = Table(
     "grid_units",
     metadata,
-    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column(
+        "version_id",
+        BigInteger,
+        ForeignKey("grid_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("unit_id", Integer, primary_key=True),
     Column("cell", BigInteger),
     Column("community_code", Text),
@@ -478,8 +526,9 @@ grid_edits = Table(
     "grid_edits",
     metadata,
     Column("id", BigInteger, primary_key=True),
-    Column("version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"),
-           nullable=False),
+    Column(
+        "version_id", BigInteger, ForeignKey("grid_versions.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("revision", Integer, nullable=False),
     Column("op", Text, nullable=False),
     Column("params", JSONB, nullable=False, server_default="{}"),

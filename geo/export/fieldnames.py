@@ -49,8 +49,11 @@ def shorten(names: Iterable[str], encoding: str = "utf-8") -> dict[str, str]:
     taken: set[str] = set()
     result: dict[str, str] = {}
     for name in names:  # pass 1: names that fit as they are
-        if _encodable(name, encoding) == name and len(name.encode(encoding)) <= MAX_BYTES \
-                and name.lower() not in taken:
+        if (
+            _encodable(name, encoding) == name
+            and len(name.encode(encoding)) <= MAX_BYTES
+            and name.lower() not in taken
+        ):
             taken.add(name.lower())
             result[name] = name
     for name in names:  # pass 2: cut the others, adding a suffix on collision

@@ -47,13 +47,23 @@ def _csvt_type(col: pd.Series) -> str:
     return "String"
 
 
-def write_csv(gdf: gpd.GeoDataFrame, path: Path, encoding: str, target: TargetCrs,
-              date_columns: tuple[str, ...] = (), datetime_columns: tuple[str, ...] = ()) -> list[Path]:
+def write_csv(
+    gdf: gpd.GeoDataFrame,
+    path: Path,
+    encoding: str,
+    target: TargetCrs,
+    date_columns: tuple[str, ...] = (),
+    datetime_columns: tuple[str, ...] = (),
+) -> list[Path]:
     """CSV with a `WKT` geometry column, plus `.csvt` (column types) and `.prj`."""
     geom = gdf.geometry.name
     table = pd.DataFrame(gdf.drop(columns=geom))
     types = ["WKT"] + [
-        "Date" if c in date_columns else "DateTime" if c in datetime_columns else _csvt_type(table[c])
+        "Date"
+        if c in date_columns
+        else "DateTime"
+        if c in datetime_columns
+        else _csvt_type(table[c])
         for c in table.columns
     ]
     for c in table.columns:
@@ -68,8 +78,13 @@ def write_csv(gdf: gpd.GeoDataFrame, path: Path, encoding: str, target: TargetCr
     return [path, csvt, _write_prj(target, path.with_suffix(".prj"))]
 
 
-def write(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, encoding: str = "utf-8",
-          crs: str = "EPSG:4490") -> list[Path]:
+def write(
+    gdf: gpd.GeoDataFrame,
+    path: str | Path,
+    fmt: str,
+    encoding: str = "utf-8",
+    crs: str = "EPSG:4490",
+) -> list[Path]:
     """Write `gdf` (EPSG:4326) to `path` as `fmt`; returns every file written.
 
     `fmt`: shp, gpkg, geojson or csv. `encoding`: utf-8 or gbk (shp and csv). `crs`:
@@ -82,7 +97,9 @@ def write(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, encoding: str = "ut
         raise InputError(f"unknown export format {fmt!r}; use {', '.join(FORMATS)}")
     encoding = normalise_encoding(encoding)
     if fmt in _UTF8_ONLY and encoding != "utf-8":
-        raise InputError(f"{_UTF8_ONLY[fmt]} is always UTF-8; --encoding gbk applies to shp and csv")
+        raise InputError(
+            f"{_UTF8_ONLY[fmt]} is always UTF-8; --encoding gbk applies to shp and csv"
+        )
     path = Path(path)
     if path.suffix.lower() != SUFFIX[fmt]:
         path = path.with_suffix(SUFFIX[fmt])
@@ -96,15 +113,14 @@ def write(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, encoding: str = "ut
     check_text(typed, encoding, file=path.name)
     if fmt == "csv":
         dates = tuple(c for c in typed.columns if c in frame.columns and is_dates(frame[c]))
-        stamps = tuple(c for c in frame.columns
-                       if pd.api.types.is_datetime64_any_dtype(frame[c]))
+        stamps = tuple(c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c]))
         return write_csv(typed, path, encoding, target, dates, stamps)
     driver = {"gpkg": "GPKG", "geojson": "GeoJSON"}[fmt]
     if path.exists():
         path.unlink()
     # GeoPackage 1.2: what GDAL < 3.8, QGIS 3.x and ArcGIS read without a warning
     options = {"VERSION": "1.2"} if fmt == "gpkg" else None
-    pyogrio.write_dataframe(typed, path, driver=driver, layer=path.stem, use_arrow=True,
-                            dataset_options=options)
+    pyogrio.write_dataframe(
+        typed, path, driver=driver, layer=path.stem, use_arrow=True, dataset_options=options
+    )
     return [path]
-

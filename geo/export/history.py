@@ -14,7 +14,9 @@ def history(limit: int = 100, engine: Engine | None = None) -> list[dict[str, An
     """The last `limit` rows of export_log as dicts (id, layer, version, filters, format,
     encoding, crs, rows, files, path, username, created_at)."""
     with (engine or get_engine()).connect() as conn:
-        rows = conn.execute(
-            select(export_log).order_by(export_log.c.id.desc()).limit(int(limit))
-        ).mappings().all()
+        rows = (
+            conn.execute(select(export_log).order_by(export_log.c.id.desc()).limit(int(limit)))
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]

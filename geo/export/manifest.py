@@ -31,11 +31,24 @@ def file_entries(paths: list[Path]) -> list[dict[str, Any]]:
     return [{"name": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)} for p in paths]
 
 
-def build(*, layer: str, title: str, version: str | None, filters: dict, fmt: str, rows: int,
-          crs: dict, encoding: str, files: list[dict], user: str,
-          personal_removed: list[str], field_names: dict[str, str] | None = None,
-          notes: list[str] | None = None, export_id: int | None = None,
-          created_at: dt.datetime | None = None) -> dict[str, Any]:
+def build(
+    *,
+    layer: str,
+    title: str,
+    version: str | None,
+    filters: dict,
+    fmt: str,
+    rows: int,
+    crs: dict,
+    encoding: str,
+    files: list[dict],
+    user: str,
+    personal_removed: list[str],
+    field_names: dict[str, str] | None = None,
+    notes: list[str] | None = None,
+    export_id: int | None = None,
+    created_at: dt.datetime | None = None,
+) -> dict[str, Any]:
     """The manifest as a dict (JSON-ready)."""
     return {
         "export_id": export_id,
@@ -63,5 +76,8 @@ def dumps(manifest: dict[str, Any]) -> str:
 
 def verify(manifest: dict[str, Any], folder: Path) -> list[str]:
     """Names of the files in `folder` whose size or SHA-256 differ from the manifest."""
-    return [e["name"] for e in manifest["files"]
-            if not (folder / e["name"]).exists() or sha256(folder / e["name"]) != e["sha256"]]
+    return [
+        e["name"]
+        for e in manifest["files"]
+        if not (folder / e["name"]).exists() or sha256(folder / e["name"]) != e["sha256"]
+    ]

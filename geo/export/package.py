@@ -56,16 +56,25 @@ def _notes(data: LayerData, fmt: str, crs_note: str | None) -> list[str]:
     notes = [crs_note] if crs_note else []
     if fmt == "shp":
         if any(pd.api.types.is_datetime64_any_dtype(gdf[c]) for c in gdf.columns):
-            notes.append("date-times are ISO 8601 text in China Standard Time (+08:00): dBASE "
-                         "has no date-time type / 日期时间以文本保存（北京时间）")
-        big = [c for c in gdf.columns if pd.api.types.is_integer_dtype(gdf[c])
-               and gdf[c].notna().any() and int(gdf[c].dropna().abs().max()) >= EXACT_DOUBLE]
+            notes.append(
+                "date-times are ISO 8601 text in China Standard Time (+08:00): dBASE "
+                "has no date-time type / 日期时间以文本保存（北京时间）"
+            )
+        big = [
+            c
+            for c in gdf.columns
+            if pd.api.types.is_integer_dtype(gdf[c])
+            and gdf[c].notna().any()
+            and int(gdf[c].dropna().abs().max()) >= EXACT_DOUBLE
+        ]
         if big:
             notes.append(f"integers beyond 2^53 written as text to stay exact: {', '.join(big)}")
         kinds = set(gdf.geometry.dropna().geom_type.str.replace("Multi", ""))
         if len(kinds) > 1:
-            notes.append(f"mixed geometries written as one shapefile per kind: {sorted(kinds)} "
-                         "/ 不同几何类型分文件保存")
+            notes.append(
+                f"mixed geometries written as one shapefile per kind: {sorted(kinds)} "
+                "/ 不同几何类型分文件保存"
+            )
     if fmt == "csv":
         notes.append("geometry as WKT in column WKT; .csvt gives column types")
     return notes
@@ -111,34 +120,66 @@ def export_layer(
     filters = Filters(dict(where or {}), date_from, date_to, tuple(category))
     data = read_layer(layer, version, filters, engine)
     if data.gdf.empty:
-        raise InputError(f"nothing to export: no rows of {layer} match the filters {filters.as_dict()}"
-                         if filters.as_dict() else f"nothing to export: layer {layer} is empty")
+        raise InputError(
+            f"nothing to export: no rows of {layer} match the filters {filters.as_dict()}"
+            if filters.as_dict()
+            else f"nothing to export: layer {layer} is empty"
+        )
     stem = _slug(layer).replace("-", "_") or "layer"
     now = dt.datetime.now(dt.UTC)
-    name = "_".join(p for p in (stem, _slug(data.version or ""), fmt, now.strftime("%Y%m%dT%H%M%SZ")) if p)
+    name = "_".join(
+        p for p in (stem, _slug(data.version or ""), fmt, now.strftime("%Y%m%dT%H%M%SZ")) if p
+    )
     zip_path = _zip_path(out, name)
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="civicgrid-export-") as tmp:
         files = write(data.gdf, Path(tmp) / stem, fmt, encoding=encoding, crs=crs)
         entries = mf.file_entries(files)
         columns = [c for c in data.gdf.columns if c != data.gdf.geometry.name]
-        renamed = {k: v for k, v in shorten(columns, encoding).items() if k != v} if fmt == "shp" else {}
+        renamed = (
+            {k: v for k, v in shorten(columns, encoding).items() if k != v} if fmt == "shp" else {}
+        )
         written_encoding = ENCODINGS[encoding]
-        crs_info = {"requested": crs, "name": target.name,
-                    "declared": target.declared.to_string(), "declared_name": target.declared.name,
-                    "note": target.note}
+        crs_info = {
+            "requested": crs,
+            "name": target.name,
+            "declared": target.declared.to_string(),
+            "declared_name": target.declared.name,
+            "note": target.note,
+        }
         with engine.begin() as conn:
-            export_id = conn.execute(insert(export_log).values(
-                layer=layer, version=data.version, filters=filters.as_dict(), format=fmt,
-                encoding=written_encoding, crs=target.name, rows=len(data.gdf),
-                files={e["name"]: e["sha256"] for e in entries}, path=str(zip_path.resolve()),
-                username=user, created_at=now,
-            ).returning(export_log.c.id)).scalar_one()
+            export_id = conn.execute(
+                insert(export_log)
+                .values(
+                    layer=layer,
+                    version=data.version,
+                    filters=filters.as_dict(),
+                    format=fmt,
+                    encoding=written_encoding,
+                    crs=target.name,
+                    rows=len(data.gdf),
+                    files={e["name"]: e["sha256"] for e in entries},
+                    path=str(zip_path.resolve()),
+                    username=user,
+                    created_at=now,
+                )
+                .returning(export_log.c.id)
+            ).scalar_one()
             manifest = mf.build(
-                layer=layer, title=data.title, version=data.version, filters=filters.as_dict(),
-                fmt=fmt, rows=len(data.gdf), crs=crs_info, encoding=written_encoding,
-                files=entries, user=user, personal_removed=data.personal_removed,
-                field_names=renamed, notes=_notes(data, fmt, target.note), export_id=export_id,
+                layer=layer,
+                title=data.title,
+                version=data.version,
+                filters=filters.as_dict(),
+                fmt=fmt,
+                rows=len(data.gdf),
+                crs=crs_info,
+                encoding=written_encoding,
+                files=entries,
+                user=user,
+                personal_removed=data.personal_removed,
+                field_names=renamed,
+                notes=_notes(data, fmt, target.note),
+                export_id=export_id,
                 created_at=now,
             )
             partial = zip_path.with_suffix(".zip.part")
@@ -150,9 +191,19 @@ def export_layer(
                 shutil.move(partial, zip_path)
             finally:
                 partial.unlink(missing_ok=True)
-            audit.record(conn, "export", {
-                "export_id": export_id, "layer": layer, "version": data.version, "format": fmt,
-                "rows": len(data.gdf), "filters": filters.as_dict(), "path": str(zip_path.resolve()),
-                "zip_sha256": mf.sha256(zip_path),
-            }, username=user)
+            audit.record(
+                conn,
+                "export",
+                {
+                    "export_id": export_id,
+                    "layer": layer,
+                    "version": data.version,
+                    "format": fmt,
+                    "rows": len(data.gdf),
+                    "filters": filters.as_dict(),
+                    "path": str(zip_path.resolve()),
+                    "zip_sha256": mf.sha256(zip_path),
+                },
+                username=user,
+            )
     return ExportResult(zip_path, manifest, export_id)

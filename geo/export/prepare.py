@@ -23,8 +23,14 @@ from geo.errors import InputError
 
 #: encodings an export may use → how a .cpg names them
 ENCODINGS = {"utf-8": "UTF-8", "gbk": "GBK"}
-_ENCODING_ALIASES = {"utf8": "utf-8", "utf_8": "utf-8", "utf-8": "utf-8",
-                     "gbk": "gbk", "cp936": "gbk", "936": "gbk"}
+_ENCODING_ALIASES = {
+    "utf8": "utf-8",
+    "utf_8": "utf-8",
+    "utf-8": "utf-8",
+    "gbk": "gbk",
+    "cp936": "gbk",
+    "936": "gbk",
+}
 
 #: local time of the data (China Standard Time); date-times are exported in it
 
@@ -77,8 +83,10 @@ def reproject(gdf: gpd.GeoDataFrame, target: TargetCrs) -> gpd.GeoDataFrame:
         return out.set_crs(target.declared, allow_override=True)
     geoms = gpd.GeoSeries(out.geometry.values, index=out.index)
     moved = transform_geometries(geoms, "wgs84", target.name)
-    return out.set_geometry(gpd.GeoSeries(np.asarray(moved.values), index=out.index,
-                                          crs=target.declared), crs=target.declared)
+    return out.set_geometry(
+        gpd.GeoSeries(np.asarray(moved.values), index=out.index, crs=target.declared),
+        crs=target.declared,
+    )
 
 
 def is_dates(col: pd.Series) -> bool:
@@ -98,8 +106,11 @@ def _jsonish(value: object) -> object:
 
 
 def _as_text(col: pd.Series) -> pd.Series:
-    return col.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-                   else str(v)).astype(object)
+    return col.map(
+        lambda v: (
+            None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+        )
+    ).astype(object)
 
 
 def _local_iso(col: pd.Series) -> pd.Series:
@@ -142,8 +153,9 @@ def coerce(gdf: gpd.GeoDataFrame, fmt: str) -> gpd.GeoDataFrame:
             if fmt == "csv":
                 out[name] = _as_text(col)
             else:
-                out[name] = pd.array(list(col.where(col.notna(), None)),
-                                     dtype=pd.ArrowDtype(pa.date32()))
+                out[name] = pd.array(
+                    list(col.where(col.notna(), None)), dtype=pd.ArrowDtype(pa.date32())
+                )
         elif col.dtype == object:
             out[name] = col.map(_jsonish)
     return out
@@ -192,7 +204,7 @@ def _first_unencodable(col: pd.Series, encoding: str) -> tuple[int, str] | None:
         joined.encode(encoding)
     except UnicodeEncodeError as exc:
         row = joined.count("\n", 0, exc.start)
-        return row, joined[exc.start:exc.end]
+        return row, joined[exc.start : exc.end]
     return None
 
 
@@ -209,5 +221,9 @@ def check_text(gdf: gpd.GeoDataFrame, encoding: str, file: str | None = None) ->
             continue
         bad = _first_unencodable(col, encoding)
         if bad is not None:
-            raise InputError(f"character {bad[1]!r} cannot be written in {encoding.upper()}; "
-                             "export in UTF-8", file=file, row=bad[0] + 1, field=name)
+            raise InputError(
+                f"character {bad[1]!r} cannot be written in {encoding.upper()}; export in UTF-8",
+                file=file,
+                row=bad[0] + 1,
+                field=name,
+            )

@@ -33,8 +33,11 @@ MAX_FILE_BYTES = 2**31 - 1
 MAX_TEXT_BYTES = 254
 
 _POINT, _LINE, _POLYGON = (0, 4), (1, 2, 5), (3, 6)
-_KIND_OF_TYPE = {**dict.fromkeys(_POINT, "point"), **dict.fromkeys(_LINE, "line"),
-                 **dict.fromkeys(_POLYGON, "polygon")}
+_KIND_OF_TYPE = {
+    **dict.fromkeys(_POINT, "point"),
+    **dict.fromkeys(_LINE, "line"),
+    **dict.fromkeys(_POLYGON, "polygon"),
+}
 KINDS = ("point", "line", "polygon")
 
 
@@ -49,8 +52,11 @@ def _parts_by_kind(geom: object) -> dict[str, object]:
     for part in shapely.get_parts(geom):
         for kind, piece in _parts_by_kind(part).items():
             found.setdefault(kind, []).extend(shapely.get_parts(piece))
-    makers = {"point": shapely.multipoints, "line": shapely.multilinestrings,
-              "polygon": shapely.multipolygons}
+    makers = {
+        "point": shapely.multipoints,
+        "line": shapely.multilinestrings,
+        "polygon": shapely.multipolygons,
+    }
     return {kind: makers[kind](pieces) for kind, pieces in found.items()}
 
 
@@ -64,8 +70,9 @@ def split_by_kind(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     values = np.asarray(gdf.geometry.array, dtype=object)
     type_id = shapely.get_type_id(values)
     type_id[shapely.is_empty(values) & (type_id >= 0)] = -1
-    kind_of = np.array(["nogeom", "point", "line", "line", "polygon", "point", "line", "polygon"],
-                       dtype=object)  # by type id + 1 (−1 = missing)
+    kind_of = np.array(
+        ["nogeom", "point", "line", "line", "polygon", "point", "line", "polygon"], dtype=object
+    )  # by type id + 1 (−1 = missing)
     kinds = kind_of[np.where(type_id == 7, 0, type_id) + 1]
     rows: dict[str, list[int]] = {}
     geoms: dict[str, list] = {}
@@ -146,21 +153,30 @@ def _field_width(col: pd.Series, encoding: str, sizes: np.ndarray | None = None)
     return max(1, int((sizes if sizes is not None else text_bytes(col, encoding)).max()))
 
 
-def field_widths(gdf: gpd.GeoDataFrame, encoding: str,
-                 sizes: dict[str, np.ndarray] | None = None) -> dict[str, int]:
+def field_widths(
+    gdf: gpd.GeoDataFrame, encoding: str, sizes: dict[str, np.ndarray] | None = None
+) -> dict[str, int]:
     """dBASE width of every attribute column of `gdf` (see `_field_width`).
 
     `sizes`: text byte sizes by column for the frame `gdf` was split from, indexed by
     its row positions (`gdf.index`), so no text is measured twice.
     """
     rows = gdf.index.to_numpy()
-    return {c: _field_width(gdf[c], encoding,
-                            sizes[c][rows] if sizes is not None and c in sizes else None)
-            for c in gdf.columns if c != gdf.geometry.name}
+    return {
+        c: _field_width(
+            gdf[c], encoding, sizes[c][rows] if sizes is not None and c in sizes else None
+        )
+        for c in gdf.columns
+        if c != gdf.geometry.name
+    }
 
 
-def estimate(gdf: gpd.GeoDataFrame, encoding: str = "utf-8", rows: int | None = None,
-             widths: dict[str, int] | None = None) -> dict[str, int]:
+def estimate(
+    gdf: gpd.GeoDataFrame,
+    encoding: str = "utf-8",
+    rows: int | None = None,
+    widths: dict[str, int] | None = None,
+) -> dict[str, int]:
     """Bytes of the .shp, .shx and .dbf that `gdf` (one geometry kind, prepared) makes.
 
     Exact for the frame itself; with `rows`, the per-row sizes of the frame are scaled to
@@ -198,8 +214,13 @@ def _geometry_type(kind: str, geoms: np.ndarray) -> str | None:
     return {"line": "MultiLineString", "polygon": "MultiPolygon"}.get(kind)
 
 
-def _write_arrow(part: gpd.GeoDataFrame, path: Path, encoding: str, geometry_type: str | None,
-                 widths: dict[str, int]) -> None:
+def _write_arrow(
+    part: gpd.GeoDataFrame,
+    path: Path,
+    encoding: str,
+    geometry_type: str | None,
+    widths: dict[str, int],
+) -> None:
     """One shapefile (or a lone .dbf) through GDAL's Arrow writer.
 
     Each field is created with the width `_field_width` computes (Arrow field metadata
@@ -216,21 +237,29 @@ def _write_arrow(part: gpd.GeoDataFrame, path: Path, encoding: str, geometry_typ
     for f in table.schema:
         if pa.types.is_null(f.type):  # all missing: a text field
             f = f.with_type(pa.string())
-        if f.name in widths and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-                                       or pa.types.is_integer(f.type)):
+        if f.name in widths and (
+            pa.types.is_string(f.type)
+            or pa.types.is_large_string(f.type)
+            or pa.types.is_integer(f.type)
+        ):
             f = f.with_metadata({"GDAL:OGR:width": str(widths[f.name])})
         schema.append(f)
     table = table.cast(pa.schema(schema))
     write_arrow(
-        table, path, layer=path.stem, driver="ESRI Shapefile",
-        geometry_name="geometry" if geometry_type else None, geometry_type=geometry_type,
+        table,
+        path,
+        layer=path.stem,
+        driver="ESRI Shapefile",
+        geometry_name="geometry" if geometry_type else None,
+        geometry_type=geometry_type,
         crs=part.crs.to_wkt() if geometry_type and part.crs is not None else None,
         encoding=ENCODINGS[encoding],
     )
 
 
-def _prepare(gdf: gpd.GeoDataFrame, encoding: str, file: str | None = None
-             ) -> tuple[dict[str, str], dict[str, gpd.GeoDataFrame], dict[str, np.ndarray]]:
+def _prepare(
+    gdf: gpd.GeoDataFrame, encoding: str, file: str | None = None
+) -> tuple[dict[str, str], dict[str, gpd.GeoDataFrame], dict[str, np.ndarray]]:
     """Field-name map, the frame typed, renamed and split by kind, and text byte sizes.
 
     Refuses (InputError naming row and field) text the encoding cannot hold or longer
@@ -241,20 +270,28 @@ def _prepare(gdf: gpd.GeoDataFrame, encoding: str, file: str | None = None
     check_text(frame, encoding, file=file)  # before renaming: errors name the real field
     mapping = shorten([c for c in frame.columns if c != geom_col], encoding)
     frame = frame.rename(columns=mapping)
-    sizes = {c: text_bytes(frame[c], encoding) for c in frame.columns
-             if c != geom_col and _is_text(frame[c])}
+    sizes = {
+        c: text_bytes(frame[c], encoding)
+        for c in frame.columns
+        if c != geom_col and _is_text(frame[c])
+    }
     for column, size in sizes.items():
         if len(size) and size.max() > MAX_TEXT_BYTES:
             row = int(np.argmax(size > MAX_TEXT_BYTES))
             original = next(k for k, v in mapping.items() if v == column)
-            raise InputError(f"text of {size[row]} bytes is longer than a shapefile field holds "
-                             f"({MAX_TEXT_BYTES}); export as GeoPackage (--format gpkg)",
-                             file=file, row=row + 1, field=original)
+            raise InputError(
+                f"text of {size[row]} bytes is longer than a shapefile field holds "
+                f"({MAX_TEXT_BYTES}); export as GeoPackage (--format gpkg)",
+                file=file,
+                row=row + 1,
+                field=original,
+            )
     return mapping, split_by_kind(frame), sizes
 
 
-def estimate_layer(gdf: gpd.GeoDataFrame, encoding: str = "utf-8",
-                   rows: int | None = None) -> dict[str, dict[str, int]]:
+def estimate_layer(
+    gdf: gpd.GeoDataFrame, encoding: str = "utf-8", rows: int | None = None
+) -> dict[str, dict[str, int]]:
     """Bytes of each file the shapefile export of `gdf` makes, by geometry kind.
 
     With `rows`, sizes are scaled as if the layer had that many rows (each kind keeping
@@ -262,14 +299,20 @@ def estimate_layer(gdf: gpd.GeoDataFrame, encoding: str = "utf-8",
     """
     _, groups, sizes = _prepare(gdf, encoding)
     total = sum(len(g) for g in groups.values())
-    return {kind: estimate(part, encoding,
-                           None if rows is None else max(1, round(rows * len(part) / total)),
-                           field_widths(part, encoding, sizes))
-            for kind, part in groups.items()}
+    return {
+        kind: estimate(
+            part,
+            encoding,
+            None if rows is None else max(1, round(rows * len(part) / total)),
+            field_widths(part, encoding, sizes),
+        )
+        for kind, part in groups.items()
+    }
 
 
-def write_shapefile(gdf: gpd.GeoDataFrame, path: Path, encoding: str = "utf-8",
-                    rows_hint: int | None = None) -> list[Path]:
+def write_shapefile(
+    gdf: gpd.GeoDataFrame, path: Path, encoding: str = "utf-8", rows_hint: int | None = None
+) -> list[Path]:
     """Write `gdf` (already in the target CRS) as shapefile(s) at `path`; files written.
 
     `encoding` is 'utf-8' or 'gbk'. Raises InputError (nothing written) when a value
@@ -294,8 +337,13 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: Path, encoding: str = "utf-8",
             _write_arrow(part, target.with_suffix(".dbf"), encoding, None, widths[kind])
             exts = (".dbf", ".cpg")
         else:
-            _write_arrow(part, target.with_suffix(".shp"), encoding,
-                         _geometry_type(kind, part.geometry.values), widths[kind])
+            _write_arrow(
+                part,
+                target.with_suffix(".shp"),
+                encoding,
+                _geometry_type(kind, part.geometry.values),
+                widths[kind],
+            )
             exts = (".shp", ".shx", ".dbf", ".prj", ".cpg")
         written += [target.with_suffix(e) for e in exts if target.with_suffix(e).exists()]
     if any(k != v for k, v in mapping.items()):

@@ -107,14 +107,16 @@ def _read_table(conn, name: str, version: str | None, f: Filters) -> LayerData:
     if spec.version == "grid_version":
         gv = t.grid_versions
         if version is None:
-            row = conn.execute(select(gv.c.id, gv.c.name).where(
-                gv.c.id.in_(select(t.grid_versions_in_force.c.id)))).first()
+            row = conn.execute(
+                select(gv.c.id, gv.c.name).where(gv.c.id.in_(select(t.grid_versions_in_force.c.id)))
+            ).first()
         else:
             row = conn.execute(select(gv.c.id, gv.c.name).where(gv.c.name == version)).first()
         if row is None:
             raise InputError(
-                f"no grid version {version!r}" if version else
-                "no grid version is in force; name one with --version",
+                f"no grid version {version!r}"
+                if version
+                else "no grid version is in force; name one with --version",
                 field="version",
             )
         conds.append(table.c.version_id == row.id)

@@ -42,8 +42,13 @@ class Alignment:
         }
 
 
-def align(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, min_share: float = MIN_SHARE,
-          min_area_m2: float = MIN_AREA_M2) -> Alignment:
+def align(
+    grids: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    min_share: float = MIN_SHARE,
+    min_area_m2: float = MIN_AREA_M2,
+) -> Alignment:
     """Overlap of each grid (`grid_code`) with each unit (`code`, `name`)."""
     g = to_metric(grids[["grid_code", "geometry"]]).reset_index(drop=True)
     u = to_metric(units[["code", "name", "geometry"]]).reset_index(drop=True)
@@ -58,14 +63,16 @@ def align(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, min_share: float 
     gi, ui, area = gi[keep], ui[keep], area[keep]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(grid_area[gi] > 0, area / grid_area[gi], np.nan)
-    overlaps = pd.DataFrame({
-        "grid_code": g["grid_code"].to_numpy()[gi],
-        "unit_code": u["code"].to_numpy()[ui],
-        "unit_name": u["name"].to_numpy()[ui],
-        "area_m2": area,
-        "share": share,
-        "counted": (share >= min_share) & (area >= min_area_m2),
-    }).sort_values(["grid_code", "area_m2"], ascending=[True, False], kind="stable")
+    overlaps = pd.DataFrame(
+        {
+            "grid_code": g["grid_code"].to_numpy()[gi],
+            "unit_code": u["code"].to_numpy()[ui],
+            "unit_name": u["name"].to_numpy()[ui],
+            "area_m2": area,
+            "share": share,
+            "counted": (share >= min_share) & (area >= min_area_m2),
+        }
+    ).sort_values(["grid_code", "area_m2"], ascending=[True, False], kind="stable")
     overlaps = overlaps.reset_index(drop=True)
 
     per_grid = pd.DataFrame({"grid_code": g["grid_code"].to_numpy(), "area_m2": grid_area})
@@ -74,8 +81,9 @@ def align(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, min_share: float 
     counted = overlaps[overlaps["counted"]].groupby("grid_code")["unit_code"].agg(list)
     inside = overlaps.groupby("grid_code")["area_m2"].sum()
     per_grid = per_grid.merge(main, on="grid_code", how="left")
-    per_grid["units"] = per_grid["grid_code"].map(counted).map(
-        lambda v: v if isinstance(v, list) else [])
+    per_grid["units"] = (
+        per_grid["grid_code"].map(counted).map(lambda v: v if isinstance(v, list) else [])
+    )
     per_grid["main_area_m2"] = per_grid["main_area_m2"].fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_grid["main_share"] = per_grid["main_area_m2"] / per_grid["area_m2"]

@@ -21,8 +21,12 @@ PROBLEMS = ("gap", "overlap", "invalid", "duplicate_code", "crosses_parent")
 COLUMNS = ["problem", "grid_codes", "unit_code", "area_m2", "detail"]
 
 
-def check(grids: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
-          tolerance_m2: float = SLIVER_M2, whole_towns: bool = False) -> gpd.GeoDataFrame:
+def check(
+    grids: gpd.GeoDataFrame,
+    boundary: gpd.GeoDataFrame,
+    tolerance_m2: float = SLIVER_M2,
+    whole_towns: bool = False,
+) -> gpd.GeoDataFrame:
     """Problems of `grids` (with `grid_code`, `community_code`, optional `town_code`)
     against `boundary` (admin units with `code` and `level`).
 
@@ -68,8 +72,14 @@ def _duplicates(g, codes, geoms):
         idx = np.flatnonzero(codes == code)
         union = shapely.union_all(geoms[idx])
         unit = _first(g, "community_code", idx)
-        yield ("duplicate_code", [code], unit, float(union.area),
-               f"grid code used by {n} grids", union)
+        yield (
+            "duplicate_code",
+            [code],
+            unit,
+            float(union.area),
+            f"grid code used by {n} grids",
+            union,
+        )
 
 
 def _overlaps(codes, geoms, tol):
@@ -84,8 +94,14 @@ def _overlaps(codes, geoms, tol):
     areas = shapely.area(parts)
     for i, j, part, area in zip(left, right, parts, areas, strict=True):
         if area >= tol:
-            yield ("overlap", [codes[i], codes[j]], None, float(area),
-                   f"{codes[i]} and {codes[j]} overlap", part)
+            yield (
+                "overlap",
+                [codes[i], codes[j]],
+                None,
+                float(area),
+                f"{codes[i]} and {codes[j]} overlap",
+                part,
+            )
 
 
 def _parent_geoms(g, b) -> tuple[np.ndarray, np.ndarray]:
@@ -104,16 +120,28 @@ def _crossings(g, b, codes, geoms, tol):
     parent_codes, parents = _parent_geoms(g, b)
     known = np.array([p is not None for p in parents])
     for i in np.flatnonzero(~known):
-        yield ("crosses_parent", [codes[i]], parent_codes[i], float(geoms[i].area),
-               f"parent unit {parent_codes[i]} not in the boundary layer", geoms[i])
+        yield (
+            "crosses_parent",
+            [codes[i]],
+            parent_codes[i],
+            float(geoms[i].area),
+            f"parent unit {parent_codes[i]} not in the boundary layer",
+            geoms[i],
+        )
     idx = np.flatnonzero(known)
     outside = polygonal(shapely.difference(geoms[idx], repaired(parents[idx])))
     for i, part in zip(idx, outside, strict=True):
         pieces = [p for p in shapely.get_parts(part) if p.area >= tol]
         if pieces:
             piece = shapely.MultiPolygon(pieces)
-            yield ("crosses_parent", [codes[i]], parent_codes[i], float(piece.area),
-                   f"{piece.area:.1f} m² outside {parent_codes[i]}", piece)
+            yield (
+                "crosses_parent",
+                [codes[i]],
+                parent_codes[i],
+                float(piece.area),
+                f"{piece.area:.1f} m² outside {parent_codes[i]}",
+                piece,
+            )
 
 
 def _units_in_scope(g, b, whole_towns: bool) -> gpd.GeoDataFrame:
@@ -141,18 +169,28 @@ def _units_in_scope(g, b, whole_towns: bool) -> gpd.GeoDataFrame:
 def _gaps(g, b, geoms, tol, whole_towns):
     units = _units_in_scope(g, b, whole_towns)
     tree = shapely.STRtree(geoms)
-    for code, unit in zip(units["code"].astype(str), repaired(units.geometry.to_numpy()),
-                          strict=True):
+    for code, unit in zip(
+        units["code"].astype(str), repaired(units.geometry.to_numpy()), strict=True
+    ):
         near = tree.query(unit, predicate="intersects")
         # clip before the union: a union of whole grids whose edges nearly coincide can
         # come out wrong (GEOS robustness) and show a gap that is not there
-        covered = (shapely.union_all(polygonal(shapely.intersection(geoms[near], unit)))
-                   if len(near) else shapely.Polygon())
+        covered = (
+            shapely.union_all(polygonal(shapely.intersection(geoms[near], unit)))
+            if len(near)
+            else shapely.Polygon()
+        )
         left = polygonal([unit.difference(covered)])[0]
         for piece in shapely.get_parts(left):
             if piece.area >= tol:
-                yield ("gap", [], code, float(piece.area),
-                       f"{piece.area:.1f} m² of {code} covered by no grid", piece)
+                yield (
+                    "gap",
+                    [],
+                    code,
+                    float(piece.area),
+                    f"{piece.area:.1f} m² of {code} covered by no grid",
+                    piece,
+                )
 
 
 def _first(g, column, idx):

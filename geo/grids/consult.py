@@ -23,8 +23,9 @@ def _unit_of(grids: gpd.GeoDataFrame, codes: set[str]) -> pd.DataFrame:
     return rows[["community_code", "town_code"]]
 
 
-def affected_units(changes: pd.DataFrame, before: gpd.GeoDataFrame, after: gpd.GeoDataFrame,
-                   units: pd.DataFrame) -> pd.DataFrame:
+def affected_units(
+    changes: pd.DataFrame, before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: pd.DataFrame
+) -> pd.DataFrame:
     """One row per town and community touched by a change that is not 'unchanged':
     unit_code, level, unit_name, grids_before, grids_after (all the unit's grids, sorted),
     households_before, households_after, changes (the kinds touching it)."""
@@ -32,7 +33,9 @@ def affected_units(changes: pd.DataFrame, before: gpd.GeoDataFrame, after: gpd.G
     for row in changes.itertuples():
         if row.change == "unchanged":
             continue
-        owners = pd.concat([_unit_of(before, set(row.old_codes)), _unit_of(after, set(row.new_codes))])
+        owners = pd.concat(
+            [_unit_of(before, set(row.old_codes)), _unit_of(after, set(row.new_codes))]
+        )
         for column in ("community_code", "town_code"):
             for code in owners[column].dropna().unique():
                 touched.setdefault(str(code), set()).add(row.change)
@@ -44,15 +47,32 @@ def affected_units(changes: pd.DataFrame, before: gpd.GeoDataFrame, after: gpd.G
         column = "community_code" if level == "community" else "town_code"
         b = before[before[column] == code]
         a = after[after[column] == code]
-        out.append({
-            "unit_code": code, "level": level, "unit_name": names.get(code),
-            "grids_before": sorted(b["grid_code"]), "grids_after": sorted(a["grid_code"]),
-            "households_before": int(pd.to_numeric(b["households"], errors="coerce").fillna(0).sum()),
-            "households_after": int(pd.to_numeric(a["households"], errors="coerce").fillna(0).sum()),
-            "changes": sorted(touched[code]),
-        })
-    columns = ["unit_code", "level", "unit_name", "grids_before", "grids_after",
-               "households_before", "households_after", "changes"]
+        out.append(
+            {
+                "unit_code": code,
+                "level": level,
+                "unit_name": names.get(code),
+                "grids_before": sorted(b["grid_code"]),
+                "grids_after": sorted(a["grid_code"]),
+                "households_before": int(
+                    pd.to_numeric(b["households"], errors="coerce").fillna(0).sum()
+                ),
+                "households_after": int(
+                    pd.to_numeric(a["households"], errors="coerce").fillna(0).sum()
+                ),
+                "changes": sorted(touched[code]),
+            }
+        )
+    columns = [
+        "unit_code",
+        "level",
+        "unit_name",
+        "grids_before",
+        "grids_after",
+        "households_before",
+        "households_after",
+        "changes",
+    ]
     return pd.DataFrame(out, columns=columns)
 
 
@@ -65,9 +85,15 @@ def check_answers(record: pd.DataFrame, override_reason: str | None = None) -> d
     missing = sorted(record.loc[record["opinion"].isna(), "unit_code"])
     reason = (override_reason or "").strip() or None
     if missing and reason is None:
-        raise InputError(f"{len(missing)} consulted unit(s) have not answered: {', '.join(missing[:10])}"
-                         f"{' …' if len(missing) > 10 else ''} (record their opinions with "
-                         "`grids consult DRAFT --record UNIT --opinion …`, or give an override reason)")
-    return {"units": int(len(record)), "answered": int(record["opinion"].notna().sum()),
-            "objections": sorted(record.loc[record["opinion"] == "object", "unit_code"]),
-            "missing": missing, "override": reason if missing else None}
+        raise InputError(
+            f"{len(missing)} consulted unit(s) have not answered: {', '.join(missing[:10])}"
+            f"{' …' if len(missing) > 10 else ''} (record their opinions with "
+            "`grids consult DRAFT --record UNIT --opinion …`, or give an override reason)"
+        )
+    return {
+        "units": int(len(record)),
+        "answered": int(record["opinion"].notna().sum()),
+        "objections": sorted(record.loc[record["opinion"] == "object", "unit_code"]),
+        "missing": missing,
+        "override": reason if missing else None,
+    }

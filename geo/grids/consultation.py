@@ -28,8 +28,18 @@ from geo.grids.consult import LEVELS, OPINIONS, affected_units, check_answers
 from geo.grids.diff import diff
 from geo.grids.geometry import to_metric
 
-RECORD_COLUMNS = ["unit_code", "level", "unit_name", "against", "asked_at", "opinion", "note",
-                  "answered_on", "recorded_by", "sheet"]
+RECORD_COLUMNS = [
+    "unit_code",
+    "level",
+    "unit_name",
+    "against",
+    "asked_at",
+    "opinion",
+    "note",
+    "answered_on",
+    "recorded_by",
+    "sheet",
+]
 
 
 def _safe(name: str) -> str:
@@ -39,13 +49,19 @@ def _safe(name: str) -> str:
 def _grid_rows(grids, codes: list[str]) -> list[list[Any]]:
     part = grids[grids["grid_code"].isin(codes)]
     area = to_metric(part).area.to_numpy() if len(part) else []
-    return [[r.grid_code, r.name or "", None if pd.isna(r.households) else int(r.households),
-             None if pd.isna(r.population) else int(r.population), round(float(a) / 1e4, 2)]
-            for r, a in zip(part.itertuples(), area, strict=True)]
+    return [
+        [
+            r.grid_code,
+            r.name or "",
+            None if pd.isna(r.households) else int(r.households),
+            None if pd.isna(r.population) else int(r.population),
+            round(float(a) / 1e4, 2),
+        ]
+        for r, a in zip(part.itertuples(), area, strict=True)
+    ]
 
 
-def write_sheet(path: Path, unit: dict[str, Any], draft: str, against: str,
-                before, after) -> Path:
+def write_sheet(path: Path, unit: dict[str, Any], draft: str, against: str, before, after) -> Path:
     """One consultation sheet (征求意见表) for `unit`: its grids before and after, the
     figures, and the blanks the unit fills in."""
     from openpyxl import Workbook
@@ -58,15 +74,18 @@ def write_sheet(path: Path, unit: dict[str, Any], draft: str, against: str,
     ws.append(["网格调整征求意见表"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(["被征求意见单位", unit["unit_name"] or "", "代码", unit["unit_code"]])
-    ws.append(["层级", LEVELS.get(unit["level"], unit["level"]), "调整类型",
-               "、".join(unit["changes"])])
+    ws.append(
+        ["层级", LEVELS.get(unit["level"], unit["level"]), "调整类型", "、".join(unit["changes"])]
+    )
     ws.append(["调整方案（草稿）", draft, "现行版本", against])
     ws.append([])
     ws.append(["指标", "调整前", "调整后"])
     ws.append(["网格数", len(unit["grids_before"]), len(unit["grids_after"])])
     ws.append(["户数合计", unit["households_before"], unit["households_after"]])
-    for title, grids, codes in (("调整前网格", before, unit["grids_before"]),
-                                ("调整后网格", after, unit["grids_after"])):
+    for title, grids, codes in (
+        ("调整前网格", before, unit["grids_before"]),
+        ("调整后网格", after, unit["grids_after"]),
+    ):
         ws.append([])
         ws.append([title])
         ws.cell(ws.max_row, 1).font = bold
@@ -97,27 +116,42 @@ def pdf_sheet(unit: dict[str, Any], draft: str, against: str, before, after, uni
     mine_before = before[before["grid_code"].isin(unit["grids_before"])]
     mine_after = after[after["grid_code"].isin(unit["grids_after"])]
     boundary = units[units["code"] == unit["unit_code"]] if "code" in units else None
-    return consult_pdf.figure(unit, draft, against, mine_before, mine_after, boundary,
-                              _grid_rows(before, unit["grids_before"]),
-                              _grid_rows(after, unit["grids_after"]), settings().metric_crs)
+    return consult_pdf.figure(
+        unit,
+        draft,
+        against,
+        mine_before,
+        mine_after,
+        boundary,
+        _grid_rows(before, unit["grids_before"]),
+        _grid_rows(after, unit["grids_after"]),
+        settings().metric_crs,
+    )
 
 
-def open_consultation(engine: Engine, draft: str, out: Path,
-                      against: str | None = None,
-                      formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
+def open_consultation(
+    engine: Engine,
+    draft: str,
+    out: Path,
+    against: str | None = None,
+    formats: tuple[str, ...] = FORMATS,
+) -> dict[str, Any]:
     """List the towns and communities the draft changes (its diff against `against`,
     default the version in force), write one sheet per unit into `out` in each of
     `formats` (XLSX, PDF), and remember them as consulted (opinions already recorded
     are kept)."""
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
-        raise InputError(f"sheet format must be {' or '.join(FORMATS)}, not {', '.join(unknown)}",
-                         field="format")
+        raise InputError(
+            f"sheet format must be {' or '.join(FORMATS)}, not {', '.join(unknown)}", field="format"
+        )
     v = versions.get(engine, draft)
     base = versions.get(engine, against) if against else versions.in_force(engine)
     if base is None:
-        raise InputError("no grid version is in force to compare the draft with; name one "
-                         "with --against", field="against")
+        raise InputError(
+            "no grid version is in force to compare the draft with; name one with --against",
+            field="against",
+        )
     if base.name == v.name:
         raise InputError(f"{draft} is the version in force: consult on a draft", field="draft")
     before, after = store.read_grids(engine, base.name), store.read_grids(engine, v.name)
@@ -129,14 +163,22 @@ def open_consultation(engine: Engine, draft: str, out: Path,
     for unit in affected.to_dict("records"):
         stem = out / f"{unit['unit_code']}_{_safe(unit['unit_name'] or '')}_征求意见表"
         if "xlsx" in formats:
-            sheets.append(str(write_sheet(stem.with_suffix(".xlsx"), unit, v.name, base.name,
-                                          before, after)))
+            sheets.append(
+                str(write_sheet(stem.with_suffix(".xlsx"), unit, v.name, base.name, before, after))
+            )
         if "pdf" in formats:
             pdfs.append(str(stem.with_suffix(".pdf")))
             pages.append(pdf_sheet(unit, v.name, base.name, before, after, units))
-        rows.append({"version_id": v.id, "against": base.name, "unit_code": unit["unit_code"],
-                     "level": unit["level"], "unit_name": unit["unit_name"],
-                     "sheet": (sheets or pdfs)[-1]})
+        rows.append(
+            {
+                "version_id": v.id,
+                "against": base.name,
+                "unit_code": unit["unit_code"],
+                "level": unit["level"],
+                "unit_name": unit["unit_name"],
+                "sheet": (sheets or pdfs)[-1],
+            }
+        )
     if pages:
         from geo.grids import consult_pdf
 
@@ -144,70 +186,138 @@ def open_consultation(engine: Engine, draft: str, out: Path,
     with engine.begin() as c:
         if rows:
             stmt = insert(consultations).values(rows)
-            c.execute(stmt.on_conflict_do_update(
-                constraint="uq_consultations_version_unit",
-                set_={k: stmt.excluded[k] for k in ("against", "level", "unit_name", "sheet")}))
-        audit.record(c, "grids.consult", {"version": v.name, "against": base.name,
-                                          "units": [r["unit_code"] for r in rows]})
-    return {"version": v.name, "against": base.name, "units": affected.to_dict("records"),
-            "sheets": sheets, "pdfs": pdfs, "out": str(out)}
+            c.execute(
+                stmt.on_conflict_do_update(
+                    constraint="uq_consultations_version_unit",
+                    set_={k: stmt.excluded[k] for k in ("against", "level", "unit_name", "sheet")},
+                )
+            )
+        audit.record(
+            c,
+            "grids.consult",
+            {"version": v.name, "against": base.name, "units": [r["unit_code"] for r in rows]},
+        )
+    return {
+        "version": v.name,
+        "against": base.name,
+        "units": affected.to_dict("records"),
+        "sheets": sheets,
+        "pdfs": pdfs,
+        "out": str(out),
+    }
 
 
-def record_opinion(engine: Engine, draft: str, unit: str, opinion: str, note: str | None,
-                   date: dt.date | None, user: str | None = None) -> dict[str, Any]:
+def record_opinion(
+    engine: Engine,
+    draft: str,
+    unit: str,
+    opinion: str,
+    note: str | None,
+    date: dt.date | None,
+    user: str | None = None,
+) -> dict[str, Any]:
     """Store the answer of a consulted unit (audited as 'grids.consult.record'), recorded
     by `user` (the signed-in user of the Grids page; default the OS user, as the CLI)."""
     if opinion not in OPINIONS:
         raise InputError(f"opinion must be one of {', '.join(OPINIONS)}", field="opinion")
     if opinion != "agree" and not (note or "").strip():
-        raise InputError("an objection or a change asked for needs --note saying what", field="note")
+        raise InputError(
+            "an objection or a change asked for needs --note saying what", field="note"
+        )
     v = versions.get(engine, draft)
     answered_on = date or dt.date.today()
     user = user or audit.current_user()
     with engine.begin() as c:
-        done = c.execute(consultations.update()
-                         .where(consultations.c.version_id == v.id, consultations.c.unit_code == unit)
-                         .values(opinion=opinion, note=note, answered_on=answered_on,
-                                 recorded_by=user, recorded_at=dt.datetime.now(dt.UTC)))
+        done = c.execute(
+            consultations.update()
+            .where(consultations.c.version_id == v.id, consultations.c.unit_code == unit)
+            .values(
+                opinion=opinion,
+                note=note,
+                answered_on=answered_on,
+                recorded_by=user,
+                recorded_at=dt.datetime.now(dt.UTC),
+            )
+        )
         if done.rowcount == 0:
-            asked = c.execute(select(consultations.c.unit_code)
-                              .where(consultations.c.version_id == v.id)).scalars().all()
-            raise InputError(f"unit {unit} was not consulted on {draft} (consulted: "
-                             f"{', '.join(asked) or 'none; run grids consult first'})", field="unit")
-        audit.record(c, "grids.consult.record", {"version": v.name, "unit": unit, "opinion": opinion,
-                                                 "note": note, "date": answered_on.isoformat()},
-                     username=user)
-    return {"version": v.name, "unit": unit, "opinion": opinion, "opinion_label": OPINIONS[opinion],
-            "note": note, "date": answered_on.isoformat()}
+            asked = (
+                c.execute(
+                    select(consultations.c.unit_code).where(consultations.c.version_id == v.id)
+                )
+                .scalars()
+                .all()
+            )
+            raise InputError(
+                f"unit {unit} was not consulted on {draft} (consulted: "
+                f"{', '.join(asked) or 'none; run grids consult first'})",
+                field="unit",
+            )
+        audit.record(
+            c,
+            "grids.consult.record",
+            {
+                "version": v.name,
+                "unit": unit,
+                "opinion": opinion,
+                "note": note,
+                "date": answered_on.isoformat(),
+            },
+            username=user,
+        )
+    return {
+        "version": v.name,
+        "unit": unit,
+        "opinion": opinion,
+        "opinion_label": OPINIONS[opinion],
+        "note": note,
+        "date": answered_on.isoformat(),
+    }
 
 
 def record_of(engine: Engine, version: str) -> pd.DataFrame:
     """The consultation record of `version`: one row per unit asked (RECORD_COLUMNS)."""
     v = versions.get(engine, version)
     with engine.connect() as c:
-        rows = c.execute(text(
-            f"SELECT {', '.join(RECORD_COLUMNS)} FROM consultations WHERE version_id = :v "
-            "ORDER BY unit_code"), {"v": v.id}).mappings().all()
+        rows = (
+            c.execute(
+                text(
+                    f"SELECT {', '.join(RECORD_COLUMNS)} FROM consultations WHERE version_id = :v "
+                    "ORDER BY unit_code"
+                ),
+                {"v": v.id},
+            )
+            .mappings()
+            .all()
+        )
     return pd.DataFrame([dict(r) for r in rows], columns=RECORD_COLUMNS)
 
 
 def export_record(record: pd.DataFrame, path: Path) -> Path:
     """The record as the CSV a filing package includes (Chinese headers, UTF-8 with BOM;
     blanks, never 'None')."""
-    table = pd.DataFrame({
-        "单位代码": record["unit_code"], "单位名称": record["unit_name"],
-        "层级": record["level"].map(LEVELS), "对照版本": record["against"],
-        "征求时间": record["asked_at"].map(lambda t: "" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d")),
-        "意见": record["opinion"].map(OPINIONS), "说明及处理": record["note"],
-        "答复日期": record["answered_on"].map(lambda d: "" if pd.isna(d) else str(d)),
-        "登记人": record["recorded_by"],
-    })
+    table = pd.DataFrame(
+        {
+            "单位代码": record["unit_code"],
+            "单位名称": record["unit_name"],
+            "层级": record["level"].map(LEVELS),
+            "对照版本": record["against"],
+            "征求时间": record["asked_at"].map(
+                lambda t: "" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d")
+            ),
+            "意见": record["opinion"].map(OPINIONS),
+            "说明及处理": record["note"],
+            "答复日期": record["answered_on"].map(lambda d: "" if pd.isna(d) else str(d)),
+            "登记人": record["recorded_by"],
+        }
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False, encoding="utf-8-sig", na_rep="")
     return path
 
 
-def require_answers(engine: Engine, version: str, override_reason: str | None = None) -> dict[str, Any]:
+def require_answers(
+    engine: Engine, version: str, override_reason: str | None = None
+) -> dict[str, Any]:
     """For `grids file`: the consultation summary of `version`, raising InputError when a
     consulted unit has not answered and no override reason is given. A version nobody was
     consulted on comes back as {'consulted': False}. An override is audited."""
@@ -216,12 +326,17 @@ def require_answers(engine: Engine, version: str, override_reason: str | None = 
         return {"consulted": False}
     result = check_answers(record, override_reason)
     if result["override"]:
-        audit.record(engine, "grids.consult.override", {"version": version, "reason": result["override"],
-                                                        "missing": result["missing"]})
+        audit.record(
+            engine,
+            "grids.consult.override",
+            {"version": version, "reason": result["override"], "missing": result["missing"]},
+        )
     return {"consulted": True, **result}
 
 
-def include_record(engine: Engine, version: str, folder: Path, consulted: dict[str, Any]) -> dict[str, Any]:
+def include_record(
+    engine: Engine, version: str, folder: Path, consulted: dict[str, Any]
+) -> dict[str, Any]:
     """Put the consultation record of `version` into a filing package folder
     (征求意见记录.csv) and return the summary to print with it (with the file's name)."""
     if not consulted.get("consulted"):

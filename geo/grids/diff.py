@@ -28,15 +28,25 @@ from geo.grids.geometry import WGS84, polygonal, repaired, to_metric
 CHANGES = ("unchanged", "reshaped", "split", "merged", "new", "removed")
 #: columns summed before/after when both versions carry them
 #: (the names of geo.grids.workload's table)
-WORKLOAD_COLUMNS = ("households", "population", "rental_units", "hazards", "key_sites",
-                    "incidents", "workload")
+WORKLOAD_COLUMNS = (
+    "households",
+    "population",
+    "rental_units",
+    "hazards",
+    "key_sites",
+    "incidents",
+    "workload",
+)
 SAME_SHARE = 0.95
 LINK_SHARE = 0.5
 FALLBACK_SHARE = 0.10
 
 
-def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame,
-         workload_columns: tuple[str, ...] = WORKLOAD_COLUMNS) -> gpd.GeoDataFrame:
+def diff(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    workload_columns: tuple[str, ...] = WORKLOAD_COLUMNS,
+) -> gpd.GeoDataFrame:
     """One row per change from `old` to `new` (both with `grid_code`).
 
     Columns: `change`, `old_codes`, `new_codes` (sorted lists), `town_code` (when the
@@ -51,8 +61,13 @@ def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame,
     columns = [c for c in workload_columns if c in o and c in n]
     area_o, area_n = shapely.area(og), shapely.area(ng)
     towns_o, towns_n = _towns(o), _towns(n)
-    values = {c: (pd.to_numeric(o[c], errors="coerce").fillna(0).to_numpy(float),
-                  pd.to_numeric(n[c], errors="coerce").fillna(0).to_numpy(float)) for c in columns}
+    values = {
+        c: (
+            pd.to_numeric(o[c], errors="coerce").fillna(0).to_numpy(float),
+            pd.to_numeric(n[c], errors="coerce").fillna(0).to_numpy(float),
+        )
+        for c in columns
+    }
     members_o, members_n = _members(labels_old), _members(labels_new)
     rows, geoms = [], []
     for label in np.unique(np.r_[labels_old, labels_new]):
@@ -76,8 +91,12 @@ def diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame,
     out = gpd.GeoDataFrame(frame, geometry=geoms, crs=o.crs).to_crs(WGS84)
     order = out["change"].map({c: i for i, c in enumerate(CHANGES)})
     first = out["old_codes"].str[0].fillna(out["new_codes"].str[0])
-    return out.assign(_o=order, _f=first).sort_values(["_o", "_f"]).drop(
-        columns=["_o", "_f"]).reset_index(drop=True)
+    return (
+        out.assign(_o=order, _f=first)
+        .sort_values(["_o", "_f"])
+        .drop(columns=["_o", "_f"])
+        .reset_index(drop=True)
+    )
 
 
 def _columns(workload: list[str]) -> list[str]:
@@ -85,8 +104,9 @@ def _columns(workload: list[str]) -> list[str]:
     return base + [f"{c}_{w}" for c in workload for w in ("before", "after")]
 
 
-def _components(og: np.ndarray, ng: np.ndarray, codes_o: np.ndarray, codes_n: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, dict]:
+def _components(
+    og: np.ndarray, ng: np.ndarray, codes_o: np.ndarray, codes_n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """Connected-component label of each old and new grid in the overlap graph, and the
     intersection area of every overlapping (old, new) pair.
 
@@ -110,19 +130,25 @@ def _components(og: np.ndarray, ng: np.ndarray, codes_o: np.ndarray, codes_n: np
     link |= free & (_fallback(i, share_old, link, len(og)) | _fallback(j, share_new, link, len(ng)))
     link |= kept
     n_old = len(og)
-    graph = coo_matrix((np.ones(link.sum()), (i[link], n_old + j[link])),
-                       shape=(n_old + len(ng),) * 2)
+    graph = coo_matrix(
+        (np.ones(link.sum()), (i[link], n_old + j[link])), shape=(n_old + len(ng),) * 2
+    )
     _, labels = connected_components(graph, directed=False)
     pairs = zip(i.tolist(), j.tolist(), strict=True)
     return labels[:n_old], labels[n_old:], dict(zip(pairs, inter.tolist(), strict=True))
 
 
-def _kept(i: np.ndarray, j: np.ndarray, codes_o: np.ndarray, codes_n: np.ndarray,
-          share_old: np.ndarray, share_new: np.ndarray) -> np.ndarray:
+def _kept(
+    i: np.ndarray,
+    j: np.ndarray,
+    codes_o: np.ndarray,
+    codes_n: np.ndarray,
+    share_old: np.ndarray,
+    share_new: np.ndarray,
+) -> np.ndarray:
     """The (old, new) pairs that are one grid kept: same code, ≥ SAME_SHARE of each
     other's area; each grid in one such pair at most (a duplicated code pairs once)."""
-    same = ((codes_o[i] == codes_n[j]) & (share_old >= SAME_SHARE)
-            & (share_new >= SAME_SHARE))
+    same = (codes_o[i] == codes_n[j]) & (share_old >= SAME_SHARE) & (share_new >= SAME_SHARE)
     pairs = pd.DataFrame({"i": i, "j": j, "share": share_old + share_new})[same]
     pairs = pairs.sort_values("share", ascending=False, kind="stable")
     pairs = pairs.drop_duplicates("i").drop_duplicates("j")
@@ -131,8 +157,14 @@ def _kept(i: np.ndarray, j: np.ndarray, codes_o: np.ndarray, codes_n: np.ndarray
     return kept
 
 
-def _carved(kept_side: np.ndarray, other: np.ndarray, kept: np.ndarray, candidate: np.ndarray,
-            geoms_other: np.ndarray, same_version: np.ndarray) -> np.ndarray:
+def _carved(
+    kept_side: np.ndarray,
+    other: np.ndarray,
+    kept: np.ndarray,
+    candidate: np.ndarray,
+    geoms_other: np.ndarray,
+    same_version: np.ndarray,
+) -> np.ndarray:
     """Candidate pairs (kept grid, grid not kept) where the kept grid's partner in the
     other grid's version covers less than LINK_SHARE of that grid: ground it gave up."""
     partner = dict(zip(kept_side[kept].tolist(), other[kept].tolist(), strict=True))

@@ -442,9 +442,11 @@ def _refuse_crossing(draft: Draft, grid: str, held, joining) -> None:
     before = {draft.barrier[u] for u in held} - {None}
     after = before | ({draft.barrier[u] for u in joining} - {None})
     if len(after) > 1 and not after <= before:
-        raise EditError(f"grid {grid} would cross the department boundary between units "
-                        f"{' / '.join(sorted(map(str, after)))} (a hard boundary)",
-                        field="units")
+        raise EditError(
+            f"grid {grid} would cross the department boundary between units "
+            f"{' / '.join(sorted(map(str, after)))} (a hard boundary)",
+            field="units",
+        )
 
 
 def _units(draft: Draft, unit_ids) -> list[int]:

@@ -39,8 +39,14 @@ from geo.grids.check import check
 from geo.grids.diff import CHANGES, diff
 from geo.palettes import CHANGE_COLORS as CHANGE_COLOURS
 
-CHANGE_LABELS = {"unchanged": "未变更", "reshaped": "边界调整", "split": "拆分", "merged": "合并",
-                 "new": "新增", "removed": "撤销"}
+CHANGE_LABELS = {
+    "unchanged": "未变更",
+    "reshaped": "边界调整",
+    "split": "拆分",
+    "merged": "合并",
+    "new": "新增",
+    "removed": "撤销",
+}
 #: Shapefile fields (≤ 10 ASCII bytes) and what they hold
 FIELDS = {
     "GRID_CODE": ("grid_code", "网格编码 / grid code"),
@@ -54,12 +60,20 @@ FIELDS = {
     "AREA_M2": ("area_m2", "面积（平方米，CGCS2000 高斯-克吕格 3 度带）/ area m²"),
 }
 CHANGE_HEADERS = {
-    "change_label": "变更类型", "change": "change", "town_code": "街镇代码", "town_name": "街镇名称",
-    "old_codes": "原网格编码", "new_codes": "新网格编码",
-    "area_before_m2": "调整前面积(m²)", "area_after_m2": "调整后面积(m²)",
-    "households_before": "调整前户数", "households_after": "调整后户数",
-    "population_before": "调整前人口", "population_after": "调整后人口",
-    "workload_before": "调整前工作量(小时/月)", "workload_after": "调整后工作量(小时/月)",
+    "change_label": "变更类型",
+    "change": "change",
+    "town_code": "街镇代码",
+    "town_name": "街镇名称",
+    "old_codes": "原网格编码",
+    "new_codes": "新网格编码",
+    "area_before_m2": "调整前面积(m²)",
+    "area_after_m2": "调整后面积(m²)",
+    "households_before": "调整前户数",
+    "households_after": "调整后户数",
+    "population_before": "调整前人口",
+    "population_after": "调整后人口",
+    "workload_before": "调整前工作量(小时/月)",
+    "workload_after": "调整后工作量(小时/月)",
 }
 
 
@@ -83,8 +97,9 @@ def problem_ids(problems: pd.DataFrame) -> list[str]:
     points at the same problem when the check is run again.
     """
     ids = []
-    for kind, codes, unit in zip(problems["problem"], problems["grid_codes"],
-                                 problems["unit_code"], strict=True):
+    for kind, codes, unit in zip(
+        problems["problem"], problems["grid_codes"], problems["unit_code"], strict=True
+    ):
         subject = "+".join(map(str, codes)) if len(codes) else ("" if _blank(unit) else str(unit))
         ids.append(f"{kind}:{subject}")
     seen: dict[str, int] = {}
@@ -95,8 +110,9 @@ def problem_ids(problems: pd.DataFrame) -> list[str]:
     return out
 
 
-def open_problems(problems: pd.DataFrame, accept: dict[str, str],
-                  accept_all: str | None = None) -> tuple[list[str], dict[str, str]]:
+def open_problems(
+    problems: pd.DataFrame, accept: dict[str, str], accept_all: str | None = None
+) -> tuple[list[str], dict[str, str]]:
     """(the problems still open, {problem id: reason} of those accepted).
 
     `accept` names problems with a reason each; `accept_all` is one reason for every
@@ -106,21 +122,30 @@ def open_problems(problems: pd.DataFrame, accept: dict[str, str],
     ids = problem_ids(problems)
     unknown = sorted(set(accept) - set(ids))
     if unknown:
-        raise InputError(f"--accept names no problem of this version: {', '.join(unknown)} "
-                         f"(problems: {', '.join(ids) or 'none'})", field="accept")
+        raise InputError(
+            f"--accept names no problem of this version: {', '.join(unknown)} "
+            f"(problems: {', '.join(ids) or 'none'})",
+            field="accept",
+        )
     reasons = {**({i: accept_all for i in ids} if accept_all is not None else {}), **accept}
     blank = sorted(i for i, why in reasons.items() if not str(why).strip())
     if blank:
-        raise InputError(f"an accepted problem needs a reason: {', '.join(blank)}",
-                         field="accept")
+        raise InputError(f"an accepted problem needs a reason: {', '.join(blank)}", field="accept")
     accepted = {i: str(reasons[i]).strip() for i in ids if i in reasons}
     return [i for i in ids if i not in accepted], accepted
 
 
-def build(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None, boundary: gpd.GeoDataFrame,
-          out: Path, *, version: str, previous: str | None,
-          problems: gpd.GeoDataFrame | None = None,
-          accepted: dict[str, str] | None = None) -> Package:
+def build(
+    grids: gpd.GeoDataFrame,
+    before: gpd.GeoDataFrame | None,
+    boundary: gpd.GeoDataFrame,
+    out: Path,
+    *,
+    version: str,
+    previous: str | None,
+    problems: gpd.GeoDataFrame | None = None,
+    accepted: dict[str, str] | None = None,
+) -> Package:
     """Write the package for `grids` (replacing `before`, may be None) into `out`.
 
     `problems`: check(grids, boundary) when the caller ran it already; `accepted`:
@@ -130,8 +155,10 @@ def build(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None, boundary: gp
     out.mkdir(parents=True, exist_ok=True)
     table = _shapefile_table(grids)
     stem = f"grids_{_safe(version)}"
-    files = [*write(table, out / "shp_utf8" / stem, "shp", encoding="utf-8", crs="EPSG:4490"),
-             *write(table, out / "shp_gbk" / stem, "shp", encoding="gbk", crs="EPSG:4490")]
+    files = [
+        *write(table, out / "shp_utf8" / stem, "shp", encoding="utf-8", crs="EPSG:4490"),
+        *write(table, out / "shp_gbk" / stem, "shp", encoding="gbk", crs="EPSG:4490"),
+    ]
     empty = grids.iloc[:0]
     changes = diff(before if before is not None else empty, grids)
     towns = _names(boundary)
@@ -143,20 +170,50 @@ def build(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None, boundary: gp
     accepted = accepted or {}
     counts = {c: int((changes["change"] == c).sum()) for c in CHANGES}
     page = out / "summary.html"
-    page.write_text(_summary(grids, before, changes, sheet, problems, counts, accepted,
-                             version=version, previous=previous), encoding="utf-8")
+    page.write_text(
+        _summary(
+            grids,
+            before,
+            changes,
+            sheet,
+            problems,
+            counts,
+            accepted,
+            version=version,
+            previous=previous,
+        ),
+        encoding="utf-8",
+    )
     files += [csv_path, xlsx_path, page]
     manifest = out / "manifest.json"
-    manifest.write_text(json.dumps({
-        "version": version, "previous": previous, "grids": int(len(grids)),
-        "changes": counts, "accepted_problems": accepted,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "files": [{**e, "name": str(p.relative_to(out))}
-                  for e, p in zip(file_entries(files), files, strict=True)],
-    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    manifest.write_text(
+        json.dumps(
+            {
+                "version": version,
+                "previous": previous,
+                "grids": int(len(grids)),
+                "changes": counts,
+                "accepted_problems": accepted,
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "files": [
+                    {**e, "name": str(p.relative_to(out))}
+                    for e, p in zip(file_entries(files), files, strict=True)
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     problem_counts = problems["problem"].value_counts().to_dict()
-    return Package(out, [*files, manifest], sheet, counts,
-                   {str(k): int(v) for k, v in problem_counts.items()}, accepted)
+    return Package(
+        out,
+        [*files, manifest],
+        sheet,
+        counts,
+        {str(k): int(v) for k, v in problem_counts.items()},
+        accepted,
+    )
 
 
 def _blank(value) -> bool:
@@ -169,8 +226,11 @@ def _safe(name: str) -> str:
 
 def _shapefile_table(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     area = grids.to_crs(Settings.metric_crs).area.round(1).to_numpy()
-    data = {field: (area if source == "area_m2" else grids[source].to_numpy())
-            for field, (source, _) in FIELDS.items() if source == "area_m2" or source in grids}
+    data = {
+        field: (area if source == "area_m2" else grids[source].to_numpy())
+        for field, (source, _) in FIELDS.items()
+        if source == "area_m2" or source in grids
+    }
     return gpd.GeoDataFrame(data, geometry=grids.geometry.to_numpy(), crs=grids.crs)
 
 
@@ -196,8 +256,9 @@ def _change_sheet(changes: gpd.GeoDataFrame, towns: dict[str, str]) -> pd.DataFr
 def cjk_font() -> str | None:
     """Path of a font with Chinese glyphs (fontconfig), preferring Noto Sans CJK Regular."""
     try:
-        listed = subprocess.run(["fc-list", ":lang=zh", "file", "style"], capture_output=True,
-                                text=True, check=False).stdout.splitlines()
+        listed = subprocess.run(
+            ["fc-list", ":lang=zh", "file", "style"], capture_output=True, text=True, check=False
+        ).stdout.splitlines()
     except FileNotFoundError:
         return None
     fonts = [line.split(":")[0] for line in listed if line.strip()]
@@ -205,8 +266,9 @@ def cjk_font() -> str | None:
     return (preferred or fonts or [None])[0]
 
 
-def _map_png(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None,
-             changes: gpd.GeoDataFrame) -> str:
+def _map_png(
+    grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None, changes: gpd.GeoDataFrame
+) -> str:
     """Before/after map as a base64 PNG: changed grids coloured by change kind."""
     import matplotlib
 
@@ -220,8 +282,10 @@ def _map_png(grids: gpd.GeoDataFrame, before: gpd.GeoDataFrame | None,
     label = (lambda c: CHANGE_LABELS[c]) if font else (lambda c: c)
     metric = Settings.metric_crs
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.5), dpi=110)
-    panels = ((before, changes[changes["change"] != "new"], "调整前" if font else "before"),
-              (grids, changes[changes["change"] != "removed"], "调整后" if font else "after"))
+    panels = (
+        (before, changes[changes["change"] != "new"], "调整前" if font else "before"),
+        (grids, changes[changes["change"] != "removed"], "调整后" if font else "after"),
+    )
     for ax, (layer, changed, title) in zip(axes, panels, strict=True):
         ax.set_axis_off()
         ax.set_title(title, fontproperties=props)
@@ -249,28 +313,37 @@ def _table(frame: pd.DataFrame) -> str:
 def _problem_rows(problems: pd.DataFrame, accepted: dict[str, str]) -> pd.DataFrame:
     """The check's problems as shown on the summary page, with their acceptance."""
     ids = problem_ids(problems)
-    return pd.DataFrame({
-        "编号 / id": ids,
-        "问题 / problem": problems["problem"].to_numpy(),
-        "网格 / grids": problems["grid_codes"].map(lambda c: ";".join(map(str, c))).to_numpy(),
-        "单位 / unit": problems["unit_code"].to_numpy(),
-        "面积 / area m²": problems["area_m2"].round(1).to_numpy(),
-        "说明 / detail": problems["detail"].to_numpy(),
-        "接受理由 / accepted because": [accepted.get(i) for i in ids],
-    })
+    return pd.DataFrame(
+        {
+            "编号 / id": ids,
+            "问题 / problem": problems["problem"].to_numpy(),
+            "网格 / grids": problems["grid_codes"].map(lambda c: ";".join(map(str, c))).to_numpy(),
+            "单位 / unit": problems["unit_code"].to_numpy(),
+            "面积 / area m²": problems["area_m2"].round(1).to_numpy(),
+            "说明 / detail": problems["detail"].to_numpy(),
+            "接受理由 / accepted because": [accepted.get(i) for i in ids],
+        }
+    )
 
 
-def _summary(grids, before, changes, sheet, problems, counts, accepted, *, version,
-             previous) -> str:
-    per_town = (sheet.groupby(["街镇代码", "街镇名称"], dropna=False)["变更类型"]
-                .value_counts().unstack(fill_value=0))
+def _summary(
+    grids, before, changes, sheet, problems, counts, accepted, *, version, previous
+) -> str:
+    per_town = (
+        sheet.groupby(["街镇代码", "街镇名称"], dropna=False)["变更类型"]
+        .value_counts()
+        .unstack(fill_value=0)
+    )
     per_town = per_town[[CHANGE_LABELS[c] for c in CHANGES if CHANGE_LABELS[c] in per_town]]
     per_town.columns.name = None
     per_town = per_town.reset_index()
-    kinds = pd.DataFrame([{"变更类型": CHANGE_LABELS[c], "change": c, "数量 / count": n}
-                          for c, n in counts.items()])
+    kinds = pd.DataFrame(
+        [{"变更类型": CHANGE_LABELS[c], "change": c, "数量 / count": n} for c, n in counts.items()]
+    )
     problem_rows = _problem_rows(problems, accepted) if len(problems) else None
-    fields = pd.DataFrame([{"字段 / field": f, "含义 / meaning": m} for f, (_, m) in FIELDS.items()])
+    fields = pd.DataFrame(
+        [{"字段 / field": f, "含义 / meaning": m} for f, (_, m) in FIELDS.items()]
+    )
     hh = pd.to_numeric(grids.get("households"), errors="coerce")
     esc = html.escape
     created = dt.datetime.now(localtime.TZ)

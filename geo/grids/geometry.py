@@ -73,7 +73,9 @@ def without_slivers(geoms: np.ndarray, crs=WGS84, tolerance_m2: float = SLIVER_M
         mine = index == i
         chosen = parts[mine & keep] if (mine & keep).any() else parts[mine]
         cleaned = [_without_small_holes(p, crs, tolerance_m2) for p in chosen]
-        if len(cleaned) != mine.sum() or any(c is not p for c, p in zip(cleaned, chosen, strict=True)):
+        if len(cleaned) != mine.sum() or any(
+            c is not p for c, p in zip(cleaned, chosen, strict=True)
+        ):
             geoms[i] = shapely.MultiPolygon(cleaned)
     return geoms
 
@@ -91,5 +93,7 @@ def _without_small_holes(polygon, crs, tolerance_m2: float):
     area = _metric_areas(holes, crs)
     if (area >= tolerance_m2).all():
         return polygon
-    return shapely.Polygon(polygon.exterior, [h.exterior for h, a in zip(holes, area, strict=True)
-                                              if a >= tolerance_m2])
+    return shapely.Polygon(
+        polygon.exterior,
+        [h.exterior for h, a in zip(holes, area, strict=True) if a >= tolerance_m2],
+    )

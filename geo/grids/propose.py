@@ -53,11 +53,19 @@ class Proposal:
         }
 
 
-def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, items: pd.DataFrame,
-            layers: Layers | None = None, *, band: tuple[float, float] | None = None,
-            workload_band: tuple[float, float] | None = None, as_of=None,
-            used_codes: set[str] | frozenset[str] = frozenset(), seed: int = 0,
-            boundary: gpd.GeoDataFrame | None = None) -> Proposal:
+def propose(
+    grids: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    items: pd.DataFrame,
+    layers: Layers | None = None,
+    *,
+    band: tuple[float, float] | None = None,
+    workload_band: tuple[float, float] | None = None,
+    as_of=None,
+    used_codes: set[str] | frozenset[str] = frozenset(),
+    seed: int = 0,
+    boundary: gpd.GeoDataFrame | None = None,
+) -> Proposal:
     """Propose new grids from `grids` (one version) inside `communities` (code, name, geometry).
 
     `items`, `layers`, `as_of`: the service-item list and the point layers its workload
@@ -70,54 +78,91 @@ def propose(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, items: pd.Da
     layers = dict(layers or {})
     grids = grids.to_crs(WGS84).reset_index(drop=True)
     as_of = as_of_timestamp(as_of, layers.get("incidents"))  # one window for every community
-    before = workload(grids, items, layers, as_of=as_of, households_band=band,
-                      workload_band=workload_band)
+    before = workload(
+        grids, items, layers, as_of=as_of, households_band=band, workload_band=workload_band
+    )
     wband = before.attrs["workload_band"]
-    ctx = _Context(band, wband, items, grid_hours(items), as_of, layers, seed,
-                   set(used_codes) | set(grids["grid_code"].astype(str)),
-                   None if boundary is None or not len(boundary) else
-                   gpd.GeoDataFrame({"boundary_code": boundary["code"].astype(str).to_numpy()},
-                                    geometry=repaired(to_metric(boundary).geometry.to_numpy()),
-                                    crs=METRIC))
-    exempt = grids["kind"].isin(EXEMPT_KINDS).to_numpy() if "kind" in grids else np.zeros(len(grids), bool)
+    ctx = _Context(
+        band,
+        wband,
+        items,
+        grid_hours(items),
+        as_of,
+        layers,
+        seed,
+        set(used_codes) | set(grids["grid_code"].astype(str)),
+        None
+        if boundary is None or not len(boundary)
+        else gpd.GeoDataFrame(
+            {"boundary_code": boundary["code"].astype(str).to_numpy()},
+            geometry=repaired(to_metric(boundary).geometry.to_numpy()),
+            crs=METRIC,
+        ),
+    )
+    exempt = (
+        grids["kind"].isin(EXEMPT_KINDS).to_numpy()
+        if "kind" in grids
+        else np.zeros(len(grids), bool)
+    )
     flagged = before["flagged"].to_numpy() & ~exempt
     by_code = communities.to_crs(WGS84).set_index(communities["code"].astype(str))
     by_code = by_code[~by_code.index.duplicated()]
-    proposal = Proposal(grids=grids.iloc[:0], bands={"households": list(band), "workload": list(wband)})
+    proposal = Proposal(
+        grids=grids.iloc[:0], bands={"households": list(band), "workload": list(wband)}
+    )
     community_of = grids["community_code"].astype(str).to_numpy()
     groups = grids.groupby(community_of).indices
-    plan = {code: _decide(code, idx, grids, flagged, exempt, by_code, band)
-            for code, idx in groups.items()}
+    plan = {
+        code: _decide(code, idx, grids, flagged, exempt, by_code, band)
+        for code, idx in groups.items()
+    }
     redrawn = [code for code, (action, _) in plan.items() if action == "redraw"]
     stays = ~np.isin(community_of, redrawn) | exempt  # grids in the proposal as they are
     parts = [grids[stays]]
     for code, (action, note) in plan.items():
         idx = groups[code]
         if action != "redraw":
-            proposal.communities.append({"community_code": code, "status": action,
-                                         "grids": len(idx)})
+            proposal.communities.append(
+                {"community_code": code, "status": action, "grids": len(idx)}
+            )
             if note:
-                proposal.unsatisfied.append({"community_code": code,
-                                             "grid_codes": sorted(grids["grid_code"].iloc[idx]),
-                                             "reason": note})
+                proposal.unsatisfied.append(
+                    {
+                        "community_code": code,
+                        "grid_codes": sorted(grids["grid_code"].iloc[idx]),
+                        "reason": note,
+                    }
+                )
             continue
         # the community's dedicated grids keep their ground; neighbours' grids are not
         # carved out (their edges only nearly match: slivers), so an overlap they had stays
-        new, info = _redraw(ctx, code, by_code.loc[code], grids.iloc[idx[exempt[idx]]],
-                            grids.iloc[idx[~exempt[idx]]])
+        new, info = _redraw(
+            ctx,
+            code,
+            by_code.loc[code],
+            grids.iloc[idx[exempt[idx]]],
+            grids.iloc[idx[~exempt[idx]]],
+        )
         parts.append(new)
         proposal.communities.append(info)
         proposal.unsatisfied += info.pop("unsatisfied")
     proposal.grids = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
-    after = workload(proposal.grids, items, layers, as_of=as_of, households_band=band,
-                     workload_band=wband)
+    after = workload(
+        proposal.grids, items, layers, as_of=as_of, households_band=band, workload_band=wband
+    )
     _explain_remaining(proposal, after, exempt_codes=set(grids["grid_code"][exempt]))
     return proposal
 
 
-def _decide(code: str, idx: np.ndarray, grids: gpd.GeoDataFrame, flagged: np.ndarray,
-            exempt: np.ndarray, by_code: gpd.GeoDataFrame, band: tuple[float, float]
-            ) -> tuple[str, str | None]:
+def _decide(
+    code: str,
+    idx: np.ndarray,
+    grids: gpd.GeoDataFrame,
+    flagged: np.ndarray,
+    exempt: np.ndarray,
+    by_code: gpd.GeoDataFrame,
+    band: tuple[float, float],
+) -> tuple[str, str | None]:
     """What to do with one community: ('kept' | 'infeasible' | 'redraw', reason if unmet)."""
     if not flagged[idx].any():
         return "kept", None
@@ -168,14 +213,20 @@ class _Context:
         return codes
 
 
-def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFrame,
-            movable: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+def _redraw(
+    ctx: _Context,
+    code: str,
+    community: pd.Series,
+    kept: gpd.GeoDataFrame,
+    movable: gpd.GeoDataFrame,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """New grids for the movable part of one community, and a report of it.
 
     `kept`: its dedicated grids, which stay as they are.
     """
-    area_m = repaired(to_metric(gpd.GeoDataFrame(geometry=[community.geometry], crs=WGS84))
-                      .geometry.to_numpy())[0]
+    area_m = repaired(
+        to_metric(gpd.GeoDataFrame(geometry=[community.geometry], crs=WGS84)).geometry.to_numpy()
+    )[0]
     if len(kept):  # dedicated grids and neighbours reaching in keep their ground
         area_m = area_m.difference(shapely.union_all(repaired(to_metric(kept).geometry.to_numpy())))
     area_wgs = gpd.GeoSeries([area_m], crs=METRIC).to_crs(WGS84).iloc[0]
@@ -204,28 +255,44 @@ def _redraw(ctx: _Context, code: str, community: pd.Series, kept: gpd.GeoDataFra
             workload=cells["workload"].to_numpy()[sub],
             xy=shapely.get_coordinates(cells.geometry.centroid.to_numpy()[sub]),
             area=cells["area_m2"].to_numpy()[sub],
-            band=ctx.band, workload_band=ctx.unit_band)
+            band=ctx.band,
+            workload_band=ctx.unit_band,
+        )
         labels[sub] = regions.partition(problem, quota, ctx.seed) + next_label
         next_label = labels[sub].max() + 1
     _attach_orphans(cells, labels, side)
     new = _dissolve(ctx, cells, labels, code, community, movable)
-    info: dict[str, Any] = {"community_code": code, "status": "redrawn" if feasible else "infeasible",
-                            "grids_before": int(len(movable)), "grids": int(len(new)),
-                            "households": round(total), "units": int(len(cells)),
-                            "unsatisfied": []}
+    info: dict[str, Any] = {
+        "community_code": code,
+        "status": "redrawn" if feasible else "infeasible",
+        "grids_before": int(len(movable)),
+        "grids": int(len(new)),
+        "households": round(total),
+        "units": int(len(cells)),
+        "unsatisfied": [],
+    }
     heavy = cells["workload"].to_numpy() > ctx.unit_band[1]
     if heavy.any():  # a hotspot no cut can share out
         worst = int(np.argmax(np.where(heavy, cells["workload"].to_numpy(), -np.inf)))
         grid = new.loc[new["_label"] == labels[worst], "grid_code"].iloc[0]
-        info["unsatisfied"].append({
-            "community_code": code, "grid_codes": [grid],
-            "reason": f"one block (H3 cell) alone carries "
-                      f"{cells['workload'].iloc[worst] + ctx.fixed:.1f} h/month of work, above "
-                      f"the band's top {ctx.workload_band[1]:.1f}"})
+        info["unsatisfied"].append(
+            {
+                "community_code": code,
+                "grid_codes": [grid],
+                "reason": f"one block (H3 cell) alone carries "
+                f"{cells['workload'].iloc[worst] + ctx.fixed:.1f} h/month of work, above "
+                f"the band's top {ctx.workload_band[1]:.1f}",
+            }
+        )
     new = new.drop(columns="_label")
     if not feasible:
-        info["unsatisfied"].append({"community_code": code, "grid_codes": sorted(new["grid_code"]),
-                                    "reason": _infeasible(total, k, ctx.band)})
+        info["unsatisfied"].append(
+            {
+                "community_code": code,
+                "grid_codes": sorted(new["grid_code"]),
+                "reason": _infeasible(total, k, ctx.band),
+            }
+        )
     return new, info
 
 
@@ -233,8 +300,10 @@ def _infeasible(total: float, k: int, band: tuple[float, float]) -> str:
     lo, hi = band
     if total < lo:
         return f"{total:.0f} households in total, fewer than the minimum {lo:.0f} of one grid"
-    return (f"{total:.0f} households cannot be split into grids of {lo:.0f}–{hi:.0f}: "
-            f"{k} grid(s) average {total / k:.0f}")
+    return (
+        f"{total:.0f} households cannot be split into grids of {lo:.0f}–{hi:.0f}: "
+        f"{k} grid(s) average {total / k:.0f}"
+    )
 
 
 def _units(ctx, area_wgs, area_m, movable, k) -> gpd.GeoDataFrame:
@@ -246,8 +315,15 @@ def _units(ctx, area_wgs, area_m, movable, k) -> gpd.GeoDataFrame:
     cells = units.apportion(cells, to_metric(movable))
     cells_wgs = cells.to_crs(WGS84)
     layers = {k: ctx.points_in(v, area_wgs) for k, v in ctx.layers.items()}
-    load = workload(cells_wgs, ctx.items, layers, as_of=ctx.as_of, households_band=ctx.band,
-                    workload_band=ctx.workload_band, per_grid=False)
+    load = workload(
+        cells_wgs,
+        ctx.items,
+        layers,
+        as_of=ctx.as_of,
+        households_band=ctx.band,
+        workload_band=ctx.workload_band,
+        per_grid=False,
+    )
     for column in (*COUNT_COLUMNS, "workload"):
         cells[column] = load[column].to_numpy()
     cells.attrs["res"] = res
@@ -277,8 +353,9 @@ def _cut(cells: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> gpd.GeoDataFram
     return cut[cut["area_m2"] >= 1.0].reset_index(drop=True)
 
 
-def _attach_orphans(cells: gpd.GeoDataFrame, labels: np.ndarray,
-                    side: np.ndarray | None = None) -> None:
+def _attach_orphans(
+    cells: gpd.GeoDataFrame, labels: np.ndarray, side: np.ndarray | None = None
+) -> None:
     """Pieces given no grid (detached bits with few households) join the nearest grid —
     on their own side of the boundary when there is one (else they make a grid)."""
     orphan = labels < 0
@@ -306,23 +383,29 @@ def _dissolve(ctx, cells, labels, code, community, movable) -> gpd.GeoDataFrame:
     codes = ctx.next_codes(code, len(order))
     name = str(community.get("name") or code)
     first = movable.iloc[0] if len(movable) else pd.Series(dtype=object)
-    out = pd.DataFrame({
-        "_label": order,
-        "grid_code": codes,
-        "name": [naming.grid_name(name, c) for c in codes],  # as the kept grids are named
-        "community_code": code,
-        "town_code": first.get("town_code", code[:9]),
-        "district_code": first.get("district_code", code[:6]),
-        "kind": movable["kind"].mode().iloc[0] if "kind" in movable and len(movable) else None,
-    })
+    out = pd.DataFrame(
+        {
+            "_label": order,
+            "grid_code": codes,
+            "name": [naming.grid_name(name, c) for c in codes],  # as the kept grids are named
+            "community_code": code,
+            "town_code": first.get("town_code", code[:9]),
+            "district_code": first.get("district_code", code[:6]),
+            "kind": movable["kind"].mode().iloc[0] if "kind" in movable and len(movable) else None,
+        }
+    )
     for column in ("households", "population"):
         per_unit = cells[column].to_numpy()
         out[column] = _integers([per_unit[labels == r].sum() for r in order])
     out["attributes"] = [
-        {"proposed": True, "h3_res": cells.attrs["res"],
-         **{c: float(cells[c].to_numpy()[labels == r].sum()) for c in COUNT_COLUMNS},
-         "workload": float(cells["workload"].to_numpy()[labels == r].sum()) + ctx.fixed}
-        for r in order]
+        {
+            "proposed": True,
+            "h3_res": cells.attrs["res"],
+            **{c: float(cells[c].to_numpy()[labels == r].sum()) for c in COUNT_COLUMNS},
+            "workload": float(cells["workload"].to_numpy()[labels == r].sum()) + ctx.fixed,
+        }
+        for r in order
+    ]
     gdf = gpd.GeoDataFrame(out, geometry=geoms, crs=cells.crs).to_crs(WGS84)
     # degrees may pinch what metres did not, and unit corners leave overlay dust
     gdf.geometry = without_slivers(repaired(gdf.geometry.to_numpy()))
@@ -364,14 +447,26 @@ def _explain_remaining(proposal: Proposal, after: pd.DataFrame, exempt_codes: se
         if row.households_flag != "in_band":
             parts.append(f"{row.households:.0f} households outside {lo:.0f}–{hi:.0f}")
         if row.workload_flag == "high" and total / (k + 1) < lo:
-            parts.append(f"workload {row.workload:.1f} h/month high, but one more grid in the community "
-                         f"would leave {total / (k + 1):.0f} households per grid (< {lo:.0f})")
+            parts.append(
+                f"workload {row.workload:.1f} h/month high, but one more grid in the community "
+                f"would leave {total / (k + 1):.0f} households per grid (< {lo:.0f})"
+            )
         elif row.workload_flag == "low" and k > 1 and total / (k - 1) > hi:
-            parts.append(f"workload {row.workload:.1f} h/month low, but one grid fewer in the community "
-                         f"would mean {total / (k - 1):.0f} households per grid (> {hi:.0f})")
+            parts.append(
+                f"workload {row.workload:.1f} h/month low, but one grid fewer in the community "
+                f"would mean {total / (k - 1):.0f} households per grid (> {hi:.0f})"
+            )
         elif row.workload_flag != "in_band":
             parts.append(f"workload {row.workload:.1f} h/month {row.workload_flag}")
-        where = ("after redrawing its community" if row.community_code in redrawn
-                 else "community kept (its grids were in band before)")
-        proposal.unsatisfied.append({"community_code": row.community_code, "grid_codes": [code],
-                                     "reason": "; ".join(parts) + f" — {where}"})
+        where = (
+            "after redrawing its community"
+            if row.community_code in redrawn
+            else "community kept (its grids were in band before)"
+        )
+        proposal.unsatisfied.append(
+            {
+                "community_code": row.community_code,
+                "grid_codes": [code],
+                "reason": "; ".join(parts) + f" — {where}",
+            }
+        )

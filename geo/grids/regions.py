@@ -144,14 +144,22 @@ class _Stats:
         a = p.area
         columns = (p.households, p.workload, a, a * x, a * y, a * (x * x + y * y))
         self.units = list(zip(*(c.astype(float).tolist() for c in columns), strict=True))
-        self.regions = [list(r) for r in zip(*(np.bincount(labels, c, k).tolist()
-                                               for c in columns), strict=True)]
+        self.regions = [
+            list(r)
+            for r in zip(*(np.bincount(labels, c, k).tolist() for c in columns), strict=True)
+        ]
         self.mean = float(p.households.sum()) / k
         self.target = (p.band[0] + p.band[1]) / 2
         self.band = (float(p.band[0]), float(p.band[1]))
-        self.wband = None if p.workload_band is None else (
-            float(p.workload_band[0]), float(p.workload_band[1]),
-            max(abs(float(p.workload_band[1])), 1.0))
+        self.wband = (
+            None
+            if p.workload_band is None
+            else (
+                float(p.workload_band[0]),
+                float(p.workload_band[1]),
+                max(abs(float(p.workload_band[1])), 1.0),
+            )
+        )
 
     def cost(self, hh, wl, a, ax, ay, ar2) -> float:
         lo, hi = self.band

@@ -136,5 +136,8 @@ def read_jurisdictions(engine: Engine, department: str | None = None) -> gpd.Geo
 def departments(engine: Engine) -> list[str]:
     """The departments whose units are loaded."""
     with engine.connect() as c:
-        return list(c.execute(text("SELECT DISTINCT department FROM jurisdictions "
-                                   "ORDER BY department")).scalars())
+        return list(
+            c.execute(
+                text("SELECT DISTINCT department FROM jurisdictions ORDER BY department")
+            ).scalars()
+        )

@@ -24,7 +24,9 @@ FINEST = 11
 def cells_covering(geom_wgs84, res: int) -> list[int]:
     """H3 cells (as int) overlapping a polygon given in WGS-84."""
     shape = h3.geo_to_h3shape(shapely.geometry.mapping(geom_wgs84))
-    return [h3.str_to_int(c) for c in h3.h3shape_to_cells_experimental(shape, res, contain="overlap")]
+    return [
+        h3.str_to_int(c) for c in h3.h3shape_to_cells_experimental(shape, res, contain="overlap")
+    ]
 
 
 def resolution(area_m2: float, units_wanted: int, coarsest: int) -> int:
@@ -41,8 +43,10 @@ def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFra
     Columns: `cell` (int), `area_m2`, geometry; parts under 1 m² are dropped.
     """
     cells = cells_covering(community_wgs84, res)
-    rings = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(c))])
-             for c in cells]
+    rings = [
+        shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(c))])
+        for c in cells
+    ]
     hexes = gpd.GeoSeries(rings, crs=WGS84).to_crs(METRIC)
     # rounded coordinates, not set_precision: a precision grid would stick to the cells
     # and snap every later overlay result (the community's edges too) to 1 cm
@@ -54,12 +58,17 @@ def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFra
     # slivers of the community no planar hexagon reached (H3 edges are arcs on the sphere)
     rest = polygonal([community_metric.difference(merge(parts[~shapely.is_empty(parts)]))])[0]
     extra = shapely.get_parts(rest)
-    parts = _absorb_crumbs(np.concatenate([parts, extra]), first_crumb=len(parts))[:len(parts)]
+    parts = _absorb_crumbs(np.concatenate([parts, extra]), first_crumb=len(parts))[: len(parts)]
     keep = ~shapely.is_empty(parts)
-    return gpd.GeoDataFrame({"cell": np.array(cells, dtype=np.int64)[keep],
-                             "area_m2": shapely.area(parts[keep]),
-                             "cell_area_m2": shapely.area(snapped[keep])},
-                            geometry=parts[keep], crs=METRIC)
+    return gpd.GeoDataFrame(
+        {
+            "cell": np.array(cells, dtype=np.int64)[keep],
+            "area_m2": shapely.area(parts[keep]),
+            "cell_area_m2": shapely.area(snapped[keep]),
+        },
+        geometry=parts[keep],
+        crs=METRIC,
+    )
 
 
 def _absorb_crumbs(parts: np.ndarray, first_crumb: int) -> np.ndarray:
@@ -84,8 +93,11 @@ def _absorb_crumbs(parts: np.ndarray, first_crumb: int) -> np.ndarray:
     return parts
 
 
-def apportion(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
-              columns: tuple[str, ...] = ("households", "population")) -> gpd.GeoDataFrame:
+def apportion(
+    units: gpd.GeoDataFrame,
+    grids: gpd.GeoDataFrame,
+    columns: tuple[str, ...] = ("households", "population"),
+) -> gpd.GeoDataFrame:
     """Add `columns` to `units`: each grid's count spread over units by area share.
 
     Both frames in the metric CRS. The community total is kept: whatever falls outside
@@ -100,8 +112,11 @@ def apportion(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
     inter[~within] = shapely.area(shapely.intersection(ug[ui[~within]], gg[gi[~within]]))
     share = inter / np.maximum(shapely.area(gg[gi]), 1e-9)
     for column in columns:
-        values = pd.to_numeric(grids[column], errors="coerce").fillna(0).to_numpy(float) \
-            if column in grids else np.zeros(len(grids))
+        values = (
+            pd.to_numeric(grids[column], errors="coerce").fillna(0).to_numpy(float)
+            if column in grids
+            else np.zeros(len(grids))
+        )
         spread = np.bincount(ui, weights=values[gi] * share, minlength=len(units))
         lost = values.sum() - spread.sum()
         if len(units) and abs(lost) > 1e-6:
@@ -131,12 +146,18 @@ def adjacency(units: gpd.GeoDataFrame) -> list[set[int]]:
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pair = left < right
     left, right = left[pair], right[pair]
-    whole = np.isclose(shapely.area(geoms), units["cell_area_m2"].to_numpy(), rtol=1e-6) \
-        if "cell_area_m2" in units else np.zeros(len(geoms), dtype=bool)
+    whole = (
+        np.isclose(shapely.area(geoms), units["cell_area_m2"].to_numpy(), rtol=1e-6)
+        if "cell_area_m2" in units
+        else np.zeros(len(geoms), dtype=bool)
+    )
     measure = ~(whole[left] & whole[right])
     shared = np.full(len(left), np.inf)
-    shared[measure] = shapely.length(shapely.intersection(
-        shapely.boundary(geoms[left[measure]]), shapely.boundary(geoms[right[measure]])))
+    shared[measure] = shapely.length(
+        shapely.intersection(
+            shapely.boundary(geoms[left[measure]]), shapely.boundary(geoms[right[measure]])
+        )
+    )
     neighbours: list[set[int]] = [set() for _ in range(len(units))]
     for a, b in zip(left[shared > SNAP_M], right[shared > SNAP_M], strict=True):
         neighbours[a].add(int(b))

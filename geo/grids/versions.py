@@ -44,16 +44,27 @@ class Version:
 
 def _query():
     parent = grid_versions.alias("parent")
-    count = (select(func.count()).where(grids.c.version_id == grid_versions.c.id)
-             .scalar_subquery())
-    return (select(grid_versions, parent.c.name.label("parent"), count.label("grids"))
-            .outerjoin(parent, parent.c.id == grid_versions.c.parent_id))
+    count = select(func.count()).where(grids.c.version_id == grid_versions.c.id).scalar_subquery()
+    return select(grid_versions, parent.c.name.label("parent"), count.label("grids")).outerjoin(
+        parent, parent.c.id == grid_versions.c.parent_id
+    )
 
 
 def _version(row) -> Version:
     m = row._mapping
-    return Version(m["id"], m["name"], m["status"], m["parent"], m["note"], dict(m["params"]),
-                   m["created_at"], m["activated_at"], m["filed_at"], m["retired_at"], m["grids"])
+    return Version(
+        m["id"],
+        m["name"],
+        m["status"],
+        m["parent"],
+        m["note"],
+        dict(m["params"]),
+        m["created_at"],
+        m["activated_at"],
+        m["filed_at"],
+        m["retired_at"],
+        m["grids"],
+    )
 
 
 def list_versions(conn: Connection | Engine) -> list[Version]:
@@ -75,20 +86,31 @@ def get(conn: Connection | Engine, name: str) -> Version:
 def in_force(conn: Connection | Engine) -> Version | None:
     """The version in force (active, or filed after activation), if any."""
     with _connect(conn) as c:
-        row = c.execute(_query().where(grid_versions.c.id.in_(select(grid_versions_in_force.c.id)))
-                        .order_by(grid_versions.c.activated_at.desc().nulls_last())).first()
+        row = c.execute(
+            _query()
+            .where(grid_versions.c.id.in_(select(grid_versions_in_force.c.id)))
+            .order_by(grid_versions.c.activated_at.desc().nulls_last())
+        ).first()
         return _version(row) if row else None
 
 
-def create(conn: Connection, name: str, *, parent: str | None = None, note: str | None = None,
-           params: dict[str, Any] | None = None) -> int:
+def create(
+    conn: Connection,
+    name: str,
+    *,
+    parent: str | None = None,
+    note: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> int:
     """Insert a new draft version; InputError if the name is taken."""
     if conn.execute(select(grid_versions.c.id).where(grid_versions.c.name == name)).first():
         raise InputError(f"grid version {name!r} already exists", field="name")
     parent_id = get(conn, parent).id if parent else None
-    return conn.execute(insert(grid_versions).values(
-        name=name, status="draft", parent_id=parent_id, note=note, params=params or {})
-        .returning(grid_versions.c.id)).scalar_one()
+    return conn.execute(
+        insert(grid_versions)
+        .values(name=name, status="draft", parent_id=parent_id, note=note, params=params or {})
+        .returning(grid_versions.c.id)
+    ).scalar_one()
 
 
 def activate(engine: Engine, name: str) -> Version:
@@ -98,18 +120,26 @@ def activate(engine: Engine, name: str) -> Version:
         if v.status in IN_FORCE:
             return v
         if v.status == "retired":
-            raise InputError(f"grid version {name!r} is retired and cannot be re-activated",
-                             field="version")
+            raise InputError(
+                f"grid version {name!r} is retired and cannot be re-activated", field="version"
+            )
         if v.grids == 0:
             raise InputError(f"grid version {name!r} has no grids", field="version")
         before = in_force(c)
         now = func.now()
-        c.execute(update(grid_versions).where(grid_versions.c.status.in_(IN_FORCE))
-                  .values(status="retired", retired_at=now))
-        c.execute(update(grid_versions).where(grid_versions.c.id == v.id)
-                  .values(status="active", activated_at=now))
-        audit.record(c, "grids.activate", {"version": name,
-                                           "retired": before.name if before else None})
+        c.execute(
+            update(grid_versions)
+            .where(grid_versions.c.status.in_(IN_FORCE))
+            .values(status="retired", retired_at=now)
+        )
+        c.execute(
+            update(grid_versions)
+            .where(grid_versions.c.id == v.id)
+            .values(status="active", activated_at=now)
+        )
+        audit.record(
+            c, "grids.activate", {"version": name, "retired": before.name if before else None}
+        )
         return get(c, name)
 
 
@@ -118,8 +148,11 @@ def retire(engine: Engine, name: str) -> Version:
     with engine.begin() as c:
         v = get(c, name)
         if v.status != "retired":
-            c.execute(update(grid_versions).where(grid_versions.c.id == v.id)
-                      .values(status="retired", retired_at=func.now()))
+            c.execute(
+                update(grid_versions)
+                .where(grid_versions.c.id == v.id)
+                .values(status="retired", retired_at=func.now())
+            )
             audit.record(c, "grids.retire", {"version": name, "was": v.status})
         return get(c, name)
 
@@ -129,9 +162,11 @@ def mark_filed(conn: Connection, name: str, detail: dict[str, Any]) -> Version:
     v = get(conn, name)
     refuse_filing(v)
     # only an active row turns filed: of two filings racing, the second finds it filed
-    done = conn.execute(update(grid_versions).where(grid_versions.c.id == v.id,
-                                                    grid_versions.c.status == "active")
-                        .values(status="filed", filed_at=func.now()))
+    done = conn.execute(
+        update(grid_versions)
+        .where(grid_versions.c.id == v.id, grid_versions.c.status == "active")
+        .values(status="filed", filed_at=func.now())
+    )
     if done.rowcount != 1:
         refuse_filing(get(conn, name))
     audit.record(conn, "grids.file", {"version": name, **detail})
@@ -146,12 +181,16 @@ def refuse_filing(v: Version) -> None:
     """
     if v.status == "filed":
         when = f" at {v.filed_at:%Y-%m-%d %H:%M:%S %Z}" if v.filed_at else ""
-        raise InputError(f"grid version {v.name!r} was already filed{when}; "
-                         "a version is filed once",
-                         field="version")
+        raise InputError(
+            f"grid version {v.name!r} was already filed{when}; a version is filed once",
+            field="version",
+        )
     if v.status not in IN_FORCE:
-        raise InputError(f"grid version {v.name!r} is {v.status}: only the version in force "
-                         "(activated) can be filed", field="version")
+        raise InputError(
+            f"grid version {v.name!r} is {v.status}: only the version in force "
+            "(activated) can be filed",
+            field="version",
+        )
 
 
 def previous(conn: Connection | Engine, name: str) -> Version | None:

@@ -38,8 +38,9 @@ class Inputs:
     as_of: pd.Timestamp | None
 
 
-def read_inputs(engine: Engine, as_of: pd.Timestamp | None = None,
-                revision: int | None = None) -> Inputs:
+def read_inputs(
+    engine: Engine, as_of: pd.Timestamp | None = None, revision: int | None = None
+) -> Inputs:
     """The item list in use (or `revision`) and the layers of the 12 months up to `as_of`
     (default: the latest incident)."""
     used, items = item_store.in_use(engine, revision)
@@ -47,21 +48,30 @@ def read_inputs(engine: Engine, as_of: pd.Timestamp | None = None,
     return Inputs(items, used, item_store.read_layers(engine, end), end)
 
 
-def grid_workload(engine: Engine, version: str, inputs: Inputs | None = None,
-                  workload_band: tuple[float, float] | None = None) -> gpd.GeoDataFrame:
+def grid_workload(
+    engine: Engine,
+    version: str,
+    inputs: Inputs | None = None,
+    workload_band: tuple[float, float] | None = None,
+) -> gpd.GeoDataFrame:
     """geo.grids.workload of `version` (hours a month from the item list in use), with the
     grids' geometry; attrs also name the version and the list revision."""
     grids = store.read_grids(engine, version)
     inputs = inputs or read_inputs(engine)
-    table = workload(grids, inputs.items, inputs.layers, as_of=inputs.as_of,
-                     workload_band=workload_band)
+    table = workload(
+        grids, inputs.items, inputs.layers, as_of=inputs.as_of, workload_band=workload_band
+    )
     out = gpd.GeoDataFrame(table, geometry=grids.geometry.to_numpy(), crs=grids.crs)
     out.attrs.update(table.attrs, version=version, items_revision=inputs.revision)
     return out
 
 
-def explain_version(engine: Engine, version: str | None = None, revision: int | None = None,
-                    band: tuple[float, float] | None = None) -> dict[str, Any]:
+def explain_version(
+    engine: Engine,
+    version: str | None = None,
+    revision: int | None = None,
+    band: tuple[float, float] | None = None,
+) -> dict[str, Any]:
     """Hours a month per grid of `version` (default: in force) from the item list (or its
     `revision`), each grid explained item by item and flagged against `band` (hours a
     month; default mean ± 1.5 sd); stored as 'grid-items-workload' naming the revision."""
@@ -70,27 +80,47 @@ def explain_version(engine: Engine, version: str | None = None, revision: int | 
         raise InputError("no grid version is in force; name one", field="version")
     inputs = read_inputs(engine, revision=revision)
     table = grid_workload(engine, v.name, inputs, band)
-    rows = [{"grid_code": r.grid_code, "hours": round(float(r.workload), 2),
-             "flag": r.workload_flag, "items": r.by_item} for r in table.itertuples()]
+    rows = [
+        {
+            "grid_code": r.grid_code,
+            "hours": round(float(r.workload), 2),
+            "flag": r.workload_flag,
+            "items": r.by_item,
+        }
+        for r in table.itertuples()
+    ]
     parts = pd.DataFrame([i for r in rows for i in r["items"]], columns=["code", "name", "hours"])
     total = parts.groupby(["code", "name"], sort=False)["hours"].sum().reset_index()
-    summary = {"version": v.name, "items_revision": inputs.revision, "grids": len(rows),
-               "hours_total": round(float(table["workload"].sum()), 1),
-               "hours_mean": round(float(table["workload"].mean()), 2) if rows else None,
-               "band": [round(x, 2) for x in table.attrs["workload_band"]],
-               "band_set": band is not None,
-               "flags": {k: int(n) for k, n in table["workload_flag"].value_counts().items()},
-               "by_item": [{"code": t.code, "name": t.name, "hours": round(float(t.hours), 1)}
-                           for t in total.itertuples()]}
-    result_id = store.save_result(engine, "grid-items-workload",
-                                  {"version": v.name, "items_revision": inputs.revision,
-                                   "band": list(band) if band else None}, summary)
+    summary = {
+        "version": v.name,
+        "items_revision": inputs.revision,
+        "grids": len(rows),
+        "hours_total": round(float(table["workload"].sum()), 1),
+        "hours_mean": round(float(table["workload"].mean()), 2) if rows else None,
+        "band": [round(x, 2) for x in table.attrs["workload_band"]],
+        "band_set": band is not None,
+        "flags": {k: int(n) for k, n in table["workload_flag"].value_counts().items()},
+        "by_item": [
+            {"code": t.code, "name": t.name, "hours": round(float(t.hours), 1)}
+            for t in total.itertuples()
+        ],
+    }
+    result_id = store.save_result(
+        engine,
+        "grid-items-workload",
+        {
+            "version": v.name,
+            "items_revision": inputs.revision,
+            "band": list(band) if band else None,
+        },
+        summary,
+    )
     return {**summary, "result_id": result_id, "per_grid": rows}
 
 
-def workload_band(engine: Engine, v: versions.Version, inputs: Inputs,
-                  given: tuple[float, float] | None = None
-                  ) -> tuple[tuple[float, float] | None, dict[str, Any]]:
+def workload_band(
+    engine: Engine, v: versions.Version, inputs: Inputs, given: tuple[float, float] | None = None
+) -> tuple[tuple[float, float] | None, dict[str, Any]]:
     """The workload band `v` is judged by, and where it comes from.
 
     In order: the band `given`; the configured one (settings().workload_band); for a
@@ -110,34 +140,48 @@ def workload_band(engine: Engine, v: versions.Version, inputs: Inputs,
     return None, {"source": "own"}
 
 
-def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0,
-                  whole_towns: bool = False,
-                  band: tuple[float, float] | None = None) -> dict[str, Any]:
+def check_version(
+    engine: Engine,
+    version: str,
+    tolerance_m2: float = 1.0,
+    whole_towns: bool = False,
+    band: tuple[float, float] | None = None,
+) -> dict[str, Any]:
     """Topology problems + workload band flags of `version`, stored as 'grid-check'.
 
     The workload band is chosen by `workload_band` and reported with its source.
     """
     v = versions.get(engine, version)
     grids = store.read_grids(engine, version)
-    problems = check(grids, store.read_units(engine, ("town", "community")), tolerance_m2,
-                     whole_towns)
+    problems = check(
+        grids, store.read_units(engine, ("town", "community")), tolerance_m2, whole_towns
+    )
     inputs = read_inputs(engine)
     band, band_source = workload_band(engine, v, inputs, band)
     load = grid_workload(engine, version, inputs, band)
     flagged = load[load["flagged"]]
-    band_rows = gpd.GeoDataFrame({
-        "problem": "workload_band",
-        "grid_codes": [[c] for c in flagged["grid_code"]],
-        "unit_code": flagged["community_code"].to_numpy(),
-        "area_m2": flagged.to_crs(settings().metric_crs).area.to_numpy(),
-        "detail": [f"households {_num(r.households)} ({r.households_flag}), workload "
-                   f"{r.workload:.1f} h/month ({r.workload_flag})" for r in flagged.itertuples()],
-    }, geometry=flagged.geometry.to_numpy(), crs=load.crs)
+    band_rows = gpd.GeoDataFrame(
+        {
+            "problem": "workload_band",
+            "grid_codes": [[c] for c in flagged["grid_code"]],
+            "unit_code": flagged["community_code"].to_numpy(),
+            "area_m2": flagged.to_crs(settings().metric_crs).area.to_numpy(),
+            "detail": [
+                f"households {_num(r.households)} ({r.households_flag}), workload "
+                f"{r.workload:.1f} h/month ({r.workload_flag})"
+                for r in flagged.itertuples()
+            ],
+        },
+        geometry=flagged.geometry.to_numpy(),
+        crs=load.crs,
+    )
     features = pd.concat([problems, band_rows], ignore_index=True)
     # the names `grids file --accept ID=REASON` takes (band rows do not block a filing)
     features.insert(0, "id", filing.problem_ids(features))
     summary = {
-        "version": v.name, "status": v.status, "grids": int(len(grids)),
+        "version": v.name,
+        "status": v.status,
+        "grids": int(len(grids)),
         # every row of the table counted: topology problems and out-of-band grids
         "problems": {k: int(n) for k, n in features["problem"].value_counts().items()},
         "households_flag": {k: int(n) for k, n in load["households_flag"].value_counts().items()},
@@ -147,8 +191,12 @@ def check_version(engine: Engine, version: str, tolerance_m2: float = 1.0,
         "workload_band_source": band_source,
         "items_revision": load.attrs["items_revision"],
     }
-    params = {"version": v.name, "tolerance_m2": tolerance_m2, "whole_towns": whole_towns,
-              "as_of": load.attrs["as_of"]}
+    params = {
+        "version": v.name,
+        "tolerance_m2": tolerance_m2,
+        "whole_towns": whole_towns,
+        "as_of": load.attrs["as_of"],
+    }
     result_id = store.save_result(engine, "grid-check", params, summary, features)
     return {**summary, "result_id": result_id, "items": _records(features)}
 
@@ -158,16 +206,26 @@ def diff_versions(engine: Engine, old: str, new: str) -> tuple[gpd.GeoDataFrame,
     inputs = read_inputs(engine)
     before, after = grid_workload(engine, old, inputs), grid_workload(engine, new, inputs)
     changes = diff(before, after)
-    summary = {"old": old, "new": new, "grids_before": int(len(before)),
-               "grids_after": int(len(after)),
-               "changes": {k: int(n) for k, n in changes["change"].value_counts().items()}}
+    summary = {
+        "old": old,
+        "new": new,
+        "grids_before": int(len(before)),
+        "grids_after": int(len(after)),
+        "changes": {k: int(n) for k, n in changes["change"].value_counts().items()},
+    }
     result_id = store.save_result(engine, "grid-diff", {"old": old, "new": new}, summary, changes)
     return changes, {**summary, "result_id": result_id}
 
 
-def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,
-                    note: str | None = None,
-                    boundary: str | None = None) -> tuple[Proposal, versions.Version]:
+def propose_version(
+    engine: Engine,
+    source: str,
+    name: str,
+    *,
+    seed: int = 0,
+    note: str | None = None,
+    boundary: str | None = None,
+) -> tuple[Proposal, versions.Version]:
     """Propose new grids from `source` and save them as the draft version `name`;
     `boundary`: a department whose loaded units no redrawn grid may cross."""
     src = versions.get(engine, source)
@@ -180,19 +238,37 @@ def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,
         department = canonical(boundary)
         areas = store.read_jurisdictions(engine, department)
         if not len(areas):
-            raise InputError(f"no units of department {boundary!r} are loaded "
-                             "(civicgrid load jurisdictions FILE)", field="boundary")
+            raise InputError(
+                f"no units of department {boundary!r} are loaded "
+                "(civicgrid load jurisdictions FILE)",
+                field="boundary",
+            )
         boundary = department
     inputs = read_inputs(engine)
     used = store.grid_codes(engine)
-    proposal = propose(grids, communities, inputs.items, inputs.layers, as_of=inputs.as_of,
-                       used_codes=used, seed=seed, boundary=areas)
+    proposal = propose(
+        grids,
+        communities,
+        inputs.items,
+        inputs.layers,
+        as_of=inputs.as_of,
+        used_codes=used,
+        seed=seed,
+        boundary=areas,
+    )
     summary = proposal.summary()
-    params = {"source": src.name, "seed": seed, "bands": summary["bands"], "boundary": boundary,
-              "communities": summary["communities"], "unsatisfied": len(proposal.unsatisfied)}
+    params = {
+        "source": src.name,
+        "seed": seed,
+        "bands": summary["bands"],
+        "boundary": boundary,
+        "communities": summary["communities"],
+        "unsatisfied": len(proposal.unsatisfied),
+    }
     with engine.begin() as c:
-        vid = versions.create(c, name, parent=src.name, params=params,
-                              note=note or f"proposed from {src.name}")
+        vid = versions.create(
+            c, name, parent=src.name, params=params, note=note or f"proposed from {src.name}"
+        )
         store.write_grids(c, vid, proposal.grids)
     return proposal, versions.get(engine, name)
 
@@ -201,9 +277,14 @@ def propose_version(engine: Engine, source: str, name: str, *, seed: int = 0,
 SHOWN_PROBLEMS = 5
 
 
-def file_version(engine: Engine, version: str, out: Path, *,
-                 accept: dict[str, str] | None = None,
-                 accept_all: str | None = None) -> dict[str, Any]:
+def file_version(
+    engine: Engine,
+    version: str,
+    out: Path,
+    *,
+    accept: dict[str, str] | None = None,
+    accept_all: str | None = None,
+) -> dict[str, Any]:
     """Write the filing package of `version` into `out`, mark it filed, audit it.
 
     Refused (InputError, nothing written) while a topology problem of the version is
@@ -219,19 +300,36 @@ def file_version(engine: Engine, version: str, out: Path, *,
     still_open, accepted = filing.open_problems(problems, accept or {}, accept_all)
     if still_open:
         shown = ", ".join(still_open[:SHOWN_PROBLEMS])
-        more = f" and {len(still_open) - SHOWN_PROBLEMS} more" if len(still_open) > SHOWN_PROBLEMS else ""
+        more = (
+            f" and {len(still_open) - SHOWN_PROBLEMS} more"
+            if len(still_open) > SHOWN_PROBLEMS
+            else ""
+        )
         raise InputError(
             f"grid version {version!r} has {len(still_open)} open topology problem(s): "
             f"{shown}{more}; fix them or accept each with --accept ID=REASON "
-            "(or all with --accept-all REASON)", field="version")
+            "(or all with --accept-all REASON)",
+            field="version",
+        )
     before = store.read_grids(engine, prev.name) if prev else None
-    package = filing.build(grids, before, boundary, Path(out), version=version,
-                           previous=prev.name if prev else None, problems=problems,
-                           accepted=accepted)
-    detail = {"previous": prev.name if prev else None, "out": str(Path(out).resolve()),
-              "changes": package.counts, "problems": package.problems,
-              "accepted_problems": accepted,
-              "files": [str(p.relative_to(package.folder)) for p in package.files]}
+    package = filing.build(
+        grids,
+        before,
+        boundary,
+        Path(out),
+        version=version,
+        previous=prev.name if prev else None,
+        problems=problems,
+        accepted=accepted,
+    )
+    detail = {
+        "previous": prev.name if prev else None,
+        "out": str(Path(out).resolve()),
+        "changes": package.counts,
+        "problems": package.problems,
+        "accepted_problems": accepted,
+        "files": [str(p.relative_to(package.folder)) for p in package.files],
+    }
     with engine.begin() as c:
         filed = versions.mark_filed(c, version, detail)
     return {"version": version, "status": filed.status, "filed_at": filed.filed_at, **detail}

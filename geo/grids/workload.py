@@ -28,8 +28,12 @@ from geo.zones import assign
 
 GRID_COLUMNS = ("grid_code", "name", "community_code", "town_code", "district_code")
 #: point layers an item list counts (geo.items.catalogue.LAYERS), in the table as counts
-POINT_LAYERS = {"rental_units": "rentals", "hazards": "hazards", "key_sites": "key_sites",
-                "incidents": "incidents"}
+POINT_LAYERS = {
+    "rental_units": "rentals",
+    "hazards": "hazards",
+    "key_sites": "key_sites",
+    "incidents": "incidents",
+}
 #: incidents count when they occurred in (as_of − window, as_of]
 INCIDENT_WINDOW = pd.Timedelta(days=365)
 
@@ -107,8 +111,11 @@ def workload(
     layers["incidents"] = recent(layers.get("incidents"), end)
     out = pd.DataFrame({c: grids[c].to_numpy() for c in GRID_COLUMNS if c in grids.columns})
     for column in ("households", "population"):
-        out[column] = (pd.to_numeric(grids[column], errors="coerce").to_numpy(float)
-                       if column in grids else np.full(len(grids), np.nan))
+        out[column] = (
+            pd.to_numeric(grids[column], errors="coerce").to_numpy(float)
+            if column in grids
+            else np.full(len(grids), np.nan)
+        )
     for column, layer in POINT_LAYERS.items():
         out[column] = _count(grids, layers.get(layer))
 
@@ -142,9 +149,16 @@ def _explained(parts: pd.DataFrame, n: int) -> list[list[dict]]:
         return out
     position = np.tile(np.arange(n), len(parts) // n) if n else np.array([], dtype=int)
     used = parts.assign(pos=position)
-    used = used[used["hours"] > 0].sort_values(["pos", "hours"], ascending=[True, False],
-                                               kind="stable")
+    used = used[used["hours"] > 0].sort_values(
+        ["pos", "hours"], ascending=[True, False], kind="stable"
+    )
     for p in used.itertuples():
-        out[p.pos].append({"code": p.item_code, "name": p.item_name,
-                            "count": float(p.count), "hours": round(float(p.hours), 2)})
+        out[p.pos].append(
+            {
+                "code": p.item_code,
+                "name": p.item_name,
+                "count": float(p.count),
+                "hours": round(float(p.hours), 2),
+            }
+        )
     return out

@@ -47,8 +47,16 @@ from geo.hotspots.gi_star import gi_star_z, z_table
 from geo.hotspots.mann_kendall import mann_kendall
 from geo.hotspots.weights import kring_weights, space_time_weights
 
-PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing",
-            "sporadic", "oscillating", "historical")
+PATTERNS = (
+    "new",
+    "consecutive",
+    "intensifying",
+    "persistent",
+    "diminishing",
+    "sporadic",
+    "oscillating",
+    "historical",
+)
 CATEGORIES = (
     *(f"{p}_hot_spot" for p in PATTERNS),
     *(f"{p}_cold_spot" for p in PATTERNS),
@@ -61,8 +69,9 @@ def _final_run(flags: np.ndarray) -> np.ndarray:
     return np.cumprod(flags[:, ::-1], axis=1).sum(axis=1)
 
 
-def _patterns(sig: np.ndarray, other: np.ndarray, trend_up: np.ndarray,
-              trend_down: np.ndarray) -> dict[str, np.ndarray]:
+def _patterns(
+    sig: np.ndarray, other: np.ndarray, trend_up: np.ndarray, trend_down: np.ndarray
+) -> dict[str, np.ndarray]:
     """Masks of each final-period pattern and the historical one for one sign."""
     n = sig.shape[1]
     count = sig.sum(axis=1)
@@ -88,8 +97,9 @@ def _patterns(sig: np.ndarray, other: np.ndarray, trend_up: np.ndarray,
     }
 
 
-def classify(bins: np.ndarray, trend_z: np.ndarray, trend_p: np.ndarray,
-             alpha: float = 0.05) -> np.ndarray:
+def classify(
+    bins: np.ndarray, trend_z: np.ndarray, trend_p: np.ndarray, alpha: float = 0.05
+) -> np.ndarray:
     """ArcGIS emerging hot spot category per row of `bins` (cells × periods of Gi_Bin)."""
     bins = np.atleast_2d(np.asarray(bins))
     trend_z = np.asarray(trend_z, dtype=np.float64)
@@ -110,8 +120,9 @@ def classify(bins: np.ndarray, trend_z: np.ndarray, trend_p: np.ndarray,
     return np.select(conditions, choices, default="no_pattern").astype(object)
 
 
-def cube(counts: pd.DataFrame, area: Iterable[int] | None = None,
-         periods: Iterable | None = None) -> tuple[np.ndarray, list, np.ndarray]:
+def cube(
+    counts: pd.DataFrame, area: Iterable[int] | None = None, periods: Iterable | None = None
+) -> tuple[np.ndarray, list, np.ndarray]:
     """(cells, periods, values[period, cell]) with every area cell × period, zeros filled."""
     frame = counts[["cell", "period", "count"]].copy()
     frame["cell"] = frame["cell"].astype(np.int64)
@@ -121,15 +132,21 @@ def cube(counts: pd.DataFrame, area: Iterable[int] | None = None,
         cells = np.unique(frame["cell"].to_numpy())
     period_list = sorted(set(periods) if periods is not None else set(frame["period"]))
     frame = frame[frame["cell"].isin(cells) & frame["period"].isin(period_list)]
-    table = frame.pivot_table(index="period", columns="cell", values="count",
-                              aggfunc="sum", fill_value=0)
+    table = frame.pivot_table(
+        index="period", columns="cell", values="count", aggfunc="sum", fill_value=0
+    )
     table = table.reindex(index=period_list, columns=cells, fill_value=0)
     return cells, period_list, table.to_numpy(dtype=np.float64)
 
 
-def emerging(counts: pd.DataFrame, k: int = 1, area: Iterable[int] | None = None,
-             periods: Iterable | None = None, time_lag: int = 1,
-             alpha: float = 0.05) -> pd.DataFrame:
+def emerging(
+    counts: pd.DataFrame,
+    k: int = 1,
+    area: Iterable[int] | None = None,
+    periods: Iterable | None = None,
+    time_lag: int = 1,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Emerging hot spot analysis of `counts` (columns cell, period, count).
 
     `area`: study-area cells (zeros where absent); `periods`: all periods to use (by
@@ -139,8 +156,11 @@ def emerging(counts: pd.DataFrame, k: int = 1, area: Iterable[int] | None = None
     cells, period_list, values = cube(counts, area, periods)
     n_periods, n_cells = values.shape
     if n_periods < 2 or n_cells == 0:
-        raise InputError("emerging hot spot analysis needs cells and at least two periods "
-                         f"(got {n_cells} cells, {n_periods} periods)", field="period")
+        raise InputError(
+            "emerging hot spot analysis needs cells and at least two periods "
+            f"(got {n_cells} cells, {n_periods} periods)",
+            field="period",
+        )
     w = space_time_weights(kring_weights(cells.astype(np.uint64), k), n_periods, time_lag)
     z = gi_star_z(values.ravel(), w)
     table = z_table(np.arange(z.size), values.ravel(), z)

@@ -61,7 +61,9 @@ def _choose_k(params: HotspotParams, totals: pd.Series, area) -> tuple[int, str,
     return 1, "default", None
 
 
-def _top(engine: Engine, cells: pd.DataFrame, order: pd.Series, n: int, radius_m: float) -> list[dict]:
+def _top(
+    engine: Engine, cells: pd.DataFrame, order: pd.Series, n: int, radius_m: float
+) -> list[dict]:
     top = cells.loc[order.sort_values(ascending=False).index[:n]]
     if top.empty:
         return []
@@ -71,16 +73,23 @@ def _top(engine: Engine, cells: pd.DataFrame, order: pd.Series, n: int, radius_m
     for cell, row in zip(top.index, top.to_dict("records"), strict=True):  # keeps int columns int
         place = where.loc[cell]
         near = sites[sites["cell"] == cell]
-        out.append({
-            "cell": h3.int_to_str(int(cell)),
-            "cell_id": int(cell),
-            "lon": float(place["lon"]), "lat": float(place["lat"]),
-            **{c: (None if pd.isna(v) else v) for c, v in row.items()},
-            **{c: (None if pd.isna(place[c]) else place[c])
-               for c in ("district_code", "district", "town_code", "town", "grid_code", "grid")},
-            "key_sites": [{"name": s.name, "kind": s.kind, "distance_m": round(float(s.distance_m), 1)}
-                          for s in near.itertuples()],
-        })
+        out.append(
+            {
+                "cell": h3.int_to_str(int(cell)),
+                "cell_id": int(cell),
+                "lon": float(place["lon"]),
+                "lat": float(place["lat"]),
+                **{c: (None if pd.isna(v) else v) for c, v in row.items()},
+                **{
+                    c: (None if pd.isna(place[c]) else place[c])
+                    for c in ("district_code", "district", "town_code", "town", "grid_code", "grid")
+                },
+                "key_sites": [
+                    {"name": s.name, "kind": s.kind, "distance_m": round(float(s.distance_m), 1)}
+                    for s in near.itertuples()
+                ],
+            }
+        )
     return out
 
 
@@ -88,20 +97,34 @@ def run_hotspots(engine: Engine, params: HotspotParams) -> dict:
     """Analyse, store the run and return its report."""
     area = store.study_area(engine, params.res, params.district)
     by = params.period if params.emerging else None
-    counts = store.load_counts(engine, params.res, params.start, params.end,
-                               params.categories or None, params.district, by=by)
+    counts = store.load_counts(
+        engine,
+        params.res,
+        params.start,
+        params.end,
+        params.categories or None,
+        params.district,
+        by=by,
+    )
     if counts.empty:
         span = counts_store.counts_span(engine, params.res)
         if span is None:
-            raise InputError("no incidents to count: load incidents first "
-                             "(`civicgrid load incidents FILE`)", field="res")
-        raise InputError(f"no incidents match these filters (counts at res {params.res} cover "
-                         f"{span[0]} to {span[1]}): widen --from/--to, --category or --district")
+            raise InputError(
+                "no incidents to count: load incidents first (`civicgrid load incidents FILE`)",
+                field="res",
+            )
+        raise InputError(
+            f"no incidents match these filters (counts at res {params.res} cover "
+            f"{span[0]} to {span[1]}): widen --from/--to, --category or --district"
+        )
     totals = counts.groupby("cell")["count"].sum()
     k, chosen_by, k_table = _choose_k(params, totals, area)
     if params.emerging:
-        periods = period_starts(params.start or counts["period"].min(),
-                                params.end or counts["period"].max(), params.period)
+        periods = period_starts(
+            params.start or counts["period"].min(),
+            params.end or counts["period"].max(),
+            params.period,
+        )
         result = emerging(counts, k=k, area=area, periods=periods)
         result["value"] = totals.reindex(result.index, fill_value=0).astype(float)
         cells = result.rename(columns={"final_z": "gi_z", "final_bin": "bin"})
@@ -119,17 +142,31 @@ def run_hotspots(engine: Engine, params: HotspotParams) -> dict:
         kind = "gi_star"
     # the incidents analysed: those of study-area cells (a cell belongs by its centre, so
     # an incident near the boundary can lie in a cell outside); the rest are reported
-    analysed = (int(totals[totals.index.isin(np.asarray(area).astype(np.int64))].sum())
-                if area is not None else int(totals.sum()))
-    summary = {"k": k, "k_chosen_by": chosen_by, "n_cells": len(cells), "n_hot": int(hot.sum()),
-               "n_cold": int(cold.sum()), "incidents": analysed,
-               "incidents_outside_area": int(totals.sum()) - analysed,
-               "study_area": params.district or ("city" if area is not None else "incident cells"),
-               **extra}
+    analysed = (
+        int(totals[totals.index.isin(np.asarray(area).astype(np.int64))].sum())
+        if area is not None
+        else int(totals.sum())
+    )
+    summary = {
+        "k": k,
+        "k_chosen_by": chosen_by,
+        "n_cells": len(cells),
+        "n_hot": int(hot.sum()),
+        "n_cold": int(cold.sum()),
+        "incidents": analysed,
+        "incidents_outside_area": int(totals.sum()) - analysed,
+        "study_area": params.district or ("city" if area is not None else "incident cells"),
+        **extra,
+    }
     batch_ids = counts_store.aggregated_batches(engine)
     stored_params = {**asdict(params), "k": k}
     run_id = store.save_run(engine, kind, stored_params, batch_ids, summary, cells)
     top = _top(engine, cells, order.dropna(), params.top, params.radius_m)
-    return {"run_id": run_id, "kind": kind, **summary, "batch_ids": batch_ids,
-            **({"k_table": k_table} if k_table else {}), "top": top}
-
+    return {
+        "run_id": run_id,
+        "kind": kind,
+        **summary,
+        "batch_ids": batch_ids,
+        **({"k_table": k_table} if k_table else {}),
+        "top": top,
+    }

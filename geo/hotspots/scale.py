@@ -17,7 +17,9 @@ from geo.hexes import neighbour_distances
 from geo.hotspots.gi_star import study_values
 
 
-def _moran(n: int, d: np.ndarray, cross: float, s0: float, s1: float, s2: float) -> tuple[float, float, float]:
+def _moran(
+    n: int, d: np.ndarray, cross: float, s0: float, s1: float, s2: float
+) -> tuple[float, float, float]:
     """I, z and two-sided p from the deviations `d`, Σ w_ij d_i d_j and the weight sums."""
     m2 = (d * d).sum()
     if n < 4 or s0 == 0 or m2 == 0:
@@ -58,15 +60,18 @@ def morans_i_by_k(y: np.ndarray, cells: np.ndarray, ks: Sequence[int]) -> pd.Dat
     d = y - y.mean() if n else y
     rows, cols, dist = neighbour_distances(cells, kmax)
     per_ring = np.bincount(dist, weights=d[rows] * d[cols], minlength=kmax + 1)
-    degree = np.bincount(rows.astype(np.int64) * (kmax + 1) + dist,
-                         minlength=n * (kmax + 1)).reshape(n, kmax + 1)
+    degree = np.bincount(
+        rows.astype(np.int64) * (kmax + 1) + dist, minlength=n * (kmax + 1)
+    ).reshape(n, kmax + 1)
     degree = np.cumsum(degree[:, 1:], axis=1)  # neighbours within 1…kmax steps
     cross = np.cumsum(per_ring[1:])
     out = []
     for k in ks:
         rowsum = degree[:, k - 1].astype(np.float64)
         s0 = rowsum.sum()
-        out.append((k, *_moran(n, d, float(cross[k - 1]), s0, 2 * s0, float(4 * (rowsum**2).sum()))))
+        out.append(
+            (k, *_moran(n, d, float(cross[k - 1]), s0, 2 * s0, float(4 * (rowsum**2).sum())))
+        )
     return pd.DataFrame(out, columns=["k", "moran_i", "z", "p"])
 
 

@@ -27,16 +27,21 @@ def boundary(engine: Engine, district: str | None = None) -> shapely.Geometry | 
     """
     with engine.connect() as conn:
         if district:
-            wkb = conn.execute(text("SELECT ST_AsBinary(geom) FROM admin_units WHERE code = :c"),
-                               {"c": district}).scalar()
+            wkb = conn.execute(
+                text("SELECT ST_AsBinary(geom) FROM admin_units WHERE code = :c"), {"c": district}
+            ).scalar()
             if wkb is None:
-                raise InputError(f"no admin unit with code {district!r} is loaded", field="district")
+                raise InputError(
+                    f"no admin unit with code {district!r} is loaded", field="district"
+                )
         else:
-            wkb = conn.execute(text("""
+            wkb = conn.execute(
+                text("""
                 SELECT ST_AsBinary(coalesce(
                     (SELECT geom FROM admin_units WHERE level = 'city' LIMIT 1),
                     (SELECT ST_Multi(ST_Union(geom)) FROM admin_units WHERE level = 'district')))
-            """)).scalar()
+            """)
+            ).scalar()
     return None if wkb is None else shapely.from_wkb(bytes(wkb))
 
 
@@ -48,9 +53,15 @@ def study_area(engine: Engine, res: int, district: str | None = None) -> np.ndar
     return hexes.polyfill(geom, res).astype(np.int64)
 
 
-def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.date | None = None,
-                categories: Sequence[str] | None = None, district: str | None = None,
-                by: str | None = None) -> pd.DataFrame:
+def load_counts(
+    engine: Engine,
+    res: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    categories: Sequence[str] | None = None,
+    district: str | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
     """Incident counts per cell (and per period start when `by` is day/week/month) from
     `geo.counts`, `end` inclusive. `categories` may name either level (geo.counts.levels:
     大类 are read from the counts, a 细类 from the incidents themselves). With
@@ -64,8 +75,14 @@ def load_counts(engine: Engine, res: int, start: dt.date | None = None, end: dt.
 CELL_COLUMNS = ("value", "gi_z", "p", "p_fdr", "bin", "category", "trend_z", "trend_p")
 
 
-def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], summary: dict,
-             cells: pd.DataFrame) -> int:
+def save_run(
+    engine: Engine,
+    kind: str,
+    params: dict,
+    batch_ids: Iterable[int],
+    summary: dict,
+    cells: pd.DataFrame,
+) -> int:
     """Store a run and its per-cell results (index = cell) with each cell's hexagon (the
     GIS layer gis.hotspot_cells draws it); returns the run id."""
     ids = cells.index.to_numpy(dtype=np.int64)
@@ -73,14 +90,21 @@ def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], 
     frame = frame.astype(object).where(frame.notna(), None)
     payload = {c: frame[c].tolist() for c in CELL_COLUMNS}
     with engine.begin() as conn:
-        run_id = conn.execute(text("""
+        run_id = conn.execute(
+            text("""
             INSERT INTO hotspot_runs (kind, params, batch_ids, summary)
             VALUES (:kind, CAST(:params AS jsonb), CAST(:batches AS jsonb), CAST(:summary AS jsonb))
             RETURNING id
-        """), {"kind": kind, "params": dumps(params),
-               "batches": json.dumps([int(b) for b in batch_ids]),
-               "summary": dumps(summary)}).scalar_one()
-        conn.execute(text("""
+        """),
+            {
+                "kind": kind,
+                "params": dumps(params),
+                "batches": json.dumps([int(b) for b in batch_ids]),
+                "summary": dumps(summary),
+            },
+        ).scalar_one()
+        conn.execute(
+            text("""
             INSERT INTO hotspot_cells (run_id, cell, value, gi_z, p, p_fdr, bin, category, trend_z,
                                        trend_p, geom)
             SELECT :run, cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p,
@@ -90,27 +114,43 @@ def save_run(engine: Engine, kind: str, params: dict, batch_ids: Iterable[int], 
                 CAST(:bin AS int2[]), CAST(:category AS text[]), CAST(:trend_z AS float8[]),
                 CAST(:trend_p AS float8[]), CAST(:wkb AS bytea[]))
                 AS t(cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p, wkb)
-        """), {"run": run_id, "cell": ids.tolist(), **payload,
-               "wkb": list(shapely.to_wkb(hexes.boundaries(ids.astype(np.uint64))))})
+        """),
+            {
+                "run": run_id,
+                "cell": ids.tolist(),
+                **payload,
+                "wkb": list(shapely.to_wkb(hexes.boundaries(ids.astype(np.uint64)))),
+            },
+        )
     return int(run_id)
 
 
 def latest_run(engine: Engine, kind: str | None = None) -> dict | None:
     """The newest run (id, kind, params, batch_ids, summary, created_at), optionally of a kind."""
     with engine.connect() as conn:
-        row = conn.execute(text("""
+        row = (
+            conn.execute(
+                text("""
             SELECT id, kind, params, batch_ids, summary, created_at FROM hotspot_runs
             WHERE CAST(:kind AS text) IS NULL OR kind = :kind ORDER BY id DESC LIMIT 1
-        """), {"kind": kind}).mappings().first()
+        """),
+                {"kind": kind},
+            )
+            .mappings()
+            .first()
+        )
     return dict(row) if row else None
 
 
 def run_cells(engine: Engine, run_id: int) -> pd.DataFrame:
     """Per-cell results of a run, indexed by cell."""
     with engine.connect() as conn:
-        rows = conn.execute(text(f"""
+        rows = conn.execute(
+            text(f"""
             SELECT cell, {", ".join(CELL_COLUMNS)} FROM hotspot_cells WHERE run_id = :r ORDER BY cell
-        """), {"r": run_id}).all()
+        """),
+            {"r": run_id},
+        ).all()
     return pd.DataFrame(rows, columns=["cell", *CELL_COLUMNS]).set_index("cell")
 
 
@@ -128,7 +168,9 @@ def places(engine: Engine, cells: Sequence[int]) -> pd.DataFrame:
     indexed by cell."""
     arr = np.asarray(cells, dtype=np.int64)
     lon, lat = hexes.centroids(arr.astype(np.uint64))
-    query = text(_cell_points_sql() + """
+    query = text(
+        _cell_points_sql()
+        + """
         SELECT c.cell, d.code, d.name, t.code, t.name, m.code, m.name, g.grid_code, g.name
         FROM c
         LEFT JOIN LATERAL (SELECT code, name FROM admin_units
@@ -140,11 +182,23 @@ def places(engine: Engine, cells: Sequence[int]) -> pd.DataFrame:
         LEFT JOIN LATERAL (SELECT g.grid_code, g.name FROM grids g
                            JOIN grid_versions_in_force v ON v.id = g.version_id
                            WHERE ST_Intersects(g.geom, c.pt) LIMIT 1) g ON true
-    """)
+    """
+    )
     with engine.connect() as conn:
-        rows = conn.execute(query, {"cells": arr.tolist(), "lon": lon.tolist(), "lat": lat.tolist()}).all()
-    columns = ["cell", "district_code", "district", "town_code", "town", "community_code", "community",
-               "grid_code", "grid"]
+        rows = conn.execute(
+            query, {"cells": arr.tolist(), "lon": lon.tolist(), "lat": lat.tolist()}
+        ).all()
+    columns = [
+        "cell",
+        "district_code",
+        "district",
+        "town_code",
+        "town",
+        "community_code",
+        "community",
+        "grid_code",
+        "grid",
+    ]
     frame = pd.DataFrame(rows, columns=columns).set_index("cell")
     frame["lon"], frame["lat"] = lon, lat
     return frame.reindex(arr)
@@ -169,6 +223,7 @@ def key_sites_near(engine: Engine, cells: Sequence[int], radius_m: float = 300.0
         ORDER BY c.cell, distance_m, k.name
     """)
     with engine.connect() as conn:
-        rows = conn.execute(query, {"cells": arr.tolist(), "wkb": hexagons, "deg": degrees,
-                                    "radius": radius_m}).all()
+        rows = conn.execute(
+            query, {"cells": arr.tolist(), "wkb": hexagons, "deg": degrees, "radius": radius_m}
+        ).all()
     return pd.DataFrame(rows, columns=["cell", "name", "kind", "distance_m"])

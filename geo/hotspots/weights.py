@@ -43,6 +43,7 @@ def space_time_weights(
     if time_lag < 0:
         raise ValueError("time_lag must be >= 0")
     lags = [-d for d in range(min(time_lag, n_periods - 1) + 1)]
-    band = sparse.diags([np.ones(n_periods - abs(d)) for d in lags], lags,
-                        shape=(n_periods, n_periods))
+    band = sparse.diags(
+        [np.ones(n_periods - abs(d)) for d in lags], lags, shape=(n_periods, n_periods)
+    )
     return sparse.kron(band, spatial, format="csr")

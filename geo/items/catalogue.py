@@ -25,20 +25,41 @@ LAYERS: dict[str, tuple[str, str | None]] = {
     "key_sites": ("重点场所", "kind"),
     "incidents": ("警情", "category"),
 }
-_LAYER_WORDS = {**{k: k for k in LAYERS}, **{v[0]: k for k, v in LAYERS.items()},
-                "居民户": "households", "实有人口": "population", "重点部位": "key_sites",
-                "key-sites": "key_sites"}
+_LAYER_WORDS = {
+    **{k: k for k in LAYERS},
+    **{v[0]: k for k, v in LAYERS.items()},
+    "居民户": "households",
+    "实有人口": "population",
+    "重点部位": "key_sites",
+    "key-sites": "key_sites",
+}
 
 #: frequency → times a year (a per-event item: once per counted event of a year)
 FREQUENCIES: dict[str, float] = {
-    "daily": 365, "weekly": 52, "biweekly": 26, "monthly": 12, "quarterly": 4,
-    "half_yearly": 2, "yearly": 1, "per_event": 1,
+    "daily": 365,
+    "weekly": 52,
+    "biweekly": 26,
+    "monthly": 12,
+    "quarterly": 4,
+    "half_yearly": 2,
+    "yearly": 1,
+    "per_event": 1,
 }
 _FREQUENCY_WORDS = {
     **{k: k for k in FREQUENCIES},
-    "每日": "daily", "每天": "daily", "每周": "weekly", "每两周": "biweekly", "每半月": "biweekly",
-    "每月": "monthly", "每季度": "quarterly", "每季": "quarterly", "每半年": "half_yearly",
-    "每年": "yearly", "每起": "per_event", "每次": "per_event", "每件": "per_event",
+    "每日": "daily",
+    "每天": "daily",
+    "每周": "weekly",
+    "每两周": "biweekly",
+    "每半月": "biweekly",
+    "每月": "monthly",
+    "每季度": "quarterly",
+    "每季": "quarterly",
+    "每半年": "half_yearly",
+    "每年": "yearly",
+    "每起": "per_event",
+    "每次": "per_event",
+    "每件": "per_event",
 }
 
 #: canonical column → headers that mean it
@@ -53,8 +74,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "note": ("说明", "备注", "note"),
 }
 REQUIRED = ("code", "name", "layer", "frequency", "minutes")
-ITEM_COLUMNS = ("code", "name", "department", "layer", "selector", "frequency", "per_year",
-                "minutes", "note")
+ITEM_COLUMNS = (
+    "code",
+    "name",
+    "department",
+    "layer",
+    "selector",
+    "frequency",
+    "per_year",
+    "minutes",
+    "note",
+)
 
 
 def _norm(text: str) -> str:
@@ -62,7 +92,9 @@ def _norm(text: str) -> str:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+    return (
+        value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+    )
 
 
 def selector_values(layer: str, selector: str | None) -> list[str] | None:
@@ -91,8 +123,11 @@ def parse(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     frame = frame.rename(columns=rename)
     for name in REQUIRED:
         if name not in frame.columns:
-            raise InputError(f"the item list has no {name} column ({'/'.join(COLUMNS[name])})",
-                             file=file, field=name)
+            raise InputError(
+                f"the item list has no {name} column ({'/'.join(COLUMNS[name])})",
+                file=file,
+                field=name,
+            )
     rows, seen = [], set()
     for i, record in enumerate(frame.to_dict("records"), start=1):
         if all(_blank(record.get(c)) for c in REQUIRED):
@@ -106,30 +141,54 @@ def parse(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         seen.add(code)
         layer = _LAYER_WORDS.get(_norm(record["layer"]))
         if layer is None:
-            raise InputError(f"unknown layer {record['layer']!r} (use {', '.join(LAYERS)})",
-                             file=file, row=i, field="layer")
+            raise InputError(
+                f"unknown layer {record['layer']!r} (use {', '.join(LAYERS)})",
+                file=file,
+                row=i,
+                field="layer",
+            )
         frequency = _FREQUENCY_WORDS.get(_norm(record["frequency"]))
         if frequency is None:
-            raise InputError(f"unknown frequency {record['frequency']!r} "
-                             f"(use {', '.join(k for k in _FREQUENCY_WORDS if not k.isascii())})",
-                             file=file, row=i, field="frequency")
+            raise InputError(
+                f"unknown frequency {record['frequency']!r} "
+                f"(use {', '.join(k for k in _FREQUENCY_WORDS if not k.isascii())})",
+                file=file,
+                row=i,
+                field="frequency",
+            )
         minutes = pd.to_numeric(pd.Series([record["minutes"]]), errors="coerce").iloc[0]
         if pd.isna(minutes) or minutes < 0:
-            raise InputError(f"minutes must be a number ≥ 0, not {record['minutes']!r}",
-                             file=file, row=i, field="minutes")
+            raise InputError(
+                f"minutes must be a number ≥ 0, not {record['minutes']!r}",
+                file=file,
+                row=i,
+                field="minutes",
+            )
         selector = None if _blank(record.get("selector")) else str(record["selector"]).strip()
         if layer == "hazards" and selector is not None:
             bad = [v for v in selector_values(layer, selector) if v not in {"1", "2", "3", "4"}]
             if bad:
-                raise InputError(f"hazard risk levels are 1–4, not {', '.join(bad)}",
-                                 file=file, row=i, field="selector")
-        rows.append({
-            "code": code, "name": str(record["name"]).strip(),
-            "department": None if _blank(record.get("department")) else str(record["department"]).strip(),
-            "layer": layer, "selector": selector, "frequency": frequency,
-            "per_year": float(FREQUENCIES[frequency]), "minutes": float(minutes),
-            "note": None if _blank(record.get("note")) else str(record["note"]).strip(),
-        })
+                raise InputError(
+                    f"hazard risk levels are 1–4, not {', '.join(bad)}",
+                    file=file,
+                    row=i,
+                    field="selector",
+                )
+        rows.append(
+            {
+                "code": code,
+                "name": str(record["name"]).strip(),
+                "department": None
+                if _blank(record.get("department"))
+                else str(record["department"]).strip(),
+                "layer": layer,
+                "selector": selector,
+                "frequency": frequency,
+                "per_year": float(FREQUENCIES[frequency]),
+                "minutes": float(minutes),
+                "note": None if _blank(record.get("note")) else str(record["note"]).strip(),
+            }
+        )
     if not rows:
         raise InputError("the item list is empty", file=file)
     return pd.DataFrame(rows, columns=list(ITEM_COLUMNS))

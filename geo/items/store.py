@@ -46,7 +46,9 @@ def _digest(items: pd.DataFrame) -> str:
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def current(engine: Engine, revision: int | None = None) -> tuple[dict[str, Any], pd.DataFrame] | None:
+def current(
+    engine: Engine, revision: int | None = None
+) -> tuple[dict[str, Any], pd.DataFrame] | None:
     """(revision row, items) of the list in use (the latest revision) or of `revision`."""
     with engine.connect() as c:
         query = select(service_item_lists).order_by(service_item_lists.c.revision.desc()).limit(1)
@@ -59,29 +61,43 @@ def current(engine: Engine, revision: int | None = None) -> tuple[dict[str, Any]
             return None
         items = pd.read_sql(
             select(*(service_items.c[n] for n in ITEM_COLUMNS))
-            .where(service_items.c.list_id == head["id"]).order_by(service_items.c.code), c)
+            .where(service_items.c.list_id == head["id"])
+            .order_by(service_items.c.code),
+            c,
+        )
     return dict(head), items
 
 
 def revisions(engine: Engine) -> list[dict[str, Any]]:
     """Every revision of the list, oldest first, with its item count."""
     with engine.connect() as c:
-        rows = c.execute(text(
-            "SELECT l.revision, l.source, l.sha256, l.note, l.username, l.created_at, count(i.id) AS items "
-            "FROM service_item_lists l LEFT JOIN service_items i ON i.list_id = l.id "
-            "GROUP BY l.id ORDER BY l.revision")).mappings().all()
+        rows = (
+            c.execute(
+                text(
+                    "SELECT l.revision, l.source, l.sha256, l.note, l.username, l.created_at, count(i.id) AS items "
+                    "FROM service_item_lists l LEFT JOIN service_items i ON i.list_id = l.id "
+                    "GROUP BY l.id ORDER BY l.revision"
+                )
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
 def _changes(old: pd.DataFrame | None, new: pd.DataFrame) -> dict[str, list[str]]:
     before = {} if old is None else {r["code"]: r for r in jsonable(old.to_dict("records"))}
     after = {r["code"]: r for r in jsonable(new.to_dict("records"))}
-    return {"added": sorted(after.keys() - before.keys()),
-            "removed": sorted(before.keys() - after.keys()),
-            "changed": sorted(k for k in after.keys() & before.keys() if after[k] != before[k])}
+    return {
+        "added": sorted(after.keys() - before.keys()),
+        "removed": sorted(before.keys() - after.keys()),
+        "changed": sorted(k for k in after.keys() & before.keys() if after[k] != before[k]),
+    }
 
 
-def import_list(engine: Engine, path: Path | None = None, note: str | None = None) -> dict[str, Any]:
+def import_list(
+    engine: Engine, path: Path | None = None, note: str | None = None
+) -> dict[str, Any]:
     """Make the list in `path` (default: data/service_items.csv) the one in use: a new
     revision when it differs from the current one, audited ('items.import') with what was
     added, removed and changed; the same list again changes nothing."""
@@ -90,26 +106,58 @@ def import_list(engine: Engine, path: Path | None = None, note: str | None = Non
     sha = _digest(items)
     with engine.begin() as c:
         c.execute(text("LOCK TABLE service_item_lists IN SHARE ROW EXCLUSIVE MODE"))
-        row = c.execute(select(service_item_lists).order_by(service_item_lists.c.revision.desc())
-                        .limit(1)).mappings().first()
+        row = (
+            c.execute(
+                select(service_item_lists).order_by(service_item_lists.c.revision.desc()).limit(1)
+            )
+            .mappings()
+            .first()
+        )
         old = None
         if row is not None:
             if row["sha256"] == sha:
-                return {"status": "unchanged", "revision": row["revision"], "items": len(items),
-                        "file": str(path), "added": [], "removed": [], "changed": []}
-            old = pd.read_sql(select(*(service_items.c[n] for n in ITEM_COLUMNS))
-                              .where(service_items.c.list_id == row["id"]), c)
+                return {
+                    "status": "unchanged",
+                    "revision": row["revision"],
+                    "items": len(items),
+                    "file": str(path),
+                    "added": [],
+                    "removed": [],
+                    "changed": [],
+                }
+            old = pd.read_sql(
+                select(*(service_items.c[n] for n in ITEM_COLUMNS)).where(
+                    service_items.c.list_id == row["id"]
+                ),
+                c,
+            )
         revision = (row["revision"] if row is not None else 0) + 1
-        list_id = c.execute(insert(service_item_lists).values(
-            revision=revision, source=path.name, sha256=sha, note=note,
-            username=audit.current_user()).returning(service_item_lists.c.id)).scalar_one()
+        list_id = c.execute(
+            insert(service_item_lists)
+            .values(
+                revision=revision,
+                source=path.name,
+                sha256=sha,
+                note=note,
+                username=audit.current_user(),
+            )
+            .returning(service_item_lists.c.id)
+        ).scalar_one()
         records = jsonable(items.astype(object).where(items.notna(), None).to_dict("records"))
         c.execute(insert(service_items), [{**r, "list_id": list_id} for r in records])
         changes = _changes(old, items)
-        audit.record(c, "items.import", {"revision": revision, "file": path.name, "sha256": sha,
-                                         "note": note, **changes})
-    return {"status": "imported", "revision": revision, "items": len(items), "file": str(path),
-            **changes}
+        audit.record(
+            c,
+            "items.import",
+            {"revision": revision, "file": path.name, "sha256": sha, "note": note, **changes},
+        )
+    return {
+        "status": "imported",
+        "revision": revision,
+        "items": len(items),
+        "file": str(path),
+        **changes,
+    }
 
 
 def in_use(engine: Engine, revision: int | None = None) -> tuple[int | None, pd.DataFrame]:
@@ -129,9 +177,15 @@ def read_layers(engine: Engine, as_of: pd.Timestamp | None = None) -> dict[str, 
     end = as_of if as_of is not None else latest_incident(engine)
     incidents = None
     if end is not None:
-        incidents = read_incidents(engine, since=end - pd.Timedelta(days=365), until=end,
-                                   columns=("occurred_at", "category"))
-    return {"rentals": read_points(engine, "rentals", columns=("source_key",)),
-            "hazards": read_points(engine, "hazards", columns=("risk_level",)),
-            "key_sites": read_points(engine, "key_sites", columns=("kind",)),
-            "incidents": incidents}
+        incidents = read_incidents(
+            engine,
+            since=end - pd.Timedelta(days=365),
+            until=end,
+            columns=("occurred_at", "category"),
+        )
+    return {
+        "rentals": read_points(engine, "rentals", columns=("source_key",)),
+        "hazards": read_points(engine, "hazards", columns=("risk_level",)),
+        "key_sites": read_points(engine, "key_sites", columns=("kind",)),
+        "incidents": incidents,
+    }

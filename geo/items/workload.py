@@ -19,8 +19,12 @@ from geo.zones import assign
 FILTERED = {layer: column for layer, (_, column) in LAYERS.items() if column is not None}
 
 
-def _counts(grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, column: str | None,
-            values: list[str] | None) -> np.ndarray:
+def _counts(
+    grids: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame | None,
+    column: str | None,
+    values: list[str] | None,
+) -> np.ndarray:
     if points is None or len(points) == 0:
         return np.zeros(len(grids))
     if values is not None and column is not None:
@@ -42,9 +46,13 @@ def grid_hours(items: pd.DataFrame) -> float:
     return float(rate(items)[(items["layer"] == "grids").to_numpy()].sum())
 
 
-def item_workload(grids: gpd.GeoDataFrame, items: pd.DataFrame,
-                  layers: dict[str, gpd.GeoDataFrame | None], *,
-                  per_grid: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def item_workload(
+    grids: gpd.GeoDataFrame,
+    items: pd.DataFrame,
+    layers: dict[str, gpd.GeoDataFrame | None],
+    *,
+    per_grid: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per grid, in order: grid_code, hours; per item then grid: grid_code, item_code, item_name,
     department, count, hours) — hours a month = count × per_year × minutes ÷ 60 ÷ 12.
 
@@ -54,33 +62,52 @@ def item_workload(grids: gpd.GeoDataFrame, items: pd.DataFrame,
     grids count 0 there, since a grid carries them once however it is cut
     (`grid_hours`), so the hours of a grid are the sum of its pieces' + grid_hours.
     """
-    codes = (grids["grid_code"].to_numpy() if "grid_code" in grids
-             else np.full(len(grids), None, dtype=object))
+    codes = (
+        grids["grid_code"].to_numpy()
+        if "grid_code" in grids
+        else np.full(len(grids), None, dtype=object)
+    )
     total = np.zeros(len(grids))
     parts = []
     for item in items.itertuples():
         if item.layer in ("households", "population"):
-            count = pd.to_numeric(grids[item.layer], errors="coerce").fillna(0).to_numpy(float) \
-                if item.layer in grids else np.zeros(len(grids))
+            count = (
+                pd.to_numeric(grids[item.layer], errors="coerce").fillna(0).to_numpy(float)
+                if item.layer in grids
+                else np.zeros(len(grids))
+            )
         elif item.layer == "grids":
             count = np.full(len(grids), 1.0 if per_grid else 0.0)
         else:
-            count = _counts(grids, layers.get(item.layer), FILTERED.get(item.layer),
-                            selector_values(item.layer, item.selector))
+            count = _counts(
+                grids,
+                layers.get(item.layer),
+                FILTERED.get(item.layer),
+                selector_values(item.layer, item.selector),
+            )
         hours = count * (item.per_year * item.minutes / 60.0 / 12.0)
         total += hours
-        parts.append(pd.DataFrame({
-            "grid_code": codes, "item_code": item.code, "item_name": item.name,
-            "department": item.department, "count": count, "hours": hours,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "grid_code": codes,
+                    "item_code": item.code,
+                    "item_name": item.name,
+                    "department": item.department,
+                    "count": count,
+                    "hours": hours,
+                }
+            )
+        )
     columns = ["grid_code", "item_code", "item_name", "department", "count", "hours"]
     contributions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     # summed by position: pieces of one grid share its code, and are costed apart
     return pd.DataFrame({"grid_code": codes, "hours": total}), contributions[columns]
 
 
-def hour_flags(hours: pd.Series, band: tuple[float, float] | None = None,
-               band_sd: float = 1.5) -> tuple[pd.Series, tuple[float, float]]:
+def hour_flags(
+    hours: pd.Series, band: tuple[float, float] | None = None, band_sd: float = 1.5
+) -> tuple[pd.Series, tuple[float, float]]:
     """(low / in_band / high per grid, the band used): `band` in hours a month as set by
     the district, else mean ± band_sd · sd of these grids' hours."""
     if band is None:

@@ -20,8 +20,9 @@ from geo.views.stamp import kept
 __all__ = ["categories", "category_mix", "cell_counts", "incident_span", "resolutions", "trend"]
 
 
-def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
-                categories: Sequence[str] | None = None) -> pd.Series:
+def cell_counts(
+    engine: Engine, res: int, start: dt.date, end: dt.date, categories: Sequence[str] | None = None
+) -> pd.Series:
     """Incidents per cell (int64 index) at `res` between `start` and `end` inclusive, of
     `categories` at either level (geo.counts.levels); cached per filter until the data change."""
     cats = tuple(sorted(categories)) if categories else None
@@ -29,8 +30,9 @@ def cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
 
 
 @kept(64)
-def _cell_counts(engine: Engine, res: int, start: dt.date, end: dt.date,
-                 categories: tuple[str, ...] | None) -> pd.Series:
+def _cell_counts(
+    engine: Engine, res: int, start: dt.date, end: dt.date, categories: tuple[str, ...] | None
+) -> pd.Series:
     return levels.cell_counts(engine, res, start, end, categories)
 
 

@@ -48,7 +48,9 @@ def _summary(engine: Engine, kind: str, res: int) -> dict:
     if len(data.study):
         xy = np.column_stack(_xy(core.in_metric(data.study.geometry)))
         if len(sites):
-            n = cKDTree(np.column_stack(_xy(core.in_metric(sites)))).query_ball_point(xy, r, return_length=True)
+            n = cKDTree(np.column_stack(_xy(core.in_metric(sites)))).query_ball_point(
+                xy, r, return_length=True
+            )
         else:
             n = np.zeros(len(xy), dtype=int)
         out["gaps"], out["overlaps"] = float((n == 0).mean()), float((n >= 2).mean())
@@ -94,6 +96,18 @@ def overdue(engine: Engine, days: int = 180, limit: int = 500):
 @kept(8)
 def _overdue(engine: Engine, days: int, limit: int):
     table = store.overdue(engine, days).head(limit)
-    keep = ["layer", "name", "address", "category", "risk_level", "days_since", "days_overdue",
-            "never_inspected", "grid_code", "town_code", "lon", "lat"]
+    keep = [
+        "layer",
+        "name",
+        "address",
+        "category",
+        "risk_level",
+        "days_since",
+        "days_overdue",
+        "never_inspected",
+        "grid_code",
+        "town_code",
+        "lon",
+        "lat",
+    ]
     return table.reindex(columns=keep)

@@ -26,9 +26,14 @@ def versions(engine: Engine) -> list[dict]:
     then newest."""
     in_force = grid_versions.c.id.in_(select(grid_versions_in_force.c.id))
     with engine.connect() as conn:
-        rows = conn.execute(select(grid_versions.c.name, grid_versions.c.status,
-                                   grid_versions.c.created_at, in_force.label("in_force"))
-                            .order_by(grid_versions.c.id.desc())).all()
+        rows = conn.execute(
+            select(
+                grid_versions.c.name,
+                grid_versions.c.status,
+                grid_versions.c.created_at,
+                in_force.label("in_force"),
+            ).order_by(grid_versions.c.id.desc())
+        ).all()
     out = [dict(r._mapping) for r in rows]
     return sorted(out, key=lambda v: not v["in_force"])
 
@@ -75,8 +80,9 @@ def grid_table(engine: Engine, version: str) -> pd.DataFrame:
 def _grid_table(engine: Engine, version: str) -> pd.DataFrame:
     gdf = read_grids(engine, version)
     data = _workload_inputs(engine)
-    table = workload(gdf, data.items, data.layers, as_of=data.as_of,
-                     workload_band=settings().workload_band)
+    table = workload(
+        gdf, data.items, data.layers, as_of=data.as_of, workload_band=settings().workload_band
+    )
     table["band"] = table["households_flag"].map(BAND_OF_FLAG).fillna("unknown")
     points = gdf.geometry.representative_point()
     table["lon"], table["lat"] = points.x.round(5).to_numpy(), points.y.round(5).to_numpy()
@@ -92,24 +98,39 @@ def consultation(engine: Engine, draft: str, against: str) -> pd.DataFrame:
     changes from `against` touch (geo.grids.consult) and every unit already asked, with
     `status` (STATUSES), the unit's note and answer date. Read fresh each time (opinions
     arrive without a data load)."""
-    affected = affected_units(_changes(engine, against, draft), _read_grids(engine, against),
-                              _read_grids(engine, draft), read_units(engine))
+    affected = affected_units(
+        _changes(engine, against, draft),
+        _read_grids(engine, against),
+        _read_grids(engine, draft),
+        read_units(engine),
+    )
     record = record_of(engine, draft)
     asked = record.set_index("unit_code")
     rows = []
     for unit in sorted(set(affected["unit_code"]) | set(record["unit_code"])):
         mine = affected[affected["unit_code"] == unit]
         r = asked.loc[unit] if unit in asked.index else None
-        status = "not_sent" if r is None else (r["opinion"] if isinstance(r["opinion"], str)
-                                                else "sent")
+        status = (
+            "not_sent" if r is None else (r["opinion"] if isinstance(r["opinion"], str) else "sent")
+        )
         first = mine.iloc[0] if len(mine) else r
-        rows.append({"unit_code": unit, "unit_name": first["unit_name"], "level": first["level"],
-                     "status": status, "note": None if r is None else r["note"],
-                     "answered_on": None if r is None or pd.isna(r["answered_on"])
-                     else str(r["answered_on"]),
-                     "recorded_by": None if r is None else r["recorded_by"]})
-    return pd.DataFrame(rows, columns=["unit_code", "unit_name", "level", "status", "note",
-                                       "answered_on", "recorded_by"])
+        rows.append(
+            {
+                "unit_code": unit,
+                "unit_name": first["unit_name"],
+                "level": first["level"],
+                "status": status,
+                "note": None if r is None else r["note"],
+                "answered_on": None
+                if r is None or pd.isna(r["answered_on"])
+                else str(r["answered_on"]),
+                "recorded_by": None if r is None else r["recorded_by"],
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["unit_code", "unit_name", "level", "status", "note", "answered_on", "recorded_by"],
+    )
 
 
 def changes(engine: Engine, old: str, new: str) -> gpd.GeoDataFrame:

@@ -35,7 +35,9 @@ MIN_RES = 5
 
 def to_parents(counts: pd.Series, res: int) -> pd.Series:
     """Counts summed into their parent cells at `res`."""
-    out = counts.groupby(parents(counts.index.to_numpy().astype(np.uint64), res).astype(np.int64)).sum()
+    out = counts.groupby(
+        parents(counts.index.to_numpy().astype(np.uint64), res).astype(np.int64)
+    ).sum()
     out.index.name = "cell"
     return out
 
@@ -82,8 +84,9 @@ def _study_weights(url: str, stamp: str, res: int, area: str | None, k: int):
 def gi_layer(engine: Engine, counts: pd.Series, res: int, area: str | None, k: int) -> pd.DataFrame:
     """Gi* of `counts` on the study area of `area` at `res` — `geo.hotspots.gi_star`
     with the study area's weights cached; without a study area, on the counted cells."""
-    cached = _study_weights(engine.url.render_as_string(hide_password=False), data_stamp(engine),
-                            res, area, k)
+    cached = _study_weights(
+        engine.url.render_as_string(hide_password=False), data_stamp(engine), res, area, k
+    )
     if cached is None:
         return gi_star(counts.astype(float), k=k)
     cells, w = cached
@@ -99,9 +102,16 @@ def _study(url: str, stamp: str, res: int, area: str | None) -> np.ndarray | Non
     return cells if cells is not None and len(cells) <= MAX_STUDY else None
 
 
-def hex_layer(engine: Engine, res: int, start: dt.date, end: dt.date,
-              categories: Sequence[str] | None = None, area: str | None = None,
-              k: int | None = None, max_cells: int = MAX_CELLS) -> HexLayer:
+def hex_layer(
+    engine: Engine,
+    res: int,
+    start: dt.date,
+    end: dt.date,
+    categories: Sequence[str] | None = None,
+    area: str | None = None,
+    k: int | None = None,
+    max_cells: int = MAX_CELLS,
+) -> HexLayer:
     """Counts (and Gi* with neighbourhood `k` when given) of the filtered incidents.
 
     Counts alone are coarsened until at most `max_cells` cells have incidents. Gi*

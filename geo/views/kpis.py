@@ -126,6 +126,7 @@ def _coverage(engine: Engine) -> tuple[tuple[str, float | None], ...]:
         for kind in COVERAGE_KINDS:
             r = s.service_radius_m[kind]
             covered, total = conn.execute(
-                _COVER_SQL, {"kind": kind, "r": r, "deg": r / 80000.0, "srid": srid}).one()
+                _COVER_SQL, {"kind": kind, "r": r, "deg": r / 80000.0, "srid": srid}
+            ).one()
             out.append((kind, _ratio(covered, total)))
     return tuple(out)

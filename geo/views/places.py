@@ -19,7 +19,9 @@ def units(engine: Engine, level: str) -> list[dict]:
     """`code, name, parent_code` of the units at `level` (district, town, community)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(au.c.code, au.c.name, au.c.parent_code).where(au.c.level == level).order_by(au.c.code)
+            select(au.c.code, au.c.name, au.c.parent_code)
+            .where(au.c.level == level)
+            .order_by(au.c.code)
         ).all()
     return [dict(r._mapping) for r in rows]
 
@@ -29,11 +31,10 @@ def extent(engine: Engine) -> tuple[float, float, float, float] | None:
     with engine.connect() as conn:
         box = conn.execute(select(func.ST_Extent(au.c.geom))).scalar()
         if box is None:
-
             box = conn.execute(select(func.ST_Extent(incidents.c.geom))).scalar()
     if box is None:
         return None
-    nums = box[box.index("(") + 1: box.index(")")].replace(",", " ").split()
+    nums = box[box.index("(") + 1 : box.index(")")].replace(",", " ").split()
     w, s, e, n = map(float, nums)
     return w, s, e, n
 

@@ -28,17 +28,31 @@ def data_stamp(engine: Engine) -> str:
     refreshed, a service-item list is imported — or a base map is added or removed
     (geo.basemap: map styles carry it)."""
     with engine.connect() as conn:
-        n, hi, done = conn.execute(select(func.count(load_batches.c.id), func.max(load_batches.c.id),
-                                          func.max(load_batches.c.finished_at))).one()
-        versions = conn.execute(select(func.count(grid_versions.c.id), func.max(grid_versions.c.id),
-                                       func.max(grid_versions.c.activated_at),
-                                       func.max(grid_versions.c.filed_at),
-                                       func.max(grid_versions.c.retired_at))).one()
+        n, hi, done = conn.execute(
+            select(
+                func.count(load_batches.c.id),
+                func.max(load_batches.c.id),
+                func.max(load_batches.c.finished_at),
+            )
+        ).one()
+        versions = conn.execute(
+            select(
+                func.count(grid_versions.c.id),
+                func.max(grid_versions.c.id),
+                func.max(grid_versions.c.activated_at),
+                func.max(grid_versions.c.filed_at),
+                func.max(grid_versions.c.retired_at),
+            )
+        ).one()
         vocab = conn.execute(select(func.count(), func.max(vocab_terms.c.imported_at))).one()
-        counted = conn.execute(select(func.count(), func.max(aggregate_state.c.aggregated_at))).one()
+        counted = conn.execute(
+            select(func.count(), func.max(aggregate_state.c.aggregated_at))
+        ).one()
         items = conn.execute(select(func.max(service_item_lists.c.revision))).scalar()
-    return (f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}:{items}"
-            f":{basemaps.stamp(engine.url.database)}")
+    return (
+        f"{n}:{hi}:{done}:{tuple(versions)}:{tuple(counted)}:{tuple(vocab)}:{items}"
+        f":{basemaps.stamp(engine.url.database)}"
+    )
 
 
 def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
@@ -48,6 +62,7 @@ def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
     another thread is computing waits for it rather than computing it again (the
     server's warm-up and the first visitor ask for the same slow views).
     `.cache_clear()` empties it, `.cache_info()` counts hits and misses."""
+
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
         @lru_cache(maxsize=maxsize)
         def cached(url: str, stamp: str, *args):
@@ -72,4 +87,5 @@ def kept(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
         call.cache_clear = cached.cache_clear
         call.cache_info = cached.cache_info
         return call
+
     return decorate

@@ -208,8 +208,12 @@ def tile(engine: Engine, req: TileRequest) -> bytes:
     """The MVT bytes of one tile (empty bytes when nothing falls in it)."""
     req.validate()
     params = {
-        "z": req.z, "x": req.x, "y": req.y, "tol": simplify_tolerance(req.z),
-        "extent": EXTENT, "layer": req.layer,
+        "z": req.z,
+        "x": req.x,
+        "y": req.y,
+        "tol": simplify_tolerance(req.z),
+        "extent": EXTENT,
+        "layer": req.layer,
     }
     if req.layer == "grids":
         lo, hi = settings().households_band

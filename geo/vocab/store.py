@@ -37,10 +37,15 @@ def levels(conn: Connection, vocab: str, values: Sequence[str]) -> tuple[list[st
     """(`values` as stored top levels, codes of the 细类 among them and their spellings):
     a 大类 spelling (name, code, alias) becomes its name, a 细类 spelling its code, and a
     value the vocabulary does not know stays as given (stored rows may hold it)."""
-    found = dict(conn.execute(text(
-        "SELECT key, CASE WHEN code = top_code THEN 'top:' || top_name ELSE 'fine:' || code END "
-        "FROM vocab_keys WHERE vocab = :v AND key = ANY(:keys)"),
-        {"v": vocab, "keys": [key(v) for v in values]}).all())
+    found = dict(
+        conn.execute(
+            text(
+                "SELECT key, CASE WHEN code = top_code THEN 'top:' || top_name ELSE 'fine:' || code END "
+                "FROM vocab_keys WHERE vocab = :v AND key = ANY(:keys)"
+            ),
+            {"v": vocab, "keys": [key(v) for v in values]},
+        ).all()
+    )
     tops, fine = [], []
     for v in values:
         kind, _, what = found.get(key(v), "top:" + v).partition(":")
@@ -56,14 +61,19 @@ def matches(table: Table, column: str, values: Sequence[str]) -> ColumnElement[b
     vals = [str(v) for v in values]
     if coded is None:
         return table.c[column].in_(vals)
-    keys = select(_VOCAB_KEYS.c.code).where(_VOCAB_KEYS.c.vocab == coded.vocab,
-                                            _VOCAB_KEYS.c.key.in_([key(v) for v in vals]))
-    children = select(vocab_terms.c.code).where(vocab_terms.c.vocab == coded.vocab,
-                                                vocab_terms.c.parent.in_(keys))
+    keys = select(_VOCAB_KEYS.c.code).where(
+        _VOCAB_KEYS.c.vocab == coded.vocab, _VOCAB_KEYS.c.key.in_([key(v) for v in vals])
+    )
+    children = select(vocab_terms.c.code).where(
+        vocab_terms.c.vocab == coded.vocab, vocab_terms.c.parent.in_(keys)
+    )
     codes = keys.union(children)
     code_column = table.c[coded.code_column] if coded.code_column else cast(table.c[column], Text)
-    conds = [cast(table.c[column], Text).in_(vals), table.c[coded.raw].in_(vals),
-             code_column.in_(select(codes.subquery().c.code))]
+    conds = [
+        cast(table.c[column], Text).in_(vals),
+        table.c[coded.raw].in_(vals),
+        code_column.in_(select(codes.subquery().c.code)),
+    ]
     if coded.also:
         conds.append(table.c[coded.also].in_(vals))
     return or_(*conds)
@@ -80,20 +90,27 @@ _VOCAB_KEYS = sa_table("vocab_keys", sa_column("vocab"), sa_column("key"), sa_co
 def list_terms(engine: Engine, vocab: str | None = None) -> pd.DataFrame:
     """`vocab, code, name, parent, aliases, source` of every term (or of one vocabulary)."""
     if vocab is not None and vocab not in VOCABS:
-        raise InputError(f"unknown vocabulary {vocab!r}; use one of {', '.join(VOCABS)}",
-                         field="vocab")
+        raise InputError(
+            f"unknown vocabulary {vocab!r}; use one of {', '.join(VOCABS)}", field="vocab"
+        )
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT vocab, code, name, parent, aliases, source FROM vocab_terms "
-            "WHERE CAST(:v AS text) IS NULL OR vocab = :v "
-            "ORDER BY vocab, coalesce(parent, code), parent IS NOT NULL, code"), {"v": vocab}).all()
-    frame = pd.DataFrame(rows, columns=["vocab", "code", "name", "parent", "aliases", "source"],
-                         dtype=object)
+        rows = conn.execute(
+            text(
+                "SELECT vocab, code, name, parent, aliases, source FROM vocab_terms "
+                "WHERE CAST(:v AS text) IS NULL OR vocab = :v "
+                "ORDER BY vocab, coalesce(parent, code), parent IS NOT NULL, code"
+            ),
+            {"v": vocab},
+        ).all()
+    frame = pd.DataFrame(
+        rows, columns=["vocab", "code", "name", "parent", "aliases", "source"], dtype=object
+    )
     return frame.where(frame.notna(), None)
 
 
-def import_terms(engine: Engine, terms: pd.DataFrame, recount: Recount,
-                 file: str | None = None) -> dict[str, Any]:
+def import_terms(
+    engine: Engine, terms: pd.DataFrame, recount: Recount, file: str | None = None
+) -> dict[str, Any]:
     """Add or update `terms` (geo.vocab.terms.read_terms), reclassify stored rows and
     move the counts of the reclassified incidents with `recount`
     (geo.counts.refresh.move_reclassified: the counts resolve categories through this
@@ -113,29 +130,57 @@ def import_terms(engine: Engine, terms: pd.DataFrame, recount: Recount,
         tops = {(r.vocab, r.code) for r in merged.itertuples() if pd.isna(r.parent)}
         for r in terms.itertuples():
             if not pd.isna(r.parent) and (r.vocab, r.parent) not in tops:
-                raise InputError(f"parent {r.parent!r} of {r.code!r} is not a top-level "
-                                 f"{r.vocab} term", file=file, field="parent")
+                raise InputError(
+                    f"parent {r.parent!r} of {r.code!r} is not a top-level {r.vocab} term",
+                    file=file,
+                    field="parent",
+                )
         ordered = terms.assign(_child=terms["parent"].notna()).sort_values("_child", kind="stable")
         added = updated = 0
         for r in ordered.itertuples():
-            new = conn.execute(text("""
+            new = conn.execute(
+                text("""
                 INSERT INTO vocab_terms (vocab, code, name, parent, aliases, source)
                 VALUES (:vocab, :code, :name, :parent, CAST(:aliases AS text[]), 'import')
                 ON CONFLICT (vocab, code) DO UPDATE SET name = EXCLUDED.name,
                     parent = EXCLUDED.parent, imported_at = now(),
                     aliases = ARRAY(SELECT DISTINCT unnest(vocab_terms.aliases || EXCLUDED.aliases))
                 RETURNING (xmax = 0)
-            """), {"vocab": r.vocab, "code": r.code, "name": r.name, "parent": r.parent,
-                   "aliases": list(r.aliases)}).scalar_one()
+            """),
+                {
+                    "vocab": r.vocab,
+                    "code": r.code,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "aliases": list(r.aliases),
+                },
+            ).scalar_one()
             added, updated = added + bool(new), updated + (not new)
-        spellings = sorted({key(s) for r in terms.itertuples() for s in (r.code, r.name, *r.aliases)})
+        spellings = sorted(
+            {key(s) for r in terms.itertuples() for s in (r.code, r.name, *r.aliases)}
+        )
         changed, moved = reclassify(conn, sorted(set(terms["vocab"])), spellings)
         batches = sorted({int(b) for b in moved["batch_id"]})
         counts = recount(conn, moved)
-        audit.record(conn, "vocab.import", {"file": file, "added": added, "updated": updated,
-                                            "reclassified": changed, "count_rows": counts})
-    return {"file": file, "added": added, "updated": updated, "reclassified": changed,
-            "incident_batches": batches, "count_rows": counts}
+        audit.record(
+            conn,
+            "vocab.import",
+            {
+                "file": file,
+                "added": added,
+                "updated": updated,
+                "reclassified": changed,
+                "count_rows": counts,
+            },
+        )
+    return {
+        "file": file,
+        "added": added,
+        "updated": updated,
+        "reclassified": changed,
+        "incident_batches": batches,
+        "count_rows": counts,
+    }
 
 
 def list_terms_conn(conn: Connection) -> pd.DataFrame:
@@ -150,8 +195,15 @@ def _merge(known: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
     for (vocab, code), group in frame.groupby(["vocab", "code"], sort=False):
         last = group.iloc[-1]
         names = [a for aliases in group["aliases"] for a in aliases]
-        rows.append({"vocab": vocab, "code": code, "name": last["name"], "parent": last["parent"],
-                     "aliases": list(dict.fromkeys(names))})
+        rows.append(
+            {
+                "vocab": vocab,
+                "code": code,
+                "name": last["name"],
+                "parent": last["parent"],
+                "aliases": list(dict.fromkeys(names)),
+            }
+        )
     return pd.DataFrame(rows, columns=known.columns)
 
 
@@ -159,8 +211,9 @@ def _value(c: Coded, alias: str) -> str:
     return f"{alias}.top_name" if c.stores == "top_name" else f"CAST({alias}.code AS {c.cast})"
 
 
-def reclassify(conn: Connection, vocabs: Sequence[str], spellings: Sequence[str]
-               ) -> tuple[dict[str, int], pd.DataFrame]:
+def reclassify(
+    conn: Connection, vocabs: Sequence[str], spellings: Sequence[str]
+) -> tuple[dict[str, int], pd.DataFrame]:
     """Re-resolve the stored rows whose raw text is one of `spellings` (lookup keys)
     against the vocabularies now; returns rows changed per table.column and the changed
     incidents (MOVED columns: batch, res-10 cell, time in µs UTC, old and new 大类), whose
@@ -171,8 +224,10 @@ def reclassify(conn: Connection, vocabs: Sequence[str], spellings: Sequence[str]
         if c.vocab not in vocabs:
             continue
         raw = [f"lower(btrim(t.{c.raw}))"] + ([f"lower(btrim(t.{c.also}))"] if c.also else [])
-        joins = "".join(f" LEFT JOIN vocab_keys k{i} ON k{i}.vocab = :vocab AND k{i}.key = {r}"
-                        for i, r in enumerate(raw))
+        joins = "".join(
+            f" LEFT JOIN vocab_keys k{i} ON k{i}.vocab = :vocab AND k{i}.key = {r}"
+            for i, r in enumerate(raw)
+        )
         # the `also` column found wins (警情细类 before 警情类别)
         found = [f"k{i}" for i in reversed(range(len(raw)))]
         value = "coalesce(" + ", ".join(_value(c, k) for k in found)
@@ -183,10 +238,17 @@ def reclassify(conn: Connection, vocabs: Sequence[str], spellings: Sequence[str]
         new = ", ".join(sets.values())
         old = ", ".join(f"t.{col}" for col in sets)
         match = " OR ".join(f"{r} = ANY(:keys)" for r in raw)
-        returning = ("t.batch_id, coalesce(t.h3, 0), "
-                     "(extract(epoch FROM t.occurred_at) * 1000000)::int8, "
-                     f"n.old_value, t.{c.column}") if c.table == "incidents" else "NULL"
-        rows = conn.execute(text(f"""
+        returning = (
+            (
+                "t.batch_id, coalesce(t.h3, 0), "
+                "(extract(epoch FROM t.occurred_at) * 1000000)::int8, "
+                f"n.old_value, t.{c.column}"
+            )
+            if c.table == "incidents"
+            else "NULL"
+        )
+        rows = conn.execute(
+            text(f"""
             WITH n AS (
                 SELECT t.id AS row_id, t.{c.column} AS old_value,
                        {", ".join(f"{v} AS {k}" for k, v in sets.items())}
@@ -195,7 +257,9 @@ def reclassify(conn: Connection, vocabs: Sequence[str], spellings: Sequence[str]
             UPDATE {c.table} t SET {", ".join(f"{k} = n.{k}" for k in sets)}
             FROM n WHERE t.id = n.row_id
             RETURNING {returning}
-        """), {"vocab": c.vocab, "keys": list(spellings)}).all()
+        """),
+            {"vocab": c.vocab, "keys": list(spellings)},
+        ).all()
         changed[f"{c.table}.{c.column}"] = len(rows)
         if c.table == "incidents" and rows:
             moved = pd.DataFrame([tuple(r) for r in rows], columns=list(MOVED))

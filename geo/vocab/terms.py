@@ -44,8 +44,15 @@ class Coded:
 
 
 CODED = (
-    Coded("incidents", "category", "incident_category", "category_raw", stores="top_name",
-          code_column="category_code", also="subcategory"),
+    Coded(
+        "incidents",
+        "category",
+        "incident_category",
+        "category_raw",
+        stores="top_name",
+        code_column="category_code",
+        also="subcategory",
+    ),
     Coded("hazards", "category", "hazard_category", "category_raw"),
     Coded("hazards", "risk_level", "risk_level", "risk_level_raw", cast="int2"),
     Coded("facilities", "kind", "facility_kind", "kind_raw"),
@@ -88,26 +95,34 @@ def read_terms(path: Path, vocab: str | None = None) -> pd.DataFrame:
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("code", "name") if c not in frame.columns]
     if missing:
-        raise InputError(f"no column {missing[0]!r} (columns: code, name, parent, aliases)",
-                         file=str(path))
+        raise InputError(
+            f"no column {missing[0]!r} (columns: code, name, parent, aliases)", file=str(path)
+        )
     if "vocab" not in frame.columns:
         frame["vocab"] = vocab or "incident_category"
     elif vocab:
         frame["vocab"] = frame["vocab"].fillna("").mask(frame["vocab"].fillna("") == "", vocab)
-    out = pd.DataFrame({
-        "vocab": frame["vocab"].fillna("").astype(str).str.strip(),
-        "code": frame["code"].fillna("").astype(str).str.strip(),
-        "name": frame["name"].fillna("").astype(str).str.strip(),
-        "parent": (frame["parent"].fillna("").astype(str).str.strip() if "parent" in frame
-                   else ""),
-        "aliases": [aliases(a) for a in frame.get("aliases", pd.Series([None] * len(frame)))],
-    })
+    out = pd.DataFrame(
+        {
+            "vocab": frame["vocab"].fillna("").astype(str).str.strip(),
+            "code": frame["code"].fillna("").astype(str).str.strip(),
+            "name": frame["name"].fillna("").astype(str).str.strip(),
+            "parent": (
+                frame["parent"].fillna("").astype(str).str.strip() if "parent" in frame else ""
+            ),
+            "aliases": [aliases(a) for a in frame.get("aliases", pd.Series([None] * len(frame)))],
+        }
+    )
     out["parent"] = out["parent"].astype(object).mask(out["parent"] == "", None)
     for i, row in out.iterrows():
         line = int(i) + 2  # the header is line 1
         if row["vocab"] not in VOCABS:
-            raise InputError(f"unknown vocabulary {row['vocab']!r}; use one of {', '.join(VOCABS)}",
-                             file=str(path), row=line, field="vocab")
+            raise InputError(
+                f"unknown vocabulary {row['vocab']!r}; use one of {', '.join(VOCABS)}",
+                file=str(path),
+                row=line,
+                field="vocab",
+            )
         for field in ("code", "name"):
             if not row[field]:
                 raise InputError(f"empty {field}", file=str(path), row=line, field=field)

@@ -15,13 +15,21 @@ from werkzeug.serving import make_server
 from tests.database import empty
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LOCAL_SCHEMES = ("data", "blob", "about")
 
 
 def _city_module():
-    spec = importlib.util.spec_from_file_location("dashboard_city", Path(__file__).with_name("city.py"))
+    spec = importlib.util.spec_from_file_location(
+        "dashboard_city", Path(__file__).with_name("city.py")
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -74,8 +82,11 @@ class Watch:
 
     def non_local(self) -> list[str]:
         host = urlparse(self.base).netloc
-        return [u for u in self.requests
-                if urlparse(u).scheme not in LOCAL_SCHEMES and urlparse(u).netloc != host]
+        return [
+            u
+            for u in self.requests
+            if urlparse(u).scheme not in LOCAL_SCHEMES and urlparse(u).netloc != host
+        ]
 
 
 @pytest.fixture
@@ -152,16 +163,21 @@ class MapProbe:
 
     def wait(self, graph: str, traces: bool = True, timeout: float = 30000) -> dict:
         """Wait until the map has loaded and drawn tile (and trace) features; their counts."""
-        return self.page.wait_for_function(RENDERED, arg=[graph, traces], timeout=timeout).json_value()
+        return self.page.wait_for_function(
+            RENDERED, arg=[graph, traces], timeout=timeout
+        ).json_value()
 
     def locations(self, graph: str) -> list[str]:
         return self.page.evaluate(LOCATIONS, graph)
 
     def wait_changed(self, graph: str, before: list[str], timeout: float = 30000) -> list[str]:
         """Wait until the drawn cells differ from `before` and the map is drawn again."""
-        self.page.wait_for_function(f"(b) => {{ const now = ({LOCATIONS})('{graph}');"
-                                    " return JSON.stringify(now) !== JSON.stringify(b); }",
-                                    arg=before, timeout=timeout)
+        self.page.wait_for_function(
+            f"(b) => {{ const now = ({LOCATIONS})('{graph}');"
+            " return JSON.stringify(now) !== JSON.stringify(b); }",
+            arg=before,
+            timeout=timeout,
+        )
         self.wait(graph)
         return self.locations(graph)
 
@@ -172,7 +188,8 @@ class MapProbe:
         """Wait until the map is centred within `tol` degrees of (lon, lat)."""
         self.page.wait_for_function(
             f"([g, x, y, d]) => {{ const c = ({CENTER})(g); return Math.abs(c[0] - x) < d && Math.abs(c[1] - y) < d; }}",
-            arg=[graph, lon, lat, tol])
+            arg=[graph, lon, lat, tol],
+        )
         return self.page.evaluate(CENTER, graph)
 
 

@@ -23,15 +23,23 @@ def _robberies(path, rng):
     """Robberies over the page's default 90 days (08-03…10-31), each second one repeated
     within 150 m and 5 days, in a CSV as an analyst would load it."""
     lon, lat = rng.uniform(120.56, 120.74, ROBBERIES), rng.uniform(31.26, 31.39, ROBBERIES)
-    at = pd.Timestamp("2026-08-03 08:00") + pd.to_timedelta(rng.integers(0, 80 * 86400, ROBBERIES), "s")
+    at = pd.Timestamp("2026-08-03 08:00") + pd.to_timedelta(
+        rng.integers(0, 80 * 86400, ROBBERIES), "s"
+    )
     k = ROBBERIES // 2
     step, angle = rng.uniform(0, 150, k) / 111_000, rng.uniform(0, 2 * np.pi, k)
     lon = np.r_[lon, lon[:k] + step * np.cos(angle) / np.cos(np.radians(31.3))]
     lat = np.r_[lat, lat[:k] + step * np.sin(angle)]
     at = at.append(at[:k] + pd.to_timedelta(rng.integers(0, 5 * 86400, k), "s"))
-    pd.DataFrame({"警情编号": [f"QJ{i:04d}" for i in range(len(lon))], "报警时间": at.strftime("%Y-%m-%d %H:%M:%S"),
-                  "警情类别": ["抢劫"] * ROBBERIES + ["抢夺"] * k, "经度": lon.round(7), "纬度": lat.round(7)}
-                 ).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "警情编号": [f"QJ{i:04d}" for i in range(len(lon))],
+            "报警时间": at.strftime("%Y-%m-%d %H:%M:%S"),
+            "警情类别": ["抢劫"] * ROBBERIES + ["抢夺"] * k,
+            "经度": lon.round(7),
+            "纬度": lat.round(7),
+        }
+    ).to_csv(path, index=False)
     return path
 
 
@@ -42,10 +50,27 @@ def city(engine, city_mod, db_url, tmp_path_factory):
     empty(engine)
     built = city_mod.build(engine)
     rng = np.random.default_rng(3)
-    at = pd.Timestamp("2026-10-19 09:00", tz="Asia/Shanghai") + pd.to_timedelta(rng.integers(0, 6 * 86400, 10), "s")
-    load_batch(engine, pd.DataFrame({"lon": rng.normal(SURGE[0], 0.0004, 10), "lat": rng.normal(SURGE[1], 0.0004, 10),
-                                     "occurred_at": at.tz_convert("UTC"), "category": "盗窃"}), "surge.csv")
-    loaded = load("incidents", _robberies(tmp_path_factory.mktemp("nr") / "qj.csv", rng), crs="wgs84", url=db_url)
+    at = pd.Timestamp("2026-10-19 09:00", tz="Asia/Shanghai") + pd.to_timedelta(
+        rng.integers(0, 6 * 86400, 10), "s"
+    )
+    load_batch(
+        engine,
+        pd.DataFrame(
+            {
+                "lon": rng.normal(SURGE[0], 0.0004, 10),
+                "lat": rng.normal(SURGE[1], 0.0004, 10),
+                "occurred_at": at.tz_convert("UTC"),
+                "category": "盗窃",
+            }
+        ),
+        "surge.csv",
+    )
+    loaded = load(
+        "incidents",
+        _robberies(tmp_path_factory.mktemp("nr") / "qj.csv", rng),
+        crs="wgs84",
+        url=db_url,
+    )
     assert (loaded["loaded"], loaded["rejected"]) == (ROBBERIES * 3 // 2, 0)
     return built
 
@@ -57,11 +82,17 @@ def test_alert_list_zooms_to_the_surge_and_opens_its_detail(page, server, probe,
     item = page.locator(f"#hs-alerts button[id*='{cell}']")
     item.wait_for(timeout=30000)
     assert "2026-10-19 至 2026-10-25" in page.inner_text("#hs-alerts")
-    assert "苏州工业园区" in item.inner_text() and "10 起" in item.inner_text() and "p = " in item.inner_text()
+    assert (
+        "苏州工业园区" in item.inner_text()
+        and "10 起" in item.inner_text()
+        and "p = " in item.inner_text()
+    )
     item.click()
     lat, lon = h3.cell_to_latlng(cell)
     probe.wait_center("hs-map", lon, lat, tol=0.002)
-    page.wait_for_function("(c) => document.querySelector('#hs-detail-cell')?.textContent === c", arg=cell)
+    page.wait_for_function(
+        "(c) => document.querySelector('#hs-detail-cell')?.textContent === c", arg=cell
+    )
     assert "苏州工业园区北街道" in page.inner_text("#hs-detail-place")
     page.screenshot(path=str(artifacts / "hotspots-alert.png"), full_page=True)
 
@@ -91,7 +122,9 @@ def test_near_repeat_panel_takes_a_fine_category_loaded_under_its_alias(page, se
     page.click("#hs-nr-run")
     page.locator("#hs-nr-reading").wait_for(timeout=60000)
     assert page.inner_text("#hs-nr-reading").startswith("200 米、7 天内")
-    assert page.inner_text("#hs-nr-span").startswith(f"2026-08-03 至 2026-10-31，{ROBBERIES * 3 // 2} 起警情")
+    assert page.inner_text("#hs-nr-span").startswith(
+        f"2026-08-03 至 2026-10-31，{ROBBERIES * 3 // 2} 起警情"
+    )
 
 
 def test_month_alerts_cover_the_latest_complete_month(page, server):
@@ -100,5 +133,7 @@ def test_month_alerts_cover_the_latest_complete_month(page, server):
     page.get_by_label("最近一月").check()
     # the data end on 2026-10-31, the last day of October: October is complete
     # innerText, not textContent: a loading overlay can hide the list while it re-renders
-    page.wait_for_function("() => document.querySelector('#hs-alerts')?.innerText.includes('2026-10-01 至 2026-10-31')")
+    page.wait_for_function(
+        "() => document.querySelector('#hs-alerts')?.innerText.includes('2026-10-01 至 2026-10-31')"
+    )
     assert "与此前 4 期比较" in page.inner_text("#hs-alerts")

@@ -23,9 +23,16 @@ def test_brief_pdf_served_with_the_weeks_count(client, engine):
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     body = PdfReader(io.BytesIO(resp.data)).pages[0].extract_text().replace(" ", "")
     with engine.connect() as conn:
-        last = conn.execute(text("SELECT max(occurred_at AT TIME ZONE 'Asia/Shanghai')::date FROM incidents")).scalar()
-        n = conn.execute(text("SELECT count(*) FROM incidents WHERE (occurred_at AT TIME ZONE 'Asia/Shanghai')::date"
-                              " BETWEEN :a AND :b"), {"a": last - dt.timedelta(days=6), "b": last}).scalar()
+        last = conn.execute(
+            text("SELECT max(occurred_at AT TIME ZONE 'Asia/Shanghai')::date FROM incidents")
+        ).scalar()
+        n = conn.execute(
+            text(
+                "SELECT count(*) FROM incidents WHERE (occurred_at AT TIME ZONE 'Asia/Shanghai')::date"
+                " BETWEEN :a AND :b"
+            ),
+            {"a": last - dt.timedelta(days=6), "b": last},
+        ).scalar()
     assert "社会治理周报" in body and f"警情{n}起" in body
     assert client.get("/brief.pdf?period=year").status_code == 400
 

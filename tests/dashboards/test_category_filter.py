@@ -32,10 +32,12 @@ def city(engine, city_mod):
     empty(engine)
     built = city_mod.build(engine)
     with engine.begin() as conn:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             UPDATE incidents i SET category_raw = i.category, category = k.top_name,
                                    category_code = k.code
-            FROM vocab_keys k WHERE k.vocab = 'incident_category' AND k.key = lower(i.category)"""))
+            FROM vocab_keys k WHERE k.vocab = 'incident_category' AND k.key = lower(i.category)""")
+        )
     refresh_counts(engine, full=True)
     return built
 
@@ -44,9 +46,17 @@ def _theft_counts(engine, res: int) -> dict[str, float]:
     """盗窃 incidents (细类 code 1001) per res-`res` cell over the page's default 90 days."""
     with engine.connect() as c:
         last = c.execute(text(f"SELECT max({LOCAL_DAY}) FROM incidents")).scalar()
-        rows = c.execute(text(f"SELECT h3 FROM incidents WHERE category_code = '1001' AND {LOCAL_DAY} "
-                              "BETWEEN :a AND :b"), {"a": last - dt.timedelta(days=89), "b": last}
-                         ).scalars().all()
+        rows = (
+            c.execute(
+                text(
+                    f"SELECT h3 FROM incidents WHERE category_code = '1001' AND {LOCAL_DAY} "
+                    "BETWEEN :a AND :b"
+                ),
+                {"a": last - dt.timedelta(days=89), "b": last},
+            )
+            .scalars()
+            .all()
+        )
     out: dict[str, float] = {}
     for stored in rows:
         cell = h3.cell_to_parent(h3.int_to_str(int(stored)), res)
@@ -58,11 +68,14 @@ def test_options_list_each_top_level_then_its_fine_ones(city, engine):
     zh = category_options(engine, "zh")
     labels = [o["label"] for o in zh]
     at = labels.index("刑事")
-    assert labels[at + 1: at + 3] == [f"{INDENT}· 盗窃", f"{INDENT}· 诈骗"]
+    assert labels[at + 1 : at + 3] == [f"{INDENT}· 盗窃", f"{INDENT}· 诈骗"]
     assert labels.index("治安") > labels.index(f"{INDENT}· 其他刑事")
     en = {o["value"]: o["label"] for o in category_options(engine, "en")}
-    assert (en["刑事"], en["盗窃"], en["其他刑事"]) == ("criminal · 刑事", f"{INDENT}· theft · 盗窃",
-                                                     f"{INDENT}· 其他刑事")
+    assert (en["刑事"], en["盗窃"], en["其他刑事"]) == (
+        "criminal · 刑事",
+        f"{INDENT}· theft · 盗窃",
+        f"{INDENT}· 其他刑事",
+    )
     assert "扒窃" in next(o["search"] for o in zh if o["value"] == "盗窃")  # found by an alias
 
 
@@ -92,5 +105,6 @@ def test_the_english_switch_names_the_terms_in_english(page, server, probe):
     assert dialog.get_by_text("· theft · 盗窃", exact=True).is_visible()
     dialog.get_by_placeholder("Search").fill("扒窃")  # an alias finds its term
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[role=dialog] [role=option]')].length === 1")
+        "() => [...document.querySelectorAll('[role=dialog] [role=option]')].length === 1"
+    )
     assert dialog.get_by_role("option").inner_text().strip() == "· theft · 盗窃"

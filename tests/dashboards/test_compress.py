@@ -23,14 +23,22 @@ def client(city, engine):
 
 def route_callback(client, path: str, headers: dict):
     """The shell's page callback for `path`, as the browser posts it."""
-    body = {"output": "..page.children...alert.hidden..",
-            "outputs": [{"id": "page", "property": "children"}, {"id": "alert", "property": "hidden"}],
-            "inputs": [{"id": "url", "property": "pathname", "value": path},
-                       {"id": "lang", "property": "data", "value": "zh"}],
-            "state": [{"id": "present", "property": "data", "value": False}],
-            "changedPropIds": ["url.pathname"]}
-    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
-                       headers=headers)
+    body = {
+        "output": "..page.children...alert.hidden..",
+        "outputs": [{"id": "page", "property": "children"}, {"id": "alert", "property": "hidden"}],
+        "inputs": [
+            {"id": "url", "property": "pathname", "value": path},
+            {"id": "lang", "property": "data", "value": "zh"},
+        ],
+        "state": [{"id": "present", "property": "data", "value": False}],
+        "changedPropIds": ["url.pathname"],
+    }
+    return client.post(
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def test_page_and_scripts_are_gzipped_when_accepted(client):
@@ -38,7 +46,9 @@ def test_page_and_scripts_are_gzipped_when_accepted(client):
     assert page.headers["Content-Encoding"] == "gzip"
     html = gzip.decompress(page.data).decode()
     assert html.startswith("<!DOCTYPE html>") and plotlyjs.url() in html
-    script = next(s for s in html.split('"') if s.startswith("/_dash-component-suites/dash/dash-renderer"))
+    script = next(
+        s for s in html.split('"') if s.startswith("/_dash-component-suites/dash/dash-renderer")
+    )
     first = client.get(script, headers=GZIP)
     again = client.get(script, headers=GZIP)  # the compressed copy kept from the first
     assert first.headers["Content-Encoding"] == "gzip" and again.data == first.data
@@ -68,7 +78,9 @@ def test_callback_responses_are_gzipped_and_not_mixed_up(client):
 def test_a_hotspots_views_hexagons_are_gzipped(client, engine, city):
     last = city["last_day"]
     with client.application.test_request_context("/", base_url="http://localhost/"):
-        fig, _, _ = hotspots.layer_view(engine, "counts", last - dt.timedelta(days=29), last, None, None, 9, 1, "zh")
+        fig, _, _ = hotspots.layer_view(
+            engine, "counts", last - dt.timedelta(days=29), last, None, None, 9, 1, "zh"
+        )
     url = next(tr for tr in fig["data"] if tr["type"] == "choroplethmap")["geojson"]
     zipped, plain = client.get(url, headers=GZIP), client.get(url)
     assert zipped.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers

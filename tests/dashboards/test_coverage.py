@@ -14,12 +14,15 @@ def _shares(engine, kind: str, radius: float) -> list[str]:
     out = []
     with engine.connect() as c:
         for table in ("incidents", "rentals", "hazards"):
-            covered, total = c.execute(text(f"""
+            covered, total = c.execute(
+                text(f"""
                 SELECT count(*) FILTER (WHERE EXISTS (
                            SELECT 1 FROM facilities f WHERE f.kind = :kind AND ST_DWithin(
                                ST_Transform(f.geom, 4549), ST_Transform(p.geom, 4549), :r))),
                        count(*)
-                FROM {table} p"""), {"kind": kind, "r": radius}).one()
+                FROM {table} p"""),
+                {"kind": kind, "r": radius},
+            ).one()
             out.append(f"{covered / total * 100:.1f}%" if total else "—")
     return out
 
@@ -32,10 +35,14 @@ def _cards(page) -> list[str]:
 
 def _facilities(engine, kind: str) -> int:
     with engine.connect() as c:
-        return c.execute(text("SELECT count(*) FROM facilities WHERE kind = :k"), {"k": kind}).scalar()
+        return c.execute(
+            text("SELECT count(*) FROM facilities WHERE kind = :k"), {"k": kind}
+        ).scalar()
 
 
-def test_coverage_kind_filter_and_overdue_without_personal_data(page, server, artifacts, probe, engine):
+def test_coverage_kind_filter_and_overdue_without_personal_data(
+    page, server, artifacts, probe, engine
+):
     page.goto(server + "/coverage")
     probe.wait("cv-map")
     before = page.inner_text("#cv-share")
@@ -49,7 +56,9 @@ def test_coverage_kind_filter_and_overdue_without_personal_data(page, server, ar
 
     page.click("#cv-kind")
     page.get_by_text("应急避难场所", exact=True).click()
-    page.wait_for_function("() => document.querySelector('#cv-share').innerText.includes('应急避难场所')")
+    page.wait_for_function(
+        "() => document.querySelector('#cv-share').innerText.includes('应急避难场所')"
+    )
     probe.wait_changed("cv-map", cells)
     assert _cards(page) == _shares(engine, "shelter", 1000)
     assert f"· {_facilities(engine, 'shelter')} · 1000 m" in page.inner_text("#cv-share")

@@ -12,21 +12,32 @@ from dashboards import glyphs
 
 def _glyphs_class():
     """The `glyphs` message of the Mapbox/MapLibre glyphs.proto, built at run time."""
-    f = descriptor_pb2.FileDescriptorProto(name="glyphs_test.proto", package="llmr.glyphs", syntax="proto2")
+    f = descriptor_pb2.FileDescriptorProto(
+        name="glyphs_test.proto", package="llmr.glyphs", syntax="proto2"
+    )
     T = descriptor_pb2.FieldDescriptorProto
     opt, req, rep = T.LABEL_OPTIONAL, T.LABEL_REQUIRED, T.LABEL_REPEATED
     g = f.message_type.add(name="glyph")
-    for name, num, typ, label in [("id", 1, T.TYPE_UINT32, req), ("bitmap", 2, T.TYPE_BYTES, opt),
-                                  ("width", 3, T.TYPE_UINT32, req), ("height", 4, T.TYPE_UINT32, req),
-                                  ("left", 5, T.TYPE_SINT32, req), ("top", 6, T.TYPE_SINT32, req),
-                                  ("advance", 7, T.TYPE_UINT32, req)]:
+    for name, num, typ, label in [
+        ("id", 1, T.TYPE_UINT32, req),
+        ("bitmap", 2, T.TYPE_BYTES, opt),
+        ("width", 3, T.TYPE_UINT32, req),
+        ("height", 4, T.TYPE_UINT32, req),
+        ("left", 5, T.TYPE_SINT32, req),
+        ("top", 6, T.TYPE_SINT32, req),
+        ("advance", 7, T.TYPE_UINT32, req),
+    ]:
         g.field.add(name=name, number=num, type=typ, label=label)
     s = f.message_type.add(name="fontstack")
     s.field.add(name="name", number=1, type=T.TYPE_STRING, label=req)
     s.field.add(name="range", number=2, type=T.TYPE_STRING, label=req)
-    s.field.add(name="glyphs", number=3, type=T.TYPE_MESSAGE, label=rep, type_name=".llmr.glyphs.glyph")
+    s.field.add(
+        name="glyphs", number=3, type=T.TYPE_MESSAGE, label=rep, type_name=".llmr.glyphs.glyph"
+    )
     top = f.message_type.add(name="glyphs")
-    top.field.add(name="stacks", number=1, type=T.TYPE_MESSAGE, label=rep, type_name=".llmr.glyphs.fontstack")
+    top.field.add(
+        name="stacks", number=1, type=T.TYPE_MESSAGE, label=rep, type_name=".llmr.glyphs.fontstack"
+    )
     pool = descriptor_pool.DescriptorPool()
     pool.Add(f)
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("llmr.glyphs.glyphs"))
@@ -83,6 +94,8 @@ def test_cjk_range_from_the_installed_font(client):
     assert glyphs.font_file()[0].endswith((".ttc", ".otf", ".ttf"))
 
 
-@pytest.mark.parametrize("path", ["/glyphs/x/1-256.pbf", "/glyphs/x/0-511.pbf", "/glyphs/x/1114112-1114367.pbf"])
+@pytest.mark.parametrize(
+    "path", ["/glyphs/x/1-256.pbf", "/glyphs/x/0-511.pbf", "/glyphs/x/1114112-1114367.pbf"]
+)
 def test_refuses_other_ranges(client, path):
     assert client.get(path).status_code == 404

@@ -93,9 +93,12 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     probe.wait("ge-map", traces=False, timeout=SLOW)
     draft = drafts.open_draft(engine, DRAFT)
     # the first map carries no unit: they come as tiles, each drawn in its grid's band
-    assert page.evaluate(
-        "() => document.querySelector('#ge-map .js-plotly-plot').data[1].locations.length"
-    ) == 0
+    assert (
+        page.evaluate(
+            "() => document.querySelector('#ge-map .js-plotly-plot').data[1].locations.length"
+        )
+        == 0
+    )
     page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
     rendered = dict(page.evaluate(RENDERED_UNITS))
     bands = edit.balance(draft).set_index("grid_code")["band"]
@@ -244,14 +247,18 @@ def test_only_planners_and_admins_get_the_editor(engine, city):
             assert (grids_editor.panel("zh") is not None) is may
 
 
-def test_a_draft_started_on_the_page_keeps_a_departments_units_as_its_boundary(page, server, engine):
+def test_a_draft_started_on_the_page_keeps_a_departments_units_as_its_boundary(
+    page, server, engine
+):
     """With police areas loaded, the start form offers their department; the draft started
     with it stores the boundary its edits are checked against (geo.grids.edit)."""
     with engine.begin() as c:
         c.execute(text("DELETE FROM jurisdictions"))
-        c.execute(text("""INSERT INTO jurisdictions (department, code, name, geom)
+        c.execute(
+            text("""INSERT INTO jurisdictions (department, code, name, geom)
                           SELECT 'police', 'P' || id, '派出所 ' || id, ST_Multi(geom)
-                          FROM grids WHERE version_id = (SELECT min(version_id) FROM grids)"""))
+                          FROM grids WHERE version_id = (SELECT min(version_id) FROM grids)""")
+        )
     page.goto(server + "/grids")
     page.wait_for_selector("#grid-editor", timeout=SLOW)
     page.locator("#ge-boundary").click()
@@ -261,6 +268,9 @@ def test_a_draft_started_on_the_page_keeps_a_departments_units_as_its_boundary(p
     page.wait_for_function(
         "() => document.querySelector('#ge-msg')?.textContent.includes('已新建草稿')", timeout=SLOW
     )
-    params = engine.connect().execute(
-        text("SELECT params FROM grid_versions WHERE name = '2027-police'")).scalar_one()
+    params = (
+        engine.connect()
+        .execute(text("SELECT params FROM grid_versions WHERE name = '2027-police'"))
+        .scalar_one()
+    )
     assert params["editor"]["boundary"] == "police"

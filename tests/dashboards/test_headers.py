@@ -59,7 +59,9 @@ def test_every_response_carries_the_policy_and_headers(secure_server):
         assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts
         assert scripts[0] == "'self'" and all(s.startswith("'sha256-") for s in scripts[1:])
         # only the app's own origin: no host, no scheme-wide source but data:/blob:
-        assert not [s for v in csp.values() for s in v if s.endswith(":") and s not in ("data:", "blob:")]
+        assert not [
+            s for v in csp.values() for s in v if s.endswith(":") and s not in ("data:", "blob:")
+        ]
         assert not [s for v in csp.values() for s in v if "." in s and not s.startswith("'sha256-")]
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert resp.headers["X-Frame-Options"] == "DENY"
@@ -116,13 +118,19 @@ def test_every_page_loads_under_the_policy_in_both_languages(page, app_base, art
                 # when a figure update lands on a graph the switch has just replaced
                 page.wait_for_load_state("networkidle")
                 page.click("#btn-lang")
-                page.wait_for_function("() => document.querySelector('#btn-lang').innerText === '中文'"
-                                       " && !/[\\u4e00-\\u9fff]/.test(document.querySelector('#page h2').innerText)")
+                page.wait_for_function(
+                    "() => document.querySelector('#btn-lang').innerText === '中文'"
+                    " && !/[\\u4e00-\\u9fff]/.test(document.querySelector('#page h2').innerText)"
+                )
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(500)  # late map tiles and plot styles
             seen[f"{lang} {p.path}"] = page.evaluate("() => window.__csp")
             title = page.inner_text("#page h2.page-title")
-            assert bool(re.search(r"[\u4e00-\u9fff]", title)) == (lang == "zh"), (lang, p.path, title)
+            assert bool(re.search(r"[\u4e00-\u9fff]", title)) == (lang == "zh"), (
+                lang,
+                p.path,
+                title,
+            )
         page.screenshot(path=str(artifacts / f"csp-{lang}-last-page.png"), full_page=True)
     assert {k: v for k, v in seen.items() if v} == {}
     assert len(seen) == 2 * len(PAGES)

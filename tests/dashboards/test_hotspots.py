@@ -37,9 +37,17 @@ def _fraud_counts_east(engine, res: int) -> dict[str, float]:
     district, over the page's default window: the 90 days up to the latest incident."""
     with engine.connect() as c:
         last = c.execute(text(f"SELECT max({LOCAL_DAY}) FROM incidents")).scalar()
-        rows = c.execute(text(f"SELECT h3 FROM incidents WHERE category = '诈骗' AND {LOCAL_DAY} "
-                              "BETWEEN :a AND :b"), {"a": last - dt.timedelta(days=89), "b": last}
-                         ).scalars().all()
+        rows = (
+            c.execute(
+                text(
+                    f"SELECT h3 FROM incidents WHERE category = '诈骗' AND {LOCAL_DAY} "
+                    "BETWEEN :a AND :b"
+                ),
+                {"a": last - dt.timedelta(days=89), "b": last},
+            )
+            .scalars()
+            .all()
+        )
     out: dict[str, float] = {}
     for stored in rows:
         cell = h3.cell_to_parent(h3.int_to_str(int(stored)), res)
@@ -71,6 +79,7 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe, e
     # back to Gi*: the view's hexagons were fetched once and are not fetched again
     def fetched():
         return [u for u in page.watch.requests if hotspots.GEOJSON_PATH in u]
+
     before = fetched()
     assert len(before) == 3  # the page's first view, then Gi* and counts at resolution 8
     page.get_by_label("Gi* 热冷点").check()
@@ -98,8 +107,10 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe, e
     page.wait_for_selector("#hs-detail-cell")
     assert page.inner_text("#hs-detail-cell") == cell
     assert "姑苏区" in page.inner_text("#hs-detail-place")  # the cluster lies in the west district
-    bars = "(id) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');" \
-           " return gd && gd.calcdata && gd.calcdata.length ? gd.calcdata[0].length : 0; }"
+    bars = (
+        "(id) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');"
+        " return gd && gd.calcdata && gd.calcdata.length ? gd.calcdata[0].length : 0; }"
+    )
     page.wait_for_function(f"() => ({bars})('hs-series') > 0 && ({bars})('hs-mix') > 0")
     assert page.evaluate(bars, "hs-series") > 5  # weekly bars
     assert page.evaluate(bars, "hs-mix") == 4  # one bar per category
@@ -145,7 +156,9 @@ def test_a_views_hexagons_are_served_at_its_url(server, engine, city):
     last = city["last_day"]
     with create_app(engine).server.test_request_context("/", base_url=server + "/"):
         for mode in ("gi", "counts"):
-            fig, _, _ = hotspots.layer_view(engine, mode, last - dt.timedelta(days=59), last, None, None, 9, 1, "zh")
+            fig, _, _ = hotspots.layer_view(
+                engine, mode, last - dt.timedelta(days=59), last, None, None, 9, 1, "zh"
+            )
             hexes = next(tr for tr in fig["data"] if tr["type"] == "choroplethmap")
             assert hexes["geojson"].startswith(hotspots.GEOJSON_PATH + "?")
             status, headers, body = _get(server + hexes["geojson"])
@@ -159,4 +172,11 @@ def test_a_views_hexagons_are_served_at_its_url(server, engine, city):
             assert abs(sum(p[0] for p in ring[:-1]) / 6 - lon) < 1e-3
             assert abs(sum(p[1] for p in ring[:-1]) / 6 - lat) < 1e-3
     assert _get(server + hotspots.GEOJSON_PATH + "?mode=gi&res=9")[0] == 400
-    assert _get(server + hotspots.GEOJSON_PATH + "?mode=drop&res=9&k=1&lang=zh&start=2026-01-01&end=2026-01-02")[0] == 400
+    assert (
+        _get(
+            server
+            + hotspots.GEOJSON_PATH
+            + "?mode=drop&res=9&k=1&lang=zh&start=2026-01-01&end=2026-01-02"
+        )[0]
+        == 400
+    )

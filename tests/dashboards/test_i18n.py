@@ -23,7 +23,11 @@ def test_every_label_has_chinese_and_english():
 def test_keys_used_by_the_pages_exist():
     used = set()
     for path in PAGES.glob("*.py"):
-        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.0-9-]+)["']""", path.read_text(encoding="utf-8")))
+        used |= set(
+            re.findall(
+                r"""\bt\(\s*["']([a-z_]+\.[a-z_.0-9-]+)["']""", path.read_text(encoding="utf-8")
+            )
+        )
     assert used, "no label lookups found"
     assert sorted(k for k in used if k not in LABELS) == []
 

@@ -24,19 +24,24 @@ def raw_counts(engine, res: int, start: dt.date, end: dt.date, cats=None) -> pd.
     """The peer: count the incidents table itself, parents computed here."""
     q = f"SELECT h3, category FROM incidents WHERE {LOCAL_DAY} BETWEEN :a AND :b"
     with engine.connect() as c:
-        df = pd.DataFrame(c.execute(text(q), {"a": start, "b": end}).all(), columns=["h3", "category"])
+        df = pd.DataFrame(
+            c.execute(text(q), {"a": start, "b": end}).all(), columns=["h3", "category"]
+        )
     if cats:
         df = df[df["category"].isin(cats)]
     cells = parents(df["h3"].to_numpy().astype(np.uint64), res).astype(np.int64)
     return pd.Series(cells).value_counts().sort_index()
 
 
-@pytest.mark.parametrize(("start", "end"), [
-    (dt.date(2026, 6, 1), dt.date(2026, 10, 31)),   # whole months only
-    (dt.date(2026, 6, 5), dt.date(2026, 9, 17)),    # edges on both sides
-    (dt.date(2026, 10, 3), dt.date(2026, 10, 9)),   # inside one month
-    (dt.date(2026, 7, 31), dt.date(2026, 8, 1)),    # across a month boundary
-])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.date(2026, 6, 1), dt.date(2026, 10, 31)),  # whole months only
+        (dt.date(2026, 6, 5), dt.date(2026, 9, 17)),  # edges on both sides
+        (dt.date(2026, 10, 3), dt.date(2026, 10, 9)),  # inside one month
+        (dt.date(2026, 7, 31), dt.date(2026, 8, 1)),  # across a month boundary
+    ],
+)
 def test_cell_counts_equal_the_raw_incidents(engine, city, start, end):
     for res, cats in ((8, None), (9, ["盗窃", "诈骗"])):
         got = cell_counts(engine, res, start, end, cats).sort_index()
@@ -46,8 +51,12 @@ def test_cell_counts_equal_the_raw_incidents(engine, city, start, end):
 
 
 def test_split_months_covers_every_day_once():
-    for start, end in [(dt.date(2026, 1, 15), dt.date(2026, 4, 2)), (dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
-                       (dt.date(2026, 3, 3), dt.date(2026, 3, 9)), (dt.date(2025, 12, 31), dt.date(2026, 1, 1))]:
+    for start, end in [
+        (dt.date(2026, 1, 15), dt.date(2026, 4, 2)),
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+        (dt.date(2026, 3, 3), dt.date(2026, 3, 9)),
+        (dt.date(2025, 12, 31), dt.date(2026, 1, 1)),
+    ]:
         months, edges = split_months(start, end)
         days = [d for a, b in edges for d in pd.date_range(a, b).date]
         for m in months:
@@ -60,16 +69,25 @@ def test_overview_kpis_match_the_rows(engine, city):
     last = city["last_day"]
     assert (k.period_start, k.period_end) == (last - dt.timedelta(days=29), last)
     with engine.connect() as c:
+
         def n(a, b):
-            return c.execute(text(f"SELECT count(*) FROM incidents WHERE {LOCAL_DAY} BETWEEN :a AND :b"),
-                             {"a": a, "b": b}).scalar()
+            return c.execute(
+                text(f"SELECT count(*) FROM incidents WHERE {LOCAL_DAY} BETWEEN :a AND :b"),
+                {"a": a, "b": b},
+            ).scalar()
+
         now = n(last - dt.timedelta(days=29), last)
         before = n(last - dt.timedelta(days=59), last - dt.timedelta(days=30))
         assert (k.incidents, k.incidents_prev) == (now, before)
-        grid_rows = c.execute(text(
-            "SELECT households, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grids g "
-            "JOIN grid_versions v ON v.id = g.version_id WHERE v.status = 'active'")).all()
-        stations = c.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM facilities WHERE kind = 'police_station'")).all()
+        grid_rows = c.execute(
+            text(
+                "SELECT households, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grids g "
+                "JOIN grid_versions v ON v.id = g.version_id WHERE v.status = 'active'"
+            )
+        ).all()
+        stations = c.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM facilities WHERE kind = 'police_station'")
+        ).all()
     lo, hi = settings().households_band
     assert k.grids_total == 48
     assert k.grids_out_of_band == sum(1 for hh, _, _ in grid_rows if hh < lo or hh > hi)
@@ -96,8 +114,14 @@ def test_hot_share_is_the_share_of_the_period_incidents_in_hot_cells(engine, cit
     # days, SQL) whose res-`layer.res` parent cell is one of the layer's hot cells
     hot = set(f.loc[f["bin"] > 0, "cell"].astype(np.int64))
     with engine.connect() as c:
-        rows = c.execute(text(f"SELECT h3 FROM incidents WHERE {LOCAL_DAY} BETWEEN :a AND :b"),
-                         {"a": k.period_start, "b": k.period_end}).scalars().all()
+        rows = (
+            c.execute(
+                text(f"SELECT h3 FROM incidents WHERE {LOCAL_DAY} BETWEEN :a AND :b"),
+                {"a": k.period_start, "b": k.period_end},
+            )
+            .scalars()
+            .all()
+        )
     parent = parents(np.array(rows, dtype=np.int64).astype(np.uint64), layer.res).astype(np.int64)
     assert len(rows) == k.incidents
     assert k.hot_share == pytest.approx(np.isin(parent, list(hot)).sum() / len(rows))

@@ -25,8 +25,13 @@ def app(clean_db):
 
     with clean_db.begin() as conn:
         conn.execute(text("DELETE FROM users"))
-    for name, role in (("lead", "leader"), ("ana", "analyst"), ("plan", "planner"),
-                       ("aud", "auditor"), ("root", "admin")):
+    for name, role in (
+        ("lead", "leader"),
+        ("ana", "analyst"),
+        ("plan", "planner"),
+        ("aud", "auditor"),
+        ("root", "admin"),
+    ):
         add_user(clean_db, name, PASSWORD, role)
     return create_app(clean_db, login=True)
 
@@ -34,13 +39,21 @@ def app(clean_db):
 def sign_in(client, username: str, password: str = PASSWORD):
     page = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    return client.post("/login", data={"username": username, "password": password, "csrf": token, "next": "/"})
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf": token, "next": "/"}
+    )
 
 
 def callback(client, output_id: str):
-    body = {"output": f"{output_id}.children", "outputs": {"id": output_id, "property": "children"},
-            "inputs": [], "changedPropIds": []}
-    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    body = {
+        "output": f"{output_id}.children",
+        "outputs": {"id": output_id, "property": "children"},
+        "inputs": [],
+        "changedPropIds": [],
+    }
+    return client.post(
+        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+    )
 
 
 def test_anonymous_requests_are_sent_to_login(app):
@@ -66,39 +79,54 @@ def test_session_cookie_is_httponly_and_samesite(app):
     client = app.server.test_client()
     ok = sign_in(client, "ana")
     assert ok.status_code == 302 and ok.headers["Location"] == "/"
-    cookie = next(v for k, v in ok.headers.items() if k == "Set-Cookie" and v.startswith("session="))
+    cookie = next(
+        v for k, v in ok.headers.items() if k == "Set-Cookie" and v.startswith("session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-@pytest.mark.parametrize("target", ["https://example.com/", "//example.com/", "/\\example.com/", "\\\\example.com"])
+@pytest.mark.parametrize(
+    "target", ["https://example.com/", "//example.com/", "/\\example.com/", "\\\\example.com"]
+)
 def test_open_redirect_is_refused(app, target):
     client = app.server.test_client()
     page = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    done = client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": token,
-                                       "next": target})
+    done = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf": token, "next": target}
+    )
     assert done.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize(("user", "allowed", "denied"), [
-    ("lead", ["/", "/hotspots", "/grids", "/coverage"], ["/export"]),
-    ("ana", ["/", "/hotspots", "/coverage"], ["/grids", "/export"]),
-    ("plan", ["/", "/grids", "/coverage"], ["/hotspots", "/export"]),
-    ("aud", ["/", "/export"], ["/hotspots", "/grids", "/coverage"]),
-    ("root", ["/", "/hotspots", "/grids", "/coverage", "/export"], []),
-])
+@pytest.mark.parametrize(
+    ("user", "allowed", "denied"),
+    [
+        ("lead", ["/", "/hotspots", "/grids", "/coverage"], ["/export"]),
+        ("ana", ["/", "/hotspots", "/coverage"], ["/grids", "/export"]),
+        ("plan", ["/", "/grids", "/coverage"], ["/hotspots", "/export"]),
+        ("aud", ["/", "/export"], ["/hotspots", "/grids", "/coverage"]),
+        ("root", ["/", "/hotspots", "/grids", "/coverage", "/export"], []),
+    ],
+)
 def test_each_role_opens_only_its_pages_and_callbacks(app, user, allowed, denied):
     client = app.server.test_client()
     assert sign_in(client, user).status_code == 302
-    prefix = {"/": "ov-map", "/hotspots": "hs-map", "/grids": "gr-map", "/coverage": "cv-map",
-              "/export": "ex-msg"}
+    prefix = {
+        "/": "ov-map",
+        "/hotspots": "hs-map",
+        "/grids": "gr-map",
+        "/coverage": "cv-map",
+        "/export": "ex-msg",
+    }
     # a page's data URLs (the hexagons of a hotspots view) follow the page's roles
     data = {"/hotspots": f"{hotspots.GEOJSON_PATH}?mode=gi"}
     for path in allowed:
         assert client.get(path).status_code == 200, path
         assert callback(client, prefix[path]).status_code != 403, path
         if path in data:
-            assert client.get(data[path]).status_code == 400, path  # let in; the query is incomplete
+            assert client.get(data[path]).status_code == 400, (
+                path
+            )  # let in; the query is incomplete
     for path in denied:
         assert client.get(path).status_code == 403, path
         # the page's callbacks (its data and downloads) are refused on the server too
@@ -115,8 +143,16 @@ def test_login_and_logout_are_audited(app, clean_db):
     sign_in(client, "aud")
     client.get("/logout")
     with clean_db.connect() as conn:
-        actions = conn.execute(select(audit_log.c.action).where(audit_log.c.username == "aud")
-                               .where(audit_log.c.id > start).order_by(audit_log.c.id)).scalars().all()
+        actions = (
+            conn.execute(
+                select(audit_log.c.action)
+                .where(audit_log.c.username == "aud")
+                .where(audit_log.c.id > start)
+                .order_by(audit_log.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert actions == ["login_failed", "login", "logout"]
     assert client.get("/").status_code == 302
 
@@ -128,9 +164,13 @@ def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_
     # `browser`: the session's Chromium (tests/dashboards/conftest.py); a second
     # sync_playwright() inside the same session would fail ("Sync API inside the asyncio loop")
     with clean_db.begin() as conn:
-        conn.execute(text("INSERT INTO facilities (source_key, name, kind, geom) VALUES "
-                          "('F1', '平江派出所', 'police_station', ST_SetSRID(ST_MakePoint(120.63, 31.32), 4326)),"
-                          "('F2', '观前调解室', 'mediation_room', ST_SetSRID(ST_MakePoint(120.62, 31.31), 4326))"))
+        conn.execute(
+            text(
+                "INSERT INTO facilities (source_key, name, kind, geom) VALUES "
+                "('F1', '平江派出所', 'police_station', ST_SetSRID(ST_MakePoint(120.63, 31.32), 4326)),"
+                "('F2', '观前调解室', 'mediation_room', ST_SetSRID(ST_MakePoint(120.62, 31.31), 4326))"
+            )
+        )
     srv = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{srv.server_port}"
@@ -148,7 +188,9 @@ def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_
             nav = page.locator("#nav a").all_inner_texts()
             assert nav == ["总览", "数据导出"]
             page.locator("#ex-layer").click()
-            page.locator(".Select-menu-outer, [role=listbox]").get_by_text("facilities", exact=True).click()
+            page.locator(".Select-menu-outer, [role=listbox]").get_by_text(
+                "facilities", exact=True
+            ).click()
             with page.expect_download(timeout=120_000) as dl:
                 page.click("#ex-run")
             path = tmp_path / "export.zip"
@@ -164,7 +206,9 @@ def test_auditor_signs_in_and_downloads_an_export(app, clean_db, artifacts, tmp_
     assert any(n.endswith(".shp") for n in names) and any(n.endswith(".cpg") for n in names)
     assert manifest["rows"] == 2 and manifest["layer"] == "facilities"
     with clean_db.connect() as conn:
-        logged = conn.execute(select(export_log.c.layer, export_log.c.username, export_log.c.rows)).all()
+        logged = conn.execute(
+            select(export_log.c.layer, export_log.c.username, export_log.c.rows)
+        ).all()
     assert [tuple(r) for r in logged] == [("facilities", "aud", 2)]
 
 
@@ -213,9 +257,14 @@ def test_a_copied_cookie_stops_working_when_the_session_ends(app, clean_db, endi
 def test_a_link_on_another_site_does_not_sign_out(app):
     client = app.server.test_client()
     assert sign_in(client, "ana").status_code == 302
-    assert client.get("/logout", headers={"Sec-Fetch-Site": "cross-site"}).headers["Location"] == "/"
+    assert (
+        client.get("/logout", headers={"Sec-Fetch-Site": "cross-site"}).headers["Location"] == "/"
+    )
     assert client.get("/hotspots").status_code == 200
-    assert client.get("/logout", headers={"Sec-Fetch-Site": "same-origin"}).headers["Location"] == "/login"
+    assert (
+        client.get("/logout", headers={"Sec-Fetch-Site": "same-origin"}).headers["Location"]
+        == "/login"
+    )
     assert client.get("/hotspots").status_code == 302
 
 
@@ -236,38 +285,63 @@ def test_a_callback_named_for_another_page_is_refused(app):
     callback by naming one of her own pages' outputs in `outputs`."""
     client = app.server.test_client()
     assert sign_in(client, "ana").status_code == 302
-    body = {"output": "..ex-download.data...ex-msg.children...ex-history.rowData..",
-            "outputs": [{"id": "hs-map", "property": "figure"}], "inputs": [{"id": "ex-run", "property": "n_clicks",
-                                                                            "value": 1}],
-            "changedPropIds": ["ex-run.n_clicks"], "state": []}
-    done = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    body = {
+        "output": "..ex-download.data...ex-msg.children...ex-history.rowData..",
+        "outputs": [{"id": "hs-map", "property": "figure"}],
+        "inputs": [{"id": "ex-run", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["ex-run.n_clicks"],
+        "state": [],
+    }
+    done = client.post(
+        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+    )
     assert done.status_code == 403
 
 
 def export_call(client, layer: str = "facilities"):
     """The export page's download callback posted as the browser posts it."""
-    states = [("ex-layer", "value", layer), ("ex-version", "value", None), ("ex-district", "value", None),
-              ("ex-dates", "start_date", None), ("ex-dates", "end_date", None), ("ex-category", "value", None),
-              ("ex-format", "value", "csv"), ("ex-encoding", "value", "utf-8"), ("ex-crs", "value", "EPSG:4326"),
-              ("lang", "data", "en")]
-    body = {"output": "..ex-download.data...ex-msg.children...ex-history.rowData..",
-            "outputs": [{"id": "ex-download", "property": "data"}, {"id": "ex-msg", "property": "children"},
-                        {"id": "ex-history", "property": "rowData"}],
-            "inputs": [{"id": "ex-run", "property": "n_clicks", "value": 1}],
-            "state": [{"id": i, "property": p, "value": v} for i, p, v in states],
-            "changedPropIds": ["ex-run.n_clicks"]}
-    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    states = [
+        ("ex-layer", "value", layer),
+        ("ex-version", "value", None),
+        ("ex-district", "value", None),
+        ("ex-dates", "start_date", None),
+        ("ex-dates", "end_date", None),
+        ("ex-category", "value", None),
+        ("ex-format", "value", "csv"),
+        ("ex-encoding", "value", "utf-8"),
+        ("ex-crs", "value", "EPSG:4326"),
+        ("lang", "data", "en"),
+    ]
+    body = {
+        "output": "..ex-download.data...ex-msg.children...ex-history.rowData..",
+        "outputs": [
+            {"id": "ex-download", "property": "data"},
+            {"id": "ex-msg", "property": "children"},
+            {"id": "ex-history", "property": "rowData"},
+        ],
+        "inputs": [{"id": "ex-run", "property": "n_clicks", "value": 1}],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in states],
+        "changedPropIds": ["ex-run.n_clicks"],
+    }
+    return client.post(
+        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+    )
 
 
 def test_the_export_callback_checks_the_role_itself(app, clean_db):
     """With the page gate out of the way, the export callback still refuses a role that
     may not export: no file, nothing in the export log, the refusal audited."""
     with clean_db.begin() as conn:
-        conn.execute(text("INSERT INTO facilities (source_key, name, kind, geom) VALUES "
-                          "('F1', '平江派出所', 'police_station', ST_SetSRID(ST_MakePoint(120.63, 31.32), 4326))"))
+        conn.execute(
+            text(
+                "INSERT INTO facilities (source_key, name, kind, geom) VALUES "
+                "('F1', '平江派出所', 'police_station', ST_SetSRID(ST_MakePoint(120.63, 31.32), 4326))"
+            )
+        )
         start = conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one()
-    app.server.before_request_funcs[None] = [f for f in app.server.before_request_funcs[None]
-                                             if f.__name__ != "guard"]
+    app.server.before_request_funcs[None] = [
+        f for f in app.server.before_request_funcs[None] if f.__name__ != "guard"
+    ]
     analyst = app.server.test_client()
     assert sign_in(analyst, "ana").status_code == 302
     refused = export_call(analyst)
@@ -280,8 +354,11 @@ def test_the_export_callback_checks_the_role_itself(app, clean_db):
     assert done["ex-download"]["data"]["filename"].endswith(".zip")
     with clean_db.connect() as conn:
         logged = conn.execute(select(export_log.c.username)).scalars().all()
-        refusals = conn.execute(select(audit_log.c.username, audit_log.c.detail).where(audit_log.c.id > start)
-                                .where(audit_log.c.action == "forbidden")).all()
+        refusals = conn.execute(
+            select(audit_log.c.username, audit_log.c.detail)
+            .where(audit_log.c.id > start)
+            .where(audit_log.c.action == "forbidden")
+        ).all()
     assert logged == ["aud"]
     assert [(r.username, r.detail["page"]) for r in refusals] == [("ana", "/export")]
 
@@ -311,14 +388,25 @@ def attempt(client, username: str, password: str, address: str = "10.1.1.1"):
     """One sign-in from `address` (a WSGI REMOTE_ADDR: no packet leaves the test)."""
     page = client.get("/login", environ_base={"REMOTE_ADDR": address})
     token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    return client.post("/login", data={"username": username, "password": password, "csrf": token, "next": "/"},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf": token, "next": "/"},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def audit_since(engine, start: int, action: str) -> list:
     with engine.connect() as conn:
-        return conn.execute(select(audit_log.c.detail).where(audit_log.c.id > start)
-                            .where(audit_log.c.action == action).order_by(audit_log.c.id)).scalars().all()
+        return (
+            conn.execute(
+                select(audit_log.c.detail)
+                .where(audit_log.c.id > start)
+                .where(audit_log.c.action == action)
+                .order_by(audit_log.c.id)
+            )
+            .scalars()
+            .all()
+        )
 
 
 def audit_start(engine) -> int:
@@ -353,7 +441,9 @@ def test_failed_sign_ins_back_off_then_lock_the_account_and_address_pair(app, cl
     assert attempt(client, "ana", PASSWORD).status_code == 302  # the window has moved on
     throttled = audit_since(clean_db, start, "login_throttled")
     assert len(throttled) == 3
-    assert {d["username"] for d in throttled} == {"ana"} and {d["address"] for d in throttled} == {"10.1.1.1"}
+    assert {d["username"] for d in throttled} == {"ana"} and {d["address"] for d in throttled} == {
+        "10.1.1.1"
+    }
     assert [d["by"] for d in throttled] == ["pair", "pair", "pair"]
 
 
@@ -374,7 +464,10 @@ def test_many_addresses_guessing_one_account_only_slow_it_down(app, clean_db, cl
     for at most a minute; an attacker cannot lock it for longer without going on."""
     start = audit_start(clean_db)
     for i in range(20):
-        assert attempt(app.server.test_client(), "lead", "wrong-password", f"10.4.0.{i}").status_code == 401
+        assert (
+            attempt(app.server.test_client(), "lead", "wrong-password", f"10.4.0.{i}").status_code
+            == 401
+        )
     elsewhere = attempt(app.server.test_client(), "lead", PASSWORD, "10.5.5.5")
     assert elsewhere.status_code == 429 and int(elsewhere.headers["Retry-After"]) <= 60
     clock.now += 61
@@ -385,8 +478,14 @@ def test_many_addresses_guessing_one_account_only_slow_it_down(app, clean_db, cl
 def test_refused_tokens_and_successes_are_not_counted(app, clock):
     client = app.server.test_client()
     for _ in range(10):
-        assert client.post("/login", data={"username": "aud", "password": "x"},
-                           environ_base={"REMOTE_ADDR": "10.6.6.6"}).status_code == 400
+        assert (
+            client.post(
+                "/login",
+                data={"username": "aud", "password": "x"},
+                environ_base={"REMOTE_ADDR": "10.6.6.6"},
+            ).status_code
+            == 400
+        )
     for _ in range(4):
         assert attempt(app.server.test_client(), "aud", PASSWORD, "10.6.6.6").status_code == 302
 

@@ -16,10 +16,15 @@ VENDOR = DASHBOARDS / "vendor"
 
 
 def test_no_external_url_in_sources_styles_or_scripts():
-    files = [p for p in DASHBOARDS.rglob("*") if p.suffix in {".py", ".css", ".js", ".html", ".json"}
-             and VENDOR not in p.parents]
+    files = [
+        p
+        for p in DASHBOARDS.rglob("*")
+        if p.suffix in {".py", ".css", ".js", ".html", ".json"} and VENDOR not in p.parents
+    ]
     assert any(p.suffix == ".css" for p in files) and any(p.suffix == ".js" for p in files)
-    found = {str(p.relative_to(DASHBOARDS)): URL.findall(p.read_text(encoding="utf-8")) for p in files}
+    found = {
+        str(p.relative_to(DASHBOARDS)): URL.findall(p.read_text(encoding="utf-8")) for p in files
+    }
     assert {k: v for k, v in found.items() if v} == {}
 
 

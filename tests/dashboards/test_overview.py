@@ -22,16 +22,24 @@ def test_overview_kpis_map_trend_and_exports(page, server, artifacts, probe):
     page.screenshot(path=str(artifacts / "overview.png"), full_page=True)
 
     page.get_by_label("7 天").check()
-    page.wait_for_function(f"() => document.querySelector('#kpi-incidents .kpi-value').innerText.replace(',', '') !== '{month}'")
+    page.wait_for_function(
+        f"() => document.querySelector('#kpi-incidents .kpi-value').innerText.replace(',', '') !== '{month}'"
+    )
     week = int(page.inner_text("#kpi-incidents .kpi-value").replace(",", ""))
     assert 0 < week < month
 
-    small = page.eval_on_selector("#kpi-incidents .kpi-value", "e => parseFloat(getComputedStyle(e).fontSize)")
+    small = page.eval_on_selector(
+        "#kpi-incidents .kpi-value", "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
     page.click("#btn-present")
     page.wait_for_selector("#root.present")
-    big = page.eval_on_selector("#kpi-incidents .kpi-value", "e => parseFloat(getComputedStyle(e).fontSize)")
+    big = page.eval_on_selector(
+        "#kpi-incidents .kpi-value", "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
     assert big > small * 1.4
-    page.wait_for_function("() => document.querySelector('#ov-map .js-plotly-plot')._fullLayout.font.size >= 20")
+    page.wait_for_function(
+        "() => document.querySelector('#ov-map .js-plotly-plot')._fullLayout.font.size >= 20"
+    )
     assert "近7天警情" in page.inner_text("#kpi-incidents")
     page.screenshot(path=str(artifacts / "overview-presentation.png"), full_page=True)
 

@@ -19,8 +19,12 @@ from werkzeug.serving import make_server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = (("/", "ov-map", True), ("/hotspots", "hs-map", True), ("/grids", "gr-map", False),
-         ("/coverage", "cv-map", True))
+PAGES = (
+    ("/", "ov-map", True),
+    ("/hotspots", "hs-map", True),
+    ("/grids", "gr-map", False),
+    ("/coverage", "cv-map", True),
+)
 
 
 def _db_env(url: str) -> dict[str, str]:
@@ -46,8 +50,13 @@ def sample_engine(db_url, tmp_path_factory):
     migrate.upgrade(url)
     env = _db_env(url)
     folder = tmp_path_factory.mktemp("sample") / "small"
-    done = subprocess.run([sys.executable, "-m", "geo", "sample", "--out", str(folder), "--scale", "small"],
-                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, **env})
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "sample", "--out", str(folder), "--scale", "small"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
     assert done.returncode == 0, done.stderr
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     with pytest.MonkeyPatch.context() as mp:
@@ -78,7 +87,9 @@ def app_base(sample_engine):
 
 
 @pytest.mark.parametrize(("path", "graph", "traces"), PAGES)
-def test_page_draws_its_map_on_the_sample_city(page, app_base, probe, artifacts, path, graph, traces):
+def test_page_draws_its_map_on_the_sample_city(
+    page, app_base, probe, artifacts, path, graph, traces
+):
     page.goto(app_base + path)
     drawn = probe.wait(graph, traces=traces, timeout=60000)
     assert drawn["tiles"] > 0

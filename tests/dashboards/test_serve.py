@@ -31,8 +31,13 @@ def test_serve_answers_on_the_port(db_url):
     from geo.cli.serve import cores
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login"], cwd=ROOT,
-                            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -45,7 +50,9 @@ def test_serve_answers_on_the_port(db_url):
                 assert time.monotonic() < deadline, "the dashboard did not answer within 60 s"
                 time.sleep(0.5)
         assert "civicgrid" in html
-        assert "https://" not in html and "http://" not in html.replace(f"http://127.0.0.1:{port}", "")
+        assert "https://" not in html and "http://" not in html.replace(
+            f"http://127.0.0.1:{port}", ""
+        )
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         workers = [c for c in psutil.Process(proc.pid).children() if c.is_running()]
         assert len(workers) == cores()
@@ -58,13 +65,20 @@ def test_serve_answers_on_the_port(db_url):
 def test_serve_dev_runs_flasks_server(db_url):
     """`--dev`: Flask's own server in one process (it says it is for development)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login", "--dev"],
-                            cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login", "--dev"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=5) as resp:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_dash-layout", timeout=5
+                ) as resp:
                     assert resp.status == 200
                 break
             except OSError:
@@ -88,8 +102,13 @@ def test_serve_with_worker_processes_requires_login(db_url):
     import psutil
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--port", str(port), "--workers", "2"],
-                            cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo", "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -33,19 +33,28 @@ def test_district_tile_holds_both_districts_with_names(client):
     layers = mapbox_vector_tile.decode(resp.data)
     names = sorted(f["properties"]["name"] for f in layers["district"]["features"])
     assert names == ["姑苏区", "苏州工业园区"]
-    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in layers["district"]["features"])
+    assert all(
+        f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in layers["district"]["features"]
+    )
 
 
 def test_grid_tiles_by_version_and_band(client, engine):
     x, y = tile_of(120.65, 31.32, 8)
-    every = mapbox_vector_tile.decode(client.get(f"/tiles/grids/8/{x}/{y}.pbf?version=2026-active").data)
+    every = mapbox_vector_tile.decode(
+        client.get(f"/tiles/grids/8/{x}/{y}.pbf?version=2026-active").data
+    )
     feats = every["grids"]["features"]
     assert len(feats) == 48
     over = mapbox_vector_tile.decode(
-        client.get(f"/tiles/grids/8/{x}/{y}.pbf?version=2026-active&band=over").data)["grids"]["features"]
+        client.get(f"/tiles/grids/8/{x}/{y}.pbf?version=2026-active&band=over").data
+    )["grids"]["features"]
     assert 0 < len(over) < 48
-    assert all(f["properties"]["band"] == "over" and f["properties"]["households"] > 500 for f in over)
-    draft = mapbox_vector_tile.decode(client.get(f"/tiles/grids/8/{x}/{y}.pbf?version=2026-draft").data)
+    assert all(
+        f["properties"]["band"] == "over" and f["properties"]["households"] > 500 for f in over
+    )
+    draft = mapbox_vector_tile.decode(
+        client.get(f"/tiles/grids/8/{x}/{y}.pbf?version=2026-draft").data
+    )
     codes = {f["properties"]["grid_code"] for f in draft["grids"]["features"]}
     assert {"G11a", "G11b", "G52m"} <= codes and "G70" not in codes
 
@@ -55,12 +64,15 @@ def test_tile_far_away_is_empty(engine, city):
     assert tile(engine, TileRequest("district", 10, x, y)) == b""
 
 
-@pytest.mark.parametrize("url", [
-    "/tiles/users/10/1/1.pbf",                       # not a whitelisted layer
-    "/tiles/grids/10/855/418.pbf",                   # grids need a version
-    "/tiles/district/3/9/1.pbf",                     # x outside the zoom level
-    "/tiles/grids/10/855/418.pbf?version=v&band=x",  # unknown band
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/tiles/users/10/1/1.pbf",  # not a whitelisted layer
+        "/tiles/grids/10/855/418.pbf",  # grids need a version
+        "/tiles/district/3/9/1.pbf",  # x outside the zoom level
+        "/tiles/grids/10/855/418.pbf?version=v&band=x",  # unknown band
+    ],
+)
 def test_bad_tile_requests_are_refused_with_a_reason(client, url):
     resp = client.get(url)
     assert resp.status_code == 400
@@ -82,6 +94,10 @@ def test_name_tiles_hold_one_point_per_unit_with_its_name(client, engine):
         assert resp.status_code == 200
         feats = mapbox_vector_tile.decode(resp.data)[f"{level}_names"]["features"]
         with engine.connect() as conn:
-            names = conn.execute(text("SELECT name FROM admin_units WHERE level = :l"), {"l": level}).scalars().all()
+            names = (
+                conn.execute(text("SELECT name FROM admin_units WHERE level = :l"), {"l": level})
+                .scalars()
+                .all()
+            )
         assert sorted(f["properties"]["name"] for f in feats) == sorted(names)
         assert {f["geometry"]["type"] for f in feats} == {"Point"}

@@ -26,12 +26,31 @@ def _add_incidents(engine, day: dt.date, n: int, lon: float, lat: float) -> None
     h = int(cells(np.array([lon]), np.array([lat]), 10).astype(np.int64)[0])
     when = dt.datetime.combine(day, dt.time(10), dt.UTC)
     with engine.begin() as c:
-        batch = c.execute(insert(load_batches).values(
-            kind="incidents", file_name="more.csv", file_sha256="f" * 64, file_size=1,
-            finished_at=dt.datetime.now(dt.UTC)).returning(load_batches.c.id)).scalar()
-        c.execute(insert(incidents), [dict(source_key=f"NEW{i}", occurred_at=when, category="盗窃", h3=h,
-                                           geom=f"SRID=4326;POINT({lon} {lat})", batch_id=batch)
-                                      for i in range(n)])
+        batch = c.execute(
+            insert(load_batches)
+            .values(
+                kind="incidents",
+                file_name="more.csv",
+                file_sha256="f" * 64,
+                file_size=1,
+                finished_at=dt.datetime.now(dt.UTC),
+            )
+            .returning(load_batches.c.id)
+        ).scalar()
+        c.execute(
+            insert(incidents),
+            [
+                dict(
+                    source_key=f"NEW{i}",
+                    occurred_at=when,
+                    category="盗窃",
+                    h3=h,
+                    geom=f"SRID=4326;POINT({lon} {lat})",
+                    batch_id=batch,
+                )
+                for i in range(n)
+            ],
+        )
     refresh_counts(engine)
 
 
@@ -39,7 +58,9 @@ def _hex_counts(fig: dict) -> dict[str, float]:
     """{H3 cell: count} drawn by the figure's hexagon trace."""
     tr = next(t for t in fig["data"] if t.get("type") == "choroplethmap")
     z = tr["z"]  # plotly sends numeric arrays as typed arrays: {dtype, bdata (base64)}
-    values = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]) if isinstance(z, dict) else z
+    values = (
+        np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]) if isinstance(z, dict) else z
+    )
     return dict(zip(tr["locations"], np.asarray(values, dtype=float).tolist(), strict=True))
 
 

@@ -17,8 +17,10 @@ from geo.crs import crs_of, from_wgs84
 
 #: a 12 × 9 km district around 姑苏区, split into 2 towns and 4 communities
 DISTRICT = shapely.box(120.56, 31.28, 120.68, 31.36)
-TOWNS = {"320508001": shapely.box(120.56, 31.28, 120.62, 31.36),
-         "320508002": shapely.box(120.62, 31.28, 120.68, 31.36)}
+TOWNS = {
+    "320508001": shapely.box(120.56, 31.28, 120.62, 31.36),
+    "320508002": shapely.box(120.62, 31.28, 120.68, 31.36),
+}
 COMMUNITIES = {
     "320508001001": shapely.box(120.56, 31.28, 120.62, 31.32),
     "320508001002": shapely.box(120.56, 31.32, 120.62, 31.36),
@@ -40,11 +42,18 @@ def boundaries(level: str) -> gpd.GeoDataFrame:
         units = COMMUNITIES
         names = ["定慧寺巷社区", "南园社区", "平江路社区", "钮家巷社区"]
         parent, lv = [c[:9] for c in units], "社区"
-    return gpd.GeoDataFrame({
-        "代码": list(units), "名称": names, "级别": [lv] * len(units), "上级代码": parent,
-        "户数": [400 * (i + 1) for i in range(len(units))],
-        "人口": [1000 * (i + 1) for i in range(len(units))],
-    }, geometry=list(units.values()), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "代码": list(units),
+            "名称": names,
+            "级别": [lv] * len(units),
+            "上级代码": parent,
+            "户数": [400 * (i + 1) for i in range(len(units))],
+            "人口": [1000 * (i + 1) for i in range(len(units))],
+        },
+        geometry=list(units.values()),
+        crs="EPSG:4326",
+    )
 
 
 def incidents(n: int = 40, seed: int = 1) -> pd.DataFrame:
@@ -52,18 +61,20 @@ def incidents(n: int = 40, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     xmin, ymin, xmax, ymax = DISTRICT.buffer(-0.01).bounds
     times = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86400, n), unit="s")
-    return pd.DataFrame({
-        "警情编号": [f"JQ2025{i:06d}" for i in range(n)],
-        "报警时间": times.strftime("%Y-%m-%d %H:%M:%S"),
-        "警情类别": rng.choice(CATEGORIES, n),
-        "警情细类": "细类",
-        "处置结果": "已处置",
-        "发生地址": [f"姑苏区某路{i}号" for i in range(n)],
-        "经度": rng.uniform(xmin, xmax, n).round(7),
-        "纬度": rng.uniform(ymin, ymax, n).round(7),
-        "报警人": [f"张{i}" for i in range(n)],
-        "联系电话": [f"1380000{i:04d}" for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "警情编号": [f"JQ2025{i:06d}" for i in range(n)],
+            "报警时间": times.strftime("%Y-%m-%d %H:%M:%S"),
+            "警情类别": rng.choice(CATEGORIES, n),
+            "警情细类": "细类",
+            "处置结果": "已处置",
+            "发生地址": [f"姑苏区某路{i}号" for i in range(n)],
+            "经度": rng.uniform(xmin, xmax, n).round(7),
+            "纬度": rng.uniform(ymin, ymax, n).round(7),
+            "报警人": [f"张{i}" for i in range(n)],
+            "联系电话": [f"1380000{i:04d}" for i in range(n)],
+        }
+    )
 
 
 def in_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:
@@ -74,8 +85,9 @@ def in_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:
     return out
 
 
-def write_shp(gdf: gpd.GeoDataFrame, path: Path, *, crs: str | None = "EPSG:4490",
-              encoding: str = "GBK") -> Path:
+def write_shp(
+    gdf: gpd.GeoDataFrame, path: Path, *, crs: str | None = "EPSG:4490", encoding: str = "GBK"
+) -> Path:
     """Shapefile with .cpg (encoding) and .prj (crs; None writes no .prj)."""
     gdf = gdf.copy()
     if crs is not None and crs_of(crs) is not None and gdf.crs is not None:
@@ -98,9 +110,19 @@ def grids() -> gpd.GeoDataFrame:
     for code, box in COMMUNITIES.items():
         xmin, ymin, xmax, ymax = box.bounds
         mid = (xmin + xmax) / 2
-        for i, part in enumerate((shapely.box(xmin, ymin, mid, ymax), shapely.box(mid, ymin, xmax, ymax))):
-            rows.append({"网格编码": f"{code}{i + 1:03d}", "网格名称": f"第{i + 1}网格",
-                         "社区代码": code, "网格类型": "城镇", "户数": 350, "人口": 900})
+        for i, part in enumerate(
+            (shapely.box(xmin, ymin, mid, ymax), shapely.box(mid, ymin, xmax, ymax))
+        ):
+            rows.append(
+                {
+                    "网格编码": f"{code}{i + 1:03d}",
+                    "网格名称": f"第{i + 1}网格",
+                    "社区代码": code,
+                    "网格类型": "城镇",
+                    "户数": 350,
+                    "人口": 900,
+                }
+            )
             geoms.append(part)
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
 
@@ -109,8 +131,13 @@ def facilities(n: int = 8, seed: int = 2) -> pd.DataFrame:
     """Facilities inside the district with the sample's headers (WGS-84)."""
     rng = np.random.default_rng(seed)
     kinds = ["派出所", "应急避难场所", "人民调解室", "视频监控"]
-    return pd.DataFrame({
-        "编号": [f"SS{i:04d}" for i in range(n)], "名称": [f"设施{i}" for i in range(n)],
-        "类型": [kinds[i % 4] for i in range(n)], "地址": "姑苏区",
-        "经度": rng.uniform(120.57, 120.67, n).round(7), "纬度": rng.uniform(31.29, 31.35, n).round(7),
-    })
+    return pd.DataFrame(
+        {
+            "编号": [f"SS{i:04d}" for i in range(n)],
+            "名称": [f"设施{i}" for i in range(n)],
+            "类型": [kinds[i % 4] for i in range(n)],
+            "地址": "姑苏区",
+            "经度": rng.uniform(120.57, 120.67, n).round(7),
+            "纬度": rng.uniform(31.29, 31.35, n).round(7),
+        }
+    )

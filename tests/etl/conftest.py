@@ -10,8 +10,10 @@ from tests.etl.builders import boundaries, write_shp
 
 LEVELS = ("district", "town", "community")
 #: tables a test may fill besides the boundaries (emptied before each test using `city`)
-LAYERS = ("incidents, hazards, rentals, facilities, key_sites, grids, grid_versions, aggregate_state, "
-          "jurisdictions")
+LAYERS = (
+    "incidents, hazards, rentals, facilities, key_sites, grids, grid_versions, aggregate_state, "
+    "jurisdictions"
+)
 
 
 def _reset(engine, db_url, folder) -> None:
@@ -29,7 +31,9 @@ def city(engine, db_url, tmp_path_factory):
     every other layer empty. The boundaries are loaded again only when a test changed
     them (any boundary batch beyond the three), which keeps the tests fast."""
     with engine.begin() as conn:
-        batches = conn.execute(text("SELECT count(*) FROM load_batches WHERE kind = 'boundaries'")).scalar()
+        batches = conn.execute(
+            text("SELECT count(*) FROM load_batches WHERE kind = 'boundaries'")
+        ).scalar()
         units = conn.execute(text("SELECT count(*) FROM admin_units")).scalar()
         if (batches, units) == (3, 7):
             conn.execute(text(f"TRUNCATE {LAYERS} CASCADE"))

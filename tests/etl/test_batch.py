@@ -28,8 +28,9 @@ def test_same_file_twice_changes_nothing(city, db_url, tmp_path):
     assert (second["loaded"], second["rejected"], second["inserted"]) == (24, 1, 0)
     assert _count(city, "SELECT count(*) FROM load_batches") == before
     assert _count(city, "SELECT count(*) FROM incidents") == 24
-    assert _count(city, "SELECT count(*) FROM load_rejects WHERE batch_id = "
-                        f"{first['batch_id']}") == 1
+    assert (
+        _count(city, f"SELECT count(*) FROM load_rejects WHERE batch_id = {first['batch_id']}") == 1
+    )
 
 
 def test_changed_file_is_a_new_batch_upserted_by_key(city, db_url, tmp_path):
@@ -45,11 +46,17 @@ def test_changed_file_is_a_new_batch_upserted_by_key(city, db_url, tmp_path):
     assert second["batch_id"] != first["batch_id"]
     assert (second["inserted"], second["updated"], second["unchanged"]) == (1, 1, 24)
     with city.connect() as conn:
-        row = conn.execute(text("SELECT disposition, batch_id FROM incidents "
-                                "WHERE source_key = :k"), {"k": df.loc[3, "警情编号"]}).one()
-        batches = conn.execute(text("SELECT file_name, file_sha256, read, loaded, source_crs, "
-                                    "encoding FROM load_batches WHERE kind = 'incidents' "
-                                    "ORDER BY id")).all()
+        row = conn.execute(
+            text("SELECT disposition, batch_id FROM incidents WHERE source_key = :k"),
+            {"k": df.loc[3, "警情编号"]},
+        ).one()
+        batches = conn.execute(
+            text(
+                "SELECT file_name, file_sha256, read, loaded, source_crs, "
+                "encoding FROM load_batches WHERE kind = 'incidents' "
+                "ORDER BY id"
+            )
+        ).all()
     assert row == ("处置中", second["batch_id"])
     assert [b.read for b in batches] == [25, 26]
     assert batches[1].file_sha256 == file_sha256(tmp_path / "i.csv")[0]

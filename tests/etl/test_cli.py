@@ -16,13 +16,27 @@ from etl.report import KEYS
 from geo.cli import main
 from tests.etl.builders import boundaries, incidents, write_shp
 
-REQUIRED = {"batch_id", "read", "loaded", "rejected", "duplicates", "repaired", "encoding", "crs",
-            "personal_columns", "warnings", "rejects_csv", "seconds", *KEYS}
+REQUIRED = {
+    "batch_id",
+    "read",
+    "loaded",
+    "rejected",
+    "duplicates",
+    "repaired",
+    "encoding",
+    "crs",
+    "personal_columns",
+    "warnings",
+    "rejects_csv",
+    "seconds",
+    *KEYS,
+}
 
 
 @pytest.fixture
 def civicgrid(db_url, monkeypatch, capsys):
     """Run `civicgrid ARGS` in-process → (exit status, stdout, stderr)."""
+
     def run(*args: str) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["civicgrid", *args])
         try:
@@ -32,6 +46,7 @@ def civicgrid(db_url, monkeypatch, capsys):
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         out = capsys.readouterr()
         return code, out.out, out.err
+
     return run
 
 
@@ -45,13 +60,21 @@ def _one_line_error(code: int, out: str, err: str, name: str) -> str:
 
 def test_json_report(civicgrid, clean_db, tmp_path):
     incidents(12).to_csv(tmp_path / "i.csv", index=False, encoding="utf-8-sig")
-    code, out, err = civicgrid("load", "incidents", str(tmp_path / "i.csv"), "--crs", "gcj02", "--json")
+    code, out, err = civicgrid(
+        "load", "incidents", str(tmp_path / "i.csv"), "--crs", "gcj02", "--json"
+    )
     assert code == 0, err
     report = json.loads(out)
     assert set(report) >= REQUIRED
     assert (report["read"], report["loaded"], report["encoding"], report["crs"]) == (
-        12, 12, "utf-8", "gcj02")
-    code, out, _ = civicgrid("load", "incidents", str(tmp_path / "i.csv"), "--crs", "gcj02", "--json")
+        12,
+        12,
+        "utf-8",
+        "gcj02",
+    )
+    code, out, _ = civicgrid(
+        "load", "incidents", str(tmp_path / "i.csv"), "--crs", "gcj02", "--json"
+    )
     again = json.loads(out)
     assert (code, again["status"], again["batch_id"]) == (0, "already_loaded", report["batch_id"])
     assert set(again) >= REQUIRED
@@ -78,8 +101,9 @@ def test_truncated_shapefile_loads_nothing(cli, clean_db, tmp_path):
 
 def test_garbled_csv_loads_nothing(civicgrid, clean_db, tmp_path):
     (tmp_path / "junk.csv").write_bytes(b"\x00\xff\x13binary" * 100)
-    _one_line_error(*civicgrid("load", "incidents", str(tmp_path / "junk.csv"), "--crs", "wgs84"),
-                    "junk.csv")
+    _one_line_error(
+        *civicgrid("load", "incidents", str(tmp_path / "junk.csv"), "--crs", "wgs84"), "junk.csv"
+    )
     (tmp_path / "fake.zip").write_bytes(b"not a zip at all")
     _one_line_error(*civicgrid("load", "boundaries", str(tmp_path / "fake.zip")), "fake.zip")
     with clean_db.connect() as conn:

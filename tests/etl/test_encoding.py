@@ -28,8 +28,10 @@ def test_binary_junk_is_neither():
         enc.detect(bytes([0x81, 0x20, 0xFF, 0xFF, 0x80]))
 
 
-@pytest.mark.parametrize(("name", "codec"), [("GBK", "gbk"), ("cp936", "gbk"), ("UTF-8", "utf-8"),
-                                             ("936", "gbk"), ("utf8", "utf-8")])
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [("GBK", "gbk"), ("cp936", "gbk"), ("UTF-8", "utf-8"), ("936", "gbk"), ("utf8", "utf-8")],
+)
 def test_normalise(name, codec):
     assert enc.normalise(name) == codec
 

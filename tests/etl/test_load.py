@@ -27,8 +27,10 @@ from tests.etl.builders import (
 
 def _stored(engine, table: str) -> pd.DataFrame:
     with engine.connect() as conn:
-        return pd.read_sql(text(f"SELECT *, ST_X(geom) AS x, ST_Y(geom) AS y FROM {table} "
-                                "ORDER BY source_key"), conn)
+        return pd.read_sql(
+            text(f"SELECT *, ST_X(geom) AS x, ST_Y(geom) AS y FROM {table} ORDER BY source_key"),
+            conn,
+        )
 
 
 def _balanced(result: dict) -> None:
@@ -37,10 +39,21 @@ def _balanced(result: dict) -> None:
 
 def test_gbk_boundaries_keep_chinese_names_levels_and_parents(city):
     with city.connect() as conn:
-        units = conn.execute(text("SELECT code, name, level, parent_code, households, "
-                                  "ST_Area(geom) FROM admin_units ORDER BY code")).all()
-    assert [u.level for u in units] == ["district", "town", "community", "community", "town",
-                                        "community", "community"]
+        units = conn.execute(
+            text(
+                "SELECT code, name, level, parent_code, households, "
+                "ST_Area(geom) FROM admin_units ORDER BY code"
+            )
+        ).all()
+    assert [u.level for u in units] == [
+        "district",
+        "town",
+        "community",
+        "community",
+        "town",
+        "community",
+        "community",
+    ]
     by_code = {u.code: u for u in units}
     assert by_code["320508"].name == "姑苏区" and by_code["320508001002"].name == "南园社区"
     assert by_code["320508002001"].parent_code == "320508002"
@@ -53,8 +66,11 @@ def test_csv_points_in_each_crs_are_stored_in_wgs84(city, db_url, tmp_path, crs)
     truth = incidents(30)
     in_crs(truth, crs).to_csv(tmp_path / "i.csv", index=False)
     result = load("incidents", tmp_path / "i.csv", crs=crs, url=db_url)
-    assert (result["loaded"], result["rejected"], result["crs"]) == (30, 0, crs.lower()
-                                                                     if crs != "EPSG:4549" else crs)
+    assert (result["loaded"], result["rejected"], result["crs"]) == (
+        30,
+        0,
+        crs.lower() if crs != "EPSG:4549" else crs,
+    )
     stored = _stored(city, "incidents")
     assert np.allclose(stored["x"], truth["经度"], atol=1e-7)  # ≈ 1 cm
     assert np.allclose(stored["y"], truth["纬度"], atol=1e-7)
@@ -108,7 +124,10 @@ def test_hazards_geojson_risk_levels_and_dates(city, db_url, tmp_path):
     assert (result["loaded"], result["reasons"]) == (3, {"bad_time": 1})
     stored = _stored(city, "hazards")
     assert stored["risk_level"].tolist() == [4, 3, 2]
-    assert str(stored["last_inspected_at"][0]) == "2025-06-01" and stored["last_inspected_at"].isna()[1]
+    assert (
+        str(stored["last_inspected_at"][0]) == "2025-06-01"
+        and stored["last_inspected_at"].isna()[1]
+    )
 
 
 def test_every_point_reason_is_recorded_once(city, db_url, tmp_path):
@@ -127,16 +146,31 @@ def test_every_point_reason_is_recorded_once(city, db_url, tmp_path):
     df.to_csv(tmp_path / "bad.csv", index=False)
     result = load("incidents", tmp_path / "bad.csv", crs="wgs84", url=db_url)
     _balanced(result)
-    assert result["reasons"] == {r: 1 for r in (
-        "missing_key", "missing_coordinates", "bad_coordinates", "swapped_coordinates",
-        "outside_city", "bad_time", "missing_value", "duplicate_row", "duplicate_key")}
+    assert result["reasons"] == {
+        r: 1
+        for r in (
+            "missing_key",
+            "missing_coordinates",
+            "bad_coordinates",
+            "swapped_coordinates",
+            "outside_city",
+            "bad_time",
+            "missing_value",
+            "duplicate_row",
+            "duplicate_key",
+        )
+    }
     assert (result["loaded"], result["rejected"], result["duplicates"]) == (5, 8, 1)
     assert [(u["value"], u["count"]) for u in result["unclassified"]] == [("外星人", 1)]
     with city.connect() as conn:
-        rejects = conn.execute(text("SELECT row_number, reason, field, raw FROM load_rejects "
-                                    "ORDER BY row_number")).all()
+        rejects = conn.execute(
+            text("SELECT row_number, reason, field, raw FROM load_rejects ORDER BY row_number")
+        ).all()
     assert [(r.row_number, r.reason) for r in rejects][:3] == [
-        (1, "missing_key"), (2, "missing_coordinates"), (3, "bad_coordinates")]
+        (1, "missing_key"),
+        (2, "missing_coordinates"),
+        (3, "bad_coordinates"),
+    ]
     assert rejects[2].raw["经度"] == "120.62E" and rejects[2].field == "lon"
     csv = pd.read_csv(result["rejects_csv"], encoding="utf-8-sig")
     assert csv["reason"].tolist() == [r.reason for r in rejects]
@@ -211,10 +245,13 @@ def test_grids_create_versions_repair_and_check_parents(city, db_url, tmp_path):
     assert second["batch_id"] != first["batch_id"] and second["loaded"] == 5
     with city.connect() as conn:
         versions = dict(conn.execute(text("SELECT name, status FROM grid_versions")).all())
-        rows = conn.execute(text(
-            "SELECT g.grid_code, g.kind, g.town_code, g.district_code, GeometryType(g.geom), "
-            "ST_IsValid(g.geom) FROM grids g JOIN grid_versions v ON v.id = g.version_id "
-            "WHERE v.name = '2025' ORDER BY grid_code")).all()
+        rows = conn.execute(
+            text(
+                "SELECT g.grid_code, g.kind, g.town_code, g.district_code, GeometryType(g.geom), "
+                "ST_IsValid(g.geom) FROM grids g JOIN grid_versions v ON v.id = g.version_id "
+                "WHERE v.name = '2025' ORDER BY grid_code"
+            )
+        ).all()
     assert versions == {"2025": "active", "2026": "draft"}
     assert rows[0][1:] == ("urban", "320508001", "320508", "MULTIPOLYGON", True)
 
@@ -223,8 +260,9 @@ def test_loading_a_version_while_one_is_filed_makes_a_draft(city, db_url, tmp_pa
     path = write_shp(grids(), tmp_path / "g.shp")
     load("grids", path, grid_version="2025", url=db_url)
     with city.begin() as conn:
-        conn.execute(text("UPDATE grid_versions SET status = 'filed', filed_at = now() "
-                          "WHERE name = '2025'"))
+        conn.execute(
+            text("UPDATE grid_versions SET status = 'filed', filed_at = now() WHERE name = '2025'")
+        )
     second = load("grids", path, grid_version="2026", url=db_url)
     assert second["loaded"] == len(grids())
     with city.connect() as conn:
@@ -263,7 +301,11 @@ def test_unknown_parent_for_boundaries(city, db_url, tmp_path):
 
 
 def test_rentals_xlsx_bad_value_and_personal(city, db_url, tmp_path):
-    df = in_crs(facilities(4), "bd09").rename(columns={"编号": "房屋编号"}).drop(columns=["名称", "类型"])
+    df = (
+        in_crs(facilities(4), "bd09")
+        .rename(columns={"编号": "房屋编号"})
+        .drop(columns=["名称", "类型"])
+    )
     df["房间数"] = ["2", "三间", "1", "4"]
     df["房东姓名"], df["房东电话"] = "赵六", "13912345678"
     df["房东身份证号"] = "320508199001011234"
@@ -283,8 +325,12 @@ def test_gauss_kruger_polygons_land_where_they_belong(city, db_url, tmp_path):
     result = load("boundaries", path, url=db_url)
     assert result["crs"] == "EPSG:4549" and result["unchanged"] + result["updated"] == 4
     with city.connect() as conn:
-        stored = conn.execute(text("SELECT code, ST_AsBinary(geom) FROM admin_units "
-                                   "WHERE level = 'community' ORDER BY code")).all()
+        stored = conn.execute(
+            text(
+                "SELECT code, ST_AsBinary(geom) FROM admin_units "
+                "WHERE level = 'community' ORDER BY code"
+            )
+        ).all()
     for (code, wkb), truth in zip(stored, gdf.sort_values("代码").geometry, strict=True):
         assert shapely.from_wkb(bytes(wkb)).symmetric_difference(truth).area < 1e-12, code
 
@@ -298,8 +344,13 @@ def test_gbk_csv_with_encoding_option(city, db_url, tmp_path):
 
 def test_gcj02_grids_declared_cgcs2000_get_a_warning(city, db_url, tmp_path):
     gdf = grids()
-    shifted = gdf.set_geometry(gdf.geometry.apply(lambda g: shapely.transform(
-        g, lambda xy: np.column_stack(from_wgs84(xy[:, 0], xy[:, 1], "gcj02")))))
+    shifted = gdf.set_geometry(
+        gdf.geometry.apply(
+            lambda g: shapely.transform(
+                g, lambda xy: np.column_stack(from_wgs84(xy[:, 0], xy[:, 1], "gcj02"))
+            )
+        )
+    )
     result = load("grids", write_shp(shifted, tmp_path / "g.shp"), grid_version="x", url=db_url)
     assert any("GCJ-02" in w for w in result["warnings"])
     clean = load("grids", write_shp(gdf, tmp_path / "ok.shp"), grid_version="y", url=db_url)

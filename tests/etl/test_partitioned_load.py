@@ -11,7 +11,9 @@ from tests.etl.builders import incidents
 
 def _where(engine) -> dict[str, str]:
     with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT source_key, tableoid::regclass::text FROM incidents")).all())
+        return dict(
+            conn.execute(text("SELECT source_key, tableoid::regclass::text FROM incidents")).all()
+        )
 
 
 def test_rows_land_in_the_partition_of_their_local_month(city, db_url, tmp_path):
@@ -32,14 +34,20 @@ def test_a_changed_time_moves_the_row_and_keeps_the_key_unique(city, db_url, tmp
     df.to_csv(tmp_path / "i.csv", index=False)
     etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
     df.loc[3, "报警时间"] = "2026-07-04 10:00:00"  # corrected time, another month and year
-    df.loc[4, "处置结果"] = "已移交"                # same time, other content
+    df.loc[4, "处置结果"] = "已移交"  # same time, other content
     df.to_csv(tmp_path / "i.csv", index=False)
     second = etl.load.load("incidents", tmp_path / "i.csv", crs="wgs84", url=db_url)
     assert (second["inserted"], second["updated"], second["unchanged"]) == (0, 2, 28)
     with city.connect() as conn:
-        total, keys = conn.execute(text("SELECT count(*), count(DISTINCT source_key) FROM incidents")).one()
-        moved = conn.execute(text("SELECT occurred_at AT TIME ZONE 'Asia/Shanghai' FROM incidents "
-                                  "WHERE source_key = 'JQ2025000003'")).scalar_one()
+        total, keys = conn.execute(
+            text("SELECT count(*), count(DISTINCT source_key) FROM incidents")
+        ).one()
+        moved = conn.execute(
+            text(
+                "SELECT occurred_at AT TIME ZONE 'Asia/Shanghai' FROM incidents "
+                "WHERE source_key = 'JQ2025000003'"
+            )
+        ).scalar_one()
     assert (total, keys) == (30, 30)
     assert str(moved) == "2026-07-04 10:00:00"
     assert _where(city)["JQ2025000003"] == "incidents_2026_07"

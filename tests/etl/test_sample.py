@@ -25,8 +25,12 @@ from etl.sample.points import FACILITY_KINDS, HAZARD_CATEGORIES, KEY_SITE_KINDS,
 from tests.conftest import run_cli
 
 SEED = 42
-SHAPEFILES = ("boundaries/districts.shp", "boundaries/towns.shp", "boundaries/communities.shp",
-              "grids/grids_2025.shp")
+SHAPEFILES = (
+    "boundaries/districts.shp",
+    "boundaries/towns.shp",
+    "boundaries/communities.shp",
+    "grids/grids_2025.shp",
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +46,11 @@ def manifest(out) -> dict:
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _bad(manifest: dict, file: str) -> dict[int, dict]:
@@ -55,6 +62,7 @@ def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 # --- reproducibility -------------------------------------------------------------------------
+
 
 def test_same_seed_gives_the_same_bytes_and_another_seed_other_incidents(out, tmp_path):
     again, other = tmp_path / "again", tmp_path / "other"
@@ -68,6 +76,7 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_other_incidents(out, tm
 
 
 # --- formats, CRS, encodings -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", SHAPEFILES)
 def test_shapefiles_are_cgcs2000_with_gbk_attributes(out, path):
@@ -101,8 +110,18 @@ def test_csv_xlsx_geojson_encodings_and_crs(out):
     wb = openpyxl.load_workbook(out / "rentals/rentals.xlsx", read_only=True)
     assert wb.sheetnames == ["出租房屋"]
     header = next(wb["出租房屋"].iter_rows(values_only=True))
-    assert list(header) == ["房屋编号", "地址", "房间数", "租住人数", "房东姓名", "房东电话",
-                            "房东身份证号", "最近检查日期", "经度", "纬度"]
+    assert list(header) == [
+        "房屋编号",
+        "地址",
+        "房间数",
+        "租住人数",
+        "房东姓名",
+        "房东电话",
+        "房东身份证号",
+        "最近检查日期",
+        "经度",
+        "纬度",
+    ]
     hazards = pyogrio.read_dataframe(out / "hazards/hazards.geojson")
     assert hazards.crs.to_epsg() == 4326
     assert {"编号", "名称", "类别", "风险等级", "地址", "最近检查日期"} <= set(hazards.columns)
@@ -114,13 +133,18 @@ def test_point_files_sit_in_their_stated_crs(out, manifest):
 
     gusu = pyogrio.read_dataframe(out / "boundaries/districts.shp").geometry.iloc[0]
     gusu = shapely.make_valid(gusu).buffer(0.002)
-    for path, crs in (("incidents/incidents.csv", "gcj02"), ("facilities/facilities.csv", "wgs84"),
-                      ("key_sites/key_sites.csv", "gcj02")):
+    for path, crs in (
+        ("incidents/incidents.csv", "gcj02"),
+        ("facilities/facilities.csv", "wgs84"),
+        ("key_sites/key_sites.csv", "gcj02"),
+    ):
         enc = "gbk" if "facilities" in path else "utf-8-sig"
         df = pd.read_csv(out / path, dtype=str, keep_default_na=False, encoding=enc)
         bad = {r - 1 for r in _bad(manifest, path)}
         df = df.drop(index=list(bad))
-        x, y = to_wgs84(df["经度"].astype(float).to_numpy(), df["纬度"].astype(float).to_numpy(), crs)
+        x, y = to_wgs84(
+            df["经度"].astype(float).to_numpy(), df["纬度"].astype(float).to_numpy(), crs
+        )
         inside = shapely.contains_xy(gusu, x, y)
         assert inside.mean() > 0.99, path
         # read as WGS-84 directly, GCJ-02 points sit hundreds of metres off: the CRS matters
@@ -130,6 +154,7 @@ def test_point_files_sit_in_their_stated_crs(out, manifest):
 
 
 # --- topology ----------------------------------------------------------------------------------
+
 
 def _good(gdf: gpd.GeoDataFrame, bad: dict[int, dict]) -> gpd.GeoDataFrame:
     return gdf.drop(index=[r - 1 for r in bad])
@@ -154,7 +179,9 @@ def _repaired(gdf: gpd.GeoDataFrame, bad: dict[int, dict]) -> gpd.GeoDataFrame:
 
 def test_towns_tile_the_district_and_communities_tile_their_towns(out, manifest):
     districts, towns, comms = (
-        _metric(_repaired(pyogrio.read_dataframe(out / p), _bad(manifest, p))) for p in SHAPEFILES[:3])
+        _metric(_repaired(pyogrio.read_dataframe(out / p), _bad(manifest, p)))
+        for p in SHAPEFILES[:3]
+    )
     assert towns.geometry.is_valid.all() and comms.geometry.is_valid.all()
     assert len(towns) == 8 and len(comms) == 171
     gusu = districts[districts["代码"] == "320508"].geometry.union_all()
@@ -169,7 +196,9 @@ def test_grids_tile_their_communities_and_share_out_their_households(out, manife
     comms = _metric(pyogrio.read_dataframe(out / SHAPEFILES[2])).set_index("代码")
     grids = pyogrio.read_dataframe(out / SHAPEFILES[3])
     bad = _bad(manifest, SHAPEFILES[3])
-    overlapping = {grids["社区代码"].iloc[r - 1] for r, b in bad.items() if b["reason"] == "overlap"}
+    overlapping = {
+        grids["社区代码"].iloc[r - 1] for r, b in bad.items() if b["reason"] == "overlap"
+    }
     assert len(overlapping) == 1
     grids = _metric(_repaired(grids, bad))
     assert 130 <= len(grids) <= 180
@@ -188,8 +217,11 @@ def test_grids_tile_their_communities_and_share_out_their_households(out, manife
 
 # --- contents ----------------------------------------------------------------------------------
 
+
 def test_incidents_times_categories_and_clustering(out, manifest):
-    df = pd.read_csv(out / "incidents/incidents.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    df = pd.read_csv(
+        out / "incidents/incidents.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
     bad = _bad(manifest, "incidents/incidents.csv")
     good = df.drop(index=[r - 1 for r in bad])
     assert 19_000 <= len(good) <= 21_000
@@ -205,13 +237,14 @@ def test_incidents_times_categories_and_clustering(out, manifest):
     assert traffic.isin([7, 8, 17, 18]).mean() > 2 * 4 / 24
     # an emerging hotspot (苏锦夜市) has nothing before mid-2025 and plenty after
     lon, lat = good["经度"].astype(float), good["纬度"].astype(float)
-    near = (np.hypot((lon - 120.615) * 0.855, lat - 31.344) < 0.002)
+    near = np.hypot((lon - 120.615) * 0.855, lat - 31.344) < 0.002
     assert (times[near] >= "2025-07-01").mean() > 0.5
-    fading = (np.hypot((lon - 120.628) * 0.855, lat - 31.2905) < 0.002)
+    fading = np.hypot((lon - 120.628) * 0.855, lat - 31.2905) < 0.002
     assert (times[fading] < "2025-01-01").mean() > 0.6
 
 
 # --- bad rows ----------------------------------------------------------------------------------
+
 
 def _float(text) -> float | None:
     try:
@@ -230,11 +263,21 @@ def _is_date(text, fmt: str) -> bool:
         return False
 
 
-def _check_row(reason: str, field: str, rows: list[dict], i: int, key: str, closed: dict[str, set],
-               parents: dict[str, set]) -> None:
+def _check_row(
+    reason: str,
+    field: str,
+    rows: list[dict],
+    i: int,
+    key: str,
+    closed: dict[str, set],
+    parents: dict[str, set],
+) -> None:
     row = rows[i]
     lon, lat = row.get("经度"), row.get("纬度")
-    if reason in ("missing_coordinates", "swapped_coordinates", "outside_city") and "geometry" in row:
+    if (
+        reason in ("missing_coordinates", "swapped_coordinates", "outside_city")
+        and "geometry" in row
+    ):
         g = row["geometry"]
         lon, lat = (None, None) if g is None else (g.x, g.y)
     match reason:
@@ -247,7 +290,9 @@ def _check_row(reason: str, field: str, rows: list[dict], i: int, key: str, clos
         case "outside_city":
             assert not (119.8 < _float(lon) < 121.5 and 30.7 < _float(lat) < 32.1)
         case "bad_time":
-            assert not _is_date(row[field], "%Y-%m-%d %H:%M:%S") and not _is_date(row[field], "%Y-%m-%d")
+            assert not _is_date(row[field], "%Y-%m-%d %H:%M:%S") and not _is_date(
+                row[field], "%Y-%m-%d"
+            )
         case "unknown_category" | "unclassified":
             assert row[field] not in closed[field]
         case "bad_value":
@@ -266,14 +311,24 @@ def _check_row(reason: str, field: str, rows: list[dict], i: int, key: str, clos
             g = row["geometry"]
             fixed = shapely.make_valid(g)
             assert not g.is_valid and fixed.is_valid
-            polygonal = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
-            assert sum(p.area for p in polygonal) > 0.5 * shapely.Polygon(shapely.get_exterior_ring(
-                max(shapely.get_parts(g), key=lambda p: p.area))).area
+            polygonal = [
+                p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")
+            ]
+            assert (
+                sum(p.area for p in polygonal)
+                > 0.5
+                * shapely.Polygon(
+                    shapely.get_exterior_ring(max(shapely.get_parts(g), key=lambda p: p.area))
+                ).area
+            )
         case "unknown_parent":
             assert row[field] not in parents[field]
         case "overlap":
-            others = [r["geometry"] for j, r in enumerate(rows) if j != i and r["geometry"] is not None
-                      and r.get("社区代码") == row["社区代码"]]
+            others = [
+                r["geometry"]
+                for j, r in enumerate(rows)
+                if j != i and r["geometry"] is not None and r.get("社区代码") == row["社区代码"]
+            ]
             assert any(shapely.intersection(row["geometry"], o).area > 1e-8 for o in others)
         case _:
             raise AssertionError(f"unexpected reason {reason}")
@@ -284,36 +339,71 @@ def _rows(out: Path, path: str) -> list[dict]:
     if path.endswith(".csv"):
         raw = full.read_bytes()
         text = raw.decode("gbk") if "facilities" in path else raw.decode("utf-8-sig")
-        return [{k: (v if v != "" else None) for k, v in r.items()} for r in csv.DictReader(io.StringIO(text))]
+        return [
+            {k: (v if v != "" else None) for k, v in r.items()}
+            for r in csv.DictReader(io.StringIO(text))
+        ]
     if path.endswith(".xlsx"):
         ws = openpyxl.load_workbook(full, read_only=True)["出租房屋"]
         values = list(ws.iter_rows(values_only=True))
         width = len(values[0])  # read-only mode drops trailing empty cells
-        return [dict(zip(values[0], (*r, *[None] * (width - len(r))), strict=True)) for r in values[1:]]
+        return [
+            dict(zip(values[0], (*r, *[None] * (width - len(r))), strict=True)) for r in values[1:]
+        ]
     if path.endswith(".geojson"):
         features = json.loads(full.read_text(encoding="utf-8"))["features"]
-        return [{**f["properties"], "geometry": None if f["geometry"] is None else shapely.geometry.shape(f["geometry"])}
-                for f in features]
+        return [
+            {
+                **f["properties"],
+                "geometry": None
+                if f["geometry"] is None
+                else shapely.geometry.shape(f["geometry"]),
+            }
+            for f in features
+        ]
     gdf = pyogrio.read_dataframe(full)
     attrs = gdf.drop(columns="geometry").astype(object)
     attrs = attrs.where(attrs.notna(), None)
-    return [{**r, "geometry": g} for r, g in zip(attrs.to_dict("records"),
-                                                 gdf.geometry.values, strict=True)]
+    return [
+        {**r, "geometry": g}
+        for r, g in zip(attrs.to_dict("records"), gdf.geometry.values, strict=True)
+    ]
 
 
 def test_every_bad_row_in_the_manifest_is_really_bad(out, manifest):
-    closed = {"警情类别": set(CATEGORIES), "类型": set(FACILITY_KINDS) | set(KEY_SITE_KINDS),
-              "类别": set(HAZARD_CATEGORIES), "风险等级": set(RISK_LEVELS), "网格类型": {"城镇", "农村", "专属"}}
+    closed = {
+        "警情类别": set(CATEGORIES),
+        "类型": set(FACILITY_KINDS) | set(KEY_SITE_KINDS),
+        "类别": set(HAZARD_CATEGORIES),
+        "风险等级": set(RISK_LEVELS),
+        "网格类型": {"城镇", "农村", "专属"},
+    }
     towns = {r["代码"] for r in _rows(out, SHAPEFILES[1])}
     communities = {r["代码"] for r in _rows(out, SHAPEFILES[2]) if r["上级代码"] in towns}
     parents = {"上级代码": towns, "社区代码": communities}
-    keys = {"incidents/incidents.csv": "警情编号", "rentals/rentals.xlsx": "房屋编号", "grids/grids_2025.shp": "网格编码"}
+    keys = {
+        "incidents/incidents.csv": "警情编号",
+        "rentals/rentals.xlsx": "房屋编号",
+        "grids/grids_2025.shp": "网格编码",
+    }
     files = {b["file"] for b in manifest["bad_rows"]}
     assert files == {f["path"] for f in manifest["files"]}  # bad rows in every file
     reasons = {b["reason"] for b in manifest["bad_rows"]}
-    assert {"missing_coordinates", "bad_coordinates", "swapped_coordinates", "outside_city", "bad_time",
-            "unknown_category", "unclassified", "duplicate_row", "duplicate_key", "invalid_geometry", "overlap",
-            "unknown_parent", "missing_geometry"} <= reasons
+    assert {
+        "missing_coordinates",
+        "bad_coordinates",
+        "swapped_coordinates",
+        "outside_city",
+        "bad_time",
+        "unknown_category",
+        "unclassified",
+        "duplicate_row",
+        "duplicate_key",
+        "invalid_geometry",
+        "overlap",
+        "unknown_parent",
+        "missing_geometry",
+    } <= reasons
     for path in sorted(files):
         rows = _rows(out, path)
         entry = next(f for f in manifest["files"] if f["path"] == path)
@@ -323,7 +413,9 @@ def test_every_bad_row_in_the_manifest_is_really_bad(out, manifest):
             try:
                 _check_row(b["reason"], b["field"], rows, row - 1, key, closed, parents)
             except (AssertionError, TypeError) as exc:
-                raise AssertionError(f"{path} row {row}: not {b['reason']}: {rows[row - 1]}") from exc
+                raise AssertionError(
+                    f"{path} row {row}: not {b['reason']}: {rows[row - 1]}"
+                ) from exc
         bad_rows = _bad(manifest, path)
         good = [r for i, r in enumerate(rows) if i + 1 not in bad_rows]
         for field, allowed in closed.items():  # good rows only use the closed lists
@@ -333,12 +425,17 @@ def test_every_bad_row_in_the_manifest_is_really_bad(out, manifest):
 
 # --- CLI ---------------------------------------------------------------------------------------
 
+
 def test_cli_prints_one_json_object_and_rejects_bad_arguments(tmp_path):
-    done = run_cli("sample", "--out", str(tmp_path / "s"), "--seed", "3", "--scale", "small", "--json")
+    done = run_cli(
+        "sample", "--out", str(tmp_path / "s"), "--seed", "3", "--scale", "small", "--json"
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["scale"] == "small" and summary["seed"] == 3
-    assert summary["bad_rows"] == len(json.loads((tmp_path / "s/manifest.json").read_text())["bad_rows"])
+    assert summary["bad_rows"] == len(
+        json.loads((tmp_path / "s/manifest.json").read_text())["bad_rows"]
+    )
     rows = {f["path"]: f["rows"] for f in summary["files"]}
     assert rows["incidents/incidents.csv"] > 19_000 and summary["seconds"] > 0
     from typer.testing import CliRunner
@@ -366,7 +463,9 @@ def test_police_areas_tile_the_towns_and_some_grids_straddle_two(out, manifest):
     assert metric.union_all().symmetric_difference(towns.union_all()).area < 1.0
     assert metric.area.sum() == pytest.approx(towns.area.sum(), rel=1e-6)  # no overlaps
     grids = pyogrio.read_dataframe(out / SHAPEFILES[3], encoding="GBK")
-    grids = _repaired(grids, _bad(manifest, SHAPEFILES[3])).rename(columns={"网格编码": "grid_code"})
+    grids = _repaired(grids, _bad(manifest, SHAPEFILES[3])).rename(
+        columns={"网格编码": "grid_code"}
+    )
     result = align(grids, areas.rename(columns={"编号": "code", "名称": "name"}))
     assert 0 < result.summary()["split_grids"] < len(grids)
     assert 0.5 < result.score < 1.0

@@ -10,7 +10,9 @@ from etl import validate as v
 
 
 def test_parse_float_tells_blank_from_junk():
-    values, bad = v.parse_float(pd.Series(["120.6", "", None, "120.62E", "北纬31.3"], dtype="string"))
+    values, bad = v.parse_float(
+        pd.Series(["120.6", "", None, "120.62E", "北纬31.3"], dtype="string")
+    )
     assert values[0] == 120.6 and np.isnan(values[1:]).all()
     assert bad.tolist() == [False, False, False, True, True]
 
@@ -20,7 +22,11 @@ def test_a_clean_float_column_reads_as_one_with_junk_in_it():
     fast, fast_bad = v.parse_float(pd.Series(clean, dtype="string"))
     slow, slow_bad = v.parse_float(pd.Series([*clean, "120.62E"], dtype="string"))
     np.testing.assert_array_equal(fast, slow[:-1])
-    assert fast_bad.tolist() == slow_bad[:-1].tolist() == [False, False, False, False, False, True, True]
+    assert (
+        fast_bad.tolist()
+        == slow_bad[:-1].tolist()
+        == [False, False, False, False, False, True, True]
+    )
 
 
 def test_parse_int_rejects_words_fractions_and_negatives():
@@ -30,8 +36,12 @@ def test_parse_int_rejects_words_fractions_and_negatives():
 
 
 def test_parse_time_is_shanghai_local_and_flags_impossible_dates():
-    micros, bad = v.parse_time(pd.Series(["2025-01-01 08:00:00", "2025-02-30 10:00:00", "昨天晚上",
-                                          "2025/03/01 09:30", None], dtype="string"))
+    micros, bad = v.parse_time(
+        pd.Series(
+            ["2025-01-01 08:00:00", "2025-02-30 10:00:00", "昨天晚上", "2025/03/01 09:30", None],
+            dtype="string",
+        )
+    )
     assert bad.tolist() == [False, True, True, False, True]
     assert pd.Timestamp(micros[0], unit="us") == pd.Timestamp("2025-01-01 00:00:00")
     assert pd.Timestamp(micros[3], unit="us") == pd.Timestamp("2025-03-01 01:30:00")
@@ -63,7 +73,10 @@ def test_china_and_globe():
 def test_inside_includes_the_boundary():
     square = shapely.box(0, 0, 1, 1)
     assert v.inside(square, np.array([0.5, 1.0, 1.5]), np.array([0.5, 0.5, 0.5])).tolist() == [
-        True, True, False]
+        True,
+        True,
+        False,
+    ]
 
 
 def test_verdict_keeps_the_first_reason():
@@ -84,8 +97,9 @@ def test_repeated_keys_tell_copies_from_clashes():
     # told which keys repeat in the whole file, it looks at those rows only: same answer
     raw = pd.Series([" a", "b", "a ", "a", "c", "b"])
     assert v.repeating(raw).tolist() == [True, True, True, True, False, True]
-    copies2, clashes2 = v.repeated_keys(keys, np.ones(6, bool), lambda idx: content[idx],
-                                        v.repeating(raw))
+    copies2, clashes2 = v.repeated_keys(
+        keys, np.ones(6, bool), lambda idx: content[idx], v.repeating(raw)
+    )
     assert (copies2.tolist(), clashes2.tolist()) == (copies.tolist(), clashes.tolist())
     # numbers read as floats are formatted by the key parser: no shortcut
     assert v.repeating(pd.Series([320508.0, 320509.0])) is None and v.repeating(None) is None

@@ -52,7 +52,9 @@ def _published_gcj02(lon: float, lat: float) -> tuple[float, float]:
     dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
     dlon += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
     dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    dlon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    dlon += (
+        (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    )
     a, ee = 6378245.0, 0.00669342162296594323
     radlat = lat / 180.0 * math.pi
     magic = 1 - ee * math.sin(radlat) ** 2
@@ -83,12 +85,16 @@ def test_bd09_forward_is_the_published_formula_all_over_china():
     rng = np.random.default_rng(9)
     lon, lat = rng.uniform(73.0, 135.0, 2000), rng.uniform(18.0, 54.0, 2000)
     got_lon, got_lat = crs.from_wgs84(lon, lat, "bd09")
-    want = np.array([_published_bd09(*_published_gcj02(a, b)) for a, b in zip(lon, lat, strict=True)])
+    want = np.array(
+        [_published_bd09(*_published_gcj02(a, b)) for a, b in zip(lon, lat, strict=True)]
+    )
     assert np.abs(got_lon - want[:, 0]).max() < 1e-12 and np.abs(got_lat - want[:, 1]).max() < 1e-12
     # the BD-09 step alone, on GCJ-02 input
     step_lon, step_lat = gcj02_to_bd09(lon, lat)
     want = np.array([_published_bd09(a, b) for a, b in zip(lon, lat, strict=True)])
-    assert np.abs(step_lon - want[:, 0]).max() < 1e-12 and np.abs(step_lat - want[:, 1]).max() < 1e-12
+    assert (
+        np.abs(step_lon - want[:, 0]).max() < 1e-12 and np.abs(step_lat - want[:, 1]).max() < 1e-12
+    )
 
 
 def test_bd09_forward_matches_published_values():
@@ -167,8 +173,11 @@ def test_nan_in_nan_out_for_every_system():
     lat = np.array([31.3, np.nan, 31.3, 31.3])
     east = np.array([np.nan, 557_000.0, 557_000.0, np.inf])
     north = np.array([3_464_000.0, np.nan, 3_464_000.0, 3_464_000.0])
-    cases = [(fn, name, lon, lat) for fn in (crs.to_wgs84, crs.from_wgs84)
-             for name in ("wgs84", "gcj02", "bd09", "cgcs2000")]
+    cases = [
+        (fn, name, lon, lat)
+        for fn in (crs.to_wgs84, crs.from_wgs84)
+        for name in ("wgs84", "gcj02", "bd09", "cgcs2000")
+    ]
     cases += [(crs.from_wgs84, "EPSG:4549", lon, lat), (crs.to_wgs84, "EPSG:4549", east, north)]
     for fn, name, x, y in cases:
         out_x, out_y = fn(x, y, name)
@@ -235,7 +244,9 @@ def test_unknown_name_is_a_clear_input_error(bad):
         crs.to_wgs84(120.0, 31.0, bad)
 
 
-@pytest.mark.parametrize(("code", "name"), [(4490, "cgcs2000"), (4326, "wgs84"), (4549, "EPSG:4549")])
+@pytest.mark.parametrize(
+    ("code", "name"), [(4490, "cgcs2000"), (4326, "wgs84"), (4549, "EPSG:4549")]
+)
 def test_from_prj_reads_esri_and_ogc_wkt(code, name):
     c = pyproj.CRS.from_epsg(code)
     assert crs.from_prj(c.to_wkt(pyproj.enums.WktVersion.WKT1_ESRI)) == name

@@ -47,10 +47,12 @@ def private_cluster(tmp_path, db_url):
     assert port != make_url(db_url).port
     home = tmp_path / "home"
     home.mkdir()
-    env = {"CIVICGRID_HOME": str(home), "CIVICGRID_PG_PORT": str(port),
-           "CIVICGRID_DB_NAME": "civicgrid_private"}
-    mine = cluster.Cluster(bindir=cluster.find_bindir(), root=home / ".civicgrid" / "pg",
-                           port=port)
+    env = {
+        "CIVICGRID_HOME": str(home),
+        "CIVICGRID_PG_PORT": str(port),
+        "CIVICGRID_DB_NAME": "civicgrid_private",
+    }
+    mine = cluster.Cluster(bindir=cluster.find_bindir(), root=home / ".civicgrid" / "pg", port=port)
     yield env
     if (mine.datadir / "PG_VERSION").exists():
         cluster.stop(mine)
@@ -71,21 +73,49 @@ def test_db_up_is_idempotent_and_status_reports_revision(cli):
 def test_schema_has_every_layer_with_spatial_indexes(engine):
     insp = inspect(engine)
     tables = set(insp.get_table_names())
-    for name in ("admin_units", "grid_versions", "grids", "hazards", "rentals", "incidents",
-                 "facilities", "key_sites", "load_batches", "load_rejects"):
+    for name in (
+        "admin_units",
+        "grid_versions",
+        "grids",
+        "hazards",
+        "rentals",
+        "incidents",
+        "facilities",
+        "key_sites",
+        "load_batches",
+        "load_rejects",
+    ):
         assert name in tables
     with engine.connect() as conn:
-        gist = conn.execute(text(
-            "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'"
-        )).scalars().all()
-        brin = conn.execute(text(
-            "SELECT indexname FROM pg_indexes WHERE indexdef ILIKE '%USING brin%'"
-        )).scalars().all()
-        srid = conn.execute(text(
-            "SELECT srid FROM geometry_columns WHERE f_table_schema = 'public' "
-            "AND f_table_name = 'incidents'"
-        )).scalar_one()
-    assert {"admin_units", "grids", "incidents", "hazards", "rentals", "facilities", "key_sites"} <= set(gist)
+        gist = (
+            conn.execute(
+                text("SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")
+            )
+            .scalars()
+            .all()
+        )
+        brin = (
+            conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE indexdef ILIKE '%USING brin%'")
+            )
+            .scalars()
+            .all()
+        )
+        srid = conn.execute(
+            text(
+                "SELECT srid FROM geometry_columns WHERE f_table_schema = 'public' "
+                "AND f_table_name = 'incidents'"
+            )
+        ).scalar_one()
+    assert {
+        "admin_units",
+        "grids",
+        "incidents",
+        "hazards",
+        "rentals",
+        "facilities",
+        "key_sites",
+    } <= set(gist)
     assert "ix_incidents_occurred_brin" in brin
     assert srid == 4326
 
@@ -125,6 +155,8 @@ def test_db_down_then_up_restarts_local_cluster(cli, private_cluster, engine):
     assert status["reachable"] is False
     again = json.loads(cli("db", "up", "--json", env=private_cluster).stdout)
     assert again["started"] is True and again["cluster_created"] is False
-    assert json.loads(cli("db", "status", "--json", env=private_cluster).stdout)["reachable"] is True
+    assert (
+        json.loads(cli("db", "status", "--json", env=private_cluster).stdout)["reachable"] is True
+    )
     with engine.connect() as conn:  # the shared cluster was never stopped
         assert conn.execute(text("SELECT 1")).scalar_one() == 1

@@ -64,7 +64,9 @@ def city(engine, tmp_path_factory) -> Path:
         result = runner.invoke(app, [*args, "--json"])
         assert result.exit_code == 0, (args, result.output, result.exception)
         report = json.loads(result.stdout)
-        assert report["read"] == report["loaded"] + report["rejected"] + report["duplicates"], report
+        assert report["read"] == report["loaded"] + report["rejected"] + report["duplicates"], (
+            report
+        )
     return folder
 
 
@@ -77,8 +79,13 @@ def run_notebook(city, tmp_path, artifacts, monkeypatch):
 
     def run(name: str) -> Path:
         nb = jupytext.read(NOTEBOOKS / f"{name}.py")
-        client = NotebookClient(nb, timeout=600, startup_timeout=300, kernel_name="python3",
-                                resources={"metadata": {"path": str(ROOT)}})
+        client = NotebookClient(
+            nb,
+            timeout=600,
+            startup_timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(ROOT)}},
+        )
         try:
             client.execute()
         finally:
@@ -106,9 +113,17 @@ def test_kernel_is_this_python():
 def _ring_w(area: np.ndarray, k: int) -> W:
     """Binary k-ring neighbours of the study cells (self left out), with h3 one at a time."""
     index = {int(c): i for i, c in enumerate(area)}
-    return W({i: [index[h3.str_to_int(x)] for x in h3.grid_disk(h3.int_to_str(int(c)), k)
-                  if h3.str_to_int(x) in index and h3.str_to_int(x) != int(c)]
-              for i, c in enumerate(area)}, silence_warnings=True)
+    return W(
+        {
+            i: [
+                index[h3.str_to_int(x)]
+                for x in h3.grid_disk(h3.int_to_str(int(c)), k)
+                if h3.str_to_int(x) in index and h3.str_to_int(x) != int(c)
+            ]
+            for i, c in enumerate(area)
+        },
+        silence_warnings=True,
+    )
 
 
 def test_hotspot_study(run_notebook, engine):
@@ -123,11 +138,11 @@ def test_hotspot_study(run_notebook, engine):
     area = hot_store.study_area(engine, 9)
     with engine.connect() as c:
         stored = c.execute(text("SELECT h3 FROM incidents")).scalars().all()
-    totals = pd.Series([h3.str_to_int(h3.cell_to_parent(h3.int_to_str(int(x)), 9)) for x in stored]
-                       ).value_counts()
+    totals = pd.Series(
+        [h3.str_to_int(h3.cell_to_parent(h3.int_to_str(int(x)), 9)) for x in stored]
+    ).value_counts()
     y = totals.reindex(area.astype(np.int64), fill_value=0).to_numpy(dtype=float)
-    z = [Moran(y, _ring_w(area, k), transformation="B", permutations=0).z_rand
-         for k in range(1, 8)]
+    z = [Moran(y, _ring_w(area, k), transformation="B", permutations=0).z_rand for k in range(1, 8)]
     peaks = [i for i in range(1, 6) if z[i] > z[i - 1] and z[i] > z[i + 1]]
     k = (peaks[0] if peaks else int(np.argmax(z))) + 1
     assert summary["k"] == k
@@ -147,7 +162,10 @@ def test_hotspot_study(run_notebook, engine):
     assert report["街道 / town"].notna().all()
     # the report's cells hold far more incidents than an average study cell
     assert report["警情数 / incidents"].mean() > 3 * totals.sum() / len(area)
-    assert summary["top_cells"] == gi[gi["hot"]].sort_values("gi_z", ascending=False).index[:10].tolist()
+    assert (
+        summary["top_cells"]
+        == gi[gi["hot"]].sort_values("gi_z", ascending=False).index[:10].tolist()
+    )
 
     sites = pd.read_csv(out / "key_sites_near_hotspots.csv", encoding="utf-8-sig")
     assert len(sites) == summary["key_sites_near"] > 0
@@ -203,18 +221,25 @@ def test_coverage_review(run_notebook, engine):
     assert new["n"] == len(new["cells"]) == int(os.environ.get("CIVICGRID_NB_NEW_SITES", "3"))
     sites = pd.read_csv(out / "new_police_stations.csv", encoding="utf-8-sig")
     assert len(sites) == new["n"] and (sites["新覆盖警情 / incidents gained"] > 0).all()
-    points = gpd.GeoSeries(gpd.points_from_xy(*centroids(np.array(new["cells"], dtype=np.uint64))),
-                           crs=4326)
+    points = gpd.GeoSeries(
+        gpd.points_from_xy(*centroids(np.array(new["cells"], dtype=np.uint64))), crs=4326
+    )
     reach = pd.concat([stations.geometry, points.to_crs(metric)], ignore_index=True)
     incidents = cov.read_incidents(engine).to_crs(metric)
-    near = gpd.sjoin_nearest(incidents[["geometry"]], gpd.GeoDataFrame(geometry=reach),
-                             max_distance=radius, how="inner")
+    near = gpd.sjoin_nearest(
+        incidents[["geometry"]], gpd.GeoDataFrame(geometry=reach), max_distance=radius, how="inner"
+    )
     within = near.index.unique().size / len(incidents)
     assert within == pytest.approx(new["share_after"], abs=1e-4)
     assert new["share_after"] > new["share_before"]
     # the gain reported is the incidents newly within reach, counted here directly
-    before = gpd.sjoin_nearest(incidents[["geometry"]], stations[["geometry"]],
-                               max_distance=radius, how="inner").index.unique().size
+    before = (
+        gpd.sjoin_nearest(
+            incidents[["geometry"]], stations[["geometry"]], max_distance=radius, how="inner"
+        )
+        .index.unique()
+        .size
+    )
     assert new["covered"] == near.index.unique().size - before
     assert 0 <= new["optimality_gap"] < 1
     assert _is_png(out / "shares.png") and _is_png(out / "new_sites_map.png")

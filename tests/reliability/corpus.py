@@ -54,25 +54,37 @@ class Case:
 
 # --- good content the cases break -------------------------------------------------------
 
+
 def boundaries() -> gpd.GeoDataFrame:
     """The district outline, as the ETL's boundaries loader reads it."""
-    return gpd.GeoDataFrame({"代码": ["320508"], "名称": ["姑苏区"], "级别": ["区县"],
-                             "上级代码": ["320500"]}, geometry=[CITY], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"代码": ["320508"], "名称": ["姑苏区"], "级别": ["区县"], "上级代码": ["320500"]},
+        geometry=[CITY],
+        crs="EPSG:4326",
+    )
 
 
 def incidents(n: int = 30, seed: int = 7) -> pd.DataFrame:
     """Valid incidents inside the city: the ETL tests' rows, six columns of them, with
     keys that carry the seed (two seeds never share a key)."""
-    df = builders.incidents(n, seed)[["警情编号", "报警时间", "警情类别", "发生地址", "经度", "纬度"]]
+    df = builders.incidents(n, seed)[
+        ["警情编号", "报警时间", "警情类别", "发生地址", "经度", "纬度"]
+    ]
     return df.assign(警情编号=[f"JQ{seed:02d}{i:07d}" for i in range(n)])
 
 
 def facilities(n: int = 12) -> gpd.GeoDataFrame:
     """Police stations inside the city, as points."""
     df = incidents(n, seed=3)
-    return gpd.GeoDataFrame({"编号": [f"F{i:04d}" for i in range(n)],
-                             "名称": [f"派出所{i}" for i in range(n)], "类型": ["派出所"] * n},
-                            geometry=gpd.points_from_xy(df["经度"], df["纬度"]), crs="EPSG:4490")
+    return gpd.GeoDataFrame(
+        {
+            "编号": [f"F{i:04d}" for i in range(n)],
+            "名称": [f"派出所{i}" for i in range(n)],
+            "类型": ["派出所"] * n,
+        },
+        geometry=gpd.points_from_xy(df["经度"], df["纬度"]),
+        crs="EPSG:4490",
+    )
 
 
 def grid_cells(n: int = 4) -> list[shapely.Polygon]:
@@ -84,6 +96,7 @@ def grid_cells(n: int = 4) -> list[shapely.Polygon]:
 
 # --- writers ---------------------------------------------------------------------------
 
+
 def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8") -> bytes:
     return df.to_csv(index=False, lineterminator="\n").encode(encoding)
 
@@ -94,7 +107,9 @@ def put(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def write_shp(gdf: gpd.GeoDataFrame, folder: Path, stem: str = "layer", encoding: str = "GBK") -> Path:
+def write_shp(
+    gdf: gpd.GeoDataFrame, folder: Path, stem: str = "layer", encoding: str = "GBK"
+) -> Path:
     path = folder / f"{stem}.shp"
     gdf.to_file(path, engine="pyogrio", encoding=encoding)
     return path
@@ -108,8 +123,9 @@ def shp_parts(gdf: gpd.GeoDataFrame, folder: Path, stem: str = "layer") -> dict[
     return {p.suffix: p.read_bytes() for p in sub.iterdir() if p.stem == shp.stem}
 
 
-def zip_of(folder: Path, name: str, members: dict[str, bytes],
-           compression: int = zipfile.ZIP_DEFLATED) -> Path:
+def zip_of(
+    folder: Path, name: str, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED
+) -> Path:
     path = folder / name
     with zipfile.ZipFile(path, "w", compression) as archive:
         for member, data in members.items():
@@ -118,8 +134,10 @@ def zip_of(folder: Path, name: str, members: dict[str, bytes],
 
 
 def geojson(features: list[tuple[dict, dict | None]]) -> bytes:
-    doc = {"type": "FeatureCollection",
-           "features": [{"type": "Feature", "properties": p, "geometry": g} for p, g in features]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": p, "geometry": g} for p, g in features],
+    }
     return json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
 
@@ -143,10 +161,12 @@ def junk(n: int, seed: int = 0) -> bytes:
 
 # --- case builders -----------------------------------------------------------------------
 
+
 def _csv(df_or_bytes, name: str = "incidents.csv", encoding: str = "utf-8"):
     def build(folder: Path) -> Path:
         data = df_or_bytes if isinstance(df_or_bytes, bytes) else csv_bytes(df_or_bytes, encoding)
         return put(folder, name, data)
+
     return build
 
 
@@ -206,17 +226,35 @@ def _unknown_categories(folder: Path) -> Path:
     """A 110 export with fine categories, aliases, a category the city added itself and
     one nobody has: every row loads, the unknown ones as 未分类."""
     df = incidents(12)
-    df["警情类别"] = ["盗窃", "扒窃", "电信诈骗", "打架斗殴", "家庭纠纷", "走失求助", "高空抛物",
-                   "高空抛物", "高空抛物", "网络舆情", "刑事案件", "其它"]
+    df["警情类别"] = [
+        "盗窃",
+        "扒窃",
+        "电信诈骗",
+        "打架斗殴",
+        "家庭纠纷",
+        "走失求助",
+        "高空抛物",
+        "高空抛物",
+        "高空抛物",
+        "网络舆情",
+        "刑事案件",
+        "其它",
+    ]
     return put(folder, "fine_categories.csv", csv_bytes(df))
 
 
 def _unknown_kinds(folder: Path) -> Path:
     """Facilities of a kind the list lacks (消防站) and of an alias (警务站)."""
     gdf = facilities(6)
-    df = pd.DataFrame({"编号": gdf["编号"], "名称": gdf["名称"],
-                       "类型": ["派出所", "警务站", "消防站", "消防站", "视频监控", "调解室"],
-                       "经度": gdf.geometry.x.round(7), "纬度": gdf.geometry.y.round(7)})
+    df = pd.DataFrame(
+        {
+            "编号": gdf["编号"],
+            "名称": gdf["名称"],
+            "类型": ["派出所", "警务站", "消防站", "消防站", "视频监控", "调解室"],
+            "经度": gdf.geometry.x.round(7),
+            "纬度": gdf.geometry.y.round(7),
+        }
+    )
     return put(folder, "kinds.csv", csv_bytes(df))
 
 
@@ -225,9 +263,12 @@ def _title_rows_csv(folder: Path) -> Path:
     df = incidents(10).astype(str)
     df.loc[6, "报警时间"] = "昨天晚上"
     width = len(df.columns)
-    text = (f"姑苏区2025年6月警情统计表{',' * (width - 1)}\n单位：起{',' * (width - 1)}\n"
-            + df.to_csv(index=False) + f"合计,,10起{',' * (width - 3)}\n"
-            + f"总计,,10起{',' * (width - 3)}\n")
+    text = (
+        f"姑苏区2025年6月警情统计表{',' * (width - 1)}\n单位：起{',' * (width - 1)}\n"
+        + df.to_csv(index=False)
+        + f"合计,,10起{',' * (width - 3)}\n"
+        + f"总计,,10起{',' * (width - 3)}\n"
+    )
     return put(folder, "title_rows.csv", text.encode("utf-8"))
 
 
@@ -242,7 +283,9 @@ def _title_rows_xlsx(folder: Path) -> Path:
     sheet = book.active
     sheet.append(["姑苏区2025年6月警情统计表"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
-    sheet.append([c if c not in ("经度", "纬度") else ("坐标" if c == "经度" else None) for c in cols])
+    sheet.append(
+        [c if c not in ("经度", "纬度") else ("坐标" if c == "经度" else None) for c in cols]
+    )
     sheet.append([c if c in ("经度", "纬度") else None for c in cols])
     for i, c in enumerate(cols, start=1):
         if c not in ("经度", "纬度"):
@@ -278,6 +321,7 @@ def _xlsx(df: pd.DataFrame, name: str = "incidents.xlsx", cut: bool = False):
     def build(folder: Path) -> Path:
         data = xlsx_bytes(df)
         return put(folder, name, data[: len(data) * 2 // 3] if cut else data)
+
     return build
 
 
@@ -285,8 +329,10 @@ def _xlsx_bomb(folder: Path) -> Path:
     """A good workbook plus a 64 MB worksheet of blanks that deflates to ~64 kB."""
     path = _xlsx(incidents())(folder)
     blanks = b" " * (1 << 20)
-    with (zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
-          archive.open("xl/worksheets/sheet9.xml", "w", force_zip64=True) as dst):
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("xl/worksheets/sheet9.xml", "w", force_zip64=True) as dst,
+    ):
         for _ in range(64):
             dst.write(blanks)
     return path
@@ -301,7 +347,9 @@ def _xlsx_huge_dimension(folder: Path) -> Path:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename.startswith("xl/worksheets/sheet"):
-                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', data)
+                data = re.sub(
+                    rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', data
+                )
                 assert b"XFD1048576" in data
             dst.writestr(info, data)
     return patched
@@ -311,20 +359,26 @@ def _zip_overlapping(folder: Path) -> Path:
     """An overlapping zip bomb: 200 directory entries sharing one deflated kernel of
     1 MB (each member small enough to pass the ratio check alone)."""
     parts = shp_parts(facilities(), folder)
-    path = zip_of(folder, "overlap.zip", {"x.shp": parts[".shp"], "x.shx": parts[".shx"],
-                                          "x.dbf": bytes(1 << 20)})
+    path = zip_of(
+        folder,
+        "overlap.zip",
+        {"x.shp": parts[".shp"], "x.shx": parts[".shx"], "x.dbf": bytes(1 << 20)},
+    )
     data = path.read_bytes()
     eocd = data.rfind(b"PK\x05\x06")
-    cd_offset = struct.unpack("<I", data[eocd + 16:eocd + 20])[0]
+    cd_offset = struct.unpack("<I", data[eocd + 16 : eocd + 20])[0]
     central = data[cd_offset:eocd]
     start = central.find(b"PK\x01\x02", central.find(b"x.dbf") - 46)
-    name_len, extra_len, comment_len = struct.unpack("<HHH", central[start + 28:start + 34])
-    entry = central[start:start + 46 + name_len + extra_len + comment_len]
+    name_len, extra_len, comment_len = struct.unpack("<HHH", central[start + 28 : start + 34])
+    entry = central[start : start + 46 + name_len + extra_len + comment_len]
     # names as long as x.dbf, so the entries keep their length
     copies = b"".join(entry.replace(b"x.dbf", f"{i:03d}.t".encode()) for i in range(200))
-    count = struct.unpack("<H", data[eocd + 10:eocd + 12])[0] + 200
-    tail = (data[eocd:eocd + 8] + struct.pack("<HHI", count, count, len(central) + len(copies))
-            + data[eocd + 16:])
+    count = struct.unpack("<H", data[eocd + 10 : eocd + 12])[0] + 200
+    tail = (
+        data[eocd : eocd + 8]
+        + struct.pack("<HHI", count, count, len(central) + len(copies))
+        + data[eocd + 16 :]
+    )
     path.write_bytes(data[:eocd] + copies + tail)
     return path
 
@@ -332,8 +386,10 @@ def _zip_overlapping(folder: Path) -> Path:
 def _geojson_deep(folder: Path) -> Path:
     """A grid whose coordinates nest 100,000 arrays deep (Python's json recursion)."""
     deep = "[" * 100_000 + "]" * 100_000
-    doc = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
-           '{"网格编码": "G1"}, "geometry": {"type": "Polygon", "coordinates": ' + deep + '}}]}')
+    doc = (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"网格编码": "G1"}, "geometry": {"type": "Polygon", "coordinates": ' + deep + "}}]}"
+    )
     return put(folder, "deep.geojson", doc.encode())
 
 
@@ -372,14 +428,23 @@ def _bowtie(folder: Path) -> Path:
 def _unclosed(folder: Path) -> Path:
     x0, y0, x1, y1 = grid_cells(1)[0].bounds
     ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]  # first point not repeated at the end
-    return put(folder, "unclosed.geojson",
-               grid_features([*grid_cells(2), {"type": "Polygon", "coordinates": [ring]}]))
+    return put(
+        folder,
+        "unclosed.geojson",
+        grid_features([*grid_cells(2), {"type": "Polygon", "coordinates": [ring]}]),
+    )
 
 
 def _empty_geometries(folder: Path) -> Path:
-    cells = [*grid_cells(2), None, {"type": "Polygon", "coordinates": []},
-             {"type": "Polygon", "coordinates": [[[120.6, 31.3], [120.6, 31.3], [120.6, 31.3],
-                                                  [120.6, 31.3]]]}]
+    cells = [
+        *grid_cells(2),
+        None,
+        {"type": "Polygon", "coordinates": []},
+        {
+            "type": "Polygon",
+            "coordinates": [[[120.6, 31.3], [120.6, 31.3], [120.6, 31.3], [120.6, 31.3]]],
+        },
+    ]
     return put(folder, "empty_geoms.geojson", grid_features(cells))
 
 
@@ -393,8 +458,11 @@ def _geojson_gbk(folder: Path) -> Path:
 
 
 def _shp_ok_zip(folder: Path) -> Path:
-    return zip_of(folder, "facilities.zip", {f"派出所{s}": b for s, b in
-                                             shp_parts(facilities(), folder).items()})
+    return zip_of(
+        folder,
+        "facilities.zip",
+        {f"派出所{s}": b for s, b in shp_parts(facilities(), folder).items()},
+    )
 
 
 def _shp_cut(suffix: str, keep: float):
@@ -404,6 +472,7 @@ def _shp_cut(suffix: str, keep: float):
         data = part.read_bytes()
         part.write_bytes(data[: int(len(data) * keep)])
         return shp
+
     return build
 
 
@@ -412,6 +481,7 @@ def _shp_missing(suffix: str):
         shp = write_shp(facilities(), folder, "missing")
         shp.with_suffix(suffix).unlink()
         return shp
+
     return build
 
 
@@ -444,9 +514,11 @@ def _shp_empty(folder: Path) -> Path:
 
 def _zip_members(names: dict[str, str]):
     """A zip whose members are a good shapefile's parts under other names."""
+
     def build(folder: Path) -> Path:
         parts = shp_parts(facilities(), folder)
         return zip_of(folder, "hostile.zip", {name: parts[s] for name, s in names.items()})
+
     return build
 
 
@@ -457,7 +529,7 @@ def _zip_symlink(folder: Path) -> Path:
         for suffix in (".shx", ".dbf", ".prj"):
             archive.writestr(f"x{suffix}", parts[suffix])
         link = zipfile.ZipInfo("x.shp")
-        link.external_attr = (0o120777 << 16)  # a symlink pointing at a system file
+        link.external_attr = 0o120777 << 16  # a symlink pointing at a system file
         archive.writestr(link, "/etc/passwd")
     return path
 
@@ -483,11 +555,11 @@ def _zip_bomb_claim(folder: Path) -> Path:
     huge = struct.pack("<I", 0xFFFFFFF0)
     central = data.find(b"PK\x01\x02")
     while central != -1:
-        name_len = struct.unpack("<H", data[central + 28:central + 30])[0]
-        if bytes(data[central + 46:central + 46 + name_len]) == b"x.dbf":
-            data[central + 24:central + 28] = huge  # uncompressed size in the central directory
-            local = struct.unpack("<I", data[central + 42:central + 46])[0]
-            data[local + 22:local + 26] = huge  # and in the local header
+        name_len = struct.unpack("<H", data[central + 28 : central + 30])[0]
+        if bytes(data[central + 46 : central + 46 + name_len]) == b"x.dbf":
+            data[central + 24 : central + 28] = huge  # uncompressed size in the central directory
+            local = struct.unpack("<I", data[central + 42 : central + 46])[0]
+            data[local + 22 : local + 26] = huge  # and in the local header
         central = data.find(b"PK\x01\x02", central + 4)
     path.write_bytes(bytes(data))
     return path
@@ -502,7 +574,9 @@ def _zip_many(folder: Path) -> Path:
 
 def _zip_two(folder: Path) -> Path:
     parts = shp_parts(facilities(), folder)
-    return zip_of(folder, "two.zip", {f"{stem}{s}": b for stem in ("a", "b") for s, b in parts.items()})
+    return zip_of(
+        folder, "two.zip", {f"{stem}{s}": b for stem in ("a", "b") for s, b in parts.items()}
+    )
 
 
 def _zip_cut(folder: Path) -> Path:
@@ -519,6 +593,7 @@ def _gpkg(cut: bool):
             data = path.read_bytes()
             path.write_bytes(data[: len(data) // 3])
         return path
+
     return build
 
 
@@ -528,6 +603,7 @@ def _copy_as(name: str, build: Callable[[Path], Path]):
         target = folder / name
         os.replace(src, target)
         return target
+
     return rename
 
 
@@ -536,84 +612,241 @@ GRID_V = ("--grid-version", "v-corpus")
 
 CASES: list[Case] = [
     # --- CSV: encodings
-    Case("csv_good_control", "incidents", _csv(incidents()), "report", CSV_WGS,
-         counts=(30, 0, 0)),
-    Case("csv_gbk_declared_utf8", "incidents", _csv(incidents(), encoding="gbk"), "error",
-         (*CSV_WGS, "--encoding", "utf-8"), mentions=("utf-8",)),
-    Case("csv_utf8_declared_gbk", "incidents", _csv(incidents()), "error",
-         (*CSV_WGS, "--encoding", "gbk"), mentions=("gbk",)),
-    Case("csv_gbk_detected", "incidents", _csv(incidents(), encoding="gbk"), "report", CSV_WGS,
-         counts=(30, 0, 0)),
+    Case("csv_good_control", "incidents", _csv(incidents()), "report", CSV_WGS, counts=(30, 0, 0)),
+    Case(
+        "csv_gbk_declared_utf8",
+        "incidents",
+        _csv(incidents(), encoding="gbk"),
+        "error",
+        (*CSV_WGS, "--encoding", "utf-8"),
+        mentions=("utf-8",),
+    ),
+    Case(
+        "csv_utf8_declared_gbk",
+        "incidents",
+        _csv(incidents()),
+        "error",
+        (*CSV_WGS, "--encoding", "gbk"),
+        mentions=("gbk",),
+    ),
+    Case(
+        "csv_gbk_detected",
+        "incidents",
+        _csv(incidents(), encoding="gbk"),
+        "report",
+        CSV_WGS,
+        counts=(30, 0, 0),
+    ),
     Case("csv_mixed_encodings", "incidents", _mixed_encoding, "error", CSV_WGS),
-    Case("csv_unknown_encoding", "incidents", _csv(incidents()), "error",
-         (*CSV_WGS, "--encoding", "klingon"), mentions=("klingon",)),
+    Case(
+        "csv_unknown_encoding",
+        "incidents",
+        _csv(incidents()),
+        "error",
+        (*CSV_WGS, "--encoding", "klingon"),
+        mentions=("klingon",),
+    ),
     # --- CSV: structure
     Case("csv_cut_mid_row", "incidents", _cut_mid_row, "error", CSV_WGS, mentions=("row 30",)),
-    Case("csv_binary_junk", "incidents", lambda f: put(f, "junk.csv", junk(5000)), "error", CSV_WGS),
-    Case("csv_empty", "incidents", lambda f: put(f, "empty.csv", b""), "error", CSV_WGS,
-         mentions=("empty",)),
-    Case("csv_header_only", "incidents", _csv(incidents().iloc[:0]), "report", CSV_WGS,
-         counts=(0, 0, 0)),
+    Case(
+        "csv_binary_junk", "incidents", lambda f: put(f, "junk.csv", junk(5000)), "error", CSV_WGS
+    ),
+    Case(
+        "csv_empty",
+        "incidents",
+        lambda f: put(f, "empty.csv", b""),
+        "error",
+        CSV_WGS,
+        mentions=("empty",),
+    ),
+    Case(
+        "csv_header_only",
+        "incidents",
+        _csv(incidents().iloc[:0]),
+        "report",
+        CSV_WGS,
+        counts=(0, 0, 0),
+    ),
     Case("csv_repeated_headers", "incidents", _repeated_headers, "error", CSV_WGS),
-    Case("csv_unbalanced_quote", "incidents", _unbalanced_quote, "error", CSV_WGS,
-         mentions=("row 4",)),
+    Case(
+        "csv_unbalanced_quote",
+        "incidents",
+        _unbalanced_quote,
+        "error",
+        CSV_WGS,
+        mentions=("row 4",),
+    ),
     Case("csv_nul_bytes", "incidents", _nul_bytes, "error", CSV_WGS),
-    Case("csv_huge_field_10mb", "incidents", _huge_field, "report", CSV_WGS,
-         counts=(5, 0, 0)),
-    Case("csv_20k_rows", "incidents", _csv(incidents(20_000)), "report", CSV_WGS,
-         counts=(20000, 0, 0)),
-    Case("csv_missing_key_column", "incidents", _missing_key_column, "report", CSV_WGS,
-         counts=(0, 10, 0), reasons={'missing_key': 10}),
+    Case("csv_huge_field_10mb", "incidents", _huge_field, "report", CSV_WGS, counts=(5, 0, 0)),
+    Case(
+        "csv_20k_rows",
+        "incidents",
+        _csv(incidents(20_000)),
+        "report",
+        CSV_WGS,
+        counts=(20000, 0, 0),
+    ),
+    Case(
+        "csv_missing_key_column",
+        "incidents",
+        _missing_key_column,
+        "report",
+        CSV_WGS,
+        counts=(0, 10, 0),
+        reasons={"missing_key": 10},
+    ),
     # --- CSV: values and coordinates
-    Case("csv_swapped_lonlat", "incidents", _swapped, "report", CSV_WGS,
-         counts=(15, 5, 0), reasons={'swapped_coordinates': 5}),
+    Case(
+        "csv_swapped_lonlat",
+        "incidents",
+        _swapped,
+        "report",
+        CSV_WGS,
+        counts=(15, 5, 0),
+        reasons={"swapped_coordinates": 5},
+    ),
     # 3 in Beijing + 1 in New York outside the city, 1 off the globe
-    Case("csv_out_of_city", "incidents", _out_of_city, "report", CSV_WGS,
-         counts=(15, 5, 0), reasons={'outside_city': 4, 'bad_coordinates': 1}),
+    Case(
+        "csv_out_of_city",
+        "incidents",
+        _out_of_city,
+        "report",
+        CSV_WGS,
+        counts=(15, 5, 0),
+        reasons={"outside_city": 4, "bad_coordinates": 1},
+    ),
     # 20 rows, 3 exact copies (duplicates), 2 same keys with other content (rejected)
-    Case("csv_duplicate_keys", "incidents", _duplicates, "report", CSV_WGS,
-         counts=(20, 2, 3), reasons={'duplicate_row': 3, 'duplicate_key': 2}),
+    Case(
+        "csv_duplicate_keys",
+        "incidents",
+        _duplicates,
+        "report",
+        CSV_WGS,
+        counts=(20, 2, 3),
+        reasons={"duplicate_row": 3, "duplicate_key": 2},
+    ),
     # rows 0–2 unreadable coordinates, 3 a 30 February, 4 a category outside the list
     # (rejected by this loader; with vocabularies in PostGIS it loads as 未分类), 5 no key
-    Case("csv_bad_values", "incidents", _bad_values, "report", CSV_WGS,
-         counts=(15, 5, 0), reasons={"bad_coordinates": 3, "bad_time": 1, "missing_key": 1},
-         unclassified=(("外星人入侵", 1),)),
+    Case(
+        "csv_bad_values",
+        "incidents",
+        _bad_values,
+        "report",
+        CSV_WGS,
+        counts=(15, 5, 0),
+        reasons={"bad_coordinates": 3, "bad_time": 1, "missing_key": 1},
+        unclassified=(("外星人入侵", 1),),
+    ),
     # --- vocabularies: a value outside one is data to keep, not a reject
-    Case("csv_unknown_categories", "incidents", _unknown_categories, "report", CSV_WGS,
-         counts=(12, 0, 0), reasons={}, unclassified=(("高空抛物", 3), ("网络舆情", 1))),
-    Case("csv_unknown_facility_kinds", "facilities", _unknown_kinds, "report", CSV_WGS,
-         counts=(6, 0, 0), reasons={}, unclassified=(("消防站", 2),)),
+    Case(
+        "csv_unknown_categories",
+        "incidents",
+        _unknown_categories,
+        "report",
+        CSV_WGS,
+        counts=(12, 0, 0),
+        reasons={},
+        unclassified=(("高空抛物", 3), ("网络舆情", 1)),
+    ),
+    Case(
+        "csv_unknown_facility_kinds",
+        "facilities",
+        _unknown_kinds,
+        "report",
+        CSV_WGS,
+        counts=(6, 0, 0),
+        reasons={},
+        unclassified=(("消防站", 2),),
+    ),
     # --- table layout: title rows above the header, total rows below the data
-    Case("csv_title_and_total_rows", "incidents", _title_rows_csv, "report", CSV_WGS,
-         counts=(9, 1, 0), reasons={"bad_time": 1},
-         layout={"header_row": 3, "header_rows": 1, "total_rows": 2}),
-    Case("xlsx_title_merged_header_total", "incidents", _title_rows_xlsx, "report", CSV_WGS,
-         counts=(8, 0, 0), reasons={},
-         layout={"header_row": 2, "header_rows": 2, "total_rows": 1}),
-    Case("csv_header_row_option", "incidents", _title_rows_csv, "report", (*CSV_WGS, "--header-row", "3"),
-         counts=(9, 1, 0), reasons={"bad_time": 1}, layout={"header_row": 3}),
-    Case("csv_header_row_beyond_the_file", "incidents", _title_rows_csv, "error",
-         (*CSV_WGS, "--header-row", "500"), mentions=("header-row",)),
+    Case(
+        "csv_title_and_total_rows",
+        "incidents",
+        _title_rows_csv,
+        "report",
+        CSV_WGS,
+        counts=(9, 1, 0),
+        reasons={"bad_time": 1},
+        layout={"header_row": 3, "header_rows": 1, "total_rows": 2},
+    ),
+    Case(
+        "xlsx_title_merged_header_total",
+        "incidents",
+        _title_rows_xlsx,
+        "report",
+        CSV_WGS,
+        counts=(8, 0, 0),
+        reasons={},
+        layout={"header_row": 2, "header_rows": 2, "total_rows": 1},
+    ),
+    Case(
+        "csv_header_row_option",
+        "incidents",
+        _title_rows_csv,
+        "report",
+        (*CSV_WGS, "--header-row", "3"),
+        counts=(9, 1, 0),
+        reasons={"bad_time": 1},
+        layout={"header_row": 3},
+    ),
+    Case(
+        "csv_header_row_beyond_the_file",
+        "incidents",
+        _title_rows_csv,
+        "error",
+        (*CSV_WGS, "--header-row", "500"),
+        mentions=("header-row",),
+    ),
     # --- CSV: options
     Case("csv_without_crs", "incidents", _csv(incidents()), "error", mentions=("--crs",)),
     Case("csv_unknown_epsg", "incidents", _csv(incidents()), "error", ("--crs", "EPSG:999999")),
     Case("csv_crs_nonsense", "incidents", _csv(incidents()), "error", ("--crs", "klingon")),
-    Case("csv_grid_version_on_incidents", "incidents", _csv(incidents()), "error",
-         (*CSV_WGS, *GRID_V), mentions=("grid",)),
-    Case("grids_without_grid_version", "grids", lambda f: put(f, "g.geojson", grid_features(grid_cells())),
-         "usage"),
-    Case("input_over_size_limit", "incidents", _csv(incidents(2000)), "error", CSV_WGS,
-         mentions=("too large",), env={"CIVICGRID_MAX_INPUT_MB": "0.05"}),
+    Case(
+        "csv_grid_version_on_incidents",
+        "incidents",
+        _csv(incidents()),
+        "error",
+        (*CSV_WGS, *GRID_V),
+        mentions=("grid",),
+    ),
+    Case(
+        "grids_without_grid_version",
+        "grids",
+        lambda f: put(f, "g.geojson", grid_features(grid_cells())),
+        "usage",
+    ),
+    Case(
+        "input_over_size_limit",
+        "incidents",
+        _csv(incidents(2000)),
+        "error",
+        CSV_WGS,
+        mentions=("too large",),
+        env={"CIVICGRID_MAX_INPUT_MB": "0.05"},
+    ),
     # --- XLSX
-    Case("xlsx_good_control", "incidents", _xlsx(incidents()), "report", CSV_WGS,
-         counts=(30, 0, 0)),
+    Case(
+        "xlsx_good_control", "incidents", _xlsx(incidents()), "report", CSV_WGS, counts=(30, 0, 0)
+    ),
     Case("xlsx_cut", "incidents", _xlsx(incidents(), cut=True), "error", CSV_WGS),
     Case("xlsx_junk", "incidents", lambda f: put(f, "junk.xlsx", junk(3000)), "error", CSV_WGS),
     Case("xlsx_zip_bomb", "incidents", _xlsx_bomb, "error", CSV_WGS, mentions=("bomb",)),
-    Case("xlsx_huge_dimension", "incidents", _xlsx_huge_dimension, "error", CSV_WGS,
-         mentions=("1,048,576 rows × 16,384 columns", "refused")),
-    Case("xlsx_header_only", "incidents", _xlsx(incidents().iloc[:0]), "report", CSV_WGS,
-         counts=(0, 0, 0)),
+    Case(
+        "xlsx_huge_dimension",
+        "incidents",
+        _xlsx_huge_dimension,
+        "error",
+        CSV_WGS,
+        mentions=("1,048,576 rows × 16,384 columns", "refused"),
+    ),
+    Case(
+        "xlsx_header_only",
+        "incidents",
+        _xlsx(incidents().iloc[:0]),
+        "report",
+        CSV_WGS,
+        counts=(0, 0, 0),
+    ),
     Case("xlsx_empty_sheet", "incidents", _xlsx(pd.DataFrame()), "error", CSV_WGS),
     Case("csv_named_xlsx", "incidents", _csv(incidents(), name="incidents.xlsx"), "error", CSV_WGS),
     # --- GeoJSON
@@ -621,66 +854,155 @@ CASES: list[Case] = [
     Case("geojson_empty_file", "grids", lambda f: put(f, "empty.geojson", b""), "error", GRID_V),
     Case("geojson_junk", "grids", lambda f: put(f, "junk.geojson", junk(2000)), "error", GRID_V),
     Case("geojson_gbk", "grids", _geojson_gbk, "error", GRID_V, mentions=("UTF-8",)),
-    Case("geojson_no_features", "grids", lambda f: put(f, "none.geojson", grid_features([])),
-         "report", GRID_V,
-         counts=(0, 0, 0)),
-    Case("geojson_bowtie", "grids", _bowtie, "report", GRID_V,
-         counts=(4, 0, 0)),
-    Case("geojson_unclosed_ring", "grids", _unclosed, "report", GRID_V,
-         counts=(2, 1, 0), reasons={'missing_geometry': 1}),
+    Case(
+        "geojson_no_features",
+        "grids",
+        lambda f: put(f, "none.geojson", grid_features([])),
+        "report",
+        GRID_V,
+        counts=(0, 0, 0),
+    ),
+    Case("geojson_bowtie", "grids", _bowtie, "report", GRID_V, counts=(4, 0, 0)),
+    Case(
+        "geojson_unclosed_ring",
+        "grids",
+        _unclosed,
+        "report",
+        GRID_V,
+        counts=(2, 1, 0),
+        reasons={"missing_geometry": 1},
+    ),
     # a null and an empty geometry (missing), a polygon of one repeated point (invalid)
-    Case("geojson_empty_geometries", "grids", _empty_geometries, "report", GRID_V,
-         counts=(2, 3, 0), reasons={'missing_geometry': 2, 'invalid_geometry': 1}),
-    Case("geojson_points_as_grids", "grids", _points_as_grids, "report", GRID_V,
-         counts=(2, 3, 0), reasons={'invalid_geometry': 3}),
-    Case("geojson_deeply_nested", "grids", _geojson_deep, "error", GRID_V,
-         mentions=("nested more than 64 levels",)),
-    Case("geojson_deep_properties", "grids", _geojson_deep_properties, "error", GRID_V,
-         mentions=("nested more than 64 levels",)),
-    Case("geojson_huge", "grids", _geojson_huge, "error", GRID_V, mentions=("too large",),
-         env={"CIVICGRID_MAX_GEOJSON_MB": "1"}),
-    Case("geojson_brackets_in_text", "grids", _geojson_brackets_in_text, "report", GRID_V,
-         counts=(4, 0, 0)),
+    Case(
+        "geojson_empty_geometries",
+        "grids",
+        _empty_geometries,
+        "report",
+        GRID_V,
+        counts=(2, 3, 0),
+        reasons={"missing_geometry": 2, "invalid_geometry": 1},
+    ),
+    Case(
+        "geojson_points_as_grids",
+        "grids",
+        _points_as_grids,
+        "report",
+        GRID_V,
+        counts=(2, 3, 0),
+        reasons={"invalid_geometry": 3},
+    ),
+    Case(
+        "geojson_deeply_nested",
+        "grids",
+        _geojson_deep,
+        "error",
+        GRID_V,
+        mentions=("nested more than 64 levels",),
+    ),
+    Case(
+        "geojson_deep_properties",
+        "grids",
+        _geojson_deep_properties,
+        "error",
+        GRID_V,
+        mentions=("nested more than 64 levels",),
+    ),
+    Case(
+        "geojson_huge",
+        "grids",
+        _geojson_huge,
+        "error",
+        GRID_V,
+        mentions=("too large",),
+        env={"CIVICGRID_MAX_GEOJSON_MB": "1"},
+    ),
+    Case(
+        "geojson_brackets_in_text",
+        "grids",
+        _geojson_brackets_in_text,
+        "report",
+        GRID_V,
+        counts=(4, 0, 0),
+    ),
     # --- shapefiles
-    Case("zip_good_control", "facilities", _shp_ok_zip, "report",
-         counts=(12, 0, 0)),
+    Case("zip_good_control", "facilities", _shp_ok_zip, "report", counts=(12, 0, 0)),
     Case("shp_cut_shp", "facilities", _shp_cut(".shp", 0.6), "error", mentions=("truncated",)),
     Case("shp_cut_dbf", "facilities", _shp_cut(".dbf", 0.6), "error", mentions=("truncated",)),
     Case("shp_missing_shx", "facilities", _shp_missing(".shx"), "error"),
     Case("shp_missing_dbf", "facilities", _shp_missing(".dbf"), "error", mentions=(".dbf",)),
     Case("shp_gbk_cpg_says_utf8", "facilities", _shp_gbk_says_utf8, "error"),
-    Case("shp_utf8_cpg_says_gbk", "facilities", _shp_utf8_says_gbk, "error",
-         mentions=(".cpg says GBK", "UTF-8")),
+    Case(
+        "shp_utf8_cpg_says_gbk",
+        "facilities",
+        _shp_utf8_says_gbk,
+        "error",
+        mentions=(".cpg says GBK", "UTF-8"),
+    ),
     Case("shp_junk", "facilities", _shp_junk, "error"),
     Case("shp_empty_files", "facilities", _shp_empty, "error"),
-    Case("shp_renamed_txt", "facilities", _copy_as("facilities.pdf", _shp_ok_zip), "error",
-         mentions=("unsupported",)),
+    Case(
+        "shp_renamed_txt",
+        "facilities",
+        _copy_as("facilities.pdf", _shp_ok_zip),
+        "error",
+        mentions=("unsupported",),
+    ),
     # --- zips
-    Case("zip_traversal", "facilities", _zip_members(
-        {"../../etc/x.shp": ".shp", "../../etc/x.shx": ".shx", "../../etc/x.dbf": ".dbf"}),
-        "error", mentions=("..",)),
-    Case("zip_absolute_path", "facilities", _zip_members(
-        {"/tmp/x.shp": ".shp", "/tmp/x.shx": ".shx", "/tmp/x.dbf": ".dbf"}),
-        "error", mentions=("absolute",)),
+    Case(
+        "zip_traversal",
+        "facilities",
+        _zip_members(
+            {"../../etc/x.shp": ".shp", "../../etc/x.shx": ".shx", "../../etc/x.dbf": ".dbf"}
+        ),
+        "error",
+        mentions=("..",),
+    ),
+    Case(
+        "zip_absolute_path",
+        "facilities",
+        _zip_members({"/tmp/x.shp": ".shp", "/tmp/x.shx": ".shx", "/tmp/x.dbf": ".dbf"}),
+        "error",
+        mentions=("absolute",),
+    ),
     Case("zip_symlink", "facilities", _zip_symlink, "error", mentions=("link",)),
     Case("zip_bomb_ratio", "facilities", _zip_bomb_ratio, "error", mentions=("bomb",)),
     Case("zip_bomb_claims_4gb", "facilities", _zip_bomb_claim, "error", mentions=("MB",)),
-    Case("zip_bomb_overlapping", "facilities", _zip_overlapping, "error",
-         mentions=("overlap", "zip bomb")),
-    Case("zip_over_input_limit", "facilities", _zip_members(
-        {"x.shp": ".shp", "x.shx": ".shx", "x.dbf": ".dbf"}), "error", mentions=("input limit",),
-        env={"CIVICGRID_MAX_INPUT_MB": "0.002"}),  # 2 kB: the zip (0.8 kB) fits, its 3.6 kB do not
+    Case(
+        "zip_bomb_overlapping",
+        "facilities",
+        _zip_overlapping,
+        "error",
+        mentions=("overlap", "zip bomb"),
+    ),
+    Case(
+        "zip_over_input_limit",
+        "facilities",
+        _zip_members({"x.shp": ".shp", "x.shx": ".shx", "x.dbf": ".dbf"}),
+        "error",
+        mentions=("input limit",),
+        env={"CIVICGRID_MAX_INPUT_MB": "0.002"},
+    ),  # 2 kB: the zip (0.8 kB) fits, its 3.6 kB do not
     Case("zip_too_many_members", "facilities", _zip_many, "error", mentions=("members",)),
-    Case("zip_no_shapefile", "facilities", _zip_members({"x.dbf": ".dbf", "x.prj": ".prj"}),
-         "error", mentions=("found 0",)),
+    Case(
+        "zip_no_shapefile",
+        "facilities",
+        _zip_members({"x.dbf": ".dbf", "x.prj": ".prj"}),
+        "error",
+        mentions=("found 0",),
+    ),
     Case("zip_two_shapefiles", "facilities", _zip_two, "error", mentions=("found 2",)),
     Case("zip_cut", "facilities", _zip_cut, "error"),
     Case("zip_junk", "facilities", lambda f: put(f, "junk.zip", junk(3000)), "error"),
     # --- GeoPackage
-    Case("gpkg_good_control", "facilities", _gpkg(cut=False), "report",
-         counts=(12, 0, 0)),
+    Case("gpkg_good_control", "facilities", _gpkg(cut=False), "report", counts=(12, 0, 0)),
     Case("gpkg_cut", "facilities", _gpkg(cut=True), "error"),
     Case("gpkg_junk", "facilities", lambda f: put(f, "junk.gpkg", junk(5000)), "error"),
-    Case("missing_file", "incidents", lambda f: f / "nowhere.csv", "error", CSV_WGS,
-         mentions=("not found",)),
+    Case(
+        "missing_file",
+        "incidents",
+        lambda f: f / "nowhere.csv",
+        "error",
+        CSV_WGS,
+        mentions=("not found",),
+    ),
 ]

@@ -20,16 +20,31 @@ from tests.database import empty
 from tests.reliability.corpus import CASES, Case, boundaries
 
 #: tables a load may write to (besides the batch tables)
-LAYERS = ("admin_units", "grid_versions", "grids", "hazards", "rentals", "incidents",
-          "facilities", "key_sites")
-KIND_TABLE = {"incidents": "incidents", "facilities": "facilities", "grids": "grids",
-              "hazards": "hazards", "rentals": "rentals", "key-sites": "key_sites"}
+LAYERS = (
+    "admin_units",
+    "grid_versions",
+    "grids",
+    "hazards",
+    "rentals",
+    "incidents",
+    "facilities",
+    "key_sites",
+)
+KIND_TABLE = {
+    "incidents": "incidents",
+    "facilities": "facilities",
+    "grids": "grids",
+    "hazards": "hazards",
+    "rentals": "rentals",
+    "key-sites": "key_sites",
+}
 #: where a traversal or absolute member name would have landed
 ESCAPES = (Path("/etc/x.shp"), Path("/tmp/x.shp"), Path("/etc/x.dbf"), Path("/tmp/x.dbf"))
 
 
-def run(args: list[str], capfd, monkeypatch, env: dict[str, str] | None = None
-        ) -> tuple[int, str, str]:
+def run(
+    args: list[str], capfd, monkeypatch, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     """(exit status, stdout, stderr) of `civicgrid ARGS` run in this process."""
     for key, value in (env or {}).items():
         monkeypatch.setenv(key, value)
@@ -60,16 +75,22 @@ def city(engine, db_url, tmp_path_factory):
 def fresh(city):
     """Everything but the district gone before a case."""
     with city.begin() as conn:
-        conn.execute(text("TRUNCATE load_rejects, grids, grid_versions, hazards, rentals, incidents, "
-                          "facilities, key_sites CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE load_rejects, grids, grid_versions, hazards, rentals, incidents, "
+                "facilities, key_sites CASCADE"
+            )
+        )
         conn.execute(text("DELETE FROM load_batches WHERE kind <> 'boundaries'"))
     return city
 
 
 def snapshot(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                for t in (*LAYERS, "load_batches", "load_rejects")}
+        return {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in (*LAYERS, "load_batches", "load_rejects")
+        }
 
 
 def test_corpus_is_big_enough():
@@ -85,8 +106,9 @@ def test_corpus_is_big_enough():
 def test_case_ends_cleanly(case: Case, fresh, tmp_path, capfd, monkeypatch):
     path = case.build(tmp_path)
     before = snapshot(fresh)
-    code, out, err = run(["load", case.kind, str(path), *case.args, "--json"], capfd, monkeypatch,
-                         case.env)
+    code, out, err = run(
+        ["load", case.kind, str(path), *case.args, "--json"], capfd, monkeypatch, case.env
+    )
     after = snapshot(fresh)
     assert "Traceback" not in err + out
     assert not [p for p in ESCAPES if p.exists()], "a zip member was written outside its folder"
@@ -103,14 +125,24 @@ def test_case_ends_cleanly(case: Case, fresh, tmp_path, capfd, monkeypatch):
         for key, value in case.layout.items():
             assert report[key] == value, key
         with fresh.connect() as conn:
-            row = conn.execute(text("SELECT read, loaded, rejected, duplicates FROM load_batches "
-                                    "WHERE id = :id"), {"id": report["batch_id"]}).one()
-            rejects = conn.execute(text("SELECT count(*) FROM load_rejects WHERE batch_id = :id"),
-                                   {"id": report["batch_id"]}).scalar_one()
-            stored = conn.execute(text(f"SELECT count(*) FROM {KIND_TABLE[case.kind]} "
-                                       "WHERE batch_id = :id"), {"id": report["batch_id"]}).scalar_one()
-        assert tuple(row) == (report["read"], report["loaded"], report["rejected"],
-                              report["duplicates"])
+            row = conn.execute(
+                text("SELECT read, loaded, rejected, duplicates FROM load_batches WHERE id = :id"),
+                {"id": report["batch_id"]},
+            ).one()
+            rejects = conn.execute(
+                text("SELECT count(*) FROM load_rejects WHERE batch_id = :id"),
+                {"id": report["batch_id"]},
+            ).scalar_one()
+            stored = conn.execute(
+                text(f"SELECT count(*) FROM {KIND_TABLE[case.kind]} WHERE batch_id = :id"),
+                {"id": report["batch_id"]},
+            ).scalar_one()
+        assert tuple(row) == (
+            report["read"],
+            report["loaded"],
+            report["rejected"],
+            report["duplicates"],
+        )
         assert rejects == report["rejected"] + report["duplicates"]
         assert stored == report["loaded"]
         assert after["load_batches"] == before["load_batches"] + 1

@@ -26,9 +26,25 @@ LOCK_WAITERS = """SELECT count(*) FROM pg_stat_activity WHERE datname = current_
 
 
 def start_load(path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "geo", "load", "incidents", str(path), "--crs",
-                             "wgs84", "--json", *args], cwd=ROOT, env=dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "geo",
+            "load",
+            "incidents",
+            str(path),
+            "--crs",
+            "wgs84",
+            "--json",
+            *args,
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def poll(engine, sql: str, timeout: float, until=lambda n: n > 0, stop=lambda: False) -> bool:
@@ -45,14 +61,19 @@ def poll(engine, sql: str, timeout: float, until=lambda n: n > 0, stop=lambda: F
 
 def counts(engine) -> tuple[int, int, int]:
     with engine.connect() as conn:
-        return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                     for t in ("load_batches", "load_rejects", "incidents"))
+        return tuple(
+            conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("load_batches", "load_rejects", "incidents")
+        )
 
 
 def indexes(engine) -> list[str]:
     with engine.connect() as conn:
-        return sorted(conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'incidents'"))
-                      .scalars())
+        return sorted(
+            conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE tablename = 'incidents'")
+            ).scalars()
+        )
 
 
 def test_sigkill_midway_leaves_no_partial_batch(clean_db, tmp_path):
@@ -98,8 +119,13 @@ def test_two_loads_of_one_file_end_in_one_batch(clean_db, tmp_path):
     with psycopg.connect(libpq_dsn(clean_db.url.render_as_string(hide_password=False))) as holder:
         lock(holder, "incidents", sha, None)
         procs = [start_load(path), start_load(path)]
-        both_waiting = poll(clean_db, LOCK_WAITERS, timeout=180, until=lambda n: n >= 2,
-                            stop=lambda: any(p.poll() is not None for p in procs))
+        both_waiting = poll(
+            clean_db,
+            LOCK_WAITERS,
+            timeout=180,
+            until=lambda n: n >= 2,
+            stop=lambda: any(p.poll() is not None for p in procs),
+        )
         holder.rollback()  # releases the transaction-level lock
     results = [p.communicate(timeout=600) for p in procs]
     assert both_waiting, f"the loads never waited on the lock: {results}"
@@ -111,6 +137,7 @@ def test_two_loads_of_one_file_end_in_one_batch(clean_db, tmp_path):
 
 
 # --- the database restarting under the dashboard ------------------------------------------
+
 
 @pytest.fixture
 def own_cluster():
@@ -130,20 +157,30 @@ def own_cluster():
 def route_payload(app, path: str) -> dict:
     """The POST the browser sends when it opens `path` (the shell's page router)."""
     key = next(k for k in app.callback_map if "page.children" in k)
-    return {"output": key, "outputs": [{"id": "page", "property": "children"},
-                                       {"id": "alert", "property": "hidden"}],
-            "inputs": [{"id": "url", "property": "pathname", "value": path},
-                       {"id": "lang", "property": "data", "value": "zh"}],
-            "changedPropIds": ["url.pathname"],
-            "state": [{"id": "present", "property": "data", "value": False}]}
+    return {
+        "output": key,
+        "outputs": [{"id": "page", "property": "children"}, {"id": "alert", "property": "hidden"}],
+        "inputs": [
+            {"id": "url", "property": "pathname", "value": path},
+            {"id": "lang", "property": "data", "value": "zh"},
+        ],
+        "changedPropIds": ["url.pathname"],
+        "state": [{"id": "present", "property": "data", "value": False}],
+    }
 
 
 def kpi_payload(app) -> dict:
     key = next(k for k in app.callback_map if k.startswith("ov-kpis"))
-    return {"output": key, "outputs": {"id": "ov-kpis", "property": "children"},
-            "inputs": [{"id": "ov-days", "property": "value", "value": 30},
-                       {"id": "lang", "property": "data", "value": "zh"}],
-            "changedPropIds": ["ov-days.value"], "state": []}
+    return {
+        "output": key,
+        "outputs": {"id": "ov-kpis", "property": "children"},
+        "inputs": [
+            {"id": "ov-days", "property": "value", "value": 30},
+            {"id": "lang", "property": "data", "value": "zh"},
+        ],
+        "changedPropIds": ["ov-days.value"],
+        "state": [],
+    }
 
 
 def test_database_restart_under_open_dashboard(own_cluster):

@@ -10,11 +10,22 @@ from etl.safety import check_input_size, check_zip, extract, unsafe_name
 from geo.errors import InputError
 
 
-@pytest.mark.parametrize("name, bad", [
-    ("a/b/x.shp", False), ("x..y.shp", False), ("数据/网格.shp", False),
-    ("../x.shp", True), ("a/../../x.shp", True), ("..\\..\\x.shp", True), ("/etc/x.shp", True),
-    ("\\\\server\\share\\x.shp", True), ("C:\\x.shp", True), ("c:x.shp", True), ("x\0.shp", True),
-])
+@pytest.mark.parametrize(
+    "name, bad",
+    [
+        ("a/b/x.shp", False),
+        ("x..y.shp", False),
+        ("数据/网格.shp", False),
+        ("../x.shp", True),
+        ("a/../../x.shp", True),
+        ("..\\..\\x.shp", True),
+        ("/etc/x.shp", True),
+        ("\\\\server\\share\\x.shp", True),
+        ("C:\\x.shp", True),
+        ("c:x.shp", True),
+        ("x\0.shp", True),
+    ],
+)
 def test_unsafe_names(name, bad):
     assert (unsafe_name(name) is not None) == bad
 

@@ -27,8 +27,9 @@ from geo.errors import CivicgridError
 CONNECT_TIMEOUT = "10s"
 
 
-def _count_files(files: tuple[str, ...], resolutions: tuple[int, ...],
-                 periods: tuple[str, ...]) -> pd.DataFrame:
+def _count_files(
+    files: tuple[str, ...], resolutions: tuple[int, ...], periods: tuple[str, ...]
+) -> pd.DataFrame:
     return partition_counts(read(list(files)), resolutions, periods)
 
 
@@ -39,18 +40,30 @@ def counts(archive: Path | str, resolutions: Sequence[int], periods: Sequence[st
     week rows (a week may span two month partitions) go through the shuffled sum.
     """
     parts = [tuple(files) for files in partitions(archive)]
-    partial = dd.from_map(_count_files, parts, resolutions=tuple(resolutions),
-                          periods=tuple(periods), meta=META, enforce_metadata=False)
+    partial = dd.from_map(
+        _count_files,
+        parts,
+        resolutions=tuple(resolutions),
+        periods=tuple(periods),
+        meta=META,
+        enforce_metadata=False,
+    )
     is_week = partial["period"] == PERIODS.index("week")
-    weeks = (partial[is_week].groupby(KEYS, sort=False)["count"].sum(split_out=len(parts))
-             .reset_index().map_partitions(sum_counts, meta=META))
+    weeks = (
+        partial[is_week]
+        .groupby(KEYS, sort=False)["count"]
+        .sum(split_out=len(parts))
+        .reset_index()
+        .map_partitions(sum_counts, meta=META)
+    )
     return dd.concat([partial[~is_week], weeks])
 
 
 def copy_counts(summed: dd.DataFrame, dsn: str, stage: str) -> int:
     """COPY every output partition into the stage table from its worker; returns the rows."""
-    rows = summed.map_partitions(lambda part: pd.Series([copy_frame(dsn, stage, part)]),
-                                 meta=(None, "int64"))
+    rows = summed.map_partitions(
+        lambda part: pd.Series([copy_frame(dsn, stage, part)]), meta=(None, "int64")
+    )
     return int(rows.sum().compute())
 
 
@@ -61,6 +74,7 @@ def client(scheduler: str | None) -> Client:
             return Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise CivicgridError(f"cannot reach the Dask scheduler {scheduler} ({exc})") from exc
-    cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     return Client(cluster)

@@ -15,8 +15,12 @@ from geo.counts.archive.read import partitions, read
 from geo.counts.cube import KEYS, META, combine, partition_counts, split_complete
 
 
-def stream(archive: Path | str, resolutions: Sequence[int], periods: Sequence[str],
-           sink: Callable[[pd.DataFrame], object]) -> None:
+def stream(
+    archive: Path | str,
+    resolutions: Sequence[int],
+    periods: Sequence[str],
+    sink: Callable[[pd.DataFrame], object],
+) -> None:
     """Pass the archive's counts to `sink` in pieces, each key exactly once."""
     weeks = []
     for files in partitions(archive):

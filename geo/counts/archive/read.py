@@ -24,8 +24,11 @@ def partitions(archive: Path | str) -> list[list[str]]:
     root = Path(archive)
     if not root.is_dir():
         raise InputError(f"{root}: no such archive folder", file=str(root))
-    parts = [sorted(str(f) for f in folder.glob("*.parquet"))
-             for folder in sorted(root.glob("month=*")) if folder.is_dir()]
+    parts = [
+        sorted(str(f) for f in folder.glob("*.parquet"))
+        for folder in sorted(root.glob("month=*"))
+        if folder.is_dir()
+    ]
     parts = [p for p in parts if p]
     if not parts:
         raise InputError(f"{root}: no month=… partitions with parquet files", file=str(root))
@@ -37,8 +40,9 @@ def read(files: list[str]) -> dict[str, np.ndarray]:
     try:
         tables = [pq.read_table(f, columns=list(COLUMNS)) for f in files]
     except (OSError, KeyError, ValueError) as exc:
-        raise InputError(f"{files[0]}: not an incident archive partition ({exc})",
-                         file=files[0]) from exc
+        raise InputError(
+            f"{files[0]}: not an incident archive partition ({exc})", file=files[0]
+        ) from exc
     out: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
     for f, t in zip(files, tables, strict=True):
         stamps = t.column("occurred_at").combine_chunks()
@@ -63,5 +67,10 @@ def _check_month(file: str, micros: np.ndarray) -> None:
     month = local_days(micros).astype("datetime64[D]").astype("datetime64[M]")
     bad = np.flatnonzero(timed & (month != expected))
     if bad.size:
-        raise InputError(f"{file}: row {bad[0] + 1} is in local month {month[bad[0]]}, not in "
-                         f"its partition {folder}", file=file, row=int(bad[0]) + 1, field="occurred_at")
+        raise InputError(
+            f"{file}: row {bad[0] + 1} is in local month {month[bad[0]]}, not in "
+            f"its partition {folder}",
+            file=file,
+            row=int(bad[0]) + 1,
+            field="occurred_at",
+        )

@@ -17,9 +17,14 @@ from geo.counts.refresh import STORED_PERIOD, AggregateResult, kept_resolutions
 from geo.db.engine import libpq_dsn
 
 
-def aggregate_archive(engine: Engine, archive: Path | str, how: str = "dask",
-                      scheduler: str | None = None, resolutions: Iterable[int] | None = None,
-                      periods: Iterable[str] = PERIODS) -> dict:
+def aggregate_archive(
+    engine: Engine,
+    archive: Path | str,
+    how: str = "dask",
+    scheduler: str | None = None,
+    resolutions: Iterable[int] | None = None,
+    periods: Iterable[str] = PERIODS,
+) -> dict:
     """Count the archive with the `local` or `dask` engine and publish it as incident_counts.
 
     Returns the fields of an AggregateResult (mode "full") plus engine, partitions,
@@ -43,6 +48,13 @@ def aggregate_archive(engine: Engine, archive: Path | str, how: str = "dask",
     except BaseException:
         drop_stage(engine, stage)
         raise
-    result = AggregateResult("full", f"archive {Path(archive).resolve()}", [], incidents, rows, res, per)
-    return {**result.as_dict(), "engine": how, "partitions": n_parts, "workers": workers,
-            "seconds": round(time.perf_counter() - started, 2)}
+    result = AggregateResult(
+        "full", f"archive {Path(archive).resolve()}", [], incidents, rows, res, per
+    )
+    return {
+        **result.as_dict(),
+        "engine": how,
+        "partitions": n_parts,
+        "workers": workers,
+        "seconds": round(time.perf_counter() - started, 2),
+    }

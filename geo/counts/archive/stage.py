@@ -34,12 +34,14 @@ def drop_stage(engine: Engine, name: str) -> None:
 
 def copy_frame(dsn: str, stage: str, frame: pd.DataFrame) -> int:
     """COPY counts (a geo.counts.cube frame) into the stage table; returns the rows copied."""
-    columns = [Column("res", "int2", frame["res"].to_numpy()),
-               Column("cell", "int8", frame["cell"].to_numpy()),
-               Column("period", "int2", frame["period"].to_numpy()),
-               Column("period_start", "int4", frame["period_start"].to_numpy()),
-               Column("category", "text", frame["category"]),
-               Column("count", "int8", frame["count"].to_numpy())]
+    columns = [
+        Column("res", "int2", frame["res"].to_numpy()),
+        Column("cell", "int8", frame["cell"].to_numpy()),
+        Column("period", "int2", frame["period"].to_numpy()),
+        Column("period_start", "int4", frame["period_start"].to_numpy()),
+        Column("category", "text", frame["category"]),
+        Column("count", "int8", frame["count"].to_numpy()),
+    ]
     with psycopg.connect(dsn) as conn:
         copy_rows(conn, stage, columns, np.arange(len(frame)))
     return len(frame)
@@ -60,16 +62,20 @@ def publish(engine: Engine, stage: str) -> tuple[int, int]:
         conn.execute(text("TRUNCATE incident_counts"))
         conn.execute(text("DELETE FROM aggregate_state"))
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
-        rows = conn.execute(text(f"""
+        rows = conn.execute(
+            text(f"""
             INSERT INTO incident_counts (res, month, cell, category, count)
             SELECT s.res, DATE '1970-01-01' + s.period_start, s.cell,
                    coalesce(k.top_name, :unclassified), sum(s.count)
             FROM {stage} s
             LEFT JOIN vocab_keys k ON k.vocab = 'incident_category' AND k.key = lower(btrim(s.category))
             WHERE s.period = {month} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""),
-            {"unclassified": UNCLASSIFIED}).rowcount
-        incidents = conn.execute(text(f"""
+            {"unclassified": UNCLASSIFIED},
+        ).rowcount
+        incidents = conn.execute(
+            text(f"""
             SELECT coalesce(sum(count), 0) FROM {stage} WHERE period = {month}
-              AND res = (SELECT res FROM {stage} WHERE period = {month} LIMIT 1)""")).scalar_one()
+              AND res = (SELECT res FROM {stage} WHERE period = {month} LIMIT 1)""")
+        ).scalar_one()
         conn.execute(text("SELECT civicgrid_counts_stage_drop(:name)"), {"name": stage})
     return int(rows), int(incidents)

@@ -25,7 +25,9 @@ def test_archive_is_partitioned_by_local_month_and_deterministic(tmp_path):
     files = _files(tmp_path / "a")
     small = _files(tmp_path / "b")
     assert small == [f for f in files if f.name == "part-00000.parquet"]
-    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in small)
+    assert all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in small
+    )
     assert a["chunks"] == 2 and sum(a["months"].values()) == 5_000
     assert sum(b["months"].values()) == 2_500
     assert len(a["months"]) == 24 and str(files[0]).startswith("month=2024-01/part-00000")
@@ -54,8 +56,18 @@ def test_archive_is_geoparquet_in_wgs84(tmp_path):
 
 def test_cli_writes_archive(cli, tmp_path):
     out = tmp_path / "arch"
-    proc = cli("sample", "--scale", "province", "--format", "parquet", "--rows", "1500",
-               "--out", str(out), "--json")
+    proc = cli(
+        "sample",
+        "--scale",
+        "province",
+        "--format",
+        "parquet",
+        "--rows",
+        "1500",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["rows"] == 1500 and summary["partitions"] == 24

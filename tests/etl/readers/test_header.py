@@ -32,8 +32,12 @@ def _xlsx(path, df, *, title=True, group=False, totals=True):
         for i, c in enumerate(df.columns, start=1):
             if c not in ("经度", "纬度"):
                 sheet.merge_cells(start_row=top, start_column=i, end_row=top + 1, end_column=i)
-        sheet.merge_cells(start_row=top, start_column=list(df.columns).index("经度") + 1,
-                          end_row=top, end_column=list(df.columns).index("纬度") + 1)
+        sheet.merge_cells(
+            start_row=top,
+            start_column=list(df.columns).index("经度") + 1,
+            end_row=top,
+            end_column=list(df.columns).index("纬度") + 1,
+        )
         sheet.append([c if c in ("经度", "纬度") else None for c in df.columns])
     else:
         sheet.append(list(df.columns))
@@ -69,8 +73,11 @@ def test_csv_title_rows_and_totals(tmp_path):
     path = tmp_path / "jq.csv"
     body = df.to_csv(index=False)
     width = len(df.columns)
-    path.write_text(f"{TITLE}{',' * (width - 1)}\n单位：起{',' * (width - 1)}\n{body}"
-                    f"合计,,7起{',' * (width - 3)}\n", encoding="utf-8")
+    path.write_text(
+        f"{TITLE}{',' * (width - 1)}\n单位：起{',' * (width - 1)}\n{body}"
+        f"合计,,7起{',' * (width - 3)}\n",
+        encoding="utf-8",
+    )
     src = read(path)
     assert (src.header_row, src.total_rows, len(src.frame)) == (3, 1, 7)
     assert src.frame["警情类别"].tolist() == df["警情类别"].tolist()
@@ -101,4 +108,9 @@ def test_load_reports_the_header_row(city, db_url, tmp_path, cli):
     import json
 
     result = json.loads(done.stdout)
-    assert (result["header_row"], result["total_rows"], result["read"], result["loaded"]) == (3, 3, 6, 6)
+    assert (result["header_row"], result["total_rows"], result["read"], result["loaded"]) == (
+        3,
+        3,
+        6,
+        6,
+    )

@@ -94,15 +94,18 @@ def test_truncated_shp_dbf_and_missing_dbf(tmp_path):
         read(path)
 
 
-@pytest.mark.parametrize(("name", "content", "reason"), [
-    ("junk.csv", b"\x00\x01\x02garbage\xff\xfe" * 50, "binary data"),
-    ("fake.zip", b"PK not really a zip", "not a zip"),
-    ("fake.gpkg", b"hello", "not a GeoPackage"),
-    ("fake.xlsx", b"hello", "not an .xlsx"),
-    ("bad.geojson", b'{"type": "FeatureCollection", "features": [', "not valid JSON"),
-    ("empty.csv", b"", "empty file"),
-    ("ragged.csv", "编号,名称\n1,a,b,c\n".encode(), "not a readable CSV"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("junk.csv", b"\x00\x01\x02garbage\xff\xfe" * 50, "binary data"),
+        ("fake.zip", b"PK not really a zip", "not a zip"),
+        ("fake.gpkg", b"hello", "not a GeoPackage"),
+        ("fake.xlsx", b"hello", "not an .xlsx"),
+        ("bad.geojson", b'{"type": "FeatureCollection", "features": [', "not valid JSON"),
+        ("empty.csv", b"", "empty file"),
+        ("ragged.csv", "编号,名称\n1,a,b,c\n".encode(), "not a readable CSV"),
+    ],
+)
 def test_garbled_files_are_refused_with_one_reason(tmp_path, name, content, reason):
     (tmp_path / name).write_bytes(content)
     with pytest.raises(InputError, match=reason) as info:
@@ -117,10 +120,17 @@ def test_unknown_suffix(tmp_path):
 
 
 def test_geojson_declared_crs_is_not_default(tmp_path):
-    doc = {"type": "FeatureCollection",
-           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
-           "features": [{"type": "Feature", "properties": {"编号": "H1"},
-                         "geometry": {"type": "Point", "coordinates": [120.6, 31.3]}}]}
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"编号": "H1"},
+                "geometry": {"type": "Point", "coordinates": [120.6, 31.3]},
+            }
+        ],
+    }
     (tmp_path / "h.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     src = read(tmp_path / "h.geojson")
     assert src.crs == "cgcs2000" and not src.crs_is_default

@@ -16,7 +16,10 @@ def test_moving_window_counts_match_a_direct_count(clean_db):
     for _ in range(200):
         now += rng.uniform(0, 25)
         recent = [t for t in kept if t >= now - span]
-        assert failures.window(clean_db, "k", span, now) == ((min(recent) if recent else now), len(recent))
+        assert failures.window(clean_db, "k", span, now) == (
+            (min(recent) if recent else now),
+            len(recent),
+        )
         accepted = failures.add(clean_db, "k", limit, span, now)
         assert accepted == (len(recent) + 1 <= limit)
         if accepted:
@@ -29,4 +32,7 @@ def test_moving_window_counts_match_a_direct_count(clean_db):
 def test_old_failures_are_deleted_as_new_ones_come(clean_db):
     assert failures.add(clean_db, "a", 3, 60, 0.0)
     assert failures.add(clean_db, "b", 3, 60, failures.KEEP_SECONDS + 1.0)
-    assert failures.window(clean_db, "a", failures.KEEP_SECONDS * 10, failures.KEEP_SECONDS + 1.0)[1] == 0
+    assert (
+        failures.window(clean_db, "a", failures.KEEP_SECONDS * 10, failures.KEEP_SECONDS + 1.0)[1]
+        == 0
+    )

@@ -18,7 +18,9 @@ def test_add_list_login_and_passwd(clean_db, cli):
     assert [(u["username"], u["role"]) for u in listed] == [("wang", "analyst")]
     assert authenticate(clean_db, "wang", "correct horse").role == "analyst"
     assert authenticate(clean_db, "wang", "wrong password") is None
-    changed = cli("users", "passwd", "wang", "--json", env={"CIVICGRID_NEW_PASSWORD": "battery staple"})
+    changed = cli(
+        "users", "passwd", "wang", "--json", env={"CIVICGRID_NEW_PASSWORD": "battery staple"}
+    )
     assert changed.returncode == 0, changed.stderr
     assert authenticate(clean_db, "wang", "correct horse") is None
     assert authenticate(clean_db, "wang", "battery staple") is not None
@@ -64,7 +66,11 @@ def test_deactivate_refuses_sign_in_and_moves_the_session_epoch(clean_db, cli):
     assert not after.active and after.epoch == 2
     assert authenticate(clean_db, "chen", "correct horse") is None
     missing = cli("users", "deactivate", "nobody")
-    assert missing.returncode == 1 and "no user" in missing.stderr and "Traceback" not in missing.stderr
+    assert (
+        missing.returncode == 1
+        and "no user" in missing.stderr
+        and "Traceback" not in missing.stderr
+    )
     with clean_db.connect() as conn:
         actions = conn.execute(select(audit_log.c.action)).scalars().all()
     assert "user_deactivated" in actions

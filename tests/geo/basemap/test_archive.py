@@ -219,8 +219,15 @@ def test_cli_add_list_remove(mbtiles, tmp_path, clean_db, cli):
         assert json.loads(gone.stdout)["status"] == "removed"
         assert json.loads(cli("basemap", "list", "--json").stdout) == {"basemaps": []}
         with clean_db.connect() as c:
-            logged = c.execute(text("SELECT action, detail->>'name', detail->>'sha256' FROM audit_log "
-                                    "WHERE action LIKE 'basemap.%' ORDER BY id")).all()
-        assert logged == [("basemap.add", "gusu", obj["sha256"]), ("basemap.remove", "gusu", obj["sha256"])]
+            logged = c.execute(
+                text(
+                    "SELECT action, detail->>'name', detail->>'sha256' FROM audit_log "
+                    "WHERE action LIKE 'basemap.%' ORDER BY id"
+                )
+            ).all()
+        assert logged == [
+            ("basemap.add", "gusu", obj["sha256"]),
+            ("basemap.remove", "gusu", obj["sha256"]),
+        ]
     finally:
         cli("basemap", "remove", "gusu")

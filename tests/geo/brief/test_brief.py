@@ -46,7 +46,9 @@ def _pdf_text(path: Path) -> tuple[str, PdfReader]:
     name either."""
     reader = PdfReader(path)
     raw = "".join(p.extract_text() for p in reader.pages)
-    text_ = "".join(unicodedata.normalize("NFKC", c) if 0x2E80 <= ord(c) <= 0x2FDF else c for c in raw)
+    text_ = "".join(
+        unicodedata.normalize("NFKC", c) if 0x2E80 <= ord(c) <= 0x2FDF else c for c in raw
+    )
     return text_.replace(" ", ""), reader
 
 
@@ -90,11 +92,19 @@ def test_week_brief_json_and_pdf_figures_match_the_database(week, engine):
     # a table's column is read as one run of lines: names, then their counts
     names_at = lines.index(f"街道（镇）：{busiest.index[0]}")
     first_count = lines.index("警情最多的区域") + 1
-    assert lines[first_count + names_at - lines.index("区：" + result["top"]["district"][0]["name"])] == str(busiest.iloc[0])
+    assert lines[
+        first_count + names_at - lines.index("区：" + result["top"]["district"][0]["name"])
+    ] == str(busiest.iloc[0])
     assert result["top"]["town"][0] == {"name": busiest.index[0], "incidents": int(busiest.iloc[0])}
-    grids = gpd.read_postgis("SELECT g.grid_code, g.name, g.geom FROM grids g JOIN grid_versions v "
-                             "ON v.id = g.version_id WHERE v.status = 'active'", engine, geom_col="geom")
-    per_grid = gpd.sjoin(in_week, grids, predicate="intersects").groupby(["name", "grid_code"]).size()
+    grids = gpd.read_postgis(
+        "SELECT g.grid_code, g.name, g.geom FROM grids g JOIN grid_versions v "
+        "ON v.id = g.version_id WHERE v.status = 'active'",
+        engine,
+        geom_col="geom",
+    )
+    per_grid = (
+        gpd.sjoin(in_week, grids, predicate="intersects").groupby(["name", "grid_code"]).size()
+    )
     (gname, gcode), gcount = per_grid.idxmax(), per_grid.max()
     assert f"网格：{gname}（{gcode}）" in lines and str(gcount) in lines
     assert result["top"]["grid"][0] == {"name": f"{gname}（{gcode}）", "incidents": int(gcount)}
@@ -102,7 +112,9 @@ def test_week_brief_json_and_pdf_figures_match_the_database(week, engine):
     # the data stamp and the source batches
     assert f"数据截至{last:%Y-%m-%d}" in body
     with engine.connect() as conn:
-        files = conn.execute(text("SELECT id, file_name FROM load_batches WHERE kind = 'incidents'")).all()
+        files = conn.execute(
+            text("SELECT id, file_name FROM load_batches WHERE kind = 'incidents'")
+        ).all()
     assert result["batches"] == [i for i, _ in files]
     assert all(f"#{i}{name}" in body for i, name in files)
 
@@ -111,10 +123,13 @@ def test_grids_out_of_band_are_listed_with_their_households(week, engine):
     _, out = week
     body, _ = _pdf_text(out)
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT g.grid_code, g.name, g.households FROM grids g JOIN grid_versions v ON v.id = g.version_id "
-            "WHERE v.status = 'active' AND (g.households < 300 OR g.households > 500) "
-            "ORDER BY greatest(300 - g.households, g.households - 500) DESC LIMIT 1")).one()
+        rows = conn.execute(
+            text(
+                "SELECT g.grid_code, g.name, g.households FROM grids g JOIN grid_versions v ON v.id = g.version_id "
+                "WHERE v.status = 'active' AND (g.households < 300 OR g.households > 500) "
+                "ORDER BY greatest(300 - g.households, g.households - 500) DESC LIMIT 1"
+            )
+        ).one()
     lines = body.splitlines()
     assert f"{rows.name}（{rows.grid_code}）" in lines
     # (户 comes out as the radical ⼾, whose NFKC form is 戶: matched without it)
@@ -135,7 +150,14 @@ def test_month_brief_and_bad_period(city, tmp_path):
 
 
 def test_scale_bar_length_and_equal_metres_per_pixel():
-    assert [nice_length(m) for m in (0.9, 7, 1234, 4999, 5000, 26_000)] == [0.5, 5, 1000, 2000, 5000, 20_000]
+    assert [nice_length(m) for m in (0.9, 7, 1234, 4999, 5000, 26_000)] == [
+        0.5,
+        5,
+        1000,
+        2000,
+        5000,
+        20_000,
+    ]
     assert length_label(2000) == "2 公里" and length_label(500) == "500 米"
     xr, yr = fit_ranges((0, 0, 10_000, 2_000), (800, 400))
     assert (xr[1] - xr[0]) / 800 == pytest.approx((yr[1] - yr[0]) / 400)
@@ -153,8 +175,19 @@ def test_coverage_gaps_are_read_from_the_stored_coverage_run(city, engine, tmp_p
     from dashboards.i18n import t
     from tests.conftest import run_cli
 
-    run = run_cli("coverage", "facilities", "--kind", "police_station", "--kind", "shelter", "--res", "8",
-                  "--out", str(tmp_path), "--json")
+    run = run_cli(
+        "coverage",
+        "facilities",
+        "--kind",
+        "police_station",
+        "--kind",
+        "shelter",
+        "--res",
+        "8",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
     assert run.returncode == 0, run.stderr
     result_id = json.loads(run.stdout)["result_id"]
     out = tmp_path / "周报.pdf"
@@ -162,13 +195,18 @@ def test_coverage_gaps_are_read_from_the_stored_coverage_run(city, engine, tmp_p
     assert proc.returncode == 0, proc.stderr
     body, _ = _pdf_text(out)
     with engine.connect() as conn:
-        made = conn.execute(text("SELECT created_at FROM analysis_results WHERE id = :i"), {"i": result_id}).scalar()
+        made = conn.execute(
+            text("SELECT created_at FROM analysis_results WHERE id = :i"), {"i": result_id}
+        ).scalar()
         names = dict(conn.execute(text("SELECT code, name FROM admin_units")).all())
-        spots = conn.execute(text(
-            "SELECT properties->>'kind', properties->>'district', properties->>'town', (properties->>'incidents')::numeric::int"
-            " FROM analysis_features WHERE result_id = :i AND properties->>'part' = 'blind_spot'"
-            " AND (properties->>'incidents')::numeric::int > 0 ORDER BY properties->>'kind', (properties->>'rank')::numeric::int"),
-            {"i": result_id}).all()
+        spots = conn.execute(
+            text(
+                "SELECT properties->>'kind', properties->>'district', properties->>'town', (properties->>'incidents')::numeric::int"
+                " FROM analysis_features WHERE result_id = :i AND properties->>'part' = 'blind_spot'"
+                " AND (properties->>'incidents')::numeric::int > 0 ORDER BY properties->>'kind', (properties->>'rank')::numeric::int"
+            ),
+            {"i": result_id},
+        ).all()
     assert f"覆盖盲区（覆盖分析#{result_id}，{made.astimezone(LOCAL):%Y-%m-%d}）" in body
     lines = body.splitlines()
     for kind in ("police_station", "shelter"):
@@ -178,9 +216,15 @@ def test_coverage_gaps_are_read_from_the_stored_coverage_run(city, engine, tmp_p
             label = f"{t('kind.' + kind)}：{names[district]}{names[town]}"
             assert label in lines
     # counts: the table's second column (read after the first column's header), in the rows' order
-    counts_at = lines.index(f"覆盖盲区（覆盖分析#{result_id}，{made.astimezone(LOCAL):%Y-%m-%d}）") + 1
-    want = [str(s[3]) for kind in ("police_station", "shelter") for s in [s for s in spots if s[0] == kind][:2]]
-    assert lines[counts_at: counts_at + len(want) + 1] == [*want, "—"]
+    counts_at = (
+        lines.index(f"覆盖盲区（覆盖分析#{result_id}，{made.astimezone(LOCAL):%Y-%m-%d}）") + 1
+    )
+    want = [
+        str(s[3])
+        for kind in ("police_station", "shelter")
+        for s in [s for s in spots if s[0] == kind][:2]
+    ]
+    assert lines[counts_at : counts_at + len(want) + 1] == [*want, "—"]
     assert f"{t('kind.mediation_room')}：该次覆盖分析未含此类设施" in lines
 
 
@@ -191,15 +235,24 @@ def test_the_brief_map_draws_a_registered_base_map_under_the_hexagons(city, engi
     from geo.brief import page, store
     from geo.db.engine import database_url
 
-    spec = importlib.util.spec_from_file_location("basemap_archives", Path(__file__).resolve().parents[1]
-                                                  / "basemap" / "archives.py")
+    spec = importlib.util.spec_from_file_location(
+        "basemap_archives", Path(__file__).resolve().parents[1] / "basemap" / "archives.py"
+    )
     archives = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(archives)
-    water = gpd.read_postgis("SELECT name, geom FROM admin_units WHERE level = 'community' ORDER BY code LIMIT 1",
-                             engine, geom_col="geom")
-    roads = gpd.read_postgis("SELECT name, ST_Boundary(geom) AS geom FROM admin_units WHERE level = 'town'",
-                             engine, geom_col="geom")
-    archive = archives.build_mbtiles({"water": water, "roads": roads}, tmp_path / "city.mbtiles", 8, 13)
+    water = gpd.read_postgis(
+        "SELECT name, geom FROM admin_units WHERE level = 'community' ORDER BY code LIMIT 1",
+        engine,
+        geom_col="geom",
+    )
+    roads = gpd.read_postgis(
+        "SELECT name, ST_Boundary(geom) AS geom FROM admin_units WHERE level = 'town'",
+        engine,
+        geom_col="geom",
+    )
+    archive = archives.build_mbtiles(
+        {"water": water, "roads": roads}, tmp_path / "city.mbtiles", 8, 13
+    )
     database = make_url(database_url()).database
     assert store.gather(engine, "week").basemap is None  # none registered: no base map
     basemaps.add(database, archive, name="brief-test", replace=True)

@@ -11,15 +11,35 @@ from sqlalchemy import text
 
 @pytest.mark.slow
 def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_path):
-    out = cli("demo", "--scale", "small", "--no-serve", "--out", str(tmp_path / "city"),
-              env={"CIVICGRID_DEMO_PASSWORD": "demo-test-password", "COLUMNS": "200"})
+    out = cli(
+        "demo",
+        "--scale",
+        "small",
+        "--no-serve",
+        "--out",
+        str(tmp_path / "city"),
+        env={"CIVICGRID_DEMO_PASSWORD": "demo-test-password", "COLUMNS": "200"},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "✘" not in out.stdout and "failed" not in out.stderr, out.stdout + out.stderr
 
     # one line per load, and every load accounts for each row it read
-    loads = re.findall(r"✔ load (\S+) .*read (\d+) = loaded (\d+) \+ rejected (\d+) \+ duplicates (\d+)", out.stdout)
+    loads = re.findall(
+        r"✔ load (\S+) .*read (\d+) = loaded (\d+) \+ rejected (\d+) \+ duplicates (\d+)",
+        out.stdout,
+    )
     assert sorted({kind for kind, *_ in loads}) == sorted(
-        ["boundaries", "facilities", "grids", "hazards", "incidents", "jurisdictions", "key-sites", "rentals"])
+        [
+            "boundaries",
+            "facilities",
+            "grids",
+            "hazards",
+            "incidents",
+            "jurisdictions",
+            "key-sites",
+            "rentals",
+        ]
+    )
     assert "✔ grids align 2025 --department police" in out.stdout
     assert "✔ items import" in out.stdout and "✔ items workload 2025" in out.stdout
     assert "✔ grids consult 2026-draft" in out.stdout
@@ -28,6 +48,7 @@ def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_pa
         assert int(read) == int(loaded) + int(rejected) + int(dups) > 0, kind
 
     with engine.connect() as c:
+
         def count(sql: str) -> int:
             return c.execute(text(sql)).scalar()
 
@@ -39,12 +60,22 @@ def test_demo_runs_the_whole_job_on_the_small_city(cli, engine, clean_db, tmp_pa
         assert count("SELECT count(*) FROM grid_versions WHERE name = '2026-draft'") == 1  # propose
         assert count("SELECT count(*) FROM jurisdictions WHERE department = 'police'") > 0
         # grids straddling two police-station areas found and kept
-        assert count("SELECT count(*) FROM analysis_features f JOIN analysis_results r "
-                     "ON r.id = f.result_id WHERE r.kind = 'grid-align'") > 0
+        assert (
+            count(
+                "SELECT count(*) FROM analysis_features f JOIN analysis_results r "
+                "ON r.id = f.result_id WHERE r.kind = 'grid-align'"
+            )
+            > 0
+        )
         assert count("SELECT count(*) FROM service_items") >= 10  # the default list
         assert count("SELECT count(*) FROM consultations WHERE opinion IS NULL") > 0  # units asked
-        assert count("SELECT count(*) FROM analysis_results WHERE kind = 'grid-items-workload' "
-                     "AND (summary->>'hours_total')::float > 0") == 1
+        assert (
+            count(
+                "SELECT count(*) FROM analysis_results WHERE kind = 'grid-items-workload' "
+                "AND (summary->>'hours_total')::float > 0"
+            )
+            == 1
+        )
         assert count("SELECT count(*) FROM users WHERE username = 'admin' AND role = 'admin'") == 1
 
 

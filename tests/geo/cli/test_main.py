@@ -12,6 +12,7 @@ import geo.cli
 
 def _exit_code(monkeypatch, error: BaseException) -> int:
     """main()'s exit status when the command raises `error`."""
+
     def fails() -> None:
         raise error
 
@@ -34,5 +35,9 @@ def test_a_database_error_is_one_line_with_what_the_database_said(monkeypatch, c
 
 
 def test_a_driver_error_outside_sqlalchemy_is_one_line_too(monkeypatch, capsys):
-    code = _exit_code(monkeypatch, psycopg.OperationalError("connection refused\nIs the server running?"))
-    assert code == 1 and capsys.readouterr().err == "civicgrid: database error: connection refused\n"
+    code = _exit_code(
+        monkeypatch, psycopg.OperationalError("connection refused\nIs the server running?")
+    )
+    assert (
+        code == 1 and capsys.readouterr().err == "civicgrid: database error: connection refused\n"
+    )

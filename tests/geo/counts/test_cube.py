@@ -15,8 +15,10 @@ from geo.counts.periods import NO_TIME
 def _incidents(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     lat, lng = rng.uniform(31.2, 31.4, n), rng.uniform(120.5, 120.7, n)
-    cell = np.array([h3.str_to_int(h3.latlng_to_cell(a, b, 10)) for a, b in zip(lat, lng, strict=True)],
-                    dtype=np.int64)
+    cell = np.array(
+        [h3.str_to_int(h3.latlng_to_cell(a, b, 10)) for a, b in zip(lat, lng, strict=True)],
+        dtype=np.int64,
+    )
     micros = rng.integers(1_700_000_000, 1_760_000_000, n).astype(np.int64) * 1_000_000
     category = rng.choice(np.array(["盗窃", "纠纷", "Fraud", "fraud", "交通"], dtype=object), n)
     cell[:3], micros[3:5], category[5] = 0, NO_TIME, None  # left out: no cell, time, category
@@ -35,10 +37,16 @@ def test_month_counts_equal_a_groupby_of_the_parents_and_local_months(dense, mon
     frames = []
     for res in (7, 9, 10):
         parent = [h3.str_to_int(h3.cell_to_parent(h3.int_to_str(int(c)), res)) for c in cell[keep]]
-        frames.append(pd.DataFrame({"res": res, "month": month, "cell": parent,
-                                    "category": category[keep]}))
-    want = (pd.concat(frames).groupby(["res", "month", "cell", "category"]).size()
-            .rename("count").reset_index())
+        frames.append(
+            pd.DataFrame({"res": res, "month": month, "cell": parent, "category": category[keep]})
+        )
+    want = (
+        pd.concat(frames)
+        .groupby(["res", "month", "cell", "category"])
+        .size()
+        .rename("count")
+        .reset_index()
+    )
     # the table's key order: res, month, cell, category byte-wise (C collation)
     want["bytes"] = want["category"].map(lambda s: s.encode())
     want = want.sort_values(["res", "month", "cell", "bytes"]).drop(columns="bytes")

@@ -19,10 +19,15 @@ def _csv(path, n: int, seed: int, prefix: str) -> pd.DataFrame:
     """n incidents over Jan–Mar 2025 (local time) in a small box of Suzhou, as a 110 export."""
     rng = np.random.default_rng(seed)
     at = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 90 * 86400, n), unit="s")
-    frame = pd.DataFrame({"警情编号": [f"{prefix}-{i}" for i in range(n)],
-                          "报警时间": at.strftime("%Y-%m-%d %H:%M:%S"),
-                          "警情类别": rng.choice(CATEGORIES, n),
-                          "经度": rng.uniform(120.55, 120.70, n), "纬度": rng.uniform(31.25, 31.35, n)})
+    frame = pd.DataFrame(
+        {
+            "警情编号": [f"{prefix}-{i}" for i in range(n)],
+            "报警时间": at.strftime("%Y-%m-%d %H:%M:%S"),
+            "警情类别": rng.choice(CATEGORIES, n),
+            "经度": rng.uniform(120.55, 120.70, n),
+            "纬度": rng.uniform(31.25, 31.35, n),
+        }
+    )
     frame.to_csv(path, index=False)
     return frame
 

@@ -19,7 +19,9 @@ def test_aggregate_full_incremental_and_reloaded_rows(clean_db, cli):
     out = run_json(cli, "aggregate")
     assert out["mode"] == "incremental" and out["batch_ids"] == [b1] and out["incidents"] == 460
     assert out["resolutions"] == [7, 8, 9] and out["periods"] == ["month"]
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(first), check_dtype=False)
+    pd.testing.assert_series_equal(
+        stored_counts(clean_db), expected_months(first), check_dtype=False
+    )
 
     assert refresh_counts(clean_db).mode == "up_to_date"
 
@@ -28,19 +30,28 @@ def test_aggregate_full_incremental_and_reloaded_rows(clean_db, cli):
     out = run_json(cli, "aggregate")
     assert out["mode"] == "incremental" and out["batch_ids"] == [b2]
     both = pd.concat([first, second], ignore_index=True)
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(both), check_dtype=False)
+    pd.testing.assert_series_equal(
+        stored_counts(clean_db), expected_months(both), check_dtype=False
+    )
 
     # a re-load upserts changed rows into a new batch: they leave the batch they were counted in
     with clean_db.begin() as conn:
-        b3 = conn.execute(text("""INSERT INTO load_batches (kind, file_name, file_sha256, file_size)
-                                  VALUES ('incidents', 'a2.csv', 'a2', 1) RETURNING id""")).scalar_one()
-        conn.execute(text("""UPDATE incidents SET batch_id = :b3, category = 'fraud'
-                             WHERE source_key IN ('a.csv-1', 'a.csv-2')"""), {"b3": b3})
+        b3 = conn.execute(
+            text("""INSERT INTO load_batches (kind, file_name, file_sha256, file_size)
+                                  VALUES ('incidents', 'a2.csv', 'a2', 1) RETURNING id""")
+        ).scalar_one()
+        conn.execute(
+            text("""UPDATE incidents SET batch_id = :b3, category = 'fraud'
+                             WHERE source_key IN ('a.csv-1', 'a.csv-2')"""),
+            {"b3": b3},
+        )
     both.loc[[1, 2], "category"] = "fraud"
     out = run_json(cli, "aggregate")
     assert out["mode"] == "full" and "changed" in out["reason"]
     assert out["batch_ids"] == [b1, b2, b3]
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(both), check_dtype=False)
+    pd.testing.assert_series_equal(
+        stored_counts(clean_db), expected_months(both), check_dtype=False
+    )
 
 
 def test_aggregate_subset_then_full(clean_db, cli):
@@ -48,11 +59,14 @@ def test_aggregate_subset_then_full(clean_db, cli):
     load_batch(clean_db, frame, "c.csv")
     out = run_json(cli, "aggregate", "--res", "8,10", "--period", "month")
     assert out["resolutions"] == [8, 10] and out["periods"] == ["month"]
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(frame, (8, 10)),
-                                   check_dtype=False)
+    pd.testing.assert_series_equal(
+        stored_counts(clean_db), expected_months(frame, (8, 10)), check_dtype=False
+    )
     out = refresh_counts(clean_db, full=True)
     assert out.mode == "full" and out.resolutions == [7, 8, 9]
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(frame), check_dtype=False)
+    pd.testing.assert_series_equal(
+        stored_counts(clean_db), expected_months(frame), check_dtype=False
+    )
 
 
 def test_aggregate_bad_arguments(clean_db, cli):
@@ -77,7 +91,9 @@ def test_read_in_one_go_or_month_by_month_the_counts_are_the_same(clean_db, monk
 
 
 @pytest.mark.parametrize("small", [0, 10**9])
-def test_read_on_the_connection_or_through_arrow_the_counts_are_the_same(clean_db, monkeypatch, small):
+def test_read_on_the_connection_or_through_arrow_the_counts_are_the_same(
+    clean_db, monkeypatch, small
+):
     """A batch read on the open connection (a monthly file) and one read through Arrow
     (a rebuild) are counted alike: both equal the pandas groupby."""
     import geo.counts.refresh as refresh
@@ -86,4 +102,6 @@ def test_read_on_the_connection_or_through_arrow_the_counts_are_the_same(clean_d
     load_batch(clean_db, frame, "e.csv")
     monkeypatch.setattr(refresh, "SMALL_BATCH", small)
     assert refresh_counts(clean_db, full=True).rows > 0
-    pd.testing.assert_series_equal(stored_counts(clean_db), expected_months(frame), check_dtype=False)
+    pd.testing.assert_series_equal(
+        stored_counts(clean_db), expected_months(frame), check_dtype=False
+    )

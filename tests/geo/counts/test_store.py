@@ -22,16 +22,20 @@ from tests.geo.hotspots.city import expected_counts, incidents, load_batch
 
 D = dt.date
 #: ranges: inside one month, across a month edge, whole months plus edges, one day, all
-RANGES = [(D(2026, 1, 5), D(2026, 1, 20)), (D(2026, 1, 25), D(2026, 2, 3)),
-          (D(2026, 1, 14), D(2026, 4, 2)), (D(2026, 3, 1), D(2026, 3, 31)),
-          (D(2026, 2, 1), D(2026, 2, 1)), (D(2026, 1, 1), D(2026, 6, 29))]
+RANGES = [
+    (D(2026, 1, 5), D(2026, 1, 20)),
+    (D(2026, 1, 25), D(2026, 2, 3)),
+    (D(2026, 1, 14), D(2026, 4, 2)),
+    (D(2026, 3, 1), D(2026, 3, 31)),
+    (D(2026, 2, 1), D(2026, 2, 1)),
+    (D(2026, 1, 1), D(2026, 6, 29)),
+]
 
 
 @pytest.fixture(scope="module")
 def city(engine):
     """Incidents over 180 days in two batches (one on a local-midnight edge); the former
     cube of the same rows in pandas."""
-
 
     empty(engine)
     first, second = incidents(500, 80, seed=11), incidents(300, 40, seed=12)
@@ -74,8 +78,9 @@ def test_cell_counts_equal_the_former_day_rows(source, res):
         for cats in (None, ["fraud"], ["theft", "fight"]):
             old = _old(cube, res, "day", start, end, cats).groupby("cell")["count"].sum()
             new = store.cell_counts(engine, res, start, end, cats)
-            pd.testing.assert_series_equal(new.sort_index(), old.sort_index().astype("int64"),
-                                           check_names=False)
+            pd.testing.assert_series_equal(
+                new.sort_index(), old.sort_index().astype("int64"), check_names=False
+            )
 
 
 @pytest.mark.parametrize("period", ["day", "week", "month"])
@@ -84,8 +89,12 @@ def test_trend_equals_the_former_period_rows(source, period):
     busiest = _old(cube, 9, "day").groupby("cell")["count"].sum().idxmax()
     for res, cells in ((7, None), (9, [busiest]), (8, [hexes.parents([busiest], 8)[0]])):
         cells = None if cells is None else [int(c) for c in cells]
-        old = (_old(cube, res, period, cells=cells).groupby(["period_start", "category"])["count"]
-               .sum().reset_index())
+        old = (
+            _old(cube, res, period, cells=cells)
+            .groupby(["period_start", "category"])["count"]
+            .sum()
+            .reset_index()
+        )
         new = store.trend(engine, res, period, None, cells)
         pd.testing.assert_frame_equal(new.reset_index(drop=True), old, check_dtype=False)
     old = _old(cube, 7, period, cats=["theft"]).groupby(["period_start", "category"])["count"].sum()
@@ -110,8 +119,11 @@ def test_hotspot_counts_equal_the_former_day_rows_rebucketed(source, by):
         rows = _old(cube, 9, "day", start, end) if start else _old(cube, 9, "day")
         if by:
             starts = pd.to_datetime(rows["period_start"])
-            trunc = {"day": starts, "week": starts - pd.to_timedelta(starts.dt.weekday, unit="D"),
-                     "month": starts.dt.to_period("M").dt.start_time}[by]
+            trunc = {
+                "day": starts,
+                "week": starts - pd.to_timedelta(starts.dt.weekday, unit="D"),
+                "month": starts.dt.to_period("M").dt.start_time,
+            }[by]
             rows = rows.assign(period=trunc.dt.date)
         old = rows.groupby(["cell", *(["period"] if by else [])])["count"].sum().reset_index()
         new = store.period_counts(engine, 9, start, end, None, by)
@@ -124,6 +136,7 @@ def test_span_and_kpi_counts(source):
     assert store.incident_span(engine) == (days["period_start"].min(), days["period_start"].max())
     for start, end in RANGES:
         assert store.incidents_between(engine, start, end) == int(
-            _old(cube, 10, "day", start, end)["count"].sum())
+            _old(cube, 10, "day", start, end)["count"].sum()
+        )
     assert store.resolutions(engine) == [7, 8, 9, 10]
     assert np.array_equal(store.cell_counts(engine, 9, D(2030, 1, 1), D(2030, 2, 1)).to_numpy(), [])

@@ -41,8 +41,15 @@ def square(x0, y0, x1, y1) -> str:
 
 # incidents (x, y): three near the camera at (500, 500) in T1, one far in T1, a cluster of
 # five and one single incident in T2, one outside every unit
-INCIDENTS = [(500, 600), (550, 500), (400, 420), (900, 900),
-             *[(1500, 500)] * 5, (1900, 100), (3000, 500)]
+INCIDENTS = [
+    (500, 600),
+    (550, 500),
+    (400, 420),
+    (900, 900),
+    *[(1500, 500)] * 5,
+    (1900, 100),
+    (3000, 500),
+]
 
 
 @dataclass(frozen=True)
@@ -74,43 +81,123 @@ def city(clean_db) -> City:
     lonlat = np.array([TO_WGS84.transform(X0 + x, Y0 + y) for x, y in INCIDENTS])
     h3 = cells(lonlat[:, 0], lonlat[:, 1], 10).astype(np.int64)
     with engine.begin() as c:
-        c.execute(insert(t.admin_units), [
-            {"level": "district", "code": "D1", "name": "一区", "geom": square(0, 0, 2000, 1000)},
-            {"level": "town", "code": "T1", "name": "甲街道", "parent_code": "D1", "geom": square(0, 0, 1000, 1000)},
-            {"level": "town", "code": "T2", "name": "乙街道", "parent_code": "D1", "geom": square(1000, 0, 2000, 1000)},
-            {"level": "community", "code": "C1", "name": "甲社区", "parent_code": "T1", "geom": square(0, 0, 1000, 1000)},
-            {"level": "community", "code": "C2", "name": "乙社区", "parent_code": "T2", "geom": square(1000, 0, 2000, 1000)},
-        ])
-        version = c.execute(insert(t.grid_versions).values(name="2025", status="active")
-                            .returning(t.grid_versions.c.id)).scalar_one()
+        c.execute(
+            insert(t.admin_units),
+            [
+                {
+                    "level": "district",
+                    "code": "D1",
+                    "name": "一区",
+                    "geom": square(0, 0, 2000, 1000),
+                },
+                {
+                    "level": "town",
+                    "code": "T1",
+                    "name": "甲街道",
+                    "parent_code": "D1",
+                    "geom": square(0, 0, 1000, 1000),
+                },
+                {
+                    "level": "town",
+                    "code": "T2",
+                    "name": "乙街道",
+                    "parent_code": "D1",
+                    "geom": square(1000, 0, 2000, 1000),
+                },
+                {
+                    "level": "community",
+                    "code": "C1",
+                    "name": "甲社区",
+                    "parent_code": "T1",
+                    "geom": square(0, 0, 1000, 1000),
+                },
+                {
+                    "level": "community",
+                    "code": "C2",
+                    "name": "乙社区",
+                    "parent_code": "T2",
+                    "geom": square(1000, 0, 2000, 1000),
+                },
+            ],
+        )
+        version = c.execute(
+            insert(t.grid_versions)
+            .values(name="2025", status="active")
+            .returning(t.grid_versions.c.id)
+        ).scalar_one()
         # G3 leaves a 500 m × 1000 m gap in C2; households 400 / 250 / 600
-        c.execute(insert(t.grids), [
-            {"version_id": version, "grid_code": f"G{i + 1}", "community_code": cc, "town_code": tc,
-             "district_code": "D1", "households": hh, "population": hh * 2, "geom": square(*xy)}
-            for i, (cc, tc, hh, xy) in enumerate([
-                ("C1", "T1", 400, (0, 0, 1000, 1000)),
-                ("C2", "T2", 250, (1000, 0, 1500, 1000)),
-                ("C2", "T2", 600, (1500, 500, 2000, 1000)),
-            ])
-        ])
-        c.execute(insert(t.incidents), [
-            {"source_key": f"JQ{i}", "occurred_at": LATEST - dt.timedelta(days=400 if i == 3 else i),
-             "category": "盗窃", "h3": int(h3[i]), "geom": pt(x, y)}
-            for i, (x, y) in enumerate(INCIDENTS)
-        ])
-        c.execute(insert(t.facilities), [
-            {"source_key": "F1", "name": "探头1", "kind": "camera", "geom": pt(500, 500)},
-            {"source_key": "F2", "name": "派出所", "kind": "police_station", "geom": pt(1500, 900)},
-        ])
-        c.execute(insert(t.rentals), [
-            {"source_key": f"R{i}", "address": f"路{i}号", "last_inspected_at": AS_OF - dt.timedelta(days=d) if d is not None else None,
-             "geom": pt(x, y)}
-            for i, (x, y, d) in enumerate([(100, 100, 10), (200, 200, 90), (1200, 100, None), (1700, 700, 0)])
-        ])
-        c.execute(insert(t.hazards), [
-            {"source_key": "H1", "name": "加油站", "category": "危险化学品", "risk_level": 4,
-             "last_inspected_at": AS_OF - dt.timedelta(days=100), "geom": pt(1600, 800)},
-        ])
+        c.execute(
+            insert(t.grids),
+            [
+                {
+                    "version_id": version,
+                    "grid_code": f"G{i + 1}",
+                    "community_code": cc,
+                    "town_code": tc,
+                    "district_code": "D1",
+                    "households": hh,
+                    "population": hh * 2,
+                    "geom": square(*xy),
+                }
+                for i, (cc, tc, hh, xy) in enumerate(
+                    [
+                        ("C1", "T1", 400, (0, 0, 1000, 1000)),
+                        ("C2", "T2", 250, (1000, 0, 1500, 1000)),
+                        ("C2", "T2", 600, (1500, 500, 2000, 1000)),
+                    ]
+                )
+            ],
+        )
+        c.execute(
+            insert(t.incidents),
+            [
+                {
+                    "source_key": f"JQ{i}",
+                    "occurred_at": LATEST - dt.timedelta(days=400 if i == 3 else i),
+                    "category": "盗窃",
+                    "h3": int(h3[i]),
+                    "geom": pt(x, y),
+                }
+                for i, (x, y) in enumerate(INCIDENTS)
+            ],
+        )
+        c.execute(
+            insert(t.facilities),
+            [
+                {"source_key": "F1", "name": "探头1", "kind": "camera", "geom": pt(500, 500)},
+                {
+                    "source_key": "F2",
+                    "name": "派出所",
+                    "kind": "police_station",
+                    "geom": pt(1500, 900),
+                },
+            ],
+        )
+        c.execute(
+            insert(t.rentals),
+            [
+                {
+                    "source_key": f"R{i}",
+                    "address": f"路{i}号",
+                    "last_inspected_at": AS_OF - dt.timedelta(days=d) if d is not None else None,
+                    "geom": pt(x, y),
+                }
+                for i, (x, y, d) in enumerate(
+                    [(100, 100, 10), (200, 200, 90), (1200, 100, None), (1700, 700, 0)]
+                )
+            ],
+        )
+        c.execute(
+            insert(t.hazards),
+            [
+                {
+                    "source_key": "H1",
+                    "name": "加油站",
+                    "category": "危险化学品",
+                    "risk_level": 4,
+                    "last_inspected_at": AS_OF - dt.timedelta(days=100),
+                    "geom": pt(1600, 800),
+                },
+            ],
+        )
     return City(engine)
-
-

@@ -16,8 +16,11 @@ X0, Y0 = 500_000.0, 3_460_000.0
 def _units() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"level": ["district", "district", "town"], "code": ["D1", "D2", "T1"]},
-        geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000), box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000),
-                  box(X0, Y0, X0 + 1000, Y0 + 2000)],
+        geometry=[
+            box(X0, Y0, X0 + 2000, Y0 + 2000),
+            box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000),
+            box(X0, Y0, X0 + 1000, Y0 + 2000),
+        ],
         crs=CRS,
     ).to_crs("EPSG:4326")
 

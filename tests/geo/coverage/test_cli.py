@@ -24,18 +24,38 @@ def _csv(path) -> list[dict]:
 
 def _features(engine, result_id: int) -> list[dict]:
     with engine.connect() as c:
-        return [row[0] for row in c.execute(
-            text("SELECT properties FROM analysis_features WHERE result_id = :r ORDER BY id"), {"r": result_id})]
+        return [
+            row[0]
+            for row in c.execute(
+                text("SELECT properties FROM analysis_features WHERE result_id = :r ORDER BY id"),
+                {"r": result_id},
+            )
+        ]
 
 
 def _kind(engine, result_id: int) -> str:
     with engine.connect() as c:
-        return c.execute(text("SELECT kind FROM analysis_results WHERE id = :r"), {"r": result_id}).scalar()
+        return c.execute(
+            text("SELECT kind FROM analysis_results WHERE id = :r"), {"r": result_id}
+        ).scalar()
 
 
 def test_facilities(city, cli, tmp_path):
-    out = _json(cli("coverage", "facilities", "--kind", "camera", "--radius", "150", "--new-sites", "1",
-                    "--out", str(tmp_path), "--json"))
+    out = _json(
+        cli(
+            "coverage",
+            "facilities",
+            "--kind",
+            "camera",
+            "--radius",
+            "150",
+            "--new-sites",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--json",
+        )
+    )
     shares = {r["layer"]: r for r in out["city"]}
     assert (shares["incidents"]["total"], shares["incidents"]["covered"]) == (11, 3)
     assert shares["rentals"]["covered"] == 0 and shares["hazards"]["covered"] == 0
@@ -50,7 +70,10 @@ def test_facilities(city, cli, tmp_path):
     x, y = city.offset(float(row["lon"]), float(row["lat"]))
     assert np.hypot(x - 1500, y - 500) <= 150
 
-    rows = {(r["layer"], r["level"], r["code"]): r for r in _csv(tmp_path / "coverage-facilities-shares.csv")}
+    rows = {
+        (r["layer"], r["level"], r["code"]): r
+        for r in _csv(tmp_path / "coverage-facilities-shares.csv")
+    }
     assert rows[("incidents", "town", "T1")]["share"] == "0.75"
     assert rows[("incidents", "town", "T1")]["name"] == "甲街道"
     assert rows[("incidents", "district", "D1")]["covered"] == "3"
@@ -58,23 +81,44 @@ def test_facilities(city, cli, tmp_path):
     assert _kind(city.engine, out["result_id"]) == "coverage-facilities"
     features = _features(city.engine, out["result_id"])
     parts = [f["part"] for f in features]
-    assert parts.count("new_site") == 1 and parts.count("blind_spot") == out["blind_spots"]["camera"]
+    assert (
+        parts.count("new_site") == 1 and parts.count("blind_spot") == out["blind_spots"]["camera"]
+    )
     spots = [f for f in features if f["part"] == "blind_spot"]
     assert (spots[0]["rank"], spots[0]["incidents"]) == (1, 5)
     with city.engine.connect() as c:
-        hexagons = c.execute(text("SELECT count(*) FROM analysis_features WHERE result_id = :r "
-                                  "AND GeometryType(geom) = 'POLYGON'"), {"r": out["result_id"]}).scalar()
+        hexagons = c.execute(
+            text(
+                "SELECT count(*) FROM analysis_features WHERE result_id = :r "
+                "AND GeometryType(geom) = 'POLYGON'"
+            ),
+            {"r": out["result_id"]},
+        ).scalar()
     assert hexagons == len(spots)
 
 
 def test_inspections(city, cli, tmp_path):
-    out = _json(cli("coverage", "inspections", "--days", "60", "--as-of", city.as_of.isoformat(),
-                    "--out", str(tmp_path), "--json"))
+    out = _json(
+        cli(
+            "coverage",
+            "inspections",
+            "--days",
+            "60",
+            "--as-of",
+            city.as_of.isoformat(),
+            "--out",
+            str(tmp_path),
+            "--json",
+        )
+    )
     by_layer = {r["layer"]: r for r in out["city"]}
     assert (by_layer["rentals"]["total"], by_layer["rentals"]["inspected"]) == (4, 2)
     assert by_layer["hazards"]["inspected"] == 0
     assert out["overdue"] == {"rentals": 2, "hazards": 1} and out["never_inspected"] == 1
-    rows = {(r["layer"], r["level"], r["code"]): r for r in _csv(tmp_path / "coverage-inspections-shares.csv")}
+    rows = {
+        (r["layer"], r["level"], r["code"]): r
+        for r in _csv(tmp_path / "coverage-inspections-shares.csv")
+    }
     assert rows[("rentals", "grid", "G1")]["share"] == "0.5"
     assert rows[("rentals", "town", "T2")]["share"] == "0.5"
     late = _csv(tmp_path / "coverage-inspections-overdue.csv")
@@ -83,9 +127,22 @@ def test_inspections(city, cli, tmp_path):
 
 
 def test_inspections_default_to_the_datas_latest_date_not_today(city, cli, tmp_path):
-    given = _json(cli("coverage", "inspections", "--days", "60", "--as-of", city.as_of.isoformat(),
-                      "--out", str(tmp_path), "--json"))
-    default = _json(cli("coverage", "inspections", "--days", "60", "--out", str(tmp_path), "--json"))
+    given = _json(
+        cli(
+            "coverage",
+            "inspections",
+            "--days",
+            "60",
+            "--as-of",
+            city.as_of.isoformat(),
+            "--out",
+            str(tmp_path),
+            "--json",
+        )
+    )
+    default = _json(
+        cli("coverage", "inspections", "--days", "60", "--out", str(tmp_path), "--json")
+    )
     assert default["as_of"] == city.as_of.isoformat() and given["as_of_rule"] == "--as-of"
     assert default["as_of_rule"].startswith("latest date in the data")
     # today (months later) would make every inspected rental overdue: 2 of 4, not 4
@@ -111,13 +168,18 @@ def test_workload(city, cli, tmp_path):
     assert out["unit"] == "hours/month" and out["items_revision"] is None
     assert rows["G1"]["workload"] == pytest.approx((400 * 40 + 800 * 3 + 2 * 240 + 6240) / 720)
     assert rows["G3"]["workload"] == pytest.approx(
-        (600 * 40 + 1200 * 3 + 240 + 52 * 45 + 6240) / 720)
+        (600 * 40 + 1200 * 3 + 240 + 52 * 45 + 6240) / 720
+    )
     assert {i["code"]: i["hours"] for i in rows["G3"]["by_item"]}["GS04"] == 3.25
     assert _kind(city.engine, out["result_id"]) == "workload"
     table = _csv(tmp_path / "workload-2025.csv")
     assert [r["grid_code"] for r in table] == ["G1", "G2", "G3"]
-    assert json.loads(table[2]["by_item"])[0] == {"code": "GS01", "name": "居民户入户走访",
-                                                  "count": 600.0, "hours": 33.33}
+    assert json.loads(table[2]["by_item"])[0] == {
+        "code": "GS01",
+        "name": "居民户入户走访",
+        "count": 600.0,
+        "hours": 33.33,
+    }
 
 
 def test_grids(city, cli, tmp_path):
@@ -137,8 +199,14 @@ def test_errors(city, cli):
 
 def test_unknown_facility_kind_is_refused_before_any_work(cli):
     # no database at all behind this URL: a refusal that had started reading would say so
-    proc = cli("coverage", "facilities", "--kind", "police", "--json",
-               env={"CIVICGRID_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"})
+    proc = cli(
+        "coverage",
+        "facilities",
+        "--kind",
+        "police",
+        "--json",
+        env={"CIVICGRID_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"},
+    )
     assert proc.returncode == 1 and proc.stdout == ""
     [line] = proc.stderr.strip().splitlines()
     assert "police" in line and "police_station" in line and "connect" not in line.lower()

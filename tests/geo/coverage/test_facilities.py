@@ -20,10 +20,17 @@ def _pts(xy, **columns) -> gpd.GeoDataFrame:
 
 def _units() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"level": ["district", "town", "town"], "code": ["D1", "T1", "T2"],
-         "name": ["一区", "甲街道", "乙街道"], "parent_code": [None, "D1", "D1"]},
-        geometry=[box(X0, Y0, X0 + 2000, Y0 + 1000), box(X0, Y0, X0 + 1000, Y0 + 1000),
-                  box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)],
+        {
+            "level": ["district", "town", "town"],
+            "code": ["D1", "T1", "T2"],
+            "name": ["一区", "甲街道", "乙街道"],
+            "parent_code": [None, "D1", "D1"],
+        },
+        geometry=[
+            box(X0, Y0, X0 + 2000, Y0 + 1000),
+            box(X0, Y0, X0 + 1000, Y0 + 1000),
+            box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000),
+        ],
         crs=CRS,
     )
 
@@ -51,15 +58,19 @@ def test_radius_is_inclusive_and_no_site_means_uncovered():
 
 def test_nearest_of_many_sites():
     sites = _pts([(0, 0), (1000, 0), (300, 400)]).geometry
-    assert nearest_distance(_pts([(0, 10), (990, 0), (300, 0)]).geometry, sites).tolist() == \
-        pytest.approx([10.0, 10.0, 300.0])
+    assert nearest_distance(
+        _pts([(0, 10), (990, 0), (300, 0)]).geometry, sites
+    ).tolist() == pytest.approx([10.0, 10.0, 300.0])
 
 
 def test_shares_per_town_district_and_city():
     # T1: three incidents near the camera, one far; T2: two uncovered; one outside every unit
-    incidents = _pts([(500, 600), (550, 500), (400, 420), (900, 900),
-                      (1500, 500), (1900, 100), (3000, 500)])
-    facilities = pd.concat([CAMERA, _pts([(1500, 900)], kind=["police_station"])], ignore_index=True)
+    incidents = _pts(
+        [(500, 600), (550, 500), (400, 420), (900, 900), (1500, 500), (1900, 100), (3000, 500)]
+    )
+    facilities = pd.concat(
+        [CAMERA, _pts([(1500, 900)], kind=["police_station"])], ignore_index=True
+    )
     radii = {"camera": 150.0, "police_station": 450.0}
 
     table, masks = coverage_shares({"incidents": incidents}, facilities, radii, _units())
@@ -85,8 +96,13 @@ def test_shares_per_town_district_and_city():
 def test_several_layers_and_kind_filter():
     rentals = _pts([(500, 500), (1800, 800)])
     hazards = _pts([(520, 520)])
-    table, _ = coverage_shares({"rentals": rentals, "hazards": hazards}, CAMERA,
-                               {"camera": 150.0, "shelter": 1000.0}, _units(), kinds=["camera"])
+    table, _ = coverage_shares(
+        {"rentals": rentals, "hazards": hazards},
+        CAMERA,
+        {"camera": 150.0, "shelter": 1000.0},
+        _units(),
+        kinds=["camera"],
+    )
     city = table[table["level"] == "city"].set_index("layer")
     assert set(table["kind"]) == {"camera"}
     assert city.loc["rentals", "share"] == 0.5

@@ -21,14 +21,20 @@ def _day(days_before: int | None):
 
 
 def _items(xy, days_before, **columns) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"last_inspected_at": [_day(d) for d in days_before], **columns},
-                            geometry=[Point(X0 + x, Y0 + y) for x, y in xy], crs=CRS)
+    return gpd.GeoDataFrame(
+        {"last_inspected_at": [_day(d) for d in days_before], **columns},
+        geometry=[Point(X0 + x, Y0 + y) for x, y in xy],
+        crs=CRS,
+    )
 
 
 GRIDS = gpd.GeoDataFrame(
     {"grid_code": ["G1", "G2", "G3"], "town_code": ["T1", "T1", "T2"]},
-    geometry=[box(X0, Y0, X0 + 500, Y0 + 500), box(X0 + 500, Y0, X0 + 1000, Y0 + 500),
-              box(X0 + 1000, Y0, X0 + 1500, Y0 + 500)],
+    geometry=[
+        box(X0, Y0, X0 + 500, Y0 + 500),
+        box(X0 + 500, Y0, X0 + 1000, Y0 + 500),
+        box(X0 + 1000, Y0, X0 + 1500, Y0 + 500),
+    ],
     crs=CRS,
 )
 
@@ -41,8 +47,10 @@ def test_window_is_inclusive_at_both_ends():
 
 
 def test_shares_per_grid_and_town():
-    rentals = _items([(100, 100), (200, 200), (300, 300), (600, 100), (1200, 100), (5000, 0)],
-                     [10, 200, None, 30, 90, 5])
+    rentals = _items(
+        [(100, 100), (200, 200), (300, 300), (600, 100), (1200, 100), (5000, 0)],
+        [10, 200, None, 30, 90, 5],
+    )
     table = inspection_shares({"rentals": rentals}, 60, AS_OF, GRIDS)
     t = table.set_index(["level", "code"])
     assert t.loc[("grid", "G1"), ["total", "inspected"]].tolist() == [3, 1]
@@ -57,7 +65,9 @@ def test_shares_per_grid_and_town():
 
 
 def test_towns_from_polygons_when_given():
-    towns = gpd.GeoDataFrame({"code": ["TA"]}, geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)], crs=CRS)
+    towns = gpd.GeoDataFrame(
+        {"code": ["TA"]}, geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)], crs=CRS
+    )
     hazards = _items([(100, 100), (1200, 100)], [1, 400], risk_level=[1, 4])
     table = inspection_shares({"hazards": hazards}, 365, AS_OF, GRIDS, towns)
     town = table[table["level"] == "town"]
@@ -65,8 +75,12 @@ def test_towns_from_polygons_when_given():
 
 
 def test_overdue_list_is_ranked_by_risk_then_never_then_lateness():
-    hazards = _items([(100, 100), (600, 100), (1200, 100), (1300, 100), (1400, 100)],
-                     [400, None, 200, 10, 300], risk_level=[2, 2, 4, 4, 4], name=list("abcde"))
+    hazards = _items(
+        [(100, 100), (600, 100), (1200, 100), (1300, 100), (1400, 100)],
+        [400, None, 200, 10, 300],
+        risk_level=[2, 2, 4, 4, 4],
+        name=list("abcde"),
+    )
     rentals = _items([(100, 100)], [1000], address=["x路1号"])
     late = overdue({"hazards": hazards, "rentals": rentals}, 180, AS_OF, GRIDS)
     assert late["name"].tolist()[:4] == ["e", "c", "b", "a"]

@@ -71,7 +71,9 @@ def test_exact_and_greedy_agree_with_brute_force_on_random_cases():
 def test_more_sites_than_useful_and_nothing_to_cover():
     result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 10, method="exact")
     assert result.covered_weight == pytest.approx(4.5)
-    assert greedy(coverage_matrix(DEMAND, SITES, RADIUS), WEIGHTS, 10).covered_weight == pytest.approx(4.5)
+    assert greedy(
+        coverage_matrix(DEMAND, SITES, RADIUS), WEIGHTS, 10
+    ).covered_weight == pytest.approx(4.5)
     empty = mclp(DEMAND, np.zeros(5), SITES, RADIUS, 2)
     assert empty.chosen == [] and empty.covered_weight == 0
 
@@ -95,12 +97,22 @@ def test_auto_decides_on_the_time_budget_and_states_the_gap():
     assert (rushed.method, rushed.optimal, rushed.covered_weight) == ("greedy", False, 3.5)
     assert rushed.gap == pytest.approx(1 - 3.5 / rushed.upper_bound) and rushed.gap > 0
     given = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 2, method="auto", time_budget=30)
-    assert (given.method, given.optimal, given.covered_weight, given.gap) == ("exact", True, 4.0, 0.0)
+    assert (given.method, given.optimal, given.covered_weight, given.gap) == (
+        "exact",
+        True,
+        4.0,
+        0.0,
+    )
 
 
 def test_greedy_that_meets_its_bound_is_optimal_with_no_gap():
     result = mclp(DEMAND, WEIGHTS, SITES, RADIUS, 3, method="auto", time_budget=0)
-    assert (result.method, result.optimal, result.covered_weight, result.gap) == ("greedy", True, 4.5, 0.0)
+    assert (result.method, result.optimal, result.covered_weight, result.gap) == (
+        "greedy",
+        True,
+        4.5,
+        0.0,
+    )
 
 
 def test_equivalent_demand_is_merged_without_changing_any_answer():

@@ -25,8 +25,12 @@ def test_facility_coverage_counts_cells_and_default_radii(city):
     # the police station at (1500, 900) reaches all but the incident at (3000, 500) (1552 m)
     assert city_rows.loc[("police_station", "incidents"), "covered"] == 10
     assert city_rows.loc[("shelter", "incidents"), "covered"] == 0
-    assert result["facilities"].set_index("kind")["facilities"].to_dict() == \
-        {"police_station": 1, "shelter": 0, "mediation_room": 0, "camera": 1}
+    assert result["facilities"].set_index("kind")["facilities"].to_dict() == {
+        "police_station": 1,
+        "shelter": 0,
+        "mediation_room": 0,
+        "camera": 1,
+    }
 
     # study cells: H3 res-9 centres inside D1; covered when within 150 m of the camera
     ids = polyfill(city.wgs(box(0, 0, 2000, 1000)), 9)
@@ -58,7 +62,11 @@ def test_blind_spots_and_new_sites(city):
 
 def test_inspections_and_overdue(city):
     shares = store.inspection_coverage(city.engine, days=60, as_of=city.as_of)
-    assert shares.query("level == 'grid' and layer == 'rentals'")["code"].tolist() == ["G1", "G2", "G3"]
+    assert shares.query("level == 'grid' and layer == 'rentals'")["code"].tolist() == [
+        "G1",
+        "G2",
+        "G3",
+    ]
     late = store.overdue(city.engine, days=60, as_of=city.as_of)
     assert late["source_key"].tolist() == ["H1", "R2", "R1"]
     assert "landlord_phone" not in late.columns
@@ -108,12 +116,31 @@ def test_data_as_of_is_the_latest_local_date_of_incidents_or_inspections(clean_d
     assert store.data_as_of(clean_db) is None
     late = dt.datetime(2026, 6, 30, 17, 0, tzinfo=dt.UTC)  # already July 1st in UTC+8
     with clean_db.begin() as c:
-        c.execute(insert(t.incidents), [{"source_key": "A", "occurred_at": late, "category": "盗窃",
-                                         "h3": 0, "geom": "SRID=4326;POINT(120.6 31.3)"}])
+        c.execute(
+            insert(t.incidents),
+            [
+                {
+                    "source_key": "A",
+                    "occurred_at": late,
+                    "category": "盗窃",
+                    "h3": 0,
+                    "geom": "SRID=4326;POINT(120.6 31.3)",
+                }
+            ],
+        )
     assert store.data_as_of(clean_db) == dt.date(2026, 7, 1)
     with clean_db.begin() as c:
-        c.execute(insert(t.rentals), [{"source_key": "R", "address": "路1号", "geom": "SRID=4326;POINT(120.6 31.3)",
-                                       "last_inspected_at": dt.date(2026, 7, 3)}])
+        c.execute(
+            insert(t.rentals),
+            [
+                {
+                    "source_key": "R",
+                    "address": "路1号",
+                    "geom": "SRID=4326;POINT(120.6 31.3)",
+                    "last_inspected_at": dt.date(2026, 7, 3),
+                }
+            ],
+        )
     assert store.data_as_of(clean_db) == dt.date(2026, 7, 3)
     # a window "as of" a date ends with that local day
     assert store.end_of_day(dt.date(2026, 7, 1)) == pd.Timestamp("2026-07-01 16:00", tz="UTC")
@@ -122,7 +149,9 @@ def test_data_as_of_is_the_latest_local_date_of_incidents_or_inspections(clean_d
 def _counts_from_points(engine, res: int) -> dict[int, int]:
     """The former weights, the oracle: each incident's stored res-10 cell taken to `res`."""
     with engine.connect() as conn:
-        stored = np.array(conn.execute(text("SELECT h3 FROM incidents")).scalars().all(), dtype=np.int64)
+        stored = np.array(
+            conn.execute(text("SELECT h3 FROM incidents")).scalars().all(), dtype=np.int64
+        )
     ids = stored if res == 10 else parents(stored.view(np.uint64), res).view(np.int64)
     return {int(k): int(v) for k, v in pd.Series(ids).value_counts().items()}
 
@@ -136,27 +165,38 @@ def test_blind_spots_are_weighted_by_the_counts_as_the_points_weighed_them(city,
     engine = city.engine
     if kept:  # the incidents as one loaded batch, counted into incident_counts
         with engine.begin() as conn:
-            batch = conn.execute(text("INSERT INTO load_batches (kind, file_name, file_sha256, file_size) "
-                                      "VALUES ('incidents', 'i.csv', 'x', 1) RETURNING id")).scalar_one()
+            batch = conn.execute(
+                text(
+                    "INSERT INTO load_batches (kind, file_name, file_sha256, file_size) "
+                    "VALUES ('incidents', 'i.csv', 'x', 1) RETURNING id"
+                )
+            ).scalar_one()
             conn.execute(text("UPDATE incidents SET batch_id = :b"), {"b": batch})
         refresh_counts(engine, full=True)
     with engine.connect() as conn:
-        held = conn.execute(text("SELECT count(*) FROM incident_counts WHERE res = :r"), {"r": res}).scalar()
+        held = conn.execute(
+            text("SELECT count(*) FROM incident_counts WHERE res = :r"), {"r": res}
+        ).scalar()
     assert (held > 0) == (kept and res < 10)
     oracle = _counts_from_points(engine, res)
     data = store.read_inputs(engine, ["camera"], res, points=False)
     assert data.incidents is None and data.counts.to_dict() == oracle
     spots = store.blind_spots(engine, res=res, top=None, kinds=["camera"])
-    want = blind_spots_core.blind_spots(pd.DataFrame(data.study.drop(columns="geometry")),
-                                        covered(data.study.geometry, data.sites("camera"), 150.0),
-                                        pd.Series(oracle, dtype=np.int64), None)
+    want = blind_spots_core.blind_spots(
+        pd.DataFrame(data.study.drop(columns="geometry")),
+        covered(data.study.geometry, data.sites("camera"), 150.0),
+        pd.Series(oracle, dtype=np.int64),
+        None,
+    )
     assert spots["cell"].tolist() == want["cell"].tolist()
     assert spots["incidents"].tolist() == want["incidents"].tolist()
     assert spots["incidents"].sum() == sum(n for c, n in oracle.items() if c in set(want["cell"]))
     if kept and res < 10:  # the kept months are what is read: a changed count shows
         top = int(want["cell"].iloc[0])
         with engine.begin() as conn:
-            conn.execute(text("UPDATE incident_counts SET count = count + 100 WHERE res = :r AND cell = :c"),
-                         {"r": res, "c": top})
+            conn.execute(
+                text("UPDATE incident_counts SET count = count + 100 WHERE res = :r AND cell = :c"),
+                {"r": res, "c": top},
+            )
         again = store.blind_spots(engine, res=res, top=1, kinds=["camera"])
         assert again["incidents"].iloc[0] == want["incidents"].iloc[0] + 100

@@ -24,9 +24,16 @@ def test_wire_encodings():
 
 
 def test_tuples_layout():
-    buf = tuples([Column("a", "int2", np.array([7, 8])), Column("b", "text", pd.Series(["x", None]))],
-                 np.arange(2))
-    assert buf.to_pybytes() == (b"\x00\x02" + b"\x00\x00\x00\x02\x00\x07" + b"\x00\x00\x00\x01x"
-                                + b"\x00\x02" + b"\x00\x00\x00\x02\x00\x08" + b"\xff\xff\xff\xff")
+    buf = tuples(
+        [Column("a", "int2", np.array([7, 8])), Column("b", "text", pd.Series(["x", None]))],
+        np.arange(2),
+    )
+    assert buf.to_pybytes() == (
+        b"\x00\x02"
+        + b"\x00\x00\x00\x02\x00\x07"
+        + b"\x00\x00\x00\x01x"
+        + b"\x00\x02"
+        + b"\x00\x00\x00\x02\x00\x08"
+        + b"\xff\xff\xff\xff"
+    )
     assert isinstance(buf, pa.Buffer)
-

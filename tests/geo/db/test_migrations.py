@@ -9,8 +9,11 @@ from geo.db import migrate
 
 def _indexes(engine) -> set[str]:
     with engine.connect() as conn:
-        return set(conn.execute(text(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'incidents'")).scalars())
+        return set(
+            conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE tablename = 'incidents'")
+            ).scalars()
+        )
 
 
 def test_0003_drops_the_h3_index_and_its_downgrade_restores_it(scratch):
@@ -19,15 +22,20 @@ def test_0003_drops_the_h3_index_and_its_downgrade_restores_it(scratch):
     assert "ix_incidents_h3" in _indexes(engine)
     migrate.upgrade(url, "0003")
     after = _indexes(engine)
-    assert "ix_incidents_h3" not in after and {"ix_incidents_geom", "ix_incidents_category"} <= after
+    assert (
+        "ix_incidents_h3" not in after and {"ix_incidents_geom", "ix_incidents_category"} <= after
+    )
     migrate.downgrade(url, "0002")
     assert "ix_incidents_h3" in _indexes(engine)
 
 
 def _tables(engine) -> set[str]:
     with engine.connect() as conn:
-        return set(conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+        return set(
+            conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+        )
 
 
 def test_0013_adds_jurisdictions_items_and_consultations_and_its_downgrade_drops_them(scratch):

@@ -15,8 +15,12 @@ def _superuser(url: str):
     """An engine on `url`'s database as the local cluster's superuser (peer, on its socket):
     only a superuser may add or drop PostGIS, which is not a trusted extension."""
     local = cluster.local_cluster()
-    admin = make_url(url).set(username="postgres", password=None, host=None,
-                              query={"host": str(local.sockdir), "port": str(local.port)})
+    admin = make_url(url).set(
+        username="postgres",
+        password=None,
+        host=None,
+        query={"host": str(local.sockdir), "port": str(local.port)},
+    )
     return create_engine(admin.render_as_string(hide_password=False))
 
 
@@ -40,7 +44,12 @@ def test_migrate_adds_postgis_when_the_role_may(scratch):
     migrate.upgrade(url)
     assert migrate.current(url) == migrate.head()
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")).scalar() == 1
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")
+            ).scalar()
+            == 1
+        )
 
 
 def test_a_role_that_may_not_is_told_in_one_line_what_to_run(scratch):
@@ -52,8 +61,11 @@ def test_a_role_that_may_not_is_told_in_one_line_what_to_run(scratch):
         conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
         conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER PASSWORD 'no-postgis-pw'"))
         conn.execute(text(f"GRANT ALL ON SCHEMA public TO {role}"))
-    as_role = make_url(url).set(username=role, password="no-postgis-pw").render_as_string(
-        hide_password=False)
+    as_role = (
+        make_url(url)
+        .set(username=role, password="no-postgis-pw")
+        .render_as_string(hide_password=False)
+    )
     try:
         with pytest.raises(DatabaseError) as info:
             migrate.upgrade(as_role)

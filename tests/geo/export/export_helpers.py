@@ -30,10 +30,13 @@ def sample(geoms: list | None = None) -> gpd.GeoDataFrame:
             "risk": pd.array([1, None], dtype="Int64"),
             "area_m2": [12345.678, np.nan],
             "inspected": [dt.date(2026, 3, 1), None],
-            "occurred_at": pd.to_datetime(["2026-11-01T00:30:00Z", "2026-11-02T15:59:59Z"], utc=True),
+            "occurred_at": pd.to_datetime(
+                ["2026-11-01T00:30:00Z", "2026-11-02T15:59:59Z"], utc=True
+            ),
             "reporter_phone": ["13800138000", "13900139000"],
         },
-        geometry=geoms or [
+        geometry=geoms
+        or [
             Polygon([(120.60, 31.30), (120.62, 31.30), (120.62, 31.32), (120.60, 31.32)]),
             Polygon([(120.70, 31.10), (120.72, 31.10), (120.71, 31.12)]),
         ],
@@ -63,7 +66,7 @@ def dbf_field_names(path: Path) -> list[bytes]:
     for offset in range(32, header_len - 1, 32):
         if data[offset] == 0x0D:
             break
-        names.append(data[offset:offset + 11].split(b"\x00")[0])
+        names.append(data[offset : offset + 11].split(b"\x00")[0])
     return names
 
 

@@ -67,8 +67,9 @@ def test_csv_round_trip(tmp_path, encoding):
     # pyogrio decodes with the encoding; .csvt gives GDAL the types
     back = pyogrio.read_dataframe(tmp_path / "grids.csv", encoding=encoding)
     _check_values(back, gdf)
-    assert list(back["occurred_at"].astype(str).str[:19]) == \
-        [s[:19].replace("T", " ") for s in local_iso(gdf["occurred_at"])]
+    assert list(back["occurred_at"].astype(str).str[:19]) == [
+        s[:19].replace("T", " ") for s in local_iso(gdf["occurred_at"])
+    ]
 
     # GDAL's ogrinfo: geometry from the WKT column, CRS from the .prj, types from .csvt,
     # and the raw text bytes of the file's encoding

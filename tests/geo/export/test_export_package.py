@@ -53,53 +53,145 @@ def _cell(lon: float, lat: float) -> int:
 def city(clean_db):
     """A tiny city: two districts, two grid versions, incidents, rentals, hazards, results."""
     with clean_db.begin() as conn:
-        conn.execute(insert(t.admin_units), [
-            {"level": "district", "code": "320508", "name": "姑苏区", "geom": GUSU},
-            {"level": "district", "code": "320506", "name": "吴中区", "geom": WUZHONG},
-        ])
-        v1, v2 = conn.execute(insert(t.grid_versions).returning(t.grid_versions.c.id), [
-            {"name": "2025版", "status": "retired"}, {"name": "2026版", "status": "active"},
-        ]).scalars().all()
+        conn.execute(
+            insert(t.admin_units),
+            [
+                {"level": "district", "code": "320508", "name": "姑苏区", "geom": GUSU},
+                {"level": "district", "code": "320506", "name": "吴中区", "geom": WUZHONG},
+            ],
+        )
+        v1, v2 = (
+            conn.execute(
+                insert(t.grid_versions).returning(t.grid_versions.c.id),
+                [
+                    {"name": "2025版", "status": "retired"},
+                    {"name": "2026版", "status": "active"},
+                ],
+            )
+            .scalars()
+            .all()
+        )
         grid = "SRID=4326;MULTIPOLYGON(((120.6 31.3, 120.62 31.3, 120.62 31.32, 120.6 31.31, 120.6 31.3)))"
-        conn.execute(insert(t.grids), _rows(
-            {"version_id": v1, "grid_code": "320508001001001", "name": "旧网格", "geom": grid},
-            {"version_id": v2, "grid_code": "320508001001001", "name": "平江街道第一网格",
-             "kind": "urban", "households": 420, "attributes": {"网格员电话": "13800138000", "片区": "平江"},
-             "geom": grid},
-            {"version_id": v2, "grid_code": "320506101002003", "name": "甪直镇第三网格",
-             "kind": "rural", "households": 380, "geom": grid.replace("31.3", "31.2")},
-        ))
-        conn.execute(insert(t.incidents), _rows(
-            {"source_key": "A1", "occurred_at": dt.datetime(2026, 10, 1, 8, 30, tzinfo=TZ),
-             "category": "盗窃", "address": "平江路1号", "reporter": "张三",
-             "reporter_phone": "13800138000", "h3": _cell(120.61, 31.31), "geom": _point(120.61, 31.31)},
-            {"source_key": "A2", "occurred_at": dt.datetime(2026, 10, 31, 23, 59, tzinfo=TZ),
-             "category": "纠纷", "address": "干将路2号", "reporter": "李四",
-             "reporter_phone": "13900139000", "h3": _cell(120.62, 31.30), "geom": _point(120.62, 31.30)},
-            {"source_key": "B1", "occurred_at": dt.datetime(2026, 11, 1, 0, 0, tzinfo=TZ),
-             "category": "盗窃", "address": "甪直镇3号", "h3": _cell(120.7, 31.2),
-             "geom": _point(120.7, 31.2)},
-        ))
-        conn.execute(insert(t.rentals), [
-            {"source_key": "R1", "address": "平江路5号", "rooms": 3, "tenants": 4, "landlord": "李四",
-             "landlord_phone": "13900139000", "landlord_id_no": "320502198001011234",
-             "last_inspected_at": dt.date(2026, 9, 1), "geom": _point(120.61, 31.32)},
-        ])
-        run = conn.execute(insert(t.hotspot_runs).values(kind="gi_star", params={"k": 1})
-                           .returning(t.hotspot_runs.c.id)).scalar_one()
-        conn.execute(insert(t.hotspot_cells), [
-            {"run_id": run, "cell": _cell(120.61, 31.31), "value": 2.0, "gi_z": 2.8, "p": 0.005,
-             "p_fdr": 0.01, "bin": 3},
-            {"run_id": run, "cell": _cell(120.7, 31.2), "value": 1.0, "gi_z": 0.2, "p": 0.8,
-             "p_fdr": 0.9, "bin": 0},
-        ])
-        result = conn.execute(insert(t.analysis_results).values(kind="coverage-grids")
-                              .returning(t.analysis_results.c.id)).scalar_one()
-        conn.execute(insert(t.analysis_features), [
-            {"result_id": result, "properties": {"grid_code": "320508001001001", "covered_share": 0.75,
-                                                 "blind_households": 12, "负责人姓名": "张三"},
-             "geom": grid},
-        ])
+        conn.execute(
+            insert(t.grids),
+            _rows(
+                {"version_id": v1, "grid_code": "320508001001001", "name": "旧网格", "geom": grid},
+                {
+                    "version_id": v2,
+                    "grid_code": "320508001001001",
+                    "name": "平江街道第一网格",
+                    "kind": "urban",
+                    "households": 420,
+                    "attributes": {"网格员电话": "13800138000", "片区": "平江"},
+                    "geom": grid,
+                },
+                {
+                    "version_id": v2,
+                    "grid_code": "320506101002003",
+                    "name": "甪直镇第三网格",
+                    "kind": "rural",
+                    "households": 380,
+                    "geom": grid.replace("31.3", "31.2"),
+                },
+            ),
+        )
+        conn.execute(
+            insert(t.incidents),
+            _rows(
+                {
+                    "source_key": "A1",
+                    "occurred_at": dt.datetime(2026, 10, 1, 8, 30, tzinfo=TZ),
+                    "category": "盗窃",
+                    "address": "平江路1号",
+                    "reporter": "张三",
+                    "reporter_phone": "13800138000",
+                    "h3": _cell(120.61, 31.31),
+                    "geom": _point(120.61, 31.31),
+                },
+                {
+                    "source_key": "A2",
+                    "occurred_at": dt.datetime(2026, 10, 31, 23, 59, tzinfo=TZ),
+                    "category": "纠纷",
+                    "address": "干将路2号",
+                    "reporter": "李四",
+                    "reporter_phone": "13900139000",
+                    "h3": _cell(120.62, 31.30),
+                    "geom": _point(120.62, 31.30),
+                },
+                {
+                    "source_key": "B1",
+                    "occurred_at": dt.datetime(2026, 11, 1, 0, 0, tzinfo=TZ),
+                    "category": "盗窃",
+                    "address": "甪直镇3号",
+                    "h3": _cell(120.7, 31.2),
+                    "geom": _point(120.7, 31.2),
+                },
+            ),
+        )
+        conn.execute(
+            insert(t.rentals),
+            [
+                {
+                    "source_key": "R1",
+                    "address": "平江路5号",
+                    "rooms": 3,
+                    "tenants": 4,
+                    "landlord": "李四",
+                    "landlord_phone": "13900139000",
+                    "landlord_id_no": "320502198001011234",
+                    "last_inspected_at": dt.date(2026, 9, 1),
+                    "geom": _point(120.61, 31.32),
+                },
+            ],
+        )
+        run = conn.execute(
+            insert(t.hotspot_runs)
+            .values(kind="gi_star", params={"k": 1})
+            .returning(t.hotspot_runs.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(t.hotspot_cells),
+            [
+                {
+                    "run_id": run,
+                    "cell": _cell(120.61, 31.31),
+                    "value": 2.0,
+                    "gi_z": 2.8,
+                    "p": 0.005,
+                    "p_fdr": 0.01,
+                    "bin": 3,
+                },
+                {
+                    "run_id": run,
+                    "cell": _cell(120.7, 31.2),
+                    "value": 1.0,
+                    "gi_z": 0.2,
+                    "p": 0.8,
+                    "p_fdr": 0.9,
+                    "bin": 0,
+                },
+            ],
+        )
+        result = conn.execute(
+            insert(t.analysis_results)
+            .values(kind="coverage-grids")
+            .returning(t.analysis_results.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(t.analysis_features),
+            [
+                {
+                    "result_id": result,
+                    "properties": {
+                        "grid_code": "320508001001001",
+                        "covered_share": 0.75,
+                        "blind_households": 12,
+                        "负责人姓名": "张三",
+                    },
+                    "geom": grid,
+                },
+            ],
+        )
     return {"run": run, "result": result}
 
 
@@ -109,8 +201,18 @@ def _codes(data) -> list[str]:
 
 def test_layers_and_versions(city, engine):
     names = layer_names(engine)
-    assert {"boundaries", "grids", "incidents", "hazards", "rentals", "facilities", "key-sites",
-            "hotspots", "analysis", "coverage-grids"} <= set(names)
+    assert {
+        "boundaries",
+        "grids",
+        "incidents",
+        "hazards",
+        "rentals",
+        "facilities",
+        "key-sites",
+        "hotspots",
+        "analysis",
+        "coverage-grids",
+    } <= set(names)
     assert versions("grids", engine) == ["2026版", "2025版"]
     assert versions("hotspots", engine) == [str(city["run"])]
     assert versions("boundaries", engine) == ["city", "district", "town", "community"]
@@ -129,8 +231,9 @@ def test_filters_select_the_right_rows(city, engine):
     assert _codes(read_layer("incidents", filters=october, engine=engine)) == ["A1", "A2"]
     theft = Filters(category=("盗窃",), date_from=dt.date(2026, 10, 2))
     assert _codes(read_layer("incidents", filters=theft, engine=engine)) == ["B1"]
-    assert _codes(read_layer("incidents", filters=Filters(where={"address": "平江路1号"}),
-                             engine=engine)) == ["A1"]
+    assert _codes(
+        read_layer("incidents", filters=Filters(where={"address": "平江路1号"}), engine=engine)
+    ) == ["A1"]
 
 
 def test_bad_filters_are_refused(city, engine):
@@ -190,8 +293,15 @@ def test_analysis_result_export_drops_personal_properties(city, engine, tmp_path
 @pytest.mark.parametrize("fmt", ["shp", "gpkg", "geojson", "csv"])
 def test_export_zip_manifest_and_logs(city, engine, tmp_path, fmt):
     encoding = "gbk" if fmt in ("shp", "csv") else "utf-8"
-    result = export_layer("incidents", fmt, tmp_path / "out.zip", where={"district": "姑苏区"},
-                          encoding=encoding, user="auditor-wang", engine=engine)
+    result = export_layer(
+        "incidents",
+        fmt,
+        tmp_path / "out.zip",
+        where={"district": "姑苏区"},
+        encoding=encoding,
+        user="auditor-wang",
+        engine=engine,
+    )
     assert result.path == tmp_path / "out.zip" and result.path.exists()
     m = result.manifest
     assert (m["layer"], m["rows"], m["format"], m["user"]) == ("incidents", 2, fmt, "auditor-wang")
@@ -207,7 +317,8 @@ def test_export_zip_manifest_and_logs(city, engine, tmp_path, fmt):
         zf.extractall(folder)
     assert inner == m
     assert sorted(e["name"] for e in m["files"]) == sorted(
-        p.name for p in folder.iterdir() if p.name != "manifest.json")
+        p.name for p in folder.iterdir() if p.name != "manifest.json"
+    )
     assert manifest.verify(m, folder) == []
 
     # personal data is nowhere in the exported files
@@ -224,12 +335,23 @@ def test_export_zip_manifest_and_logs(city, engine, tmp_path, fmt):
     with engine.connect() as conn:
         log = conn.execute(select(t.export_log)).mappings().one()
         # audit_log survives clean_db (append-only), so take this export's row by its path
-        audit = conn.execute(select(t.audit_log).where(
-            t.audit_log.c.detail["path"].as_string() == str(result.path.resolve()),
-            t.audit_log.c.detail["export_id"].as_integer() == result.export_id,
-        )).mappings().one()
+        audit = (
+            conn.execute(
+                select(t.audit_log).where(
+                    t.audit_log.c.detail["path"].as_string() == str(result.path.resolve()),
+                    t.audit_log.c.detail["export_id"].as_integer() == result.export_id,
+                )
+            )
+            .mappings()
+            .one()
+        )
     assert log["id"] == result.export_id == m["export_id"]
-    assert (log["layer"], log["format"], log["rows"], log["username"]) == ("incidents", fmt, 2, "auditor-wang")
+    assert (log["layer"], log["format"], log["rows"], log["username"]) == (
+        "incidents",
+        fmt,
+        2,
+        "auditor-wang",
+    )
     assert log["files"] == {e["name"]: e["sha256"] for e in m["files"]}
     assert log["path"] == str(result.path.resolve())
     assert audit["action"] == "export" and audit["username"] == "auditor-wang"
@@ -246,8 +368,20 @@ def test_empty_selection_is_refused_and_not_logged(city, engine, tmp_path):
 
 def test_cli_export_writes_the_zip_and_logs_it(city, cli, engine, tmp_path):
     # the actor is the operating-system user, whatever the environment claims
-    proc = cli("export", "rentals", "--format", "shp", "--out", str(tmp_path), "--encoding", "gbk",
-               "--crs", "gcj02", "--json", env={"CIVICGRID_USER": "someone-else", "USER": "someone-else"})
+    proc = cli(
+        "export",
+        "rentals",
+        "--format",
+        "shp",
+        "--out",
+        str(tmp_path),
+        "--encoding",
+        "gbk",
+        "--crs",
+        "gcj02",
+        "--json",
+        env={"CIVICGRID_USER": "someone-else", "USER": "someone-else"},
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["rows"] == 1 and out["user"] == pwd.getpwuid(os.getuid()).pw_name
@@ -255,7 +389,13 @@ def test_cli_export_writes_the_zip_and_logs_it(city, cli, engine, tmp_path):
     assert "GCJ-02" in out["crs"]["note"]
     with zipfile.ZipFile(out["path"]) as zf:
         names = set(zf.namelist())
-        assert {"rentals.shp", "rentals.dbf", "rentals.prj", "rentals.cpg", "manifest.json"} <= names
+        assert {
+            "rentals.shp",
+            "rentals.dbf",
+            "rentals.prj",
+            "rentals.cpg",
+            "manifest.json",
+        } <= names
         assert zf.read("rentals.cpg") == b"GBK"
         dbf = zf.read("rentals.dbf")
     assert "平江路5号".encode("gbk") in dbf
@@ -280,41 +420,118 @@ def every_layer(city, clean_db):
     """`city` plus a row in each remaining layer and a stored coverage-facilities result as
     the CLI writes it: share rows without geometry, blind-spot hexagons and new-site
     points, every row with a `kind` of its own (the facility kind)."""
-    hexagon = shapely.Polygon([(lng, lat) for lat, lng in
-                               h3.cell_to_boundary(h3.int_to_str(_cell(120.61, 31.31)))]).wkt
+    hexagon = shapely.Polygon(
+        [(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(_cell(120.61, 31.31)))]
+    ).wkt
     with clean_db.begin() as conn:
-        conn.execute(insert(t.admin_units), [{"level": "town", "code": "320508001", "name": "平江街道",
-                                              "parent_code": "320508", "geom": GUSU}])
-        conn.execute(insert(t.hazards), [{"source_key": "H1", "name": "加油站", "category": "危化品",
-                                          "risk_level": 3, "geom": _point(120.61, 31.30)}])
-        conn.execute(insert(t.facilities), [{"source_key": "F1", "name": "平江派出所",
-                                             "kind": "police_station", "geom": _point(120.62, 31.31)}])
-        conn.execute(insert(t.key_sites), [{"source_key": "K1", "name": "观前小学", "kind": "school",
-                                            "geom": _point(120.62, 31.32)}])
-        result = conn.execute(insert(t.analysis_results).values(kind="coverage-facilities")
-                              .returning(t.analysis_results.c.id)).scalar_one()
-        conn.execute(insert(t.analysis_features), [
-            {"result_id": result, "geom": None,
-             "properties": {"kind": "camera", "layer": "incidents", "level": "city", "total": 3,
-                            "covered": 1, "share": 1 / 3, "part": "share"}},
-            {"result_id": result, "geom": f"SRID=4326;{hexagon}",
-             "properties": {"kind": "camera", "rank": 1, "incidents": 2, "part": "blind_spot"}},
-            {"result_id": result, "geom": _point(120.61, 31.31),
-             "properties": {"kind": "camera", "order": 1, "gain": 2.0, "part": "new_site"}},
-        ])
+        conn.execute(
+            insert(t.admin_units),
+            [
+                {
+                    "level": "town",
+                    "code": "320508001",
+                    "name": "平江街道",
+                    "parent_code": "320508",
+                    "geom": GUSU,
+                }
+            ],
+        )
+        conn.execute(
+            insert(t.hazards),
+            [
+                {
+                    "source_key": "H1",
+                    "name": "加油站",
+                    "category": "危化品",
+                    "risk_level": 3,
+                    "geom": _point(120.61, 31.30),
+                }
+            ],
+        )
+        conn.execute(
+            insert(t.facilities),
+            [
+                {
+                    "source_key": "F1",
+                    "name": "平江派出所",
+                    "kind": "police_station",
+                    "geom": _point(120.62, 31.31),
+                }
+            ],
+        )
+        conn.execute(
+            insert(t.key_sites),
+            [
+                {
+                    "source_key": "K1",
+                    "name": "观前小学",
+                    "kind": "school",
+                    "geom": _point(120.62, 31.32),
+                }
+            ],
+        )
+        result = conn.execute(
+            insert(t.analysis_results)
+            .values(kind="coverage-facilities")
+            .returning(t.analysis_results.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(t.analysis_features),
+            [
+                {
+                    "result_id": result,
+                    "geom": None,
+                    "properties": {
+                        "kind": "camera",
+                        "layer": "incidents",
+                        "level": "city",
+                        "total": 3,
+                        "covered": 1,
+                        "share": 1 / 3,
+                        "part": "share",
+                    },
+                },
+                {
+                    "result_id": result,
+                    "geom": f"SRID=4326;{hexagon}",
+                    "properties": {
+                        "kind": "camera",
+                        "rank": 1,
+                        "incidents": 2,
+                        "part": "blind_spot",
+                    },
+                },
+                {
+                    "result_id": result,
+                    "geom": _point(120.61, 31.31),
+                    "properties": {"kind": "camera", "order": 1, "gain": 2.0, "part": "new_site"},
+                },
+            ],
+        )
     return {**city, "facilities_result": result}
 
 
 def _feature_count(path) -> int:
     """Features of every data layer in an exported file, as GDAL's ogrinfo reports them."""
     text = ogrinfo("-al", "-so", path).decode("utf-8", "replace")
-    return sum(int(line.split(":")[1]) for line in text.splitlines()
-               if line.startswith("Feature Count:"))
+    return sum(
+        int(line.split(":")[1]) for line in text.splitlines() if line.startswith("Feature Count:")
+    )
 
 
-LAYER_ROWS = {"boundaries": 3, "grids": 2, "incidents": 3, "hazards": 1, "rentals": 1,
-              "facilities": 1, "key-sites": 1, "hotspots": 2, "analysis": 3,
-              "coverage-grids": 1, "coverage-facilities": 3}
+LAYER_ROWS = {
+    "boundaries": 3,
+    "grids": 2,
+    "incidents": 3,
+    "hazards": 1,
+    "rentals": 1,
+    "facilities": 1,
+    "key-sites": 1,
+    "hotspots": 2,
+    "analysis": 3,
+    "coverage-grids": 1,
+    "coverage-facilities": 3,
+}
 
 
 @pytest.mark.parametrize("fmt", ["shp", "gpkg", "geojson", "csv"])
@@ -329,10 +546,15 @@ def test_every_layer_exports_in_every_format(every_layer, engine, tmp_path, fmt)
         zipfile.ZipFile(result.path).extractall(folder)
         # data files: not the shapefile's field-name map; its table of rows without
         # geometry (<name>_nogeom.dbf) when a layer mixes kinds
-        data = sorted(p for p in folder.iterdir()
-                      if (p.suffix in (".shp", ".gpkg", ".geojson", ".csv")
-                          and not p.name.endswith("_fields.csv"))
-                      or p.name.endswith("_nogeom.dbf"))
+        data = sorted(
+            p
+            for p in folder.iterdir()
+            if (
+                p.suffix in (".shp", ".gpkg", ".geojson", ".csv")
+                and not p.name.endswith("_fields.csv")
+            )
+            or p.name.endswith("_nogeom.dbf")
+        )
         assert data, layer
         assert sum(_feature_count(p) for p in data) == rows, (layer, [p.name for p in data])
 

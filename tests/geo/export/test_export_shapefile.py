@@ -118,8 +118,13 @@ def test_mixed_geometries_split_into_one_shapefile_per_kind(tmp_path):
 
 
 def test_a_geometry_collection_goes_to_each_kind_it_holds(tmp_path):
-    collection = GeometryCollection([Point(120.6, 31.3), Point(120.61, 31.31),
-                                     Polygon([(120.6, 31.3), (120.7, 31.3), (120.7, 31.4)])])
+    collection = GeometryCollection(
+        [
+            Point(120.6, 31.3),
+            Point(120.61, 31.31),
+            Polygon([(120.6, 31.3), (120.7, 31.3), (120.7, 31.4)]),
+        ]
+    )
     gdf = sample([collection, Point(120.62, 31.32)])
     write(gdf, tmp_path / "gc.shp", "shp")
     points = pyogrio.read_dataframe(tmp_path / "gc_point.shp")

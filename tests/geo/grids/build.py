@@ -27,11 +27,24 @@ def insert_units(engine, units: gpd.GeoDataFrame) -> None:
     """Admin units (code, name, level, geometry in WGS-84) into admin_units."""
     from sqlalchemy import text
 
-    rows = [{"code": r.code, "name": r.name, "level": r.level, "parent": r.code[:9] if r.level == "community" else None,
-             "wkb": shapely.to_wkb(r.geometry)} for r in units.itertuples()]
+    rows = [
+        {
+            "code": r.code,
+            "name": r.name,
+            "level": r.level,
+            "parent": r.code[:9] if r.level == "community" else None,
+            "wkb": shapely.to_wkb(r.geometry),
+        }
+        for r in units.itertuples()
+    ]
     with engine.begin() as c:
-        c.execute(text("INSERT INTO admin_units (code, name, level, parent_code, geom) VALUES "
-                       "(:code, :name, :level, :parent, ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"), rows)
+        c.execute(
+            text(
+                "INSERT INTO admin_units (code, name, level, parent_code, geom) VALUES "
+                "(:code, :name, :level, :parent, ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"
+            ),
+            rows,
+        )
 
 
 def insert_version(engine, name: str, grids: gpd.GeoDataFrame, activate: bool = False) -> None:

@@ -35,9 +35,15 @@ def test_shares_match_shapely_in_metres():
         assert row.area_m2 == pytest.approx(expected, rel=1e-4)
         assert row.share == pytest.approx(expected / g.area, rel=1e-4)
     # every pair with a positive overlap is there, and only those
-    pairs = {(gc, uc) for gc, g in GRIDS.items() for uc, u in UNITS.items()
-             if shapely.intersection(g, u).area > 1e-6}
-    assert set(zip(result.overlaps["grid_code"], result.overlaps["unit_code"], strict=True)) == pairs
+    pairs = {
+        (gc, uc)
+        for gc, g in GRIDS.items()
+        for uc, u in UNITS.items()
+        if shapely.intersection(g, u).area > 1e-6
+    }
+    assert (
+        set(zip(result.overlaps["grid_code"], result.overlaps["unit_code"], strict=True)) == pairs
+    )
 
 
 def test_split_grids_main_units_slivers_and_outside():
@@ -45,7 +51,9 @@ def test_split_grids_main_units_slivers_and_outside():
     per = align(grids, units).grids.set_index("grid_code")
     assert per.loc["G1", "units"] == ["P1"] and not per.loc["G1", "split"]
     assert sorted(per.loc["G2", "units"]) == ["P1", "P2"] and per.loc["G2", "split"]
-    assert per.loc["G3", "main_unit"] == "P1" and per.loc["G3", "main_share"] == pytest.approx(0.7, rel=1e-4)
+    assert per.loc["G3", "main_unit"] == "P1" and per.loc["G3", "main_share"] == pytest.approx(
+        0.7, rel=1e-4
+    )
     assert per.loc["G3", "split"]
     # the sliver (10 m × 500 m = 5,000 m², 1/101 of the grid) is below the 2 % share
     assert per.loc["G4", "units"] == ["P2"] and not per.loc["G4", "split"]

@@ -13,14 +13,16 @@ TOWN, C1, C2, C3 = "320508001", "320508001001", "320508001002", "320508001003"
 
 @pytest.fixture
 def boundary():
-    return frame([
-        {"code": TOWN, "level": "town", "geometry": box(0, 0, 3000, 1000)},
-        {"code": C1, "level": "community", "geometry": box(0, 0, 1000, 1000)},
-        {"code": C2, "level": "community", "geometry": box(1000, 0, 2000, 1000)},
-        {"code": C3, "level": "community", "geometry": box(2000, 0, 3000, 1000)},
-        # a community of another, ungridded town: out of scope, not a gap
-        {"code": "320508002001", "level": "community", "geometry": box(0, 2000, 1000, 3000)},
-    ])
+    return frame(
+        [
+            {"code": TOWN, "level": "town", "geometry": box(0, 0, 3000, 1000)},
+            {"code": C1, "level": "community", "geometry": box(0, 0, 1000, 1000)},
+            {"code": C2, "level": "community", "geometry": box(1000, 0, 2000, 1000)},
+            {"code": C3, "level": "community", "geometry": box(2000, 0, 3000, 1000)},
+            # a community of another, ungridded town: out of scope, not a gap
+            {"code": "320508002001", "level": "community", "geometry": box(0, 2000, 1000, 3000)},
+        ]
+    )
 
 
 def grid(code, community, geom):
@@ -29,15 +31,17 @@ def grid(code, community, geom):
 
 @pytest.fixture
 def grids():
-    return frame([
-        grid(C1 + "001", C1, box(0, 0, 500, 1000)),
-        grid(C1 + "002", C1, box(480, 0, 1000, 600)),  # overlaps 001 by 20 × 600 m
-        grid(C1 + "003", C1, box(499.999, 600, 1000, 800)),  # sliver 0.2 m² with 001, gap above
-        grid(C2 + "001", C2, box(1000, 0, 1500, 500)),
-        grid(C2 + "001", C2, box(1500, 0, 2000, 500)),  # same code twice
-        grid(C2 + "002", C2, box(1000, 500, 2000, 1050)),  # 50 m north of its community
-        grid(C3 + "001", C3, poly((2000, 0), (3000, 1000), (3000, 0), (2000, 1000))),  # bow-tie
-    ])
+    return frame(
+        [
+            grid(C1 + "001", C1, box(0, 0, 500, 1000)),
+            grid(C1 + "002", C1, box(480, 0, 1000, 600)),  # overlaps 001 by 20 × 600 m
+            grid(C1 + "003", C1, box(499.999, 600, 1000, 800)),  # sliver 0.2 m² with 001, gap above
+            grid(C2 + "001", C2, box(1000, 0, 1500, 500)),
+            grid(C2 + "001", C2, box(1500, 0, 2000, 500)),  # same code twice
+            grid(C2 + "002", C2, box(1000, 500, 2000, 1050)),  # 50 m north of its community
+            grid(C3 + "001", C3, poly((2000, 0), (3000, 1000), (3000, 0), (2000, 1000))),  # bow-tie
+        ]
+    )
 
 
 def by_kind(problems, kind):
@@ -46,8 +50,13 @@ def by_kind(problems, kind):
 
 def test_each_problem_found_with_its_area(grids, boundary):
     problems = check(grids, boundary)
-    assert set(problems["problem"]) == {"gap", "overlap", "invalid", "duplicate_code",
-                                        "crosses_parent"}
+    assert set(problems["problem"]) == {
+        "gap",
+        "overlap",
+        "invalid",
+        "duplicate_code",
+        "crosses_parent",
+    }
     assert problems.crs.to_epsg() == 4326
 
     overlap = by_kind(problems, "overlap")
@@ -83,21 +92,31 @@ def test_problem_geometry_sits_where_the_problem_is(grids, boundary):
     problems = check(grids, boundary).to_crs("EPSG:4549")
     gap = problems[(problems["problem"] == "gap") & (problems["unit_code"] == C1)].geometry.iloc[0]
     expected = box(500, 800, 1000, 1000)
-    assert shapely.equals_exact(shapely.normalize(gap.buffer(0)), shapely.normalize(expected), 0.01) \
+    assert (
+        shapely.equals_exact(shapely.normalize(gap.buffer(0)), shapely.normalize(expected), 0.01)
         or gap.symmetric_difference(expected).area < 1.0
+    )
 
 
 def test_clean_grids_have_no_problems(boundary):
-    grids = frame([
-        grid(C1 + "001", C1, box(0, 0, 500, 1000)),
-        grid(C1 + "002", C1, box(500, 0, 1000, 1000)),
-        grid(C2 + "001", C2, box(1000, 0, 2000, 1000)),
-        grid(C3 + "001", C3, box(2000, 0, 3000, 1000)),
-    ])
+    grids = frame(
+        [
+            grid(C1 + "001", C1, box(0, 0, 500, 1000)),
+            grid(C1 + "002", C1, box(500, 0, 1000, 1000)),
+            grid(C2 + "001", C2, box(1000, 0, 2000, 1000)),
+            grid(C3 + "001", C3, box(2000, 0, 3000, 1000)),
+        ]
+    )
     problems = check(grids, boundary)
     assert problems.empty
-    assert list(problems.columns) == ["problem", "grid_codes", "unit_code", "area_m2", "detail",
-                                      "geometry"]
+    assert list(problems.columns) == [
+        "problem",
+        "grid_codes",
+        "unit_code",
+        "area_m2",
+        "detail",
+        "geometry",
+    ]
 
 
 def test_tolerance_is_configurable(grids, boundary):

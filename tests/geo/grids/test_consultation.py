@@ -20,27 +20,63 @@ C1, C2 = T + "001", T + "002"
 
 
 def g(code, community, hh, geom, name):
-    return {"grid_code": code, "name": name, "community_code": community, "town_code": T,
-            "district_code": T[:6], "kind": "城镇", "households": hh, "population": hh * 3,
-            "geometry": geom}
+    return {
+        "grid_code": code,
+        "name": name,
+        "community_code": community,
+        "town_code": T,
+        "district_code": T[:6],
+        "kind": "城镇",
+        "households": hh,
+        "population": hh * 3,
+        "geometry": geom,
+    }
 
 
 @pytest.fixture
 def city(clean_db):
-    insert_units(clean_db, frame([
-        {"code": T, "name": "双塔街道", "level": "town", "geometry": box(0, 0, 2000, 1000)},
-        {"code": C1, "name": "甲社区", "level": "community", "geometry": box(0, 0, 1000, 1000)},
-        {"code": C2, "name": "乙社区", "level": "community", "geometry": box(1000, 0, 2000, 1000)},
-    ]))
-    insert_version(clean_db, "2025", frame([
-        g(C1 + "001", C1, 600, box(0, 0, 1000, 1000), "甲社区第一网格"),
-        g(C2 + "001", C2, 400, box(1000, 0, 2000, 1000), "乙社区第一网格"),
-    ]), activate=True)
-    insert_version(clean_db, "2026-draft", frame([
-        g(C1 + "002", C1, 300, box(0, 0, 500, 1000), "甲社区第二网格"),
-        g(C1 + "003", C1, 300, box(500, 0, 1000, 1000), "甲社区第三网格"),
-        g(C2 + "001", C2, 400, box(1000, 0, 2000, 1000), "乙社区第一网格"),
-    ]))
+    insert_units(
+        clean_db,
+        frame(
+            [
+                {"code": T, "name": "双塔街道", "level": "town", "geometry": box(0, 0, 2000, 1000)},
+                {
+                    "code": C1,
+                    "name": "甲社区",
+                    "level": "community",
+                    "geometry": box(0, 0, 1000, 1000),
+                },
+                {
+                    "code": C2,
+                    "name": "乙社区",
+                    "level": "community",
+                    "geometry": box(1000, 0, 2000, 1000),
+                },
+            ]
+        ),
+    )
+    insert_version(
+        clean_db,
+        "2025",
+        frame(
+            [
+                g(C1 + "001", C1, 600, box(0, 0, 1000, 1000), "甲社区第一网格"),
+                g(C2 + "001", C2, 400, box(1000, 0, 2000, 1000), "乙社区第一网格"),
+            ]
+        ),
+        activate=True,
+    )
+    insert_version(
+        clean_db,
+        "2026-draft",
+        frame(
+            [
+                g(C1 + "002", C1, 300, box(0, 0, 500, 1000), "甲社区第二网格"),
+                g(C1 + "003", C1, 300, box(500, 0, 1000, 1000), "甲社区第三网格"),
+                g(C2 + "001", C2, 400, box(1000, 0, 2000, 1000), "乙社区第一网格"),
+            ]
+        ),
+    )
     return clean_db
 
 
@@ -72,15 +108,45 @@ def test_consult_sheets_opinions_record_and_the_filing_check(cli, city, tmp_path
     wrong = cli("grids", "consult", "2026-draft", "--record", C1, "--opinion", "maybe", "--json")
     assert wrong.returncode == 1
 
-    run_json(cli, "grids", "consult", "2026-draft", "--record", C1, "--opinion", "agree-with-changes",
-             "--note", "第三网格并入老街巷", "--date", "2026-01-05")
+    run_json(
+        cli,
+        "grids",
+        "consult",
+        "2026-draft",
+        "--record",
+        C1,
+        "--opinion",
+        "agree-with-changes",
+        "--note",
+        "第三网格并入老街巷",
+        "--date",
+        "2026-01-05",
+    )
     partial = require_answers(city, "2026-draft", "区政府专题会议决定提前报备")
     assert partial["missing"] == [T] and partial["override"] == "区政府专题会议决定提前报备"
-    last = run_json(cli, "grids", "consult", "2026-draft", "--record", T, "--opinion", "agree",
-                    "--date", "2026-01-06", "--export", str(tmp_path / "record.csv"))
+    last = run_json(
+        cli,
+        "grids",
+        "consult",
+        "2026-draft",
+        "--record",
+        T,
+        "--opinion",
+        "agree",
+        "--date",
+        "2026-01-06",
+        "--export",
+        str(tmp_path / "record.csv"),
+    )
     assert last["missing"] == [] and last["answered"] == 2
     assert require_answers(city, "2026-draft") == {
-        "consulted": True, "units": 2, "answered": 2, "objections": [], "missing": [], "override": None}
+        "consulted": True,
+        "units": 2,
+        "answered": 2,
+        "objections": [],
+        "missing": [],
+        "override": None,
+    }
     assert require_answers(city, "2025") == {"consulted": False}
 
     with open(tmp_path / "record.csv", encoding="utf-8-sig") as fh:
@@ -88,10 +154,18 @@ def test_consult_sheets_opinions_record_and_the_filing_check(cli, city, tmp_path
     assert rows[C1]["意见"] == "修改后同意" and rows[C1]["答复日期"] == "2026-01-05"
     assert rows[C1]["说明及处理"] == "第三网格并入老街巷" and rows[T]["说明及处理"] == ""
     with city.connect() as c:
-        actions = c.execute(text("SELECT action, detail->>'unit' FROM audit_log WHERE action LIKE "
-                                 "'grids.consult%' ORDER BY id")).all()
-    assert [a for a, _ in actions][-4:] == ["grids.consult", "grids.consult.record",
-                                            "grids.consult.override", "grids.consult.record"]
+        actions = c.execute(
+            text(
+                "SELECT action, detail->>'unit' FROM audit_log WHERE action LIKE "
+                "'grids.consult%' ORDER BY id"
+            )
+        ).all()
+    assert [a for a, _ in actions][-4:] == [
+        "grids.consult",
+        "grids.consult.record",
+        "grids.consult.override",
+        "grids.consult.record",
+    ]
     # asking again keeps the answers already in
     again = run_json(cli, "grids", "consult", "2026-draft", "--out", str(tmp_path / "sheets"))
     assert again["missing"] == []
@@ -105,8 +179,16 @@ def test_grids_file_refuses_until_every_unit_answered_or_an_override_reason(cli,
     refused = cli("grids", "file", "2026-draft", "--out", str(tmp_path / "pkg"), "--json")
     assert refused.returncode == 1 and "have not answered: " + T in refused.stderr
     assert not (tmp_path / "pkg").exists()
-    filed = run_json(cli, "grids", "file", "2026-draft", "--out", str(tmp_path / "pkg"),
-                     "--override-consultation", "街道书面意见在途，区政府同意先行报备")
+    filed = run_json(
+        cli,
+        "grids",
+        "file",
+        "2026-draft",
+        "--out",
+        str(tmp_path / "pkg"),
+        "--override-consultation",
+        "街道书面意见在途，区政府同意先行报备",
+    )
     assert filed["status"] == "filed"
     assert filed["consultation"]["missing"] == [T]
     assert filed["consultation"]["override"] == "街道书面意见在途，区政府同意先行报备"
@@ -114,8 +196,12 @@ def test_grids_file_refuses_until_every_unit_answered_or_an_override_reason(cli,
         rows = {r["单位代码"]: r["意见"] for r in csv.DictReader(fh)}
     assert rows == {T: "", C1: "同意"}
     with city.connect() as c:
-        reason = c.execute(text("SELECT detail->>'reason' FROM audit_log "
-                                "WHERE action = 'grids.consult.override' ORDER BY id DESC LIMIT 1")).scalar()
+        reason = c.execute(
+            text(
+                "SELECT detail->>'reason' FROM audit_log "
+                "WHERE action = 'grids.consult.override' ORDER BY id DESC LIMIT 1"
+            )
+        ).scalar()
     assert reason == "街道书面意见在途，区政府同意先行报备"
 
 
@@ -124,20 +210,35 @@ def test_pdf_sheets_carry_the_map_the_figures_and_the_fields_to_sign(cli, city, 
     after and their households as the database holds them."""
     from pypdf import PdfReader
 
-    opened = run_json(cli, "grids", "consult", "2026-draft", "--format", "pdf",
-                      "--out", str(tmp_path / "pdf"))
+    opened = run_json(
+        cli, "grids", "consult", "2026-draft", "--format", "pdf", "--out", str(tmp_path / "pdf")
+    )
     assert opened["sheets"] == [] and len(opened["pdfs"]) == 2
     assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == [
-        f"{C1}_甲社区_征求意见表.pdf", f"{T}_双塔街道_征求意见表.pdf"]
+        f"{C1}_甲社区_征求意见表.pdf",
+        f"{T}_双塔街道_征求意见表.pdf",
+    ]
     with city.connect() as c:
-        counts = dict(c.execute(text(
-            "SELECT v.name, count(*) || '/' || sum(g.households) FROM grids g JOIN grid_versions v "
-            "ON v.id = g.version_id WHERE g.community_code = :c GROUP BY v.name"), {"c": C1}).all())
+        counts = dict(
+            c.execute(
+                text(
+                    "SELECT v.name, count(*) || '/' || sum(g.households) FROM grids g JOIN grid_versions v "
+                    "ON v.id = g.version_id WHERE g.community_code = :c GROUP BY v.name"
+                ),
+                {"c": C1},
+            ).all()
+        )
     assert counts == {"2025": "1/600", "2026-draft": "2/600"}
     for path, name, code, before, after in (  # units in code order: the town first
-            (opened["pdfs"][0], "双塔街道", T, [C1 + "001", C2 + "001"],
-             [C1 + "002", C1 + "003", C2 + "001"]),
-            (opened["pdfs"][1], "甲社区", C1, [C1 + "001"], [C1 + "002", C1 + "003"])):
+        (
+            opened["pdfs"][0],
+            "双塔街道",
+            T,
+            [C1 + "001", C2 + "001"],
+            [C1 + "002", C1 + "003", C2 + "001"],
+        ),
+        (opened["pdfs"][1], "甲社区", C1, [C1 + "001"], [C1 + "002", C1 + "003"]),
+    ):
         assert code in path
         reader = PdfReader(path)
         assert len(reader.pages) == 1
@@ -147,8 +248,9 @@ def test_pdf_sheets_carry_the_map_the_figures_and_the_fields_to_sign(cli, city, 
         # the CJK font draws some ideographs and their radical twins with one glyph (网
         # U+7F51, ⽹ U+2F79), and a reader may name either: Kangxi radicals NFKC-normalised,
         # the two twins NFKC leaves (⻅ → 见) or makes traditional (⼾ → 戶 → 户) by hand
-        words = "".join(unicodedata.normalize("NFKC", c) if 0x2E80 <= ord(c) <= 0x2FDF else c
-                        for c in raw).translate(str.maketrans({"⻅": "见", "戶": "户"}))
+        words = "".join(
+            unicodedata.normalize("NFKC", c) if 0x2E80 <= ord(c) <= 0x2FDF else c for c in raw
+        ).translate(str.maketrans({"⻅": "见", "戶": "户"}))
         assert "网格调整征求意见表" in words, words
         assert f"被征求意见单位：{name}（代码{code}" in words
         assert "调整方案（草稿）：2026-draft" in words and "现行版本：2025" in words

@@ -11,35 +11,45 @@ C = "320508001001"
 
 
 def g(code, geom, households):
-    return {"grid_code": C + code, "community_code": C, "town_code": C[:9],
-            "households": households, "geometry": geom}
+    return {
+        "grid_code": C + code,
+        "community_code": C,
+        "town_code": C[:9],
+        "households": households,
+        "geometry": geom,
+    }
 
 
 @pytest.fixture
 def versions():
-    old = frame([
-        g("001", box(0, 0, 1000, 1000), 400),  # A: unchanged
-        g("002", box(1000, 0, 2000, 1000), 400),  # B: reshaped (grows north)
-        g("003", box(2000, 0, 3000, 1000), 800),  # C: split in two
-        g("004", box(3000, 0, 4000, 1000), 200),  # D ┐ merged
-        g("005", box(4000, 0, 5000, 1000), 150),  # E ┘
-        g("006", box(5000, 0, 6000, 1000), 300),  # F: removed
-    ])
-    new = frame([
-        g("001", box(0, 0, 1000, 1000), 400),
-        g("002", box(1000, 0, 2000, 1300), 450),
-        g("011", box(2000, 0, 2500, 1000), 420),
-        g("012", box(2500, 0, 3000, 1000), 380),
-        g("013", box(3000, 0, 5000, 1000), 350),
-        g("014", box(6000, 0, 7000, 1000), 320),  # G: new
-    ])
+    old = frame(
+        [
+            g("001", box(0, 0, 1000, 1000), 400),  # A: unchanged
+            g("002", box(1000, 0, 2000, 1000), 400),  # B: reshaped (grows north)
+            g("003", box(2000, 0, 3000, 1000), 800),  # C: split in two
+            g("004", box(3000, 0, 4000, 1000), 200),  # D ┐ merged
+            g("005", box(4000, 0, 5000, 1000), 150),  # E ┘
+            g("006", box(5000, 0, 6000, 1000), 300),  # F: removed
+        ]
+    )
+    new = frame(
+        [
+            g("001", box(0, 0, 1000, 1000), 400),
+            g("002", box(1000, 0, 2000, 1300), 450),
+            g("011", box(2000, 0, 2500, 1000), 420),
+            g("012", box(2500, 0, 3000, 1000), 380),
+            g("013", box(3000, 0, 5000, 1000), 350),
+            g("014", box(6000, 0, 7000, 1000), 320),  # G: new
+        ]
+    )
     return old, new
 
 
 def test_one_row_per_change_kind(versions):
     changes = diff(*versions).set_index("change")
     assert sorted(changes.index) == sorted(
-        ["unchanged", "reshaped", "split", "merged", "new", "removed"])
+        ["unchanged", "reshaped", "split", "merged", "new", "removed"]
+    )
     assert changes.loc["unchanged", "old_codes"] == [C + "001"]
     assert changes.loc["unchanged", "new_codes"] == [C + "001"]
     assert changes.loc["reshaped", "new_codes"] == [C + "002"]
@@ -94,12 +104,18 @@ def test_identical_versions_are_all_unchanged(versions):
     assert len(changes) == len(old)
 
 
-@pytest.mark.parametrize("inner", [box(100, 100, 400, 400), box(0, 0, 1000, 1000)],
-                         ids=["inside", "on_top"])
+@pytest.mark.parametrize(
+    "inner", [box(100, 100, 400, 400), box(0, 0, 1000, 1000)], ids=["inside", "on_top"]
+)
 def test_a_version_diffed_with_itself_is_all_unchanged(inner):
     # a grid inside (or exactly on top of) another: a drafting mistake check() reports
-    grids = frame([g("001", box(0, 0, 1000, 1000), 400), g("002", inner, 100),
-                   g("003", box(1000, 0, 2000, 1000), 300)])
+    grids = frame(
+        [
+            g("001", box(0, 0, 1000, 1000), 400),
+            g("002", inner, 100),
+            g("003", box(1000, 0, 2000, 1000), 300),
+        ]
+    )
     changes = diff(grids, grids)
     assert list(changes["change"]) == ["unchanged"] * 3
     assert [c for c in changes["old_codes"]] == [[C + "001"], [C + "002"], [C + "003"]]

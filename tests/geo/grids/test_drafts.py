@@ -152,21 +152,30 @@ def test_a_draft_keeping_police_areas_refuses_a_move_across_them(clean_db, draft
     from geo.grids.workflow import propose_version
     from tests.geo.grids.build import box, frame
 
-    police = frame([{"code": "P1", "geometry": box(-100, -100, 1000, 1100)},
-                    {"code": "P2", "geometry": box(1000, -100, 4100, 1100)}])
+    police = frame(
+        [
+            {"code": "P1", "geometry": box(-100, -100, 1000, 1100)},
+            {"code": "P2", "geometry": box(1000, -100, 4100, 1100)},
+        ]
+    )
     with clean_db.begin() as c:
         for r in police.itertuples():
-            c.execute(text("INSERT INTO jurisdictions (department, code, name, geom) VALUES "
-                           "('police', :c, :c, ST_Multi(ST_GeomFromWKB(:g, 4326)))"),
-                      {"c": r.code, "g": shapely.to_wkb(r.geometry)})
+            c.execute(
+                text(
+                    "INSERT INTO jurisdictions (department, code, name, geom) VALUES "
+                    "('police', :c, :c, ST_Multi(ST_GeomFromWKB(:g, 4326)))"
+                ),
+                {"c": r.code, "g": shapely.to_wkb(r.geometry)},
+            )
     kept = drafts.start(clean_db, "2027-police", boundary="派出所", res=10)
     assert versions.get(clean_db, "2027-police").params["editor"]["boundary"] == "police"
     g3 = f"{A}003"
     with pytest.raises(InputError, match=f"grid {g3} would cross .* P1 / P2"):
         drafts.save(clean_db, "2027-police", "move", 0, unit_ids=units_at(kept, 900, 1000), to=g3)
     assert drafts.open_draft(clean_db, "2027-police").revision == 0
-    d = drafts.save(clean_db, "2027-police", "move", 0, unit_ids=units_at(kept, 400, 500),
-                    to=f"{A}002")
+    d = drafts.save(
+        clean_db, "2027-police", "move", 0, unit_ids=units_at(kept, 400, 500), to=f"{A}002"
+    )
     assert d.revision == 1
     with pytest.raises(InputError, match="no units of department '城管' are loaded"):
         propose_version(clean_db, "2026", "2027-proposed", boundary="城管")

@@ -18,9 +18,18 @@ from tests.geo.grids.build import box, frame
 
 A, B = "320508001001", "320508001002"
 #: hours a month: 0.1 a household, 0.01 a resident, 2 a grid
-ITEMS = parse(pd.DataFrame({"code": ["A", "B", "C"], "name": ["走访", "人口", "例会"],
-                            "layer": ["households", "population", "grids"],
-                            "frequency": ["每月"] * 3, "minutes": ["6", "0.6", "120"]}), "i.csv")
+ITEMS = parse(
+    pd.DataFrame(
+        {
+            "code": ["A", "B", "C"],
+            "name": ["走访", "人口", "例会"],
+            "layer": ["households", "population", "grids"],
+            "frequency": ["每月"] * 3,
+            "minutes": ["6", "0.6", "120"],
+        }
+    ),
+    "i.csv",
+)
 
 
 def city():
@@ -215,8 +224,14 @@ def test_a_department_boundary_refuses_edits_across_it(start):
     grids, units, _ = start
     x = to_metric(units).geometry.representative_point().x.to_numpy() - 500_000.0
     barrier = np.where(x < 1000, "P1", "P2")
-    d0 = edit.Draft.start(units, grids, households_band=(300, 500), workload_band=(0, 60),
-                          grid_hours=grid_hours(ITEMS), barrier=barrier)
+    d0 = edit.Draft.start(
+        units,
+        grids,
+        households_band=(300, 500),
+        workload_band=(0, 60),
+        grid_hours=grid_hours(ITEMS),
+        barrier=barrier,
+    )
     g1, g2, g3 = (f"{A}{i:03d}" for i in range(1, 4))
     with pytest.raises(edit.EditError, match=f"grid {g3} would cross .* P1 / P2"):
         edit.move(d0, units_at(d0, 900, 1000), g3)

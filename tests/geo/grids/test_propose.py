@@ -17,52 +17,97 @@ T = "320508001"
 BUSY, FINE, SMALL, AWKWARD = T + "001", T + "002", T + "003", T + "004"
 #: hours a month: 0.1 a household, 1/30 a resident (3 a household: 0.2 h a household in
 #: all), 0.05 an incident of the last 12 months, 1 a grid
-ITEMS = parse(pd.DataFrame({
-    "code": ["A", "B", "C", "D"], "name": ["走访", "人口", "警情", "例会"],
-    "layer": ["households", "population", "incidents", "grids"],
-    "frequency": ["每月", "每月", "每起", "每月"], "minutes": ["6", "2", "36", "60"],
-}), "items.csv")
+ITEMS = parse(
+    pd.DataFrame(
+        {
+            "code": ["A", "B", "C", "D"],
+            "name": ["走访", "人口", "警情", "例会"],
+            "layer": ["households", "population", "incidents", "grids"],
+            "frequency": ["每月", "每月", "每起", "每月"],
+            "minutes": ["6", "2", "36", "60"],
+        }
+    ),
+    "items.csv",
+)
 
 
 def g(code, community, hh, geom, kind="城镇"):
-    return {"grid_code": code, "name": code, "community_code": community, "town_code": T,
-            "district_code": T[:6], "kind": kind, "households": hh, "population": hh * 3,
-            "geometry": geom}
+    return {
+        "grid_code": code,
+        "name": code,
+        "community_code": community,
+        "town_code": T,
+        "district_code": T[:6],
+        "kind": kind,
+        "households": hh,
+        "population": hh * 3,
+        "geometry": geom,
+    }
 
 
 @pytest.fixture
 def city():
-    communities = frame([
-        {"code": BUSY, "name": "甲社区", "level": "community", "geometry": box(0, 0, 1000, 1000)},
-        {"code": FINE, "name": "乙社区", "level": "community", "geometry": box(1000, 0, 2000, 1000)},
-        {"code": SMALL, "name": "丙社区", "level": "community", "geometry": box(2000, 0, 3000, 1000)},
-        {"code": AWKWARD, "name": "丁社区", "level": "community",
-         "geometry": box(3000, 0, 4000, 1000)},
-    ])
-    grids = frame([
-        # 1,900 households crowded in the west half, plus a dedicated grid (a school)
-        g(BUSY + "001", BUSY, 1500, box(0, 0, 500, 1000)),
-        g(BUSY + "002", BUSY, 400, box(500, 0, 1000, 800)),
-        g(BUSY + "003", BUSY, 0, box(500, 800, 1000, 1000), kind="专属"),
-        g(FINE + "001", FINE, 400, box(1000, 0, 1500, 1000)),
-        g(FINE + "002", FINE, 350, box(1500, 0, 2000, 1000)),
-        g(SMALL + "001", SMALL, 250, box(2000, 0, 3000, 1000)),
-        # 520 households: one grid is too many, two are too few
-        g(AWKWARD + "001", AWKWARD, 300, box(3000, 0, 3500, 1000)),
-        g(AWKWARD + "002", AWKWARD, 220, box(3500, 0, 4000, 1000)),
-    ])
+    communities = frame(
+        [
+            {
+                "code": BUSY,
+                "name": "甲社区",
+                "level": "community",
+                "geometry": box(0, 0, 1000, 1000),
+            },
+            {
+                "code": FINE,
+                "name": "乙社区",
+                "level": "community",
+                "geometry": box(1000, 0, 2000, 1000),
+            },
+            {
+                "code": SMALL,
+                "name": "丙社区",
+                "level": "community",
+                "geometry": box(2000, 0, 3000, 1000),
+            },
+            {
+                "code": AWKWARD,
+                "name": "丁社区",
+                "level": "community",
+                "geometry": box(3000, 0, 4000, 1000),
+            },
+        ]
+    )
+    grids = frame(
+        [
+            # 1,900 households crowded in the west half, plus a dedicated grid (a school)
+            g(BUSY + "001", BUSY, 1500, box(0, 0, 500, 1000)),
+            g(BUSY + "002", BUSY, 400, box(500, 0, 1000, 800)),
+            g(BUSY + "003", BUSY, 0, box(500, 800, 1000, 1000), kind="专属"),
+            g(FINE + "001", FINE, 400, box(1000, 0, 1500, 1000)),
+            g(FINE + "002", FINE, 350, box(1500, 0, 2000, 1000)),
+            g(SMALL + "001", SMALL, 250, box(2000, 0, 3000, 1000)),
+            # 520 households: one grid is too many, two are too few
+            g(AWKWARD + "001", AWKWARD, 300, box(3000, 0, 3500, 1000)),
+            g(AWKWARD + "002", AWKWARD, 220, box(3500, 0, 4000, 1000)),
+        ]
+    )
     rng_points = [shapely.Point(X0 + 100 + 7 * i, Y0 + 100 + 5 * i) for i in range(60)]
     incidents = gpd.GeoDataFrame(
         {"occurred_at": [pd.Timestamp("2025-06-01", tz="UTC")] * len(rng_points)},
-        geometry=rng_points, crs="EPSG:4549").to_crs("EPSG:4326")
+        geometry=rng_points,
+        crs="EPSG:4549",
+    ).to_crs("EPSG:4326")
     return grids, communities, incidents
 
 
 def test_every_grid_in_band_or_explained(city):
     grids, communities, incidents = city
-    result = propose(grids, communities, ITEMS, {"incidents": incidents},
-                     as_of=pd.Timestamp("2025-12-31", tz="UTC"),
-                     workload_band=(0, 10_000))
+    result = propose(
+        grids,
+        communities,
+        ITEMS,
+        {"incidents": incidents},
+        as_of=pd.Timestamp("2025-12-31", tz="UTC"),
+        workload_band=(0, 10_000),
+    )
     new = result.grids
     explained = {c for u in result.unsatisfied for c in u["grid_codes"]}
     for row in new.itertuples():
@@ -104,7 +149,7 @@ def test_proposal_topology_by_shapely_directly(city):
     shapes = list(new.geometry)
     assert all(s.is_valid for s in shapes)
     for i, a in enumerate(shapes):
-        for b in shapes[i + 1:]:
+        for b in shapes[i + 1 :]:
             assert a.intersection(b).area < 1.0
     for code, shape in zip(new["community_code"], shapes, strict=True):
         assert shape.difference(units[code]).area < 1.0, code
@@ -116,10 +161,15 @@ def test_proposal_topology_by_shapely_directly(city):
 def test_the_workload_limit_adds_grids_the_household_band_would_not():
     # one community, 1,200 households in two grids of 600 (above the band 300–500);
     # 0.2 h a household: 240 h a month of household work, plus 1 h per grid
-    community = frame([{"code": BUSY, "name": "甲社区", "level": "community",
-                        "geometry": box(0, 0, 1200, 1000)}])
-    grids = frame([g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
-                   g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000))])
+    community = frame(
+        [{"code": BUSY, "name": "甲社区", "level": "community", "geometry": box(0, 0, 1200, 1000)}]
+    )
+    grids = frame(
+        [
+            g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
+            g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000)),
+        ]
+    )
     by_households = propose(grids, community, ITEMS, workload_band=(0, 10_000)).grids
     assert len(by_households) == 3  # 1,200 / 400: the household band alone asks for three
     # a limit of 70 h leaves 69 h of household work a grid: ceil(240 / 69) = 4 grids;
@@ -146,7 +196,7 @@ def test_redrawn_grids_are_contiguous_and_compact(city):
     for geom in busy.geometry:
         assert len(shapely.get_parts(geom.buffer(0.05))) == 1  # one piece
         # Polsby-Popper: a square is 0.785, a 1:10 strip 0.26
-        assert 4 * 3.14159 * geom.area / geom.length ** 2 > 0.3
+        assert 4 * 3.14159 * geom.area / geom.length**2 > 0.3
 
 
 def test_used_codes_are_not_reused(city):
@@ -163,8 +213,9 @@ def test_slivers_are_cleaned_from_parts_and_holes():
     grid = box(0, 0, 100, 100).difference(box(50, 50, 50.01, 50.01))  # a 1e-4 m² hole
     speck = box(200, 200, 200.03, 200.03)  # a 9e-4 m² second part
     hole = box(10, 10, 30, 30)  # 400 m²: a real hole stays
-    messy = shapely.MultiPolygon([shapely.Polygon(grid.exterior, [*(r for r in grid.interiors),
-                                                                 hole.exterior]), speck])
+    messy = shapely.MultiPolygon(
+        [shapely.Polygon(grid.exterior, [*(r for r in grid.interiors), hole.exterior]), speck]
+    )
     dust = box(500, 500, 500.1, 500.1)  # a grid that is all sliver is kept whole
     shapes = gpd.GeoSeries([messy, dust], crs="EPSG:4549").to_crs("EPSG:4326").to_numpy()
     cleaned = gpd.GeoSeries(without_slivers(shapes), crs="EPSG:4326").to_crs("EPSG:4549")
@@ -189,18 +240,28 @@ def test_a_department_boundary_is_never_crossed_by_a_redrawn_grid():
     """Two police areas split the community at x = 700 m, through the old grids; with the
     areas as a boundary every new grid lies in one area (shapely, in metres), without it
     some grid straddles the line."""
-    community = frame([{"code": BUSY, "name": "甲社区", "level": "community",
-                        "geometry": box(0, 0, 1200, 1000)}])
-    grids = frame([g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
-                   g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000))])
-    police = frame([{"code": "P1", "geometry": box(0, 0, 700, 1000)},
-                    {"code": "P2", "geometry": box(700, 0, 1200, 1000)}])
+    community = frame(
+        [{"code": BUSY, "name": "甲社区", "level": "community", "geometry": box(0, 0, 1200, 1000)}]
+    )
+    grids = frame(
+        [
+            g(BUSY + "001", BUSY, 600, box(0, 0, 600, 1000)),
+            g(BUSY + "002", BUSY, 600, box(600, 0, 1200, 1000)),
+        ]
+    )
+    police = frame(
+        [
+            {"code": "P1", "geometry": box(0, 0, 700, 1000)},
+            {"code": "P2", "geometry": box(700, 0, 1200, 1000)},
+        ]
+    )
     areas = police.to_crs("EPSG:4549").set_index("code").geometry
 
     def straddling(result):
         out = []
-        for code, shape in zip(result.grids["grid_code"],
-                               result.grids.to_crs("EPSG:4549").geometry, strict=True):
+        for code, shape in zip(
+            result.grids["grid_code"], result.grids.to_crs("EPSG:4549").geometry, strict=True
+        ):
             inside = [p for p, area in areas.items() if shape.intersection(area).area >= 1.0]
             if len(inside) > 1:
                 out.append(code)

@@ -15,21 +15,51 @@ C = "320508001001"
 
 
 def g(code, hh, geom):
-    return {"grid_code": C + code, "name": f"测试网格{code}", "community_code": C,
-            "town_code": C[:9], "district_code": C[:6], "kind": "城镇", "households": hh,
-            "population": hh * 3, "geometry": geom}
+    return {
+        "grid_code": C + code,
+        "name": f"测试网格{code}",
+        "community_code": C,
+        "town_code": C[:9],
+        "district_code": C[:6],
+        "kind": "城镇",
+        "households": hh,
+        "population": hh * 3,
+        "geometry": geom,
+    }
 
 
 @pytest.fixture
 def db(clean_db):
-    insert_units(clean_db, frame([
-        {"code": C, "name": "甲社区", "level": "community", "geometry": box(0, 0, 1000, 1000)},
-        {"code": C[:9], "name": "乙街道", "level": "town", "geometry": box(0, 0, 1000, 1000)}]))
+    insert_units(
+        clean_db,
+        frame(
+            [
+                {
+                    "code": C,
+                    "name": "甲社区",
+                    "level": "community",
+                    "geometry": box(0, 0, 1000, 1000),
+                },
+                {
+                    "code": C[:9],
+                    "name": "乙街道",
+                    "level": "town",
+                    "geometry": box(0, 0, 1000, 1000),
+                },
+            ]
+        ),
+    )
     # 1,200 households in two grids: both out of band, a proposal redraws them
-    insert_version(clean_db, "2024", frame([g("001", 1000, box(0, 0, 500, 1000)),
-                                            g("002", 200, box(500, 0, 1000, 1000))]))
-    insert_version(clean_db, "2025", frame([g("001", 600, box(0, 0, 600, 1000)),
-                                            g("002", 600, box(600, 0, 1000, 1000))]))
+    insert_version(
+        clean_db,
+        "2024",
+        frame([g("001", 1000, box(0, 0, 500, 1000)), g("002", 200, box(500, 0, 1000, 1000))]),
+    )
+    insert_version(
+        clean_db,
+        "2025",
+        frame([g("001", 600, box(0, 0, 600, 1000)), g("002", 600, box(600, 0, 1000, 1000))]),
+    )
     return clean_db
 
 
@@ -59,13 +89,16 @@ def test_database_refuses_a_second_version_in_force_next_to_a_filed_one(db):
         with pytest.raises(IntegrityError, match="uq_grid_versions_in_force"), db.begin() as c:
             c.execute(text(f"UPDATE grid_versions SET status = '{status}' WHERE name = '2025'"))
     assert [(v.name, v.status) for v in versions.list_versions(db)] == [
-        ("2024", "filed"), ("2025", "draft")]
+        ("2024", "filed"),
+        ("2025", "draft"),
+    ]
 
 
 def _filings(db) -> int:
     with db.connect() as c:  # the audit log is append-only: it outlives clean_db
-        return c.execute(text("SELECT count(*) FROM audit_log WHERE action = 'grids.file'")
-                         ).scalar_one()
+        return c.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'grids.file'")
+        ).scalar_one()
 
 
 def test_a_version_is_filed_once(db):
@@ -73,8 +106,10 @@ def test_a_version_is_filed_once(db):
     before = _filings(db)
     with db.begin() as c:
         filed_at = versions.mark_filed(c, "2024", {}).filed_at
-    with pytest.raises(InputError, match="'2024' was already filed at .*filed once"), \
-            db.begin() as c:
+    with (
+        pytest.raises(InputError, match="'2024' was already filed at .*filed once"),
+        db.begin() as c,
+    ):
         versions.mark_filed(c, "2024", {})
     assert versions.get(db, "2024").filed_at == filed_at
     assert _filings(db) == before + 1

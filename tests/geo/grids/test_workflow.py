@@ -69,8 +69,11 @@ def listed(db, tmp_path):
     """An item list whose hours are 0.1 a household + 1/30 a resident: 0.2 h a household
     (3 residents each; no points loaded)."""
     path = tmp_path / "items.csv"
-    path.write_text("事项编码,事项名称,计量对象,频次,每次用时（分钟）\n"
-                    "A,走访,户数,每月,6\nB,人口核查,人口,每月,2\n", encoding="utf-8")
+    path.write_text(
+        "事项编码,事项名称,计量对象,频次,每次用时（分钟）\n"
+        "A,走访,户数,每月,6\nB,人口核查,人口,每月,2\n",
+        encoding="utf-8",
+    )
     item_store.import_list(db, path)
     return db
 
@@ -84,22 +87,29 @@ def test_without_a_list_the_default_list_of_data_is_the_workload(db):
     # year, GS12 a grid 52 × 120 min a year — in hours a month
     assert first["hours"] == round(300 * 40 / 720 + 900 * 3 / 720 + 52 * 120 / 720, 2) == 29.08
     assert [(i["code"], i["hours"]) for i in first["items"]] == [
-        ("GS01", 16.67), ("GS12", 8.67), ("GS02", 3.75)]
+        ("GS01", 16.67),
+        ("GS12", 8.67),
+        ("GS02", 3.75),
+    ]
     assert explained["items_revision"] is None
 
 
 def test_check_diff_and_explain_use_the_list_in_force(listed):
     checked = check_version(listed, "2025")
     assert checked["items_revision"] == 1
-    rows = {r["grid_codes"][0]: r["detail"] for r in checked["items"] if r["problem"] == "workload_band"}
+    rows = {
+        r["grid_codes"][0]: r["detail"] for r in checked["items"] if r["problem"] == "workload_band"
+    }
     assert rows == {C + "004": "households 600 (above), workload 120.0 h/month (in_band)"}
     changes, _ = diff_versions(listed, "2025", "2026-draft")
     assert changes["workload_before"].sum() == pytest.approx(0.2 * 1800)
     assert changes["workload_after"].sum() == pytest.approx(0.2 * 1000)
     explained = explain_version(listed, "2026-draft")
     assert [g["hours"] for g in explained["per_grid"]] == [40.0, 50.0, 50.0, 60.0]
-    assert explained["by_item"] == [{"code": "A", "name": "走访", "hours": 100.0},
-                                    {"code": "B", "name": "人口核查", "hours": 100.0}]
+    assert explained["by_item"] == [
+        {"code": "A", "name": "走访", "hours": 100.0},
+        {"code": "B", "name": "人口核查", "hours": 100.0},
+    ]
 
 
 def test_a_draft_is_checked_against_the_band_of_the_version_in_force(listed):
@@ -122,8 +132,7 @@ def test_a_draft_is_checked_against_the_band_of_the_version_in_force(listed):
     assert checked["workload_flag"] == {"low": 3, "in_band": 1}
 
 
-def test_a_given_or_configured_band_wins_and_the_version_in_force_uses_its_own(listed,
-                                                                                monkeypatch):
+def test_a_given_or_configured_band_wins_and_the_version_in_force_uses_its_own(listed, monkeypatch):
     db = listed
     given = check_version(db, "2026-draft", band=(20.0, 45.0))
     assert given["workload_band_source"] == {"source": "given"}

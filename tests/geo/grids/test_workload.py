@@ -20,17 +20,40 @@ AS_OF = pd.Timestamp("2026-06-30T12:00:00Z")
 #: hours a month per counted thing: A 0.1 a household, B 0.05 a resident, C 0.5 a rental,
 #: D 2 a major hazard (risk 4), E 0.5 a hazard of risk 1–2, F 0.5 a dispute of the last
 #: 12 months (360 min once each, over 12 months), G 10 a grid
-ITEMS = parse(pd.DataFrame({
-    "code": ["A", "B", "C", "D", "E", "F", "G"],
-    "name": ["走访", "人口核查", "出租屋", "重大危险源", "一般危险源", "纠纷", "例会"],
-    "layer": ["households", "population", "rentals", "hazards", "hazards", "incidents", "grids"],
-    "selector": [None, None, None, "4", "1-2", "纠纷", None],
-    "frequency": ["每月", "每月", "每月", "每月", "每季度", "每起", "每月"],
-    "minutes": ["6", "3", "30", "120", "90", "360", "600"],
-}), "items.csv")
+ITEMS = parse(
+    pd.DataFrame(
+        {
+            "code": ["A", "B", "C", "D", "E", "F", "G"],
+            "name": ["走访", "人口核查", "出租屋", "重大危险源", "一般危险源", "纠纷", "例会"],
+            "layer": [
+                "households",
+                "population",
+                "rentals",
+                "hazards",
+                "hazards",
+                "incidents",
+                "grids",
+            ],
+            "selector": [None, None, None, "4", "1-2", "纠纷", None],
+            "frequency": ["每月", "每月", "每月", "每月", "每季度", "每起", "每月"],
+            "minutes": ["6", "3", "30", "120", "90", "360", "600"],
+        }
+    ),
+    "items.csv",
+)
 #: only households, 1 minute each a month (1/60 h): hours = households / 60
-PER_HOUSEHOLD = parse(pd.DataFrame({"code": ["H"], "name": ["走访"], "layer": ["households"],
-                                    "frequency": ["每月"], "minutes": ["1"]}), "h.csv")
+PER_HOUSEHOLD = parse(
+    pd.DataFrame(
+        {
+            "code": ["H"],
+            "name": ["走访"],
+            "layer": ["households"],
+            "frequency": ["每月"],
+            "minutes": ["1"],
+        }
+    ),
+    "h.csv",
+)
 
 
 def _grids(households, population=None) -> gpd.GeoDataFrame:
@@ -57,8 +80,11 @@ def _layers():
     hazards = _points([(100, 900), (200, 900), (300, 900), (1900, 100)], risk_level=[4, 1, 1, 3])
     recent = [AS_OF - pd.Timedelta(days=d) for d in range(10)]
     old = [AS_OF - pd.Timedelta(days=400 + d) for d in range(5)]
-    incidents = _points([(500, 500)] * 15 + [(1500, 1500)], occurred_at=recent + old + [AS_OF],
-                        category=["纠纷"] * 16)
+    incidents = _points(
+        [(500, 500)] * 15 + [(1500, 1500)],
+        occurred_at=recent + old + [AS_OF],
+        category=["纠纷"] * 16,
+    )
     return {"rentals": rentals, "hazards": hazards, "incidents": incidents}
 
 
@@ -73,8 +99,14 @@ def test_hours_by_hand_and_explained_item_by_item():
     assert (b["rental_units"], b["hazards"], b["incidents"]) == (1, 1, 0)
     assert b["workload"] == pytest.approx(25 + 25 + 0.5 + 10)
     assert [(i["code"], i["count"], i["hours"]) for i in a["by_item"]] == [
-        ("B", 1000, 50.0), ("A", 400, 40.0), ("G", 1, 10.0), ("F", 10, 5.0), ("D", 1, 2.0),
-        ("C", 3, 1.5), ("E", 2, 1.0)]
+        ("B", 1000, 50.0),
+        ("A", 400, 40.0),
+        ("G", 1, 10.0),
+        ("F", 10, 5.0),
+        ("D", 1, 2.0),
+        ("C", 3, 1.5),
+        ("E", 2, 1.0),
+    ]
     assert [i["code"] for i in b["by_item"]] == ["A", "B", "G", "C"]  # no zero-hour item
     assert sum(i["hours"] for i in a["by_item"]) == pytest.approx(a["workload"])
     # over the mean of the two grids, (109.5 + 60.5) / 2 = 85
@@ -84,10 +116,11 @@ def test_hours_by_hand_and_explained_item_by_item():
 
 def test_a_grid_cut_in_pieces_carries_the_same_hours():
     grid = _grids([400], [1000]).assign(households=[400], population=[1000])
-    halves = gpd.GeoDataFrame({"grid_code": ["u0", "u1"], "households": [150, 250],
-                               "population": [400, 600]},
-                              geometry=[box(X0, Y0, X0 + 500, Y0 + 1000),
-                                        box(X0 + 500, Y0, X0 + 1000, Y0 + 1000)], crs=CRS)
+    halves = gpd.GeoDataFrame(
+        {"grid_code": ["u0", "u1"], "households": [150, 250], "population": [400, 600]},
+        geometry=[box(X0, Y0, X0 + 500, Y0 + 1000), box(X0 + 500, Y0, X0 + 1000, Y0 + 1000)],
+        crs=CRS,
+    )
     whole = workload(grid, ITEMS, _layers(), as_of=AS_OF)["workload"].sum()
     pieces = workload(halves, ITEMS, _layers(), as_of=AS_OF, per_grid=False)
     assert grid_hours(ITEMS) == pytest.approx(10.0)
@@ -97,8 +130,12 @@ def test_a_grid_cut_in_pieces_carries_the_same_hours():
 
 
 def test_incident_window_is_half_open_at_the_start():
-    at = [AS_OF, AS_OF - pd.Timedelta(days=365), AS_OF - pd.Timedelta(days=364, hours=23),
-          AS_OF + pd.Timedelta(seconds=1)]
+    at = [
+        AS_OF,
+        AS_OF - pd.Timedelta(days=365),
+        AS_OF - pd.Timedelta(days=364, hours=23),
+        AS_OF + pd.Timedelta(seconds=1),
+    ]
     incidents = _points([(500, 500)] * 4, occurred_at=at, category=["纠纷"] * 4)
     table = workload(_grids([0]), ITEMS, {"incidents": incidents}, as_of=AS_OF)
     # as_of itself and 364 d 23 h before count; exactly 365 d before and the future do not

@@ -77,7 +77,11 @@ def case(bins, trend=FLAT):
         ([0] * 10, FLAT, "no_pattern"),
         ([0, 0, 2, 2, 0, 0, 0, 0, 0, 0], FLAT, "no_pattern"),  # hot once, not lately, not 90 %
         ([3, 3, 3, 3, 3, 3, 3, 3, 0, 0], FLAT, "no_pattern"),  # 80 % hot, final not hot
-        ([3, 3, 3, 3, 3, 3, 3, 3, 3, -2], FLAT, "oscillating_cold_spot"),  # final wins over historical
+        (
+            [3, 3, 3, 3, 3, 3, 3, 3, 3, -2],
+            FLAT,
+            "oscillating_cold_spot",
+        ),  # final wins over historical
     ],
 )
 def test_each_category(bins, trend, category):
@@ -114,11 +118,13 @@ def space_time_w(cells: np.ndarray, n_periods: int, k: int, lag: int) -> W:
     neighbours = {}
     for t in range(n_periods):
         for i, c in enumerate(cells):
-            ring = [index[h3.str_to_int(x)] for x in h3.grid_disk(h3.int_to_str(int(c)), k)
-                    if h3.str_to_int(x) in index]
+            ring = [
+                index[h3.str_to_int(x)]
+                for x in h3.grid_disk(h3.int_to_str(int(c)), k)
+                if h3.str_to_int(x) in index
+            ]
             neighbours[t * n + i] = sorted(
-                s * n + j for s in range(max(t - lag, 0), t + 1) for j in ring
-                if (s, j) != (t, i)
+                s * n + j for s in range(max(t - lag, 0), t + 1) for j in ring if (s, j) != (t, i)
             )
     return W(neighbours, silence_warnings=True)
 
@@ -133,15 +139,24 @@ def test_space_time_gi_star_equals_esda(k, lag):
     rng = np.random.default_rng(k * 10 + lag)
     values = rng.poisson(1.2, (n_periods, len(cells))).astype(float)
     values[n_periods - 1, :7] += 9  # something to find in the final period
-    counts = pd.DataFrame({
-        "cell": np.tile(cells, n_periods),
-        "period": np.repeat(np.arange(n_periods), len(cells)),
-        "count": values.ravel(),
-    })
-    ref = G_Local(values.ravel(), space_time_w(cells, n_periods, k, lag), transform="B",
-                  star=True, permutations=0)
-    ours = gi_star_z(values.ravel(), space_time_weights(
-        kring_weights(cells.astype(np.uint64), k), n_periods, lag))
+    counts = pd.DataFrame(
+        {
+            "cell": np.tile(cells, n_periods),
+            "period": np.repeat(np.arange(n_periods), len(cells)),
+            "count": values.ravel(),
+        }
+    )
+    ref = G_Local(
+        values.ravel(),
+        space_time_w(cells, n_periods, k, lag),
+        transform="B",
+        star=True,
+        permutations=0,
+    )
+    ours = gi_star_z(
+        values.ravel(),
+        space_time_weights(kring_weights(cells.astype(np.uint64), k), n_periods, lag),
+    )
     np.testing.assert_allclose(ours, ref.Zs, rtol=0, atol=1e-9)
     out = emerging(counts, k=k, area=cells, time_lag=lag)
     ref_z = ref.Zs.reshape(n_periods, len(cells))
@@ -168,8 +183,10 @@ def synthetic(T, clusters, time_lag=1, seed=0, exact=False):
     rng = np.random.default_rng(seed)
     planted = [h3.str_to_int(x) for centre, _ in clusters for x in h3.grid_disk(centre, 1)]
     noisy = area[~np.isin(area, planted)] if exact else area
-    frames = [pd.DataFrame({"cell": noisy, "period": t, "count": rng.poisson(1.0, len(noisy))})
-              for t in range(T)]
+    frames = [
+        pd.DataFrame({"cell": noisy, "period": t, "count": rng.poisson(1.0, len(noisy))})
+        for t in range(T)
+    ]
     for centre, level in clusters:
         cells = [h3.str_to_int(x) for x in h3.grid_disk(centre, 1)]
         frames += [pd.DataFrame({"cell": cells, "period": t, "count": level(t)}) for t in range(T)]
@@ -179,12 +196,15 @@ def synthetic(T, clusters, time_lag=1, seed=0, exact=False):
 
 def test_end_to_end_trends():
     ring = h3.grid_ring(CENTRE, 8)
-    got, out = synthetic(12, [
-        (ring[0], lambda t: 8),
-        (ring[12], lambda t: 3 + 2 * t),
-        (ring[24], lambda t: 25 - 2 * t),
-        (CENTRE, lambda t: 12 if t >= 9 else 0),
-    ])
+    got, out = synthetic(
+        12,
+        [
+            (ring[0], lambda t: 8),
+            (ring[12], lambda t: 3 + 2 * t),
+            (ring[24], lambda t: 25 - 2 * t),
+            (CENTRE, lambda t: 12 if t >= 9 else 0),
+        ],
+    )
     assert got[ring[0]]["category"] == "persistent_hot_spot"
     assert got[ring[12]]["category"] == "intensifying_hot_spot"
     assert got[ring[12]]["trend_z"] > 0 and got[ring[12]]["trend_p"] < 0.05
@@ -219,8 +239,9 @@ PLANTED = [
 ]
 
 
-@pytest.mark.parametrize(("category", "n_periods", "level", "n_hot"), PLANTED,
-                         ids=[p[0] for p in PLANTED])
+@pytest.mark.parametrize(
+    ("category", "n_periods", "level", "n_hot"), PLANTED, ids=[p[0] for p in PLANTED]
+)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_planted_pattern_is_labelled_as_defined(category, n_periods, level, n_hot, seed):
     ring = h3.grid_ring(CENTRE, 6)
@@ -240,8 +261,13 @@ def test_planted_oscillating_hot_spot(seed):
     values = rng.poisson(5.0, (10, len(area))).astype(float)
     values[2:4, plant] = 0
     values[9, plant] = 40
-    counts = pd.DataFrame({"cell": np.tile(area, 10), "period": np.repeat(np.arange(10), len(area)),
-                           "count": values.ravel()})
+    counts = pd.DataFrame(
+        {
+            "cell": np.tile(area, 10),
+            "period": np.repeat(np.arange(10), len(area)),
+            "count": values.ravel(),
+        }
+    )
     cell = emerging(counts, k=1, area=area).loc[h3.str_to_int(target)]
     assert cell["category"] == "oscillating_hot_spot"
     assert cell["n_hot"] == 1 and cell["n_cold"] >= 2

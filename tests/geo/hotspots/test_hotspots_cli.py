@@ -38,16 +38,28 @@ def _in_area(frame: pd.DataFrame, box) -> pd.Series:
     """The res-9 cell of each incident of `frame` in the study area `box`: the parent of its
     stored res-10 cell, as counts roll up (H3 nests only approximately: a point's res-9
     cell is not always its res-10 cell's parent)."""
-    cells = pd.Series([h3.str_to_int(h3.cell_to_parent(h3.latlng_to_cell(lat, lon, 10), 9))
-                       for lon, lat in zip(frame["lon"], frame["lat"], strict=True)])
+    cells = pd.Series(
+        [
+            h3.str_to_int(h3.cell_to_parent(h3.latlng_to_cell(lat, lon, 10), 9))
+            for lon, lat in zip(frame["lon"], frame["lat"], strict=True)
+        ]
+    )
     return cells[cells.isin(set(_area(box)))]
 
 
 def _ring_w(area: list[int], k: int) -> W:
     index = {c: i for i, c in enumerate(area)}
-    return W({i: [index[h3.str_to_int(x)] for x in h3.grid_disk(h3.int_to_str(c), k)
-                  if h3.str_to_int(x) in index and h3.str_to_int(x) != c]
-              for i, c in enumerate(area)}, silence_warnings=True)
+    return W(
+        {
+            i: [
+                index[h3.str_to_int(x)]
+                for x in h3.grid_disk(h3.int_to_str(c), k)
+                if h3.str_to_int(x) in index and h3.str_to_int(x) != c
+            ]
+            for i, c in enumerate(area)
+        },
+        silence_warnings=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,15 +82,21 @@ def test_hotspots_find_the_planted_cluster(city, cli):
     # cell (by h3 itself) has its centre in the city, the rest are reported as outside
     planted = incidents(600, 150, seed=4)
     analysed = len(_in_area(planted, BOX))
-    assert out["n_hot"] >= 1 and (out["incidents"], out["incidents_outside_area"]) == \
-        (analysed, len(_inside(planted, BOX)) - analysed) == (739, 11)
+    assert out["n_hot"] >= 1 and (out["incidents"], out["incidents_outside_area"]) == (
+        analysed,
+        len(_inside(planted, BOX)) - analysed,
+    ) == (739, 11)
     top = out["top"][0]
     assert top["cell"] == cluster_cell and top["bin"] == 3 and top["p_fdr"] < 0.01
     assert (top["district"], top["town"], top["grid_code"]) == ("姑苏区", "平江街道", "G-001")
     assert [s["name"] for s in top["key_sites"]] == ["平江实验学校"]
     assert all(s["kind"] != "hospital" for row in out["top"] for s in row["key_sites"])
     run = store.latest_run(city)
-    assert run["id"] == out["run_id"] and run["kind"] == "gi_star" and run["batch_ids"] == out["batch_ids"]
+    assert (
+        run["id"] == out["run_id"]
+        and run["kind"] == "gi_star"
+        and run["batch_ids"] == out["batch_ids"]
+    )
     cells = store.run_cells(city, out["run_id"])
     assert len(cells) == out["n_cells"] and int((cells["bin"] > 0).sum()) == out["n_hot"]
     assert cells.loc[h3.str_to_int(cluster_cell), "bin"] == 3
@@ -86,27 +104,43 @@ def test_hotspots_find_the_planted_cluster(city, cli):
 
 
 def test_hotspots_filters_auto_district_and_emerging(city, cli):
-    params = HotspotParams(auto=True, district="320508", categories=("theft", "fight"),
-                           start=pd.Timestamp("2026-02-01").date(), end=pd.Timestamp("2026-05-31").date())
+    params = HotspotParams(
+        auto=True,
+        district="320508",
+        categories=("theft", "fight"),
+        start=pd.Timestamp("2026-02-01").date(),
+        end=pd.Timestamp("2026-05-31").date(),
+    )
     out = run_hotspots(city, params)
     # the chosen k: the first peak of Moran's I z (esda, randomisation) over k = 1…7 on the
     # district's counts worked out here from the planted incidents with h3 and pandas
     planted = incidents(600, 150, seed=4)
     local = planted["occurred_at"].dt.tz_convert("Asia/Shanghai").dt.date
-    chosen = planted[planted["category"].isin(["theft", "fight"])
-                     & (local >= pd.Timestamp("2026-02-01").date())
-                     & (local <= pd.Timestamp("2026-05-31").date())]
+    chosen = planted[
+        planted["category"].isin(["theft", "fight"])
+        & (local >= pd.Timestamp("2026-02-01").date())
+        & (local <= pd.Timestamp("2026-05-31").date())
+    ]
     area = _area(GUSU)
     y = _in_area(chosen, GUSU).value_counts().reindex(area, fill_value=0).to_numpy(dtype=float)
     z = [Moran(y, _ring_w(area, k), transformation="B", permutations=0).z_rand for k in range(1, 8)]
     peaks = [i for i in range(1, 6) if z[i] > z[i - 1] and z[i] > z[i + 1]]
-    assert out["k_chosen_by"].startswith("auto") and out["k"] == (peaks[0] if peaks else int(np.argmax(z))) + 1
+    assert (
+        out["k_chosen_by"].startswith("auto")
+        and out["k"] == (peaks[0] if peaks else int(np.argmax(z))) + 1
+    )
     # a district's incidents are those of its cells (centre inside), as h3 assigns them
     assert (out["incidents"], out["incidents_outside_area"]) == (int(y.sum()), 0) == (184, 0)
     assert len(out["k_table"]) == 7 and out["study_area"] == "320508"
     assert len(hexes.polyfill(store.boundary(city, "320508"), 9)) == out["n_cells"]
-    counts = store.load_counts(city, 9, pd.Timestamp("2026-02-01").date(),
-                               pd.Timestamp("2026-05-31").date(), ["theft", "fight"], "320508")
+    counts = store.load_counts(
+        city,
+        9,
+        pd.Timestamp("2026-02-01").date(),
+        pd.Timestamp("2026-05-31").date(),
+        ["theft", "fight"],
+        "320508",
+    )
     assert out["incidents"] == counts["count"].sum()
     emerging = run_json(cli, "hotspots", "--emerging", "--period", "month", "--k", "1")
     assert emerging["kind"] == "emerging" and emerging["periods"] == 6
@@ -117,8 +151,11 @@ def test_hotspots_filters_auto_district_and_emerging(city, cli):
     row = by_cell[cluster_cell]
     assert row["n_hot"] == 6 and row["n_cold"] == 0
     # spread evenly over the months: no significant trend in its z-scores, so persistent
-    trend = "persistent" if row["trend_p"] >= 0.05 else ("intensifying" if row["trend_z"] > 0
-                                                         else "diminishing")
+    trend = (
+        "persistent"
+        if row["trend_p"] >= 0.05
+        else ("intensifying" if row["trend_z"] > 0 else "diminishing")
+    )
     assert row["category"] == f"{trend}_hot_spot" == "persistent_hot_spot"
     assert store.latest_run(city, "emerging")["id"] == emerging["run_id"]
 
@@ -133,7 +170,12 @@ def test_hotspots_bad_input(city, cli):
     # split into those whose cell lies in the city's study area and those outside it
     out = run_hotspots(city, HotspotParams(res=8, k=1))
     with city.connect() as conn:
-        cells10 = np.array(conn.execute(text("SELECT h3 FROM incidents")).scalars().all(), dtype=np.uint64)
+        cells10 = np.array(
+            conn.execute(text("SELECT h3 FROM incidents")).scalars().all(), dtype=np.uint64
+        )
     inside = np.isin(hexes.parents(cells10, 8).astype(np.int64), store.study_area(city, 8))
-    assert (out["incidents"], out["incidents_outside_area"]) == (int(inside.sum()), int((~inside).sum()))
+    assert (out["incidents"], out["incidents_outside_area"]) == (
+        int(inside.sum()),
+        int((~inside).sum()),
+    )
     assert out["incidents"] + out["incidents_outside_area"] == 750

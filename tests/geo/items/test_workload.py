@@ -12,15 +12,17 @@ from geo.items.catalogue import parse
 from geo.items.workload import item_workload
 from tests.geo.grids.build import X0, Y0, box, frame
 
-LIST = pd.DataFrame({
-    "事项编码": ["A", "B", "C", "D", "E", "F"],
-    "事项名称": ["走访", "出租屋", "重大危险源", "学校", "纠纷", "例会"],
-    "责任部门": ["网格中心", "公安", "应急管理", "公安", "司法", "网格中心"],
-    "计量对象": ["户数", "出租房屋", "hazards", "key_sites", "警情", "网格"],
-    "筛选条件": [None, None, "3-4", "school", "纠纷", None],
-    "频次": ["每季度", "每月", "每周", "每周", "每起", "每周"],
-    "每次用时（分钟）": ["10", "20", "45", "30", "120", "60"],
-})
+LIST = pd.DataFrame(
+    {
+        "事项编码": ["A", "B", "C", "D", "E", "F"],
+        "事项名称": ["走访", "出租屋", "重大危险源", "学校", "纠纷", "例会"],
+        "责任部门": ["网格中心", "公安", "应急管理", "公安", "司法", "网格中心"],
+        "计量对象": ["户数", "出租房屋", "hazards", "key_sites", "警情", "网格"],
+        "筛选条件": [None, None, "3-4", "school", "纠纷", None],
+        "频次": ["每季度", "每月", "每周", "每周", "每起", "每周"],
+        "每次用时（分钟）": ["10", "20", "45", "30", "120", "60"],
+    }
+)
 
 
 def pts(rows):
@@ -30,17 +32,42 @@ def pts(rows):
 
 
 def test_hours_per_grid_and_item_by_hand():
-    grids = frame([
-        {"grid_code": "G1", "households": 300, "population": 900, "geometry": box(0, 0, 100, 100)},
-        {"grid_code": "G2", "households": None, "population": 0, "geometry": box(100, 0, 200, 100)},
-    ])
+    grids = frame(
+        [
+            {
+                "grid_code": "G1",
+                "households": 300,
+                "population": 900,
+                "geometry": box(0, 0, 100, 100),
+            },
+            {
+                "grid_code": "G2",
+                "households": None,
+                "population": 0,
+                "geometry": box(100, 0, 200, 100),
+            },
+        ]
+    )
     layers = {
         "rentals": pts([{"x": 10, "y": 10}, {"x": 20, "y": 10}, {"x": 150, "y": 50}]),
-        "hazards": pts([{"x": 10, "y": 50, "risk_level": 4}, {"x": 30, "y": 50, "risk_level": 2},
-                        {"x": 150, "y": 50, "risk_level": 3}]),
-        "key_sites": pts([{"x": 50, "y": 50, "kind": "school"}, {"x": 60, "y": 50, "kind": "mall"}]),
-        "incidents": pts([{"x": 150, "y": 10, "category": "纠纷"}, {"x": 160, "y": 10, "category": "纠纷"},
-                          {"x": 170, "y": 10, "category": "火灾"}, {"x": 500, "y": 500, "category": "纠纷"}]),
+        "hazards": pts(
+            [
+                {"x": 10, "y": 50, "risk_level": 4},
+                {"x": 30, "y": 50, "risk_level": 2},
+                {"x": 150, "y": 50, "risk_level": 3},
+            ]
+        ),
+        "key_sites": pts(
+            [{"x": 50, "y": 50, "kind": "school"}, {"x": 60, "y": 50, "kind": "mall"}]
+        ),
+        "incidents": pts(
+            [
+                {"x": 150, "y": 10, "category": "纠纷"},
+                {"x": 160, "y": 10, "category": "纠纷"},
+                {"x": 170, "y": 10, "category": "火灾"},
+                {"x": 500, "y": 500, "category": "纠纷"},
+            ]
+        ),
     }
     per_grid, parts = item_workload(grids, parse(LIST, "list.csv"), layers)
     h = parts.set_index(["grid_code", "item_code"])["hours"]
@@ -57,24 +84,30 @@ def test_hours_per_grid_and_item_by_hand():
     assert h["G1", "F"] == h["G2", "F"] == pytest.approx(52 * 60 / 60 / 12)
     total = per_grid.set_index("grid_code")["hours"]
     assert total["G1"] == pytest.approx(h.loc["G1"].sum())
-    assert total["G2"] == pytest.approx(1 * 12 * 20 / 60 / 12 + 52 * 45 / 60 / 12
-                                        + 2 * 120 / 60 / 12 + 52 / 12)
+    assert total["G2"] == pytest.approx(
+        1 * 12 * 20 / 60 / 12 + 52 * 45 / 60 / 12 + 2 * 120 / 60 / 12 + 52 / 12
+    )
 
 
 def test_missing_layers_count_zero():
-    grids = frame([{"grid_code": "G1", "households": 10, "population": 30, "geometry": box(0, 0, 10, 10)}])
+    grids = frame(
+        [{"grid_code": "G1", "households": 10, "population": 30, "geometry": box(0, 0, 10, 10)}]
+    )
     per_grid, parts = item_workload(grids, parse(LIST, "l.csv"), {})
     assert per_grid["hours"].iloc[0] == pytest.approx(10 * 4 * 10 / 60 / 12 + 52 / 12)
 
 
-@pytest.mark.parametrize(("change", "field", "row"), [
-    ({"计量对象": ["户数", "天气", "hazards", "key_sites", "警情", "网格"]}, "layer", 2),
-    ({"频次": ["每季度", "每月", "偶尔", "每周", "每起", "每周"]}, "frequency", 3),
-    ({"每次用时（分钟）": ["10", "20", "45", "-3", "120", "60"]}, "minutes", 4),
-    ({"筛选条件": [None, None, "3-5", "school", "纠纷", None]}, "selector", 3),
-    ({"事项编码": ["A", "B", "C", "D", "E", "A"]}, "code", 6),
-    ({"事项名称": ["走访", None, "重大危险源", "学校", "纠纷", "例会"]}, "name", 2),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "row"),
+    [
+        ({"计量对象": ["户数", "天气", "hazards", "key_sites", "警情", "网格"]}, "layer", 2),
+        ({"频次": ["每季度", "每月", "偶尔", "每周", "每起", "每周"]}, "frequency", 3),
+        ({"每次用时（分钟）": ["10", "20", "45", "-3", "120", "60"]}, "minutes", 4),
+        ({"筛选条件": [None, None, "3-5", "school", "纠纷", None]}, "selector", 3),
+        ({"事项编码": ["A", "B", "C", "D", "E", "A"]}, "code", 6),
+        ({"事项名称": ["走访", None, "重大危险源", "学校", "纠纷", "例会"]}, "name", 2),
+    ],
+)
 def test_a_bad_row_is_one_error_naming_file_row_and_field(change, field, row):
     with pytest.raises(InputError) as err:
         parse(LIST.assign(**change), "list.csv")

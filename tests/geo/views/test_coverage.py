@@ -25,10 +25,13 @@ def cameras(city):  # noqa: F811
     i = int(np.argmin(np.hypot(x - 1700, y - 800)))
     CAMERAS[:] = [(500.0, 500.0), (x[i] - 60, y[i]), (x[i] + 60, y[i])]
     with city.engine.begin() as c:
-        c.execute(insert(t.facilities), [
-            {"source_key": f"CAM{i}", "name": f"摄像头{i}", "kind": "camera", "geom": pt(x, y)}
-            for i, (x, y) in enumerate(CAMERAS[1:], start=2)
-        ])
+        c.execute(
+            insert(t.facilities),
+            [
+                {"source_key": f"CAM{i}", "name": f"摄像头{i}", "kind": "camera", "geom": pt(x, y)}
+                for i, (x, y) in enumerate(CAMERAS[1:], start=2)
+            ],
+        )
     for view in (coverage._inputs, coverage._summary, coverage._areas, coverage._blind):
         view.cache_clear()
     yield city

@@ -20,8 +20,9 @@ def test_a_boundary_reload_is_seen_without_a_restart(clean_db, db_url, tmp_path)
     before = study_cells(clean_db, 8, "320508")
 
     wider = district.copy()
-    wider.geometry = [shapely.box(*(g.bounds[:2] + (g.bounds[2] + 0.1, g.bounds[3])))
-                      for g in district.geometry]
+    wider.geometry = [
+        shapely.box(*(g.bounds[:2] + (g.bounds[2] + 0.1, g.bounds[3]))) for g in district.geometry
+    ]
     load("boundaries", builders.write_shp(wider, tmp_path / "b.shp"), url=db_url)
     assert inside(clean_db, "320508", *east).all()  # the new outline, not the cached one
     assert len(study_cells(clean_db, 8, "320508")) > len(before)

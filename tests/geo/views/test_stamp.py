@@ -33,8 +33,15 @@ def test_kept_until_the_data_change(engine, clean_db):
 
     stamp = data_stamp(engine)
     with engine.begin() as c:
-        c.execute(insert(load_batches).values(kind="incidents", file_name="a.csv", file_sha256="a" * 64,
-                                              file_size=1, finished_at=dt.datetime.now(dt.UTC)))
+        c.execute(
+            insert(load_batches).values(
+                kind="incidents",
+                file_name="a.csv",
+                file_sha256="a" * 64,
+                file_size=1,
+                finished_at=dt.datetime.now(dt.UTC),
+            )
+        )
     assert data_stamp(engine) != stamp
     assert view(engine, 1) is not first and view(engine, 1) == first
     assert calls == [(1,), (2,), (1,)]

@@ -32,8 +32,10 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-COLUMNS = ("id, source_key, occurred_at, category, subcategory, disposition, address, reporter, "
-           "reporter_phone, h3, attributes, geom, batch_id")
+COLUMNS = (
+    "id, source_key, occurred_at, category, subcategory, disposition, address, reporter, "
+    "reporter_phone, h3, attributes, geom, batch_id"
+)
 
 
 def _table(partitioned: bool) -> str:

@@ -39,7 +39,9 @@ def upgrade() -> None:
         sa.Column("cell", sa.BigInteger(), nullable=False),
         sa.Column("category", sa.Text(collation="C"), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("res", "month", "cell", "category", name=op.f("pk_incident_counts")),
+        sa.PrimaryKeyConstraint(
+            "res", "month", "cell", "category", name=op.f("pk_incident_counts")
+        ),
     )
     op.execute("CREATE INDEX ix_incidents_h3 ON incidents (h3)")  # and on each partition
 
@@ -60,4 +62,6 @@ def downgrade() -> None:
             "res", "cell", "period", "period_start", "category", name=op.f("pk_incident_counts")
         ),
     )
-    op.create_index("ix_incident_counts_lookup", "incident_counts", ["res", "period", "period_start"])
+    op.create_index(
+        "ix_incident_counts_lookup", "incident_counts", ["res", "period", "period_start"]
+    )

@@ -25,7 +25,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("users", sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column(
+        "users", sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0")
+    )
     op.create_table(
         "sign_in_failures",
         sa.Column("key", sa.Text(), nullable=False),
