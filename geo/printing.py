@@ -70,3 +70,20 @@ def rings(geoms: Iterable[shapely.Geometry]) -> tuple[list, list]:
                 xs += [*c[:, 0].tolist(), None]
                 ys += [*c[:, 1].tolist(), None]
     return xs, ys
+
+
+def text(x: float, y: float, s: str, size: int = 11, **kw) -> dict:
+    """A left- and top-anchored paragraph at paper position (x, y) in the page's FONT."""
+    return dict(
+        x=x,
+        y=y,
+        xref="paper",
+        yref="paper",
+        text=s,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        font={"size": size, "family": FONT},
+        align="left",
+        **kw,
+    )

@@ -25,6 +25,7 @@ from geo.localtime import TZ
 from geo.palettes import BOUNDARY_COLORS, GI_COLORS
 from geo.printing import FONT, fit_ranges
 from geo.printing import rings as _lines
+from geo.printing import text as _text
 
 #: A4 portrait at 96 px per inch (kaleido makes the PDF page this size)
 WIDTH, HEIGHT = 794, 1123
@@ -105,22 +106,6 @@ def basemap_traces(shapes: gpd.GeoDataFrame) -> list[go.Scatter]:
                 )
             )
     return traces
-
-
-def _text(x: float, y: float, s: str, size: int = 11, **kw) -> dict:
-    return dict(
-        x=x,
-        y=y,
-        xref="paper",
-        yref="paper",
-        text=s,
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
-        font={"size": size, "family": FONT},
-        align="left",
-        **kw,
-    )
 
 
 def _pct(v: float | None) -> str:

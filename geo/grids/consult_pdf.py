@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from geo.grids.consult import LEVELS
 from geo.printing import A4, FONT, fit_ranges, rings, write_pdfs
+from geo.printing import text as _text
 
 CHANGE_NAMES = {
     "split": "拆分",
@@ -31,21 +32,6 @@ MAP_X, MAP_Y = (0.04, 0.96), (0.50, 0.84)
 #: grid rows a table on the page holds; more are counted, the XLSX sheet lists them all
 TABLE_ROWS = 12
 BEFORE, AFTER, UNIT = "#9e9e9e", "#1f4e79", "#111111"
-
-
-def _text(x: float, y: float, s: str, size: int = 11) -> dict:
-    return dict(
-        x=x,
-        y=y,
-        xref="paper",
-        yref="paper",
-        text=s,
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
-        font={"size": size, "family": FONT},
-        align="left",
-    )
 
 
 def _blank(value: Any) -> str:
