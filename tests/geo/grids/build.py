@@ -56,3 +56,52 @@ def insert_version(engine, name: str, grids: gpd.GeoDataFrame, activate: bool = 
         store.write_grids(c, vid, grids)
     if activate:
         versions.activate(engine, name)
+
+
+#: a town of two 1 km² communities side by side (双塔街道: 甲社区 west, 乙社区 east)
+TOWN = "320508001"
+C1, C2 = TOWN + "001", TOWN + "002"
+
+
+def grid_row(code: str, community: str, hh: int, geom: shapely.Polygon, name: str) -> dict:
+    """A grid of TOWN's `community` with `hh` households (three people each)."""
+    return {
+        "grid_code": code,
+        "name": name,
+        "community_code": community,
+        "town_code": TOWN,
+        "district_code": TOWN[:6],
+        "kind": "城镇",
+        "households": hh,
+        "population": hh * 3,
+        "geometry": geom,
+    }
+
+
+def insert_two_communities(engine) -> None:
+    """TOWN and its communities C1 (x 0–1000 m) and C2 (x 1000–2000 m), 1000 m high."""
+    insert_units(
+        engine,
+        frame(
+            [
+                {
+                    "code": TOWN,
+                    "name": "双塔街道",
+                    "level": "town",
+                    "geometry": box(0, 0, 2000, 1000),
+                },
+                {
+                    "code": C1,
+                    "name": "甲社区",
+                    "level": "community",
+                    "geometry": box(0, 0, 1000, 1000),
+                },
+                {
+                    "code": C2,
+                    "name": "乙社区",
+                    "level": "community",
+                    "geometry": box(1000, 0, 2000, 1000),
+                },
+            ]
+        ),
+    )

@@ -13,55 +13,30 @@ from sqlalchemy import text
 
 from geo.errors import InputError
 from geo.grids.consultation import require_answers
-from tests.geo.grids.build import box, frame, insert_units, insert_version
-
-T = "320508001"
-C1, C2 = T + "001", T + "002"
-
-
-def g(code, community, hh, geom, name):
-    return {
-        "grid_code": code,
-        "name": name,
-        "community_code": community,
-        "town_code": T,
-        "district_code": T[:6],
-        "kind": "城镇",
-        "households": hh,
-        "population": hh * 3,
-        "geometry": geom,
-    }
+from tests.geo.grids.build import (
+    C1,
+    C2,
+    box,
+    frame,
+    grid_row,
+    insert_two_communities,
+    insert_version,
+)
+from tests.geo.grids.build import (
+    TOWN as T,
+)
 
 
 @pytest.fixture
 def city(clean_db):
-    insert_units(
-        clean_db,
-        frame(
-            [
-                {"code": T, "name": "双塔街道", "level": "town", "geometry": box(0, 0, 2000, 1000)},
-                {
-                    "code": C1,
-                    "name": "甲社区",
-                    "level": "community",
-                    "geometry": box(0, 0, 1000, 1000),
-                },
-                {
-                    "code": C2,
-                    "name": "乙社区",
-                    "level": "community",
-                    "geometry": box(1000, 0, 2000, 1000),
-                },
-            ]
-        ),
-    )
+    insert_two_communities(clean_db)
     insert_version(
         clean_db,
         "2025",
         frame(
             [
-                g(C1 + "001", C1, 600, box(0, 0, 1000, 1000), "甲社区第一网格"),
-                g(C2 + "001", C2, 400, box(1000, 0, 2000, 1000), "乙社区第一网格"),
+                grid_row(C1 + "001", C1, 600, box(0, 0, 1000, 1000), "甲社区第一网格"),
+                grid_row(C2 + "001", C2, 400, box(1000, 0, 2000, 1000), "乙社区第一网格"),
             ]
         ),
         activate=True,
@@ -71,9 +46,9 @@ def city(clean_db):
         "2026-draft",
         frame(
             [
-                g(C1 + "002", C1, 300, box(0, 0, 500, 1000), "甲社区第二网格"),
-                g(C1 + "003", C1, 300, box(500, 0, 1000, 1000), "甲社区第三网格"),
-                g(C2 + "001", C2, 400, box(1000, 0, 2000, 1000), "乙社区第一网格"),
+                grid_row(C1 + "002", C1, 300, box(0, 0, 500, 1000), "甲社区第二网格"),
+                grid_row(C1 + "003", C1, 300, box(500, 0, 1000, 1000), "甲社区第三网格"),
+                grid_row(C2 + "001", C2, 400, box(1000, 0, 2000, 1000), "乙社区第一网格"),
             ]
         ),
     )
