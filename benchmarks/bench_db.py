@@ -24,3 +24,24 @@ def owner() -> str:
     from geo.db.engine import owner_url
 
     return owner_url()
+
+
+def size_mb(conn, table: str) -> float:
+    """Size of `table` with its indexes and TOAST, in MiB."""
+    from sqlalchemy import text
+
+    size = conn.execute(text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": table})
+    return float(size.scalar()) / 2**20
+
+
+def incidents_mb(conn) -> float:
+    """Size of all of `incidents`' month partitions with their indexes, in MiB."""
+    from sqlalchemy import text
+
+    size = conn.execute(
+        text(
+            "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
+            "WHERE inhparent = 'incidents'::regclass"
+        )
+    )
+    return float(size.scalar()) / 2**20

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from bench_db import incidents_mb, size_mb
 from sqlalchemy import text
 
 from geo.counts import store
@@ -48,31 +49,6 @@ from geo.hexes import parents
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER = "incident_counts_former"
-
-
-def size_mb(conn, table: str) -> float:
-    return (
-        float(
-            conn.execute(
-                text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": table}
-            ).scalar()
-        )
-        / 2**20
-    )
-
-
-def incidents_mb(conn) -> float:
-    return (
-        float(
-            conn.execute(
-                text(
-                    "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
-                    "WHERE inhparent = 'incidents'::regclass"
-                )
-            ).scalar()
-        )
-        / 2**20
-    )
 
 
 class PeerRefresh:

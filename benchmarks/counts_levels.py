@@ -27,6 +27,7 @@ import time
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from bench_db import incidents_mb, size_mb
 from sqlalchemy import text
 
 from geo.counts import levels, store
@@ -38,31 +39,6 @@ from geo.db.engine import get_engine, owner_url
 
 PEER = "incident_counts_fine_bench"
 FINE = ("盗窃", "1001")  # (name, code) of the 细类 read
-
-
-def size_mb(conn, table: str) -> float:
-    return (
-        float(
-            conn.execute(
-                text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": table}
-            ).scalar()
-        )
-        / 2**20
-    )
-
-
-def incidents_mb(conn) -> float:
-    return (
-        float(
-            conn.execute(
-                text(
-                    "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
-                    "WHERE inhparent = 'incidents'::regclass"
-                )
-            ).scalar()
-        )
-        / 2**20
-    )
 
 
 def build_peer(engine, owner) -> tuple[float, int]:
