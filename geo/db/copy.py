@@ -39,6 +39,7 @@ TRAILER = b"\xff\xff"
 UNIX_TO_2000_US = 946_684_800_000_000
 UNIX_TO_2000_DAYS = 10_957
 _INT = {"int2": ">i2", "int4": ">i4", "int8": ">i8"}
+_FLOAT = {"float8": ">f8"}
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Column:
     """One column to write: target name, PostgreSQL type, values over all rows.
 
     `values` by type: text → pandas Series/array of str (None = NULL); int2/int4/int8 →
-    nullable integers; timestamptz → int64 µs since 1970 UTC; date → nullable int days
+    nullable integers; float8 → nullable floats; timestamptz → int64 µs since 1970 UTC; date → nullable int days
     since 1970; jsonb → str JSON texts; geometry → EWKB bytes (object array or pyarrow).
     """
 
@@ -83,7 +84,8 @@ def _with_nulls(arr: pa.Array, missing: np.ndarray | None) -> pa.Array:
 
 @dataclass
 class _Ready:
-    """A column converted once for all chunks: int64 + missing mask, or arrow binary."""
+    """A column converted once for all chunks: int64 (float64 for float8) + missing mask,
+    or arrow binary."""
 
     type: str
     ints: np.ndarray | None = None
@@ -109,6 +111,12 @@ def _arrow_binary(values: object, type_: pa.DataType) -> pa.Array:
 
 def _ready(column: Column) -> _Ready:
     t = column.type
+    if t in _FLOAT:
+        series = pd.Series(column.values, dtype="float64")
+        missing = series.isna().to_numpy()
+        return _Ready(
+            t, ints=series.fillna(0).to_numpy(), missing=missing if missing.any() else None
+        )
     if t in _INT or t in ("timestamptz", "date"):
         if isinstance(column.values, np.ndarray):
             return _Ready(t, ints=column.values.astype(np.int64, copy=False))
@@ -131,7 +139,7 @@ def _ready(column: Column) -> _Ready:
     raise ValueError(f"no binary encoder for {t}")
 
 
-_WIRE = {**_INT, "timestamptz": ">i8", "date": ">i4"}
+_WIRE = {**_INT, **_FLOAT, "timestamptz": ">i8", "date": ">i4"}
 _SHIFT = {"timestamptz": UNIX_TO_2000_US, "date": UNIX_TO_2000_DAYS}
 
 

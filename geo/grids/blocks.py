@@ -150,17 +150,8 @@ def _pieces(cells: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> gpd.GeoDataFram
     covered[ci[inside]] = True
     open_cells = np.flatnonzero(~covered)
     if len(open_cells):
-        by_cell = pd.Series(np.arange(len(ci))).groupby(ci).apply(list).to_dict()
-        rest = []
-        for c in open_cells:
-            taken = parts[by_cell.get(c, [])]
-            rest.append(
-                cg[c]
-                if not len(taken)
-                else polygonal([shapely.difference(cg[c], units.merge(taken))])[0]
-            )
         rows.append(pd.DataFrame({"ci": open_cells, "gi": -1}))
-        geoms.append(np.asarray(rest, dtype=object))
+        geoms.append(_uncovered(cg, open_cells, ci, parts))
     # grid land outside every cell (outside the communities)
     all_cells = units.merge(cg) if len(cg) else shapely.Polygon()
     outside = polygonal(shapely.difference(gg, all_cells))
@@ -184,6 +175,43 @@ def _pieces(cells: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> gpd.GeoDataFram
     return gpd.GeoDataFrame(
         table.iloc[order].reset_index(drop=True), geometry=geoms[order], crs=METRIC
     )
+
+
+def _uncovered(
+    cells: np.ndarray, open_cells: np.ndarray, ci: np.ndarray, parts: np.ndarray
+) -> np.ndarray:
+    """Per cell of `open_cells`, what of it no grid piece covers: the cell less the
+    union of its pieces (`parts`, cell `ci` each), the union made as `units.merge`
+    makes it, for all cells at once."""
+    order = np.argsort(ci, kind="stable")
+    starts = np.searchsorted(ci[order], open_cells)
+    ends = np.searchsorted(ci[order], open_cells, side="right")
+    width = int((ends - starts).max())
+    taken = np.full((len(open_cells), max(width, 1)), None, dtype=object)
+    for k in range(width):  # the k-th piece of every cell that has one
+        has = ends - starts > k
+        taken[has, k] = parts[order[starts[has] + k]]
+    rest = cells[open_cells].copy()
+    some = ends > starts
+    if some.any():
+        rest[some] = polygonal(shapely.difference(cells[open_cells[some]], _merged(taken[some])))
+    return rest
+
+
+def _merged(rows: np.ndarray) -> np.ndarray:
+    """`units.merge` of each row of pieces (None pads a row): the coverage union where
+    it is valid and keeps the area, else the full union."""
+    area = shapely.area(rows)
+    try:
+        merged = shapely.coverage_union_all(rows, axis=1)
+    except shapely.errors.GEOSException:  # a row's edges not exactly shared: row by row
+        return np.array([units.merge(row[shapely.is_geometry(row)]) for row in rows], dtype=object)
+    ok = shapely.is_valid(merged) & np.isclose(
+        shapely.area(merged), np.nansum(np.where(np.isnan(area), 0, area), axis=1), rtol=1e-9
+    )
+    if not ok.all():
+        merged[~ok] = shapely.union_all(rows[~ok], axis=1)
+    return merged
 
 
 def _split_counts(values: np.ndarray, gi: np.ndarray, area: np.ndarray) -> np.ndarray:

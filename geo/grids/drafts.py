@@ -16,16 +16,18 @@ import threading
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, bindparam, func, select, text
 
 from geo import audit
+from geo.db.copy import Column, copy_rows
 from geo.db.tables import grid_edits, grid_units
 from geo.departments import canonical
 from geo.errors import InputError
 from geo.grids import blocks, edit, store, versions
-from geo.grids.geometry import WGS84
+from geo.grids.geometry import WGS84, polygonal
 from geo.grids.workflow import read_inputs
 from geo.grids.workload import workload
 from geo.items.workload import grid_hours
@@ -227,11 +229,18 @@ def _revision(conn: Connection, version_id: int) -> int:
 
 def _read(conn: Connection, v: versions.Version, revision: int) -> edit.Draft:
     cols = ", ".join(c.name for c in grid_units.columns if c.name not in ("version_id", "geom"))
-    units = gpd.read_postgis(
-        text(f"SELECT {cols}, geom FROM grid_units WHERE version_id = :v ORDER BY unit_id"),
+    table = pd.read_sql(
+        text(
+            f"SELECT {cols}, ST_AsBinary(geom) AS wkb FROM grid_units WHERE version_id = :v "
+            "ORDER BY unit_id"
+        ),
         conn,
-        geom_col="geom",
         params={"v": v.id},
+    )
+    units = gpd.GeoDataFrame(
+        table.drop(columns="wkb"),
+        geometry=shapely.from_wkb(table["wkb"].to_numpy()),
+        crs=WGS84,
     )
     if not len(units):
         raise InputError(
@@ -239,7 +248,6 @@ def _read(conn: Connection, v: versions.Version, revision: int) -> edit.Draft:
             "(geo.grids.drafts.start)",
             field="version",
         )
-    units = units.rename_geometry("geometry").set_crs(WGS84, allow_override=True)
     grids = pd.read_sql(
         text(
             "SELECT grid_code, name, community_code, town_code, district_code, "
@@ -282,23 +290,37 @@ def _barrier(conn: Connection, units: gpd.GeoDataFrame, department: str | None):
     return [codes[i] if i >= 0 else None for i in where]
 
 
+#: grid_units columns and their COPY types (geo.db.copy), geometry last
+_UNIT_TYPES = {
+    "version_id": "int8",
+    "unit_id": "int4",
+    "cell": "int8",
+    "community_code": "text",
+    "town_code": "text",
+    "district_code": "text",
+    "grid_code": "text",
+    "households": "int4",
+    "population": "int4",
+    "workload": "float8",
+    "area_m2": "float8",
+    "geom": "geometry",
+}
+
+
 def _write_units(conn: Connection, version_id: int, cut: gpd.GeoDataFrame) -> None:
-    cols = [c.name for c in grid_units.columns if c.name not in ("version_id", "geom")]
-    rows = []
-    for record, geom in zip(
-        cut[cols].astype(object).where(cut[cols].notna(), None).to_dict("records"),
-        cut.geometry,
-        strict=True,
-    ):
-        rows.append({**record, "version_id": version_id, "wkb": shapely.to_wkb(geom)})
-    if rows:
-        conn.execute(
-            text(
-                f"INSERT INTO grid_units (version_id, {', '.join(cols)}, geom) VALUES (:version_id, "
-                f"{', '.join(':' + c for c in cols)}, ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"
-            ),
-            rows,
-        )
+    """The units of a new draft in one binary COPY (MultiPolygons in WGS-84 as EWKB)."""
+    if not len(cut):
+        return
+    geoms = shapely.set_srid(polygonal(cut.geometry.to_numpy()), 4326)
+    values = {
+        "version_id": np.full(len(cut), version_id, dtype=np.int64),
+        **{c: cut[c] for c in _UNIT_TYPES if c not in ("version_id", "geom")},
+        "geom": shapely.to_wkb(geoms, include_srid=True),
+    }
+    for column in ("community_code", "town_code", "district_code", "grid_code"):
+        values[column] = cut[column].astype(object).where(cut[column].notna(), None)
+    columns = [Column(c, t, values[c]) for c, t in _UNIT_TYPES.items()]
+    copy_rows(conn.connection.driver_connection, "grid_units", columns, np.arange(len(cut)))
 
 
 def _write_change(

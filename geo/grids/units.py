@@ -37,20 +37,29 @@ def resolution(area_m2: float, units_wanted: int, coarsest: int) -> int:
     return res
 
 
+def hexagons(cells: np.ndarray) -> np.ndarray:
+    """The planar hexagons of H3 cells (int) in the metric CRS, corners snapped to SNAP_M."""
+    corners = [h3.cell_to_boundary(h3.int_to_str(int(c))) for c in cells]
+    six = np.array([len(b) == 6 for b in corners], dtype=bool)
+    rings = np.empty(len(corners), dtype=object)
+    if six.any():  # built as one array; the few pentagons one by one
+        latlng = np.array([b for b, s in zip(corners, six, strict=True) if s], dtype=float)
+        rings[six] = shapely.polygons(np.concatenate([latlng, latlng[:, :1]], axis=1)[:, :, ::-1])
+    for i in np.flatnonzero(~six):
+        rings[i] = shapely.Polygon([(lng, lat) for lat, lng in corners[i]])
+    hexes = gpd.GeoSeries(rings, crs=WGS84).to_crs(METRIC)
+    # rounded coordinates, not set_precision: a precision grid would stick to the cells
+    # and snap every later overlay result (the community's edges too) to 1 cm
+    return shapely.transform(hexes.to_numpy(), lambda xy: np.round(xy / SNAP_M) * SNAP_M)
+
+
 def clipped_cells(community_wgs84, community_metric, res: int) -> gpd.GeoDataFrame:
     """The H3 cells of `res` covering a community, clipped to it (metric CRS).
 
     Columns: `cell` (int), `area_m2`, geometry; parts under 1 m² are dropped.
     """
     cells = cells_covering(community_wgs84, res)
-    rings = [
-        shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(c))])
-        for c in cells
-    ]
-    hexes = gpd.GeoSeries(rings, crs=WGS84).to_crs(METRIC)
-    # rounded coordinates, not set_precision: a precision grid would stick to the cells
-    # and snap every later overlay result (the community's edges too) to 1 cm
-    snapped = shapely.transform(hexes.to_numpy(), lambda xy: np.round(xy / SNAP_M) * SNAP_M)
+    snapped = hexagons(np.array(cells, dtype=np.int64))
     shapely.prepare(community_metric)
     inside = shapely.contains_properly(community_metric, snapped)
     parts = snapped.copy()  # only cells on the community's edge need clipping
@@ -139,27 +148,97 @@ def merge(parts: np.ndarray) -> shapely.Geometry:
 def adjacency(units: gpd.GeoDataFrame) -> list[set[int]]:
     """Units sharing an edge (rook contiguity: touching at a point is not enough).
 
-    Two whole hexagons that touch always share an edge; only pairs with a clipped
-    unit need their common boundary measured.
+    `units` in the metric CRS, with their H3 `cell` (None for land outside every cell).
+    A unit that is its cell's whole hexagon (`whole`) shares an edge exactly with the
+    whole hexagons of the cell's six H3 neighbours and touches no other whole hexagon,
+    so those pairs come from H3 alone; only pairs with a clipped unit are found in a
+    spatial index and their common boundary measured (over SNAP_M).
     """
     geoms = units.geometry.to_numpy()
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    pair = left < right
-    left, right = left[pair], right[pair]
-    whole = (
-        np.isclose(shapely.area(geoms), units["cell_area_m2"].to_numpy(), rtol=1e-6)
-        if "cell_area_m2" in units
-        else np.zeros(len(geoms), dtype=bool)
-    )
-    measure = ~(whole[left] & whole[right])
-    shared = np.full(len(left), np.inf)
-    shared[measure] = shapely.length(
-        shapely.intersection(
-            shapely.boundary(geoms[left[measure]]), shapely.boundary(geoms[right[measure]])
-        )
-    )
+    whole = whole_cells(units)
     neighbours: list[set[int]] = [set() for _ in range(len(units))]
-    for a, b in zip(left[shared > SNAP_M], right[shared > SNAP_M], strict=True):
-        neighbours[a].add(int(b))
-        neighbours[b].add(int(a))
+    at = np.flatnonzero(whole)
+    cells = units["cell"].to_numpy()[at].astype(np.int64) if len(at) else np.array([], np.int64)
+    position = dict(zip(cells.tolist(), at.tolist(), strict=True))
+    for a, cell in zip(at.tolist(), cells.tolist(), strict=True):
+        for ring_cell in h3.grid_ring(h3.int_to_str(cell), 1):
+            b = position.get(h3.str_to_int(ring_cell))
+            if b is not None:
+                neighbours[a].add(b)
+    clipped = np.flatnonzero(~whole)
+    if len(clipped):
+        found, right = shapely.STRtree(geoms).query(geoms[clipped], predicate="intersects")
+        left = clipped[found]
+        # each pair once: a clipped unit with a whole one, or two clipped ones in order
+        pair = (left != right) & (whole[right] | (left < right))
+        left, right = left[pair], right[pair]
+        # an edge both units have, corner for corner, is shared for sure; only the pairs
+        # without such edges longer than SNAP_M need their boundaries intersected
+        shared = _identical_edges(geoms, left, right)
+        measure = shared <= SNAP_M
+        shared[measure] = shapely.length(
+            shapely.intersection(
+                shapely.boundary(geoms[left[measure]]), shapely.boundary(geoms[right[measure]])
+            )
+        )
+        for a, b in zip(
+            left[shared > SNAP_M].tolist(), right[shared > SNAP_M].tolist(), strict=True
+        ):
+            neighbours[a].add(b)
+            neighbours[b].add(a)
     return neighbours
+
+
+def _identical_edges(geoms: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per pair (left, right), the length of the boundary segments both polygons have
+    with the same two corners: a lower bound of their common boundary (a segment one of
+    them only partly shares is not counted)."""
+    parts, owner = shapely.get_parts(shapely.boundary(geoms), return_index=True)
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    inner = np.flatnonzero(part[1:] == part[:-1])
+    p, q = xy[inner], xy[inner + 1]
+    flip = (p[:, 0] > q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] > q[:, 1]))
+    p[flip], q[flip] = q[flip], p[flip].copy()
+    key = np.ascontiguousarray(np.concatenate([p, q], axis=1)).view(np.dtype((np.void, 32)))
+    _, group, count = np.unique(key.ravel(), return_inverse=True, return_counts=True)
+    group = group.ravel()
+    two = count[group] == 2  # an edge of exactly two polygons
+    order = np.argsort(group[two], kind="stable")
+    seg = np.flatnonzero(two)[order].reshape(-1, 2)
+    who = owner[part[inner]]
+    a, b = who[seg[:, 0]], who[seg[:, 1]]
+    length = np.hypot(*(q[seg[:, 0]] - p[seg[:, 0]]).T)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    n = np.int64(len(geoms))
+    keys, where = np.unique(lo * n + hi, return_inverse=True)
+    total = np.bincount(where.ravel(), weights=length, minlength=len(keys))
+    asked = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
+    out = np.zeros(len(asked))
+    if len(keys):
+        at = np.minimum(np.searchsorted(keys, asked), len(keys) - 1)
+        hit = keys[at] == asked
+        out[hit] = total[at[hit]]
+    return out
+
+
+def whole_cells(units: gpd.GeoDataFrame) -> np.ndarray:
+    """Per unit (metric CRS, `cell`), whether it is exactly its cell's planar hexagon
+    (same six corners to 0.1 mm, one part, no hole): not clipped by any boundary."""
+    geoms = units.geometry.to_numpy()
+    whole = np.zeros(len(geoms), dtype=bool)
+    if "cell" not in units or not len(geoms):
+        return whole
+    cell = pd.to_numeric(units["cell"], errors="coerce").to_numpy(float)
+    cand = np.flatnonzero(~np.isnan(cell) & (shapely.get_num_geometries(geoms) == 1))
+    part = shapely.get_geometry(geoms[cand], 0)
+    six = (
+        (shapely.get_type_id(part) == 3)
+        & (shapely.get_num_interior_rings(part) == 0)
+        & (shapely.get_num_coordinates(part) == 7)
+    )
+    cand, part = cand[six], part[six]
+    cells = units["cell"].to_numpy()[cand].astype(np.int64)
+    whole[cand] = shapely.equals_exact(
+        shapely.normalize(part), shapely.normalize(hexagons(cells)), tolerance=1e-4
+    )
+    return whole

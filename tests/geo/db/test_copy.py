@@ -14,6 +14,8 @@ def test_wire_encodings():
     idx = np.arange(3)
     ints = encode(Column("n", "int4", pd.Series([1, None, -2], dtype="Int64")), idx)
     assert ints.to_pylist() == [b"\x00\x00\x00\x01", None, b"\xff\xff\xff\xfe"]
+    floats = encode(Column("w", "float8", pd.Series([1.5, None])), np.arange(2))
+    assert floats.to_pylist() == [b"\x3f\xf8" + b"\x00" * 6, None]
     day = encode(Column("d", "date", pd.Series([10957, 10958, None], dtype="Int32")), idx)
     assert day.to_pylist()[:2] == [b"\x00\x00\x00\x00", b"\x00\x00\x00\x01"]  # 2000-01-01 = 0
     js = encode(Column("j", "jsonb", pd.Series(['{"a": "中"}', "{}", None])), idx)

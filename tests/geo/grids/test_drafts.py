@@ -8,9 +8,12 @@ import json
 
 import numpy as np
 import pytest
+import shapely
 from sqlalchemy import text
 
-from geo.grids import drafts, edit, store, versions
+from geo.grids import blocks, drafts, edit, store, versions
+from geo.grids.geometry import polygonal
+from geo.grids.workflow import read_inputs
 from tests.conftest import run_cli
 from tests.geo.grids.build import insert_units, insert_version
 from tests.geo.grids.test_edit import A, B, city, units_at
@@ -47,6 +50,40 @@ def test_a_draft_starts_as_an_exact_copy_of_the_version_in_force(clean_db, draft
     # a copy of any version, by name
     other = drafts.start(clean_db, "copy", source="2027-edit", res=10)
     assert versions.get(clean_db, "copy").parent == "2027-edit" and len(other.grids) == 6
+
+
+def test_the_stored_units_are_the_units_cut(clean_db, draft):
+    """The COPY of a new draft's units and their read-back lose nothing: every column and
+    every corner as geo.grids.blocks cut them (as one-part MultiPolygons)."""
+    inputs = read_inputs(clean_db)
+    cut = blocks.build_units(
+        store.read_grids(clean_db, "2026"),
+        store.read_units(clean_db, ("community",)),
+        inputs.items,
+        inputs.layers,
+        res=10,
+        as_of=inputs.as_of,
+    )
+    stored = draft.units
+    assert cut["grid_code"].isna().sum() > 0  # NULLs travel too
+    for column in (
+        "unit_id",
+        "cell",
+        "community_code",
+        "town_code",
+        "district_code",
+        "grid_code",
+        "households",
+        "population",
+        "workload",
+        "area_m2",
+    ):
+        mine = stored[column].astype(object).where(stored[column].notna(), None).tolist()
+        theirs = cut[column].astype(object).where(cut[column].notna(), None).tolist()
+        assert mine == theirs, column
+    assert shapely.equals_exact(
+        stored.geometry.to_numpy(), polygonal(cut.geometry.to_numpy()), tolerance=0
+    ).all()
 
 
 def test_edits_are_saved_audited_and_diffed(clean_db, draft):
