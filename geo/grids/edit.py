@@ -30,6 +30,8 @@ from geo.grids import units as unit_geometry
 from geo.grids.geometry import repaired, to_metric
 
 _NONE = np.array([], dtype=int)
+#: unit columns a balance adds up or compares, kept as NumPy arrays (Draft.figures)
+FIGURES = ("households", "population", "workload", "community_code", "town_code")
 META = ("name", "community_code", "town_code", "district_code", "kind")
 BANDS = ("under", "in", "over")
 
@@ -101,6 +103,9 @@ class Draft:
     #: per unit, the code of the department unit it lies in when the draft treats a
     #: department's units as a hard boundary (None: no boundary); see `_refuse_crossing`
     barrier: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: the units' figures as plain arrays (FIGURES), shared like `units`: a balance row
+    #: sums a few entries of them instead of converting a column of all units
+    figures: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def start(
@@ -140,6 +145,7 @@ class Draft:
             revision=revision,
             grid_hours=float(grid_hours),
             barrier=None if barrier is None else np.asarray(barrier, dtype=object),
+            figures=figures(units),
             members={
                 str(k): np.asarray(v)
                 for k, v in pd.Series(np.arange(len(assign)))
@@ -332,15 +338,15 @@ def balance(draft: Draft, codes=None) -> pd.DataFrame:
     if codes is None and "table" in draft.cache:
         return draft.cache["table"].copy()
     wanted = sorted(draft.grids) if codes is None else [c for c in codes if c in draft.grids]
-    u = draft.units
+    f = draft.figures or figures(draft.units)
     rows = []
     for code in wanted:
         idx = draft.units_of(code)
         meta = draft.grids[code]
-        hh = int(u["households"].to_numpy()[idx].sum())
-        wl = float(u["workload"].to_numpy()[idx].sum()) + draft.grid_hours
-        communities = set(u["community_code"].to_numpy()[idx]) | {meta.get("community_code")}
-        towns = set(u["town_code"].to_numpy()[idx]) | {meta.get("town_code")}
+        hh = int(f["households"][idx].sum())
+        wl = float(f["workload"][idx].sum()) + draft.grid_hours
+        communities = set(f["community_code"][idx]) | {meta.get("community_code")}
+        towns = set(f["town_code"][idx]) | {meta.get("town_code")}
         rows.append(
             {
                 "grid_code": code,
@@ -349,7 +355,7 @@ def balance(draft: Draft, codes=None) -> pd.DataFrame:
                 "town_code": meta.get("town_code"),
                 "units": int(len(idx)),
                 "households": hh,
-                "population": int(u["population"].to_numpy()[idx].sum()),
+                "population": int(f["population"][idx].sum()),
                 "workload": round(wl, 1),
                 "households_band": _band(hh, draft.households_band),
                 "band": _band(wl, draft.workload_band),
@@ -385,14 +391,14 @@ def summary(draft: Draft, table: pd.DataFrame | None = None) -> dict[str, Any]:
     """The draft as a whole: totals, grids per band, grids not contiguous or crossing
     their community/town, units (and their households) left unassigned."""
     table = balance(draft) if table is None else table
-    free = np.array([a is None for a in draft.assign], dtype=bool)
-    u = draft.units
+    free = pd.isna(draft.assign)
+    f = draft.figures or figures(draft.units)
     return {
         "revision": draft.revision,
         "grids": int(len(table)),
-        "households": int(u["households"].sum()),
-        "population": int(u["population"].sum()),
-        "workload": round(float(u["workload"].sum()) + draft.grid_hours * len(table), 1),
+        "households": int(f["households"].sum()),
+        "population": int(f["population"].sum()),
+        "workload": round(float(f["workload"].sum()) + draft.grid_hours * len(table), 1),
         "band": {b: int((table["band"] == b).sum()) for b in BANDS},
         "households_band": {b: int((table["households_band"] == b).sum()) for b in BANDS},
         "not_contiguous": table.loc[~table["contiguous"].astype(bool), "grid_code"].tolist(),
@@ -401,15 +407,38 @@ def summary(draft: Draft, table: pd.DataFrame | None = None) -> dict[str, Any]:
         ].tolist(),
         "crossing_town": table.loc[table["crosses_town"].astype(bool), "grid_code"].tolist(),
         "unassigned_units": int(free.sum()),
-        "unassigned_households": int(u["households"].to_numpy()[free].sum()),
+        "unassigned_households": int(f["households"][free].sum()),
         "can_undo": bool(draft.done),
         "can_redo": bool(draft.undone),
     }
 
 
+def figures(units: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The FIGURES columns of `units` as NumPy arrays (numbers as numbers, codes as
+    objects with None for missing)."""
+    out = {}
+    for column in FIGURES:
+        values = units[column]
+        if column in ("households", "population"):
+            out[column] = values.to_numpy(dtype=np.int64)
+        elif column == "workload":
+            out[column] = values.to_numpy(dtype=float)
+        else:
+            out[column] = values.astype(object).where(values.notna(), None).to_numpy()
+    return out
+
+
 def shapes(draft: Draft, codes) -> gpd.GeoDataFrame:
     """The grids `codes` as rows of a version (WGS-84): attributes, households and
-    population summed over their units, geometry = the union of their units."""
+    population summed over their units, geometry = the union of their units. Kept in the
+    draft's cache: the save writes them and the page draws the same outlines."""
+    key = "shapes:" + ",".join(c for c in codes if c in draft.grids)
+    if key not in draft.cache:
+        draft.cache[key] = _shapes(draft, codes)
+    return draft.cache[key].copy()
+
+
+def _shapes(draft: Draft, codes) -> gpd.GeoDataFrame:
     table = balance(draft, codes)
     geoms = []
     for code in table["grid_code"]:
