@@ -41,8 +41,13 @@ GRID_LINE = "#303030"
 SELECTED_FILL, SELECTED_LINE = "rgba(255, 235, 59, 0.45)", "#111111"
 #: trace 1: the units edited since the map was drawn; trace 2: the selection
 EDITED, SELECTED = 1, 2
-#: the grid outlines' position in layout.map.layers (after the four unit layers)
-OUTLINE = len(UNIT_BANDS)
+#: in layout.map.layers, after the four unit layers: the grid outlines as drawn (tiles of
+#: the revision the map was drawn at, under the traces: the opaque edited units hide
+#: what changed) and the outlines of the grids edited since (GeoJSON, on top)
+OUTLINE, TOUCHED = len(UNIT_BANDS), len(UNIT_BANDS) + 1
+EMPTY_SHAPE = {"type": "MultiPolygon", "coordinates": []}
+#: the fields of a unit's hover text (i18n ge.hover), filled from the tile's properties
+HOVER = ("unit", "grid", "name", "households", "population", "hours")
 BALANCE_COLUMNS = [
     ("grid_code", "col.grid_code"),
     ("name", "col.name"),
@@ -168,6 +173,13 @@ def panel(lang: str) -> html.Section | None:
             ],
             className="row",
         ),
+        # the tooltip of the units drawn from tiles, with its text in the page's language
+        html.Div(
+            id="ge-hover",
+            className="ge-hover",
+            hidden=True,
+            **{"data-template": t("ge.hover", lang, **{k: "{" + k + "}" for k in HOVER})},
+        ),
         dcc.Store(id="ge-rev"),
         dcc.Store(id="ge-sel", data=[]),
         dcc.Store(id="ge-click"),
@@ -188,12 +200,25 @@ def _z(draft: edit.Draft, bands: dict[str, str], units: np.ndarray) -> list[int]
     ]
 
 
-def _hover(draft: edit.Draft, units: np.ndarray) -> list[str]:
+def _hover(draft: edit.Draft, units: np.ndarray, lang: str) -> list[str]:
+    """The hover text of `units`, as the page's tooltip writes it for the units of the
+    tiles (assets/grid_editor.js, HOVER)."""
+    f = draft.figures or edit.figures(draft.units)
     out = []
     for u in units:
         code = draft.assign[u]
-        name = draft.grids[code]["name"] if code is not None else "—"
-        out.append(f"{code or '—'} {name}<br>#{u} · {int(draft.units['households'].iat[u])} 户")
+        out.append(
+            t(
+                "ge.hover",
+                lang,
+                unit=f"#{u}",
+                grid=code or "—",
+                name=(draft.grids[code]["name"] or "") if code is not None else "",
+                households=int(f["households"][u]),
+                population=int(f["population"][u]),
+                hours=f"{float(f['workload'][u]):.1f}",
+            )
+        )
     return out
 
 
@@ -226,10 +251,41 @@ def _units_layers(base: str, draft_name: str, revision: int) -> list[dict]:
 
 
 def _outline_layer(base: str, draft_name: str, revision: int) -> dict:
-    """The draft's grids (dissolved from their units at each save) as lines, on top."""
+    """The draft's grids at `revision` (dissolved from their units at each save) as
+    lines, under the traces."""
     return maps.tile_layer(
-        base, "grids", color=GRID_LINE, width=1.4, below="", version=draft_name, rev=str(revision)
+        base,
+        "grids",
+        color=GRID_LINE,
+        width=1.4,
+        below="traces",
+        version=draft_name,
+        rev=str(revision),
     )
+
+
+def _touched_layer() -> dict:
+    """The outlines of the grids edited since the map was drawn, one feature per grid
+    (patched by each edit; a grid gone has an empty shape), on top."""
+    return {
+        "sourcetype": "geojson",
+        "source": {"type": "FeatureCollection", "features": []},
+        "type": "line",
+        "color": GRID_LINE,
+        "line": {"width": 1.4},
+        "below": "",
+    }
+
+
+def _outlines(draft: edit.Draft, codes: list[str]) -> list[dict]:
+    """GeoJSON features of the outlines of grids `codes` (empty for a grid gone)."""
+    shapes = edit.shapes(draft, [c for c in codes if c in draft.grids])
+    geo = shapes.geometry.set_precision(10**-maps.COORD_DIGITS).__geo_interface__["features"]
+    found = {code: f["geometry"] for code, f in zip(shapes["grid_code"], geo, strict=True)}
+    return [
+        {"type": "Feature", "id": c, "properties": {}, "geometry": found.get(c, EMPTY_SHAPE)}
+        for c in codes
+    ]
 
 
 def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
@@ -239,12 +295,13 @@ def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
     the grid outlines, the community/town/district lines and the place names."""
     base = base_url()
     lines = [
-        _outline_layer(base, draft_name, draft.revision),
         maps.tile_layer(base, "community", color=BOUNDARY_COLORS["town"], width=0.8, dash=[2, 2]),
         *maps.boundary_layers(base),
     ]
     layers = [
         *_units_layers(base, draft_name, draft.revision),
+        _outline_layer(base, draft_name, draft.revision),
+        _touched_layer(),
         *({**x, "below": ""} for x in lines),
     ]
     center, zoom = maps.view_of(extent(engine()))
@@ -330,14 +387,16 @@ def _options(draft: edit.Draft) -> list[dict]:
 
 
 def edit_outputs(
-    version: str, after: edit.Draft, shown: list[int], lang: str
-) -> tuple[Patch, list[int], list | object, list, list[dict]]:
+    after: edit.Draft, shown: list[int], outlined: list[str], lang: str
+) -> tuple[Patch, list[int], list[str], list | object, list, list[dict]]:
     """What an edit sends to the page: a Patch that gives the units whose grid changed
     or whose grid's band may have changed their colour and hover in the edited-units
     trace (`shown`: the units it holds already, in order; the others are appended),
-    empties the selection and points the grid outlines at the new revision; the units
-    the trace holds afterwards; the grid options (when grids came or went); the draft's
-    KPIs and the balance rows of the grids touched."""
+    draws the new outlines of the grids touched (`outlined`: the grids the outline
+    layer holds already, in order), and empties the selection; the units and grids
+    those hold afterwards; the grid options (when grids came or went); the draft's KPIs
+    and the balance rows of the grids touched. No tile is fetched again: the map keeps
+    the tiles it was drawn with, under the edited units."""
     change = after.last
     touched = sorted(change.touched())
     table_ = edit.balance(after, touched)  # grids removed by the edit have no row
@@ -349,7 +408,7 @@ def edit_outputs(
     patch = Patch()
     added: list[int] = []
     for u, z, text in zip(
-        units.tolist(), _z(after, bands, units), _hover(after, units), strict=True
+        units.tolist(), _z(after, bands, units), _hover(after, units, lang), strict=True
     ):
         if u in where:
             patch["data"][EDITED]["z"][where[u]] = z
@@ -361,15 +420,24 @@ def edit_outputs(
         patch["data"][EDITED]["geojson"]["features"].extend(_features(after, added))
         patch["data"][EDITED]["locations"].extend([str(u) for u in added])
         patch["data"][EDITED]["z"].extend(_z(after, bands, at))
-        patch["data"][EDITED]["text"].extend(_hover(after, at))
+        patch["data"][EDITED]["text"].extend(_hover(after, at, lang))
     patch["data"][SELECTED]["geojson"] = {"type": "FeatureCollection", "features": []}
     patch["data"][SELECTED]["locations"] = []
     patch["data"][SELECTED]["z"] = []
-    patch["layout"]["map"]["layers"][OUTLINE] = _outline_layer(base_url(), version, after.revision)
-    patch["layout"]["datarevision"] = after.revision
+    place = {c: i for i, c in enumerate(outlined)}
+    fresh = [c for c in touched if c not in place]
+    features = patch["layout"]["map"]["layers"][TOUCHED]["source"]["features"]
+    new = []
+    for code, feature in zip(touched, _outlines(after, touched), strict=True):
+        if code in place:
+            features[place[code]] = feature
+        else:
+            new.append(feature)
+    if new:
+        features.extend(new)
     options = _options(after) if change.grids else no_update
     kpis, rows = _panel(after, touched, lang)
-    return patch, [*shown, *added], options, kpis, rows
+    return patch, [*shown, *added], [*outlined, *fresh], options, kpis, rows
 
 
 def register(app) -> None:
@@ -443,7 +511,7 @@ def register(app) -> None:
         kpis, rows = _panel(draft, None, lang)
         return (
             _figure(name, draft, lang),
-            {"version": name, "revision": draft.revision, "shown": []},
+            {"version": name, "revision": draft.revision, "shown": [], "outlined": []},
             [],
             t("ge.selected", lang, n=0),
             options,
@@ -514,13 +582,18 @@ def register(app) -> None:
             return (*skip, note(f"{t('ge.stale', lang)} {err}", "error"))
         except InputError as err:
             return (*skip, note(str(err), "warn"))
-        patch, shown, options, kpis, rows = edit_outputs(
-            rev["version"], after, rev.get("shown") or [], lang
+        patch, shown, outlined, options, kpis, rows = edit_outputs(
+            after, rev.get("shown") or [], rev.get("outlined") or [], lang
         )
         message = note(t("ge.saved", lang, op=t(f"ge.op.{op}", lang), rev=after.revision), "info")
         return (
             patch,
-            {"version": rev["version"], "revision": after.revision, "shown": shown},
+            {
+                "version": rev["version"],
+                "revision": after.revision,
+                "shown": shown,
+                "outlined": outlined,
+            },
             [],
             t("ge.selected", lang, n=0),
             options,

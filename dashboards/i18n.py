@@ -162,6 +162,11 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "ge.forbidden": ("仅网格规划人员和管理员可编辑网格", "Only planners and admins may edit grids"),
     "ge.units": ("编辑单元", "Units"),
+    "ge.hover": (
+        "单元 {unit} · 网格 {grid} {name}<br>{households} 户 · {population} 人 · 工时 {hours} 小时/月",
+        "Unit {unit} · grid {grid} {name}<br>{households} households · {population} people · "
+        "{hours} hours a month",
+    ),
     "ge.z0": ("工作量偏低", "Workload under band"),
     "ge.z1": ("工作量适中", "Workload in band"),
     "ge.z2": ("工作量偏高", "Workload over band"),

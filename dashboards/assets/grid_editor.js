@@ -90,7 +90,34 @@ document.addEventListener('keydown', function (e) {
                                    z: [feats.map(function () { return 0; })]}, [SELECTED]);
     }
 
-    /* listen to clicks on each map the editor's graph makes (once per map) */
+    /* the hover text of the unit from the tiles under the pointer, in #ge-hover, written
+       from its template (the page's language) and the tile's properties; units edited
+       since the map was drawn are left to the edited-units trace, which has its own */
+    function hover(gd, map, e) {
+        var tip = document.getElementById('ge-hover');
+        if (!tip) { return; }
+        var hit = unitsAt(map, e.point).filter(function (f) { return f.properties.unit_id !== undefined; })[0];
+        var edited = (gd.data && gd.data[1] && gd.data[1].locations) || [];
+        if (!hit || edited.indexOf(String(hit.properties.unit_id)) >= 0) { tip.hidden = true; return; }
+        var p = hit.properties, fields = {
+            unit: '#' + p.unit_id, grid: p.grid_code || '\u2014', name: p.grid_name || '',
+            households: p.households, population: p.population, hours: Number(p.hours).toFixed(1)
+        };
+        var text = tip.dataset.template.replace(/\{(\w+)\}/g, function (m, k) {
+            return fields[k] === undefined ? m : String(fields[k]);
+        });
+        var nodes = [];
+        text.split('<br>').forEach(function (line, i) {
+            if (i) { nodes.push(document.createElement('br')); }
+            nodes.push(document.createTextNode(line));
+        });
+        tip.replaceChildren.apply(tip, nodes);
+        tip.style.left = (e.originalEvent.clientX + 14) + 'px';
+        tip.style.top = (e.originalEvent.clientY + 14) + 'px';
+        tip.hidden = false;
+    }
+
+    /* listen to clicks and the pointer on each map the editor's graph makes (once per map) */
     function attach() {
         var gd = document.querySelector('#ge-map .js-plotly-plot'), map = mapOf(gd);
         if (!map || map.civicgridEditor) { return; }
@@ -103,6 +130,11 @@ document.addEventListener('keydown', function (e) {
             remember(map, [hit]);
             clicks += 1;
             window.dash_clientside.set_props('ge-click', {data: {unit: hit.properties.unit_id, n: clicks}});
+        });
+        map.on('mousemove', function (e) { hover(gd, map, e); });
+        map.on('mouseout', function () {
+            var tip = document.getElementById('ge-hover');
+            if (tip) { tip.hidden = true; }
         });
     }
     window.setInterval(attach, 250);

@@ -5,8 +5,9 @@ megabytes of GeoJSON. Layer names are whitelisted, every value is a bound
 parameter; a layer's optional `band` filter lets a map colour one class per
 layer (Plotly map layers have one colour each). The `<level>_names` layers hold one
 point per unit with its name, for the maps' label (symbol) layers. The `units` layer
-holds a grid-editor draft's building blocks with their grid, the workload band of that
-grid (`unknown`: no grid) and their point on surface (`lon`, `lat`, for box and lasso
+holds a grid-editor draft's building blocks with their grid (code and name), the
+workload band of that grid (`unknown`: no grid), their households, population and hours
+a month (for the hover text) and their point on surface (`lon`, `lat`, for box and lasso
 selection in the browser); `rev` only names the draft's revision, so a new revision is
 a new URL and cache entry. Below `units_zoom` of the draft's H3 resolution a unit is
 under four pixels wide: the layer then holds the draft's grids (no unit id), each in the
@@ -104,7 +105,8 @@ _UNITS_SQL = text(
       FROM grid_versions WHERE name = :version
     ),
     t AS (
-      SELECT u.unit_id, u.grid_code, u.geom, ST_PointOnSurface(u.geom) AS pt
+      SELECT u.unit_id, u.grid_code, u.households, u.population, u.workload, u.geom,
+             ST_PointOnSurface(u.geom) AS pt
       FROM grid_units u, v, b
       WHERE u.version_id = v.id AND u.geom && b.box
     ),
@@ -115,12 +117,15 @@ _UNITS_SQL = text(
     ),
     f AS (
       SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), b.env, :extent, 64, true) AS geom,
-             t.unit_id, t.grid_code,
+             t.unit_id, t.grid_code, gr.name AS grid_name, t.households, t.population,
+             round(t.workload::numeric, 1)::float8 AS hours,
              round(ST_X(t.pt)::numeric, 6)::float8 AS lon,
              round(ST_Y(t.pt)::numeric, 6)::float8 AS lat,
              CASE WHEN g.workload IS NULL THEN 'unknown' WHEN g.workload < v.lo THEN 'under'
                   WHEN g.workload > v.hi THEN 'over' ELSE 'in' END AS band
-      FROM t LEFT JOIN g ON g.grid_code = t.grid_code, v, b
+      FROM t LEFT JOIN g ON g.grid_code = t.grid_code
+             CROSS JOIN v CROSS JOIN b
+             LEFT JOIN grids gr ON gr.version_id = v.id AND gr.grid_code = t.grid_code
     )
     SELECT ST_AsMVT(f.*, :layer, :extent, 'geom') FROM f
     WHERE f.geom IS NOT NULL AND (CAST(:band AS text) IS NULL OR f.band = :band)

@@ -8,11 +8,13 @@ household, and each edit is in the audit log with its revision."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 from sqlalchemy import text
 
+from dashboards.i18n import t
 from geo.grids import drafts, edit, store
 from tests.conftest import run_cli
 
@@ -231,6 +233,64 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
         (5, "redo:move"),
         (6, "rename"),
     ]
+
+
+def hover_at(page, probe, lon: float, lat: float, starts: str) -> str:
+    """The tooltip's text once the pointer rests on (lon, lat) and it shows `starts`."""
+    page.mouse.move(5, 5)
+    x, y = probe.screen_xy("ge-map", lon, lat)
+    page.mouse.move(x, y, steps=3)
+    page.wait_for_function(
+        "(s) => { const t = document.querySelector('#ge-hover');"
+        " return t && !t.hidden && t.textContent.startsWith(s); }",
+        arg=starts,
+        timeout=SLOW,
+    )
+    return page.text_content("#ge-hover")
+
+
+def test_a_unit_drawn_from_tiles_has_hover_text_in_the_pages_language(page, server, engine, probe):
+    """Pointing at a unit of the tiles shows its code, grid, households, population and
+    hours, in Chinese, and in English after the switch."""
+    draft = drafts.start(engine, "2027-hover")
+    page.goto(server + "/grids")
+    page.wait_for_selector("#grid-editor", timeout=SLOW)
+    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    page.locator("#ge-map").scroll_into_view_if_needed()
+    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    drawn = {int(u) for u, _ in page.evaluate(RENDERED_UNITS)}
+    area = draft.units["area_m2"].to_numpy()
+    unit = next(
+        int(u)
+        for u in np.argsort(-area)  # a whole hexagon of a grid, drawn
+        if int(u) in drawn and draft.grid_of(int(u)) is not None
+    )
+    code = draft.grid_of(unit)
+    ((lon, lat),) = centres(draft, [unit])
+    hours = float(draft.units["workload"].iat[unit])
+
+    def expected(lang: str) -> set[str]:
+        return {
+            t(
+                "ge.hover",
+                lang,
+                unit=f"#{unit}",
+                grid=code,
+                name=draft.grids[code]["name"],
+                households=int(draft.units["households"].iat[unit]),
+                population=int(draft.units["population"].iat[unit]),
+                hours=h,
+            ).replace("<br>", "")
+            for h in (f"{hours:.1f}", f"{math.floor(hours * 10 + 0.5) / 10:.1f}")
+        }
+
+    assert hover_at(page, probe, lon, lat, f"单元 #{unit} ") in expected("zh")
+    page.click("#btn-lang")
+    page.wait_for_selector("#grid-editor", timeout=SLOW)
+    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    page.locator("#ge-map").scroll_into_view_if_needed()
+    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    assert hover_at(page, probe, lon, lat, f"Unit #{unit} ") in expected("en")
 
 
 def test_only_planners_and_admins_get_the_editor(engine, city):

@@ -1,5 +1,6 @@
 """geo.views.tiles `units`: a grid-editor draft's units as a vector tile — every unit of
-the tile with its grid, the workload band of that grid and its point on surface, exactly
+the tile with its grid and grid name, the workload band of that grid, its households,
+population and hours (the hover text) and its point on surface, exactly
 as geo.grids.edit computes them, before and after an edit; one band per request when
 asked; a revision that is not a number refused."""
 
@@ -79,12 +80,23 @@ def expected(draft: edit.Draft) -> dict[int, dict]:
             "unit_id": u,
             "grid_code": draft.grid_of(u),
             "band": "unknown" if draft.grid_of(u) is None else bands[draft.grid_of(u)],
+            "households": int(draft.units["households"].iat[u]),
+            "population": int(draft.units["population"].iat[u]),
+            "hours": round(float(draft.units["workload"].iat[u]), 1),
             "lon": round(float(pts.x.iat[u]), 6),
             "lat": round(float(pts.y.iat[u]), 6),
         }
         for u in range(len(draft.units))
         if u not in gone
     }
+
+
+def named(draft: edit.Draft, want: dict[int, dict]) -> dict[int, dict]:
+    """`want` with each unit's grid name (an MVT leaves out the null of a unit without one)."""
+    for u, w in want.items():
+        if draft.grid_of(u) is not None:
+            w["grid_name"] = draft.grids[draft.grid_of(u)]["name"]
+    return want
 
 
 @pytest.fixture
@@ -98,12 +110,14 @@ def draft(clean_db):
 
 def test_a_unit_tile_holds_each_unit_with_its_grid_band_and_centre(clean_db, draft):
     got = decoded(clean_db, draft)
-    want = expected(draft)
+    want = named(draft, expected(draft))
     assert len(got) == len(draft.units) - len(specks(draft)) > 20 and len(specks(draft)) == 1
     for u, props in got.items():
         lon, lat = props.pop("lon"), props.pop("lat")
         assert (lon, lat) == pytest.approx((want[u]["lon"], want[u]["lat"]), abs=1e-6)
-        assert props == {k: v for k, v in want[u].items() if k not in ("lon", "lat")}
+        # hours to 0.1, rounded by PostgreSQL (half away from zero) or Python (half even)
+        assert props.pop("hours") == pytest.approx(want[u]["hours"], abs=0.1)
+        assert props == {k: v for k, v in want[u].items() if k not in ("lon", "lat", "hours")}
     assert {p["band"] for p in got.values()} == {"under", "in", "unknown"}
 
 
@@ -117,6 +131,10 @@ def test_after_an_edit_the_tile_shows_the_new_grids_and_bands(clean_db, draft):
         u: w["grid_code"] for u, w in want.items()
     }
     assert {u: p["band"] for u, p in got.items()} == {u: w["band"] for u, w in want.items()}
+    names = named(after, want)
+    assert {u: p.get("grid_name") for u, p in got.items()} == {
+        u: w.get("grid_name") for u, w in names.items()
+    }
     assert all(got[u]["grid_code"] == g2 for u in moved) and g1 not in after.grids
 
 
