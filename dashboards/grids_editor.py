@@ -223,11 +223,13 @@ def _hover(draft: edit.Draft, units: np.ndarray, lang: str) -> list[str]:
 
 
 def _features(draft: edit.Draft, units) -> list[dict]:
-    """GeoJSON features of `units` (ids = unit numbers, coordinates to ~1 m)."""
+    """GeoJSON features of `units` (ids = unit numbers, coordinates to ~1 m; a unit
+    that rounds to nothing has an empty shape, never a null plotly.js cannot draw)."""
     geo = draft.units.geometry.iloc[list(units)].set_precision(10**-maps.COORD_DIGITS)
     feats = []
     for u, f in zip(units, geo.__geo_interface__["features"], strict=True):
-        feats.append({"type": "Feature", "id": str(u), "properties": {}, "geometry": f["geometry"]})
+        shape = f["geometry"] or EMPTY_SHAPE
+        feats.append({"type": "Feature", "id": str(u), "properties": {}, "geometry": shape})
     return feats
 
 

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+import shapely
 from sqlalchemy import text
 
 from dashboards.i18n import t
@@ -334,3 +335,25 @@ def test_a_draft_started_on_the_page_keeps_a_departments_units_as_its_boundary(
         .scalar_one()
     )
     assert params["editor"]["boundary"] == "police"
+
+
+def test_a_unit_that_rounds_to_nothing_is_sent_as_an_empty_shape():
+    """plotly.js cannot draw a null geometry (the whole map stops redrawing): a unit
+    narrower than the ~1 m the page's coordinates keep goes as an empty shape."""
+    from dashboards import grids_editor
+    from geo.grids import blocks
+    from tests.geo.grids.test_edit import ITEMS, city
+
+    grids, communities = city()
+    units = blocks.build_units(grids, communities, ITEMS, res=10)
+    x, y = units.geometry.iloc[0].representative_point().coords[0]
+    units.loc[0, "geometry"] = shapely.box(x, y, x + 1e-7, y + 1e-7)
+    draft = edit.Draft.start(units, grids, households_band=(0, 1), workload_band=(0, 1))
+    speck, unit = grids_editor._features(draft, [0, 1])
+    assert speck == {
+        "type": "Feature",
+        "id": "0",
+        "properties": {},
+        "geometry": grids_editor.EMPTY_SHAPE,
+    }
+    assert unit["id"] == "1" and unit["geometry"]["coordinates"]
