@@ -1,19 +1,27 @@
-"""Grid editor: one edit → what the page receives, against recomputing the whole balance.
+"""Grid editor in Chromium: one edit → map and panel updated, against recomputing the whole balance.
 
 On the synthetic city of `benchmarks/grids_check.py` (150 communities of 1 km², 1,500
-grids) loaded into a database of its own, a draft is started (timed once), then N edits
-alternate between moving a unit into a neighbouring grid and undoing it. Per edit:
+grids) loaded into a database of its own, a draft is started (timed once: the whole
+`geo.grids.drafts.start`, units cut, COPYed, read back with their adjacency), then the
+app is served on a loopback port and headless Chromium (/usr/bin/chromium, the flags
+of tests/dashboards/conftest.py) opens the editor on the draft. N edits alternate:
 
-- ours: `geo.grids.drafts.save` (one transaction: revision check, units, the touched
-  grids dissolved, log and audit rows) + `dashboards.grids_editor.edit_outputs` (the
-  Patch of the units whose colour/hover changed, KPIs of the whole draft, balance rows
-  of the touched grids) — the server side of the editor's callback; payload = the JSON
-  the callback returns;
-- peer: `geo.grids.workflow.grid_workload` of the draft — the whole version's balance
-  recomputed from PostGIS (grids and point layers read, workload of every grid), what a
-  page without the editor's units would do after each edit.
+- a move: the map is brought to a unit on a grid's edge (zoom 15, not timed), the unit
+  is clicked on the map (selection in the browser), its neighbouring grid chosen as the
+  target; then the timed part, from the click on 移动 to
+- an undo: from Ctrl+Z to
 
-Server side only (no browser): the milliseconds exclude network and plotly.js drawing.
+the page showing the result: the save message of the new revision, the balance
+panel's rows of the two grids touched, the edited-units trace holding the unit in its
+new colour, and MapLibre `loaded()` with every tile in view loaded (the grid outlines
+of the new revision), then one more animation frame painted. Payload: the bytes of
+the Dash callback responses of the edit (as sent, gzip, and unpacked), plus the tile
+bytes MapLibre fetched for it.
+
+Peer, in the same run, after each edit: `geo.grids.workflow.grid_workload` of the
+draft — the whole version's balance recomputed from PostGIS (grids and point layers
+read, workload of every grid), what a page without the editor's units would do after
+each edit.
 
 First map: the bytes of the editor's figure with the units as vector tiles (the figure
 JSON, plus every unit and grid-outline tile MapLibre asks for at the figure's zoom over
@@ -21,7 +29,7 @@ the whole city, cut by PostGIS through the app's /tiles route, cache empty) agai
 GeoJSON of all the draft's units that the figure carried inline before (features with
 ids only: the lower bound of what was sent).
 
-    .venv/bin/python benchmarks/grid_editor.py [--communities 150] [--edits 20]
+    .venv/bin/python benchmarks/grid_editor.py [--communities 150] [--edits 12]
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import threading
 import time
 
 import numpy as np
@@ -36,15 +45,16 @@ import plotly.utils
 import shapely
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from benchmarks.grids_check import city
 from dashboards import grids_editor, maps
 from dashboards.app import create_app
-from dashboards.grids_editor import edit_outputs
 from geo.db import cluster, migrate
 from geo.db.engine import get_engine, owner_url
-from geo.grids import drafts, store, versions, workflow
+from geo.grids import drafts, edit, store, versions, workflow
 from geo.views.places import extent
+from tests.dashboards.conftest import CHROMIUM, CHROMIUM_ARGS
 
 
 def _database() -> str:
@@ -145,10 +155,140 @@ def first_map(engine, draft) -> None:
     )
 
 
+# the editor's map and page, asked from inside Chromium
+# the view is moved through Plotly, which keeps it when an edit patches the figure (as
+# it keeps a view the planner panned to)
+_JUMP = """([lon, lat, z]) => window.Plotly.relayout(
+  document.querySelector('#ge-map .js-plotly-plot'),
+  {'map.center': {lon: lon, lat: lat}, 'map.zoom': z})"""
+_READY = """() => {
+  const gd = document.querySelector('#ge-map .js-plotly-plot');
+  const m = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot.map;
+  if (!m || !m.loaded() || !m.areTilesLoaded()) return false;
+  return m.queryRenderedFeatures().some((f) => f.sourceLayer === 'units');
+}"""
+_LOADED = """() => {
+  const gd = document.querySelector('#ge-map .js-plotly-plot');
+  const m = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot.map;
+  // the editor's figure (three traces), not the empty map drawn before it
+  return !!m && gd.data.length > 2 && m.loaded() && m.areTilesLoaded() &&
+    m.queryRenderedFeatures().length > 0;
+}"""
+_XY = """([lon, lat]) => {
+  const m = document.querySelector('#ge-map .js-plotly-plot')._fullLayout.map._subplot.map;
+  const p = m.project([lon, lat]), r = m.getContainer().getBoundingClientRect();
+  return [r.left + p.x, r.top + p.y];
+}"""
+# the next click or key press on the page starts the clock (its event time)
+_MARK = """() => {
+  const e = window.__geEdit = {t0: null, ms: null};
+  const start = (ev) => { if (e.t0 === null) e.t0 = ev.timeStamp; };
+  document.addEventListener('click', start, {capture: true, once: true});
+  document.addEventListener('keydown', start, {capture: true, once: true});
+}"""
+# the milliseconds from that event to the next painted frame once the page shows
+# the edit: save message of revision `rev`, balance rows of the touched grids, the unit
+# in the edited-units trace with colour `z`, MapLibre loaded with every tile in view
+_SHOWN = """([rev, codes, unit, z]) => {
+  const e = window.__geEdit;
+  if (e.ms !== null) return e.ms;
+  if (e.wait || e.t0 === null) return null;
+  const msg = document.querySelector('#ge-msg');
+  if (!msg || !msg.textContent.includes('修订 ' + rev + '）')) return null;
+  const rows = Array.from(document.querySelectorAll('#ge-balance .ag-row')).map((r) => r.textContent);
+  if (!codes.every((c) => rows.some((t) => t.includes(c)))) return null;
+  const gd = document.querySelector('#ge-map .js-plotly-plot');
+  const at = gd.data[1].locations.indexOf(String(unit));
+  if (at < 0 || gd.data[1].z[at] !== z) return null;
+  const m = gd._fullLayout.map._subplot.map;
+  if (!m.loaded() || !m.areTilesLoaded()) return null;
+  e.wait = true;
+  requestAnimationFrame(() => { e.ms = performance.now() - e.t0; });
+  return null;
+}"""
+
+
+def _serve(engine):
+    """The app on a free loopback port in a thread; (base URL, server)."""
+    srv = make_server("127.0.0.1", 0, create_app(engine).server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{srv.server_port}", srv
+
+
+def browser_edits(engine, name: str, edits: int) -> tuple[list, list, list, list, list]:
+    """`edits` edits made in Chromium (moves and their undos); per edit the ms until the
+    page shows it, the Dash response bytes (gzip as sent, unpacked), the tile bytes,
+    and the peer's ms."""
+    from playwright.sync_api import sync_playwright
+
+    base, srv = _serve(engine)
+    rng = np.random.default_rng(1)
+    took, sent, unpacked, tiles, peer = [], [], [], [], []
+    seen: list = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.on("response", lambda r: seen.append(r))
+            page.goto(base + "/grids")
+            page.wait_for_selector("#grid-editor", timeout=180_000)
+            page.wait_for_function(_LOADED, timeout=180_000)
+            page.locator("#ge-map").scroll_into_view_if_needed()
+            draft = drafts.open_draft(engine, name)
+            for i in range(edits):
+                if i % 2 == 0:
+                    unit, target = _neighbour_move(draft, rng)
+                    source = draft.assign[unit]
+                    pt = draft.units.geometry.iloc[unit].representative_point()
+                    page.evaluate(_JUMP, [pt.x, pt.y, 15])
+                    page.wait_for_timeout(300)
+                    page.wait_for_function(_READY, timeout=180_000)
+                    page.mouse.click(*page.evaluate(_XY, [pt.x, pt.y]))
+                    page.wait_for_function(
+                        "() => document.querySelector('#ge-selcount').textContent.includes('已选 1 ')",
+                        timeout=60_000,
+                    )
+                    page.evaluate(
+                        "(c) => window.dash_clientside.set_props('ge-target', {value: c})", target
+                    )
+                    page.wait_for_timeout(300)
+                    page.evaluate(_MARK)
+                    del seen[:]
+                    page.click("#ge-move")
+                else:
+                    page.evaluate(_MARK)
+                    del seen[:]
+                    page.keyboard.press("Control+z")
+                # what the page must show: the same edit made on the draft in memory
+                expected = edit.move(draft, [unit], target) if i % 2 == 0 else edit.undo(draft)
+                bands = edit.balance(expected, [target, source]).set_index("grid_code")["band"]
+                z = grids_editor.Z[bands[expected.assign[unit]]]
+                handle = page.wait_for_function(
+                    _SHOWN,
+                    arg=[draft.revision + 1, [target, source], unit, z],
+                    timeout=180_000,
+                )
+                took.append(handle.json_value())
+                draft = drafts.open_draft(engine, name)
+                dash = [r for r in seen if "_dash-update-component" in r.url]
+                sent.append(sum(r.request.sizes()["responseBodySize"] for r in dash))
+                unpacked.append(sum(len(r.body()) for r in dash))
+                tiles.append(
+                    sum(r.request.sizes()["responseBodySize"] for r in seen if "/tiles/" in r.url)
+                )
+                t0 = time.perf_counter()
+                workflow.grid_workload(engine, name)
+                peer.append(time.perf_counter() - t0)
+            browser.close()
+    finally:
+        srv.shutdown()
+    return took, sent, unpacked, tiles, peer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communities", type=int, default=150)
-    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--edits", type=int, default=12)
     args = parser.parse_args()
     engine = get_engine(_database())
     n = _load(engine, args.communities)
@@ -160,35 +300,15 @@ def main() -> None:
         f"(H3 res {versions.get(engine, 'bench-edit').params['editor']['res']})"
     )
     first_map(engine, draft)
-    rng = np.random.default_rng(1)
-    ours, peer, payload = [], [], []
-    shown: list[int] = []
-    for i in range(args.edits):
-        t0 = time.perf_counter()
-        if i % 2 == 0:
-            unit, target = _neighbour_move(draft, rng)
-            draft = drafts.save(
-                engine,
-                "bench-edit",
-                "move",
-                draft.revision,
-                unit_ids=[unit],
-                to=target,
-                user="bench",
-            )
-        else:
-            draft = drafts.save(engine, "bench-edit", "undo", draft.revision, user="bench")
-        out = edit_outputs("bench-edit", draft, shown, "zh")
-        shown = out[1]
-        ours.append(time.perf_counter() - t0)
-        payload.append(len(json.dumps(out, cls=plotly.utils.PlotlyJSONEncoder).encode()))
-        t0 = time.perf_counter()
-        workflow.grid_workload(engine, "bench-edit")
-        peer.append(time.perf_counter() - t0)
-    mo, mp = statistics.median(ours) * 1000, statistics.median(peer) * 1000
+    ms, sent, unpacked, tiles, peer = browser_edits(engine, "bench-edit", args.edits)
+    mo, mp = statistics.median(ms), statistics.median(peer) * 1000
+    print(f"per edit, ms in Chromium: {[round(x) for x in ms]}")
     print(
-        f"| edit → patch + panel, {n} grids | {mo:.0f} ms, {statistics.median(payload) / 1024:.1f} KB "
-        f"| whole balance from PostGIS {mp:.0f} ms | {mp / mo:.1f}× |"
+        f"| edit → map and panel updated in Chromium, {n} grids, median of {len(ms)} | "
+        f"{mo:.0f} ms; Dash responses {statistics.median(sent) / 1024:.1f} KB sent "
+        f"({statistics.median(unpacked) / 1024:.1f} KB unpacked) + tiles "
+        f"{statistics.median(tiles) / 1024:.1f} KB | whole balance from PostGIS {mp:.0f} ms "
+        f"| {mp / mo:.1f}× |"
     )
 
 
