@@ -256,7 +256,7 @@ def test_a_unit_drawn_from_tiles_has_hover_text_in_the_pages_language(page, serv
     draft = drafts.start(engine, "2027-hover")
     page.goto(server + "/grids")
     page.wait_for_selector("#grid-editor", timeout=SLOW)
-    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    probe.wait("ge-map", traces=False, timeout=SLOW)
     page.locator("#ge-map").scroll_into_view_if_needed()
     page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
     drawn = {int(u) for u, _ in page.evaluate(RENDERED_UNITS)}
@@ -287,8 +287,13 @@ def test_a_unit_drawn_from_tiles_has_hover_text_in_the_pages_language(page, serv
 
     assert hover_at(page, probe, lon, lat, f"单元 #{unit} ") in expected("zh")
     page.click("#btn-lang")
-    page.wait_for_selector("#grid-editor", timeout=SLOW)
-    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    # the page is drawn again in English: wait for the new editor, then its map
+    page.wait_for_function(
+        "(s) => document.querySelector('#grid-editor')?.textContent.includes(s)",
+        arg=t("ge.title", "en"),
+        timeout=SLOW,
+    )
+    probe.wait("ge-map", traces=False, timeout=SLOW)
     page.locator("#ge-map").scroll_into_view_if_needed()
     page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
     assert hover_at(page, probe, lon, lat, f"Unit #{unit} ") in expected("en")
