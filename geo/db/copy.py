@@ -46,7 +46,7 @@ class Column:
     """One column to write: target name, PostgreSQL type, values over all rows.
 
     `values` by type: text → pandas Series/array of str (None = NULL); int2/int4/int8 →
-    nullable integers; timestamptz → int64 µs since 1970 UTC; date → nullable int days
+    nullable integers; float8 → numbers (NaN or None = NULL); timestamptz → int64 µs since 1970 UTC; date → nullable int days
     since 1970; jsonb → str JSON texts; geometry → EWKB bytes (object array or pyarrow).
     """
 
@@ -119,6 +119,10 @@ def _ready(column: Column) -> _Ready:
             ints=series.fillna(0).to_numpy(dtype=np.int64),
             missing=missing if missing.any() else None,
         )
+    if t == "float8":  # IEEE bits as int64: written big-endian like int8 (NaN = NULL)
+        floats = pd.to_numeric(pd.Series(column.values), errors="coerce").to_numpy(np.float64)
+        missing = np.isnan(floats)
+        return _Ready(t, ints=floats.view(np.int64), missing=missing if missing.any() else None)
     if t in ("text", "jsonb"):
         arr = _arrow_binary(column.values, pa.string())
         if t == "jsonb":
@@ -131,7 +135,7 @@ def _ready(column: Column) -> _Ready:
     raise ValueError(f"no binary encoder for {t}")
 
 
-_WIRE = {**_INT, "timestamptz": ">i8", "date": ">i4"}
+_WIRE = {**_INT, "timestamptz": ">i8", "date": ">i4", "float8": ">i8"}
 _SHIFT = {"timestamptz": UNIX_TO_2000_US, "date": UNIX_TO_2000_DAYS}
 
 
