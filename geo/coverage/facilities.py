@@ -91,19 +91,33 @@ def unit_codes(points: gpd.GeoSeries, units: gpd.GeoDataFrame | None) -> pd.Data
     return out
 
 
-def _shares(mask: np.ndarray, units_of: pd.DataFrame) -> pd.DataFrame:
-    """Total/covered/share for the city and per district and town."""
-    rows = [{"level": "city", "code": None, "total": len(mask), "covered": int(mask.sum())}]
+def _unit_index(units_of: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per level: (the unit codes, sorted; the position of each known point's code among
+    them; which points have a code) — found once per layer, used by every kind."""
+    out = {}
     for level in LEVELS:
         codes = units_of[level]
         known = codes.notna().to_numpy()
-        if not known.any():
+        if known.any():
+            found, where = np.unique(codes[known].to_numpy(), return_inverse=True)
+            out[level] = (found, where, known)
+    return out
+
+
+def _shares(
+    mask: np.ndarray, index: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> pd.DataFrame:
+    """Total/covered/share for the city and per district and town."""
+    rows = [{"level": "city", "code": None, "total": len(mask), "covered": int(mask.sum())}]
+    for level in LEVELS:
+        if level not in index:
             continue
-        frame = pd.DataFrame({"code": codes[known].to_numpy(), "covered": mask[known]})
-        grouped = frame.groupby("code", sort=True)["covered"].agg(["size", "sum"])
+        codes, where, known = index[level]
+        total = np.bincount(where, minlength=len(codes))
+        hit = np.bincount(where, weights=mask[known], minlength=len(codes))
         rows += [
-            {"level": level, "code": code, "total": int(r["size"]), "covered": int(r["sum"])}
-            for code, r in grouped.iterrows()
+            {"level": level, "code": code, "total": int(n), "covered": int(c)}
+            for code, n, c in zip(codes, total, hit, strict=True)
         ]
     table = pd.DataFrame(rows)
     table["share"] = table["covered"] / table["total"].where(table["total"] > 0)
@@ -135,16 +149,16 @@ def coverage_shares(
     layers = {}
     for layer, points in demand.items():
         geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-        layers[layer] = (in_metric(geoms), unit_codes(geoms, units))
+        layers[layer] = (in_metric(geoms), _unit_index(unit_codes(geoms, units)))
 
     tables, masks = [], {}
     for kind in kinds:
         radius = float(radii[kind])
         sites = facilities.geometry[(facilities["kind"] == kind).to_numpy()]
-        for layer, (geoms, units_of) in layers.items():
+        for layer, (geoms, index) in layers.items():
             mask = covered(geoms, sites, radius)
             masks[f"{kind}/{layer}"] = mask
-            table = _shares(mask, units_of)
+            table = _shares(mask, index)
             table.insert(0, "layer", layer)
             table.insert(0, "radius_m", radius)
             table.insert(0, "kind", kind)
