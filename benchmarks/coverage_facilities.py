@@ -1,14 +1,18 @@
-"""Facility coverage speed: `geo.coverage` against geopandas' own spatial joins, same points.
+"""Facility coverage speed: `geo.coverage` against geopandas' own spatial joins and
+against its former algorithms, same points.
 
 Two measurements on random points over a 40 km × 40 km square of the city (EPSG:4549):
 
 1. covered within 150 m of any of the cameras: `geo.coverage.facilities.covered`
-   (one STRtree nearest query) against `geopandas.sjoin_nearest(max_distance=150)`;
+   (a KD-tree over the cameras) against `geopandas.sjoin_nearest(max_distance=150)`
+   and against the former GEOS STRtree nearest query;
 2. the town of each point among detailed town polygons: `geo.zones.assign`
-   (tree over the points, prepared polygons as queries) against `geopandas.sjoin`
-   (predicate "within").
+   (points decided bin by bin, the point test only on town edges) against
+   `geopandas.sjoin` (predicate "within") and against the former point test of every
+   point (`geo.zones.assign_points`).
 
-Both answers are compared, so speed is never bought with a wrong result.
+Answers are compared (the former algorithms' exactly), so speed is never bought with a
+wrong result.
 
     .venv/bin/python benchmarks/coverage_facilities.py [--points 1000000] [--cameras 3000]
 """
@@ -23,7 +27,7 @@ import numpy as np
 import shapely
 
 from geo.coverage.facilities import covered
-from geo.zones import assign
+from geo.zones import assign, assign_points
 
 CRS = "EPSG:4549"
 X0, Y0, SIDE = 480_000.0, 3_440_000.0, 40_000.0
@@ -55,12 +59,21 @@ def main() -> None:
     peer = np.zeros(len(points), dtype=bool)
     peer[joined.index.unique()] = True
     assert (ours == peer).all(), "covered flags differ from sjoin_nearest"
+    (found, _), t_former = _timed(
+        lambda: shapely.STRtree(np.asarray(cameras.geometry.values)).query_nearest(
+            np.asarray(points.geometry.values), max_distance=150.0
+        )
+    )
+    former = np.zeros(len(points), dtype=bool)
+    former[found] = True
+    assert (ours == former).all(), "covered flags differ from the STRtree search"
     print(
         f"covered: {args.points:,} points × {args.cameras:,} cameras (150 m), "
         f"{ours.mean():.1%} covered"
     )
     print(f"  geo.coverage.facilities.covered   {t_ours:7.2f} s")
     print(f"  geopandas.sjoin_nearest           {t_peer:7.2f} s   ratio {t_peer / t_ours:.1f}×")
+    print(f"  former STRtree.query_nearest      {t_former:7.2f} s   ratio {t_former / t_ours:.1f}×")
 
     # towns: detailed polygons (~1,600 vertices each, like surveyed boundaries) tiling the square as a Voronoi diagram
     seeds = shapely.points(rng.uniform(0, SIDE, (args.towns, 2)) + (X0, Y0))
@@ -79,9 +92,14 @@ def main() -> None:
     peer = joined[~joined.index.duplicated()]["index_right"].fillna(-1).astype(int).to_numpy()
     inside = (where >= 0) & (peer >= 0)
     assert (where[inside] == peer[inside]).mean() > 0.9999, "zones differ from sjoin"
+    former, t_former = _timed(
+        lambda: assign_points(np.asarray(points.geometry.values), np.asarray(zones.geometry.values))
+    )
+    assert np.array_equal(where, former), "zones differ from the point test of every point"
     print(f"towns: {args.points:,} points in {len(zones)} polygons (~{vertices:,} vertices each)")
-    print(f"  geo.zones.assign         {t_ours:7.2f} s")
+    print(f"  geo.zones.assign                  {t_ours:7.2f} s")
     print(f"  geopandas.sjoin(within)           {t_peer:7.2f} s   ratio {t_peer / t_ours:.1f}×")
+    print(f"  former assign_points              {t_former:7.2f} s   ratio {t_former / t_ours:.1f}×")
 
 
 if __name__ == "__main__":

@@ -33,10 +33,8 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pulp
 import shapely
 from scipy import sparse
-from spopt.locate import MCLP
 
 from geo.coverage.facilities import in_metric
 
@@ -128,6 +126,10 @@ def exact(
     `optimal` is CBC's proof; without it (time ran out) the incumbent is returned with
     the trivial bound (all coverable weight), which `mclp` tightens with greedy's.
     """
+    # imported here: spopt (and pysal under it) takes ~5 s to import, paid only by siting
+    import pulp
+    from spopt.locate import MCLP
+
     weights = np.asarray(weights, dtype=float)
     total = float(weights.sum())
     useful_cand, useful_dem = _useful(cover, weights)

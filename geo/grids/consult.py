@@ -18,9 +18,15 @@ OPINIONS = {"agree": "同意", "agree-with-changes": "修改后同意", "object"
 LEVELS = {"town": "街镇", "community": "社区/村"}
 
 
-def _unit_of(grids: gpd.GeoDataFrame, codes: set[str]) -> pd.DataFrame:
-    rows = grids[grids["grid_code"].isin(codes)]
-    return rows[["community_code", "town_code"]]
+UNIT_COLUMNS = ("community_code", "town_code")
+
+
+def _units_of_grids(grids: pd.DataFrame) -> dict[str, set[str]]:
+    """Grid code → the community and town codes of its rows (a code may repeat)."""
+    out: dict[str, set[str]] = {}
+    for grid, *owners in zip(grids["grid_code"], *(grids[c] for c in UNIT_COLUMNS), strict=True):
+        out.setdefault(grid, set()).update(str(c) for c in owners if pd.notna(c))
+    return out
 
 
 def affected_units(
@@ -29,16 +35,20 @@ def affected_units(
     """One row per town and community touched by a change that is not 'unchanged':
     unit_code, level, unit_name, grids_before, grids_after (all the unit's grids, sorted),
     households_before, households_after, changes (the kinds touching it)."""
+    # plain tables: filtering a GeoDataFrame per unit copied its shapes every time
+    columns = ["grid_code", *UNIT_COLUMNS, "households"]
+    before, after = pd.DataFrame(before[columns]), pd.DataFrame(after[columns])
+    was, now = _units_of_grids(before), _units_of_grids(after)
     touched: dict[str, set[str]] = {}
     for row in changes.itertuples():
         if row.change == "unchanged":
             continue
-        owners = pd.concat(
-            [_unit_of(before, set(row.old_codes)), _unit_of(after, set(row.new_codes))]
+        owners = set().union(
+            *(was.get(c, ()) for c in set(row.old_codes)),
+            *(now.get(c, ()) for c in set(row.new_codes)),
         )
-        for column in ("community_code", "town_code"):
-            for code in owners[column].dropna().unique():
-                touched.setdefault(str(code), set()).add(row.change)
+        for code in owners:
+            touched.setdefault(code, set()).add(row.change)
     names = dict(zip(units["code"], units["name"], strict=False))
     levels = dict(zip(units["code"], units["level"], strict=False))
     out = []

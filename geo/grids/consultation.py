@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -46,22 +47,41 @@ def _safe(name: str) -> str:
     return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name).strip("_")
 
 
-def _grid_rows(grids, codes: list[str]) -> list[list[Any]]:
-    part = grids[grids["grid_code"].isin(codes)]
-    area = to_metric(part).area.to_numpy() if len(part) else []
-    return [
-        [
-            r.grid_code,
-            r.name or "",
-            None if pd.isna(r.households) else int(r.households),
-            None if pd.isna(r.population) else int(r.population),
-            round(float(a) / 1e4, 2),
+class GridRows:
+    """The table row of each grid of a version (code, name, households, population, area
+    in 10⁴ m²), made once for the version: every sheet takes its own grids' rows."""
+
+    def __init__(self, grids: gpd.GeoDataFrame) -> None:
+        self.grids = grids
+        area = to_metric(grids).area.to_numpy() if len(grids) else []
+        self.rows = [
+            [
+                r.grid_code,
+                r.name or "",
+                None if pd.isna(r.households) else int(r.households),
+                None if pd.isna(r.population) else int(r.population),
+                round(float(a) / 1e4, 2),
+            ]
+            for r, a in zip(grids.itertuples(), area, strict=True)
         ]
-        for r, a in zip(part.itertuples(), area, strict=True)
-    ]
+        self.at: dict[str, list[int]] = {}
+        for i, code in enumerate(grids["grid_code"]):
+            self.at.setdefault(code, []).append(i)
+
+    def positions(self, codes: list[str]) -> list[int]:
+        """Positions of the grids with these codes, in the version's order."""
+        return sorted({i for c in set(codes) for i in self.at.get(c, ())})
+
+    def of(self, codes: list[str]) -> list[list[Any]]:
+        return [self.rows[i] for i in self.positions(codes)]
+
+    def shapes(self, codes: list[str]) -> gpd.GeoDataFrame:
+        return self.grids.iloc[self.positions(codes)]
 
 
-def write_sheet(path: Path, unit: dict[str, Any], draft: str, against: str, before, after) -> Path:
+def write_sheet(
+    path: Path, unit: dict[str, Any], draft: str, against: str, before: GridRows, after: GridRows
+) -> Path:
     """One consultation sheet (征求意见表) for `unit`: its grids before and after, the
     figures, and the blanks the unit fills in."""
     from openpyxl import Workbook
@@ -90,7 +110,7 @@ def write_sheet(path: Path, unit: dict[str, Any], draft: str, against: str, befo
         ws.append([title])
         ws.cell(ws.max_row, 1).font = bold
         ws.append(["网格编码", "网格名称", "户数", "人口", "面积（万平方米）"])
-        for row in _grid_rows(grids, codes):
+        for row in grids.of(codes):
             ws.append(row)
     ws.append([])
     ws.append(["意见（请选择）", "同意 / 修改后同意 / 不同意"])
@@ -107,24 +127,24 @@ def write_sheet(path: Path, unit: dict[str, Any], draft: str, against: str, befo
 FORMATS = ("xlsx", "pdf")
 
 
-def pdf_sheet(unit: dict[str, Any], draft: str, against: str, before, after, units):
+def pdf_sheet(
+    unit: dict[str, Any], draft: str, against: str, before: GridRows, after: GridRows, units
+):
     """The unit's sheet as an A4 page: its grids before/after on a map, the figures, the
     change list and the fields to sign (geo.grids.consult_pdf; printed by `consult_pdf.write`)."""
     from geo.config import settings
     from geo.grids import consult_pdf
 
-    mine_before = before[before["grid_code"].isin(unit["grids_before"])]
-    mine_after = after[after["grid_code"].isin(unit["grids_after"])]
     boundary = units[units["code"] == unit["unit_code"]] if "code" in units else None
     return consult_pdf.figure(
         unit,
         draft,
         against,
-        mine_before,
-        mine_after,
+        before.shapes(unit["grids_before"]),
+        after.shapes(unit["grids_after"]),
         boundary,
-        _grid_rows(before, unit["grids_before"]),
-        _grid_rows(after, unit["grids_after"]),
+        before.of(unit["grids_before"]),
+        after.of(unit["grids_after"]),
         settings().metric_crs,
     )
 
@@ -157,6 +177,7 @@ def open_consultation(
     before, after = store.read_grids(engine, base.name), store.read_grids(engine, v.name)
     units = store.read_units(engine, ("town", "community"))
     affected = affected_units(diff(before, after), before, after, units)
+    before, after = GridRows(before), GridRows(after)
     out = Path(out)
     sheets, pdfs, pages = [], [], []
     rows = []

@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo.config import Settings
-from geo.items.workload import hour_flags, item_workload
-from geo.zones import assign
+from geo.items.workload import grids_of, hour_flags, item_workload
 
 GRID_COLUMNS = ("grid_code", "name", "community_code", "town_code", "district_code")
 #: point layers an item list counts (geo.items.catalogue.LAYERS), in the table as counts
@@ -63,11 +62,11 @@ def recent(incidents: gpd.GeoDataFrame | None, end: pd.Timestamp) -> gpd.GeoData
     return incidents[((when > end - INCIDENT_WINDOW) & (when <= end)).to_numpy()]
 
 
-def _count(grids: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None) -> np.ndarray:
-    if points is None or len(points) == 0:
-        return np.zeros(len(grids), dtype=np.int64)
-    where = assign(points.geometry, grids.geometry)
-    return np.bincount(where[where >= 0], minlength=len(grids)).astype(np.int64)
+def _count(n: int, where: np.ndarray | None) -> np.ndarray:
+    """Points per grid from the grid of each point (−1: none)."""
+    if where is None:
+        return np.zeros(n, dtype=np.int64)
+    return np.bincount(where[where >= 0], minlength=n).astype(np.int64)
 
 
 def _band_flags(
@@ -116,10 +115,12 @@ def workload(
             if column in grids
             else np.full(len(grids), np.nan)
         )
+    grids = grids.reset_index(drop=True)
+    where = grids_of(grids, layers)  # each layer's points placed once, for every count
     for column, layer in POINT_LAYERS.items():
-        out[column] = _count(grids, layers.get(layer))
+        out[column] = _count(len(grids), where.get(layer))
 
-    hours, parts = item_workload(grids.reset_index(drop=True), items, layers, per_grid=per_grid)
+    hours, parts = item_workload(grids, items, layers, per_grid=per_grid, where=where)
     out["workload"] = hours["hours"].to_numpy()
     mean = float(out["workload"].mean()) if len(out) else 0.0
     out["workload_ratio"] = out["workload"] / mean if mean > 0 else np.nan

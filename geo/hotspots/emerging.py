@@ -43,9 +43,9 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
-from geo.hotspots.gi_star import gi_star_z, z_table
+from geo.hotspots.gi_star import gi_star_from, z_table
 from geo.hotspots.mann_kendall import mann_kendall
-from geo.hotspots.weights import kring_weights, space_time_weights
+from geo.hotspots.weights import kring_weights, space_time_sums
 
 PATTERNS = (
     "new",
@@ -161,8 +161,8 @@ def emerging(
             f"(got {n_cells} cells, {n_periods} periods)",
             field="period",
         )
-    w = space_time_weights(kring_weights(cells.astype(np.uint64), k), n_periods, time_lag)
-    z = gi_star_z(values.ravel(), w)
+    spatial = kring_weights(cells.astype(np.uint64), k)
+    z = gi_star_from(values.ravel(), *space_time_sums(spatial, values, time_lag))
     table = z_table(np.arange(z.size), values.ravel(), z)
     bins = table["bin"].to_numpy().reshape(n_periods, n_cells).T
     z_series = z.reshape(n_periods, n_cells).T

@@ -28,15 +28,24 @@ def gi_star_z(y: np.ndarray, w: sparse.spmatrix) -> np.ndarray:
     have no variance to test and get z = 0.
     """
     y = np.asarray(y, dtype=np.float64)
+    if len(y) == 0:
+        return np.zeros(0)
+    w = sparse.csr_matrix(w)
+    sw = np.asarray(w.sum(axis=1)).ravel()
+    sw2 = np.asarray(w.multiply(w).sum(axis=1)).ravel()
+    return gi_star_from(y, w @ y, sw, sw2)
+
+
+def gi_star_from(y: np.ndarray, wy: np.ndarray, sw: np.ndarray, sw2: np.ndarray) -> np.ndarray:
+    """Gi* z-scores from the weighted sums: `wy` = W·y, `sw` and `sw2` the row sums of W
+    and of W² (so a caller can get them without building W, as emerging does)."""
+    y = np.asarray(y, dtype=np.float64)
     n = len(y)
     if n == 0:
         return np.zeros(0)
-    w = sparse.csr_matrix(w)
     mean = y.mean()
     s = np.sqrt(max((y * y).mean() - mean * mean, 0.0))
-    sw = np.asarray(w.sum(axis=1)).ravel()
-    sw2 = np.asarray(w.multiply(w).sum(axis=1)).ravel()
-    num = w @ y - mean * sw
+    num = wy - mean * sw
     den = s * np.sqrt(np.maximum(n * sw2 - sw * sw, 0.0) / max(n - 1, 1))
     z = np.zeros(n)
     ok = den > 0

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from geo import hexes
 from geo.counts import levels
+from geo.db.copy import Column, constant, copy_rows
 from geo.errors import InputError
 from geo.jsonable import dumps
 
@@ -73,6 +74,7 @@ def load_counts(
 
 
 CELL_COLUMNS = ("value", "gi_z", "p", "p_fdr", "bin", "category", "trend_z", "trend_p")
+CELL_TYPES = {c: "float8" for c in CELL_COLUMNS} | {"bin": "int2", "category": "text"}
 
 
 def save_run(
@@ -87,8 +89,13 @@ def save_run(
     GIS layer gis.hotspot_cells draws it); returns the run id."""
     ids = cells.index.to_numpy(dtype=np.int64)
     frame = cells.reindex(columns=list(CELL_COLUMNS))
-    frame = frame.astype(object).where(frame.notna(), None)
-    payload = {c: frame[c].tolist() for c in CELL_COLUMNS}
+    frame["category"] = frame["category"].astype(object).where(frame["category"].notna(), None)
+    hexagons = shapely.set_srid(hexes.boundaries(ids.astype(np.uint64)), 4326)
+    columns = [
+        Column("cell", "int8", ids),
+        *(Column(c, CELL_TYPES[c], frame[c]) for c in CELL_COLUMNS),
+        Column("geom", "geometry", shapely.to_wkb(hexagons, include_srid=True)),
+    ]
     with engine.begin() as conn:
         run_id = conn.execute(
             text("""
@@ -103,24 +110,13 @@ def save_run(
                 "summary": dumps(summary),
             },
         ).scalar_one()
-        conn.execute(
-            text("""
-            INSERT INTO hotspot_cells (run_id, cell, value, gi_z, p, p_fdr, bin, category, trend_z,
-                                       trend_p, geom)
-            SELECT :run, cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p,
-                   ST_GeomFromWKB(wkb, 4326)
-            FROM unnest(CAST(:cell AS int8[]), CAST(:value AS float8[]),
-                CAST(:gi_z AS float8[]), CAST(:p AS float8[]), CAST(:p_fdr AS float8[]),
-                CAST(:bin AS int2[]), CAST(:category AS text[]), CAST(:trend_z AS float8[]),
-                CAST(:trend_p AS float8[]), CAST(:wkb AS bytea[]))
-                AS t(cell, value, gi_z, p, p_fdr, bin, category, trend_z, trend_p, wkb)
-        """),
-            {
-                "run": run_id,
-                "cell": ids.tolist(),
-                **payload,
-                "wkb": list(shapely.to_wkb(hexes.boundaries(ids.astype(np.uint64)))),
-            },
+        # binary COPY (geo.db.copy): the former unnest of Python lists spent ~10 s of a
+        # city run turning 10⁵ cells × 10 columns into parameters
+        copy_rows(
+            conn.connection.driver_connection,
+            "hotspot_cells",
+            [constant("run_id", "int8", run_id, len(ids)), *columns],
+            np.arange(len(ids)),
         )
     return int(run_id)
 

@@ -47,3 +47,31 @@ def space_time_weights(
         [np.ones(n_periods - abs(d)) for d in lags], lags, shape=(n_periods, n_periods)
     )
     return sparse.kron(band, spatial, format="csr")
+
+
+def space_time_sums(
+    spatial: sparse.spmatrix, values: np.ndarray, time_lag: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W·y, row sums of W, of W²) for W = space_time_weights(spatial, periods, time_lag)
+    and y = values.ravel() (values: periods × cells), without building W.
+
+    W repeats `spatial` once per period looked at, so W·y of a bin is the sum of the
+    spatial products of its period and the `time_lag` before, and its row sums are
+    the spatial ones times the periods it sees. W at city scale (10⁵ cells × 24 months)
+    holds ~10⁸ entries and took longer to build than the whole test to use it; with
+    binary weights and counts every sum is an integer, so the results are W's exactly.
+    """
+    if time_lag < 0:
+        raise ValueError("time_lag must be >= 0")
+    values = np.asarray(values, dtype=np.float64)
+    n_periods = values.shape[0]
+    lag = min(time_lag, n_periods - 1) if n_periods else 0
+    s = sparse.csr_matrix(spatial)
+    per_period = np.asarray(s @ values.T).T  # spatial products, one row per period
+    wy = per_period.copy()
+    for d in range(1, lag + 1):
+        wy[d:] += per_period[:-d]
+    seen = (np.minimum(np.arange(n_periods), lag) + 1)[:, None]
+    rows = np.asarray(s.sum(axis=1)).ravel()[None, :]
+    rows2 = np.asarray(s.multiply(s).sum(axis=1)).ravel()[None, :]
+    return wy.ravel(), (seen * rows).ravel(), (seen * rows2).ravel()

@@ -8,6 +8,8 @@ counted in the first grid that holds it (geo.zones.assign).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -19,21 +21,32 @@ from geo.zones import assign
 FILTERED = {layer: column for layer, (_, column) in LAYERS.items() if column is not None}
 
 
+def grids_of(
+    grids: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame | None]
+) -> dict[str, np.ndarray]:
+    """Per point layer, the position of the grid holding each point (−1: none): found
+    once per layer, then shared by every item counting that layer."""
+    return {
+        name: assign(points.geometry, grids.geometry)
+        for name, points in layers.items()
+        if points is not None and len(points)
+    }
+
+
 def _counts(
-    grids: gpd.GeoDataFrame,
+    n: int,
     points: gpd.GeoDataFrame | None,
+    where: np.ndarray | None,
     column: str | None,
     values: list[str] | None,
 ) -> np.ndarray:
-    if points is None or len(points) == 0:
-        return np.zeros(len(grids))
+    """Points of the layer (those whose `column` is in `values`, when given) per grid."""
+    if points is None or where is None or len(points) == 0:
+        return np.zeros(n)
     if values is not None and column is not None:
         text = points[column].astype("string").str.replace(r"\.0$", "", regex=True)
-        points = points[text.isin(values).fillna(False).to_numpy()]
-        if len(points) == 0:
-            return np.zeros(len(grids))
-    where = assign(points.geometry, grids.geometry)
-    return np.bincount(where[where >= 0], minlength=len(grids)).astype(float)
+        where = where[text.isin(values).fillna(False).to_numpy()]
+    return np.bincount(where[where >= 0], minlength=n).astype(float)
 
 
 def rate(items: pd.DataFrame) -> np.ndarray:
@@ -49,9 +62,10 @@ def grid_hours(items: pd.DataFrame) -> float:
 def item_workload(
     grids: gpd.GeoDataFrame,
     items: pd.DataFrame,
-    layers: dict[str, gpd.GeoDataFrame | None],
+    layers: Mapping[str, gpd.GeoDataFrame | None],
     *,
     per_grid: bool = True,
+    where: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per grid, in order: grid_code, hours; per item then grid: grid_code, item_code, item_name,
     department, count, hours) — hours a month = count × per_year × minutes ÷ 60 ÷ 12.
@@ -61,7 +75,9 @@ def item_workload(
     is for pieces of grids (the editor's units, a proposal's cells): the items counting
     grids count 0 there, since a grid carries them once however it is cut
     (`grid_hours`), so the hours of a grid are the sum of its pieces' + grid_hours.
+    `where`: `grids_of(grids, layers)` when the caller has it already.
     """
+    where = grids_of(grids, layers) if where is None else where
     codes = (
         grids["grid_code"].to_numpy()
         if "grid_code" in grids
@@ -80,8 +96,9 @@ def item_workload(
             count = np.full(len(grids), 1.0 if per_grid else 0.0)
         else:
             count = _counts(
-                grids,
+                len(grids),
                 layers.get(item.layer),
+                where.get(item.layer),
                 FILTERED.get(item.layer),
                 selector_values(item.layer, item.selector),
             )

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point, box
 
 from geo.coverage.facilities import coverage_shares, covered, nearest_distance
@@ -113,3 +114,39 @@ def test_without_units_only_the_city_row():
     table, _ = coverage_shares({"incidents": _pts(NEAR_FAR)}, CAMERA, {"camera": 150.0})
     assert table["level"].tolist() == ["city"]
     assert table["share"].iloc[0] == 0.5
+
+
+def _geos_nearest(points: gpd.GeoSeries, sites: gpd.GeoSeries, max_distance=None) -> np.ndarray:
+    """The former search, as the reference: GEOS' STRtree nearest over the sites."""
+    out = np.full(len(points), np.inf)
+    tree = shapely.STRtree(np.asarray(sites.values))
+    (idx, _), dist = tree.query_nearest(
+        np.asarray(points.values), max_distance=max_distance, return_distance=True
+    )
+    out[idx] = dist
+    return out
+
+
+@pytest.mark.parametrize("radius", [None, 150.0, 1500.0])
+def test_kd_tree_gives_the_distances_of_geos_nearest_search(radius):
+    rng = np.random.default_rng(5)
+    sites = _pts(rng.uniform(0, 5000, (400, 2)).round()).geometry  # whole metres: exact
+    # random points, points exactly `radius` away from a site (3-4-5 triangles) and
+    # points on a site
+    xy = [*rng.uniform(-500, 5500, (20_000, 2))]
+    corners = np.array([[s.x - X0, s.y - Y0] for s in sites.iloc[:50]])
+    r = radius or 150.0
+    xy += [*(corners + [0.6 * r, 0.8 * r]), *corners]
+    points = _pts(xy).geometry
+    got = nearest_distance(points, sites, max_distance=radius)
+    assert np.array_equal(got, _geos_nearest(points, sites, radius))
+    if radius is not None:
+        assert np.isinf(got).any() == (radius == 150.0) and np.isfinite(got).any()
+    if radius == 150.0:  # points on a site's circle with no nearer site: covered, as in GEOS
+        assert (got == radius).sum() >= 10
+        assert np.array_equal(covered(points, sites, radius), got <= radius)
+
+
+def test_missing_points_are_never_covered():
+    points = gpd.GeoSeries([Point(X0 + 500, Y0 + 600), None, Point()], crs=CRS)
+    assert nearest_distance(points, CAMERA.geometry).tolist() == [100.0, np.inf, np.inf]

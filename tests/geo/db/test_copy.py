@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -20,6 +22,13 @@ def test_wire_encodings():
     assert day.to_pylist()[:2] == [b"\x00\x00\x00\x00", b"\x00\x00\x00\x01"]  # 2000-01-01 = 0
     js = encode(Column("j", "jsonb", pd.Series(['{"a": "中"}', "{}", None])), idx)
     assert js.to_pylist() == [b'\x01{"a": "\xe4\xb8\xad"}', b"\x01{}", None]
+    floats = encode(Column("f", "float8", pd.Series([1.5, np.nan, -0.1, None])), np.arange(4))
+    assert floats.to_pylist() == [
+        struct.pack(">d", 1.5),
+        None,
+        struct.pack(">d", -0.1),
+        None,
+    ]
     point = points_ewkb(np.array([120.5]), np.array([31.25]))[0].as_py()
     assert shapely.from_wkb(point).equals(shapely.Point(120.5, 31.25))
     assert shapely.get_srid(shapely.from_wkb(point)) == 4326

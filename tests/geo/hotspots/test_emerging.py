@@ -14,9 +14,9 @@ from libpysal.weights import W
 from geo.hotspots import emerging
 from geo.hotspots.emerging import CATEGORIES, classify, cube
 from geo.hotspots.fdr import benjamini_hochberg, confidence_bins
-from geo.hotspots.gi_star import gi_star_z
+from geo.hotspots.gi_star import gi_star_from, gi_star_z
 from geo.hotspots.mann_kendall import mann_kendall
-from geo.hotspots.weights import kring_weights, space_time_weights
+from geo.hotspots.weights import kring_weights, space_time_sums, space_time_weights
 
 CENTRE = h3.latlng_to_cell(31.30, 120.62, 9)
 UP = (3.0, 0.001)  # a significant rising trend (trend_z, trend_p)
@@ -108,6 +108,29 @@ def test_space_time_weights_look_back_only():
     wst = space_time_weights(ws, 4, 2).tocsr()
     i = 3 * n + 3  # the final period sees periods 1, 2 and 3
     assert set(wst[i].indices.tolist()) == {t * n + j for t in (1, 2, 3) for j in ws[3].indices}
+
+
+@pytest.mark.parametrize(("k", "lag"), [(1, 0), (1, 1), (2, 1), (3, 2), (1, 9)])
+def test_space_time_sums_give_the_z_of_the_full_matrix(k, lag):
+    """emerging's sums without the space-time matrix: on counts, the very z-scores
+    (bit for bit) of Gi* under the matrix itself; on fractional values, to rounding."""
+    cells = np.array(sorted(h3.str_to_int(c) for c in h3.grid_disk(CENTRE, 6)), dtype=np.uint64)
+    n_periods = 8
+    rng = np.random.default_rng(k * 10 + lag)
+    spatial = kring_weights(cells, k)
+    matrix = space_time_weights(spatial, n_periods, lag)
+    counts = rng.poisson(1.5, (n_periods, len(cells))).astype(float)
+    counts[-1, :5] += 12
+    z = gi_star_from(counts.ravel(), *space_time_sums(spatial, counts, lag))
+    assert np.array_equal(z, gi_star_z(counts.ravel(), matrix))
+    assert (np.abs(z) > 1.96).sum() > 5
+    fractions = rng.gamma(2.0, 0.7, (n_periods, len(cells)))
+    np.testing.assert_allclose(
+        gi_star_from(fractions.ravel(), *space_time_sums(spatial, fractions, lag)),
+        gi_star_z(fractions.ravel(), matrix),
+        rtol=0,
+        atol=1e-12,
+    )
 
 
 def space_time_w(cells: np.ndarray, n_periods: int, k: int, lag: int) -> W:
