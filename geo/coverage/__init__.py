@@ -5,7 +5,7 @@ Distances are straight lines in the city's metric CRS (EPSG:4549), not street di
 Pure cores (GeoDataFrames in, DataFrames out):
 - `facilities`: `covered`, `nearest_distance`, `coverage_shares` (city/district/town)
 - `blind_spots`: `blind_spots` (uncovered cells ranked by incidents)
-- `mclp`: `mclp` (exact via spopt + CBC, or greedy with its bound), `coverage_matrix`
+- `mclp`: `mclp` (exact by HiGHS, or greedy with its bound), `coverage_matrix`
 - `inspections`: `inspected`, `inspection_shares` (city/grid/town), `overdue`
 - `zones`: `assign`, `codes_of` (which polygon holds each point, STRtree)
 

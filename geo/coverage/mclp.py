@@ -6,8 +6,9 @@ points (e.g. H3 cell centres); a site covers the demand within the service radiu
 interchangeable, so they are merged into one weighted point before solving: an exact
 reduction, nothing is moved. Two solvers:
 
-- `exact`: the MCLP integer programme of Church & ReVelle (1974) via spopt.locate.MCLP and
-  the CBC solver bundled with PuLP, optimal when CBC proves it within its time limit.
+- `exact`: the MCLP integer programme of Church & ReVelle (1974), spopt.locate.MCLP's
+  model, solved by HiGHS (`scipy.optimize.milp`), optimal when HiGHS proves it within its
+  time limit. The tests hold it to spopt's own MCLP and to enumeration.
 - `greedy`: add the site with the largest uncovered weight N times. Coverage is monotone
   submodular, so greedy reaches at least 1 − (1 − 1/N)^N > 1 − 1/e ≈ 63.2 % of the optimum
   (Nemhauser, Wolsey & Fisher 1978). Each step also yields a data-dependent upper bound on
@@ -15,18 +16,15 @@ reduction, nothing is moved. Two solvers:
 
 `method="auto"` decides on a time budget, not on the matrix size: greedy first (fast);
 when its bound already proves it optimal, that is the answer; otherwise the exact
-programme gets what is left of `time_budget` seconds, building included (in a child
-process ended at the deadline). If CBC proves optimality in time the answer is exact
-(gap 0); if not, the better of CBC's incumbent and greedy is returned with the gap to
-the best proven bound; if the programme is not even solved in time, greedy with its
-gap. Every result states its method and
+programme gets what is left of `time_budget` seconds (HiGHS' own time limit). If HiGHS
+proves optimality in time the answer is exact (gap 0); if not, the better of its
+incumbent and greedy is returned with the gap to the best proven bound; if it finds no
+solution in time, greedy with its gap. Every result states its method and
 `gap` = 1 − covered / upper_bound.
 """
 
 from __future__ import annotations
 
-import math
-import multiprocessing
 import time
 from dataclasses import dataclass, field, replace
 
@@ -34,11 +32,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
+from scipy import optimize, sparse
 
 from geo.coverage.facilities import in_metric
 
-#: seconds `method="auto"` may spend in all (greedy, building the programme, CBC)
+#: seconds `method="auto"` may spend in all (greedy, then HiGHS)
 TIME_BUDGET_S = 30.0
 
 
@@ -54,7 +52,7 @@ class Siting:
     upper_bound: float
     #: weight newly covered by each chosen site, in the order of `chosen`
     gains: list[float] = field(default_factory=list)
-    #: True when the solution is proven optimal (CBC's proof, or greedy meeting its bound)
+    #: True when the solution is proven optimal (HiGHS' proof, or greedy meeting its bound)
     optimal: bool = False
 
     @property
@@ -121,36 +119,69 @@ def _useful(cover: sparse.csr_matrix, weights: np.ndarray) -> tuple[np.ndarray, 
 def exact(
     cover: sparse.csr_matrix, weights: np.ndarray, n: int, time_limit: float | None = 120
 ) -> Siting:
-    """Maximal covering by spopt.locate.MCLP solved with CBC within `time_limit` seconds.
+    """Maximal covering solved as Church & ReVelle's integer programme by HiGHS
+    (`scipy.optimize.milp`) within `time_limit` seconds.
 
-    `optimal` is CBC's proof; without it (time ran out) the incumbent is returned with
-    the trivial bound (all coverable weight), which `mclp` tightens with greedy's.
+    Variables: x_i (site i open, binary) and y_j (demand j covered, 0–1); maximise
+    Σ w_j y_j subject to y_j ≤ Σ_i a_ij x_i and Σ x_i = n — spopt.locate.MCLP's model,
+    built here straight from the sparse matrix (spopt builds it with Python loops over a
+    dense one, which took longer than solving it). `optimal` is HiGHS' proof; when time
+    runs out the incumbent comes with HiGHS' proven bound (or the trivial one, all
+    coverable weight, when it has none), which `mclp` tightens with greedy's.
     """
-    # imported here: spopt (and pysal under it) takes ~5 s to import, paid only by siting
-    import pulp
-    from spopt.locate import MCLP
-
     weights = np.asarray(weights, dtype=float)
     total = float(weights.sum())
     useful_cand, useful_dem = _useful(cover, weights)
     sub = cover[useful_cand][:, useful_dem]
     if sub.shape[0] == 0 or n <= 0:
         return Siting([], 0.0, total, "exact", 0.0, [], optimal=True)
-    # spopt takes a clients × facilities cost matrix; 0 inside the radius, 2 outside, radius 1
-    costs = np.where(sub.T.toarray() > 0, 0.0, 2.0)
-    model = MCLP.from_cost_matrix(
-        costs, weights[useful_dem], service_radius=1.0, p_facilities=min(n, sub.shape[0])
-    )
-    solver = pulp.PULP_CBC_CMD(
-        msg=False, timeLimit=None if time_limit is None else max(1, math.ceil(time_limit))
-    )
-    model.solve(solver, results=False)
-    proven = model.problem.sol_status == pulp.LpSolutionOptimal
-    todo = [int(useful_cand[j]) for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
+    kept = useful_cand[~dominated(sub)]
+    sub, reduced = merge_equivalent(cover[kept][:, useful_dem], weights[useful_dem])
+    found = _solve(sub, reduced, min(n, sub.shape[0]), time_limit)
+    if found.x is None:  # no incumbent in time: nothing chosen, nothing proven
+        return Siting([], 0.0, total, "exact", float(weights[useful_dem].sum()), [])
+    todo = [int(c) for c in kept[found.x[: sub.shape[0]] > 0.5]]
     order, gains = _in_gain_order(cover, weights, todo)
     value = float(sum(gains))
-    bound = value if proven else float(weights[useful_dem].sum())
+    proven = found.status == 0
+    bound = getattr(found, "mip_dual_bound", None)
+    bound = value if proven else float(weights[useful_dem].sum() if bound is None else -bound)
     return Siting(order, value, total, "exact", bound, gains, optimal=proven)
+
+
+def dominated(cover: sparse.csr_matrix) -> np.ndarray:
+    """Candidates whose covered demand is a subset of another candidate's (of equal sets,
+    all but the first): swapping one for its dominator never covers less, so an optimum
+    exists without them and the rest still reach all coverable demand."""
+    linked = (cover > 0).astype(np.float64).tocsr()
+    size = np.asarray(linked.sum(axis=1)).ravel()
+    shared = (linked @ linked.T).tocoo()
+    a, b = shared.row, shared.col  # |a ∩ b| == |a|: a ⊆ b
+    inside = (a != b) & (shared.data == size[a])
+    inside &= (size[b] > size[a]) | (b < a)
+    out = np.zeros(cover.shape[0], dtype=bool)
+    out[a[inside]] = True
+    return out
+
+
+def _solve(
+    cover: sparse.csr_matrix, weights: np.ndarray, n: int, time_limit: float | None
+) -> optimize.OptimizeResult:
+    """HiGHS on the MCLP of a sites × demand 0/1 matrix (x first, then y)."""
+    sites, demand = cover.shape
+    linked = sparse.hstack([-cover.T, sparse.identity(demand)], format="csr")  # y − Aᵀx ≤ 0
+    count = sparse.hstack([np.ones((1, sites)), sparse.csr_matrix((1, demand))], format="csr")
+    options = {} if time_limit is None else {"time_limit": max(0.0, float(time_limit))}
+    return optimize.milp(
+        np.concatenate([np.zeros(sites), -weights]),
+        constraints=[
+            optimize.LinearConstraint(linked, -np.inf, 0.0),
+            optimize.LinearConstraint(count, n, n),
+        ],
+        integrality=np.concatenate([np.ones(sites), np.zeros(demand)]),
+        bounds=optimize.Bounds(0.0, 1.0),
+        options=options,
+    )
 
 
 def _in_gain_order(
@@ -188,22 +219,6 @@ def merge_equivalent(
     return sparse.csr_matrix(cover[:, first]), merged
 
 
-def _exact_within(
-    cover: sparse.csr_matrix, weights: np.ndarray, n: int, seconds: float
-) -> Siting | None:
-    """`exact()` in a child process given `seconds` in all, building the programme
-    included (spopt builds it with Python loops over a dense matrix, which on a city
-    can take longer than solving it); None when it is not done in time (the child is
-    ended; CBC's own time limit ends its solver)."""
-    context = multiprocessing.get_context("fork")
-    with context.Pool(1) as pool:
-        job = pool.apply_async(exact, (cover, weights, n, max(1.0, seconds - 1.0)))
-        try:
-            return job.get(timeout=seconds)
-        except multiprocessing.TimeoutError:
-            return None
-
-
 def mclp(
     demand: gpd.GeoSeries,
     weights: np.ndarray,
@@ -215,7 +230,7 @@ def mclp(
 ) -> Siting:
     """Choose `n` of `candidates` covering the most demand weight within `radius` metres.
 
-    method: "exact" (spopt MCLP + CBC, `time_budget` seconds for CBC), "greedy" (with its
+    method: "exact" (HiGHS, `time_budget` seconds), "greedy" (with its
     bound), or "auto" (greedy, then exact with what is left of `time_budget`).
     """
     if method not in ("auto", "exact", "greedy"):
@@ -230,8 +245,8 @@ def mclp(
     if method == "greedy" or quick.optimal:
         return quick
     left = time_budget - (time.monotonic() - started)
-    found = _exact_within(cover, weights, n, left) if left >= 1 else None
-    if found is None:  # the programme could not even be built and solved in time
+    found = exact(cover, weights, n, left) if left > 0 else None
+    if found is None or not found.chosen:  # no time left, or HiGHS found nothing in time
         return quick
     if found.optimal:
         return found

@@ -184,11 +184,14 @@ class MapProbe:
     def screen_xy(self, graph: str, lon: float, lat: float) -> list[float]:
         return self.page.evaluate(PROJECT, [graph, lon, lat])
 
-    def wait_center(self, graph: str, lon: float, lat: float, tol: float = 0.01) -> list[float]:
+    def wait_center(
+        self, graph: str, lon: float, lat: float, tol: float = 0.01, timeout: float = 30000
+    ) -> list[float]:
         """Wait until the map is centred within `tol` degrees of (lon, lat)."""
         self.page.wait_for_function(
             f"([g, x, y, d]) => {{ const c = ({CENTER})(g); return Math.abs(c[0] - x) < d && Math.abs(c[1] - y) < d; }}",
             arg=[graph, lon, lat, tol],
+            timeout=timeout,
         )
         return self.page.evaluate(CENTER, graph)
 

@@ -97,6 +97,14 @@ def test_a_script_probe_on_the_login_page_is_inert(page, app_base):
     assert page.url.startswith(app_base + "/")
 
 
+#: every plotly graph of the page drawn, and each map's MapLibre done loading (a busy
+#: machine can leave a draw pending after the network is idle)
+FIGURES_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot')].every((gd) => {
+  const map = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+  return gd._fullLayout && (!map || map.map.loaded());
+})"""
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_every_page_loads_under_the_policy_in_both_languages(page, app_base, artifacts):
@@ -117,6 +125,7 @@ def test_every_page_loads_under_the_policy_in_both_languages(page, app_base, art
                 # switch once the page's figures are drawn: plotly.js logs '_rangeSliderData'
                 # when a figure update lands on a graph the switch has just replaced
                 page.wait_for_load_state("networkidle")
+                page.wait_for_function(FIGURES_DRAWN)
                 page.click("#btn-lang")
                 page.wait_for_function(
                     "() => document.querySelector('#btn-lang').innerText === '中文'"

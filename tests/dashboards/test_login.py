@@ -3,6 +3,7 @@ test client (server-side checks) and headless Chromium (what a user sees)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -12,16 +13,25 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.serving import make_server
 
+import geo.auth.users
 from dashboards import hotspots
 from geo.auth import add_user
+from geo.auth.passwords import hash_password
 from geo.db.tables import audit_log, export_log
 
 PASSWORD = "s3cret-pass"
 
 
+#: one real Argon2id hash of PASSWORD for every user of the module (each hash costs a
+#: third of a second on this machine; signing in still verifies against it for real)
+_hash_once = functools.lru_cache(hash_password)
+
+
 @pytest.fixture
-def app(clean_db):
+def app(clean_db, monkeypatch):
     from dashboards.app import create_app
+
+    monkeypatch.setattr(geo.auth.users, "hash_password", _hash_once)
 
     with clean_db.begin() as conn:
         conn.execute(text("DELETE FROM users"))

@@ -75,7 +75,7 @@ def run_notebook(city, tmp_path, artifacts, monkeypatch):
     """Execute notebooks/NAME.py against the test database; returns its output folder."""
     monkeypatch.setenv("CIVICGRID_SAMPLE", str(city))
     monkeypatch.setenv("CIVICGRID_NB_OUT", str(tmp_path))
-    monkeypatch.setenv("CIVICGRID_HOME", str(ROOT))
+    monkeypatch.setenv("CIVICGRID_HOME", os.environ.get("CIVICGRID_HOME", str(ROOT)))
 
     def run(name: str) -> Path:
         nb = jupytext.read(NOTEBOOKS / f"{name}.py")
