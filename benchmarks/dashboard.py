@@ -10,6 +10,9 @@ Measured, median of N (default 20):
   first time it is made (`first_s`: before the server keeps that view).
 
 Peers measured in the same run, on the same filters:
+- the same pages and filter changes with the place names taken off the maps (the
+  figures' symbol layers and text traces dropped in the browser before plotly.js draws
+  them), alternating with the labelled pages: the labels' cost as a ratio;
 - the hexagon layer read from the raw `incidents` table (GROUP BY cell over the
   million rows, parents in Python) instead of the aggregate the dashboard reads;
 - the grids of the active version shipped as one GeoJSON instead of vector tiles.
@@ -112,10 +115,39 @@ RENDERED = """
   if (!m || !m.loaded() || !m.areTilesLoaded()) return false;
   let tiles = 0, traces = 0;
   for (const f of m.queryRenderedFeatures()) {
-    if (f.layer.id.includes('layout-layer')) tiles++; else if (f.layer.id.includes('trace-layer')) traces++;
+    if (f.layer.id.includes('layout-layer') || f.layer.id.startsWith('places-')) tiles++; else if (f.layer.id.includes('trace-layer')) traces++;
   }
   return tiles > 0 && (traces > 0 || !needTraces);
 }
+"""
+# run before the page's scripts: plotly.js's react/newPlot draw each figure without its
+# symbol layers (place names, in the style or in layout.map.layers) and text traces
+UNLABELLED = """
+(() => {
+  const bare = (fig) => {
+    const map = fig.layout && fig.layout.map;
+    if (!map) return fig;
+    const style = map.style && map.style.layers
+      ? {...map.style, layers: map.style.layers.filter(l => l.type !== 'symbol')} : map.style;
+    const layers = (map.layers || []).filter(l => l.type !== 'symbol');
+    return {...fig, data: (fig.data || []).filter(t => t.mode !== 'text'),
+            layout: {...fig.layout, map: {...map, style, layers}}};
+  };
+  let plotly;
+  Object.defineProperty(window, 'Plotly', {configurable: true, get: () => plotly, set: (v) => {
+    if (v && typeof v.react === 'function') {
+      for (const name of ['react', 'newPlot']) {
+        const draw = v[name];
+        v[name] = (gd, data, layout, config) => {
+          if (data && !Array.isArray(data)) return draw(gd, bare(data), layout);  // a figure
+          const fig = bare({data: data || [], layout: layout || {}});
+          return draw(gd, fig.data, fig.layout, config);
+        };
+      }
+    }
+    plotly = v;
+  }});
+})();
 """
 LOCATIONS = "(id) => JSON.stringify(document.querySelector('#' + id + ' .js-plotly-plot').data.flatMap(t => t.locations || []))"
 
@@ -183,10 +215,12 @@ def first_map(
     repeat: int,
     traces: bool = True,
     keep_cache: bool = False,
+    labels: bool = True,
 ) -> dict:
     """Median seconds from navigation to a drawn map: each time in a fresh browser
     context (nothing cached), or with `keep_cache` in one context whose HTTP cache
-    holds the scripts from the visit before (a returning user)."""
+    holds the scripts from the visit before (a returning user); without `labels`, the
+    map is drawn without its place names (UNLABELLED)."""
     times, tile_bytes, cb_bytes = [], [], []
     shared = browser.new_context(viewport={"width": 1440, "height": 1000}) if keep_cache else None
     if shared is not None:
@@ -196,6 +230,8 @@ def first_map(
         warmup.close()
     for _ in range(repeat):
         ctx = shared or browser.new_context(viewport={"width": 1440, "height": 1000})
+        if not labels:
+            ctx.add_init_script(UNLABELLED)
         page = ctx.new_page()
         pay = Payload(page)
         t = time.perf_counter()
@@ -217,9 +253,12 @@ def first_map(
     }
 
 
-def hotspot_updates(browser, base: str, repeat: int) -> dict:
-    """Median seconds and callback bytes per filter change on the hotspots page."""
+def hotspot_updates(browser, base: str, repeat: int, labels: bool = True) -> dict:
+    """Median seconds and callback bytes per filter change on the hotspots page (without
+    `labels`: on maps drawn without their place names)."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    if not labels:
+        ctx.add_init_script(UNLABELLED)
     page = ctx.new_page()
     page.goto(base + "/hotspots")
     page.wait_for_function(RENDERED, arg=["hs-map", True], timeout=120_000)
@@ -266,6 +305,21 @@ def hotspot_updates(browser, base: str, repeat: int) -> dict:
         }
         for name, v in out.items()
     }
+
+
+def labels_cost(browser, base: str, repeat: int) -> dict:
+    """First maps of the overview and hotspots pages with and without place names,
+    alternating (so a change of load hits both alike): medians and their ratio."""
+    out = {}
+    for path, graph in (("/", "ov-map"), ("/hotspots", "hs-map")):
+        runs: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(repeat):
+            for labels in (True, False):
+                got = first_map(browser, base, path, graph, 1, labels=labels)
+                runs[labels].append(got["median_s"])
+        with_s, without_s = statistics.median(runs[True]), statistics.median(runs[False])
+        out[path] = {"labels_s": with_s, "no_labels_s": without_s, "ratio": with_s / without_s}
+    return out
 
 
 def layer_vs_raw(url: str, repeat: int) -> dict:
@@ -392,6 +446,8 @@ def main() -> None:
             for path, graph in (("/", "ov-map"), ("/hotspots", "hs-map"))
         }
         result["updates"] = hotspot_updates(browser, base, args.repeat)
+        result["labels_cost"] = labels_cost(browser, base, args.repeat)
+        result["updates_no_labels"] = hotspot_updates(browser, base, args.repeat, labels=False)
         grids_view = first_map(browser, base, "/grids", "gr-map", 1, traces=False)
         browser.close()
     srv.terminate()
@@ -402,6 +458,12 @@ def main() -> None:
         "geojson_bytes": grids_geojson_bytes(url),
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    for path, c in result["labels_cost"].items():
+        print(
+            f"first map {path}: {c['labels_s']:.2f} s with place names, "
+            f"{c['no_labels_s']:.2f} s without → ×{c['ratio']:.2f}",
+            file=sys.stderr,
+        )
     lv = result["layer_vs_raw"]
     gv = result["grids_tiles_vs_geojson"]
     print(

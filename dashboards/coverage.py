@@ -101,12 +101,7 @@ def _figure(eng, kind: str, lang: str, overdue):
     if span:  # the blind spots weigh every loaded incident
         caption += f" {span[0]:%Y-%m-%d} – {span[1]:%Y-%m-%d}"
     fig = maps.base_figure(
-        center,
-        zoom,
-        maps.boundary_layers(base_url()),
-        uirevision=f"cv-{kind}",
-        base=base_url(),
-        caption=caption,
+        center, zoom, uirevision=f"cv-{kind}", base=base_url(), caption=caption, places=True
     )
     areas = cov.service_areas(eng, kind)
     if len(areas):

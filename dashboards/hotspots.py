@@ -302,8 +302,8 @@ def _layer_figure(
     fig = maps.base_figure(
         center,
         zoom,
-        maps.boundary_layers(base),
         uirevision="hs",
+        places=True,
         base=base,
         caption=f"{t('hs.title', lang)} {start:%Y-%m-%d} – {end:%Y-%m-%d}",
     )

@@ -3,10 +3,18 @@
 Every map uses a white style of the app's own (plotly's `white-bg` with the `glyphs`
 URL on this app, dashboards.glyphs: no tile, font or glyph from the internet) and draws
 its base layers (district/town boundaries, grids) from the app's own vector-tile
-endpoint through `layout.map.layers` with `sourcetype: "vector"`. Place names are
-symbol layers over the tiles' label points: districts always, towns from zoom
-TOWN_NAMES_ZOOM until TOWN_NAMES_UNTIL, communities from COMMUNITY_NAMES_ZOOM; the top hotspot areas are a
-text trace (`area_labels`).
+endpoint. Place names are symbol layers over the tiles' label points: districts always,
+towns from zoom TOWN_NAMES_ZOOM until TOWN_NAMES_UNTIL, communities from
+COMMUNITY_NAMES_ZOOM; the top hotspot areas are a text trace (`area_labels`).
+
+The overview, hotspots and coverage maps (`base_figure(places=True)`) carry the
+boundaries and names in the map style itself, from one `places` tile source, with every
+trace drawn under them (`below`, from the figure's template). Plotly.js never touches
+style layers when a figure is updated, whereas it removes and re-adds every
+`layout.map.layers` entry at each update (entries sharing a `below` value are re-added to
+keep their order), which made MapLibre re-parse and re-place all their tiles on every
+filter change. The grids and editor maps, whose tile layers must interleave with the
+boundaries, use `layout.map.layers` (`tile_layer`, `boundary_layers`).
 Hexagon layers are Choroplethmap traces over a compact GeoJSON of H3 boundaries
 (coordinates rounded to ~1 m, ids as H3 strings), sent inline or, for views the
 analyst toggles between, as a URL of the app that plotly.js fetches once and keeps.
@@ -32,6 +40,8 @@ from geo.palettes import BOUNDARY_COLORS, GI_COLORS
 
 MAP_STYLE = "white-bg"
 COORD_DIGITS = 5
+#: the deepest zoom of the app's tiles that MapLibre asks for (beyond: over-zoomed)
+MAX_TILE_ZOOM = 16
 #: the zooms from which town and community names show (districts: always); town names
 #: give way to community names from TOWN_NAMES_UNTIL
 TOWN_NAMES_ZOOM = 9.5
@@ -42,10 +52,63 @@ NAME_STYLE = {"district": (15, "#222222"), "town": (12, "#444444"), "community":
 LABEL_FONT = "Noto Sans CJK SC Regular"
 
 
-def map_style(base: str) -> dict:
+#: the source of the places style layers, and the first of them (traces go under it)
+PLACES_SOURCE = "places"
+PLACES_BELOW = "places-town"
+
+
+def places_layers() -> list[dict]:
+    """The MapLibre style layers of the boundaries and place names over the `places`
+    source: town then district lines, community, town and district names on top."""
+    lines = [
+        {
+            "id": f"places-{level}",
+            "type": "line",
+            "source": PLACES_SOURCE,
+            "source-layer": level,
+            "paint": {"line-color": BOUNDARY_COLORS[level], "line-width": width},
+        }
+        for level, width in (("town", 0.6), ("district", 1.6))
+    ]
+    names = []
+    for level, minzoom, maxzoom in (
+        ("community", COMMUNITY_NAMES_ZOOM, 24),
+        ("town", TOWN_NAMES_ZOOM, TOWN_NAMES_UNTIL),
+        ("district", 0, 24),
+    ):
+        size, color = NAME_STYLE[level]
+        names.append(
+            {
+                "id": f"places-{level}-names",
+                "type": "symbol",
+                "source": PLACES_SOURCE,
+                "source-layer": f"{level}_names",
+                "minzoom": minzoom,
+                "maxzoom": maxzoom,
+                "layout": {
+                    "text-field": ["get", "name"],
+                    "text-font": [LABEL_FONT],
+                    "text-size": size,
+                    "text-anchor": "center",
+                },
+                "paint": {"text-color": color},
+            }
+        )
+    return lines + names
+
+
+def map_style(base: str, places: bool = False) -> dict:
     """plotly's `white-bg` style with glyphs from this app at `base` (not from the web),
-    and the registered base map's layers over the white (dashboards.basemap)."""
+    and the registered base map's layers over the white (dashboards.basemap); with
+    `places`, the boundaries and place names over them (places_layers)."""
     extra_sources, extra_layers = basemap.style_parts(base)
+    if places:
+        extra_sources[PLACES_SOURCE] = {
+            "type": "vector",
+            "tiles": [tile_url(base, PLACES_SOURCE)],
+            "maxzoom": MAX_TILE_ZOOM,
+        }
+        extra_layers = [*extra_layers, *places_layers()]
     # a source, as plotly.js drops an empty `sources` when it updates a figure
     return {
         "version": 8,
@@ -168,19 +231,25 @@ def base_figure(
     uirevision: str | None = None,
     base: str | None = None,
     caption: str | None = None,
+    places: bool = False,
 ) -> go.Figure:
     """An empty offline map figure with the given base layers; `base`: this app's origin,
     whose glyphs the layers' and traces' text use and whose base map is drawn (default:
     the origin of the request being answered);
     `caption`: title and date range that a PNG/PDF export of the map carries
-    (`layout.meta.caption`, drawn by assets/civicgrid.js with a scale bar and north arrow)."""
+    (`layout.meta.caption`, drawn by assets/civicgrid.js with a scale bar and north arrow);
+    `places`: district and town boundaries and the place names in the map style, over
+    every trace of the figure."""
     # a map subplot only exists when a trace uses it: an empty, legend-less one
     fig = go.Figure(
         go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip")
     )
+    if places:  # traces go under the places layers: each map trace's `below` from the template
+        fig.layout.template.data.choroplethmap = [go.Choroplethmap(below=PLACES_BELOW)]
+        fig.layout.template.data.scattermap = [go.Scattermap(below=PLACES_BELOW)]
     fig.update_layout(
         map={
-            "style": map_style(base or base_url()),
+            "style": map_style(base or base_url(), places),
             "center": center,
             "zoom": zoom,
             "layers": layers or [],

@@ -176,9 +176,7 @@ def hot_map(layer, lang: str, ext, base: str, caption: str | None = None) -> go.
     """Significant Gi* cells over district and town boundaries (tiles from the app at `base`);
     `caption`: the title and period an export of the map carries."""
     center, zoom = maps.view_of(ext)
-    fig = maps.base_figure(
-        center, zoom, maps.boundary_layers(base), uirevision="ov", base=base, caption=caption
-    )
+    fig = maps.base_figure(center, zoom, uirevision="ov", base=base, caption=caption, places=True)
     if layer is not None and len(layer.frame):
         f = layer.frame[layer.frame["bin"] != 0]
         labels = {b: t(f"bin.{b}", lang) for b in range(-3, 4)}

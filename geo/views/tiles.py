@@ -13,6 +13,9 @@ a new URL and cache entry. Below `units_zoom` of the draft's H3 resolution a uni
 under four pixels wide: the layer then holds the draft's grids (no unit id), each in the
 band of its workload (its units' hours plus the hours every grid carries), and its
 unassigned units, so a city's first map is not 100,000 specks.
+The `places` tile holds, in one response, the district and town boundaries and the
+name points of every level from the zoom its names show (PLACE_LAYERS): the layers of
+the maps' own base style, one source and one request per tile instead of five.
 """
 
 from __future__ import annotations
@@ -30,7 +33,16 @@ ADMIN_LEVELS = ("district", "town", "community")
 BANDS = ("under", "in", "over", "unknown")
 #: one label point per unit (its point on surface, so in exactly one tile: no repeats)
 LABEL_LAYERS = tuple(f"{level}_names" for level in ADMIN_LEVELS)
-LAYERS = (*ADMIN_LEVELS, "grids", "units", *LABEL_LAYERS)
+#: the layers of a `places` tile and the tile zoom from which each is in it (names of
+#: towns and communities show only from map zoom 9.5 and 12.5: dashboards.maps)
+PLACE_LAYERS = {
+    "district": 0,
+    "town": 0,
+    "district_names": 0,
+    "town_names": 9,
+    "community_names": 12,
+}
+LAYERS = (*ADMIN_LEVELS, "grids", "units", *LABEL_LAYERS, "places")
 #: layers of one grid version, named by ?version=
 VERSION_LAYERS = ("grids", "units")
 MAX_ZOOM = 20
@@ -212,6 +224,12 @@ def units_zoom(res: int) -> int:
 def tile(engine: Engine, req: TileRequest) -> bytes:
     """The MVT bytes of one tile (empty bytes when nothing falls in it)."""
     req.validate()
+    if req.layer == "places":  # MVT layers side by side make one tile
+        return b"".join(
+            tile(engine, TileRequest(layer, req.z, req.x, req.y))
+            for layer, zoom in PLACE_LAYERS.items()
+            if req.z >= zoom
+        )
     params = {
         "z": req.z,
         "x": req.x,

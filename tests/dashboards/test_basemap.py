@@ -140,7 +140,7 @@ def test_every_page_map_draws_the_base_map_under_its_layers(
     others = [
         i
         for i, layer in enumerate(style["layers"])
-        if "layout-layer" in layer or "trace-layer" in layer
+        if "layout-layer" in layer or "trace-layer" in layer or layer.startswith("places-")
     ]
     assert style["layers"][0] == "white-bg" and max(mine) < min(
         others

@@ -25,7 +25,7 @@ NAMES = """
   const layers = m.getStyle().layers.filter(l => l.type === 'symbol').map(l => l.id);
   const out = {tiles: [], traces: []};
   for (const f of m.queryRenderedFeatures({layers})) {
-    if (f.layer.id.includes('layout-layer')) out.tiles.push(f.properties.name);
+    if (f.layer.id.startsWith('places-')) out.tiles.push(f.properties.name);
     else out.traces.push(f.layer.layout['text-field'] ? String(f.properties.text || '') : '');
   }
   return out.tiles.length ? out : null;

@@ -8,7 +8,7 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
-from geo.views.tiles import TileRequest, tile
+from geo.views.tiles import PLACE_LAYERS, TileRequest, tile
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -101,3 +101,24 @@ def test_name_tiles_hold_one_point_per_unit_with_its_name(client, engine):
             )
         assert sorted(f["properties"]["name"] for f in feats) == sorted(names)
         assert {f["geometry"]["type"] for f in feats} == {"Point"}
+
+
+def test_places_tile_holds_boundaries_and_the_names_shown_at_its_zoom(client):
+    x, y = tile_of(120.65, 31.32, 8)
+    resp = client.get(f"/tiles/places/8/{x}/{y}.pbf")
+    assert resp.status_code == 200
+    layers = mapbox_vector_tile.decode(resp.data)
+    # town and community names show only once zoomed in: not in a z8 tile
+    assert set(layers) == {"district", "town", "district_names"}
+    for layer in layers:
+        alone = client.get(f"/tiles/{layer}/8/{x}/{y}.pbf")
+        assert layers[layer] == mapbox_vector_tile.decode(alone.data)[layer]
+    # at z12 every layer that has features there is in
+    x, y = tile_of(120.65, 31.32, 12)
+    deep = mapbox_vector_tile.decode(client.get(f"/tiles/places/12/{x}/{y}.pbf").data)
+    alone = {
+        layer: mapbox_vector_tile.decode(client.get(f"/tiles/{layer}/12/{x}/{y}.pbf").data)
+        for layer in PLACE_LAYERS
+    }
+    assert deep == {layer: got[layer] for layer, got in alone.items() if got}
+    assert "community_names" in deep
