@@ -9,6 +9,8 @@ batches of the demo and test databases apart): `report.json` and
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +92,17 @@ def unclassified(
 
 
 def write_json(report: dict[str, Any]) -> Path:
-    """Write report.json beside the rejects CSV."""
+    """Write report.json beside the rejects CSV, whole or not at all: a second load of
+    the same file finding the batch already there reads it, maybe while it is written."""
     out = Path(report["report_dir"])
     out.mkdir(parents=True, exist_ok=True)
     path = out / "report.json"
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=out, prefix=".report.", suffix=".tmp", delete=False
+    ) as part:
+        json.dump(report, part, ensure_ascii=False, indent=2, default=str)
+    os.chmod(part.name, 0o644)  # as a plain write would leave it
+    os.replace(part.name, path)
     return path
 
 
