@@ -9,8 +9,9 @@ workflow. Every edit is saved by geo.grids.drafts with the revision the page was
 from: a stale save is refused with a message and the page keeps its selection.
 
 After an edit only what changed travels: the units whose grid or band changed, with
-their new colour and hover text, into a trace drawn over the tiles (a Patch of the
-figure), and the outlines' tile URL of the new revision.
+their new colour and hover text, and the new outlines of the grids touched, into traces
+drawn over the tiles (a Patch of the figure); the tiles, part of the map style, are
+neither fetched nor laid out again.
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ UNIT_BANDS = ("under", "in", "over", "unknown")
 UNIT_OPACITY = 0.8
 GRID_LINE = "#303030"
 SELECTED_FILL, SELECTED_LINE = "rgba(255, 235, 59, 0.45)", "#111111"
-#: trace 1: the units edited since the map was drawn; trace 2: the selection
+#: trace 1: the units edited since the map was drawn (opaque: they hide what changed in
+#: the tiles of the revision the map was drawn at); trace 2: the selection
 EDITED, SELECTED = 1, 2
-#: in layout.map.layers, after the four unit layers: the grid outlines as drawn (tiles of
-#: the revision the map was drawn at, under the traces: the opaque edited units hide
-#: what changed) and the outlines of the grids edited since (GeoJSON, on top)
-OUTLINE, TOUCHED = len(UNIT_BANDS), len(UNIT_BANDS) + 1
+#: the one `layout.map.layers` entry: the outlines of the grids edited since (on top)
+TOUCHED = 0
+#: the style layer the traces are drawn under (the community lines; tiles under them)
+TRACES_BELOW = "ge-community"
 EMPTY_SHAPE = {"type": "MultiPolygon", "coordinates": []}
 #: the fields of a unit's hover text (i18n ge.hover), filled from the tile's properties
 HOVER = ("unit", "grid", "name", "households", "population", "hours")
@@ -233,42 +235,41 @@ def _features(draft: edit.Draft, units) -> list[dict]:
     return feats
 
 
-def _units_layers(base: str, draft_name: str, revision: int) -> list[dict]:
-    """One fill layer of the draft's unit tiles per band (a map layer has one colour),
-    under the traces (the edited units and the selection)."""
-    return [
-        maps.tile_layer(
-            base,
-            "units",
-            kind="fill",
-            color=color,
-            opacity=UNIT_OPACITY,
-            below="traces",
-            version=draft_name,
-            band=band,
-            rev=str(revision),
+def _tile_layers(base: str, draft_name: str, revision: int) -> list[tuple[str, dict]]:
+    """The map style's own layers, bottom to top: one fill of the draft's unit tiles per
+    band (a map layer has one colour), the grids' outlines at `revision` (dissolved from
+    their units at each save), then — over the traces — the community lines (the
+    district and town lines and the place names come on top, `places`). In the style,
+    plotly.js leaves them alone when an edit patches the figure."""
+    units = [
+        (
+            f"ge-units-{band}",
+            maps.tile_layer(
+                base,
+                "units",
+                kind="fill",
+                color=color,
+                opacity=UNIT_OPACITY,
+                version=draft_name,
+                band=band,
+                rev=str(revision),
+            ),
         )
         for band, color in zip(UNIT_BANDS, COLORS, strict=True)
     ]
-
-
-def _outline_layer(base: str, draft_name: str, revision: int) -> dict:
-    """The draft's grids at `revision` (dissolved from their units at each save) as
-    lines, under the traces."""
-    return maps.tile_layer(
-        base,
-        "grids",
-        color=GRID_LINE,
-        width=1.4,
-        below="traces",
-        version=draft_name,
-        rev=str(revision),
+    outline = maps.tile_layer(
+        base, "grids", color=GRID_LINE, width=1.4, version=draft_name, rev=str(revision)
     )
+    community = maps.tile_layer(
+        base, "community", color=BOUNDARY_COLORS["town"], width=0.8, dash=[2, 2]
+    )
+    return [*units, ("ge-grids", outline), (TRACES_BELOW, community)]
 
 
 def _touched_layer() -> dict:
     """The outlines of the grids edited since the map was drawn, one feature per grid
-    (patched by each edit; a grid gone has an empty shape), on top."""
+    (patched by each edit; a grid gone has an empty shape), on top. The figure's only
+    `layout.map.layers` entry, so what plotly.js redraws when it changes is this alone."""
     return {
         "sourcetype": "geojson",
         "source": {"type": "FeatureCollection", "features": []},
@@ -292,22 +293,23 @@ def _outlines(draft: edit.Draft, codes: list[str]) -> list[dict]:
 
 def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
     """The draft's units as vector tiles of this app, coloured by the band of their grid,
-    under two traces that start empty: the units edited since the map was drawn (trace 1,
-    patched by each edit) and the selection (trace 2, drawn in the browser); over them
-    the grid outlines, the community/town/district lines and the place names."""
+    and the grid outlines as drawn, under two traces that start empty: the units edited
+    since the map was drawn (trace 1, patched by each edit) and the selection (trace 2,
+    drawn in the browser); over them the community/town/district lines, the place names
+    and the outlines of the grids edited (a GeoJSON layer, patched). Tiles and lines are
+    layers of the map style (`_tile_layers`), so an edit's Patch redraws only the traces
+    and that layer."""
     base = base_url()
-    lines = [
-        maps.tile_layer(base, "community", color=BOUNDARY_COLORS["town"], width=0.8, dash=[2, 2]),
-        *maps.boundary_layers(base),
-    ]
-    layers = [
-        *_units_layers(base, draft_name, draft.revision),
-        _outline_layer(base, draft_name, draft.revision),
-        _touched_layer(),
-        *({**x, "below": ""} for x in lines),
-    ]
     center, zoom = maps.view_of(extent(engine()))
-    fig = maps.base_figure(center, zoom, layers, uirevision=f"ge-{draft.revision}-load", base=base)
+    fig = maps.base_figure(
+        center,
+        zoom,
+        uirevision=f"ge-{draft.revision}-load",
+        base=base,
+        places=True,
+        style_layers=_tile_layers(base, draft_name, draft.revision),
+        traces_below=TRACES_BELOW,
+    )
     empty = {"type": "FeatureCollection", "features": []}
     fig.add_trace(
         go.Choroplethmap(
@@ -343,6 +345,7 @@ def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
             showlegend=False,
         )
     )
+    fig.update_layout(map_layers=[_touched_layer()])
     fig.update_layout(dragmode="pan", clickmode="event")
     return fig
 

@@ -13,8 +13,11 @@ trace drawn under them (`below`, from the figure's template). Plotly.js never to
 style layers when a figure is updated, whereas it removes and re-adds every
 `layout.map.layers` entry at each update (entries sharing a `below` value are re-added to
 keep their order), which made MapLibre re-parse and re-place all their tiles on every
-filter change. The grids and editor maps, whose tile layers must interleave with the
-boundaries, use `layout.map.layers` (`tile_layer`, `boundary_layers`).
+filter change. The grid editor's map puts its unit and grid tiles in the style too
+(`style_layers`, each a `tile_layer` entry turned into a style layer by `style_layer`),
+with its traces between them and the boundaries. The Grids page's map, whose layers
+change with the version and layer shown, uses `layout.map.layers` (`tile_layer`,
+`boundary_layers`).
 Hexagon layers are Choroplethmap traces over a compact GeoJSON of H3 boundaries
 (coordinates rounded to ~1 m, ids as H3 strings), sent inline or, for views the
 analyst toggles between, as a URL of the app that plotly.js fetches once and keeps.
@@ -97,11 +100,16 @@ def places_layers() -> list[dict]:
     return lines + names
 
 
-def map_style(base: str, places: bool = False) -> dict:
+def map_style(base: str, places: bool = False, layers: Sequence[tuple[str, dict]] = ()) -> dict:
     """plotly's `white-bg` style with glyphs from this app at `base` (not from the web),
-    and the registered base map's layers over the white (dashboards.basemap); with
-    `places`, the boundaries and place names over them (places_layers)."""
+    and the registered base map's layers over the white (dashboards.basemap); then
+    `layers` (id, `layout.map.layers`-like entry: see style_layer), in order; with
+    `places`, the boundaries and place names over them all (places_layers)."""
     extra_sources, extra_layers = basemap.style_parts(base)
+    for layer_id, entry in layers:
+        source, layer = style_layer(layer_id, entry)
+        extra_sources[layer_id] = source
+        extra_layers = [*extra_layers, layer]
     if places:
         extra_sources[PLACES_SOURCE] = {
             "type": "vector",
@@ -126,6 +134,48 @@ def map_style(base: str, places: bool = False) -> dict:
             *extra_layers,
         ],
     }
+
+
+def style_layer(layer_id: str, entry: dict) -> tuple[dict, dict]:
+    """The MapLibre source and layer (both named `layer_id`) that draw a vector-tile
+    entry of `tile_layer` or `name_layer` as part of the map style, where plotly.js never
+    removes and re-adds it when the figure is patched (it does so with every
+    `layout.map.layers` entry that shares a `below` with another)."""
+    source = {"type": "vector", "tiles": list(entry["source"]), "maxzoom": MAX_TILE_ZOOM}
+    kind, color, opacity = entry["type"], entry.get("color"), entry.get("opacity", 1.0)
+    layer: dict = {"id": layer_id, "type": kind, "source": layer_id}
+    layer["source-layer"] = entry["sourcelayer"]
+    if kind == "line":
+        line = entry.get("line", {})
+        layer["paint"] = {
+            "line-color": color,
+            "line-width": line.get("width", 1.0),
+            "line-opacity": opacity,
+            **({"line-dasharray": line["dash"]} if line.get("dash") else {}),
+        }
+    elif kind == "fill":
+        outline = entry.get("fill", {}).get("outlinecolor")
+        layer["paint"] = {
+            "fill-color": color,
+            "fill-opacity": opacity,
+            **({"fill-outline-color": outline} if outline else {}),
+        }
+    elif kind == "symbol":
+        symbol = entry["symbol"]
+        font = symbol["textfont"]
+        layer["layout"] = {
+            "text-field": ["get", symbol["text"].strip("{}")],
+            "text-font": [font["family"]],
+            "text-size": font["size"],
+            "text-anchor": "center",
+        }
+        layer["paint"] = {"text-color": font["color"]}
+    else:
+        raise ValueError(f"entry type {kind!r}: line, fill or symbol")
+    for zoom in ("minzoom", "maxzoom"):
+        if zoom in entry:
+            layer[zoom] = entry[zoom]
+    return source, layer
 
 
 def view_of(
@@ -232,6 +282,8 @@ def base_figure(
     base: str | None = None,
     caption: str | None = None,
     places: bool = False,
+    style_layers: Sequence[tuple[str, dict]] = (),
+    traces_below: str | None = None,
 ) -> go.Figure:
     """An empty offline map figure with the given base layers; `base`: this app's origin,
     whose glyphs the layers' and traces' text use and whose base map is drawn (default:
@@ -239,17 +291,19 @@ def base_figure(
     `caption`: title and date range that a PNG/PDF export of the map carries
     (`layout.meta.caption`, drawn by assets/civicgrid.js with a scale bar and north arrow);
     `places`: district and town boundaries and the place names in the map style, over
-    every trace of the figure."""
+    every trace of the figure; `style_layers`: more layers of the style (map_style), with
+    the traces drawn under the one named `traces_below`."""
     # a map subplot only exists when a trace uses it: an empty, legend-less one
     fig = go.Figure(
         go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip")
     )
-    if places:  # traces go under the places layers: each map trace's `below` from the template
-        fig.layout.template.data.choroplethmap = [go.Choroplethmap(below=PLACES_BELOW)]
-        fig.layout.template.data.scattermap = [go.Scattermap(below=PLACES_BELOW)]
+    below = traces_below or (PLACES_BELOW if places else None)
+    if below:  # traces go under that style layer: each map trace's `below` from the template
+        fig.layout.template.data.choroplethmap = [go.Choroplethmap(below=below)]
+        fig.layout.template.data.scattermap = [go.Scattermap(below=below)]
     fig.update_layout(
         map={
-            "style": map_style(base or base_url(), places),
+            "style": map_style(base or base_url(), places, style_layers),
             "center": center,
             "zoom": zoom,
             "layers": layers or [],

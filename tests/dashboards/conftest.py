@@ -123,7 +123,7 @@ RENDERED = """
   if (!m || !m.loaded() || !m.areTilesLoaded()) return null;
   const c = {tiles: 0, traces: 0};
   for (const f of m.queryRenderedFeatures()) {
-    if (f.layer.id.includes('layout-layer') || f.layer.id.startsWith('places-')) c.tiles++;
+    if (/layout-layer|^places-|^ge-/.test(f.layer.id)) c.tiles++;
     else if (f.layer.id.includes('trace-layer')) c.traces++;
   }
   return (c.tiles > 0 && (!needTraces || c.traces > 0)) ? c : null;
