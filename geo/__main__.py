@@ -2,4 +2,5 @@
 
 from geo.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned worker imports it (`civicgrid demo`)
+    main()
