@@ -166,7 +166,7 @@ def _figure(eng, a, b, theme, lang):
     if a:
         layers.append(maps.tile_layer(base, "grids", color="#1f4e79", width=0.8, version=a))
         legend.append(_swatch("#1f4e79", a, dashed=False))
-    layers += maps.boundary_layers(base, towns=False)
+    layers += maps.boundary_layers(base)
     fig = maps.base_figure(
         center,
         zoom,

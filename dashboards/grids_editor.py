@@ -345,8 +345,7 @@ def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
             showlegend=False,
         )
     )
-    fig.update_layout(map_layers=[_touched_layer()])
-    fig.update_layout(dragmode="pan", clickmode="event")
+    fig.update_layout(map_layers=[_touched_layer()], dragmode="pan", clickmode="event")
     return fig
 
 

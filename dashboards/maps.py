@@ -138,7 +138,7 @@ def map_style(base: str, places: bool = False, layers: Sequence[tuple[str, dict]
 
 def style_layer(layer_id: str, entry: dict) -> tuple[dict, dict]:
     """The MapLibre source and layer (both named `layer_id`) that draw a vector-tile
-    entry of `tile_layer` or `name_layer` as part of the map style, where plotly.js never
+    line or fill entry of `tile_layer` as part of the map style, where plotly.js never
     removes and re-adds it when the figure is patched (it does so with every
     `layout.map.layers` entry that shares a `below` with another)."""
     source = {"type": "vector", "tiles": list(entry["source"]), "maxzoom": MAX_TILE_ZOOM}
@@ -160,18 +160,8 @@ def style_layer(layer_id: str, entry: dict) -> tuple[dict, dict]:
             "fill-opacity": opacity,
             **({"fill-outline-color": outline} if outline else {}),
         }
-    elif kind == "symbol":
-        symbol = entry["symbol"]
-        font = symbol["textfont"]
-        layer["layout"] = {
-            "text-field": ["get", symbol["text"].strip("{}")],
-            "text-font": [font["family"]],
-            "text-size": font["size"],
-            "text-anchor": "center",
-        }
-        layer["paint"] = {"text-color": font["color"]}
-    else:
-        raise ValueError(f"entry type {kind!r}: line, fill or symbol")
+    else:  # names come from the places layers, over every map
+        raise ValueError(f"entry type {kind!r}: line or fill")
     for zoom in ("minzoom", "maxzoom"):
         if zoom in entry:
             layer[zoom] = entry[zoom]
@@ -265,12 +255,11 @@ def name_layers(base: str) -> list[dict]:
     ]
 
 
-def boundary_layers(base: str, towns: bool = True) -> list[dict]:
-    """District (dark, thicker) and town (grey, thin) boundary lines, and the names."""
-    layers = [tile_layer(base, "district", color=BOUNDARY_COLORS["district"], width=1.6)]
-    if towns:
-        layers.insert(0, tile_layer(base, "town", color=BOUNDARY_COLORS["town"], width=0.6))
-    return layers + name_layers(base)
+def boundary_layers(base: str) -> list[dict]:
+    """District boundary lines (dark, thicker) and the place names, as `layout.map.layers`
+    (the Grids page's map, where the grids stand for the towns' lines)."""
+    district = tile_layer(base, "district", color=BOUNDARY_COLORS["district"], width=1.6)
+    return [district, *name_layers(base)]
 
 
 def base_figure(
