@@ -135,17 +135,19 @@ def exact(
     sub = cover[useful_cand][:, useful_dem]
     if sub.shape[0] == 0 or n <= 0:
         return Siting([], 0.0, total, "exact", 0.0, [], optimal=True)
-    kept = useful_cand[~dominated(sub)]
-    sub, reduced = merge_equivalent(cover[kept][:, useful_dem], weights[useful_dem])
+    coverable = float(weights[useful_dem].sum())
+    undominated = ~dominated(sub)
+    kept = useful_cand[undominated]
+    sub, reduced = merge_equivalent(sub[undominated], weights[useful_dem])
     found = _solve(sub, reduced, min(n, sub.shape[0]), time_limit)
     if found.x is None:  # no incumbent in time: nothing chosen, nothing proven
-        return Siting([], 0.0, total, "exact", float(weights[useful_dem].sum()), [])
+        return Siting([], 0.0, total, "exact", coverable, [])
     todo = [int(c) for c in kept[found.x[: sub.shape[0]] > 0.5]]
     order, gains = _in_gain_order(cover, weights, todo)
     value = float(sum(gains))
     proven = found.status == 0
     bound = getattr(found, "mip_dual_bound", None)
-    bound = value if proven else float(weights[useful_dem].sum() if bound is None else -bound)
+    bound = value if proven else (coverable if bound is None else -float(bound))
     return Siting(order, value, total, "exact", bound, gains, optimal=proven)
 
 
