@@ -64,7 +64,8 @@ def _bin_boxes(x: np.ndarray, y: np.ndarray, size: float) -> tuple[np.ndarray, n
     x0, y0 = np.floor(x.min() / size), np.floor(y.min() / size)
     kx = (np.floor(x / size) - x0).astype(np.int64)
     ky = (np.floor(y / size) - y0).astype(np.int64)
-    key = kx * (int(ky.max()) + 1) + ky
+    rows = int(ky.max()) + 1
+    key = kx * rows + ky
     if key.max() < DENSE_BINS:  # count in a dense array: no sort
         occupied = np.flatnonzero(np.bincount(key))
         index = np.zeros(int(key.max()) + 1, dtype=np.int64)
@@ -72,7 +73,7 @@ def _bin_boxes(x: np.ndarray, y: np.ndarray, size: float) -> tuple[np.ndarray, n
         bin_of = index[key]
     else:
         occupied, bin_of = np.unique(key, return_inverse=True)
-    bx, by = occupied // (int(ky.max()) + 1) + x0, occupied % (int(ky.max()) + 1) + y0
+    bx, by = occupied // rows + x0, occupied % rows + y0
     pad = size * 1e-6
     box = shapely.box(
         bx * size - pad, by * size - pad, (bx + 1) * size + pad, (by + 1) * size + pad

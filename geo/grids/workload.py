@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo.config import Settings
-from geo.items.workload import grids_of, hour_flags, item_workload
+from geo.items.workload import grids_of, hour_flags, item_workload, points_per_grid
 
 GRID_COLUMNS = ("grid_code", "name", "community_code", "town_code", "district_code")
 #: point layers an item list counts (geo.items.catalogue.LAYERS), in the table as counts
@@ -60,13 +60,6 @@ def recent(incidents: gpd.GeoDataFrame | None, end: pd.Timestamp) -> gpd.GeoData
         return incidents
     when = pd.to_datetime(incidents["occurred_at"], utc=True)
     return incidents[((when > end - INCIDENT_WINDOW) & (when <= end)).to_numpy()]
-
-
-def _count(n: int, where: np.ndarray | None) -> np.ndarray:
-    """Points per grid from the grid of each point (−1: none)."""
-    if where is None:
-        return np.zeros(n, dtype=np.int64)
-    return np.bincount(where[where >= 0], minlength=n).astype(np.int64)
 
 
 def _band_flags(
@@ -118,7 +111,7 @@ def workload(
     grids = grids.reset_index(drop=True)
     where = grids_of(grids, layers)  # each layer's points placed once, for every count
     for column, layer in POINT_LAYERS.items():
-        out[column] = _count(len(grids), where.get(layer))
+        out[column] = points_per_grid(len(grids), where.get(layer))
 
     hours, parts = item_workload(grids, items, layers, per_grid=per_grid, where=where)
     out["workload"] = hours["hours"].to_numpy()

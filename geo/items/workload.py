@@ -33,6 +33,13 @@ def grids_of(
     }
 
 
+def points_per_grid(n: int, where: np.ndarray | None) -> np.ndarray:
+    """Points per grid (of `n`) from the grid of each point (−1: none; None: no points)."""
+    if where is None:
+        return np.zeros(n, dtype=np.int64)
+    return np.bincount(where[where >= 0], minlength=n).astype(np.int64)
+
+
 def _counts(
     n: int,
     points: gpd.GeoDataFrame | None,
@@ -46,7 +53,7 @@ def _counts(
     if values is not None and column is not None:
         text = points[column].astype("string").str.replace(r"\.0$", "", regex=True)
         where = where[text.isin(values).fillna(False).to_numpy()]
-    return np.bincount(where[where >= 0], minlength=n).astype(float)
+    return points_per_grid(n, where).astype(float)
 
 
 def rate(items: pd.DataFrame) -> np.ndarray:
