@@ -4,6 +4,33 @@ const esbuild = require('esbuild');
 const InlineCSSPlugin = require('esbuild-plugin-inline-css');
 const { environmentPlugin } = require('esbuild-plugin-environment');
 const { version } = require('plotly.js/package.json');
+const fs = require('fs');
+
+// plotly.js adds a map's traces once MapLibre's `load` has fired, i.e. once every tile of
+// the style (the places boundaries and names) is loaded and drawn: the traces' GeoJSON
+// then loads after the tiles instead of beside them, and MapLibre draws the map several
+// times more. Adding sources and layers only needs the style itself (`style.load`).
+const PATCHES = [
+    {
+        file: /plotly\.js[\\/]src[\\/]plots[\\/]map[\\/]map\.js$/,
+        from: "map.once('load', resolve);",
+        to: "map.once('style.load', resolve);",
+    },
+];
+const patchPlugin = {
+    name: 'civicgrid-patches',
+    setup(build) {
+        for (const { file, from, to } of PATCHES) {
+            build.onLoad({ filter: file }, (args) => {
+                const source = fs.readFileSync(args.path, 'utf8');
+                if (!source.includes(from)) {
+                    throw new Error(`${args.path}: "${from}" not found (plotly.js changed: review the patch)`);
+                }
+                return { contents: source.replace(from, to), loader: 'js' };
+            });
+        }
+    },
+};
 
 esbuild.build({
     entryPoints: ['entry.js'],
@@ -16,7 +43,7 @@ esbuild.build({
     legalComments: 'eof',
     // the first line names the plotly.js version (a test compares it with plotly.py's)
     banner: { js: `/* plotly.js v${version}, civicgrid bundle: core, bar, scattermap, choroplethmap */` },
-    plugins: [InlineCSSPlugin(), environmentPlugin({ NODE_DEBUG: false })],
+    plugins: [patchPlugin, InlineCSSPlugin(), environmentPlugin({ NODE_DEBUG: false })],
     alias: { regl: '@plotly/regl', stream: 'stream-browserify' },
     define: { global: 'window', 'define.amd': 'false' },
     target: 'es2016',
