@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def migrated(name: str) -> str:
@@ -16,6 +24,34 @@ def migrated(name: str) -> str:
     cluster.ensure_database(url)
     migrate.upgrade(owner_url())
     return url
+
+
+def serve(name: str) -> tuple[str, subprocess.Popen]:
+    """`civicgrid serve` on database `name`, on a free loopback port, in its own process,
+    as users run it (gunicorn, a worker process per core with its threads, no sign-in):
+    (base URL, process). The browser driver then shares no interpreter with the server,
+    and the server's threads live from request to request as in production."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login"],
+        cwd=ROOT,
+        env={**os.environ, "CIVICGRID_DB_NAME": name},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=5).close()
+            return base, proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                sys.exit("the dashboard did not start")
+            time.sleep(0.5)
 
 
 def owner() -> str:

@@ -152,34 +152,6 @@ UNLABELLED = """
 LOCATIONS = "(id) => JSON.stringify(document.querySelector('#' + id + ' .js-plotly-plot').data.flatMap(t => t.locations || []))"
 
 
-def serve(url: str) -> tuple[str, subprocess.Popen]:
-    """`civicgrid serve` on a free loopback port, in its own process (as users run it, and
-    so the browser driver here does not share an interpreter with the server)."""
-    import socket
-    import urllib.request
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "geo", "serve", "--port", str(port), "--no-login"],
-        cwd=ROOT,
-        env={**os.environ, "CIVICGRID_DB_NAME": BENCH_DB},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=5).close()
-            return base, proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit("the dashboard did not start")
-            time.sleep(0.5)
-
-
 class Payload:
     """Bytes of the Dash callback responses and tiles a page receives (as decoded, and
     as sent: gzip-encoded where the server compressed them)."""
@@ -423,7 +395,7 @@ def main() -> None:
     with get_engine(url).connect() as c:
         n_incidents = c.execute(text("SELECT count(*) FROM incidents")).scalar()
         n_grids = c.execute(text("SELECT count(*) FROM grids")).scalar()
-    base, srv = serve(url)
+    base, srv = bench_db.serve(BENCH_DB)
     result = {"incidents": n_incidents, "grids": n_grids, "repeat": args.repeat}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

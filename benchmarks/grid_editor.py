@@ -3,8 +3,9 @@
 On the synthetic city of `benchmarks/grids_check.py` (150 communities of 1 km², 1,500
 grids) loaded into a database of its own, a draft is started (timed once: the whole
 `geo.grids.drafts.start`, units cut, COPYed, read back with their adjacency), then the
-app is served on a loopback port and headless Chromium (/usr/bin/chromium, the flags
-of tests/dashboards/conftest.py) opens the editor on the draft. N edits alternate:
+app is served on a loopback port as users run it (`civicgrid serve`: gunicorn, a worker
+process per core, each with its threads) and headless Chromium (/usr/bin/chromium, the
+flags of tests/dashboards/conftest.py) opens the editor on the draft. N edits alternate:
 
 - a move: the map is brought to a unit on a grid's edge (zoom 15, not timed), the unit
   is clicked on the map (selection in the browser), its neighbouring grid chosen as the
@@ -37,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import threading
 import time
 
 import numpy as np
@@ -45,8 +45,8 @@ import plotly.utils
 import shapely
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
+from benchmarks import bench_db
 from benchmarks.grids_check import city
 from dashboards import grids_editor, maps
 from dashboards.app import create_app
@@ -208,20 +208,13 @@ _SHOWN = """([rev, codes, unit, z]) => {
 }"""
 
 
-def _serve(engine):
-    """The app on a free loopback port in a thread; (base URL, server)."""
-    srv = make_server("127.0.0.1", 0, create_app(engine).server, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{srv.server_port}", srv
-
-
 def browser_edits(engine, name: str, edits: int) -> tuple[list, list, list, list, list]:
     """`edits` edits made in Chromium (moves and their undos); per edit the ms until the
     page shows it, the Dash response bytes (gzip as sent, unpacked), the tile bytes,
     and the peer's ms."""
     from playwright.sync_api import sync_playwright
 
-    base, srv = _serve(engine)
+    base, srv = bench_db.serve(engine.url.database)
     rng = np.random.default_rng(1)
     took, sent, unpacked, tiles, peer = [], [], [], [], []
     seen: list = []
@@ -281,7 +274,8 @@ def browser_edits(engine, name: str, edits: int) -> tuple[list, list, list, list
                 peer.append(time.perf_counter() - t0)
             browser.close()
     finally:
-        srv.shutdown()
+        srv.terminate()
+        srv.wait(timeout=30)
     return took, sent, unpacked, tiles, peer
 
 

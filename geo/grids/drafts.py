@@ -34,7 +34,7 @@ from geo.items.workload import grid_hours
 from geo.jsonable import jsonable
 from geo.zones import assign
 
-_cache: dict[tuple[str, int], edit.Draft] = {}
+_cache: dict[tuple, edit.Draft] = {}
 _lock = threading.Lock()
 
 
@@ -118,18 +118,22 @@ def start(
 
 
 def open_draft(engine: Engine | Connection, name: str) -> edit.Draft:
-    """The draft `name` at its latest revision (kept in memory between saves)."""
+    """The draft `name` at its latest revision (kept in memory between saves). A draft
+    kept at an earlier revision — another process of the server saved the edits since —
+    is brought up to date from the edit log rather than read again (seconds for a city)."""
     if isinstance(engine, Engine):
         with engine.connect() as c:
             return open_draft(c, name)
     v = versions.get(engine, name)
     revision = _revision(engine, v.id)
-    key = (_db_key(engine), v.id)
+    key = _key(engine, v.id, v.created_at)
     with _lock:
         kept = _cache.get(key)
     if kept is not None and kept.revision == revision:
         return kept
-    draft = _read(engine, v, revision)
+    draft = _caught_up(engine, v.id, kept, revision) if kept is not None else None
+    if draft is None:
+        draft = _read(engine, v, revision)
     with _lock:
         _cache[key] = draft
     return draft
@@ -144,7 +148,8 @@ def save(
         raise InputError(f"unknown edit {op!r} (known: {', '.join(edit.OPS)})", field="op")
     with engine.begin() as c:
         row = c.execute(
-            text("SELECT id, status FROM grid_versions WHERE name = :n FOR UPDATE"), {"n": version}
+            text("SELECT id, status, created_at FROM grid_versions WHERE name = :n FOR UPDATE"),
+            {"n": version},
         ).first()
         if row is None:
             versions.get(c, version)  # raises naming the known versions
@@ -187,7 +192,7 @@ def save(
             },
             username=user,
         )
-        key = (_db_key(c), row.id)
+        key = _key(c, row.id, row.created_at)
     with _lock:
         _cache[key] = after
     return after
@@ -213,8 +218,10 @@ def log(engine: Engine, name: str) -> pd.DataFrame:
     )
 
 
-def _db_key(conn: Connection) -> str:
-    return conn.engine.url.render_as_string(hide_password=True)
+def _key(conn: Connection, version_id: int, created_at) -> tuple:
+    """The cache key of a draft: its database, id and creation time (a version dropped
+    and made again, even with the same id, is another draft)."""
+    return conn.engine.url.render_as_string(hide_password=True), version_id, created_at
 
 
 def _revision(conn: Connection, version_id: int) -> int:
@@ -277,6 +284,25 @@ def _read(conn: Connection, v: versions.Version, revision: int) -> edit.Draft:
     ).all()
     changes = [edit.Change.from_dict(e.change) for e in entries]
     return edit.replay(draft, [e.op for e in entries], changes)
+
+
+def _caught_up(
+    conn: Connection, version_id: int, kept: edit.Draft, revision: int
+) -> edit.Draft | None:
+    """`kept` with the logged edits after its revision applied, or None when the log
+    does not lead from it to `revision` (a draft kept from a later state)."""
+    if kept.revision > revision:
+        return None
+    entries = conn.execute(
+        select(grid_edits.c.revision, grid_edits.c.op, grid_edits.c.change)
+        .where(grid_edits.c.version_id == version_id, grid_edits.c.revision > kept.revision)
+        .order_by(grid_edits.c.revision)
+    ).all()
+    if [e.revision for e in entries] != list(range(kept.revision + 1, revision + 1)):
+        return None
+    for e in entries:
+        kept = edit.logged(kept, e.op, edit.Change.from_dict(e.change))
+    return kept
 
 
 def _barrier(conn: Connection, units: gpd.GeoDataFrame, department: str | None):

@@ -309,17 +309,27 @@ OPS = {"move": move, "merge": merge, "split": split, "rename": rename, "undo": u
 def replay(draft: Draft, ops: list[str], changes: list[Change]) -> Draft:
     """The undo/redo stacks of a stored draft from its log (ops and changes in revision
     order); the assignment is the stored one already, so only the stacks are rebuilt."""
-    done: list[Change] = []
-    undone: list[Change] = []
+    done: tuple[Change, ...] = ()
+    undone: tuple[Change, ...] = ()
     for op, change in zip(ops, changes, strict=True):
-        if op == "undo":
-            undone.append(done.pop())
-        elif op == "redo":
-            done.append(undone.pop())
-        else:
-            done.append(change)
-            undone.clear()
-    return replace(draft, done=tuple(done), undone=tuple(undone), revision=len(ops))
+        done, undone = _stacks(done, undone, op, change)
+    return replace(draft, done=done, undone=undone, revision=len(ops))
+
+
+def logged(draft: Draft, op: str, change: Change) -> Draft:
+    """The draft after an edit read from the log (`op` and the `Change` it made), without
+    running the edit again: what another process of the server saved, applied here."""
+    done, undone = _stacks(draft.done, draft.undone, op, change)
+    return draft.apply(change, done=done, undone=undone)
+
+
+def _stacks(done: tuple, undone: tuple, op: str, change: Change) -> tuple[tuple, tuple]:
+    """The undo and redo stacks after edit `op` that made `change`."""
+    if op == "undo":
+        return done[:-1], undone + done[-1:]
+    if op == "redo":
+        return done + undone[-1:], undone[:-1]
+    return done + (change,), ()
 
 
 def next_code(draft: Draft, community: str) -> str:

@@ -173,6 +173,48 @@ def test_undo_redo_are_saved_and_rebuilt_from_the_log(clean_db, draft):
     )
 
 
+def test_a_process_keeping_an_older_revision_catches_up_from_the_log(clean_db, draft, monkeypatch):
+    """Another server process saved edits (a merge, a move, an undo, a redo, a rename):
+    the draft this process kept is brought up to date from the log, equal to reading the
+    whole draft again, without reading it again."""
+    g1, g2, g3 = f"{A}001", f"{A}002", f"{A}003"
+    drafts._cache.clear()
+    kept = drafts.open_draft(clean_db, "2027-edit")
+    [key] = drafts._cache
+    assert kept.revision == 0
+    d = drafts.save(clean_db, "2027-edit", "merge", 0, codes=[g1, g2])
+    unit = int(d.units_of(g3)[0])
+    d = drafts.save(clean_db, "2027-edit", "move", d.revision, unit_ids=[unit], to=g1)
+    d = drafts.save(clean_db, "2027-edit", "undo", d.revision)
+    d = drafts.save(clean_db, "2027-edit", "redo", d.revision)
+    d = drafts.save(clean_db, "2027-edit", "rename", d.revision, code=g1, name="甲网格")
+    drafts._cache[key] = kept  # as the other process still holds it
+
+    def read_again(*_):
+        raise AssertionError("the whole draft was read again")
+
+    monkeypatch.setattr(drafts, "_read", read_again)
+    caught = drafts.open_draft(clean_db, "2027-edit")
+    monkeypatch.undo()
+    drafts._cache.clear()
+    fresh = drafts.open_draft(clean_db, "2027-edit")
+    assert caught.revision == fresh.revision == 5
+    assert (caught.assign == fresh.assign).all() and caught.assign[unit] == g1
+    assert (
+        caught.grids == fresh.grids
+        and caught.grids[g1]["name"] == "甲网格"
+        and g2 not in caught.grids
+    )
+    assert [c.op for c in caught.done] == [c.op for c in fresh.done] == ["merge", "move", "rename"]
+    assert caught.done == fresh.done and caught.undone == fresh.undone == ()
+    assert {c: list(m) for c, m in caught.members.items()} == {
+        c: list(m) for c, m in fresh.members.items()
+    }
+    # the next save, based on the caught-up revision, is accepted: the rename undone
+    after = drafts.save(clean_db, "2027-edit", "undo", caught.revision)
+    assert after.revision == 6 and after.grids[g1]["name"] == draft.grids[g1]["name"]
+
+
 def test_only_a_draft_is_edited(clean_db, draft):
     versions.activate(clean_db, "2027-edit")
     with pytest.raises(drafts.InputError, match="only a draft can be edited"):
