@@ -238,7 +238,7 @@ def warm(app: dash.Dash, base: str) -> None:
 def create_app(engine: Engine | None = None, *, login: bool = False) -> dash.Dash:
     """The dashboard on `engine` (default: the configured database); `login=True` requires
     a signed-in user and checks roles on every request (`civicgrid serve` does)."""
-    app = dash.Dash(
+    app = plotlyjs.Dash(
         __name__,
         title="civicgrid",
         serve_locally=True,

@@ -1,6 +1,7 @@
 """The pages' own plotly.js bundle: built from plotly.py's plotly.js version, served by
 the app, loaded from the page's head, and the one the maps are drawn with (Dash's full
-plotly.min.js is never fetched)."""
+plotly.min.js is never fetched); regenerator-runtime served in place of Dash's
+@babel/polyfill."""
 
 from __future__ import annotations
 
@@ -37,3 +38,30 @@ def test_maps_are_drawn_with_the_bundle(page, server, probe):
     urls = page.watch.requests
     assert any("/vendor/plotly-civicgrid." in u for u in urls)
     assert not any("plotly.min.js" in u for u in urls), "Dash's full plotly.js was fetched too"
+
+
+def test_pages_load_regenerator_runtime_instead_of_dashs_polyfill(server):
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(server + "/") as resp:
+        page = resp.read().decode()
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert not [s for s in scripts if "polyfill" in s]
+    [runtime] = [s for s in scripts if "/vendor/regenerator-runtime." in s]
+    # before Dash's own scripts, which call regeneratorRuntime
+    assert scripts.index(runtime) < min(i for i, s in enumerate(scripts) if "dash_renderer" in s)
+    with urllib.request.urlopen(server + runtime) as resp:
+        assert resp.read() == plotlyjs.REGENERATOR.read_bytes()
+        assert "immutable" in resp.headers["Cache-Control"]
+
+
+@pytest.mark.browser
+def test_dash_runs_on_regenerator_runtime_alone(page, server, probe):
+    """Dash's renderer and callbacks (transpiled async functions) run without the
+    polyfill: the overview's map is drawn, and the page logged no error."""
+    page.goto(server + "/")
+    probe.wait("ov-map")
+    assert page.evaluate("() => typeof window.regeneratorRuntime.mark") == "function"
+    assert page.evaluate("() => typeof window._babelPolyfill") == "undefined"
+    assert not [u for u in page.watch.requests if "polyfill" in u]

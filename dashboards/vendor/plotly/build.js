@@ -32,7 +32,7 @@ const patchPlugin = {
     },
 };
 
-esbuild.build({
+const plotly = esbuild.build({
     entryPoints: ['entry.js'],
     outfile: '../plotly-civicgrid.min.js',
     format: 'iife',
@@ -48,4 +48,19 @@ esbuild.build({
     define: { global: 'window', 'define.amd': 'false' },
     target: 'es2016',
     logLevel: 'info',
-}).catch(() => process.exit(1));
+});
+
+// regenerator-runtime, the one part of Dash's @babel/polyfill its scripts still need
+// (the global `regeneratorRuntime` of their transpiled async functions): served in its
+// place (dashboards/plotlyjs.py), it sets that global and nothing else
+const regenerator = esbuild.build({
+    entryPoints: ['node_modules/regenerator-runtime/runtime.js'],
+    outfile: '../regenerator-runtime.min.js',
+    bundle: false,
+    minify: true,
+    legalComments: 'eof',
+    banner: { js: `/* regenerator-runtime v${require('regenerator-runtime/package.json').version}: MIT licence, Copyright (c) 2014-present, Facebook, Inc. */` },
+    logLevel: 'info',
+});
+
+Promise.all([plotly, regenerator]).catch(() => process.exit(1));
