@@ -522,6 +522,20 @@ grid_units = Table(
     Column("geom", _geom("MULTIPOLYGON"), nullable=False),
 )
 
+#: the pairs of a draft's units that share an edge, each once (unit_id < neighbour_id)
+grid_unit_neighbours = Table(
+    "grid_unit_neighbours",
+    metadata,
+    Column(
+        "version_id",
+        BigInteger,
+        ForeignKey("grid_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("unit_id", Integer, primary_key=True),
+    Column("neighbour_id", Integer, primary_key=True),
+)
+
 grid_edits = Table(
     "grid_edits",
     metadata,

@@ -23,11 +23,12 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, text
 
 from geo import audit
 from geo.db.copy import Column, copy_rows
-from geo.db.tables import grid_edits, grid_units
+from geo.db.tables import grid_edits, grid_unit_neighbours, grid_units
 from geo.departments import canonical
 from geo.errors import InputError
 from geo.grids import blocks, edit, store, versions
-from geo.grids.geometry import WGS84, polygonal
+from geo.grids import units as unit_geometry
+from geo.grids.geometry import WGS84, polygonal, to_metric
 from geo.grids.workflow import read_inputs
 from geo.grids.workload import workload
 from geo.items.workload import grid_hours
@@ -102,6 +103,7 @@ def start(
             {"vid": vid, "src": src.id},
         )
         _write_units(c, vid, cut)
+        _write_neighbours(c, vid, _adjacency(cut))
         audit.record(
             c,
             "grids.draft",
@@ -274,6 +276,7 @@ def _read(conn: Connection, v: versions.Version, revision: int) -> edit.Draft:
         workload_band=tuple(editor["workload_band"]),
         grid_hours=editor.get("grid_hours", 0.0),
         barrier=_barrier(conn, units, editor.get("boundary")),
+        neighbours=_read_neighbours(conn, v.id, len(units)),
         used_codes=set(conn.execute(text("SELECT DISTINCT grid_code FROM grids")).scalars()),
         community_names=names,
     )
@@ -303,6 +306,51 @@ def _caught_up(
     for e in entries:
         kept = edit.logged(kept, e.op, edit.Change.from_dict(e.change))
     return kept
+
+
+def _adjacency(cut: gpd.GeoDataFrame) -> list[set[int]]:
+    """The adjacency of a new draft's units, from the shapes `_write_units` stores (so
+    equal to what reading them back and computing it would give)."""
+    shapes = gpd.GeoDataFrame(
+        {"cell": cut["cell"].to_numpy()}, geometry=polygonal(cut.geometry.to_numpy()), crs=cut.crs
+    )
+    return unit_geometry.adjacency(to_metric(shapes))
+
+
+def _write_neighbours(conn: Connection, version_id: int, neighbours: list[set[int]]) -> None:
+    """The units' adjacency in one binary COPY, each pair once (unit_id < neighbour_id)."""
+    unit = np.repeat(np.arange(len(neighbours)), [len(n) for n in neighbours])
+    other = np.fromiter((b for n in neighbours for b in n), dtype=np.int64, count=len(unit))
+    once = unit < other
+    columns = [
+        Column("version_id", "int8", np.full(int(once.sum()), version_id, dtype=np.int64)),
+        Column("unit_id", "int4", unit[once]),
+        Column("neighbour_id", "int4", other[once]),
+    ]
+    copy_rows(
+        conn.connection.driver_connection,
+        "grid_unit_neighbours",
+        columns,
+        np.arange(int(once.sum())),
+    )
+
+
+def _read_neighbours(conn: Connection, version_id: int, n: int) -> list[set[int]] | None:
+    """The stored adjacency of a draft's `n` units (None for a draft started before it
+    was stored: then it is computed from the units)."""
+    units, others = conn.execute(
+        select(
+            func.array_agg(grid_unit_neighbours.c.unit_id),
+            func.array_agg(grid_unit_neighbours.c.neighbour_id),
+        ).where(grid_unit_neighbours.c.version_id == version_id)
+    ).one()
+    if not units:
+        return None
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for a, b in zip(units, others, strict=True):
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    return neighbours
 
 
 def _barrier(conn: Connection, units: gpd.GeoDataFrame, department: str | None):

@@ -12,7 +12,9 @@ import shapely
 from sqlalchemy import text
 
 from geo.grids import blocks, drafts, edit, store, versions
-from geo.grids.geometry import polygonal
+from geo.grids import units as unit_geometry
+from geo.grids.geometry import polygonal, to_metric
+from geo.grids.units import adjacency as units_adjacency
 from geo.grids.workflow import read_inputs
 from tests.conftest import run_cli
 from tests.geo.grids.build import insert_units, insert_version
@@ -84,6 +86,34 @@ def test_the_stored_units_are_the_units_cut(clean_db, draft):
     assert shapely.equals_exact(
         stored.geometry.to_numpy(), polygonal(cut.geometry.to_numpy()), tolerance=0
     ).all()
+
+
+def test_the_units_adjacency_is_stored_and_read_back_not_computed_again(
+    clean_db, draft, monkeypatch
+):
+    """A draft stores which units share an edge when it starts; opening it again reads
+    that instead of computing it from the units (seconds for a city), and gets the
+    adjacency computed from the stored units."""
+    with clean_db.connect() as c:
+        v = versions.get(c, "2027-edit")
+        pairs = c.execute(
+            text(
+                "SELECT unit_id, neighbour_id FROM grid_unit_neighbours WHERE version_id = :v "
+                "ORDER BY 1, 2"
+            ),
+            {"v": v.id},
+        ).all()
+    computed = units_adjacency(to_metric(draft.units))
+    expected = sorted((a, b) for a, near in enumerate(computed) for b in near if a < b)
+    assert [tuple(p) for p in pairs] == expected and len(expected) > len(draft.units)
+
+    def computing(*_):
+        raise AssertionError("the adjacency was computed again")
+
+    monkeypatch.setattr(unit_geometry, "adjacency", computing)
+    drafts._cache.clear()
+    opened = drafts.open_draft(clean_db, "2027-edit")
+    assert opened.neighbours == computed
 
 
 def test_edits_are_saved_audited_and_diffed(clean_db, draft):
