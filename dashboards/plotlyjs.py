@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -104,7 +105,24 @@ def index_string(prefix: str = "/") -> str:
 
 
 class Dash(dash.Dash):
-    """Dash whose pages load regenerator-runtime where Dash puts @babel/polyfill."""
+    """Dash whose pages load regenerator-runtime where Dash puts @babel/polyfill, and
+    whose scripts are never refused on the first requests after a start.
+
+    Dash's once-per-process set-up (`_setup_server`, run before each request) marks
+    itself done before it registers the component scripts, so under gunicorn's threads
+    the other first requests of a page — its script bundles — saw an empty registry and
+    got a 500 ("not a registered library"): the first page after `civicgrid serve`
+    started could stay blank. The set-up runs under a lock here, as plotly/dash#3980
+    proposes for plotly/dash#3971.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._setup_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def _setup_server(self) -> None:
+        with self._setup_lock:
+            super()._setup_server()
 
     def interpolate_index(self, **kwargs) -> str:
         src = (

@@ -65,3 +65,49 @@ def test_dash_runs_on_regenerator_runtime_alone(page, server, probe):
     assert page.evaluate("() => typeof window.regeneratorRuntime.mark") == "function"
     assert page.evaluate("() => typeof window._babelPolyfill") == "undefined"
     assert not [u for u in page.watch.requests if "polyfill" in u]
+
+
+def test_the_first_requests_after_a_start_all_get_their_scripts(engine):
+    """A page's script bundles asked for at once, as the first requests a freshly started
+    app answers on its threads (gunicorn's gthread), are all served: none is refused
+    because Dash's set-up, run by another of those requests, was not finished
+    (plotly/dash#3971)."""
+    import re
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from werkzeug.serving import make_server
+
+    from dashboards.app import create_app
+
+    index = create_app(engine).server.test_client().get("/").get_data(as_text=True)
+    suites = re.findall(r'<script src="(/_dash-component-suites/[^"]+)"', index)
+    assert len(suites) >= 5
+    app = create_app(engine)
+    walk = app._walk_assets_directory
+
+    def slow_walk():  # the set-up of a busy process (a city's first views being built)
+        time.sleep(0.5)
+        walk()
+
+    app._walk_assets_directory = slow_walk
+    fresh = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=fresh.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{fresh.server_port}"
+
+    def status(path: str) -> int:
+        try:
+            with urllib.request.urlopen(base + path, timeout=60) as resp:
+                return resp.status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    try:
+        with ThreadPoolExecutor(len(suites) * 2) as pool:
+            got = list(pool.map(status, suites * 2))
+    finally:
+        fresh.shutdown()
+    assert got == [200] * len(suites) * 2
