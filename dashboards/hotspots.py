@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import h3
 import numpy as np
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, Patch, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html, no_update
 from flask import Response, request
 
 from dashboards import maps
@@ -95,6 +95,64 @@ def layout(lang: str) -> html.Div:
     def filt(label_key, control):
         return html.Div([html.Label(t(label_key, lang)), control], className="filter")
 
+    lower = html.Div(
+        [
+            html.Div(
+                [
+                    html.Div(
+                        section(
+                            t("hs.alerts", lang),
+                            dcc.RadioItems(
+                                id="hs-alert-period",
+                                inline=True,
+                                value="week",
+                                options=[
+                                    {"label": t(f"hs.alerts.{p}", lang), "value": p}
+                                    for p in ("week", "month")
+                                ],
+                            ),
+                            dcc.Loading(
+                                html.Div(id="hs-alerts", className="alert-list"), type="dot"
+                            ),
+                        ),
+                        className="col",
+                    ),
+                    html.Div(
+                        section(
+                            t("hs.nr", lang),
+                            html.Div(
+                                [
+                                    category_filter(
+                                        "hs-nr-cat",
+                                        eng,
+                                        lang,
+                                        multi=False,
+                                        placeholder=t("hs.categories", lang),
+                                    ),
+                                    html.Button(
+                                        t("hs.nr.run", lang),
+                                        id="hs-nr-run",
+                                        className="btn btn-dark",
+                                        n_clicks=0,
+                                    ),
+                                ],
+                                className="filters",
+                            ),
+                            dcc.Loading(html.Div(t("hs.nr.hint", lang), id="hs-nr"), type="dot"),
+                        ),
+                        className="col",
+                    ),
+                ],
+                className="row",
+            ),
+            section(
+                t("hs.top", lang),
+                html.Button(t("hs.csv", lang), id="hs-csv", className="btn btn-dark", n_clicks=0),
+                table("hs-top", TOP_COLUMNS, lang, csv_name="top-hotspots.csv", rows=rows),
+            ),
+        ]
+    )
+
     return html.Div(
         [
             html.H2(t("hs.title", lang), className="page-title"),
@@ -165,59 +223,10 @@ def layout(lang: str) -> html.Div:
                 ],
                 className="row",
             ),
-            html.Div(
-                [
-                    html.Div(
-                        section(
-                            t("hs.alerts", lang),
-                            dcc.RadioItems(
-                                id="hs-alert-period",
-                                inline=True,
-                                value="week",
-                                options=[
-                                    {"label": t(f"hs.alerts.{p}", lang), "value": p}
-                                    for p in ("week", "month")
-                                ],
-                            ),
-                            dcc.Loading(
-                                html.Div(id="hs-alerts", className="alert-list"), type="dot"
-                            ),
-                        ),
-                        className="col",
-                    ),
-                    html.Div(
-                        section(
-                            t("hs.nr", lang),
-                            html.Div(
-                                [
-                                    category_filter(
-                                        "hs-nr-cat",
-                                        eng,
-                                        lang,
-                                        multi=False,
-                                        placeholder=t("hs.categories", lang),
-                                    ),
-                                    html.Button(
-                                        t("hs.nr.run", lang),
-                                        id="hs-nr-run",
-                                        className="btn btn-dark",
-                                        n_clicks=0,
-                                    ),
-                                ],
-                                className="filters",
-                            ),
-                            dcc.Loading(html.Div(t("hs.nr.hint", lang), id="hs-nr"), type="dot"),
-                        ),
-                        className="col",
-                    ),
-                ],
-                className="row",
-            ),
-            section(
-                t("hs.top", lang),
-                html.Button(t("hs.csv", lang), id="hs-csv", className="btn btn-dark", n_clicks=0),
-                table("hs-top", TOP_COLUMNS, lang, csv_name="top-hotspots.csv", rows=rows),
-            ),
+            # drawn once the map is (assets/civicgrid.js, afterMaps): the page's main
+            # thread draws the map first; the table's rows come with the filters' callback
+            html.Div(id="hs-lower-box"),
+            dcc.Store(id="hs-lower-first", data=lower.to_plotly_json()),
         ]
     )
 
@@ -597,10 +606,7 @@ def near_repeat_view(report: dict, lang: str) -> list:
 
 
 def register(app) -> None:
-    @app.callback(
-        Output("hs-map", "figure"),
-        Output("hs-top", "rowData"),
-        Output("hs-note", "children"),
+    filters = (
         Input("hs-mode", "value"),
         Input("hs-dates", "start_date"),
         Input("hs-dates", "end_date"),
@@ -608,10 +614,38 @@ def register(app) -> None:
         Input("hs-area", "value"),
         Input("hs-res", "value"),
         Input("hs-k", "value"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("civicgrid", "afterMaps"),
+        Output("hs-lower-box", "children"),
+        Input("hs-lower-first", "data"),
+    )
+
+    @app.callback(
+        Output("hs-map", "figure"),
+        Output("hs-top", "rowData"),
+        Output("hs-note", "children"),
+        *filters,
         State("lang", "data"),
         prevent_initial_call=True,
     )
     def update_map(mode, start, end, cats, area, res, k, lang):
+        return _filtered_view(mode, start, end, cats, area, res, k, lang)
+
+    # the table comes after the map (hs-lower-box) with the first view's rows: made again
+    # when it appears, in case the filters changed while the map was drawn
+    @app.callback(
+        Output("hs-top", "rowData", allow_duplicate=True),
+        Input("hs-lower-box", "children"),
+        *(State(i.component_id, i.component_property) for i in filters),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def update_top(_, mode, start, end, cats, area, res, k, lang):
+        return _filtered_view(mode, start, end, cats, area, res, k, lang)[1]
+
+    def _filtered_view(mode, start, end, cats, area, res, k, lang):
+        """(figure, rows, notes) of the page's filters as sent (no_update without dates)."""
         if not start or not end:
             return no_update, no_update, no_update
         eng = engine()

@@ -1,7 +1,9 @@
 """Overview for leaders: big KPIs, the city map of hot/cold spots, the weekly trend.
 
 The whole first view (map, KPIs, trend) comes with the page, so a visit needs no
-callback round trip before it is drawn; the map and trend figures, the KPIs and the
+callback round trip before it is drawn; the trend graph is put on the page once the map
+is drawn (its JSON comes with the page), so the browser draws the map first. The map
+and trend figures, the KPIs and the
 weekly series are kept per data stamp (a load, a new grid version or a fresh aggregate
 makes new ones).
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import plotly.graph_objects as go
-from dash import Input, Output, dcc, html
+from dash import ClientsideFunction, Input, Output, dcc, html
 
 from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
@@ -28,6 +30,8 @@ PERIODS = (7, 30, 90)
 DEFAULT_DAYS = 30
 #: figure font size in presentation mode (large type for meeting rooms)
 FONT_PRESENT = 20
+#: the trend graph's height (its box keeps it while the map is drawn first)
+TREND_HEIGHT = "60vh"
 
 
 def layout(lang: str, present: bool = False) -> html.Div:
@@ -80,12 +84,10 @@ def layout(lang: str, present: bool = False) -> html.Div:
                     html.Div(
                         section(
                             t("ov.trend", lang),
-                            dcc.Graph(
-                                id="ov-trend",
-                                style={"height": "60vh"},
-                                config={"displaylogo": False},
-                                figure=trend_view(eng, lang, present),
-                            ),
+                            # drawn once the map is (assets/civicgrid.js, afterMaps): the
+                            # page's main thread draws the map first
+                            html.Div(id="ov-trend-box", style={"height": TREND_HEIGHT}),
+                            dcc.Store(id="ov-trend-first", data=_trend_graph(eng, lang, present)),
                         ),
                         className="col",
                     ),
@@ -94,6 +96,17 @@ def layout(lang: str, present: bool = False) -> html.Div:
             ),
         ]
     )
+
+
+def _trend_graph(eng, lang: str, present: bool) -> dict:
+    """The trend graph with its figure, as the JSON of the component."""
+    graph = dcc.Graph(
+        id="ov-trend",
+        style={"height": TREND_HEIGHT},
+        config={"displaylogo": False},
+        figure=trend_view(eng, lang, present),
+    )
+    return graph.to_plotly_json()
 
 
 def _sized(fig: go.Figure, present: bool) -> go.Figure:
@@ -248,6 +261,12 @@ def register(app) -> None:
     def update_kpis(days, lang):
         days = one_of(days, PERIODS)
         return _kpi_cards(kpis(engine(), days), one_of(lang, LANGS), days)
+
+    app.clientside_callback(
+        ClientsideFunction("civicgrid", "afterMaps"),
+        Output("ov-trend-box", "children"),
+        Input("ov-trend-first", "data"),
+    )
 
     @app.callback(
         Output("ov-trend", "figure"),

@@ -35,9 +35,40 @@
                 shapes: (gd.layout.shapes || []).concat(shapes)};
     }
 
+    /* The page's maps (graphs with a map subplot) that are not yet fully drawn: their
+       traces added to the map and every source and tile in view loaded. */
+    function mapsDrawing() {
+        return Array.prototype.filter.call(document.querySelectorAll('#page .js-plotly-plot'), function (gd) {
+            var full = gd._fullLayout;
+            if (!full || !full.map) { return false; }  /* not a map, or plotly has not run yet */
+            var m = full.map._subplot && full.map._subplot.map;
+            return !(m && m.loaded() && m.areTilesLoaded() &&
+                     m.getStyle().layers.some(function (l) { return l.id.indexOf('plotly-trace-layer') === 0; }));
+        });
+    }
+
+    /* A promise of `content` once the page's maps are drawn (or after MAP_WAIT_MS if one
+       cannot be): a page sends its secondary figures this way, so that on a 2-core machine
+       drawing WebGL in software the main thread draws the map first. */
+    var MAP_WAIT_MS = 5000;
+    function afterMaps(content) {
+        var deadline = Date.now() + MAP_WAIT_MS;
+        return new Promise(function (resolve) {
+            (function check() {
+                var drawn = document.querySelector('#page .maplibregl-canvas') && !mapsDrawing().length;
+                if (drawn || Date.now() > deadline) {
+                    resolve(content);
+                } else {
+                    window.setTimeout(check, 40);
+                }
+            })();
+        });
+    }
+
     window.civicgridMapFrame = mapFrame;
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         civicgrid: {
+            afterMaps: afterMaps,
             /* Download the page's first map/graph as a PNG at twice its size, framed with
                its title, date range, scale bar and north arrow. */
             exportPng: function (n) {

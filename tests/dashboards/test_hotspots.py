@@ -13,6 +13,7 @@ import h3
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from dashboards import hotspots
@@ -63,7 +64,8 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe, e
     probe.wait("hs-map")
     gi_cells = probe.locations("hs-map")
     assert gi_cells and {h3.get_resolution(c) for c in gi_cells} == {9}
-    assert page.locator("#hs-top .ag-row").count() > 0
+    # the table comes once the map is drawn, with the first view's rows
+    expect(page.locator("#hs-top .ag-row").first).to_be_visible()
 
     # filter: resolution 8 — the map is redrawn with res-8 cells
     page.focus("#hs-res [role=slider]")

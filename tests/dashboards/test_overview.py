@@ -4,8 +4,33 @@ from __future__ import annotations
 
 import h3
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+
+
+# in the page from its start: whether the map was drawn when the trend graph (or, on the
+# hotspots page, the top-areas table) first appeared
+SEEN_AFTER_MAP = """(selector) => { const look = () => {
+  if (document.querySelector(selector)) {
+    const gd = document.querySelector('#page .js-plotly-plot');
+    const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    window.__afterMap = !!(sub && sub.map && sub.map.loaded() && sub.map.areTilesLoaded());
+  } else { requestAnimationFrame(look); } }; requestAnimationFrame(look); }"""
+
+
+@pytest.mark.parametrize(
+    ("path", "graph", "secondary"),
+    [("/", "ov-map", "#ov-trend"), ("/hotspots", "hs-map", "#hs-top")],
+)
+def test_secondary_figures_come_after_the_map(page, server, probe, path, graph, secondary):
+    """The trend graph (overview) and the top-areas table (hotspots) are put on the page
+    once its map is drawn, so the browser's main thread draws the map first."""
+    page.add_init_script(f"({SEEN_AFTER_MAP})({secondary!r})")
+    page.goto(server + path)
+    probe.wait(graph)
+    expect(page.locator(secondary)).to_be_attached()
+    assert page.evaluate("() => window.__afterMap") is True
 
 
 def test_overview_kpis_map_trend_and_exports(page, server, artifacts, probe):
@@ -18,7 +43,8 @@ def test_overview_kpis_map_trend_and_exports(page, server, artifacts, probe):
     page.wait_for_selector("#kpi-incidents .kpi-value")
     month = int(page.inner_text("#kpi-incidents .kpi-value").replace(",", ""))
     assert month > 0
-    assert page.locator("#ov-trend .scatterlayer .trace").count() == 4  # one area per category
+    # drawn once the map is: one area per category
+    expect(page.locator("#ov-trend .scatterlayer .trace")).to_have_count(4)
     page.screenshot(path=str(artifacts / "overview.png"), full_page=True)
 
     page.get_by_label("7 天").check()
