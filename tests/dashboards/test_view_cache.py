@@ -106,3 +106,15 @@ def test_warm_builds_the_views_the_first_visitor_asks_for(engine, city):
     after = [view.cache_info() for view in KEPT_PAGE_VIEWS]
     assert [a.misses for a in after] == [b.misses for b in built]  # nothing rebuilt
     assert all(a.hits > b.hits for a, b in zip(after, built, strict=True))
+
+
+def test_warm_opens_the_drafts_being_edited(engine, city):
+    """Each server process keeps its own copy of a draft: warming opens the drafts, so
+    no process reads a whole draft on the first edit it receives."""
+    from geo.grids import drafts, versions
+
+    drafts.start(engine, "2027-warm")
+    drafts._cache.clear()
+    warm(create_app(engine), "http://127.0.0.1:8123/")
+    draft_id = versions.get(engine, "2027-warm").id
+    assert [key for key in drafts._cache if key[1] == draft_id]
