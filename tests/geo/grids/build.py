@@ -47,6 +47,30 @@ def insert_units(engine, units: gpd.GeoDataFrame) -> None:
         )
 
 
+def insert_square_community(engine, code: str) -> None:
+    """One community `code` and its town (the code's first 9 digits) over the same
+    1 km square at the origin: the smallest city a grid version can be checked in."""
+    insert_units(
+        engine,
+        frame(
+            [
+                {
+                    "code": code,
+                    "name": "甲社区",
+                    "level": "community",
+                    "geometry": box(0, 0, 1000, 1000),
+                },
+                {
+                    "code": code[:9],
+                    "name": "乙街道",
+                    "level": "town",
+                    "geometry": box(0, 0, 1000, 1000),
+                },
+            ]
+        ),
+    )
+
+
 def insert_version(engine, name: str, grids: gpd.GeoDataFrame, activate: bool = False) -> None:
     """A grid version holding `grids`, as a load would create it."""
     from geo.grids import store, versions

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from geo.errors import InputError
 from geo.grids import store, versions
 from geo.grids.workflow import propose_version
-from tests.geo.grids.build import box, frame, insert_units, insert_version
+from tests.geo.grids.build import box, frame, insert_square_community, insert_version
 
 C = "320508001001"
 
@@ -30,25 +30,7 @@ def g(code, hh, geom):
 
 @pytest.fixture
 def db(clean_db):
-    insert_units(
-        clean_db,
-        frame(
-            [
-                {
-                    "code": C,
-                    "name": "甲社区",
-                    "level": "community",
-                    "geometry": box(0, 0, 1000, 1000),
-                },
-                {
-                    "code": C[:9],
-                    "name": "乙街道",
-                    "level": "town",
-                    "geometry": box(0, 0, 1000, 1000),
-                },
-            ]
-        ),
-    )
+    insert_square_community(clean_db, C)
     # 1,200 households in two grids: both out of band, a proposal redraws them
     insert_version(
         clean_db,

@@ -10,7 +10,7 @@ from geo.grids import store, versions
 from geo.grids.workflow import check_version, diff_versions, explain_version, read_inputs
 from geo.grids.workload import workload
 from geo.items import store as item_store
-from tests.geo.grids.build import box, frame, insert_units, insert_version
+from tests.geo.grids.build import box, frame, insert_square_community, insert_version
 
 C = "320508001001"
 
@@ -40,25 +40,7 @@ def four(households):
 
 @pytest.fixture
 def db(clean_db):
-    insert_units(
-        clean_db,
-        frame(
-            [
-                {
-                    "code": C,
-                    "name": "甲社区",
-                    "level": "community",
-                    "geometry": box(0, 0, 1000, 1000),
-                },
-                {
-                    "code": C[:9],
-                    "name": "乙街道",
-                    "level": "town",
-                    "geometry": box(0, 0, 1000, 1000),
-                },
-            ]
-        ),
-    )
+    insert_square_community(clean_db, C)
     insert_version(clean_db, "2025", four([300, 400, 500, 600]), activate=True)
     insert_version(clean_db, "2026-draft", four([200, 250, 250, 300]))
     return clean_db
