@@ -181,7 +181,7 @@ def _uncovered(
     cells: np.ndarray, open_cells: np.ndarray, ci: np.ndarray, parts: np.ndarray
 ) -> np.ndarray:
     """Per cell of `open_cells`, what of it no grid piece covers: the cell less the
-    union of its pieces (`parts`, cell `ci` each), the union made as `units.merge`
+    union of its pieces (`parts`, cell `ci` each), the union made as `units.merge_rows`
     makes it, for all cells at once."""
     order = np.argsort(ci, kind="stable")
     starts = np.searchsorted(ci[order], open_cells)
@@ -194,24 +194,10 @@ def _uncovered(
     rest = cells[open_cells].copy()
     some = ends > starts
     if some.any():
-        rest[some] = polygonal(shapely.difference(cells[open_cells[some]], _merged(taken[some])))
+        rest[some] = polygonal(
+            shapely.difference(cells[open_cells[some]], units.merge_rows(taken[some]))
+        )
     return rest
-
-
-def _merged(rows: np.ndarray) -> np.ndarray:
-    """`units.merge` of each row of pieces (None pads a row): the coverage union where
-    it is valid and keeps the area, else the full union."""
-    area = shapely.area(rows)
-    try:
-        merged = shapely.coverage_union_all(rows, axis=1)
-    except shapely.errors.GEOSException:  # a row's edges not exactly shared: row by row
-        return np.array([units.merge(row[shapely.is_geometry(row)]) for row in rows], dtype=object)
-    ok = shapely.is_valid(merged) & np.isclose(
-        shapely.area(merged), np.nansum(np.where(np.isnan(area), 0, area), axis=1), rtol=1e-9
-    )
-    if not ok.all():
-        merged[~ok] = shapely.union_all(rows[~ok], axis=1)
-    return merged
 
 
 def _split_counts(values: np.ndarray, gi: np.ndarray, area: np.ndarray) -> np.ndarray:

@@ -136,13 +136,24 @@ def apportion(
 
 def merge(parts: np.ndarray) -> shapely.Geometry:
     """Union of units that share exact edges: the fast coverage union, checked by area."""
+    return merge_rows(np.asarray(parts, dtype=object)[None, :])[0]
+
+
+def merge_rows(rows: np.ndarray) -> np.ndarray:
+    """`merge` of each row of a 2-D array of units (None pads a row), at once: the
+    coverage union where it is valid and keeps the row's area, else the full union."""
     try:
-        merged = shapely.coverage_union_all(parts)
-    except shapely.errors.GEOSException:  # edges not exactly shared (clipped cells)
-        return shapely.union_all(parts)
-    if merged.is_valid and np.isclose(merged.area, shapely.area(parts).sum(), rtol=1e-9):
-        return merged
-    return shapely.union_all(parts)
+        merged = shapely.coverage_union_all(rows, axis=1)
+    except shapely.errors.GEOSException:  # a row's edges not exactly shared (clipped cells)
+        if len(rows) == 1:
+            return shapely.union_all(rows, axis=1)
+        return np.concatenate([merge_rows(rows[i : i + 1]) for i in range(len(rows))])
+    area = shapely.area(rows)
+    kept = np.nansum(np.where(np.isnan(area), 0, area), axis=1)
+    ok = shapely.is_valid(merged) & np.isclose(shapely.area(merged), kept, rtol=1e-9)
+    if not ok.all():
+        merged[~ok] = shapely.union_all(rows[~ok], axis=1)
+    return merged
 
 
 def adjacency(units: gpd.GeoDataFrame) -> list[set[int]]:
