@@ -225,7 +225,7 @@ def layout(lang: str) -> html.Div:
             ),
             # drawn once the map is (assets/civicgrid.js, afterMaps): the page's main
             # thread draws the map first; the table's rows come with the filters' callback
-            html.Div(id="hs-lower-box"),
+            html.Div(id="hs-lower-box", className="after-maps"),
             dcc.Store(id="hs-lower-first", data=lower.to_plotly_json()),
         ]
     )

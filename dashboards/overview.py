@@ -86,7 +86,11 @@ def layout(lang: str, present: bool = False) -> html.Div:
                             t("ov.trend", lang),
                             # drawn once the map is (assets/civicgrid.js, afterMaps): the
                             # page's main thread draws the map first
-                            html.Div(id="ov-trend-box", style={"height": TREND_HEIGHT}),
+                            html.Div(
+                                id="ov-trend-box",
+                                className="after-maps",
+                                style={"height": TREND_HEIGHT},
+                            ),
                             dcc.Store(id="ov-trend-first", data=_trend_graph(eng, lang, present)),
                         ),
                         className="col",

@@ -99,10 +99,13 @@ def test_a_script_probe_on_the_login_page_is_inert(page, app_base):
 
 #: every plotly graph of the page drawn, and each map's MapLibre done loading (a busy
 #: machine can leave a draw pending after the network is idle)
-FIGURES_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot')].every((gd) => {
-  const map = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-  return gd._fullLayout && (!map || map.map.loaded());
-})"""
+# every graph drawn, the maps loaded, and what a page puts on after its maps
+# (`.after-maps` boxes, assets/civicgrid.js) put on and drawn too
+FIGURES_DRAWN = """() => [...document.querySelectorAll('.after-maps')].every((box) => box.children.length)
+  && [...document.querySelectorAll('.js-plotly-plot')].every((gd) => {
+    const map = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    return gd._fullLayout && (!map || map.map.loaded());
+  })"""
 
 
 @pytest.mark.browser
