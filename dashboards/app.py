@@ -228,8 +228,8 @@ def warm(app: dash.Dash, base: str) -> None:
 
     def open_drafts() -> None:
         engine = app.server.config[ENGINE_KEY]
-        for version in list_versions(engine):
-            if version.status == "draft" and "editor" in version.params:  # the editor's
+        for version in list_versions(engine):  # the editor's drafts (not proposals)
+            if version.status == "draft" and "editor" in version.params:
                 drafts.open_draft(engine, version.name)
 
     for page in PAGES:

@@ -223,8 +223,8 @@ def layout(lang: str) -> html.Div:
                 ],
                 className="row",
             ),
-            # drawn once the map is (assets/civicgrid.js, afterMaps): the page's main
-            # thread draws the map first; the table's rows come with the filters' callback
+            # put on once the map is drawn (assets/civicgrid.js, afterMaps), so the page's
+            # main thread draws the map first; the table comes with the first view's rows
             html.Div(id="hs-lower-box", className="after-maps"),
             dcc.Store(id="hs-lower-first", data=lower.to_plotly_json()),
         ]

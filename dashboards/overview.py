@@ -3,9 +3,8 @@
 The whole first view (map, KPIs, trend) comes with the page, so a visit needs no
 callback round trip before it is drawn; the trend graph is put on the page once the map
 is drawn (its JSON comes with the page), so the browser draws the map first. The map
-and trend figures, the KPIs and the
-weekly series are kept per data stamp (a load, a new grid version or a fresh aggregate
-makes new ones).
+and trend figures, the KPIs and the weekly series are kept per data stamp (a load, a new
+grid version or a fresh aggregate makes new ones).
 """
 
 from __future__ import annotations
