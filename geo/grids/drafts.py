@@ -102,8 +102,9 @@ def start(
             ),
             {"vid": vid, "src": src.id},
         )
-        _write_units(c, vid, cut)
-        _write_neighbours(c, vid, _adjacency(cut))
+        stored = _as_stored(cut)
+        _write_units(c, vid, stored)
+        _write_neighbours(c, vid, unit_geometry.adjacency(to_metric(stored)))
         audit.record(
             c,
             "grids.draft",
@@ -308,13 +309,12 @@ def _caught_up(
     return kept
 
 
-def _adjacency(cut: gpd.GeoDataFrame) -> list[set[int]]:
-    """The adjacency of a new draft's units, from the shapes `_write_units` stores (so
-    equal to what reading them back and computing it would give)."""
-    shapes = gpd.GeoDataFrame(
-        {"cell": cut["cell"].to_numpy()}, geometry=polygonal(cut.geometry.to_numpy()), crs=cut.crs
-    )
-    return unit_geometry.adjacency(to_metric(shapes))
+def _as_stored(cut: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A new draft's units as they are stored, one MultiPolygon each (polygon parts
+    only): the shapes written and those the stored adjacency is computed from, so it
+    equals what reading the units back and computing it would give."""
+    shapes = gpd.GeoSeries(polygonal(cut.geometry.to_numpy()), index=cut.index, crs=cut.crs)
+    return cut.set_geometry(shapes)
 
 
 def _write_neighbours(conn: Connection, version_id: int, neighbours: list[set[int]]) -> None:
@@ -382,10 +382,10 @@ _UNIT_TYPES = {
 
 
 def _write_units(conn: Connection, version_id: int, cut: gpd.GeoDataFrame) -> None:
-    """The units of a new draft in one binary COPY (MultiPolygons in WGS-84 as EWKB)."""
+    """The units of a new draft (`_as_stored`) in one binary COPY (WGS-84 EWKB)."""
     if not len(cut):
         return
-    geoms = shapely.set_srid(polygonal(cut.geometry.to_numpy()), 4326)
+    geoms = shapely.set_srid(cut.geometry.to_numpy(), 4326)
     values = {
         "version_id": np.full(len(cut), version_id, dtype=np.int64),
         **{c: cut[c] for c in _UNIT_TYPES if c not in ("version_id", "geom")},

@@ -148,8 +148,7 @@ def merge_rows(rows: np.ndarray) -> np.ndarray:
         if len(rows) == 1:
             return shapely.union_all(rows, axis=1)
         return np.concatenate([merge_rows(rows[i : i + 1]) for i in range(len(rows))])
-    area = shapely.area(rows)
-    kept = np.nansum(np.where(np.isnan(area), 0, area), axis=1)
+    kept = np.nansum(shapely.area(rows), axis=1)  # None pads: no area
     ok = shapely.is_valid(merged) & np.isclose(shapely.area(merged), kept, rtol=1e-9)
     if not ok.all():
         merged[~ok] = shapely.union_all(rows[~ok], axis=1)
