@@ -90,7 +90,7 @@ def layout(lang: str) -> html.Div:
     mode_opts = [{"label": t(f"hs.mode.{m}", lang), "value": m} for m in MODES]
     res_default = min(max(res), 9) if min(res) <= 9 else min(res)
     # the first view is computed with the page, saving the browser a callback round trip
-    fig, rows, notes = layer_view(eng, "gi", start, hi, None, None, res_default, 1, lang)
+    fig, _, notes = layer_view(eng, "gi", start, hi, None, None, res_default, 1, lang)
 
     def filt(label_key, control):
         return html.Div([html.Label(t(label_key, lang)), control], className="filter")
@@ -148,7 +148,7 @@ def layout(lang: str) -> html.Div:
             section(
                 t("hs.top", lang),
                 html.Button(t("hs.csv", lang), id="hs-csv", className="btn btn-dark", n_clicks=0),
-                table("hs-top", TOP_COLUMNS, lang, csv_name="top-hotspots.csv", rows=rows),
+                table("hs-top", TOP_COLUMNS, lang, csv_name="top-hotspots.csv"),
             ),
         ]
     )
@@ -224,7 +224,7 @@ def layout(lang: str) -> html.Div:
                 className="row",
             ),
             # put on once the map is drawn (assets/civicgrid.js, afterMaps), so the page's
-            # main thread draws the map first; the table comes with the first view's rows
+            # main thread draws the map first; the table's rows come when it is (update_top)
             html.Div(id="hs-lower-box", className="after-maps"),
             dcc.Store(id="hs-lower-first", data=lower.to_plotly_json()),
         ]
@@ -632,8 +632,8 @@ def register(app) -> None:
     def update_map(mode, start, end, cats, area, res, k, lang):
         return _filtered_view(mode, start, end, cats, area, res, k, lang)
 
-    # the table comes after the map (hs-lower-box) with the first view's rows: made again
-    # when it appears, in case the filters changed while the map was drawn
+    # the table comes after the map (hs-lower-box): its rows then, for the filters as they
+    # are at that moment (they may have changed while the map was drawn)
     @app.callback(
         Output("hs-top", "rowData", allow_duplicate=True),
         Input("hs-lower-box", "children"),

@@ -64,7 +64,7 @@ def test_hotspots_filters_click_detail_and_csv(page, server, artifacts, probe, e
     probe.wait("hs-map")
     gi_cells = probe.locations("hs-map")
     assert gi_cells and {h3.get_resolution(c) for c in gi_cells} == {9}
-    # the table comes once the map is drawn, with the first view's rows
+    # the table and its rows come once the map is drawn
     expect(page.locator("#hs-top .ag-row").first).to_be_visible()
 
     # filter: resolution 8 — the map is redrawn with res-8 cells
