@@ -111,3 +111,46 @@ def test_the_first_requests_after_a_start_all_get_their_scripts(engine):
     finally:
         fresh.shutdown()
     assert got == [200] * len(suites) * 2
+
+
+#: on the overview map, a figure update that changes one trace's values only; what the
+#: map was asked to do meanwhile, counted from MapLibre's own methods
+UPDATE_ONE_TRACE = """async () => {
+  const gd = document.querySelector('#ov-map .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const calls = {};
+  for (const k of ['removeLayer', 'addLayer', 'removeSource', 'setPaintProperty',
+                   'setLayoutProperty', 'jumpTo', 'resize']) {
+    const f = map[k].bind(map);
+    calls[k] = 0;
+    map[k] = (...a) => { calls[k] += 1; return f(...a); };
+  }
+  const at = gd.data.findIndex((t) => t.type === 'choroplethmap' && t.z && t.z.length > 1);
+  const data = gd.data.map((t, i) => (i === at ? {...t, z: t.z.slice().reverse()} : t));
+  const traces = gd.data.filter((t) => t.type).length;
+  await window.Plotly.react(gd, data, gd.layout);
+  return {calls, traces};
+}"""
+
+
+@pytest.mark.browser
+def test_a_trace_update_keeps_the_maps_layers_style_and_view(page, server, probe):
+    """plotly.js as changed at build time (PATCHES in dashboards/vendor/plotly/build.js):
+    an update that changes one trace's values sets that trace's data and nothing else —
+    no layer of the traces drawn under the same style layer is removed and added again
+    (MapLibre would parse their tiles again), no paint or layout property set to the
+    value it has, no view or size set again (each of those makes MapLibre draw a frame
+    before the new data is in)."""
+    page.goto(server + "/")
+    probe.wait("ov-map")
+    got = page.evaluate(UPDATE_ONE_TRACE)
+    assert got["traces"] >= 2  # traces that share the style layer they are drawn under
+    assert got["calls"] == {
+        "removeLayer": 0,
+        "addLayer": 0,
+        "removeSource": 0,
+        "setPaintProperty": 0,
+        "setLayoutProperty": 0,
+        "jumpTo": 0,
+        "resize": 0,
+    }

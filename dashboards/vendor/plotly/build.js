@@ -6,27 +6,91 @@ const { environmentPlugin } = require('esbuild-plugin-environment');
 const { version } = require('plotly.js/package.json');
 const fs = require('fs');
 
-// plotly.js adds a map's traces once MapLibre's `load` has fired, i.e. once every tile of
-// the style (the places boundaries and names) is loaded and drawn: the traces' GeoJSON
-// then loads after the tiles instead of beside them, and MapLibre draws the map several
-// times more. Adding sources and layers only needs the style itself (`style.load`).
+// Changes to plotly.js's map code (plots/map/map.js), each found by its text: the build
+// stops if plotly.js's text changed, so an upgrade cannot drop one silently. On a 2-core
+// machine in software WebGL each frame MapLibre draws costs 40-100 ms of the page's main
+// thread, and every change of a map's style makes MapLibre draw one.
+const MAP_JS = /plotly\.js[\\/]src[\\/]plots[\\/]map[\\/]map\.js$/;
 const PATCHES = [
+    // A map's traces are added once MapLibre's `load` has fired, i.e. once every tile of the
+    // style (the places boundaries and names) is loaded and drawn: the traces' GeoJSON then
+    // loads after the tiles instead of beside them, and the map is drawn several times more.
+    // Adding sources and layers only needs the style itself (`style.load`).
     {
-        file: /plotly\.js[\\/]src[\\/]plots[\\/]map[\\/]map\.js$/,
+        file: MAP_JS,
         from: "map.once('load', resolve);",
         to: "map.once('style.load', resolve);",
+    },
+    // Every update of a figure sets each paint and layout property of each trace's layers
+    // again, and MapLibre redraws the map for each set even when the value is the one it
+    // has: a property whose value is unchanged is left alone.
+    {
+        file: MAP_JS,
+        from: `    for (var k in opts) {
+        this.map[methodName](id, k, opts[k]);
+    }`,
+        to: `    var getter = methodName.replace('set', 'get');
+    for (var k in opts) {
+        if (JSON.stringify(this.map[getter](id, k)) === JSON.stringify(opts[k])) continue;
+        this.map[methodName](id, k, opts[k]);
+    }`,
+    },
+    // Every update also sets the map's view and size again, and MapLibre redraws the map for
+    // each even when nothing moved: they are set when they changed.
+    {
+        file: MAP_JS,
+        from: `        map.setCenter(convertCenter(opts.center));
+        map.setZoom(opts.zoom);
+        map.setBearing(opts.bearing);
+        map.setPitch(opts.pitch);`,
+        to: `        var center = convertCenter(opts.center);
+        var now = map.getCenter();
+        if (now.lng !== center[0] || now.lat !== center[1] || map.getZoom() !== opts.zoom ||
+            map.getBearing() !== opts.bearing || map.getPitch() !== opts.pitch) {
+            map.jumpTo({ center: center, zoom: opts.zoom, bearing: opts.bearing, pitch: opts.pitch });
+        }`,
+    },
+    {
+        file: MAP_JS,
+        from: `    this.map.resize();`,
+        to: `    var container = map.getContainer();
+    var canvas = map.getCanvas();
+    if (container.clientWidth !== canvas.clientWidth || container.clientHeight !== canvas.clientHeight) {
+        map.resize();
+    }`,
+    },
+    // Traces (and layout layers) drawn below the same style layer have their layers removed
+    // and added again at every update, to keep their order, so MapLibre parses their
+    // sources' tiles again and redraws. They keep their layers when the group is the one of
+    // the last update, or that group less some members (a trace emptied is not drawn, and
+    // the others keep their order); a member added or moved re-adds them all, as before.
+    {
+        file: MAP_JS,
+        from: `    for (val in val2list) {
+        var list = val2list[val];
+        if (list.length > 1) {`,
+        to: `    var groupsBefore = this._belowGroups || {};
+    this._belowGroups = val2list;
+    for (val in val2list) {
+        var list = val2list[val];
+        var kept = (groupsBefore[val] || []).filter(function (k) { return list.indexOf(k) >= 0; });
+        if (list.length > 1 && kept.join(' ') !== list.join(' ')) {`,
     },
 ];
 const patchPlugin = {
     name: 'civicgrid-patches',
     setup(build) {
-        for (const { file, from, to } of PATCHES) {
+        const files = [...new Set(PATCHES.map((p) => p.file))];
+        for (const file of files) {
             build.onLoad({ filter: file }, (args) => {
-                const source = fs.readFileSync(args.path, 'utf8');
-                if (!source.includes(from)) {
-                    throw new Error(`${args.path}: "${from}" not found (plotly.js changed: review the patch)`);
+                let source = fs.readFileSync(args.path, 'utf8');
+                for (const { from, to } of PATCHES.filter((p) => p.file === file)) {
+                    if (!source.includes(from)) {
+                        throw new Error(`${args.path}: "${from}" not found (plotly.js changed: review the patch)`);
+                    }
+                    source = source.replace(from, to);
                 }
-                return { contents: source.replace(from, to), loader: 'js' };
+                return { contents: source, loader: 'js' };
             });
         }
     },
