@@ -198,8 +198,8 @@ _SHOWN = """([rev, codes, unit, z]) => {
   const rows = Array.from(document.querySelectorAll('#ge-balance .ag-row')).map((r) => r.textContent);
   if (!codes.every((c) => rows.some((t) => t.includes(c)))) return null;
   const gd = document.querySelector('#ge-map .js-plotly-plot');
-  const at = gd.data[1].locations.indexOf(String(unit));
-  if (at < 0 || gd.data[1].z[at] !== z) return null;
+  const at = gd.data[0].locations.indexOf(String(unit));
+  if (at < 0 || gd.data[0].z[at] !== z) return null;
   const m = gd._fullLayout.map._subplot.map;
   if (!m.loaded() || !m.areTilesLoaded()) return null;
   e.wait = true;

@@ -40,14 +40,21 @@ UNIT_BANDS = ("under", "in", "over", "unknown")
 UNIT_OPACITY = 0.8
 GRID_LINE = "#303030"
 SELECTED_FILL, SELECTED_LINE = "rgba(255, 235, 59, 0.45)", "#111111"
-#: trace 1: the units edited since the map was drawn (opaque: they hide what changed in
-#: the tiles of the revision the map was drawn at); trace 2: the selection
-EDITED, SELECTED = 1, 2
-#: the one `layout.map.layers` entry: the outlines of the grids edited since (on top)
-TOUCHED = 0
+#: the map's traces: the units edited since the map was drawn (opaque: they hide what
+#: changed in the tiles of the revision the map was drawn at), the outlines of the grids
+#: edited since, and the selection (drawn in the browser), bottom to top
+EDITED, TOUCHED, SELECTED = 0, 1, 2
 #: the style layer the traces are drawn under (the community lines; tiles under them)
 TRACES_BELOW = "ge-community"
-EMPTY_SHAPE = {"type": "MultiPolygon", "coordinates": []}
+#: the shape of a unit that rounds to nothing, of a grid gone and of `HOLDER`: a speck of
+#: 1 cm² at 0°N 0°E, where no map of the platform looks. plotly.js needs a shape with an
+#: area to place a feature (a feature without one breaks hover and box selection), and
+#: draws nothing visible for this one.
+EMPTY_SHAPE = {"type": "Polygon", "coordinates": [[[0, 0], [1e-7, 0], [0, 1e-7], [0, 0]]]}
+#: the item each trace holds first, with no shape: a trace is never empty, since plotly.js
+#: moves an empty trace's layers to the top of the map, and removing and adding layers
+#: makes MapLibre parse the trace's tiles again and draw one frame more at each edit
+HOLDER = {"type": "Feature", "id": "-", "properties": {}, "geometry": EMPTY_SHAPE}
 #: the fields of a unit's hover text (i18n ge.hover), filled from the tile's properties
 HOVER = ("unit", "grid", "name", "households", "population", "hours")
 BALANCE_COLUMNS = [
@@ -266,20 +273,6 @@ def _tile_layers(base: str, draft_name: str, revision: int) -> list[tuple[str, d
     return [*units, ("ge-grids", outline), (TRACES_BELOW, community)]
 
 
-def _touched_layer() -> dict:
-    """The outlines of the grids edited since the map was drawn, one feature per grid
-    (patched by each edit; a grid gone has an empty shape), on top. The figure's only
-    `layout.map.layers` entry, so what plotly.js redraws when it changes is this alone."""
-    return {
-        "sourcetype": "geojson",
-        "source": {"type": "FeatureCollection", "features": []},
-        "type": "line",
-        "color": GRID_LINE,
-        "line": {"width": 1.4},
-        "below": "",
-    }
-
-
 def _outlines(draft: edit.Draft, codes: list[str]) -> list[dict]:
     """GeoJSON features of the outlines of grids `codes` (empty for a grid gone)."""
     shapes = edit.shapes(draft, [c for c in codes if c in draft.grids])
@@ -293,14 +286,48 @@ def _outlines(draft: edit.Draft, codes: list[str]) -> list[dict]:
 
 def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
     """The draft's units as vector tiles of this app, coloured by the band of their grid,
-    and the grid outlines as drawn, under two traces that start empty: the units edited
-    since the map was drawn (trace 1, patched by each edit) and the selection (trace 2,
-    drawn in the browser); over them the community/town/district lines, the place names
-    and the outlines of the grids edited (a GeoJSON layer, patched). Tiles and lines are
-    layers of the map style (`_tile_layers`), so an edit's Patch redraws only the traces
-    and that layer."""
+    and the grid outlines as drawn, under three traces that start empty (but for
+    `HOLDER`): the units edited since the map was drawn (patched by each edit), the
+    outlines of the grids edited (one feature per grid, patched by each edit; a grid gone
+    has an empty shape) and the selection (drawn in the browser); over them the community/town/district lines and the
+    place names. Tiles and lines are layers of the map style (`_tile_layers`), so an
+    edit's Patch redraws only the traces: each keeps its GeoJSON source, which MapLibre
+    updates in place (a `layout.map.layers` entry would have its source replaced)."""
     base = base_url()
     center, zoom = maps.view_of(extent(engine()))
+    common = {
+        "geojson": {"type": "FeatureCollection", "features": [HOLDER]},
+        "locations": [HOLDER["id"]],
+        "featureidkey": "id",
+        "z": [0],
+        "showscale": False,
+        "unselected": {"marker": {"opacity": 1.0}},
+        "showlegend": False,
+    }
+    edited = go.Choroplethmap(
+        **common,
+        colorscale=maps.stepped_scale([_flat(c) for c in COLORS]),
+        zmin=-0.5,
+        zmax=3.5,
+        marker={"opacity": 1.0, "line": {"width": 0.4, "color": "#ffffff"}},
+        text=[""],
+        hovertemplate="%{text}<extra></extra>",
+        name=t("ge.units", lang),
+    )
+    touched = go.Choroplethmap(
+        **common,
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+        marker={"opacity": 1.0, "line": {"width": 1.4, "color": GRID_LINE}},
+        hoverinfo="skip",
+    )
+    selected = go.Choroplethmap(
+        **common,
+        colorscale=[[0, SELECTED_FILL], [1, SELECTED_FILL]],
+        zmin=0,
+        zmax=1,
+        marker={"opacity": 1.0, "line": {"width": 2.0, "color": SELECTED_LINE}},
+        hoverinfo="skip",
+    )
     fig = maps.base_figure(
         center,
         zoom,
@@ -309,43 +336,9 @@ def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
         places=True,
         style_layers=_tile_layers(base, draft_name, draft.revision),
         traces_below=TRACES_BELOW,
+        traces=[edited, touched, selected],
     )
-    empty = {"type": "FeatureCollection", "features": []}
-    fig.add_trace(
-        go.Choroplethmap(
-            geojson=empty,
-            locations=[],
-            featureidkey="id",
-            z=[],
-            colorscale=maps.stepped_scale([_flat(c) for c in COLORS]),
-            zmin=-0.5,
-            zmax=3.5,
-            showscale=False,
-            marker={"opacity": 1.0, "line": {"width": 0.4, "color": "#ffffff"}},
-            unselected={"marker": {"opacity": 1.0}},
-            text=[],
-            hovertemplate="%{text}<extra></extra>",
-            name=t("ge.units", lang),
-            showlegend=False,
-        )
-    )
-    fig.add_trace(
-        go.Choroplethmap(
-            geojson=empty,
-            locations=[],
-            featureidkey="id",
-            z=[],
-            colorscale=[[0, SELECTED_FILL], [1, SELECTED_FILL]],
-            zmin=0,
-            zmax=1,
-            showscale=False,
-            marker={"opacity": 1.0, "line": {"width": 2.0, "color": SELECTED_LINE}},
-            unselected={"marker": {"opacity": 1.0}},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-    fig.update_layout(map_layers=[_touched_layer()], dragmode="pan", clickmode="event")
+    fig.update_layout(dragmode="pan", clickmode="event")
     return fig
 
 
@@ -396,8 +389,9 @@ def edit_outputs(
     """What an edit sends to the page: a Patch that gives the units whose grid changed
     or whose grid's band may have changed their colour and hover in the edited-units
     trace (`shown`: the units it holds already, in order; the others are appended),
-    draws the new outlines of the grids touched (`outlined`: the grids the outline
-    layer holds already, in order), and empties the selection; the units and grids
+    draws the new outlines of the grids touched in the outlines trace (`outlined`: the
+    grids it holds already, in order; the others are appended), and empties the
+    selection; the units and grids
     those hold afterwards; the grid options (when grids came or went); the draft's KPIs
     and the balance rows of the grids touched. No tile is fetched again: the map keeps
     the tiles it was drawn with, under the edited units."""
@@ -408,7 +402,7 @@ def edit_outputs(
     units = np.array(
         sorted(set(change.units) | {int(u) for c in touched for u in after.units_of(c)}), dtype=int
     )
-    where = {int(u): i for i, u in enumerate(shown)}
+    where = {int(u): i for i, u in enumerate(shown, start=1)}  # after HOLDER
     patch = Patch()
     added: list[int] = []
     for u, z, text in zip(
@@ -425,12 +419,12 @@ def edit_outputs(
         patch["data"][EDITED]["locations"].extend([str(u) for u in added])
         patch["data"][EDITED]["z"].extend(_z(after, bands, at))
         patch["data"][EDITED]["text"].extend(_hover(after, at, lang))
-    patch["data"][SELECTED]["geojson"] = {"type": "FeatureCollection", "features": []}
-    patch["data"][SELECTED]["locations"] = []
-    patch["data"][SELECTED]["z"] = []
-    place = {c: i for i, c in enumerate(outlined)}
+    patch["data"][SELECTED]["geojson"] = {"type": "FeatureCollection", "features": [HOLDER]}
+    patch["data"][SELECTED]["locations"] = [HOLDER["id"]]
+    patch["data"][SELECTED]["z"] = [0]
+    place = {c: i for i, c in enumerate(outlined, start=1)}
     fresh = [c for c in touched if c not in place]
-    features = patch["layout"]["map"]["layers"][TOUCHED]["source"]["features"]
+    features = patch["data"][TOUCHED]["geojson"]["features"]
     new = []
     for code, feature in zip(touched, _outlines(after, touched), strict=True):
         if code in place:
@@ -439,6 +433,8 @@ def edit_outputs(
             new.append(feature)
     if new:
         features.extend(new)
+        patch["data"][TOUCHED]["locations"].extend(fresh)
+        patch["data"][TOUCHED]["z"].extend([0] * len(fresh))
     options = _options(after) if change.grids else no_update
     kpis, rows = _panel(after, touched, lang)
     return patch, [*shown, *added], [*outlined, *fresh], options, kpis, rows

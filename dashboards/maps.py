@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 import numpy as np
 import plotly.graph_objects as go
 import shapely
+from plotly.basedatatypes import BaseTraceType
 
 from dashboards import basemap
 from dashboards.components import base_url
@@ -273,6 +274,7 @@ def base_figure(
     places: bool = False,
     style_layers: Sequence[tuple[str, dict]] = (),
     traces_below: str | None = None,
+    traces: Sequence[BaseTraceType] = (),
 ) -> go.Figure:
     """An empty offline map figure with the given base layers; `base`: this app's origin,
     whose glyphs the layers' and traces' text use and whose base map is drawn (default:
@@ -281,10 +283,12 @@ def base_figure(
     (`layout.meta.caption`, drawn by assets/civicgrid.js with a scale bar and north arrow);
     `places`: district and town boundaries and the place names in the map style, over
     every trace of the figure; `style_layers`: more layers of the style (map_style), with
-    the traces drawn under the one named `traces_below`."""
-    # a map subplot only exists when a trace uses it: an empty, legend-less one
+    the traces drawn under the one named `traces_below`; `traces`: the figure's map
+    traces, for a figure that has them from the start (by default the figure holds one
+    empty trace, since a map subplot only exists when a trace uses it)."""
     fig = go.Figure(
-        go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip")
+        list(traces)
+        or go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False, hoverinfo="skip")
     )
     below = traces_below or (PLACES_BELOW if places else None)
     if below:  # traces go under that style layer: each map trace's `below` from the template

@@ -80,11 +80,13 @@ document.addEventListener('keydown', function (e) {
         return feats.map(function (f) { return f.properties.unit_id; });
     }
 
+    /* the selection trace holds first the item with no shape that the server's figure
+       gives each trace (grids_editor.HOLDER), so that it is never empty */
     function draw(gd, list) {
-        var feats = list.filter(function (u) { return kept.shapes[u]; }).map(function (u) {
+        var feats = [gd.data[SELECTED].geojson.features[0]].concat(list.filter(function (u) { return kept.shapes[u]; }).map(function (u) {
             return {type: 'Feature', id: String(u), properties: {},
                     geometry: {type: 'MultiPolygon', coordinates: kept.shapes[u]}};
-        });
+        }));
         window.Plotly.restyle(gd, {geojson: [{type: 'FeatureCollection', features: feats}],
                                    locations: [feats.map(function (f) { return f.id; })],
                                    z: [feats.map(function () { return 0; })]}, [SELECTED]);
@@ -97,7 +99,7 @@ document.addEventListener('keydown', function (e) {
         var tip = document.getElementById('ge-hover');
         if (!tip) { return; }
         var hit = unitsAt(map, e.point).filter(function (f) { return f.properties.unit_id !== undefined; })[0];
-        var edited = (gd.data && gd.data[1] && gd.data[1].locations) || [];
+        var edited = (gd.data && gd.data[0] && gd.data[0].locations) || [];
         if (!hit || edited.indexOf(String(hit.properties.unit_id)) >= 0) { tip.hidden = true; return; }
         var p = hit.properties, fields = {
             unit: '#' + p.unit_id, grid: p.grid_code || '\u2014', name: p.grid_name || '',

@@ -15,6 +15,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
+from dashboards import grids_editor
 from dashboards.i18n import t
 from geo.grids import drafts, edit, store
 from tests.conftest import run_cli
@@ -36,6 +37,13 @@ RENDERED_UNITS = """
   return Object.keys(out).length ? Object.entries(out) : null;
 }
 """
+
+COUNT_LAYERS_REMOVED = """() => {
+  const map = document.querySelector('#ge-map .js-plotly-plot')._fullLayout.map._subplot.map;
+  const remove = map.removeLayer.bind(map);
+  window.__layersRemoved = 0;
+  map.removeLayer = (id) => { window.__layersRemoved += 1; return remove(id); };
+}"""
 
 
 def choose(page, dropdown: str, code: str) -> None:
@@ -95,13 +103,11 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     )
     probe.wait("ge-map", traces=False, timeout=SLOW)
     draft = drafts.open_draft(engine, DRAFT)
-    # the first map carries no unit: they come as tiles, each drawn in its grid's band
-    assert (
-        page.evaluate(
-            "() => document.querySelector('#ge-map .js-plotly-plot').data[1].locations.length"
-        )
-        == 0
-    )
+    # the first map carries no unit (the edited units' trace holds only the empty
+    # grids_editor.HOLDER): they come as tiles, each drawn in its grid's band
+    assert page.evaluate(
+        "() => document.querySelector('#ge-map .js-plotly-plot').data[0].locations"
+    ) == [grids_editor.HOLDER["id"]]
     page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
     rendered = dict(page.evaluate(RENDERED_UNITS))
     bands = edit.balance(draft).set_index("grid_code")["band"]
@@ -115,16 +121,20 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     # 1. merge G00 and G01
     choose(page, "ge-merge", "G00")
     choose(page, "ge-merge", "G01")
+    page.evaluate(COUNT_LAYERS_REMOVED)
     page.click("#ge-merge-btn")
     saved(page, 1)
+    # the edit patched the traces' data: none of their layers was removed and added again
+    # (the selection trace, emptied, keeps grids_editor.HOLDER)
+    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    assert page.evaluate("() => window.__layersRemoved") == 0
     assert page.locator("#ge-balance .ag-row", has_text="G00").count() == 1
     merged = drafts.open_draft(engine, DRAFT).units_of("G00").tolist()
-    assert sorted(
-        int(u)
-        for u in page.evaluate(
-            "() => document.querySelector('#ge-map .js-plotly-plot').data[1].locations"
-        )
-    ) == sorted(merged)
+    shown = page.evaluate(
+        "() => document.querySelector('#ge-map .js-plotly-plot').data[0].locations"
+    )
+    assert shown[0] == grids_editor.HOLDER["id"]
+    assert sorted(int(u) for u in shown[1:]) == sorted(merged)
 
     # 2. split G33 by painting three of its western units, clicked on the map
     west = units_in(draft, "G33", 0.0, 0.4)
