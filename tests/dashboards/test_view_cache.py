@@ -109,12 +109,17 @@ def test_warm_builds_the_views_the_first_visitor_asks_for(engine, city):
 
 
 def test_warm_opens_the_drafts_being_edited(engine, city):
-    """Each server process keeps its own copy of a draft: warming opens the drafts, so
-    no process reads a whole draft on the first edit it receives."""
-    from geo.grids import drafts, versions
+    """Each server process keeps its own copy of a draft: warming opens the drafts with
+    their whole balance, so no process reads a whole draft, nor works out every grid's
+    balance, on the first edit it receives."""
+    import dataclasses
+
+    from geo.grids import drafts, edit, versions
 
     drafts.start(engine, "2027-warm")
     drafts._cache.clear()
     warm(create_app(engine), "http://127.0.0.1:8123/")
     draft_id = versions.get(engine, "2027-warm").id
-    assert [key for key in drafts._cache if key[1] == draft_id]
+    [kept] = [draft for key, draft in drafts._cache.items() if key[1] == draft_id]
+    assert "table" in kept.cache
+    assert kept.cache["table"].equals(edit.balance(dataclasses.replace(kept, cache={})))
