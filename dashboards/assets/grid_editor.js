@@ -119,11 +119,44 @@ document.addEventListener('keydown', function (e) {
         tip.hidden = false;
     }
 
+    /* MapLibre draws a frame as soon as an edit's GeoJSON is indexed by its worker, while
+       the sources' tiles are still being cut again from it: a frame that shows nothing
+       new and, in software WebGL, holds the page 60-100 ms, so that the new tiles wait
+       for the frame after. While a GeoJSON source of the map is being updated, a frame
+       is put off until its tiles are in (at most HOLD_MS). */
+    var HOLD_MS = 250;
+    function holdFramesWhileUpdating(map) {
+        var render = map._render, since = null;
+        if (typeof render !== 'function') { return; }
+        function updating() {
+            var managers = (map.style && (map.style.tileManagers || map.style.sourceCaches)) || {};
+            return Object.keys(managers).some(function (id) {
+                var src = map.getSource(id);
+                return src && src.type === 'geojson' && (src._isUpdatingWorker || !map.isSourceLoaded(id));
+            });
+        }
+        map._render = function (stamp) {
+            if (updating()) {
+                if (since === null) {
+                    since = performance.now();
+                    window.setTimeout(function () { map.triggerRepaint(); }, HOLD_MS);
+                }
+                if (performance.now() - since < HOLD_MS) { return map; }
+            }
+            since = null;
+            return render.call(map, stamp);
+        };
+        map.on('sourcedata', function () {
+            if (since !== null && !updating()) { map.triggerRepaint(); }
+        });
+    }
+
     /* listen to clicks and the pointer on each map the editor's graph makes (once per map) */
     function attach() {
         var gd = document.querySelector('#ge-map .js-plotly-plot'), map = mapOf(gd);
         if (!map || map.civicgridEditor) { return; }
         map.civicgridEditor = true;
+        holdFramesWhileUpdating(map);
         map.on('click', function (e) {
             var mode = gd._fullLayout.dragmode;
             if (mode === 'select' || mode === 'lasso') { return; }

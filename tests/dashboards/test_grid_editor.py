@@ -38,12 +38,27 @@ RENDERED_UNITS = """
 }
 """
 
-COUNT_LAYERS_REMOVED = """() => {
+# during the next edit: the layers removed from the map, and the frames MapLibre drew
+# while a GeoJSON source was being updated (ms since that update began)
+WATCH_EDIT = """() => {
   const map = document.querySelector('#ge-map .js-plotly-plot')._fullLayout.map._subplot.map;
   const remove = map.removeLayer.bind(map);
-  window.__layersRemoved = 0;
-  map.removeLayer = (id) => { window.__layersRemoved += 1; return remove(id); };
+  const updating = () => Object.keys(map.style.tileManagers || map.style.sourceCaches).some((id) => {
+    const src = map.getSource(id);
+    return src && src.type === 'geojson' && (src._isUpdatingWorker || !map.isSourceLoaded(id));
+  });
+  window.__edit = {removed: 0, early: []};
+  let began = null;
+  map.removeLayer = (id) => { window.__edit.removed += 1; return remove(id); };
+  map.on('dataloading', () => { if (began === null) began = performance.now(); });
+  map.on('render', () => {
+    if (began === null) return;
+    if (updating()) window.__edit.early.push(performance.now() - began);
+    else began = null;
+  });
 }"""
+#: grid_editor.js HOLD_MS: the longest a frame is put off while a source is updated
+HOLD_MS = 250
 
 
 def choose(page, dropdown: str, code: str) -> None:
@@ -121,13 +136,16 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     # 1. merge G00 and G01
     choose(page, "ge-merge", "G00")
     choose(page, "ge-merge", "G01")
-    page.evaluate(COUNT_LAYERS_REMOVED)
+    page.evaluate(WATCH_EDIT)
     page.click("#ge-merge-btn")
     saved(page, 1)
-    # the edit patched the traces' data: none of their layers was removed and added again
-    # (the selection trace, emptied, keeps grids_editor.HOLDER)
     page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
-    assert page.evaluate("() => window.__layersRemoved") == 0
+    watched = page.evaluate("() => window.__edit")
+    # the edit patched the traces' data: none of their layers was removed and added again
+    # (the selection trace, emptied, keeps grids_editor.HOLDER) ...
+    assert watched["removed"] == 0
+    # ... and no frame was drawn before the new tiles were in (unless they took HOLD_MS)
+    assert all(ms >= HOLD_MS for ms in watched["early"]), watched["early"]
     assert page.locator("#ge-balance .ag-row", has_text="G00").count() == 1
     merged = drafts.open_draft(engine, DRAFT).units_of("G00").tolist()
     shown = page.evaluate(
