@@ -59,6 +59,20 @@ WATCH_EDIT = """() => {
 }"""
 #: grid_editor.js HOLD_MS: the longest a frame is put off while a source is updated
 HOLD_MS = 250
+# the colour MapLibre draws at (lon, lat) in its next frame, read from the map's canvas
+PIXEL = """([id, lon, lat]) => new Promise((resolve) => {
+  const m = document.querySelector('#' + id + ' .js-plotly-plot')._fullLayout.map._subplot.map;
+  const canvas = m.getCanvas();
+  const gl = canvas.getContext('webgl2') || canvas.getContext('webgl');
+  const at = m.project([lon, lat]), ratio = canvas.width / canvas.clientWidth;
+  m.once('render', () => {
+    const px = new Uint8Array(4);
+    gl.readPixels(Math.round(at.x * ratio), Math.round(canvas.height - at.y * ratio), 1, 1,
+                  gl.RGBA, gl.UNSIGNED_BYTE, px);
+    resolve(Array.from(px));
+  });
+  m.triggerRepaint();
+})"""
 
 
 def choose(page, dropdown: str, code: str) -> None:
@@ -153,6 +167,17 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     )
     assert shown[0] == grids_editor.HOLDER["id"]
     assert sorted(int(u) for u in shown[1:]) == sorted(merged)
+    # and the map on screen shows it: a merged unit's centre has its grid's band colour
+    after = drafts.open_draft(engine, DRAFT)
+    band = edit.balance(after, ["G00"])["band"].iloc[0]
+    whole = [
+        u for u in merged if after.units["area_m2"].iloc[u] >= 0.99 * after.units["area_m2"].max()
+    ]
+    (lon, lat), *_ = centres(after, whole[len(whole) // 2 :])
+    got = page.evaluate(PIXEL, ["ge-map", lon, lat])
+    want = grids_editor._flat(grids_editor.COLORS[grids_editor.Z[band]])
+    want = [int(want[i : i + 2], 16) for i in (1, 3, 5)]
+    assert all(abs(g - w) <= 3 for g, w in zip(got[:3], want, strict=True)), (got, want)
 
     # 2. split G33 by painting three of its western units, clicked on the map
     west = units_in(draft, "G33", 0.0, 0.4)
