@@ -51,7 +51,7 @@ TRACES_BELOW = "ge-community"
 #: area to place a feature (a feature without one breaks hover and box selection), and
 #: draws nothing visible for this one.
 EMPTY_SHAPE = {"type": "Polygon", "coordinates": [[[0, 0], [1e-7, 0], [0, 1e-7], [0, 0]]]}
-#: the item each trace holds first, with no shape: a trace is never empty, since plotly.js
+#: the item each trace holds first, of EMPTY_SHAPE: a trace is never empty, since plotly.js
 #: moves an empty trace's layers to the top of the map, and removing and adding layers
 #: makes MapLibre parse the trace's tiles again and draw one frame more at each edit
 HOLDER = {"type": "Feature", "id": "-", "properties": {}, "geometry": EMPTY_SHAPE}
@@ -274,7 +274,7 @@ def _tile_layers(base: str, draft_name: str, revision: int) -> list[tuple[str, d
 
 
 def _outlines(draft: edit.Draft, codes: list[str]) -> list[dict]:
-    """GeoJSON features of the outlines of grids `codes` (empty for a grid gone)."""
+    """GeoJSON features of the outlines of grids `codes` (EMPTY_SHAPE for a grid gone)."""
     shapes = edit.shapes(draft, [c for c in codes if c in draft.grids])
     geo = shapes.geometry.set_precision(10**-maps.COORD_DIGITS).__geo_interface__["features"]
     found = {code: f["geometry"] for code, f in zip(shapes["grid_code"], geo, strict=True)}
@@ -289,10 +289,11 @@ def _figure(draft_name: str, draft: edit.Draft, lang: str) -> go.Figure:
     and the grid outlines as drawn, under three traces that start empty (but for
     `HOLDER`): the units edited since the map was drawn (patched by each edit), the
     outlines of the grids edited (one feature per grid, patched by each edit; a grid gone
-    has an empty shape) and the selection (drawn in the browser); over them the community/town/district lines and the
-    place names. Tiles and lines are layers of the map style (`_tile_layers`), so an
-    edit's Patch redraws only the traces: each keeps its GeoJSON source, which MapLibre
-    updates in place (a `layout.map.layers` entry would have its source replaced)."""
+    has EMPTY_SHAPE) and the selection (drawn in the browser); over them the
+    community/town/district lines and the place names. Tiles and lines are layers of the
+    map style (`_tile_layers`), so an edit's Patch redraws only the traces: each keeps its
+    GeoJSON source, which MapLibre updates in place (a `layout.map.layers` entry would
+    have its source replaced)."""
     base = base_url()
     center, zoom = maps.view_of(extent(engine()))
     common = {
@@ -391,10 +392,9 @@ def edit_outputs(
     trace (`shown`: the units it holds already, in order; the others are appended),
     draws the new outlines of the grids touched in the outlines trace (`outlined`: the
     grids it holds already, in order; the others are appended), and empties the
-    selection; the units and grids
-    those hold afterwards; the grid options (when grids came or went); the draft's KPIs
-    and the balance rows of the grids touched. No tile is fetched again: the map keeps
-    the tiles it was drawn with, under the edited units."""
+    selection; the units and grids those hold afterwards; the grid options (when grids
+    came or went); the draft's KPIs and the balance rows of the grids touched. No tile
+    is fetched again: the map keeps the tiles it was drawn with, under the edited units."""
     change = after.last
     touched = sorted(change.touched())
     table_ = edit.balance(after, touched)  # grids removed by the edit have no row

@@ -80,10 +80,11 @@ document.addEventListener('keydown', function (e) {
         return feats.map(function (f) { return f.properties.unit_id; });
     }
 
-    /* the selection trace holds first the item with no shape that the server's figure
+    /* the selection trace holds first the item of no visible size that the server's figure
        gives each trace (grids_editor.HOLDER), so that it is never empty */
     function draw(gd, list) {
-        var feats = [gd.data[SELECTED].geojson.features[0]].concat(list.filter(function (u) { return kept.shapes[u]; }).map(function (u) {
+        var holder = gd.data[SELECTED].geojson.features[0];
+        var feats = [holder].concat(list.filter(function (u) { return kept.shapes[u]; }).map(function (u) {
             return {type: 'Feature', id: String(u), properties: {},
                     geometry: {type: 'MultiPolygon', coordinates: kept.shapes[u]}};
         }));
