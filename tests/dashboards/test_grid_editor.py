@@ -1,9 +1,10 @@
 """The grid editor in headless Chromium on the constructed city: a draft started on the
 page, its units drawn from the app's unit tiles in the band of their grid (the first
 figure carries none), a merge, a split by painting units with clicks, a move of a box
-selection, an undo and a redo by keyboard, and a stale save from a second browser refused; afterwards
-`civicgrid grids diff` shows the merged, split and reshaped grids, the draft keeps every
-household, and each edit is in the audit log with its revision."""
+selection, an undo and a redo by keyboard, a move of a lasso selection, and a stale save
+from a second browser refused; afterwards `civicgrid grids diff` shows the merged, split
+and reshaped grids, the draft keeps every household, and each edit is in the audit log
+with its revision."""
 
 from __future__ import annotations
 
@@ -229,7 +230,56 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     page.keyboard.press("Control+y")
     saved(page, 5)
 
-    # 5. a second planner on the same draft, drawn at revision 5
+    # 5. move a lasso of G42's eastern units into G52: a diamond over their box, so the
+    # units in the box's corners stay (a box would take them)
+    strip = units_in(draft, "G42", 0.7, 1.0)
+    area = draft.units["area_m2"].to_numpy()
+    strip = strip[area[strip] >= 0.99 * area.max()]  # whole hexagons: one point inside each
+    ys = np.array(centres(draft, strip))[:, 1]
+    lo, hi = np.quantile(ys, [0.3, 0.7])
+    strip = strip[(ys >= lo) & (ys <= hi)]  # its middle rows: the diamond fits the map
+    pts = np.array(centres(draft, strip))
+    (w, s_), (e, n) = pts.min(axis=0) - 1e-4, pts.max(axis=0) + 1e-4
+    mid_x, mid_y = (w + e) / 2, (s_ + n) / 2
+    diamond = shapely.Polygon([(mid_x, n), (e, mid_y), (mid_x, s_), (w, mid_y)])
+    # close enough that each unit is drawn several pixels wide
+    page.evaluate(
+        "([lon, lat]) => window.Plotly.relayout(document.querySelector('#ge-map .js-plotly-plot'),"
+        " {'map.center': {lon, lat}, 'map.zoom': 14.5})",
+        [mid_x, mid_y],
+    )
+    page.wait_for_timeout(500)
+    page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
+    page.locator("#ge-map .modebar-btn[data-val='lasso']").first.click()
+    corners = [probe.screen_xy("ge-map", x, y) for x, y in diamond.exterior.coords]
+    page.mouse.move(*corners[0])
+    page.mouse.down()
+    for x, y in corners[1:]:
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => /已选 [1-9]/.test(document.querySelector('#ge-selcount')?.textContent)", timeout=SLOW
+    )
+    choose(page, "ge-target", "G52")
+    page.click("#ge-move")
+    saved(page, 6)
+    lassoed = {
+        u for u in drafts.open_draft(engine, DRAFT).units_of("G52") if draft.grid_of(u) == "G42"
+    }
+    inside = {
+        u
+        for u, p in zip(strip, pts, strict=True)
+        if diamond.buffer(-3e-4).contains(shapely.Point(p))
+    }
+    outside = {
+        u
+        for u, p in zip(strip, pts, strict=True)
+        if not diamond.buffer(3e-4).contains(shapely.Point(p))
+    }
+    assert inside and outside  # the diamond leaves the box's corners out
+    assert inside <= lassoed and not lassoed & outside
+
+    # 6. a second planner on the same draft, drawn at revision 6
     other = browser.new_context(viewport={"width": 1440, "height": 1000})
     try:
         p2 = other.new_page()
@@ -242,7 +292,7 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
         choose(page, "ge-rename-code", "G75")
         page.fill("#ge-rename-name", "湖东网格")
         page.click("#ge-rename")
-        saved(page, 6)
+        saved(page, 7)
         choose(p2, "ge-merge", "G74")
         choose(p2, "ge-merge", "G75")
         p2.click("#ge-merge-btn")
@@ -250,10 +300,10 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
             "() => document.querySelector('#ge-msg')?.textContent.includes('保存被拒绝')",
             timeout=SLOW,
         )
-        assert "revision 6" in p2.text_content("#ge-msg")
+        assert "revision 7" in p2.text_content("#ge-msg")
         kept = drafts.open_draft(engine, DRAFT)
         assert (
-            kept.revision == 6 and "G74" in kept.grids and kept.grids["G75"]["name"] == "湖东网格"
+            kept.revision == 7 and "G74" in kept.grids and kept.grids["G75"]["name"] == "湖东网格"
         )
     finally:
         other.close()
@@ -285,7 +335,8 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
         (3, "move"),
         (4, "undo:move"),
         (5, "redo:move"),
-        (6, "rename"),
+        (6, "move"),
+        (7, "rename"),
     ]
 
 
