@@ -108,6 +108,21 @@ def click_unit(page, probe, lon: float, lat: float, n: int, artifacts) -> None:
             page.screenshot(path=str(artifacts / f"grid-editor-click-{n}.png"))
 
 
+def drag(page, probe, tool: str, points: list[tuple[float, float]]) -> None:
+    """Drag with the map's `tool` (modebar: "select" draws a box, "lasso" a lasso) through
+    `points` (lon, lat), and wait until units are selected."""
+    page.locator(f"#ge-map .modebar-btn[data-val='{tool}']").first.click()
+    (x, y), *rest = [probe.screen_xy("ge-map", lon, lat) for lon, lat in points]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for x, y in rest:
+        page.mouse.move(x, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => /已选 [1-9]/.test(document.querySelector('#ge-selcount')?.textContent)", timeout=SLOW
+    )
+
+
 def centres(draft, units) -> list[tuple[float, float]]:
     pts = draft.units.geometry.iloc[list(units)].representative_point()
     return list(zip(pts.x, pts.y, strict=True))
@@ -199,19 +214,8 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     # 3. move a box of G40's eastern units into G50
     strip = units_in(draft, "G40", 0.8, 1.0)
     pts = np.array(centres(draft, strip))
-    page.locator("#ge-map .modebar-btn[data-val='select']").first.click()
-    (x0, y0), (x1, y1) = (
-        probe.screen_xy("ge-map", pts[:, 0].min() - 1e-4, pts[:, 1].max() + 1e-4),
-        probe.screen_xy("ge-map", pts[:, 0].max() + 1e-4, pts[:, 1].min() - 1e-4),
-    )
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
-    page.mouse.move(x1, y1, steps=5)
-    page.mouse.up()
-    page.wait_for_function(
-        "() => /已选 [1-9]/.test(document.querySelector('#ge-selcount')?.textContent)", timeout=SLOW
-    )
+    (w, s_), (e, n) = pts.min(axis=0) - 1e-4, pts.max(axis=0) + 1e-4
+    drag(page, probe, "select", [(w, n), ((w + e) / 2, (s_ + n) / 2), (e, s_)])
     choose(page, "ge-target", "G50")
     page.click("#ge-move")
     saved(page, 3)
@@ -250,16 +254,7 @@ def test_edit_a_draft_in_the_browser(page, server, engine, browser, probe, artif
     )
     page.wait_for_timeout(500)
     page.wait_for_function(RENDERED_UNITS, timeout=SLOW)
-    page.locator("#ge-map .modebar-btn[data-val='lasso']").first.click()
-    corners = [probe.screen_xy("ge-map", x, y) for x, y in diamond.exterior.coords]
-    page.mouse.move(*corners[0])
-    page.mouse.down()
-    for x, y in corners[1:]:
-        page.mouse.move(x, y, steps=6)
-    page.mouse.up()
-    page.wait_for_function(
-        "() => /已选 [1-9]/.test(document.querySelector('#ge-selcount')?.textContent)", timeout=SLOW
-    )
+    drag(page, probe, "lasso", list(diamond.exterior.coords))
     choose(page, "ge-target", "G52")
     page.click("#ge-move")
     saved(page, 6)
