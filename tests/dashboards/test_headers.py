@@ -101,11 +101,19 @@ def test_a_script_probe_on_the_login_page_is_inert(page, app_base):
 #: machine can leave a draw pending after the network is idle)
 # every graph drawn, the maps loaded, and what a page puts on after its maps
 # (`.after-maps` boxes, assets/civicgrid.js) put on and drawn too
-FIGURES_DRAWN = """() => [...document.querySelectorAll('.after-maps')].every((box) => box.children.length)
-  && [...document.querySelectorAll('.js-plotly-plot')].every((gd) => {
-    const map = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    return gd._fullLayout && (!map || map.map.loaded());
-  })"""
+# every figure of the page drawn — the secondary ones put on it, plotly.js done with each
+# (a draw and the redraws its margins ask for), maps loaded — and still so 300 ms later
+FIGURES_DRAWN = """() => {
+  const drawn = [...document.querySelectorAll('.after-maps')].every((box) => box.children.length)
+    && [...document.querySelectorAll('.js-plotly-plot')].every((gd) => {
+      const full = gd._fullLayout, map = full && full.map && full.map._subplot;
+      return full && !full._replotting && !full._redrawFromAutoMarginCount
+        && (!map || map.map.loaded());
+    });
+  if (!drawn) { window.__drawnSince = null; return false; }
+  window.__drawnSince = window.__drawnSince || performance.now();
+  return performance.now() - window.__drawnSince >= 300;
+}"""
 
 
 @pytest.mark.browser
