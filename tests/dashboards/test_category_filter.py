@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import h3
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
@@ -108,3 +109,23 @@ def test_the_english_switch_names_the_terms_in_english(page, server, probe):
         "() => [...document.querySelectorAll('[role=dialog] [role=option]')].length === 1"
     )
     assert dialog.get_by_role("option").inner_text().strip() == "· theft · 盗窃"
+
+
+def test_a_term_imported_while_the_server_runs_is_offered_at_once(
+    page, server, probe, engine, cli, tmp_path
+):
+    page.goto(server + "/hotspots")  # the server has read and kept the options
+    probe.wait("hs-map")
+    assert "巡查发现" not in {o["value"] for o in category_options(engine, "zh")}
+    path = tmp_path / "terms.csv"
+    pd.DataFrame(
+        {"code": ["2098"], "name": ["巡查发现"], "parent": ["20"], "aliases": [""]}
+    ).to_csv(path, index=False)
+    done = cli("vocab", "import", str(path))
+    assert done.returncode == 0, done.stderr
+    labels = [o["label"] for o in category_options(engine, "zh")]
+    assert f"{INDENT}· 巡查发现" in labels[labels.index("治安") :]
+    page.goto(server + "/hotspots")
+    probe.wait("hs-map")
+    page.click("#hs-cats")
+    assert page.get_by_role("dialog").get_by_text("· 巡查发现", exact=True).is_visible()
