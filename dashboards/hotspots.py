@@ -61,6 +61,9 @@ H3_RESOLUTIONS = (0, 15)
 #: the GeoJSON of a counts or Gi* view's hexagons (query: the view's filters)
 GEOJSON_PATH = "/hotspots/hexes.geojson"
 MODES = ("counts", "gi", "emerging")
+#: the filters whose widgets are put in their slots once the map is drawn (their label
+#: keys are hs.<key>)
+LATER = ("dates", "categories", "area", "res", "k")
 #: the modes whose views are kept and whose hexagons are served at GEOJSON_PATH
 KEPT_MODES = MODES[:2]
 TOP_COLUMNS = [
@@ -94,6 +97,38 @@ def layout(lang: str) -> html.Div:
 
     def filt(label_key, control):
         return html.Div([html.Label(t(label_key, lang)), control], className="filter")
+
+    # the filters' widgets are drawn once the map is (LATER, register): on a 2-core machine
+    # rendering them first put the first map 50-130 ms later; their labels and slots
+    # (of the widgets' height) are there from the start, so nothing moves when they come
+    later = {
+        "dates": dcc.DatePickerRange(
+            id="hs-dates",
+            min_date_allowed=lo,
+            max_date_allowed=hi,
+            start_date=start,
+            end_date=hi,
+            display_format="YYYY-MM-DD",
+        ),
+        "categories": category_filter("hs-cats", eng, lang),
+        "area": dcc.Dropdown(id="hs-area", options=area_opts, placeholder=t("hs.all_areas", lang)),
+        "res": dcc.Slider(
+            id="hs-res",
+            min=min(res),
+            max=max(res),
+            step=1,
+            value=res_default,
+            marks={r: str(r) for r in res},
+        ),
+        "k": dcc.Slider(
+            id="hs-k",
+            min=1,
+            max=K_MAX,
+            step=1,
+            value=1,
+            marks={i: str(i) for i in range(1, K_MAX + 1)},
+        ),
+    }
 
     lower = html.Div(
         [
@@ -162,45 +197,9 @@ def layout(lang: str) -> html.Div:
                         "hs.mode",
                         dcc.RadioItems(id="hs-mode", options=mode_opts, value="gi", inline=True),
                     ),
-                    filt(
-                        "hs.dates",
-                        dcc.DatePickerRange(
-                            id="hs-dates",
-                            min_date_allowed=lo,
-                            max_date_allowed=hi,
-                            start_date=start,
-                            end_date=hi,
-                            display_format="YYYY-MM-DD",
-                        ),
-                    ),
-                    filt("hs.categories", category_filter("hs-cats", eng, lang)),
-                    filt(
-                        "hs.area",
-                        dcc.Dropdown(
-                            id="hs-area", options=area_opts, placeholder=t("hs.all_areas", lang)
-                        ),
-                    ),
-                    filt(
-                        "hs.res",
-                        dcc.Slider(
-                            id="hs-res",
-                            min=min(res),
-                            max=max(res),
-                            step=1,
-                            value=min(max(res), 9) if min(res) <= 9 else min(res),
-                            marks={r: str(r) for r in res},
-                        ),
-                    ),
-                    filt(
-                        "hs.k",
-                        dcc.Slider(
-                            id="hs-k",
-                            min=1,
-                            max=K_MAX,
-                            step=1,
-                            value=1,
-                            marks={i: str(i) for i in range(1, K_MAX + 1)},
-                        ),
+                    *(
+                        filt(f"hs.{key}", html.Div(id=f"hs-slot-{key}", className="filter-slot"))
+                        for key in LATER
                     ),
                 ],
                 className="filters panel",
@@ -226,7 +225,10 @@ def layout(lang: str) -> html.Div:
             # put on once the map is drawn (assets/civicgrid.js, afterMaps), so the page's
             # main thread draws the map first; the table's rows come when it is (update_top)
             html.Div(id="hs-lower-box", className="after-maps"),
-            dcc.Store(id="hs-lower-first", data=lower.to_plotly_json()),
+            dcc.Store(
+                id="hs-later",
+                data=[c.to_plotly_json() for c in (*(later[k] for k in LATER), lower)],
+            ),
         ]
     )
 
@@ -617,8 +619,9 @@ def register(app) -> None:
     )
     app.clientside_callback(
         ClientsideFunction("civicgrid", "afterMaps"),
+        *(Output(f"hs-slot-{key}", "children") for key in LATER),
         Output("hs-lower-box", "children"),
-        Input("hs-lower-first", "data"),
+        Input("hs-later", "data"),
     )
 
     @app.callback(
