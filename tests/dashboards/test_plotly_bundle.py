@@ -125,8 +125,10 @@ UPDATE_ONE_TRACE = """async () => {
     calls[k] = 0;
     map[k] = (...a) => { calls[k] += 1; return f(...a); };
   }
-  const at = gd.data.findIndex((t) => t.type === 'choroplethmap' && t.z && t.z.length > 1);
-  const data = gd.data.map((t, i) => (i === at ? {...t, z: t.z.slice().reverse()} : t));
+  // the values as plotly.js decoded them (a figure sends them base64-encoded)
+  const full = gd._fullData.find((t) => t.type === 'choroplethmap' && t.z.length > 1);
+  const z = Array.from(full.z).reverse();
+  const data = gd.data.map((t, i) => (i === full.index ? {...t, z} : t));
   const traces = gd.data.filter((t) => t.type).length;
   await window.Plotly.react(gd, data, gd.layout);
   return {calls, traces};
@@ -154,3 +156,29 @@ def test_a_trace_update_keeps_the_maps_layers_style_and_view(page, server, probe
         "jumpTo": 0,
         "resize": 0,
     }
+
+
+OUTLINE_LAYERS = """async () => {
+  const gd = document.querySelector('#ov-map .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const full = gd._fullData.find((t) => t.type === 'choroplethmap' && t.z.length > 1);
+  const at = full.index, uid = full.uid;
+  const line = () => map.getStyle().layers.find((l) => l.id === `plotly-trace-layer-${uid}-line`);
+  const before = line().layout.visibility;
+  await window.Plotly.restyle(gd, {'marker.line.width': 1}, [at]);
+  await new Promise((done) => map.once('idle', done));
+  const drawn = map.queryRenderedFeatures({layers: [line().id]}).length;
+  return {before, after: line().layout.visibility, drawn, cells: full.z.length};
+}"""
+
+
+@pytest.mark.browser
+def test_an_outline_of_width_0_is_not_built(page, server, probe):
+    """A choroplethmap trace without outline (the hexagon layers) has its line layer
+    hidden, so MapLibre's worker builds no line geometry for it (PATCHES); an outline
+    given later is drawn."""
+    page.goto(server + "/")
+    probe.wait("ov-map")
+    got = page.evaluate(OUTLINE_LAYERS)
+    assert got["before"] == "none" and got["after"] == "visible"
+    assert got["drawn"] >= got["cells"] > 1

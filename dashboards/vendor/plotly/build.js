@@ -6,11 +6,13 @@ const { environmentPlugin } = require('esbuild-plugin-environment');
 const { version } = require('plotly.js/package.json');
 const fs = require('fs');
 
-// Changes to plotly.js's map code (plots/map/map.js), each found by its text: the build
-// stops if plotly.js's text changed, so an upgrade cannot drop one silently. On a 2-core
-// machine in software WebGL each frame MapLibre draws costs 40-100 ms of the page's main
-// thread, and every change of a map's style makes MapLibre draw one.
+// Changes to plotly.js's map code (plots/map/map.js, traces/choroplethmap/convert.js), each
+// found by its text: the build stops if plotly.js's text changed, so an upgrade cannot
+// drop one silently. On a 2-core machine in software WebGL each frame MapLibre draws costs
+// 40-100 ms of the page's main thread, and every change of a map's style makes MapLibre
+// draw one; its one worker parses every tile of every layer.
 const MAP_JS = /plotly\.js[\\/]src[\\/]plots[\\/]map[\\/]map\.js$/;
+const CHOROPLETHMAP_CONVERT_JS = /plotly\.js[\\/]src[\\/]traces[\\/]choroplethmap[\\/]convert\.js$/;
 const PATCHES = [
     // A map's traces are added once MapLibre's `load` has fired, i.e. once every tile of the
     // style (the places boundaries and names) is loaded and drawn: the traces' GeoJSON then
@@ -75,6 +77,15 @@ const PATCHES = [
         var list = val2list[val];
         var kept = (groupsBefore[val] || []).filter(function (k) { return list.indexOf(k) >= 0; });
         if (list.length > 1 && kept.join(' ') !== list.join(' ')) {`,
+    },
+    // A choroplethmap trace has a line layer even when its outline width is 0 (the hexagon
+    // layers: no outline), and MapLibre's worker builds that layer's line geometry for
+    // every feature of every tile, to draw nothing. Such a layer is hidden instead, so it
+    // is not built; a width set later makes it visible again (each update converts anew).
+    {
+        file: CHOROPLETHMAP_CONVERT_JS,
+        from: `    line.layout.visibility = 'visible';`,
+        to: `    line.layout.visibility = (lineWidthFn || markerLine.width > 0) ? 'visible' : 'none';`,
     },
 ];
 const patchPlugin = {
