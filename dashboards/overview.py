@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import plotly.graph_objects as go
-from dash import ClientsideFunction, Input, Output, dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from dashboards import maps
 from dashboards.components import base_url, engine, kpi_card, map_graph, note, num, pct, section
@@ -242,23 +242,25 @@ def trend_figure(eng, lang: str) -> go.Figure:
 
 
 def register(app) -> None:
-    # the page comes with its first view (in the language and type size of the moment,
-    # as the shell re-renders the page when the language changes), so these run only
-    # on a change; three callbacks, so the map is not held up by the KPI queries
+    # the page comes with its first view (in the language and type size of the moment),
+    # so these run only on a change of period or presentation mode; three callbacks, so
+    # the map is not held up by the KPI queries. A language change re-renders the whole
+    # page (the shell's route): an update of the old page's figures too would be wasted,
+    # and one landing on a graph the new page has just replaced broke its drawing.
     @app.callback(
         Output("ov-map", "figure"),
         Input("ov-days", "value"),
-        Input("lang", "data"),
         Input("present", "data"),
+        State("lang", "data"),
         prevent_initial_call=True,
     )
-    def update_map(days, lang, present):
+    def update_map(days, present, lang):
         return map_figure(engine(), one_of(days, PERIODS), one_of(lang, LANGS), bool(present))
 
     @app.callback(
         Output("ov-kpis", "children"),
         Input("ov-days", "value"),
-        Input("lang", "data"),
+        State("lang", "data"),
         prevent_initial_call=True,
     )
     def update_kpis(days, lang):
@@ -273,9 +275,9 @@ def register(app) -> None:
 
     @app.callback(
         Output("ov-trend", "figure"),
-        Input("lang", "data"),
         Input("present", "data"),
+        State("lang", "data"),
         prevent_initial_call=True,
     )
-    def update_trend(lang, present):
+    def update_trend(present, lang):
         return trend_view(engine(), one_of(lang, LANGS), bool(present))

@@ -97,12 +97,9 @@ def test_a_script_probe_on_the_login_page_is_inert(page, app_base):
     assert page.url.startswith(app_base + "/")
 
 
-#: every plotly graph of the page drawn, and each map's MapLibre done loading (a busy
-#: machine can leave a draw pending after the network is idle)
-# every graph drawn, the maps loaded, and what a page puts on after its maps
-# (`.after-maps` boxes, assets/civicgrid.js) put on and drawn too
-# every figure of the page drawn — the secondary ones put on it, plotly.js done with each
-# (a draw and the redraws its margins ask for), maps loaded — and still so 300 ms later
+# every figure of the page drawn — the secondary ones put on it (`.after-maps` boxes,
+# assets/civicgrid.js), plotly.js done with each (a draw and the redraws its margins ask
+# for), maps loaded — and still so 300 ms later
 FIGURES_DRAWN = """() => {
   const drawn = [...document.querySelectorAll('.after-maps')].every((box) => box.children.length)
     && [...document.querySelectorAll('.js-plotly-plot')].every((gd) => {
@@ -133,8 +130,8 @@ def test_every_page_loads_under_the_policy_in_both_languages(page, app_base, art
             page.goto(app_base + p.path)
             page.wait_for_selector("#page h2.page-title", timeout=60_000)
             if lang == "en" and page.inner_text("#btn-lang") != "中文":
-                # switch once the page's figures are drawn: plotly.js logs '_rangeSliderData'
-                # when a figure update lands on a graph the switch has just replaced
+                # switch once the page's figures are drawn, as a reader would: a switch
+                # during a draw is test_i18n_switch's matter
                 page.wait_for_load_state("networkidle")
                 page.wait_for_function(FIGURES_DRAWN)
                 page.click("#btn-lang")
