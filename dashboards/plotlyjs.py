@@ -14,6 +14,11 @@ browsers that predate ES2015: running its feature tests and patches is ~90 ms of
 map's main thread here. Of it, Dash's scripts still need only the global
 `regeneratorRuntime` of their transpiled async functions, so the pages (`Dash`) load
 regenerator-runtime alone in its place, from the same vendor build.
+
+AG Grid's component library (1.3 MB; running it was 50-80 ms of a first map's main
+thread, on pages that show no grid before their map) is not loaded with the page either:
+the template names its URL in a data block and assets/ag_grid_lazy.js loads it when a
+page first shows a grid.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ BUNDLE = Path(__file__).parent / "vendor" / "plotly-civicgrid.min.js"
 REGENERATOR = Path(__file__).parent / "vendor" / "regenerator-runtime.min.js"
 #: Dash's polyfill script tag in a page's {%scripts%}
 _POLYFILL = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
+#: AG Grid's component library in a page's {%scripts%}: loaded when a grid is first shown
+#: (assets/ag_grid_lazy.js reads its URL from the data block put in its place)
+_AG_GRID = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid\.[^"]*\.js)"></script>')
+_AG_GRID_BLOCK = r'<script type="text/plain" id="dash-ag-grid-src" data-src="\1"></script>'
 ROUTE = "/vendor/"
 JS_TYPE = "text/javascript"
 
@@ -105,8 +114,9 @@ def index_string(prefix: str = "/") -> str:
 
 
 class Dash(dash.Dash):
-    """Dash whose pages load regenerator-runtime where Dash puts @babel/polyfill, and
-    whose scripts are never refused on the first requests after a start.
+    """Dash whose pages load regenerator-runtime where Dash puts @babel/polyfill and AG
+    Grid's library only when a grid is shown, and whose scripts are never refused on the
+    first requests after a start.
 
     Dash's once-per-process set-up (`_setup_server`, run before each request) marks
     itself done before it registers the component scripts, so under gunicorn's threads
@@ -128,9 +138,10 @@ class Dash(dash.Dash):
         src = (
             f"{self.config.requests_pathname_prefix.rstrip('/')}{ROUTE}{_vendored(REGENERATOR)[1]}"
         )
-        kwargs["scripts"] = _POLYFILL.sub(
+        scripts = _POLYFILL.sub(
             f'<script src="{src}"></script>', kwargs.get("scripts", ""), count=1
         )
+        kwargs["scripts"] = _AG_GRID.sub(_AG_GRID_BLOCK, scripts, count=1)
         return super().interpolate_index(**kwargs)
 
 

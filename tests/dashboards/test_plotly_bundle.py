@@ -1,11 +1,12 @@
 """The pages' own plotly.js bundle: built from plotly.py's plotly.js version, served by
 the app, loaded from the page's head, and the one the maps are drawn with (Dash's full
 plotly.min.js is never fetched); regenerator-runtime served in place of Dash's
-@babel/polyfill."""
+@babel/polyfill; AG Grid's library loaded only once a page shows a grid."""
 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from plotly.offline import get_plotlyjs_version
 
 from dashboards import plotlyjs
@@ -182,3 +183,49 @@ def test_an_outline_of_width_0_is_not_built(page, server, probe):
     got = page.evaluate(OUTLINE_LAYERS)
     assert got["before"] == "none" and got["after"] == "visible"
     assert got["drawn"] >= got["cells"] > 1
+
+
+def test_the_page_template_names_ag_grid_without_loading_it(server):
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(server + "/hotspots") as resp:
+        page = resp.read().decode()
+    assert not [s for s in re.findall(r'<script src="([^"]+)"', page) if "dash_ag_grid" in s]
+    [url] = re.findall(r'<script type="text/plain" id="dash-ag-grid-src" data-src="([^"]+)">', page)
+    with urllib.request.urlopen(server + url) as resp:
+        assert b"window.dash_ag_grid=" in resp.read()
+
+
+# in the page from its start: when the hotspots map has loaded
+MAP_LOADED_AT = """
+(() => {
+  (function made() {
+    const gd = document.querySelector('#hs-map .js-plotly-plot');
+    const m = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
+    if (!m) { return setTimeout(made, 2); }
+    m.once('load', () => { window.__mapLoadedAt = performance.now(); });
+  })();
+})();
+"""
+AG_GRID_FETCHED_AT = """() => performance.getEntriesByType('resource')
+  .filter((e) => e.name.includes('/dash_ag_grid/dash_ag_grid.')).map((e) => e.startTime)"""
+
+
+@pytest.mark.browser
+def test_ag_grid_is_loaded_once_a_page_shows_a_grid(page, server, probe):
+    """Not on the overview, which has no grid; on the hotspots page, once its map has
+    loaded (its table comes after the map), and the table gets its rows; a page opened
+    on a grid (the grids page) shows its rows as well."""
+    page.add_init_script(MAP_LOADED_AT)
+    page.goto(server + "/")
+    probe.wait("ov-map")
+    expect(page.locator("#ov-trend .scatterlayer .trace").first).to_be_attached()
+    assert page.evaluate(AG_GRID_FETCHED_AT) == []
+    page.goto(server + "/hotspots")
+    probe.wait("hs-map")
+    expect(page.locator("#hs-top .ag-row").first).to_be_visible()
+    [fetched] = page.evaluate(AG_GRID_FETCHED_AT)
+    assert fetched > page.evaluate("window.__mapLoadedAt") > 0
+    page.goto(server + "/grids")
+    expect(page.locator("#gr-table .ag-row").first).to_be_visible()
