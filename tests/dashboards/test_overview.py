@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 
 # in the page from its start: whether the map was drawn when the trend graph (or, on the
-# hotspots page, the top-areas table) first appeared
+# hotspots page, the top-areas table or the filters' widgets) first appeared
 SEEN_AFTER_MAP = """(selector) => { const look = () => {
   if (document.querySelector(selector)) {
     const gd = document.querySelector('#page .js-plotly-plot');
@@ -21,11 +21,16 @@ SEEN_AFTER_MAP = """(selector) => { const look = () => {
 
 @pytest.mark.parametrize(
     ("path", "graph", "secondary"),
-    [("/", "ov-map", "#ov-trend"), ("/hotspots", "hs-map", "#hs-top")],
+    [
+        ("/", "ov-map", "#ov-trend"),
+        ("/hotspots", "hs-map", "#hs-top"),
+        ("/hotspots", "hs-map", "#hs-dates"),
+    ],
 )
 def test_secondary_figures_come_after_the_map(page, server, probe, path, graph, secondary):
-    """The trend graph (overview) and the top-areas table (hotspots) are put on the page
-    once its map is drawn, so the browser's main thread draws the map first."""
+    """The trend graph (overview), the top-areas table and the filters' widgets
+    (hotspots) are put on the page once its map is drawn, so the browser's main thread
+    draws the map first."""
     page.add_init_script(f"({SEEN_AFTER_MAP})({secondary!r})")
     page.goto(server + path)
     probe.wait(graph)
