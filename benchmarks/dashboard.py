@@ -2,9 +2,10 @@
 
 Measured, median of N (default 20):
 - time to first map: navigation start → MapLibre loaded with tile and trace features,
-  and that map on screen (the animation frame after MapLibre rendered it loaded with
-  every tile in view), for the overview and hotspots pages (each in a fresh browser
-  context);
+  and that map on screen (the animation frame after MapLibre first rendered it loaded
+  with every tile in view and those features drawn), by the page's own clock, for the
+  overview and hotspots pages (each in a fresh browser context); beside it the same as
+  the harness sees it (`wall_*`: its round trips and polls included);
 - time per filter change on the hotspots page (resolution, layer, categories, dates)
   and the overview's period: input → the map redrawn with the new cells;
 - payload bytes per update (the Dash callback response, decoded and as sent: gzip where
@@ -109,12 +110,10 @@ def prepare() -> str:
     return url
 
 
-RENDERED = """
-([id, needTraces]) => {
-  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullLayout.map._subplot) return false;
-  const m = gd._fullLayout.map._subplot.map;
-  if (!m || !m.loaded() || !m.areTilesLoaded()) return false;
+# in a MapLibre map `m` loaded with every tile in view: tile features drawn, and trace
+# features too where `needTraces`
+DRAWN = """
+(m, needTraces) => {
   let tiles = 0, traces = 0;
   for (const f of m.queryRenderedFeatures()) {
     if (f.layer.id.includes('layout-layer') || f.layer.id.startsWith('places-')) tiles++; else if (f.layer.id.includes('trace-layer')) traces++;
@@ -122,25 +121,47 @@ RENDERED = """
   return tiles > 0 && (traces > 0 || !needTraces);
 }
 """
-# run before the page's scripts: marks each map's graph `__painted` at the animation frame
-# after MapLibre rendered the map loaded with every tile in view (that frame is on screen)
-PAINTED = """
-(() => {
-  const watch = () => {
-    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+RENDERED = f"""
+([id, needTraces]) => {{
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullLayout.map._subplot) return false;
+  const m = gd._fullLayout.map._subplot.map;
+  return !!m && m.loaded() && m.areTilesLoaded() && ({DRAWN})(m, needTraces);
+}}
+"""
+
+
+def painted(traces: bool) -> str:
+    """Script run before the page's scripts: stamps each map's graph with the page's clock
+    (`__paintedAt`, ms since navigation start) at the animation frame after MapLibre first
+    rendered it loaded, with every tile in view and its features drawn (that frame is on
+    screen), and marks it `__painted`. Read from the page, the time leaves out the test
+    harness: its round trips and its polls, which wait while the page's main thread works
+    on after the map is shown."""
+    return f"""
+(() => {{
+  const drawn = {DRAWN};
+  const watch = () => {{
+    for (const gd of document.querySelectorAll('.js-plotly-plot')) {{
       const sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
       const m = sub && sub.map;
       if (!m || m.__benchWatched) continue;
       m.__benchWatched = true;
-      m.on('render', () => {
-        if (m.loaded() && m.areTilesLoaded()) requestAnimationFrame(() => { gd.__painted = true; });
-      });
-    }
-  };
-  new MutationObserver(watch).observe(document, {childList: true, subtree: true});
-})();
+      const stamp = () => {{
+        if (!(m.loaded() && m.areTilesLoaded() && drawn(m, {str(traces).lower()}))) return;
+        m.off('render', stamp);
+        requestAnimationFrame(() => {{ gd.__paintedAt = performance.now(); gd.__painted = true; }});
+      }};
+      m.on('render', stamp);
+    }}
+  }};
+  new MutationObserver(watch).observe(document, {{childList: true, subtree: true}});
+}})();
 """
+
+
 ON_SCREEN = "(id) => document.querySelector('#' + id + ' .js-plotly-plot')?.__painted === true"
+PAINTED_AT = "(id) => document.querySelector('#' + id + ' .js-plotly-plot').__paintedAt"
 # run before the page's scripts: plotly.js's react/newPlot draw each figure without its
 # symbol layers (place names, in the style or in layout.map.layers) and text traces
 UNLABELLED = """
@@ -210,11 +231,13 @@ def first_map(
     keep_cache: bool = False,
     labels: bool = True,
 ) -> dict:
-    """Median seconds from navigation to a drawn map: each time in a fresh browser
-    context (nothing cached), or with `keep_cache` in one context whose HTTP cache
-    holds the scripts from the visit before (a returning user); without `labels`, the
-    map is drawn without its place names (UNLABELLED)."""
-    times, tile_bytes, cb_bytes = [], [], []
+    """Median seconds from navigation start to the map on screen, by the page's clock
+    (`painted`), and as the harness saw it (`wall_*`: from its call to open the page to
+    its poll that found the map on screen); each time in a fresh browser context
+    (nothing cached), or with `keep_cache` in one context whose HTTP cache holds the
+    scripts from the visit before (a returning user); without `labels`, the map is drawn
+    without its place names (UNLABELLED)."""
+    times, walls, tile_bytes, cb_bytes = [], [], [], []
     shared = browser.new_context(viewport={"width": 1440, "height": 1000}) if keep_cache else None
     if shared is not None:
         warmup = shared.new_page()
@@ -226,13 +249,13 @@ def first_map(
         if not labels:
             ctx.add_init_script(UNLABELLED)
         page = ctx.new_page()
-        page.add_init_script(PAINTED)
+        page.add_init_script(painted(traces))
         pay = Payload(page)
         t = time.perf_counter()
         page.goto(base + path)
-        page.wait_for_function(RENDERED, arg=[graph, traces], timeout=300_000, polling=20)
-        page.wait_for_function(ON_SCREEN, arg=graph, timeout=60_000, polling=10)
-        times.append(time.perf_counter() - t)
+        page.wait_for_function(ON_SCREEN, arg=graph, timeout=300_000, polling=10)
+        walls.append(time.perf_counter() - t)
+        times.append(page.evaluate(PAINTED_AT, graph) / 1000)
         tile_bytes.append(sum(pay.tiles))
         cb_bytes.append(max(pay.callbacks, default=0))
         page.close()
@@ -243,6 +266,8 @@ def first_map(
     return {
         "median_s": statistics.median(times),
         "max_s": max(times),
+        "wall_median_s": statistics.median(walls),
+        "wall_max_s": max(walls),
         "tile_bytes": statistics.median(tile_bytes),
         "largest_callback_bytes": statistics.median(cb_bytes),
     }
@@ -453,6 +478,12 @@ def main() -> None:
         "geojson_bytes": grids_geojson_bytes(url),
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    for path, f in result["first_map"].items():
+        print(
+            f"first map {path}: {f['median_s']:.2f} s (max {f['max_s']:.2f}) by the page's clock, "
+            f"{f['wall_median_s']:.2f} s (max {f['wall_max_s']:.2f}) as the harness saw it",
+            file=sys.stderr,
+        )
     for path, c in result["labels_cost"].items():
         print(
             f"first map {path}: {c['labels_s']:.2f} s with place names, "
