@@ -5,6 +5,8 @@ plotly.min.js is never fetched); regenerator-runtime served in place of Dash's
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from plotly.offline import get_plotlyjs_version
@@ -15,6 +17,24 @@ from dashboards import plotlyjs
 def test_bundle_is_built_from_the_plotly_js_of_plotly_py():
     # a plotly upgrade needs a rebuild: `npm ci && npm run build` in dashboards/vendor/plotly
     assert plotlyjs.version() == get_plotlyjs_version()
+
+
+def test_the_bundles_modules_are_compiled_as_it_streams_in():
+    # build.js wraps each module function that esbuild's helpers (__commonJS, __esm) call
+    # in parentheses, so V8 compiles it while the script streams in, not on the page's
+    # main thread as the bundle runs
+    code = plotlyjs.BUNDLE.read_text(encoding="utf-8")
+    helpers = [
+        re.search(r"([\w$]+)=\(e,t\)=>\(\)=>\{try\{return t\|\|e\(\(t=\{exports:", code),
+        re.search(r"([\w$]+)=\(e,t,r\)=>\(\)=>\{if\(r\)throw r\[0\];", code),
+    ]
+    assert all(helpers), "esbuild's module helpers are not in the bundle"
+    for found in helpers:
+        call = rf"(?<![\w$.]){re.escape(found[1])}\("
+        function = r"(?:function\b|(?:\([\w$,]*\)|[\w$]+)=>)"
+        assert not re.search(call + function, code), f"a module of {found[1]}() is compiled lazily"
+        assert len(re.findall(call + r"\(" + function, code)) >= 2
+    assert len(re.findall(rf"(?<![\w$.]){re.escape(helpers[0][1])}\(\(", code)) > 400
 
 
 def test_bundle_url_changes_with_its_content_and_old_names_are_refused(server):

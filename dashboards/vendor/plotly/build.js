@@ -5,6 +5,7 @@ const InlineCSSPlugin = require('esbuild-plugin-inline-css');
 const { environmentPlugin } = require('esbuild-plugin-environment');
 const { version } = require('plotly.js/package.json');
 const fs = require('fs');
+const acorn = require('acorn');
 
 // Changes to plotly.js's map code (plots/map/map.js, traces/choroplethmap/convert.js), each
 // found by its text: the build stops if plotly.js's text changed, so an upgrade cannot
@@ -107,9 +108,54 @@ const patchPlugin = {
     },
 };
 
+// V8 compiles a function when it is first called, on the page's main thread, unless the
+// function is wrapped in parentheses: such a function it compiles at once, while it
+// streams the script in on another thread. Each module of the bundle is a function that
+// esbuild's helpers (__commonJS, __esm) call once as the bundle runs, and compiling them
+// there was ~100 ms of a first map's main thread here; in parentheses they are compiled
+// before the bundle runs. Only the modules' own functions are wrapped: the functions in
+// them stay lazy, so what the bundle never calls is never compiled.
+const MODULE_HELPERS = {
+    __commonJS: /([\w$]+)=\(e,t\)=>\(\)=>\{try\{return t\|\|e\(\(t=\{exports:\{\}\}\)\.exports,t\)/,
+    __esm: /([\w$]+)=\(e,t,r\)=>\(\)=>\{if\(r\)throw r\[0\];try\{return e&&\(t=e\(e=0\)\),t\}/,
+};
+
+function compileModulesEagerly(file) {
+    const code = fs.readFileSync(file, 'utf8');
+    const helpers = Object.entries(MODULE_HELPERS).map(([name, pattern]) => {
+        const found = code.match(pattern);
+        if (!found) {
+            throw new Error(`${file}: esbuild's ${name} helper not found (esbuild changed: review MODULE_HELPERS)`);
+        }
+        return found[1];
+    });
+    const spans = [];
+    (function walk(node) {
+        if (node.type === 'CallExpression' && node.callee.type === 'Identifier' &&
+            helpers.includes(node.callee.name)) {
+            const factory = node.arguments[0];
+            if (factory && /^(Arrow)?FunctionExpression$/.test(factory.type)) {
+                spans.push([factory.start, factory.end]);
+            }
+        }
+        for (const value of Object.values(node)) {
+            for (const child of Array.isArray(value) ? value : [value]) {
+                if (child && typeof child.type === 'string') walk(child);
+            }
+        }
+    })(acorn.parse(code, { ecmaVersion: 'latest' }));
+    let out = code;
+    for (const [start, end] of spans.sort((a, b) => b[0] - a[0])) {
+        out = `${out.slice(0, start)}(${out.slice(start, end)})${out.slice(end)}`;
+    }
+    fs.writeFileSync(file, out);
+    console.log(`${file}: ${spans.length} module functions compiled as the script streams in`);
+}
+
+const PLOTLY_OUT = '../plotly-civicgrid.min.js';
 const plotly = esbuild.build({
     entryPoints: ['entry.js'],
-    outfile: '../plotly-civicgrid.min.js',
+    outfile: PLOTLY_OUT,
     format: 'iife',
     globalName: 'Plotly',
     bundle: true,
@@ -123,7 +169,7 @@ const plotly = esbuild.build({
     define: { global: 'window', 'define.amd': 'false' },
     target: 'es2016',
     logLevel: 'info',
-});
+}).then(() => compileModulesEagerly(PLOTLY_OUT));
 
 // regenerator-runtime, the one part of Dash's @babel/polyfill its scripts still need
 // (the global `regeneratorRuntime` of their transpiled async functions): served in its
