@@ -18,7 +18,9 @@ regenerator-runtime alone in its place, from the same vendor build.
 AG Grid's component library (1.3 MB; running it was 50-80 ms of a first map's main
 thread, on pages that show no grid before their map) is not loaded with the page either:
 the template names its URL in a data block and assets/ag_grid_lazy.js loads it when a
-page first shows a grid.
+page first shows a grid. Dash also lists dash_table's bundle on every page (running it
+was ~12 ms of a first map's main thread); no page has a DataTable (the tables are AG
+Grid), so the pages leave it out.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ _POLYFILL = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
 #: (assets/ag_grid_lazy.js reads its URL from the data block put in its place)
 _AG_GRID = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid\.[^"]*\.js)"></script>')
 _AG_GRID_BLOCK = r'<script type="text/plain" id="dash-ag-grid-src" data-src="\1"></script>'
+#: dash_table's bundle in a page's {%scripts%}: Dash lists it on every page, no page uses it
+_DASH_TABLE = re.compile(r'<script src="[^"]*/dash_table/bundle\.[^"]*\.js"></script>')
 ROUTE = "/vendor/"
 JS_TYPE = "text/javascript"
 
@@ -114,9 +118,9 @@ def index_string(prefix: str = "/") -> str:
 
 
 class Dash(dash.Dash):
-    """Dash whose pages load regenerator-runtime where Dash puts @babel/polyfill and AG
-    Grid's library only when a grid is shown, and whose scripts are never refused on the
-    first requests after a start.
+    """Dash whose pages load regenerator-runtime where Dash puts @babel/polyfill, AG
+    Grid's library only when a grid is shown and no dash_table, and whose scripts are
+    never refused on the first requests after a start.
 
     Dash's once-per-process set-up (`_setup_server`, run before each request) marks
     itself done before it registers the component scripts, so under gunicorn's threads
@@ -141,6 +145,7 @@ class Dash(dash.Dash):
         scripts = _POLYFILL.sub(
             f'<script src="{src}"></script>', kwargs.get("scripts", ""), count=1
         )
+        scripts = _DASH_TABLE.sub("", scripts, count=1)
         kwargs["scripts"] = _AG_GRID.sub(_AG_GRID_BLOCK, scripts, count=1)
         return super().interpolate_index(**kwargs)
 

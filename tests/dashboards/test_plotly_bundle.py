@@ -77,6 +77,23 @@ def test_pages_load_regenerator_runtime_instead_of_dashs_polyfill(server):
         assert "immutable" in resp.headers["Cache-Control"]
 
 
+def test_pages_leave_out_dash_table_which_no_page_uses(city, engine):
+    from dashboards.app import PAGES, create_app
+    from dashboards.i18n import DEFAULT
+
+    app = create_app(engine)
+    page = app.server.test_client().get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert any("/dash_renderer." in s for s in scripts)
+    assert not [s for s in scripts if "dash_table" in s]
+    with app.server.test_request_context("/"):
+        for p in PAGES:
+            layout = p.module.layout(DEFAULT)
+            used = {getattr(c, "_namespace", None) for c in [layout, *layout._traverse()]}
+            assert "dash_table" not in used, p.path
+            assert "dash_core_components" in used or "dash_html_components" in used
+
+
 @pytest.mark.browser
 def test_dash_runs_on_regenerator_runtime_alone(page, server, probe):
     """Dash's renderer and callbacks (transpiled async functions) run without the
