@@ -3,6 +3,8 @@
 Callback responses (map figures of 0.2-0.7 MB of GeoJSON) are compressed per response;
 the static scripts (Dash's component bundles, the plotly.js bundle: several MB) are
 compressed once and the result kept, as their URLs change whenever their content does.
+Each server process compresses the plotly.js bundle as it starts (`keep`, from
+dashboards.app.warm), not on its first visitor's request.
 """
 
 from __future__ import annotations
@@ -60,4 +62,15 @@ def register(server: Flask) -> None:
         COMPRESS_CACHE_KEY=cache_key,
         COMPRESS_CACHE_BACKEND=StaticCache,
     )
-    Compress(server)
+    server.extensions["compress"] = Compress(server)
+
+
+def keep(server: Flask, path: str) -> None:
+    """Compress the static script at `path` now, into this server process's cache, so the
+    first browser to ask this process for it does not wait while it is compressed."""
+    server.test_client().get(path, headers={"Accept-Encoding": "gzip"})
+
+
+def kept(server: Flask, path: str) -> bool:
+    """Whether this process holds the gzip bytes of the static script at `path`."""
+    return server.extensions["compress"].cache.get(f"gzip;{path}?") is not None

@@ -64,6 +64,21 @@ def test_plotly_bundle_is_gzipped_and_intact(client):
     assert "Content-Encoding" not in plain.headers and plain.data == bundle
 
 
+def test_the_warm_up_compresses_the_bundle_before_anyone_asks(city, engine, monkeypatch):
+    from dashboards import app as app_module
+    from dashboards import compress
+
+    app = app_module.create_app(engine)
+    bundle = plotlyjs.url()
+    assert not compress.kept(app.server, bundle)
+    monkeypatch.setattr(app_module, "PAGES", ())  # the pages' views are not under test here
+    app_module.warm(app, "http://127.0.0.1:8050/")
+    assert compress.kept(app.server, bundle)
+    resp = app.server.test_client().get(bundle, headers=GZIP)
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(resp.data) == plotlyjs.BUNDLE.read_bytes()
+
+
 def test_callback_responses_are_gzipped_and_not_mixed_up(client):
     grids = route_callback(client, "/grids", GZIP)
     coverage = route_callback(client, "/coverage", GZIP)
