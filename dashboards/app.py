@@ -135,9 +135,11 @@ def _register_shell(app: dash.Dash) -> None:
     def toggle_present(_, on):
         return not on
 
-    @app.callback(Output("root", "className"), Input("present", "data"))
-    def present_class(on):
-        return "root present" if on else "root"
+    app.clientside_callback(  # in the browser: no request to the server with each page
+        ClientsideFunction("civicgrid", "presentClass"),
+        Output("root", "className"),
+        Input("present", "data"),
+    )
 
     @app.callback(
         Output("app-title", "children"),

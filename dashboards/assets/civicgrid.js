@@ -69,6 +69,8 @@
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         civicgrid: {
             afterMaps: afterMaps,
+            /* The root's class in presentation mode (the `present` store) and out of it. */
+            presentClass: function (on) { return on ? 'root present' : 'root'; },
             /* Download the page's first map/graph as a PNG at twice its size, framed with
                its title, date range, scale bar and north arrow. */
             exportPng: function (n) {
