@@ -11,12 +11,22 @@ pytestmark = pytest.mark.browser
 
 # in the page from its start: whether the map was drawn when the trend graph (or, on the
 # hotspots page, the top-areas table or the filters' widgets) first appeared
-SEEN_AFTER_MAP = """(selector) => { const look = () => {
-  if (document.querySelector(selector)) {
+SEEN_AFTER_MAP = """(selector) => {
+  let drawn = false;  // the page's map rendered loaded, with its tiles and trace layers
+  new MutationObserver(() => {
     const gd = document.querySelector('#page .js-plotly-plot');
     const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    window.__afterMap = !!(sub && sub.map && sub.map.loaded() && sub.map.areTilesLoaded());
-  } else { requestAnimationFrame(look); } }; requestAnimationFrame(look); }"""
+    const m = sub && sub.map;
+    if (m && !m.__seenAfter) {
+      m.__seenAfter = true;
+      m.on('render', () => {
+        drawn = drawn || (m.loaded() && m.areTilesLoaded() &&
+          m.getStyle().layers.some((l) => l.id.startsWith('plotly-trace-layer')));
+      });
+    }
+    // run as the element is put in the page, not at a later frame
+    if (window.__afterMap === undefined && document.querySelector(selector)) window.__afterMap = drawn;
+  }).observe(document, {childList: true, subtree: true}); }"""
 
 
 @pytest.mark.parametrize(
