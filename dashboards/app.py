@@ -211,11 +211,11 @@ def warm(app: dash.Dash, base: str) -> None:
     """Build every page's first view once, as a visitor at `base` would get it, the gzip
     of the plotly.js bundle, and the slow inputs of the pages drawn by callbacks (the
     active grids' table, coverage, the drafts being edited), so the first visitor after
-    a start does not wait for cold caches (counts, Gi* weights, figures kept per filter key: ≈ 10 s on the city sample;
-    a city draft read, 1.4 s, and its whole balance, 0.15 s — every grid's contiguity,
-    which an edit then updates for the grids it touches —, which each server process
-    would otherwise pay on the first edit it receives). Errors are left to the pages,
-    which report them to the visitor."""
+    a start does not wait for cold caches (counts, Gi* weights, figures kept per filter
+    key: ≈ 10 s on the city sample; a city draft read, 1.4 s, and its whole balance,
+    0.15 s — every grid's contiguity, which an edit then updates for the grids it
+    touches —, which each server process would otherwise pay on the first edit it
+    receives). Errors are left to the pages, which report them to the visitor."""
     from dashboards.hotspots import alert_report
     from geo.grids import drafts, edit
     from geo.grids.versions import list_versions
