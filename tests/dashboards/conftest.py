@@ -73,12 +73,19 @@ def browser():
 
 
 class Watch:
-    """Requests and console problems seen by one page."""
+    """Requests and console problems seen by one page, and the outputs of the callbacks
+    it asked the server for (Dash's "output" field, in order)."""
 
     def __init__(self, base: str) -> None:
         self.base = base
         self.requests: list[str] = []
         self.errors: list[str] = []
+        self.outputs: list[str] = []
+
+    def seen(self, request) -> None:
+        self.requests.append(request.url)
+        if "/_dash-update-component" in request.url:
+            self.outputs.append(request.post_data_json["output"])
 
     def non_local(self) -> list[str]:
         host = urlparse(self.base).netloc
@@ -102,7 +109,7 @@ def page(browser, app_base):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
     watch = Watch(app_base)
-    pg.on("request", lambda r: watch.requests.append(r.url))
+    pg.on("request", watch.seen)
     pg.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: watch.errors.append(str(e)))
     pg.watch = watch

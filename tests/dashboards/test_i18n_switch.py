@@ -31,18 +31,11 @@ def test_the_switch_redraws_the_overview_once(page, server, probe):
     page.goto(server + "/")
     probe.wait("ov-map")
     page.wait_for_selector("#ov-trend .js-plotly-plot")
-    outputs: list[str] = []
-    page.on(
-        "request",
-        lambda r: (
-            outputs.append(r.post_data_json["output"])
-            if "_dash-update-component" in r.url
-            else None
-        ),
-    )
+    before = len(page.watch.outputs)
     page.click("#btn-lang")
     page.wait_for_selector("h2:text-is('Overview')")
     probe.wait("ov-map")
     page.wait_for_selector("#ov-trend .js-plotly-plot")
+    outputs = page.watch.outputs[before:]
     assert any("page.children" in o for o in outputs)
     assert not [o for o in outputs if o.startswith(("ov-map.", "ov-kpis.", "ov-trend."))], outputs

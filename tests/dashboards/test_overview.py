@@ -49,11 +49,6 @@ def test_secondary_figures_come_after_the_map(page, server, probe, path, graph, 
 
 
 def test_overview_kpis_map_trend_and_exports(page, server, artifacts, probe):
-    posted = []  # the outputs of the callbacks the page asks the server for
-    page.on(
-        "request",
-        lambda r: posted.append(r.post_data_json["output"]) if "_dash-update" in r.url else None,
-    )
     page.goto(server + "/")
     counts = probe.wait("ov-map")
     assert counts["tiles"] > 0 and counts["traces"] > 0
@@ -84,6 +79,7 @@ def test_overview_kpis_map_trend_and_exports(page, server, artifacts, probe):
     )
     assert big > small * 1.4
     # the root's class is set in the browser, at the first load and at the switch
+    posted = page.watch.outputs
     assert posted and not [o for o in posted if "root.className" in o]
     page.wait_for_function(
         "() => document.querySelector('#ov-map .js-plotly-plot')._fullLayout.font.size >= 20"
