@@ -199,29 +199,34 @@ LOCATIONS = "(id) => JSON.stringify(document.querySelector('#' + id + ' .js-plot
 
 class Payload:
     """Bytes of the Dash callback responses and tiles a page receives (as decoded, and
-    as sent: gzip-encoded where the server compressed them)."""
+    as sent: gzip-encoded where the server compressed them). The bodies are read once
+    the step measured is over (`read`): read as they came, each was a round trip to the
+    browser while the page drew its map."""
 
     def __init__(self, page) -> None:
-        self.callbacks: list[int] = []
-        self.callbacks_wire: list[int] = []
-        self.tiles: list[int] = []
+        self._responses: list = []
         page.on("response", self._seen)
 
     def _seen(self, resp) -> None:
-        kind = (
-            self.callbacks
-            if "_dash-update-component" in resp.url
-            else (self.tiles if "/tiles/" in resp.url else None)
-        )
-        if kind is None:
-            return
-        try:
-            size = len(resp.body())
-        except Exception:  # noqa: BLE001 - the page was closed before this body was read
-            return
-        kind.append(size)
-        if kind is self.callbacks:
-            self.callbacks_wire.append(int(resp.headers.get("content-length") or size))
+        if "_dash-update-component" in resp.url or "/tiles/" in resp.url:
+            self._responses.append(resp)
+
+    def read(self) -> tuple[list[int], list[int], list[int]]:
+        """(callback bytes, callback bytes as sent, tile bytes) of the responses received
+        since the last read."""
+        callbacks, wire, tiles = [], [], []
+        responses, self._responses = self._responses, []
+        for resp in responses:
+            try:
+                size = len(resp.body())
+            except Exception:  # noqa: BLE001 - the browser no longer holds this body
+                continue
+            if "/tiles/" in resp.url:
+                tiles.append(size)
+            else:
+                callbacks.append(size)
+                wire.append(int(resp.headers.get("content-length") or size))
+        return callbacks, wire, tiles
 
 
 def quiet(limit_s: float = 3.0, window_s: float = 0.1, busy: float = 0.15) -> float:
@@ -287,8 +292,9 @@ def first_map(
         page.wait_for_function(ON_SCREEN, arg=graph, timeout=300_000, polling=10)
         walls.append(time.perf_counter() - t)
         times.append(page.evaluate(PAINTED_AT, graph) / 1000)
-        tile_bytes.append(sum(pay.tiles))
-        cb_bytes.append(max(pay.callbacks, default=0))
+        callbacks, _, tiles = pay.read()
+        tile_bytes.append(sum(tiles))
+        cb_bytes.append(max(callbacks, default=0))
         page.close()
         if shared is None:
             ctx.close()
@@ -333,8 +339,7 @@ def hotspot_updates(browser, base: str, repeat: int, labels: bool = True) -> dic
     for _ in range(repeat):
         for name, act in actions.items():
             before = page.evaluate(LOCATIONS, "hs-map")
-            pay.callbacks.clear()
-            pay.callbacks_wire.clear()
+            pay.read()  # what came before the change is not its payload
             t = time.perf_counter()
             act()
             page.wait_for_function(
@@ -342,8 +347,9 @@ def hotspot_updates(browser, base: str, repeat: int, labels: bool = True) -> dic
             )
             page.wait_for_function(RENDERED, arg=["hs-map", True], timeout=60_000, polling=10)
             out[name]["times"].append(time.perf_counter() - t)
-            out[name]["bytes"].append(sum(pay.callbacks))
-            out[name]["wire"].append(sum(pay.callbacks_wire))
+            callbacks, wire, _ = pay.read()
+            out[name]["bytes"].append(sum(callbacks))
+            out[name]["wire"].append(sum(wire))
     ctx.close()
     # first_s: the first time each change is made, before the server has kept that view
     return {
