@@ -211,6 +211,10 @@ class Payload:
         if "_dash-update-component" in resp.url or "/tiles/" in resp.url:
             self._responses.append(resp)
 
+    def skip(self) -> None:
+        """Forget the responses received so far, unread: they belong to no step measured."""
+        self._responses.clear()
+
     def read(self) -> tuple[list[int], list[int], list[int]]:
         """(callback bytes, callback bytes as sent, tile bytes) of the responses received
         since the last read."""
@@ -339,7 +343,7 @@ def hotspot_updates(browser, base: str, repeat: int, labels: bool = True) -> dic
     for _ in range(repeat):
         for name, act in actions.items():
             before = page.evaluate(LOCATIONS, "hs-map")
-            pay.read()  # what came before the change is not its payload
+            pay.skip()
             t = time.perf_counter()
             act()
             page.wait_for_function(
