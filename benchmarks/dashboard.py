@@ -323,6 +323,9 @@ def hotspot_updates(browser, base: str, repeat: int, labels: bool = True) -> dic
     page = ctx.new_page()
     page.goto(base + "/hotspots")
     page.wait_for_function(RENDERED, arg=["hs-map", True], timeout=120_000)
+    # the page's own answers after the map (the table's rows, the alerts) are not the
+    # first change's payload
+    page.wait_for_load_state("networkidle")
     pay = Payload(page)
 
     def res_down():
