@@ -233,12 +233,12 @@ class Payload:
         return callbacks, wire, tiles
 
 
-def quiet(limit_s: float = 3.0, window_s: float = 0.1, busy: float = 0.15) -> float:
+def quiet(limit_s: float = 3.0, window_s: float = 0.1, busy: float = 0.15) -> None:
     """Wait until the machine's cores were at most `busy` busy over `window_s` (at most
-    `limit_s`); the seconds waited. A new browser context opens a window, and Chromium
-    goes on starting it (its WebUI and tab renderers) for ~0.4 s after `new_page`
-    returns, 55-90 % of this machine's two cores: a page opened at once shares them with
-    that start-up, which a user's browser, open before the address is typed, has done."""
+    `limit_s`). A new browser context opens a window, and Chromium goes on starting it
+    (its WebUI and tab renderers) for ~0.4 s after `new_page` returns, 55-90 % of this
+    machine's two cores: a page opened at once shares them with that start-up, which a
+    user's browser, open before the address is typed, has done."""
 
     def ticks() -> tuple[int, int]:  # (all, idle) jiffies of all cores, from Linux
         with open("/proc/stat") as f:
@@ -252,9 +252,8 @@ def quiet(limit_s: float = 3.0, window_s: float = 0.1, busy: float = 0.15) -> fl
         now = ticks()
         spent = now[0] - before[0]
         if spent and 1 - (now[1] - before[1]) / spent <= busy:
-            break
+            return
         before = now
-    return time.perf_counter() - start
 
 
 def first_map(
