@@ -129,6 +129,9 @@ def test_every_page_loads_under_the_policy_in_both_languages(page, app_base, art
         for p in PAGES:
             page.goto(app_base + p.path)
             page.wait_for_selector("#page h2.page-title", timeout=60_000)
+            # the shell's labels come in their own callback, at times after the page's:
+            # read the language button once it is labelled ("English" or "中文")
+            page.wait_for_function("() => document.querySelector('#btn-lang').innerText")
             if lang == "en" and page.inner_text("#btn-lang") != "中文":
                 # switch once the page's figures are drawn, as a reader would: a switch
                 # during a draw is test_i18n_switch's matter
