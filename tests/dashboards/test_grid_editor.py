@@ -426,6 +426,9 @@ def test_a_draft_started_on_the_page_keeps_a_departments_units_as_its_boundary(
         )
     page.goto(server + "/grids")
     page.wait_for_selector("#grid-editor", timeout=SLOW)
+    # open the list on the drawn page: its options are placed where the box is when it
+    # opens, and the map and table drawn after the form move the box down the page
+    page.wait_for_load_state("networkidle")
     page.locator("#ge-boundary").click()
     page.get_by_role("option", name="police", exact=True).click()
     page.fill("#ge-name", "2027-police")
